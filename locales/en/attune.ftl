@@ -1,0 +1,280 @@
+# attune — English catalogue. Every sentence the bot says lives here.
+# Voice: warm, plain, short. Never advice, diagnosis, guilt or promises.
+
+## Opening and gathering
+
+circle-opened = { $host } has opened a witnessing circle.
+circle-opened-titled = { $host } has opened a witnessing circle: { $title }
+circle-shape = Up to { $max } people, turns of about { $time }, { $rounds ->
+    [one] one round of sharing
+   *[other] { $rounds } rounds of sharing
+}.
+circle-join-hint = Join with /circle join. You can leave at any time with /circle leave.
+agreements-intro = Before you join, here is what we agree to in every circle:
+agreements =
+    • What people share here stays here.
+    • Speak from your own experience.
+    • Listen without fixing: no advice unless someone asks for it.
+    • Anyone may pass, at any time, without giving a reason.
+agreements-custom = { $agreements }
+agreements-ask = If that feels right to you, reply /agree and you'll be added to the circle.
+agreed = Thank you. Your agreement is noted.
+agreed-circle-gone = That circle has closed in the meantime. You're welcome in the next one.
+joined = { $name } has joined ({ $count } of { $max }).
+joined-late = { $name } has joined and will be added to the end of the order.
+waitlisted = This circle is full right now. You're number { $place } on the waitlist, and I'll let you know if a place opens.
+promoted = A place opened up and you're now in the circle.
+left = You've left the circle. Take care of yourself.
+scheduled = This circle will begin at { $when }. Those who have joined will get a reminder beforehand.
+reminder = A gentle reminder: the circle you joined begins in about { $time }.
+cancelled-quorum = Not enough people could gather this time, so this circle won't go ahead. Thank you to everyone who came — you're welcome next time.
+closed-before-start = The host has closed this circle before it began. Thank you for coming.
+
+## Opening
+
+opening-welcome = Welcome, everyone. Let's begin.
+opening-agreements =
+    A reminder of what we've agreed: what's shared here stays here; we speak from our own experience;
+    we listen without fixing; and anyone may pass at any time.
+opening-agreements-custom = A reminder of what we've agreed: { $agreements }
+opening-arrival = Before we start, you might take a slow breath and notice how you're arriving. There's no rush.
+order-join = We'll go in the order people joined: { $names }.
+order-random = The order was drawn at random: { $names }.
+order-hand = Raise your hand with /hand when you'd like to speak. Everyone else follows in this order: { $names }.
+checkin-begins = We'll start with a short check-in from each person.
+sharing-begins = Thank you for checking in. Now we move into sharing{ $rounds ->
+    [one] .
+   *[other] , { $rounds } rounds in all.
+}
+round-begins = Round { $round } of { $rounds } begins.
+closing-begins = Thank you for sharing and for listening. We'll close with a short check-out from each person.
+
+## Turns
+
+turn-checkin = { $name }, it's your check-in ({ $time }).
+turn-sharing = { $name }, the floor is yours ({ $time }).
+turn-checkout = { $name }, it's your check-out ({ $time }).
+turn-prompt = Prompt: { $prompt }
+turn-free = Share whatever is with you right now.
+turn-speaker-options = When you're finished, say /done. You can /pass at any time, ask for another /card, or choose what comes back with /mode.
+mode-witness = { $name } would like to be witnessed: listeners, please hold what you hear without replying.
+mode-reflections = { $name } welcomes reflections afterwards: what you heard, in their words, without advice.
+mode-feelings = { $name } welcomes feelings only afterwards: the feelings you heard, gently named.
+turn-warning = About { $time } left. Take your time to finish; there's no need to hurry.
+turn-time = Thank you, { $name }. That's the time for this turn.
+passed = { $name } is passing this turn.
+turn-done = Thank you, { $name }.
+pass-ahead = Noted. You'll pass this round; no reason needed.
+extended = { $name } is taking a little more time ({ $time }).
+new-card = { $name } has a new prompt.
+reflect-window = Listeners, you have { $time } to reflect back what you heard from { $name }. Stay with their words; no advice.
+reflect-window-feelings = Listeners, you have { $time } to name, gently, the feelings you heard from { $name }.
+reflect-window-closed = Thank you for your reflections for { $name }.
+hand-raised = { $name } has raised a hand.
+away = You're marked as away. Your place is kept; say /back when you return.
+away-already = You're already marked as away. Say /back when you return.
+back = Welcome back. You'll be offered your turn when it comes round.
+back-already = You're here and in the circle.
+mode-saved = Saved: from now on your turns start with "{ $mode }". You can change it during any turn.
+floor-nudge = { $speaker } has the floor right now. Your words are welcome after their turn.
+
+## Listener guides (private)
+
+guide-witness = { $name } would like to be witnessed. Listen with your whole attention; there's nothing you need to say back.
+guide-reflections = { $name } welcomes reflections. Afterwards, you might say back what you heard, in their words, and check whether you heard it right. No advice or fixing.
+guide-feelings = { $name } welcomes feelings only. Afterwards, you might name a feeling you heard ("it sounds like there was some sadness"). No advice, no stories of your own.
+guide-card = For this prompt: { $guide }
+
+## Closing
+
+circle-ended = This circle has come to a close. Thank you for the care you brought to it.
+confidentiality-reminder = Please keep what was shared here. If you'd like to bring up someone's share later, ask them first.
+pulse-ask = If you'd like to, tell me privately: did you feel heard today? Reply /pulse 1 (not really) to /pulse 5 (very much). It's optional, and only counts are shown, never names.
+pulse-thanks = Thank you. Your answer is counted anonymously.
+
+## Host tools
+
+paused = { $name } has paused the circle. Take a breath; we'll continue when they resume.
+resumed = The circle continues.
+resumed-turn = The circle continues. { $name }, you have { $time } left.
+moved = { $name } will now speak at position { $pos }.
+removed-by-host = A host has removed you from this circle. If you'd like to talk about it, /support reaches the moderators.
+removed-done = Done. They've been told privately.
+cohost-added = { $name } is now co-hosting this circle.
+status-head = Circle status: { $phase } · { $template } · { $count } of { $max } people.
+status-members = In the circle: { $names }
+status-waitlist = Waiting for a place: { $count }
+status-paused = The circle is paused.
+status-speaker = { $name } has the floor, { $time } left.
+status-reflecting = Reflections for { $name }, { $time } left.
+status-upcoming = Still to speak this round: { $names }
+status-scheduled = Scheduled for { $when }.
+status-pulse = "Did you feel heard?": { $count } answers, average { $average } out of 5.
+status-pulse-few = "Did you feel heard?": { $count ->
+    [one] one answer
+   *[other] { $count } answers
+} so far. The average is shown once at least 3 people have answered.
+
+## After a restart
+
+recovered = I'm back after a short interruption. We'll carry on from where we were.
+recovered-turn = I'm back after a short interruption. { $name } still has the floor, with { $time } left.
+recovered-reflecting = I'm back after a short interruption. Reflections for { $name } continue, with { $time } left.
+
+## Private reflection
+
+reflect-card = Something to sit with, if you like: { $prompt }
+reflect-private = This is just for you. You don't need to reply, and nothing you write back is kept.
+practice-list = Practices you can try, one step at a time (start one with /practice NAME):
+practice-item = • { $name }: { $title } ({ $steps } steps)
+practice-start = { $title }. Go at your own pace; you can stop whenever you like.
+practice-step = Step { $n } of { $total }: { $step }
+practice-done = That's the end of the practice. Thank you for taking this time for yourself.
+daily-set = A daily reflection will come at { $time } ({ $zone }). Pause it with /daily pause or stop with /daily off.
+daily-off = Daily reflections are off.
+daily-paused = Daily reflections are paused. Resume any time with /daily resume.
+daily-resumed = Daily reflections are back on, at { $time }.
+daily-card = Today's reflection, if you'd like it: { $prompt }
+daily-footer = No reply needed. Skipping a day is completely fine.
+quiet-set = Quiet hours set: { $start } to { $end }. I won't send you anything in that time.
+quiet-off = Quiet hours are off.
+timezone-set = Your time zone is now { $zone }.
+
+## Safety and support
+
+crisis-intro = I noticed something in your message and wanted to check in privately. I'm a peer-support bot, not a crisis service.
+crisis-resources = { $resources }
+crisis-options = If you'd like, /support asks a moderator to reach out. If I got this wrong, say /crisis wrong. To stop me checking your messages, say /crisis off.
+crisis-wrong = Thank you for letting me know. Nothing was saved about it.
+crisis-off = Understood. I won't check your messages any more. Say /crisis on if you change your mind.
+crisis-on = I'll check your messages again and offer resources if they might help.
+support-opened = I've let the moderators know you'd like to talk. They'll reach out to you privately. I'm not a crisis service: if you're in danger, please contact your local emergency number.
+support-request = { $name } would like to talk with a moderator. Please reach out to them privately.
+my-data-intro = Here is everything attune keeps about you.
+forget-ask = This will delete everything attune keeps about you: your agreement, preferences, reminders and circle records. Pulse answers stay only as anonymous counts. Reply /forget-me confirm to go ahead.
+forgotten = Done. Everything attune kept about you has been deleted.
+
+## Suggestions and moderation
+
+suggest-thanks = Thank you for the suggestion. Moderators read every one; you'll hear from me if it's added.
+suggestion-accepted = A card you suggested has been added to this community's deck. Thank you.
+suggestions-head = { $count ->
+    [0] No suggestions are waiting.
+    [one] One suggestion is waiting:
+   *[other] { $count } suggestions are waiting:
+}
+suggestion-item = #{ $id }: { $text }
+suggestion-approved = Suggestion #{ $id } is now card { $card } in the "suggested" deck.
+suggestion-declined = Suggestion #{ $id } declined. The member isn't notified.
+deck-list = Decks:
+deck-item = • { $name } — { $title }: { $cards } cards, { $practices } practices{ $state }
+deck-head = Deck { $name } — { $title }
+deck-card = { $id } [{ $kind } · { $theme } · { $intensity }]{ $state }: { $text }
+card-text = Text: { $text }
+card-guide = Listener guide: { $guide }
+card-cw = Content notes: { $cw }
+card-added = Added card { $id }.
+card-edited = Updated card { $id }.
+removed-item = Removed { $name }.
+enabled = Enabled { $name }.
+disabled = Disabled { $name }.
+deck-imported = Imported deck { $name } ({ $cards } cards).
+deck-exported = Deck { $name }, as a file:
+settings-head = Community settings:
+kv = { $key }: { $value }
+setting-saved = Saved { $key }.
+template-list = Templates:
+template-item = • { $name }: turns of { $time }, up to { $max } people
+template-head = Template { $name }:
+template-saved = Template { $name }: { $key } is now { $value }.
+resources-saved = The crisis resources card is updated.
+
+## Help
+
+help-head = Here's what you can do here:
+help-no-circle = • /circle open [template] [title] — open a witnessing circle in this channel
+help-circle =
+    • /circle join, /circle leave, /circle status
+    • /away and /back — step away and keep your place
+    • /pass — pass your turn, now or when it comes
+help-speaker = • During your turn: /done, /pass, /card (another prompt), /mode witness|reflections|feelings, /extend
+help-host = • Hosting: /circle start, schedule TIME, pause, resume, next, move NAME POS, remove NAME, cohost NAME, end
+help-private =
+    • /reflect [theme] — a private prompt (themes: emotions, body, needs, inner-voice, self-respect, presence, relationships, rest)
+    • /practice [name], then /next — a short guided practice
+    • /daily HH:MM|off|pause|resume, /quiet HH:MM-HH:MM|off, /timezone AREA/CITY
+    • /mode witness|reflections|feelings — your usual choice for what comes back
+    • /suggest TEXT — suggest a card
+help-data = • /support — reach a moderator · /my-data — see what's kept · /forget-me — delete it
+help-moderator = • Moderating: /deck list|show|add|edit|remove|enable|disable|import|export, /suggestions, /settings show|set, /template list|show|set, /resources set TEXT
+help-not-crisis = attune is peer support, not a crisis service.
+
+## Refusals: what was wrong, and what would work
+
+refusal-bad-id = That name or id isn't one I can use.
+refusal-bad-slug = "{ $given }" can't be used as a name. Names use lowercase letters, digits and dashes.
+refusal-unknown-command = I don't know the command "{ $given }". Say /help to see what you can use here.
+refusal-usage = That's not quite the right shape. Try: { $usage }
+refusal-command-too-long = That's longer than I can take (at most { $max } characters). Nothing was changed.
+refusal-text-empty = That text is empty. Nothing was changed.
+refusal-text-too-long = That text is { $given } characters; the most I can take here is { $max }. Nothing was changed.
+refusal-text-invisible = That text contains invisible or direction-changing characters, which I can't accept. Please type it plainly.
+refusal-text-mention = That text would ping a whole group (like @everyone), which I can't post. Please leave that part out.
+refusal-text-markup = That text contains markup or a mention (something inside < >), which I can't post. Plain text works best.
+refusal-text-link = Links can't go in cards or titles. Plain text works best.
+refusal-no-circle = There's no circle running here. A host can open one with /circle open.
+refusal-circle-already = A circle is already running here. You can join it with /circle join.
+refusal-needs-channel = That works in the channel where the circle is.
+refusal-unknown-template = There's no template called "{ $given }". Moderators can see them with /template list.
+refusal-already-joined = You're already in this circle.
+refusal-not-in-circle = You're not in this circle. You can join with /circle join.
+refusal-already-waiting = You're already on the waitlist. I'll let you know if a place opens.
+refusal-late-join-closed = This circle has already begun and isn't taking new people. You're welcome in the next one.
+refusal-not-host = Only this circle's hosts and moderators can do that.
+refusal-not-moderator = Only moderators can do that.
+refusal-too-few = This circle needs at least { $need } people to start; { $have } have joined so far.
+refusal-already-started = This circle has already begun.
+refusal-not-started = The circle hasn't started yet.
+refusal-circle-over = That circle has ended.
+refusal-paused = The circle is paused right now.
+refusal-not-paused = The circle isn't paused.
+refusal-not-your-turn = That's for the person whose turn it is. You can /pass at any time.
+refusal-no-turn = Nobody has the floor right now.
+refusal-cannot-extend = More time isn't available for this turn.
+refusal-mode-not-now = That can't change right now.
+refusal-no-such-member = I can't find "{ $name }" in this circle.
+refusal-bad-position = Positions go from 1 (next to speak) to { $max }, among people still waiting to speak this round.
+refusal-nothing-to-agree = There's nothing waiting for your agreement.
+refusal-bad-pulse = The pulse is a number from 1 to 5, like /pulse 4.
+refusal-no-pulse = There's no circle waiting for your pulse right now.
+refusal-unknown-theme = "{ $given }" isn't one of the themes: emotions, body, needs, inner-voice, self-respect, presence, relationships, rest.
+refusal-no-card = I couldn't find a card that fits right now.
+refusal-unknown-practice = There's no practice called "{ $given }". Say /practice to see them.
+refusal-no-practice = You don't have a practice going. Say /practice to see them.
+refusal-bad-time = I couldn't read "{ $given }" as a time. Try HH:MM (like 19:30), "in 30m", or YYYY-MM-DD HH:MM.
+refusal-bad-quiet = I couldn't read "{ $given }" as quiet hours. Try something like 22:00-07:00, or off.
+refusal-bad-timezone = I don't know the time zone "{ $given }". Try a name like Europe/Lisbon or America/Chicago.
+refusal-daily-in-quiet = That time is inside your quiet hours, so I wouldn't send anything then. Please pick another time, or change your quiet hours.
+refusal-no-daily = You don't have a daily reflection set. Start one with /daily HH:MM.
+refusal-time-in-past = That time has already passed. Please pick a time in the future.
+refusal-rate-limited = That's a lot of commands in a short time, so I'll pause for a moment. Please try again in a minute.
+refusal-unknown-deck = There's no deck or card called "{ $given }". See them with /deck list.
+refusal-deck-exists = A deck called "{ $given }" already exists.
+refusal-card-id-taken = The card id "{ $given }" is already used in another deck. Nothing was imported.
+refusal-deck-file = That deck file can't be used: { $detail }. Nothing was changed.
+refusal-unknown-field = "{ $given }" isn't something I can set. You can use: { $known }.
+refusal-bad-value = That value doesn't work for { $key }: it needs { $detail }. Nothing was changed.
+refusal-unknown-suggestion = There's no waiting suggestion #{ $id }.
+refusal-guide-required = Sharing cards need a listener guide too: add it after " | ".
+refusal-guide-not-allowed = Only sharing cards have a listener guide.
+refusal-no-hands = This circle goes round in order, so there's no need to raise a hand.
+refusal-private-only = That's best done privately. Please send it to me in a direct message.
+
+## Console
+
+console-welcome = attune console — a local witnessing circle, with nothing to set up. Type NAME: TEXT to speak as NAME (commands start with /), or "help". Ctrl-D to leave.
+console-bad-line = I read lines as NAME: TEXT, for example "alice: /circle join". Try "help".
+console-advanced = The clock moved on by { $time }.
+console-file-unreadable = I couldn't read the file "{ $path }".
+console-support = [to moderators] { $name } would like to talk with a moderator.
+store-unavailable = I couldn't save or read that just now, so nothing changed. Please try again in a moment.

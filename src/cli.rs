@@ -1,0 +1,92 @@
+//! Command-line interface.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "attune", version, about = "A peer-support bot for witnessing circles and private self-reflection.")]
+pub struct Cli {
+    /// Configuration file (default: config/attune.toml if it exists).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Run a local community in this terminal (the default).
+    Console(ConsoleArgs),
+    /// Start the configured platform adapters.
+    Run {
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Create or update the database schema.
+    Migrate {
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Check deck files, or move decks in and out of a community.
+    #[command(subcommand)]
+    Deck(DeckCmd),
+    /// Check the configuration, the database and the decks.
+    Doctor {
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Default, clap::Args)]
+pub struct ConsoleArgs {
+    /// SQLite file (default: ./data/attune.db, or database.path from the config).
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// A member who may use moderator commands (repeatable). Default: the first member to speak.
+    #[arg(long = "moderator", value_name = "NAME")]
+    pub moderators: Vec<String>,
+    /// `system` (real time) or `manual` (time moves only with `@advance`).
+    #[arg(long, value_enum, default_value_t = ClockArg::System)]
+    pub clock: ClockArg,
+    /// Start time for the manual clock (RFC 3339), default 2026-01-05T18:00:00Z.
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Print every effect as one JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Seed for card draws and random orders (default: random; 0 with the manual clock).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ClockArg {
+    #[default]
+    System,
+    Manual,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeckCmd {
+    /// Check deck files and report every problem with its line.
+    Validate { files: Vec<PathBuf> },
+    /// Import a deck file into a community (replacing a deck of the same name).
+    Import {
+        file: PathBuf,
+        #[arg(long, default_value = "console")]
+        community: String,
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Export a community's deck as a file.
+    Export {
+        name: String,
+        #[arg(long, default_value = "console")]
+        community: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+}

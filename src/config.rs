@@ -1,0 +1,351 @@
+//! Typed configuration: built-in defaults, then `config/attune.toml` (or
+//! `--config`), then `ATTUNE_SECTION_KEY` environment variables. Validated
+//! once at start-up; secrets come only from the environment.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::core::deck::{self, Deck};
+use crate::engine::Defaults;
+
+/// A secret from the environment. Its `Debug` never shows the value.
+#[derive(Clone, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "[unset]" } else { "[redacted]" })
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub database: Database,
+    pub community: CommunityDefaults,
+    pub content: Content,
+    pub log: Log,
+    pub discord: Discord,
+    pub matrix: Matrix,
+    #[serde(skip)]
+    pub discord_token: Secret,
+    #[serde(skip)]
+    pub matrix_password: Secret,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Database {
+    pub path: PathBuf,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommunityDefaults {
+    pub timezone: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Content {
+    pub decks_dir: Option<PathBuf>,
+    pub resources: Option<PathBuf>,
+    pub phrases: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Log {
+    pub level: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Discord {
+    pub enabled: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Matrix {
+    pub enabled: bool,
+    pub homeserver: String,
+    pub user: String,
+    pub prefix: String,
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Self { path: PathBuf::from("./data/attune.db") }
+    }
+}
+
+impl Default for CommunityDefaults {
+    fn default() -> Self {
+        Self { timezone: "UTC".into() }
+    }
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Self { level: "warn".into() }
+    }
+}
+
+impl Default for Matrix {
+    fn default() -> Self {
+        Self { enabled: false, homeserver: String::new(), user: String::new(), prefix: "!attune".into() }
+    }
+}
+
+/// A configuration or content problem, naming the file, the line or key, and what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: {line}{message}")]
+    File { file: String, line: String, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("{key}: {message}")]
+    Invalid { key: &'static str, message: String },
+    #[error("could not read {file}: {source}")]
+    Read { file: String, source: std::io::Error },
+}
+
+/// Environment overrides: `ATTUNE_<SECTION>_<KEY>`.
+const ENV_KEYS: [(&str, &str, &str); 9] = [
+    ("ATTUNE_DATABASE_PATH", "database", "path"),
+    ("ATTUNE_COMMUNITY_TIMEZONE", "community", "timezone"),
+    ("ATTUNE_CONTENT_DECKS_DIR", "content", "decks_dir"),
+    ("ATTUNE_CONTENT_RESOURCES", "content", "resources"),
+    ("ATTUNE_CONTENT_PHRASES", "content", "phrases"),
+    ("ATTUNE_LOG_LEVEL", "log", "level"),
+    ("ATTUNE_DISCORD_ENABLED", "discord", "enabled"),
+    ("ATTUNE_MATRIX_ENABLED", "matrix", "enabled"),
+    ("ATTUNE_MATRIX_HOMESERVER", "matrix", "homeserver"),
+];
+
+fn line_of(src: &str, offset: usize) -> usize {
+    src.get(..offset).map_or(1, |s| s.bytes().filter(|b| *b == b'\n').count() + 1)
+}
+
+impl Config {
+    /// Loads the layers. `file` is `--config`; without it `config/attune.toml` is used if present.
+    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let default_file = Path::new("config/attune.toml");
+        let path = file.map(Path::to_path_buf).or_else(|| default_file.exists().then(|| default_file.to_path_buf()));
+        let (src, name) = match &path {
+            Some(p) => (
+                std::fs::read_to_string(p).map_err(|source| ConfigError::Read { file: p.display().to_string(), source })?,
+                p.display().to_string(),
+            ),
+            None => (String::new(), "(built-in defaults)".to_owned()),
+        };
+        let mut table: toml::Table = toml::from_str(&src).map_err(|e| ConfigError::File {
+            file: name.clone(),
+            line: e.span().map(|s| format!("line {}: ", line_of(&src, s.start))).unwrap_or_default(),
+            message: e.message().trim().to_owned(),
+        })?;
+        for (var, section, key) in ENV_KEYS {
+            let Some(value) = env(var) else { continue };
+            let value = match key {
+                "enabled" => toml::Value::Boolean(match value.as_str() {
+                    "1" | "true" | "yes" | "on" => true,
+                    "0" | "false" | "no" | "off" => false,
+                    _ => return Err(ConfigError::Env { var: var.into(), message: "use true or false".into() }),
+                }),
+                _ => toml::Value::String(value),
+            };
+            let entry = table.entry(section).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let toml::Value::Table(t) = entry else {
+                return Err(ConfigError::File { file: name.clone(), line: String::new(), message: format!("[{section}] must be a table") });
+            };
+            t.insert(key.to_owned(), value);
+        }
+        let mut config: Config = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| ConfigError::File {
+            file: name.clone(),
+            line: String::new(),
+            message: e.message().trim().to_owned(),
+        })?;
+        config.discord_token = Secret(env("ATTUNE_DISCORD_TOKEN").unwrap_or_default());
+        config.matrix_password = Secret(env("ATTUNE_MATRIX_PASSWORD").unwrap_or_default());
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if crate::core::timeparse::zone(&self.community.timezone).is_err() {
+            return Err(ConfigError::Invalid {
+                key: "community.timezone",
+                message: format!("unknown time zone {:?}; use a name like Europe/Lisbon", self.community.timezone),
+            });
+        }
+        if self.database.path.as_os_str().is_empty() {
+            return Err(ConfigError::Invalid { key: "database.path", message: "must not be empty".into() });
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return Err(ConfigError::Invalid { key: "log.level", message: "use error, warn, info, debug or trace".into() });
+        }
+        if self.matrix.prefix.trim().is_empty() {
+            return Err(ConfigError::Invalid { key: "matrix.prefix", message: "must not be empty".into() });
+        }
+        Ok(())
+    }
+
+    /// Loads decks, resources and crisis phrases: from configured files, else the built-in copies.
+    pub fn content(&self) -> Result<Defaults, ConfigError> {
+        let decks = match &self.content.decks_dir {
+            Some(dir) => load_deck_dir(dir)?,
+            None => deck::DEFAULT_DECK_FILES
+                .iter()
+                .map(|(name, src)| deck::parse_file(src).map_err(|e| deck_error(&format!("config/decks/{name}.toml (built in)"), e)))
+                .collect::<Result<_, _>>()?,
+        };
+        let resources_src = read_or(&self.content.resources, DEFAULT_RESOURCES)?;
+        let resources = parse_resources(&resources_src, &self.content.resources)?;
+        let phrases_src = read_or(&self.content.phrases, DEFAULT_PHRASES)?;
+        let phrases = parse_phrases(&phrases_src, &self.content.phrases)?;
+        Ok(Defaults { decks, resources, phrases, timezone: self.community.timezone.clone() })
+    }
+}
+
+pub const DEFAULT_RESOURCES: &str = include_str!("../config/resources.toml");
+pub const DEFAULT_PHRASES: &str = include_str!("../config/safety/en.toml");
+
+fn read_or(path: &Option<PathBuf>, builtin: &str) -> Result<String, ConfigError> {
+    match path {
+        Some(p) => std::fs::read_to_string(p).map_err(|source| ConfigError::Read { file: p.display().to_string(), source }),
+        None => Ok(builtin.to_owned()),
+    }
+}
+
+fn file_name(path: &Option<PathBuf>, builtin: &str) -> String {
+    path.as_ref().map_or_else(|| builtin.to_owned(), |p| p.display().to_string())
+}
+
+fn deck_error(file: &str, e: deck::DeckFileError) -> ConfigError {
+    ConfigError::File { file: file.to_owned(), line: e.line.map(|l| format!("line {l}: ")).unwrap_or_default(), message: e.message }
+}
+
+/// Reads every `*.toml` deck in a folder; any bad file stops start-up with its name and line.
+pub fn load_deck_dir(dir: &Path) -> Result<Vec<Deck>, ConfigError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| ConfigError::Read { file: dir.display().to_string(), source })?;
+    let mut paths: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    paths.sort();
+    let mut decks: Vec<Deck> = Vec::new();
+    for p in paths {
+        let name = p.display().to_string();
+        let src = std::fs::read_to_string(&p).map_err(|source| ConfigError::Read { file: name.clone(), source })?;
+        let d = deck::parse_file(&src).map_err(|e| deck_error(&name, e))?;
+        if let Some(dup) = d.cards.iter().find(|c| decks.iter().flat_map(|x| &x.cards).any(|x| x.id == c.id)) {
+            return Err(ConfigError::File {
+                file: name,
+                line: String::new(),
+                message: format!("card id {} is also used in another deck", dup.id),
+            });
+        }
+        decks.push(d);
+    }
+    Ok(decks)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResourcesFile {
+    text: String,
+}
+
+fn parse_resources(src: &str, path: &Option<PathBuf>) -> Result<String, ConfigError> {
+    let file = file_name(path, "config/resources.toml (built in)");
+    let r: ResourcesFile = toml::from_str(src).map_err(|e| ConfigError::File {
+        file: file.clone(),
+        line: e.span().map(|s| format!("line {}: ", line_of(src, s.start))).unwrap_or_default(),
+        message: e.message().trim().to_owned(),
+    })?;
+    crate::core::textcheck::check(&r.text, crate::core::textcheck::TextUse::Resources).map_err(|e| ConfigError::File {
+        file,
+        line: "text: ".into(),
+        message: e.to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhrasesFile {
+    #[allow(dead_code)]
+    locale: String,
+    phrases: Vec<String>,
+}
+
+fn parse_phrases(src: &str, path: &Option<PathBuf>) -> Result<Vec<String>, ConfigError> {
+    let file = file_name(path, "config/safety/en.toml (built in)");
+    let p: PhrasesFile = toml::from_str(src).map_err(|e| ConfigError::File {
+        file: file.clone(),
+        line: e.span().map(|s| format!("line {}: ", line_of(src, s.start))).unwrap_or_default(),
+        message: e.message().trim().to_owned(),
+    })?;
+    if p.phrases.iter().any(|x| crate::core::safety::normalise(x).is_empty()) {
+        return Err(ConfigError::File { file, line: "phrases: ".into(), message: "a phrase is empty after normalising".into() });
+    }
+    Ok(p.phrases)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn the_example_config_is_valid() {
+        Config::load(Some(Path::new("config/attune.example.toml")), no_env).unwrap();
+    }
+
+    #[test]
+    fn built_in_content_loads() {
+        let d = Config::default().content().unwrap();
+        assert!(!d.decks.is_empty() && !d.phrases.is_empty() && !d.resources.is_empty());
+    }
+
+    #[test]
+    fn env_overrides_the_file() {
+        let c =
+            Config::load(Some(Path::new("config/attune.example.toml")), |k| (k == "ATTUNE_DATABASE_PATH").then(|| "/tmp/x.db".to_owned()))
+                .unwrap();
+        assert_eq!(c.database.path, PathBuf::from("/tmp/x.db"));
+    }
+
+    #[test]
+    fn bad_config_names_the_file_the_line_and_the_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.toml");
+        std::fs::write(&p, "[database]\npath = \"x.db\"\ncolour = \"blue\"\n").unwrap();
+        let e = Config::load(Some(&p), no_env).unwrap_err().to_string();
+        assert!(e.contains("a.toml") && e.contains("colour"), "{e}");
+        std::fs::write(&p, "[database\n").unwrap();
+        let e = Config::load(Some(&p), no_env).unwrap_err().to_string();
+        assert!(e.contains("line 1"), "{e}");
+        std::fs::write(&p, "[community]\ntimezone = \"Mars/Base\"\n").unwrap();
+        let e = Config::load(Some(&p), no_env).unwrap_err().to_string();
+        assert!(e.contains("community.timezone"), "{e}");
+        let e = Config::load(None, |k| (k == "ATTUNE_DISCORD_ENABLED").then(|| "maybe".to_owned())).unwrap_err().to_string();
+        assert!(e.contains("ATTUNE_DISCORD_ENABLED"), "{e}");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let c = Config::load(None, |k| (k == "ATTUNE_DISCORD_TOKEN").then(|| "super-secret-token".to_owned())).unwrap();
+        assert!(!format!("{c:?}").contains("super-secret-token"));
+        assert_eq!(c.discord_token.expose(), "super-secret-token");
+    }
+}

@@ -1,0 +1,438 @@
+//! The circle's flow: opening, rounds, turns, timers, closing and recovery.
+
+use super::super::deck::{self, Filter, Kind as CardKind};
+use super::super::effect::{Action, Effect, Kind, Line, Message};
+use super::super::handle::Cx;
+use super::super::ids::{CircleId, MemberRef};
+use super::super::input::TimerKey;
+use super::super::rng::Rng;
+use super::super::template::{FloorPolicy, Mode, OrderRule};
+use super::{Ending, Phase, Purpose, Timer, Turn, TurnKind, TurnRecord, plus, secs_until};
+
+/// Arms the circle's single timer, superseding any earlier one.
+pub(super) fn arm(cx: &mut Cx<'_, impl Rng>, id: CircleId, at: jiff::Timestamp, purpose: Purpose) {
+    let Some(c) = cx.circle_mut(id) else { return };
+    c.generation += 1;
+    c.timer = Some(Timer { at, purpose });
+    let generation = c.generation;
+    cx.out.push(Effect::Schedule { key: TimerKey::Circle(id), at, generation });
+}
+
+/// Disarms the timer: the next firing will be stale.
+pub(super) fn disarm(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+    if let Some(c) = cx.circle_mut(id) {
+        c.generation += 1;
+        c.timer = None;
+    }
+}
+
+/// Gathering → Opening: agreements, arrival, the order, then the check-in round.
+pub(super) fn begin(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+    let now = cx.now;
+    let Some(c) = cx.st.circles.get(&id) else { return };
+    let mut order: Vec<MemberRef> = c.seats.iter().map(|s| s.member.clone()).collect();
+    let rule = c.template.order;
+    if rule == OrderRule::Random {
+        cx.rng.shuffle(&mut order);
+    }
+    let arrival = c.template.arrival;
+    let channel = c.channel.clone();
+    let custom = cx.st.community.agreements_text.clone();
+    let Some(c) = cx.circle_mut(id) else { return };
+    c.phase = Phase::Opening;
+    c.started_at = Some(now);
+    c.scheduled_for = None;
+    c.order = order.clone();
+    let names: Vec<String> = order.iter().map(|m| c.display_of(m)).collect();
+    let mut lines = vec![Line::new("opening-welcome")];
+    match custom {
+        Some(text) => lines.push(Line::new("opening-agreements-custom").text("agreements", text)),
+        None => lines.push(Line::new("opening-agreements")),
+    }
+    if arrival {
+        lines.push(Line::new("opening-arrival"));
+    }
+    let order_line = match rule {
+        OrderRule::Join => "order-join",
+        OrderRule::Random => "order-random",
+        OrderRule::Hand => "order-hand",
+    };
+    lines.push(Line::new(order_line).text("names", names.join(", ")));
+    lines.push(Line::new("checkin-begins"));
+    cx.say(&channel, Message::new(Kind::Info, lines));
+    start_round(cx, id);
+}
+
+/// Fills the queue for a new round and starts its first turn.
+fn start_round(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+    if let Some(c) = cx.circle_mut(id) {
+        let present: Vec<MemberRef> = c.order.iter().filter(|m| c.seat(m).is_some()).cloned().collect();
+        c.queue = present;
+        c.deferred.clear();
+        c.hands.clear();
+    }
+    next_speaker(cx, id);
+}
+
+/// Picks the next speaker, moving through rounds and phases as they finish.
+pub(super) fn next_speaker(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+    // Each pass through the loop either starts a turn, skips an away member
+    // (shrinking the queue) or advances the phase, so it terminates.
+    loop {
+        let Some(c) = cx.st.circles.get(&id) else { return };
+        if !c.is_running() || c.paused.is_some() {
+            return;
+        }
+        if c.seats.is_empty() {
+            finish(cx, id);
+            return;
+        }
+        let pick = if c.template.order == OrderRule::Hand {
+            c.hands.iter().find(|m| c.queue.contains(m)).cloned().or_else(|| c.queue.first().cloned())
+        } else {
+            c.queue.first().cloned()
+        };
+        let Some(speaker) = pick else {
+            // Those skipped while away get one more chance if they are back.
+            let back: Vec<MemberRef> = c.deferred.iter().filter(|m| c.seat(m).is_some_and(|s| !s.away)).cloned().collect();
+            if let Some(c) = cx.circle_mut(id) {
+                c.deferred.clear();
+                if !back.is_empty() {
+                    c.queue = back;
+                    continue;
+                }
+            }
+            if !advance_phase(cx, id) {
+                return;
+            }
+            continue;
+        };
+        let away = c.seat(&speaker).is_some_and(|s| s.away);
+        let already_deferred = c.deferred.contains(&speaker);
+        if let Some(c) = cx.circle_mut(id) {
+            c.queue.retain(|m| m != &speaker);
+            c.hands.retain(|m| m != &speaker);
+        }
+        if away {
+            record(cx, id, &speaker, turn_kind(cx, id), cx.now, Ending::Away);
+            if let Some(c) = cx.circle_mut(id)
+                && !already_deferred
+            {
+                c.deferred.push(speaker);
+            }
+            continue;
+        }
+        start_turn(cx, id, speaker);
+        return;
+    }
+}
+
+fn turn_kind(cx: &Cx<'_, impl Rng>, id: CircleId) -> TurnKind {
+    match cx.st.circles.get(&id).map(|c| c.phase) {
+        Some(Phase::Opening) => TurnKind::CheckIn,
+        Some(Phase::Closing) => TurnKind::CheckOut,
+        _ => TurnKind::Sharing,
+    }
+}
+
+/// Moves to the next round or phase. Returns false when the circle ended.
+fn advance_phase(cx: &mut Cx<'_, impl Rng>, id: CircleId) -> bool {
+    let Some(c) = cx.st.circles.get(&id) else { return false };
+    let channel = c.channel.clone();
+    let (phase, round, rounds) = (c.phase, c.round, c.template.rounds);
+    match phase {
+        Phase::Opening => {
+            if let Some(c) = cx.circle_mut(id) {
+                c.phase = Phase::Sharing;
+                c.round = 1;
+            }
+            cx.say(&channel, Message::info(Line::new("sharing-begins").num("rounds", rounds)));
+        }
+        Phase::Sharing if round < rounds => {
+            if let Some(c) = cx.circle_mut(id) {
+                c.round += 1;
+            }
+            cx.say(&channel, Message::info(Line::new("round-begins").num("round", round + 1).num("rounds", rounds)));
+        }
+        Phase::Sharing => {
+            if let Some(c) = cx.circle_mut(id) {
+                c.phase = Phase::Closing;
+            }
+            cx.say(&channel, Message::info(Line::new("closing-begins")));
+        }
+        _ => {
+            finish(cx, id);
+            return false;
+        }
+    }
+    let Some(c) = cx.circle_mut(id) else { return false };
+    c.queue = c.order.iter().filter(|m| c.seats.iter().any(|s| &s.member == *m)).cloned().collect();
+    c.deferred.clear();
+    c.hands.clear();
+    true
+}
+
+fn draw_card(cx: &mut Cx<'_, impl Rng>, id: CircleId, kind: CardKind) -> Option<(super::super::ids::Slug, String, Option<String>)> {
+    let c = cx.st.circles.get(&id)?;
+    let t = &c.template;
+    let filter = Filter {
+        kind: Some(kind),
+        themes: &t.themes,
+        max_intensity: Some(t.max_intensity),
+        exclude_cw: &t.exclude_cw,
+        exclude_ids: &c.used_cards,
+    };
+    let card = deck::draw(cx.st.decks.values(), &filter, cx.rng)?;
+    Some((card.id.clone(), card.text.clone(), card.guide.clone()))
+}
+
+/// Starts a turn: prompt, time, what comes back, guides for listeners, the floor.
+fn start_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, speaker: MemberRef) {
+    let kind = turn_kind(cx, id);
+    let Some(c) = cx.st.circles.get(&id) else { return };
+    let t = &c.template;
+    let secs = match kind {
+        TurnKind::CheckIn => t.checkin_secs,
+        TurnKind::Sharing => t.turn_secs,
+        TurnKind::CheckOut => t.closing_secs,
+    };
+    let mode = match kind {
+        TurnKind::Sharing => cx.st.members.get(&speaker).and_then(|m| m.default_mode).unwrap_or(t.default_mode),
+        _ => Mode::Witness,
+    };
+    let card_kind = match kind {
+        TurnKind::CheckIn => CardKind::CheckIn,
+        TurnKind::Sharing => CardKind::Sharing,
+        TurnKind::CheckOut => CardKind::Closing,
+    };
+    let (warning, floor, extend) = (t.warning_secs, t.floor, t.extend_secs);
+    let display = c.display_of(&speaker);
+    let channel = c.channel.clone();
+    let card = draw_card(cx, id, card_kind);
+    let now = cx.now;
+    let deadline = plus(now, secs);
+    let Some(c) = cx.circle_mut(id) else { return };
+    if let Some((card_id, _, _)) = &card {
+        c.used_cards.push(card_id.clone());
+    }
+    c.turn = Some(Turn {
+        speaker: speaker.clone(),
+        display: display.clone(),
+        kind,
+        card: card.as_ref().map(|(id, _, _)| id.clone()),
+        mode,
+        started_at: now,
+        deadline,
+        extended: false,
+        reflecting: false,
+        nudged: Vec::new(),
+    });
+    let hosts = hosts_of(c);
+    if warning > 0 && warning < secs {
+        arm(cx, id, plus(now, secs - warning), Purpose::Warning);
+    } else {
+        arm(cx, id, deadline, Purpose::Deadline);
+    }
+    let announce = turn_message(kind, &display, card.as_ref().map(|(_, text, _)| text.as_str()), secs, mode, extend > 0);
+    cx.say(&channel, announce);
+    if kind == TurnKind::Sharing {
+        send_guides(cx, id, card.and_then(|(_, _, g)| g));
+    }
+    if floor == FloorPolicy::Hold {
+        cx.out.push(Effect::Floor { channel, speaker: Some(speaker), hosts });
+    }
+}
+
+pub(super) fn hosts_of(c: &super::Circle) -> Vec<MemberRef> {
+    std::iter::once(c.host.clone()).chain(c.cohosts.iter().cloned()).collect()
+}
+
+/// The public turn announcement.
+pub(super) fn turn_message(kind: TurnKind, display: &str, card: Option<&str>, secs: i64, mode: Mode, can_extend: bool) -> Message {
+    let head = match kind {
+        TurnKind::CheckIn => "turn-checkin",
+        TurnKind::Sharing => "turn-sharing",
+        TurnKind::CheckOut => "turn-checkout",
+    };
+    let mut lines = vec![Line::new(head).text("name", display).secs("time", secs)];
+    match card {
+        Some(text) => lines.push(Line::new("turn-prompt").text("prompt", text)),
+        None => lines.push(Line::new("turn-free")),
+    }
+    let mut actions = vec![Action::Done, Action::Pass];
+    if kind == TurnKind::Sharing {
+        lines.push(Line::new(mode_line(mode)).text("name", display));
+        lines.push(Line::new("turn-speaker-options"));
+        actions.extend([Action::Card, Action::Mode(Mode::Witness), Action::Mode(Mode::Reflections), Action::Mode(Mode::Feelings)]);
+        if can_extend {
+            actions.push(Action::Extend);
+        }
+    }
+    Message::new(Kind::TurnStarted { speaker: display.to_owned() }, lines).with_actions(&actions)
+}
+
+pub(super) fn mode_line(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Witness => "mode-witness",
+        Mode::Reflections => "mode-reflections",
+        Mode::Feelings => "mode-feelings",
+    }
+}
+
+/// Privately sends each listener the guide for this turn, matched to the speaker's choice.
+pub(super) fn send_guides(cx: &mut Cx<'_, impl Rng>, id: CircleId, guide: Option<String>) {
+    let Some(c) = cx.st.circles.get(&id) else { return };
+    let Some(turn) = &c.turn else { return };
+    let guide_for = match turn.mode {
+        Mode::Witness => "guide-witness",
+        Mode::Reflections => "guide-reflections",
+        Mode::Feelings => "guide-feelings",
+    };
+    let listeners: Vec<MemberRef> = c.seats.iter().filter(|s| s.member != turn.speaker && !s.away).map(|s| s.member.clone()).collect();
+    let name = turn.display.clone();
+    for l in listeners {
+        let mut lines = vec![Line::new(guide_for).text("name", name.clone())];
+        if let Some(g) = &guide {
+            lines.push(Line::new("guide-card").text("guide", g.clone()));
+        }
+        cx.whisper(&l, Message::new(Kind::Guide, lines));
+    }
+}
+
+/// Writes a turn's metadata to the circle's log.
+fn record(cx: &mut Cx<'_, impl Rng>, id: CircleId, who: &MemberRef, kind: TurnKind, started: jiff::Timestamp, how: Ending) {
+    let now = cx.now;
+    if let Some(c) = cx.circle_mut(id) {
+        let round = c.round;
+        c.log.push(TurnRecord { speaker: who.clone(), kind, round, started, ended: now, how });
+    }
+}
+
+/// Ends the current speaker's time. With reflections welcome, a reflection
+/// window follows a finished turn; otherwise the next speaker begins.
+pub(super) fn end_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, how: Ending) {
+    let Some(c) = cx.st.circles.get(&id) else { return };
+    let Some(turn) = c.turn.clone() else { return };
+    let channel = c.channel.clone();
+    let (floor, reflection_secs) = (c.template.floor, c.template.reflection_secs);
+    record(cx, id, &turn.speaker, turn.kind, turn.started_at, how);
+    if how == Ending::Done {
+        cx.say(&channel, Message::info(Line::new("turn-done").text("name", turn.display.clone())));
+    }
+    let reflect = matches!(how, Ending::Done | Ending::Time) && turn.kind == TurnKind::Sharing && turn.mode != Mode::Witness;
+    if floor == FloorPolicy::Hold {
+        cx.out.push(Effect::Floor { channel: channel.clone(), speaker: None, hosts: Vec::new() });
+    }
+    if reflect {
+        let at = plus(cx.now, reflection_secs);
+        if let Some(t) = cx.circle_mut(id).and_then(|c| c.turn.as_mut()) {
+            t.reflecting = true;
+            t.deadline = at;
+        }
+        let line = if turn.mode == Mode::Feelings { "reflect-window-feelings" } else { "reflect-window" };
+        cx.say(&channel, Message::info(Line::new(line).text("name", turn.display).secs("time", reflection_secs)));
+        arm(cx, id, at, Purpose::ReflectionEnd);
+        return;
+    }
+    if let Some(c) = cx.circle_mut(id) {
+        c.turn = None;
+    }
+    disarm(cx, id);
+    next_speaker(cx, id);
+}
+
+/// Closes the reflection window and moves on.
+pub(super) fn end_reflection(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+    let Some(c) = cx.circle_mut(id) else { return };
+    let channel = c.channel.clone();
+    let name = c.turn.take().map(|t| t.display).unwrap_or_default();
+    cx.say(&channel, Message::info(Line::new("reflect-window-closed").text("name", name)));
+    disarm(cx, id);
+    next_speaker(cx, id);
+}
+
+/// Closing words, the pulse, and Ended.
+pub(super) fn finish(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+    let now = cx.now;
+    let Some(c) = cx.st.circles.get(&id) else { return };
+    let channel = c.channel.clone();
+    let floor = c.template.floor;
+    let members: Vec<MemberRef> = c.seats.iter().map(|s| s.member.clone()).collect();
+    let turn = c.turn.clone();
+    if let Some(t) = turn {
+        record(cx, id, &t.speaker, t.kind, t.started_at, Ending::CircleEnded);
+    }
+    disarm(cx, id);
+    if let Some(c) = cx.circle_mut(id) {
+        c.phase = Phase::Ended;
+        c.turn = None;
+        c.queue.clear();
+        c.ended_at = Some(now);
+        c.paused = None;
+    }
+    if floor == FloorPolicy::Hold {
+        cx.out.push(Effect::Floor { channel: channel.clone(), speaker: None, hosts: Vec::new() });
+    }
+    cx.say(&channel, Message::new(Kind::Info, vec![Line::new("circle-ended"), Line::new("confidentiality-reminder")]));
+    for m in members {
+        cx.st.member_mut(&m).pending_pulse = Some(id);
+        cx.whisper(&m, Message::new(Kind::Pulse, vec![Line::new("pulse-ask")]).with_actions(&[Action::Pulse]));
+    }
+}
+
+/// A circle timer fired.
+pub fn on_timer(cx: &mut Cx<'_, impl Rng>, id: CircleId, generation: u64) {
+    let Some(c) = cx.st.circles.get(&id) else { return };
+    if c.generation != generation || c.paused.is_some() || !c.is_live() {
+        return;
+    }
+    let Some(timer) = c.timer else { return };
+    let channel = c.channel.clone();
+    if let Some(c) = cx.circle_mut(id) {
+        c.timer = None;
+    }
+    match timer.purpose {
+        Purpose::Reminder => super::gather::remind(cx, id),
+        Purpose::Start => super::gather::scheduled_start(cx, id),
+        Purpose::Warning => {
+            let Some(turn) = cx.st.circles.get(&id).and_then(|c| c.turn.clone()) else { return };
+            let left = secs_until(cx.now, turn.deadline);
+            cx.whisper_line(&turn.speaker, Line::new("turn-warning").secs("time", left));
+            arm(cx, id, turn.deadline, Purpose::Deadline);
+        }
+        Purpose::Deadline => {
+            let Some(turn) = cx.st.circles.get(&id).and_then(|c| c.turn.clone()) else { return };
+            cx.say(&channel, Message::info(Line::new("turn-time").text("name", turn.display)));
+            end_turn(cx, id, Ending::Time);
+        }
+        Purpose::ReflectionEnd => end_reflection(cx, id),
+    }
+}
+
+/// After a restart: re-arm every live circle's timer exactly as stored (same
+/// generation, so nothing is repeated) and tell running circles where they are.
+pub fn recover(cx: &mut Cx<'_, impl Rng>) {
+    let now = cx.now;
+    let live: Vec<_> = cx
+        .st
+        .circles
+        .values()
+        .filter(|c| c.is_live())
+        .map(|c| (c.id, c.channel.clone(), c.timer, c.generation, c.is_running() && c.paused.is_none(), c.turn.clone()))
+        .collect();
+    for (id, channel, timer, generation, running, turn) in live {
+        if let Some(t) = timer {
+            cx.out.push(Effect::Schedule { key: TimerKey::Circle(id), at: t.at, generation });
+        }
+        if running {
+            let line = match turn {
+                Some(t) if t.reflecting => {
+                    Line::new("recovered-reflecting").text("name", t.display).secs("time", secs_until(now, t.deadline))
+                }
+                Some(t) => Line::new("recovered-turn").text("name", t.display).secs("time", secs_until(now, t.deadline)),
+                None => Line::new("recovered"),
+            };
+            cx.say(&channel, Message::info(line));
+        }
+    }
+}

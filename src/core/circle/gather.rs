@@ -1,0 +1,291 @@
+//! Opening a circle and gathering its members: consent to the agreements,
+//! the size cap and waitlist, leaving, and scheduled starts with a quorum.
+
+use std::collections::BTreeMap;
+
+use super::super::effect::{Action, Kind, Line, Message};
+use super::super::handle::Cx;
+use super::super::ids::{ChannelId, CircleId, MemberRef};
+use super::super::input::Actor;
+use super::super::member::{ClockTime, Consent};
+use super::super::refusal::Refusal;
+use super::super::rng::Rng;
+use super::super::textcheck::{self, TextUse};
+use super::super::timeparse;
+use super::flow::{self, arm, disarm};
+use super::{Circle, Ending, Phase, Purpose, Seat, plus};
+
+/// `circle open [template] [title]`.
+pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words: &str) -> Result<(), Refusal> {
+    if cx.st.circle_in(channel).is_some() {
+        return Err(Refusal::CircleAlreadyHere);
+    }
+    let (first, rest) = words.trim().split_once(char::is_whitespace).unwrap_or((words.trim(), ""));
+    let (template, title) = match cx.st.template(&first.to_lowercase()) {
+        Some(t) => (t.clone(), rest.trim()),
+        None => {
+            let default = cx.st.community.settings.default_template.clone();
+            let t = cx.st.template(&default).cloned().ok_or(Refusal::UnknownTemplate { given: default })?;
+            (t, words.trim())
+        }
+    };
+    let title = if title.is_empty() { None } else { Some(textcheck::check(title, TextUse::Title)?) };
+    let id = CircleId(cx.st.community.next_circle);
+    cx.st.community.next_circle += 1;
+    cx.st.dirty.community = true;
+    let circle = Circle {
+        id,
+        channel: channel.clone(),
+        title: title.clone(),
+        template: template.clone(),
+        phase: Phase::Gathering,
+        paused: None,
+        host: actor.member.clone(),
+        cohosts: Vec::new(),
+        seats: Vec::new(),
+        waitlist: Vec::new(),
+        order: Vec::new(),
+        queue: Vec::new(),
+        deferred: Vec::new(),
+        hands: Vec::new(),
+        round: 0,
+        turn: None,
+        used_cards: Vec::new(),
+        log: Vec::new(),
+        opened_at: cx.now,
+        started_at: None,
+        ended_at: None,
+        scheduled_for: None,
+        timer: None,
+        generation: 0,
+        pulses: BTreeMap::new(),
+        anonymous_pulses: Vec::new(),
+    };
+    cx.st.circles.insert(id, circle);
+    cx.st.dirty.circles.insert(id);
+    cx.audit(actor, "circle open", None, Some(id));
+    let mut lines = vec![match &title {
+        Some(t) => Line::new("circle-opened-titled").text("host", actor.display.clone()).text("title", t.clone()),
+        None => Line::new("circle-opened").text("host", actor.display.clone()),
+    }];
+    lines.push(
+        Line::new("circle-shape")
+            .text("template", template.name.clone())
+            .num("max", template.max_size)
+            .secs("time", template.turn_secs)
+            .num("rounds", template.rounds),
+    );
+    lines.push(Line::new("circle-join-hint"));
+    cx.say(channel, Message::new(Kind::Info, lines).with_actions(&[Action::Join, Action::Leave]));
+    Ok(())
+}
+
+/// `circle join`: asks for consent to the current agreements first.
+pub fn join(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let c = cx.st.circles.get(&id).ok_or(Refusal::NoCircleHere)?;
+    if c.seat(&actor.member).is_some() {
+        return Err(Refusal::AlreadyJoined);
+    }
+    if c.waitlist.iter().any(|s| s.member == actor.member) {
+        return Err(Refusal::AlreadyWaiting);
+    }
+    if c.is_running() && !c.template.late_join {
+        return Err(Refusal::LateJoinClosed);
+    }
+    let version = cx.st.community.agreements_version;
+    let consented = cx.st.members.get(&actor.member).and_then(|m| m.consent).is_some_and(|k| k.version >= version);
+    if !consented {
+        cx.st.member_mut(&actor.member).pending_join = Some(id);
+        let agreements = match cx.st.community.agreements_text.clone() {
+            Some(text) => Line::new("agreements-custom").text("agreements", text),
+            None => Line::new("agreements"),
+        };
+        let msg = Message::new(Kind::Info, vec![Line::new("agreements-intro"), agreements, Line::new("agreements-ask")])
+            .with_actions(&[Action::Agree]);
+        cx.whisper(&actor.member, msg);
+        return Ok(());
+    }
+    seat(cx, actor, id);
+    Ok(())
+}
+
+/// Takes a seat (or a waitlist place) once consent is in order.
+fn seat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) {
+    let Some(c) = cx.circle_mut(id) else { return };
+    let new = Seat { member: actor.member.clone(), display: actor.display.clone(), away: false };
+    let channel = c.channel.clone();
+    let max = c.template.max_size;
+    if c.seats.len() >= max {
+        c.waitlist.push(new);
+        let place = c.waitlist.len();
+        cx.whisper_line(&actor.member, Line::new("waitlisted").num("place", place));
+        return;
+    }
+    c.seats.push(new);
+    let count = c.seats.len();
+    if c.is_running() {
+        c.order.push(actor.member.clone());
+        c.queue.push(actor.member.clone());
+        cx.say(&channel, Message::info(Line::new("joined-late").text("name", actor.display.clone())));
+    } else {
+        cx.say(&channel, Message::info(Line::new("joined").text("name", actor.display.clone()).num("count", count).num("max", max)));
+    }
+}
+
+/// `agree`: records consent to the current agreements and completes a waiting join.
+pub fn agree(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
+    let version = cx.st.community.agreements_version;
+    let now = cx.now;
+    let member = cx.st.member_mut(&actor.member);
+    member.consent = Some(Consent { version, at: now });
+    let pending = member.pending_join.take();
+    cx.whisper_line(&actor.member, Line::new("agreed"));
+    let Some(id) = pending else { return Ok(()) };
+    if !cx.st.circles.get(&id).is_some_and(|c| c.is_live()) {
+        cx.whisper_line(&actor.member, Line::new("agreed-circle-gone"));
+        return Ok(());
+    }
+    // The join is re-checked now: the circle may have filled or begun meanwhile.
+    match join(cx, actor, id) {
+        Ok(()) => Ok(()),
+        Err(r) => {
+            cx.refuse(&actor.member, &r);
+            Ok(())
+        }
+    }
+}
+
+/// `circle leave`: from the waitlist, the gathering, or a running circle (without comment).
+pub fn leave(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let c = cx.st.circles.get(&id).ok_or(Refusal::NoCircleHere)?;
+    let seated = c.seat(&actor.member).is_some();
+    let waiting = c.waitlist.iter().any(|s| s.member == actor.member);
+    if !seated && !waiting {
+        return Err(Refusal::NotInCircle);
+    }
+    let pending = cx.st.members.get(&actor.member).and_then(|m| m.pending_join) == Some(id);
+    if pending {
+        cx.st.member_mut(&actor.member).pending_join = None;
+    }
+    unseat(cx, id, &actor.member);
+    cx.whisper_line(&actor.member, Line::new("left"));
+    Ok(())
+}
+
+/// Removes a member from a circle: promotes the waitlist while gathering,
+/// ends their turn if they were speaking. Nothing is said publicly.
+pub(super) fn unseat(cx: &mut Cx<'_, impl Rng>, id: CircleId, who: &MemberRef) {
+    let Some(c) = cx.st.circles.get(&id) else { return };
+    let speaking = c.speaker() == Some(who);
+    let reflecting = c.turn.as_ref().is_some_and(|t| t.reflecting);
+    let was_seated = c.seat(who).is_some();
+    let gathering = c.phase == Phase::Gathering;
+    let Some(c) = cx.circle_mut(id) else { return };
+    c.unseat(who);
+    let channel = c.channel.clone();
+    // Taken out of the order first, so the next speaker is never the one leaving.
+    if speaking && reflecting {
+        flow::end_reflection(cx, id);
+    } else if speaking {
+        flow::end_turn(cx, id, Ending::Left);
+    }
+    let Some(c) = cx.circle_mut(id) else { return };
+    let promote = (was_seated && gathering && !c.waitlist.is_empty()).then(|| c.waitlist.remove(0));
+    if let Some(next) = promote {
+        let max = c.template.max_size;
+        c.seats.push(next.clone());
+        let count = c.seats.len();
+        cx.whisper_line(&next.member, Line::new("promoted"));
+        cx.say(&channel, Message::info(Line::new("joined").text("name", next.display).num("count", count).num("max", max)));
+    }
+    if cx.st.circles.get(&id).is_some_and(|c| c.is_running() && c.seats.is_empty()) {
+        flow::finish(cx, id);
+    }
+}
+
+/// The platform says a member left: take them out of every live circle.
+pub fn leave_everywhere(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
+    let ids: Vec<CircleId> = cx
+        .st
+        .circles
+        .values()
+        .filter(|c| c.is_live() && (c.seat(who).is_some() || c.waitlist.iter().any(|s| &s.member == who)))
+        .map(|c| c.id)
+        .collect();
+    for id in ids {
+        unseat(cx, id, who);
+    }
+}
+
+/// `circle schedule TIME` (host): a reminder before, a quorum check at the start.
+pub fn schedule(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, when: &str) -> Result<(), Refusal> {
+    let c = cx.st.circles.get(&id).ok_or(Refusal::NoCircleHere)?;
+    if !(c.is_host(&actor.member) || actor.moderator) {
+        return Err(Refusal::NotHost);
+    }
+    if c.phase != Phase::Gathering {
+        return Err(Refusal::AlreadyStarted);
+    }
+    let reminder = c.template.reminder_secs;
+    let channel = c.channel.clone();
+    let tz = timeparse::zone_of(cx.st, &actor.member);
+    let at = timeparse::parse_when(when, cx.now, &tz)?;
+    if at <= cx.now {
+        return Err(Refusal::TimeInPast);
+    }
+    let remind_at = plus(at, -reminder);
+    if let Some(c) = cx.circle_mut(id) {
+        c.scheduled_for = Some(at);
+    }
+    if reminder > 0 && remind_at > cx.now {
+        arm(cx, id, remind_at, Purpose::Reminder);
+    } else {
+        arm(cx, id, at, Purpose::Start);
+    }
+    cx.audit(actor, "circle schedule", None, Some(id));
+    let local = timeparse::local_label(at, &tz);
+    cx.say(&channel, Message::info(Line::new("scheduled").text("when", local)));
+    Ok(())
+}
+
+/// The reminder before a scheduled start, to those who joined (outside their quiet hours).
+pub(super) fn remind(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+    let Some(c) = cx.st.circles.get(&id) else { return };
+    let Some(at) = c.scheduled_for else { return };
+    let left = super::secs_until(cx.now, at);
+    let members: Vec<MemberRef> = c.seats.iter().map(|s| s.member.clone()).collect();
+    for m in members {
+        let tz = timeparse::zone_of(cx.st, &m);
+        let quiet = cx.st.members.get(&m).and_then(|x| x.quiet);
+        let local = cx.now.to_zoned(tz);
+        let t = ClockTime { hour: local.hour(), minute: local.minute() };
+        if quiet.is_some_and(|q| q.contains(t)) {
+            continue;
+        }
+        cx.whisper_line(&m, Line::new("reminder").secs("time", left));
+    }
+    arm(cx, id, at, Purpose::Start);
+}
+
+/// A scheduled start: begin if the quorum is met, otherwise cancel kindly.
+pub(super) fn scheduled_start(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+    let Some(c) = cx.st.circles.get(&id) else { return };
+    if c.seats.len() >= c.template.min_size {
+        flow::begin(cx, id);
+        return;
+    }
+    let channel = c.channel.clone();
+    let members: Vec<MemberRef> = c.seats.iter().chain(c.waitlist.iter()).map(|s| s.member.clone()).collect();
+    let now = cx.now;
+    disarm(cx, id);
+    if let Some(c) = cx.circle_mut(id) {
+        c.phase = Phase::Cancelled;
+        c.ended_at = Some(now);
+    }
+    for m in &members {
+        if cx.st.members.get(m).and_then(|x| x.pending_join) == Some(id) {
+            cx.st.member_mut(m).pending_join = None;
+        }
+    }
+    cx.say(&channel, Message::info(Line::new("cancelled-quorum")));
+}

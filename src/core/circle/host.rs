@@ -1,0 +1,233 @@
+//! Host tools: start, pause/resume, skip, move, remove, co-host, end, and
+//! status. Every host action is audited (who, what, when; never content).
+
+use super::super::effect::{Effect, Kind, Line, Message};
+use super::super::handle::{Cx, here};
+use super::super::ids::CircleId;
+use super::super::input::{Actor, Place};
+use super::super::refusal::Refusal;
+use super::super::rng::Rng;
+use super::super::template::FloorPolicy;
+use super::flow::{self, arm, disarm};
+use super::{Circle, Ending, Frozen, Phase, gather, plus, secs_until};
+
+fn hosted<'c>(cx: &'c Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<&'c Circle, Refusal> {
+    let c = cx.st.circles.get(&id).ok_or(Refusal::NoCircleHere)?;
+    if c.is_host(&actor.member) || actor.moderator { Ok(c) } else { Err(Refusal::NotHost) }
+}
+
+pub fn start(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let c = hosted(cx, actor, id)?;
+    if c.phase != Phase::Gathering {
+        return Err(Refusal::AlreadyStarted);
+    }
+    if c.seats.len() < c.template.min_size {
+        return Err(Refusal::TooFewToStart { have: c.seats.len(), need: c.template.min_size });
+    }
+    cx.audit(actor, "circle start", None, Some(id));
+    flow::begin(cx, id);
+    Ok(())
+}
+
+pub fn pause(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let c = hosted(cx, actor, id)?;
+    if !c.is_running() {
+        return Err(Refusal::NotStarted);
+    }
+    if c.paused.is_some() {
+        return Err(Refusal::Paused);
+    }
+    let now = cx.now;
+    let frozen = c.timer.map(|t| Frozen {
+        timer_left: secs_until(now, t.at),
+        purpose: t.purpose,
+        turn_left: c.turn.as_ref().map_or(0, |turn| secs_until(now, turn.deadline)),
+    });
+    let channel = c.channel.clone();
+    let hold = c.template.floor == FloorPolicy::Hold && c.turn.is_some();
+    disarm(cx, id);
+    if let Some(c) = cx.circle_mut(id) {
+        c.paused = Some(frozen.unwrap_or(Frozen { timer_left: 0, purpose: super::Purpose::Deadline, turn_left: 0 }));
+    }
+    if hold {
+        cx.out.push(Effect::Floor { channel: channel.clone(), speaker: None, hosts: Vec::new() });
+    }
+    cx.audit(actor, "circle pause", None, Some(id));
+    cx.say(&channel, Message::info(Line::new("paused").text("name", actor.display.clone())));
+    Ok(())
+}
+
+pub fn resume(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let c = hosted(cx, actor, id)?;
+    let frozen = c.paused.ok_or(Refusal::NotPaused)?;
+    let channel = c.channel.clone();
+    let now = cx.now;
+    let turn = c.turn.clone();
+    let hold = c.template.floor == FloorPolicy::Hold;
+    let hosts = flow::hosts_of(c);
+    if let Some(c) = cx.circle_mut(id) {
+        c.paused = None;
+        if let Some(t) = c.turn.as_mut() {
+            t.deadline = plus(now, frozen.turn_left);
+        }
+    }
+    cx.audit(actor, "circle resume", None, Some(id));
+    match turn {
+        Some(t) => {
+            arm(cx, id, plus(now, frozen.timer_left), frozen.purpose);
+            cx.say(&channel, Message::info(Line::new("resumed-turn").text("name", t.display).secs("time", frozen.turn_left)));
+            if hold && !t.reflecting {
+                cx.out.push(Effect::Floor { channel, speaker: Some(t.speaker), hosts });
+            }
+        }
+        None => {
+            cx.say(&channel, Message::info(Line::new("resumed")));
+            flow::next_speaker(cx, id);
+        }
+    }
+    Ok(())
+}
+
+/// `circle next`: moves on from the current speaker or reflection window.
+pub fn next(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let c = hosted(cx, actor, id)?;
+    if c.paused.is_some() {
+        return Err(Refusal::Paused);
+    }
+    let turn = c.turn.clone().ok_or(Refusal::NoTurn)?;
+    cx.audit(actor, "circle next", Some(turn.speaker.key()), Some(id));
+    if turn.reflecting {
+        flow::end_reflection(cx, id);
+    } else {
+        flow::end_turn(cx, id, Ending::HostNext);
+    }
+    Ok(())
+}
+
+/// `circle move NAME POS`: changes where someone waiting to speak stands.
+pub fn move_member(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str, pos: usize) -> Result<(), Refusal> {
+    let c = hosted(cx, actor, id)?;
+    let seat = c.find(name).ok_or_else(|| Refusal::NoSuchMember { name: super::super::textcheck::preview(name) })?;
+    let who = seat.member.clone();
+    let display = seat.display.clone();
+    let channel = c.channel.clone();
+    let gathering = c.phase == Phase::Gathering;
+    let list_len = if gathering { c.seats.len() } else { c.queue.len() };
+    let in_list = if gathering { c.seats.iter().any(|s| s.member == who) } else { c.queue.contains(&who) };
+    if !in_list || pos > list_len {
+        return Err(Refusal::BadPosition { max: list_len });
+    }
+    let Some(c) = cx.circle_mut(id) else { return Ok(()) };
+    if gathering {
+        if let Some(from) = c.seats.iter().position(|s| s.member == who) {
+            let s = c.seats.remove(from);
+            c.seats.insert(pos - 1, s);
+        }
+    } else {
+        c.queue.retain(|m| m != &who);
+        c.queue.insert(pos - 1, who.clone());
+        // Later rounds follow the new order too.
+        c.order.retain(|m| m != &who);
+        let anchor = c.queue.get(pos).and_then(|after| c.order.iter().position(|m| m == after));
+        match anchor {
+            Some(i) => c.order.insert(i, who.clone()),
+            None => c.order.push(who.clone()),
+        }
+    }
+    cx.audit(actor, "circle move", Some(who.key()), Some(id));
+    cx.say(&channel, Message::info(Line::new("moved").text("name", display).num("pos", pos)));
+    Ok(())
+}
+
+pub fn remove(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str) -> Result<(), Refusal> {
+    let c = hosted(cx, actor, id)?;
+    let who = c.find(name).ok_or_else(|| Refusal::NoSuchMember { name: super::super::textcheck::preview(name) })?.member.clone();
+    cx.audit(actor, "circle remove", Some(who.key()), Some(id));
+    gather::unseat(cx, id, &who);
+    cx.whisper_line(&who, Line::new("removed-by-host"));
+    cx.whisper_line(&actor.member, Line::new("removed-done"));
+    Ok(())
+}
+
+pub fn cohost(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str) -> Result<(), Refusal> {
+    let c = hosted(cx, actor, id)?;
+    let seat = c.find(name).ok_or_else(|| Refusal::NoSuchMember { name: super::super::textcheck::preview(name) })?;
+    let (who, display, channel) = (seat.member.clone(), seat.display.clone(), c.channel.clone());
+    if !c.is_host(&who)
+        && let Some(c) = cx.circle_mut(id)
+    {
+        c.cohosts.push(who.clone());
+    }
+    cx.audit(actor, "circle cohost", Some(who.key()), Some(id));
+    cx.say(&channel, Message::info(Line::new("cohost-added").text("name", display)));
+    Ok(())
+}
+
+pub fn end(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let c = hosted(cx, actor, id)?;
+    let channel = c.channel.clone();
+    let gathering = c.phase == Phase::Gathering;
+    cx.audit(actor, "circle end", None, Some(id));
+    if gathering {
+        let now = cx.now;
+        disarm(cx, id);
+        if let Some(c) = cx.circle_mut(id) {
+            c.phase = Phase::Cancelled;
+            c.ended_at = Some(now);
+        }
+        cx.say(&channel, Message::info(Line::new("closed-before-start")));
+    } else {
+        flow::finish(cx, id);
+    }
+    Ok(())
+}
+
+/// `circle status`: where the circle is. Hosts also see the pulse aggregate (n ≥ 3 only).
+pub fn status(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) -> Result<(), Refusal> {
+    let Place::Channel(ch) = place else { return Err(Refusal::NeedsChannel) };
+    let id = match here(cx, place) {
+        Ok(id) => id,
+        // After the end, the most recent circle here still answers (for its pulse).
+        Err(_) => cx.st.circles.values().filter(|c| &c.channel == ch).map(|c| c.id).max().ok_or(Refusal::NoCircleHere)?,
+    };
+    let Some(c) = cx.st.circles.get(&id) else { return Err(Refusal::NoCircleHere) };
+    let now = cx.now;
+    let names: Vec<String> = c.seats.iter().map(|s| if s.away { format!("{} (away)", s.display) } else { s.display.clone() }).collect();
+    let mut lines = vec![
+        Line::new("status-head")
+            .text("phase", c.phase.as_str())
+            .text("template", c.template.name.clone())
+            .num("count", c.seats.len())
+            .num("max", c.template.max_size),
+        Line::new("status-members").text("names", if names.is_empty() { "—".to_owned() } else { names.join(", ") }),
+    ];
+    if !c.waitlist.is_empty() {
+        lines.push(Line::new("status-waitlist").num("count", c.waitlist.len()));
+    }
+    if c.paused.is_some() {
+        lines.push(Line::new("status-paused"));
+    } else if let Some(t) = &c.turn {
+        let id = if t.reflecting { "status-reflecting" } else { "status-speaker" };
+        lines.push(Line::new(id).text("name", t.display.clone()).secs("time", secs_until(now, t.deadline)));
+    }
+    if !c.queue.is_empty() {
+        let upcoming: Vec<String> = c.queue.iter().map(|m| c.display_of(m)).collect();
+        lines.push(Line::new("status-upcoming").text("names", upcoming.join(", ")));
+    }
+    if let Some(at) = c.scheduled_for {
+        let tz = super::super::timeparse::zone_of(cx.st, &actor.member);
+        lines.push(Line::new("status-scheduled").text("when", super::super::timeparse::local_label(at, &tz)));
+    }
+    if (c.is_host(&actor.member) || actor.moderator) && !c.is_live() {
+        let scores = c.pulse_scores();
+        if scores.len() >= 3 {
+            let sum: i64 = scores.iter().map(|s| i64::from(*s)).sum();
+            let tenths = sum * 10 / scores.len() as i64;
+            lines.push(Line::new("status-pulse").num("count", scores.len()).text("average", format!("{}.{}", tenths / 10, tenths % 10)));
+        } else {
+            lines.push(Line::new("status-pulse-few").num("count", scores.len()));
+        }
+    }
+    cx.whisper(&actor.member, Message::new(Kind::Info, lines));
+    Ok(())
+}

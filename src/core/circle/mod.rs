@@ -1,0 +1,210 @@
+//! Witnessing circles: the lifecycle `Gathering → Opening → Sharing →
+//! Closing → Ended` (plus pause and cancel), turns, and host tools.
+//!
+//! A circle has at most one armed timer. Arming bumps `generation`; a timer
+//! that fires with an older generation is stale and does nothing. This is how
+//! pause, extend, skip and restarts stay correct without cancelling anything.
+
+mod flow;
+mod gather;
+mod host;
+mod speaker;
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+pub use flow::{on_timer, recover};
+pub use gather::{agree, join, leave, leave_everywhere, open, schedule};
+pub use host::{cohost, end, move_member, next, pause, remove, resume, start, status};
+pub use speaker::{away, back, card, done, extend, hand, mode, pass, pulse};
+
+use super::ids::{ChannelId, CircleId, MemberRef, Slug};
+use super::template::{Mode, Template};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    Gathering,
+    Opening,
+    Sharing,
+    Closing,
+    Ended,
+    Cancelled,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Gathering => "gathering",
+            Phase::Opening => "opening",
+            Phase::Sharing => "sharing",
+            Phase::Closing => "closing",
+            Phase::Ended => "ended",
+            Phase::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A member's place in a circle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seat {
+    pub member: MemberRef,
+    pub display: String,
+    pub away: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TurnKind {
+    CheckIn,
+    Sharing,
+    CheckOut,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Turn {
+    pub speaker: MemberRef,
+    pub display: String,
+    pub kind: TurnKind,
+    pub card: Option<Slug>,
+    pub mode: Mode,
+    pub started_at: Timestamp,
+    pub deadline: Timestamp,
+    pub extended: bool,
+    /// True once the speaker's time is over and listeners may reflect.
+    pub reflecting: bool,
+    /// Listeners already nudged this turn; nobody is nudged twice.
+    pub nudged: Vec<MemberRef>,
+}
+
+/// How a turn ended: metadata only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Ending {
+    Done,
+    Passed,
+    Time,
+    Away,
+    Left,
+    HostNext,
+    CircleEnded,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnRecord {
+    pub speaker: MemberRef,
+    pub kind: TurnKind,
+    pub round: u32,
+    pub started: Timestamp,
+    pub ended: Timestamp,
+    pub how: Ending,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Purpose {
+    Reminder,
+    Start,
+    Warning,
+    Deadline,
+    ReflectionEnd,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timer {
+    pub at: Timestamp,
+    pub purpose: Purpose,
+}
+
+/// What a pause froze: the seconds left on the timer and on the turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Frozen {
+    pub timer_left: i64,
+    pub purpose: Purpose,
+    pub turn_left: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Circle {
+    pub id: CircleId,
+    pub channel: ChannelId,
+    pub title: Option<String>,
+    pub template: Template,
+    pub phase: Phase,
+    pub paused: Option<Frozen>,
+    pub host: MemberRef,
+    pub cohosts: Vec<MemberRef>,
+    pub seats: Vec<Seat>,
+    pub waitlist: Vec<Seat>,
+    /// The speaking order, fixed at the opening; late joiners are appended.
+    pub order: Vec<MemberRef>,
+    /// Who still speaks this round, next first.
+    pub queue: Vec<MemberRef>,
+    /// Skipped while away this round; offered once more at the round's end.
+    pub deferred: Vec<MemberRef>,
+    pub hands: Vec<MemberRef>,
+    pub round: u32,
+    pub turn: Option<Turn>,
+    pub used_cards: Vec<Slug>,
+    pub log: Vec<TurnRecord>,
+    pub opened_at: Timestamp,
+    pub started_at: Option<Timestamp>,
+    pub ended_at: Option<Timestamp>,
+    pub scheduled_for: Option<Timestamp>,
+    pub timer: Option<Timer>,
+    pub generation: u64,
+    pub pulses: BTreeMap<MemberRef, u8>,
+    /// Pulses of members who asked to be forgotten: counted, not attributed.
+    pub anonymous_pulses: Vec<u8>,
+}
+
+impl Circle {
+    pub fn is_live(&self) -> bool {
+        !matches!(self.phase, Phase::Ended | Phase::Cancelled)
+    }
+    pub fn is_running(&self) -> bool {
+        matches!(self.phase, Phase::Opening | Phase::Sharing | Phase::Closing)
+    }
+    pub fn seat(&self, who: &MemberRef) -> Option<&Seat> {
+        self.seats.iter().find(|s| &s.member == who)
+    }
+    pub fn is_host(&self, who: &MemberRef) -> bool {
+        &self.host == who || self.cohosts.contains(who)
+    }
+    pub fn speaker(&self) -> Option<&MemberRef> {
+        self.turn.as_ref().map(|t| &t.speaker)
+    }
+    /// Finds a seated or waiting member by display name or user id (case-insensitive, `@` optional).
+    pub fn find(&self, name: &str) -> Option<&Seat> {
+        let name = name.trim().trim_start_matches('@').to_lowercase();
+        self.seats.iter().chain(self.waitlist.iter()).find(|s| s.display.to_lowercase() == name || s.member.user().to_lowercase() == name)
+    }
+    pub fn display_of(&self, who: &MemberRef) -> String {
+        self.seats
+            .iter()
+            .chain(self.waitlist.iter())
+            .find(|s| &s.member == who)
+            .map_or_else(|| who.user().to_owned(), |s| s.display.clone())
+    }
+    /// All pulse answers, attributed or not.
+    pub fn pulse_scores(&self) -> Vec<u8> {
+        self.pulses.values().copied().chain(self.anonymous_pulses.iter().copied()).collect()
+    }
+    /// Removes a member from the speaking order and every list, keeping metadata.
+    pub(crate) fn unseat(&mut self, who: &MemberRef) {
+        self.seats.retain(|s| &s.member != who);
+        self.waitlist.retain(|s| &s.member != who);
+        self.order.retain(|m| m != who);
+        self.queue.retain(|m| m != who);
+        self.deferred.retain(|m| m != who);
+        self.hands.retain(|m| m != who);
+    }
+}
+
+/// Secs from `now` until `t`, never negative.
+pub fn secs_until(now: Timestamp, t: Timestamp) -> i64 {
+    (t.as_second() - now.as_second()).max(0)
+}
+
+/// `t + secs`, saturating at the edge of representable time.
+pub fn plus(t: Timestamp, secs: i64) -> Timestamp {
+    t.checked_add(jiff::SignedDuration::from_secs(secs)).unwrap_or(Timestamp::MAX)
+}

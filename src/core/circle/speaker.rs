@@ -1,0 +1,225 @@
+//! What members do inside a running circle: done, pass, extend, away/back,
+//! raise a hand, choose what comes back, ask for another card, and the pulse.
+
+use super::super::deck::{self, Filter, Kind as CardKind};
+use super::super::effect::{Kind, Line, Message};
+use super::super::handle::{Cx, here};
+use super::super::ids::CircleId;
+use super::super::input::{Actor, Place};
+use super::super::refusal::Refusal;
+use super::super::rng::Rng;
+use super::super::template::{Mode, OrderRule};
+use super::flow::{self, arm};
+use super::{Circle, Ending, Purpose, TurnKind, plus};
+
+fn running<'c>(cx: &'c Cx<'_, impl Rng>, id: CircleId) -> Result<&'c Circle, Refusal> {
+    let c = cx.st.circles.get(&id).ok_or(Refusal::NoCircleHere)?;
+    if !c.is_running() {
+        return Err(Refusal::NotStarted);
+    }
+    if c.paused.is_some() {
+        return Err(Refusal::Paused);
+    }
+    Ok(c)
+}
+
+pub fn done(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let c = running(cx, id)?;
+    let turn = c.turn.as_ref().filter(|t| t.speaker == actor.member).ok_or(Refusal::NotYourTurn)?;
+    if turn.reflecting {
+        flow::end_reflection(cx, id);
+    } else {
+        flow::end_turn(cx, id, Ending::Done);
+    }
+    Ok(())
+}
+
+/// `pass`: during your turn it ends it; before your turn it passes this round. No reason asked.
+pub fn pass(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let c = running(cx, id)?;
+    if let Some(turn) = c.turn.as_ref().filter(|t| t.speaker == actor.member) {
+        let channel = c.channel.clone();
+        let name = turn.display.clone();
+        if turn.reflecting {
+            flow::end_reflection(cx, id);
+        } else {
+            cx.say(&channel, Message::info(Line::new("passed").text("name", name)));
+            flow::end_turn(cx, id, Ending::Passed);
+        }
+        return Ok(());
+    }
+    if !c.queue.contains(&actor.member) {
+        return Err(Refusal::NotYourTurn);
+    }
+    let now = cx.now;
+    let kind = c.turn.as_ref().map_or(TurnKind::Sharing, |t| t.kind);
+    if let Some(c) = cx.circle_mut(id) {
+        c.queue.retain(|m| m != &actor.member);
+        c.hands.retain(|m| m != &actor.member);
+        let round = c.round;
+        c.log.push(super::TurnRecord { speaker: actor.member.clone(), kind, round, started: now, ended: now, how: Ending::Passed });
+    }
+    cx.whisper_line(&actor.member, Line::new("pass-ahead"));
+    Ok(())
+}
+
+pub fn extend(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let c = running(cx, id)?;
+    let turn = c.turn.as_ref().filter(|t| t.speaker == actor.member).ok_or(Refusal::NotYourTurn)?;
+    let extra = c.template.extend_secs;
+    if turn.reflecting || turn.extended || extra == 0 || turn.kind != TurnKind::Sharing {
+        return Err(Refusal::CannotExtend);
+    }
+    let (channel, name, warning) = (c.channel.clone(), turn.display.clone(), c.template.warning_secs);
+    let deadline = plus(turn.deadline, extra);
+    if let Some(t) = cx.circle_mut(id).and_then(|c| c.turn.as_mut()) {
+        t.deadline = deadline;
+        t.extended = true;
+    }
+    let warn_at = plus(deadline, -warning);
+    if warning > 0 && warn_at > cx.now {
+        arm(cx, id, warn_at, Purpose::Warning);
+    } else {
+        arm(cx, id, deadline, Purpose::Deadline);
+    }
+    cx.say(&channel, Message::info(Line::new("extended").text("name", name).secs("time", extra)));
+    Ok(())
+}
+
+pub fn away(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let c = cx.st.circles.get(&id).ok_or(Refusal::NoCircleHere)?;
+    let seat = c.seat(&actor.member).ok_or(Refusal::NotInCircle)?;
+    if seat.away {
+        cx.whisper_line(&actor.member, Line::new("away-already"));
+        return Ok(());
+    }
+    let speaking = c.turn.as_ref().is_some_and(|t| t.speaker == actor.member && !t.reflecting);
+    if let Some(c) = cx.circle_mut(id) {
+        for s in c.seats.iter_mut().filter(|s| s.member == actor.member) {
+            s.away = true;
+        }
+    }
+    cx.whisper_line(&actor.member, Line::new("away"));
+    if speaking {
+        // Their turn comes round again later in this round, once they are back.
+        if let Some(c) = cx.circle_mut(id) {
+            c.deferred.push(actor.member.clone());
+        }
+        flow::end_turn(cx, id, Ending::Away);
+    }
+    Ok(())
+}
+
+pub fn back(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let c = cx.st.circles.get(&id).ok_or(Refusal::NoCircleHere)?;
+    let seat = c.seat(&actor.member).ok_or(Refusal::NotInCircle)?;
+    if !seat.away {
+        cx.whisper_line(&actor.member, Line::new("back-already"));
+        return Ok(());
+    }
+    if let Some(c) = cx.circle_mut(id) {
+        for s in c.seats.iter_mut().filter(|s| s.member == actor.member) {
+            s.away = false;
+        }
+    }
+    cx.whisper_line(&actor.member, Line::new("back"));
+    Ok(())
+}
+
+pub fn hand(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let c = running(cx, id)?;
+    if c.template.order != OrderRule::Hand {
+        return Err(Refusal::NoHands);
+    }
+    if !c.queue.contains(&actor.member) {
+        return Err(Refusal::NotInCircle);
+    }
+    let channel = c.channel.clone();
+    if !c.hands.contains(&actor.member)
+        && let Some(c) = cx.circle_mut(id)
+    {
+        c.hands.push(actor.member.clone());
+    }
+    cx.say(&channel, Message::info(Line::new("hand-raised").text("name", actor.display.clone())));
+    Ok(())
+}
+
+/// `mode`: during your sharing turn, changes what comes back now; otherwise saves your default.
+pub fn mode(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, mode: Mode) -> Result<(), Refusal> {
+    let current = here(cx, place).ok().and_then(|id| {
+        let c = cx.st.circles.get(&id)?;
+        let t = c.turn.as_ref()?;
+        (t.speaker == actor.member && !t.reflecting && t.kind == TurnKind::Sharing && c.paused.is_none())
+            .then(|| (id, c.channel.clone(), t.display.clone()))
+    });
+    let Some((id, channel, name)) = current else {
+        cx.st.member_mut(&actor.member).default_mode = Some(mode);
+        cx.whisper_line(&actor.member, Line::new("mode-saved").text("mode", mode.as_str()));
+        return Ok(());
+    };
+    let guide = cx
+        .st
+        .circles
+        .get(&id)
+        .and_then(|c| c.turn.as_ref())
+        .and_then(|t| t.card.clone())
+        .and_then(|card| cx.st.decks.values().flat_map(|d| &d.cards).find(|c| c.id == card).and_then(|c| c.guide.clone()));
+    if let Some(t) = cx.circle_mut(id).and_then(|c| c.turn.as_mut()) {
+        t.mode = mode;
+    }
+    cx.say(&channel, Message::info(Line::new(flow::mode_line(mode)).text("name", name)));
+    flow::send_guides(cx, id, guide);
+    Ok(())
+}
+
+/// `card`: the speaker asks for another prompt.
+pub fn card(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    running(cx, id)?;
+    // Borrow the circle through `cx.st` alone, so `cx.rng` stays free for the draw.
+    let c = cx.st.circles.get(&id).ok_or(Refusal::NoCircleHere)?;
+    let turn = c.turn.as_ref().filter(|t| t.speaker == actor.member && !t.reflecting).ok_or(Refusal::NotYourTurn)?;
+    let kind = match turn.kind {
+        TurnKind::CheckIn => CardKind::CheckIn,
+        TurnKind::Sharing => CardKind::Sharing,
+        TurnKind::CheckOut => CardKind::Closing,
+    };
+    let t = &c.template;
+    let filter = Filter {
+        kind: Some(kind),
+        themes: &t.themes,
+        max_intensity: Some(t.max_intensity),
+        exclude_cw: &t.exclude_cw,
+        exclude_ids: &c.used_cards,
+    };
+    let card = deck::draw(cx.st.decks.values(), &filter, cx.rng).ok_or(Refusal::NoCardFits)?;
+    let (card_id, text, guide) = (card.id.clone(), card.text.clone(), card.guide.clone());
+    let (channel, name, turn_kind) = (c.channel.clone(), turn.display.clone(), turn.kind);
+    if let Some(c) = cx.circle_mut(id) {
+        c.used_cards.push(card_id.clone());
+        if let Some(t) = c.turn.as_mut() {
+            t.card = Some(card_id);
+        }
+    }
+    cx.say(
+        &channel,
+        Message::new(Kind::Card, vec![Line::new("new-card").text("name", name), Line::new("turn-prompt").text("prompt", text)]),
+    );
+    if turn_kind == TurnKind::Sharing {
+        flow::send_guides(cx, id, guide);
+    }
+    Ok(())
+}
+
+/// `pulse N`: the private "did you feel heard?" answer for the member's last circle.
+pub fn pulse(cx: &mut Cx<'_, impl Rng>, actor: &Actor, n: u8) -> Result<(), Refusal> {
+    let id = cx.st.members.get(&actor.member).and_then(|m| m.pending_pulse).ok_or(Refusal::NoPulseWaiting)?;
+    if !cx.st.circles.contains_key(&id) {
+        return Err(Refusal::NoPulseWaiting);
+    }
+    if let Some(c) = cx.circle_mut(id) {
+        c.pulses.insert(actor.member.clone(), n);
+    }
+    cx.st.member_mut(&actor.member).pending_pulse = None;
+    cx.whisper_line(&actor.member, Line::new("pulse-thanks"));
+    Ok(())
+}

@@ -1,0 +1,384 @@
+//! The one command vocabulary, shared by every platform. Console and Matrix
+//! parse text with [`parse`]; Discord's slash commands build the same enum.
+
+use super::deck::Theme;
+use super::refusal::Refusal;
+use super::template::Mode;
+
+/// The longest command line the core reads; longer input is refused whole.
+pub const MAX_COMMAND_CHARS: usize = 2000;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Circle(CircleCmd),
+    Agree,
+    Done,
+    Pass,
+    Extend,
+    Away,
+    Back,
+    Hand,
+    Mode(Mode),
+    Card,
+    Pulse(u8),
+    Reflect(Option<Theme>),
+    Practice(Option<String>),
+    Next,
+    Daily(DailyArg),
+    Quiet(Option<String>),
+    Timezone(String),
+    Support,
+    MyData,
+    ForgetMe { confirm: bool },
+    Suggest(String),
+    Crisis(CrisisArg),
+    Deck(DeckCmd),
+    Suggestions(Option<(bool, u64)>),
+    Settings(Option<(String, String)>),
+    Template(TemplateCmd),
+    Resources(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CircleCmd {
+    /// `circle open [template] [title]`: the core decides whether the first word names a template.
+    Open(String),
+    Join,
+    Leave,
+    Start,
+    Schedule(String),
+    Status,
+    Pause,
+    Resume,
+    Next,
+    Move {
+        name: String,
+        pos: usize,
+    },
+    Remove(String),
+    Cohost(String),
+    End,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DailyArg {
+    At(String),
+    Off,
+    Pause,
+    Resume,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrisisArg {
+    Wrong,
+    Off,
+    On,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeckCmd {
+    List,
+    Show(String),
+    /// `deck add DECK KIND THEME INTENSITY TEXT [| GUIDE]`
+    Add {
+        deck: String,
+        kind: String,
+        theme: String,
+        intensity: String,
+        text: String,
+        guide: Option<String>,
+    },
+    /// `deck edit CARD FIELD VALUE`
+    Edit {
+        card: String,
+        field: String,
+        value: String,
+    },
+    Remove(String),
+    Enable(String),
+    Disable(String),
+    /// The adapter reads the file (console: a path; Discord: an attachment) and passes its text.
+    Import {
+        source: String,
+        content: Option<String>,
+    },
+    Export(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TemplateCmd {
+    List,
+    Show(String),
+    Set { name: String, key: String, value: String },
+}
+
+fn usage(command: &'static str, usage: &'static str) -> Refusal {
+    Refusal::Usage { command, usage }
+}
+
+/// Splits off the first whitespace-separated word.
+fn split_word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    match s.find(char::is_whitespace) {
+        Some(i) => (&s[..i], s[i..].trim_start()),
+        None => (s, ""),
+    }
+}
+
+/// Parses a command line without its prefix (`circle join`, `pulse 4`).
+pub fn parse(line: &str) -> Result<Command, Refusal> {
+    if line.chars().count() > MAX_COMMAND_CHARS {
+        return Err(Refusal::CommandTooLong { max: MAX_COMMAND_CHARS });
+    }
+    let (word, rest) = split_word(line.trim());
+    let word = word.to_lowercase();
+    let none = |c: Command, name: &'static str| if rest.is_empty() { Ok(c) } else { Err(usage(name, name)) };
+    match word.as_str() {
+        "help" | "?" => Ok(Command::Help),
+        "circle" => parse_circle(rest).map(Command::Circle),
+        "agree" => none(Command::Agree, "agree"),
+        "done" => none(Command::Done, "done"),
+        "pass" => none(Command::Pass, "pass"),
+        "extend" => none(Command::Extend, "extend"),
+        "away" => none(Command::Away, "away"),
+        "back" => none(Command::Back, "back"),
+        "hand" => none(Command::Hand, "hand"),
+        "card" => none(Command::Card, "card"),
+        "next" => none(Command::Next, "next"),
+        "support" => none(Command::Support, "support"),
+        "my-data" => none(Command::MyData, "my-data"),
+        "mode" => Mode::parse(&rest.to_lowercase()).map(Command::Mode).ok_or_else(|| usage("mode", "mode witness|reflections|feelings")),
+        "pulse" => match rest.parse::<u8>() {
+            Ok(n @ 1..=5) => Ok(Command::Pulse(n)),
+            _ => Err(Refusal::BadPulse),
+        },
+        "reflect" => match rest {
+            "" => Ok(Command::Reflect(None)),
+            t => Theme::parse(&t.to_lowercase())
+                .map(|t| Command::Reflect(Some(t)))
+                .ok_or_else(|| Refusal::UnknownTheme { given: super::textcheck::preview(t) }),
+        },
+        "practice" => Ok(Command::Practice((!rest.is_empty()).then(|| rest.to_lowercase()))),
+        "daily" => match rest.to_lowercase().as_str() {
+            "" => Err(usage("daily", "daily HH:MM|off|pause|resume")),
+            "off" => Ok(Command::Daily(DailyArg::Off)),
+            "pause" => Ok(Command::Daily(DailyArg::Pause)),
+            "resume" => Ok(Command::Daily(DailyArg::Resume)),
+            _ => Ok(Command::Daily(DailyArg::At(rest.to_owned()))),
+        },
+        "quiet" => match rest {
+            "" => Err(usage("quiet", "quiet HH:MM-HH:MM|off")),
+            "off" => Ok(Command::Quiet(None)),
+            r => Ok(Command::Quiet(Some(r.to_owned()))),
+        },
+        "timezone" | "tz" => match rest {
+            "" => Err(usage("timezone", "timezone AREA/CITY, e.g. timezone Europe/Lisbon")),
+            r => Ok(Command::Timezone(r.to_owned())),
+        },
+        "forget-me" => match rest {
+            "" => Ok(Command::ForgetMe { confirm: false }),
+            "confirm" => Ok(Command::ForgetMe { confirm: true }),
+            _ => Err(usage("forget-me", "forget-me, then forget-me confirm")),
+        },
+        "suggest" => match rest {
+            "" => Err(usage("suggest", "suggest TEXT")),
+            r => Ok(Command::Suggest(r.to_owned())),
+        },
+        "crisis" => match rest {
+            "wrong" => Ok(Command::Crisis(CrisisArg::Wrong)),
+            "off" => Ok(Command::Crisis(CrisisArg::Off)),
+            "on" => Ok(Command::Crisis(CrisisArg::On)),
+            _ => Err(usage("crisis", "crisis wrong|off|on")),
+        },
+        "deck" => parse_deck(rest).map(Command::Deck),
+        "suggestions" => parse_suggestions(rest).map(Command::Suggestions),
+        "settings" => {
+            let (sub, args) = split_word(rest);
+            match sub {
+                "show" | "" if args.is_empty() => Ok(Command::Settings(None)),
+                "set" => {
+                    let (key, value) = split_word(args);
+                    if key.is_empty() || value.is_empty() {
+                        return Err(usage("settings", "settings show | settings set KEY VALUE"));
+                    }
+                    Ok(Command::Settings(Some((key.to_lowercase(), value.to_owned()))))
+                }
+                _ => Err(usage("settings", "settings show | settings set KEY VALUE")),
+            }
+        }
+        "template" => parse_template(rest).map(Command::Template),
+        "resources" => {
+            let (sub, text) = split_word(rest);
+            if sub == "set" && !text.is_empty() {
+                Ok(Command::Resources(text.to_owned()))
+            } else {
+                Err(usage("resources", "resources set TEXT"))
+            }
+        }
+        "" => Err(Refusal::UnknownCommand { given: String::new() }),
+        other => Err(Refusal::UnknownCommand { given: super::textcheck::preview(other) }),
+    }
+}
+
+fn parse_circle(rest: &str) -> Result<CircleCmd, Refusal> {
+    const U: &str = "circle open|join|leave|start|schedule|status|pause|resume|next|move|remove|cohost|end";
+    let (sub, args) = split_word(rest);
+    let bare = |c: CircleCmd| if args.is_empty() { Ok(c) } else { Err(usage("circle", U)) };
+    match sub.to_lowercase().as_str() {
+        "open" => Ok(CircleCmd::Open(args.to_owned())),
+        "join" => bare(CircleCmd::Join),
+        "leave" => bare(CircleCmd::Leave),
+        "start" => bare(CircleCmd::Start),
+        "status" => bare(CircleCmd::Status),
+        "pause" => bare(CircleCmd::Pause),
+        "resume" => bare(CircleCmd::Resume),
+        "next" => bare(CircleCmd::Next),
+        "end" => bare(CircleCmd::End),
+        "schedule" if !args.is_empty() => Ok(CircleCmd::Schedule(args.to_owned())),
+        "schedule" => Err(usage("circle schedule", "circle schedule HH:MM | in 30m | YYYY-MM-DD HH:MM")),
+        "move" => {
+            let (name, pos) = split_word(args);
+            match pos.parse::<usize>() {
+                Ok(p) if !name.is_empty() && p >= 1 => Ok(CircleCmd::Move { name: name.to_owned(), pos: p }),
+                _ => Err(usage("circle move", "circle move NAME POSITION (1 = next to speak)")),
+            }
+        }
+        "remove" if !args.is_empty() => Ok(CircleCmd::Remove(args.to_owned())),
+        "remove" => Err(usage("circle remove", "circle remove NAME")),
+        "cohost" if !args.is_empty() => Ok(CircleCmd::Cohost(args.to_owned())),
+        "cohost" => Err(usage("circle cohost", "circle cohost NAME")),
+        _ => Err(usage("circle", U)),
+    }
+}
+
+fn parse_deck(rest: &str) -> Result<DeckCmd, Refusal> {
+    const U: &str = "deck list|show|add|edit|remove|enable|disable|import|export";
+    let (sub, args) = split_word(rest);
+    let one = |name: &'static str, f: fn(String) -> DeckCmd| {
+        let (a, more) = split_word(args);
+        if a.is_empty() || !more.is_empty() { Err(usage(name, U)) } else { Ok(f(a.to_owned())) }
+    };
+    match sub.to_lowercase().as_str() {
+        "list" if args.is_empty() => Ok(DeckCmd::List),
+        "show" => one("deck show", DeckCmd::Show),
+        "remove" => one("deck remove", DeckCmd::Remove),
+        "enable" => one("deck enable", DeckCmd::Enable),
+        "disable" => one("deck disable", DeckCmd::Disable),
+        "export" => one("deck export", DeckCmd::Export),
+        "import" if !args.is_empty() => Ok(DeckCmd::Import { source: args.to_owned(), content: None }),
+        "add" => {
+            let (deck, r) = split_word(args);
+            let (kind, r) = split_word(r);
+            let (theme, r) = split_word(r);
+            let (intensity, r) = split_word(r);
+            if r.is_empty() {
+                return Err(usage("deck add", "deck add DECK KIND THEME INTENSITY TEXT [| LISTENER GUIDE]"));
+            }
+            let (text, guide) = match r.split_once(" | ") {
+                Some((t, g)) => (t.to_owned(), Some(g.to_owned())),
+                None => (r.to_owned(), None),
+            };
+            Ok(DeckCmd::Add { deck: deck.into(), kind: kind.into(), theme: theme.into(), intensity: intensity.into(), text, guide })
+        }
+        "edit" => {
+            let (card, r) = split_word(args);
+            let (field, value) = split_word(r);
+            if value.is_empty() {
+                return Err(usage("deck edit", "deck edit CARD text|guide|theme|intensity|cw VALUE"));
+            }
+            Ok(DeckCmd::Edit { card: card.into(), field: field.to_lowercase(), value: value.into() })
+        }
+        _ => Err(usage("deck", U)),
+    }
+}
+
+fn parse_suggestions(rest: &str) -> Result<Option<(bool, u64)>, Refusal> {
+    const U: &str = "suggestions | suggestions approve ID | suggestions decline ID";
+    let (sub, id) = split_word(rest);
+    let approve = match sub {
+        "" => return Ok(None),
+        "approve" => true,
+        "decline" => false,
+        _ => return Err(usage("suggestions", U)),
+    };
+    id.parse::<u64>().map(|id| Some((approve, id))).map_err(|_| usage("suggestions", U))
+}
+
+fn parse_template(rest: &str) -> Result<TemplateCmd, Refusal> {
+    const U: &str = "template list | template show NAME | template set NAME KEY VALUE";
+    let (sub, args) = split_word(rest);
+    match sub {
+        "list" if args.is_empty() => Ok(TemplateCmd::List),
+        "show" if !args.is_empty() => Ok(TemplateCmd::Show(args.to_lowercase())),
+        "set" => {
+            let (name, r) = split_word(args);
+            let (key, value) = split_word(r);
+            if value.is_empty() {
+                return Err(usage("template set", U));
+            }
+            Ok(TemplateCmd::Set { name: name.to_lowercase(), key: key.to_lowercase(), value: value.to_owned() })
+        }
+        _ => Err(usage("template", U)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shared_vocabulary_parses() {
+        assert_eq!(parse("circle join"), Ok(Command::Circle(CircleCmd::Join)));
+        assert_eq!(parse("circle open short Tuesday circle"), Ok(Command::Circle(CircleCmd::Open("short Tuesday circle".into()))));
+        assert_eq!(parse("circle move bob 1"), Ok(Command::Circle(CircleCmd::Move { name: "bob".into(), pos: 1 })));
+        assert_eq!(parse("mode feelings"), Ok(Command::Mode(Mode::Feelings)));
+        assert_eq!(parse("pulse 4"), Ok(Command::Pulse(4)));
+        assert_eq!(parse("reflect body"), Ok(Command::Reflect(Some(Theme::Body))));
+        assert_eq!(parse("daily 08:30"), Ok(Command::Daily(DailyArg::At("08:30".into()))));
+        assert_eq!(parse("forget-me confirm"), Ok(Command::ForgetMe { confirm: true }));
+        assert_eq!(parse("suggestions approve 3"), Ok(Command::Suggestions(Some((true, 3)))));
+        assert_eq!(parse("settings set retention-days 30"), Ok(Command::Settings(Some(("retention-days".into(), "30".into())))));
+        assert_eq!(
+            parse("deck add mine sharing body light What do you notice? | Listen for the body."),
+            Ok(Command::Deck(DeckCmd::Add {
+                deck: "mine".into(),
+                kind: "sharing".into(),
+                theme: "body".into(),
+                intensity: "light".into(),
+                text: "What do you notice?".into(),
+                guide: Some("Listen for the body.".into())
+            }))
+        );
+    }
+
+    #[test]
+    fn wrong_arguments_name_the_usage() {
+        for bad in [
+            "circle",
+            "circle dance",
+            "circle move bob",
+            "circle move bob zero",
+            "mode loud",
+            "daily",
+            "quiet",
+            "deck",
+            "deck add x",
+            "settings set k",
+            "template set a b",
+            "suggestions approve x",
+            "crisis maybe",
+            "done now",
+        ] {
+            assert!(matches!(parse(bad), Err(Refusal::Usage { .. })), "{bad:?} must get a usage message, got {:?}", parse(bad));
+        }
+    }
+
+    #[test]
+    fn unknown_and_oversized_commands_are_refused() {
+        assert!(matches!(parse("dance"), Err(Refusal::UnknownCommand { .. })));
+        assert_eq!(parse("pulse 9"), Err(Refusal::BadPulse));
+        assert!(matches!(parse("reflect sadness"), Err(Refusal::UnknownTheme { .. })));
+        assert_eq!(parse(&"x".repeat(MAX_COMMAND_CHARS + 1)), Err(Refusal::CommandTooLong { max: MAX_COMMAND_CHARS }));
+    }
+}

@@ -1,0 +1,335 @@
+//! Cards, decks and practices; the deck file format; drawing with an
+//! injected RNG. Deck files are parsed here (pure), so the CLI, the console
+//! and `deck import` on every platform share one validator.
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::ids::Slug;
+use super::rng::Rng;
+use super::textcheck::{self, TextUse};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    CheckIn,
+    Sharing,
+    Closing,
+    ListenerGuide,
+    SelfReflection,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::CheckIn => "check-in",
+            Kind::Sharing => "sharing",
+            Kind::Closing => "closing",
+            Kind::ListenerGuide => "listener-guide",
+            Kind::SelfReflection => "self-reflection",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Kind::CheckIn, Kind::Sharing, Kind::Closing, Kind::ListenerGuide, Kind::SelfReflection].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Theme {
+    Emotions,
+    Body,
+    Needs,
+    InnerVoice,
+    SelfRespect,
+    Presence,
+    Relationships,
+    Rest,
+}
+
+impl Theme {
+    pub const ALL: [Theme; 8] = [
+        Theme::Emotions,
+        Theme::Body,
+        Theme::Needs,
+        Theme::InnerVoice,
+        Theme::SelfRespect,
+        Theme::Presence,
+        Theme::Relationships,
+        Theme::Rest,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Emotions => "emotions",
+            Theme::Body => "body",
+            Theme::Needs => "needs",
+            Theme::InnerVoice => "inner-voice",
+            Theme::SelfRespect => "self-respect",
+            Theme::Presence => "presence",
+            Theme::Relationships => "relationships",
+            Theme::Rest => "rest",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Intensity {
+    Light,
+    Medium,
+    Deep,
+}
+
+impl Intensity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Intensity::Light => "light",
+            Intensity::Medium => "medium",
+            Intensity::Deep => "deep",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "light" => Some(Intensity::Light),
+            "medium" => Some(Intensity::Medium),
+            "deep" => Some(Intensity::Deep),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Card {
+    pub id: Slug,
+    pub kind: Kind,
+    pub theme: Theme,
+    pub intensity: Intensity,
+    #[serde(default)]
+    pub cw: Vec<String>,
+    pub text: String,
+    /// The paired listener guide; present exactly on sharing cards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guide: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Practice {
+    pub name: Slug,
+    pub title: String,
+    pub theme: Theme,
+    pub steps: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deck {
+    pub name: Slug,
+    pub title: String,
+    pub description: String,
+    pub enabled: bool,
+    pub cards: Vec<Card>,
+    pub practices: Vec<Practice>,
+}
+
+/// A problem in a deck file, with the line it is on when known.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+pub struct DeckFileError {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// Which cards a draw may return.
+#[derive(Clone, Debug, Default)]
+pub struct Filter<'a> {
+    pub kind: Option<Kind>,
+    pub themes: &'a [Theme],
+    pub max_intensity: Option<Intensity>,
+    pub exclude_cw: &'a [String],
+    pub exclude_ids: &'a [Slug],
+}
+
+impl Filter<'_> {
+    fn admits(&self, card: &Card) -> bool {
+        card.enabled
+            && self.kind.is_none_or(|k| card.kind == k)
+            && (self.themes.is_empty() || self.themes.contains(&card.theme))
+            && self.max_intensity.is_none_or(|m| card.intensity <= m)
+            && !card.cw.iter().any(|c| self.exclude_cw.contains(c))
+            && !self.exclude_ids.contains(&card.id)
+    }
+}
+
+/// Draws one enabled card from enabled decks that passes the filter.
+pub fn draw<'d>(decks: impl IntoIterator<Item = &'d Deck>, filter: &Filter<'_>, rng: &mut impl Rng) -> Option<&'d Card> {
+    let fits: Vec<&Card> = decks.into_iter().filter(|d| d.enabled).flat_map(|d| d.cards.iter()).filter(|c| filter.admits(c)).collect();
+    if fits.is_empty() {
+        return None;
+    }
+    Some(fits[rng.below(fits.len())])
+}
+
+// ---- the file format -------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    deck: RawDeck,
+    #[serde(default)]
+    cards: Vec<RawCard>,
+    #[serde(default)]
+    practices: Vec<RawPractice>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDeck {
+    name: Spanned<String>,
+    title: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default = "yes")]
+    enabled: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCard {
+    id: Spanned<String>,
+    kind: Kind,
+    theme: Theme,
+    intensity: Intensity,
+    #[serde(default)]
+    cw: Vec<String>,
+    text: Spanned<String>,
+    #[serde(default)]
+    guide: Option<Spanned<String>>,
+    #[serde(default = "yes")]
+    enabled: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPractice {
+    name: Spanned<String>,
+    title: String,
+    theme: Theme,
+    steps: Vec<String>,
+}
+
+fn line_of(src: &str, offset: usize) -> usize {
+    src.get(..offset).map_or(1, |s| s.bytes().filter(|b| *b == b'\n').count() + 1)
+}
+
+/// Parses and validates a whole deck file; any problem rejects the whole file.
+pub fn parse_file(src: &str) -> Result<Deck, DeckFileError> {
+    let raw: RawFile = toml::from_str(src)
+        .map_err(|e| DeckFileError { line: e.span().map(|s| line_of(src, s.start)), message: e.message().trim().to_owned() })?;
+    let at = |span: std::ops::Range<usize>, message: String| DeckFileError { line: Some(line_of(src, span.start)), message };
+    let name = Slug::parse(raw.deck.name.get_ref())
+        .map_err(|_| at(raw.deck.name.span(), "the deck name must use lowercase letters, digits and '-'".into()))?;
+    let title = raw.deck.title.get_ref().trim().to_owned();
+    if title.is_empty() || title.chars().count() > 80 {
+        return Err(at(raw.deck.title.span(), "the deck title must be 1 to 80 characters".into()));
+    }
+    let mut cards: Vec<Card> = Vec::with_capacity(raw.cards.len());
+    for c in raw.cards {
+        let id = Slug::parse(c.id.get_ref()).map_err(|_| {
+            at(c.id.span(), format!("card id {:?} must use lowercase letters, digits and '-'", textcheck::preview(c.id.get_ref())))
+        })?;
+        if cards.iter().any(|k| k.id == id) {
+            return Err(at(c.id.span(), format!("card id {id} appears twice")));
+        }
+        let text = textcheck::check(c.text.get_ref(), TextUse::Card).map_err(|r| at(c.text.span(), format!("card {id}: text {}", r)))?;
+        let guide = match (c.kind, c.guide) {
+            (Kind::Sharing, None) => return Err(at(c.id.span(), format!("card {id} is a sharing card and needs a guide for listeners"))),
+            (Kind::Sharing, Some(g)) => {
+                Some(textcheck::check(g.get_ref(), TextUse::Card).map_err(|r| at(g.span(), format!("card {id}: guide {}", r)))?)
+            }
+            (_, Some(g)) => return Err(at(g.span(), format!("card {id}: only sharing cards have a guide"))),
+            (_, None) => None,
+        };
+        let mut cw = Vec::with_capacity(c.cw.len());
+        for tag in c.cw {
+            let tag = Slug::parse(tag.trim())
+                .map_err(|_| at(c.id.span(), format!("card {id}: content-warning tags use lowercase letters, digits and '-'")))?;
+            cw.push(tag.as_str().to_owned());
+        }
+        cards.push(Card { id, kind: c.kind, theme: c.theme, intensity: c.intensity, cw, text, guide, enabled: c.enabled });
+    }
+    let mut practices: Vec<Practice> = Vec::with_capacity(raw.practices.len());
+    for p in raw.practices {
+        let pname = Slug::parse(p.name.get_ref())
+            .map_err(|_| at(p.name.span(), "a practice name must use lowercase letters, digits and '-'".into()))?;
+        if practices.iter().any(|k| k.name == pname) {
+            return Err(at(p.name.span(), format!("practice {pname} appears twice")));
+        }
+        if p.steps.is_empty() || p.steps.len() > 12 {
+            return Err(at(p.name.span(), format!("practice {pname} needs 1 to 12 steps")));
+        }
+        let steps = p
+            .steps
+            .iter()
+            .map(|s| textcheck::check(s, TextUse::Card))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|r| at(p.name.span(), format!("practice {pname}: a step {}", r)))?;
+        let title = textcheck::check(&p.title, TextUse::Title).map_err(|r| at(p.name.span(), format!("practice {pname}: title {}", r)))?;
+        practices.push(Practice { name: pname, title, theme: p.theme, steps });
+    }
+    if cards.is_empty() && practices.is_empty() {
+        return Err(DeckFileError { line: None, message: "the file has no [[cards]] and no [[practices]]".into() });
+    }
+    Ok(Deck { name, title, description: raw.deck.description.trim().to_owned(), enabled: raw.deck.enabled, cards, practices })
+}
+
+/// Writes a deck in the file format `parse_file` reads.
+pub fn to_file(deck: &Deck) -> String {
+    #[derive(Serialize)]
+    struct OutDeck<'a> {
+        name: &'a str,
+        title: &'a str,
+        description: &'a str,
+        enabled: bool,
+    }
+    #[derive(Serialize)]
+    struct Out<'a> {
+        deck: OutDeck<'a>,
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        cards: &'a [Card],
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        practices: &'a [Practice],
+    }
+    let out = Out {
+        deck: OutDeck { name: deck.name.as_str(), title: &deck.title, description: &deck.description, enabled: deck.enabled },
+        cards: &deck.cards,
+        practices: &deck.practices,
+    };
+    // Serialising plain strings, enums and vectors to TOML cannot fail.
+    toml::to_string_pretty(&out).unwrap_or_default()
+}
+
+/// The decks shipped in `config/decks/`, embedded so the binary runs anywhere.
+pub const DEFAULT_DECK_FILES: [(&str, &str); 5] = [
+    ("check-in", include_str!("../../config/decks/check-in.toml")),
+    ("sharing", include_str!("../../config/decks/sharing.toml")),
+    ("closing", include_str!("../../config/decks/closing.toml")),
+    ("self-reflection", include_str!("../../config/decks/self-reflection.toml")),
+    ("practices", include_str!("../../config/decks/practices.toml")),
+];
+
+/// Parses the embedded default decks. They are checked by tests, so a
+/// failure here is a build defect; it still surfaces as an error, not a panic.
+pub fn default_decks() -> Result<Vec<Deck>, DeckFileError> {
+    DEFAULT_DECK_FILES.iter().map(|(_, src)| parse_file(src)).collect()
+}
+
+#[cfg(test)]
+mod tests;

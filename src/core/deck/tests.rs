@@ -1,0 +1,120 @@
+use super::*;
+use crate::core::rng::SplitMix64;
+
+const GOOD: &str = r#"
+[deck]
+name = "mine"
+title = "Mine"
+
+[[cards]]
+id = "mine-01"
+kind = "sharing"
+theme = "body"
+intensity = "light"
+text = "What is your body telling you today?"
+guide = "Notice where the speaker's attention goes."
+
+[[cards]]
+id = "mine-02"
+kind = "check-in"
+theme = "presence"
+intensity = "light"
+cw = ["family"]
+text = "One word for how you arrive."
+"#;
+
+fn err_of(src: &str) -> DeckFileError {
+    parse_file(src).expect_err("this file must be rejected")
+}
+
+#[test]
+fn the_default_decks_parse_and_meet_their_minimums() {
+    let decks = default_decks().unwrap();
+    let count = |k: Kind| decks.iter().flat_map(|d| &d.cards).filter(|c| c.kind == k).count();
+    assert!(count(Kind::Sharing) >= 20, "at least 20 sharing cards ship");
+    assert!(count(Kind::CheckIn) >= 10, "at least 10 check-in cards ship");
+    assert!(count(Kind::Closing) >= 10, "at least 10 closing cards ship");
+    assert!(count(Kind::SelfReflection) >= 30, "at least 30 self-reflection cards ship");
+    for theme in Theme::ALL {
+        assert!(
+            decks.iter().flat_map(|d| &d.cards).any(|c| c.kind == Kind::SelfReflection && c.theme == theme),
+            "self-reflection covers {theme:?}"
+        );
+    }
+    assert!(decks.iter().flat_map(|d| &d.practices).count() >= 3, "at least 3 practices ship");
+    let mut ids: Vec<_> = decks.iter().flat_map(|d| &d.cards).map(|c| c.id.clone()).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "card ids are unique across the default decks");
+}
+
+#[test]
+fn a_deck_survives_export_and_import_unchanged() {
+    let deck = parse_file(GOOD).unwrap();
+    assert_eq!(parse_file(&to_file(&deck)).unwrap(), deck);
+}
+
+#[test]
+fn every_deck_file_error_names_its_line_and_problem() {
+    let cases: Vec<(String, usize, &str)> = vec![
+        ("[deck\nname=1".into(), 1, ""),
+        (GOOD.replace("name = \"mine\"", "name = \"Mine Deck\""), 3, "deck name"),
+        (GOOD.replace("kind = \"check-in\"", "kind = \"chat\""), 16, "unknown variant"),
+        (GOOD.replace("theme = \"body\"", "theme = \"sadness\""), 9, "unknown variant"),
+        (GOOD.replace("intensity = \"light\"\ntext = \"What", "intensity = \"huge\"\ntext = \"What"), 10, "unknown variant"),
+        (GOOD.replace("mine-02", "mine-01"), 15, "appears twice"),
+        (GOOD.replace("guide = \"Notice where the speaker's attention goes.\"\n", ""), 7, "needs a guide"),
+        (GOOD.replace("cw = [\"family\"]", "cw = [\"family\"]\nguide = \"x\""), 20, "only sharing cards"),
+        (GOOD.replace("One word for how you arrive.", "hey @everyone"), 20, "mention"),
+        (GOOD.replace("One word for how you arrive.", "<script>x</script>"), 20, "markup"),
+        (GOOD.replace("One word for how you arrive.", "a\u{202E}b"), 20, "invisible"),
+        (GOOD.replace("One word for how you arrive.", ""), 20, "empty"),
+        (GOOD.replace("One word for how you arrive.", &"long ".repeat(100)), 20, "too long"),
+        (GOOD.replace("intensity = \"light\"\ntext = \"What", "colour = 1\nintensity = \"light\"\ntext = \"What"), 10, "unknown field"),
+        (GOOD.replace("cw = [\"family\"]", "cw = [\"Family Stuff\"]"), 15, "content-warning"),
+        ("[deck]\nname = \"x\"\ntitle = \"X\"\n".into(), 0, "no [[cards]]"),
+    ];
+    for (src, line, needle) in cases {
+        let e = err_of(&src);
+        if line > 0 {
+            assert_eq!(e.line, Some(line), "the error {e} must point at line {line}");
+        }
+        assert!(e.to_string().to_lowercase().contains(&needle.to_lowercase()), "{e} must mention {needle:?}");
+    }
+}
+
+#[test]
+fn drawing_respects_kind_theme_intensity_warnings_and_exclusions() {
+    let decks = default_decks().unwrap();
+    let mut rng = SplitMix64::new(7);
+    let used: Vec<Slug> = Vec::new();
+    let cw = vec!["grief".to_owned()];
+    let themes = [Theme::Body];
+    let f = Filter {
+        kind: Some(Kind::SelfReflection),
+        themes: &themes,
+        max_intensity: Some(Intensity::Medium),
+        exclude_cw: &cw,
+        exclude_ids: &used,
+    };
+    for _ in 0..50 {
+        let c = draw(&decks, &f, &mut rng).unwrap();
+        assert_eq!(c.kind, Kind::SelfReflection);
+        assert_eq!(c.theme, Theme::Body);
+        assert!(c.intensity <= Intensity::Medium);
+        assert!(!c.cw.contains(&"grief".to_owned()));
+    }
+}
+
+#[test]
+fn a_disabled_deck_or_card_is_never_drawn() {
+    let mut deck = parse_file(GOOD).unwrap();
+    let mut rng = SplitMix64::new(1);
+    deck.cards[0].enabled = false;
+    let f = Filter { kind: Some(Kind::Sharing), ..Filter::default() };
+    assert!(draw([&deck], &f, &mut rng).is_none(), "a disabled card is not drawn");
+    deck.cards[0].enabled = true;
+    deck.enabled = false;
+    assert!(draw([&deck], &f, &mut rng).is_none(), "a disabled deck is not drawn");
+}

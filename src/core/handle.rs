@@ -1,0 +1,210 @@
+//! The one entry point: [`handle`] applies an input to a community's state
+//! at a given time and returns the effects the world must carry out.
+
+use jiff::Timestamp;
+
+use super::circle::{self, Circle};
+use super::command::{CircleCmd, Command};
+use super::effect::{Effect, Kind, Line, Message};
+use super::ids::{ChannelId, CircleId, MemberRef};
+use super::input::{Actor, Input, Place, TimerKey};
+use super::refusal::Refusal;
+use super::rng::Rng;
+use super::safety::{self, Bucket, Rate};
+use super::state::{AuditEntry, State};
+use super::{help, moderation, privacy, reflection};
+
+/// Applies one input and returns what the outside world must do.
+///
+/// Pure: the caller supplies `now` and the RNG. A refused command leaves the
+/// state as it was and produces only the refusal message.
+pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rng) -> Vec<Effect> {
+    let mut cx = Cx { st: state, now, rng, out: Vec::new() };
+    match input {
+        Input::Command { actor, place, command } => {
+            if cx.rate_ok(&actor) {
+                cx.remember_display(&actor);
+                cx.guarded(&actor, |cx| dispatch(cx, &actor, &place, command));
+            }
+        }
+        Input::BadCommand { actor, refusal, .. } => {
+            if cx.rate_ok(&actor) {
+                cx.refuse(&actor.member, &refusal);
+            }
+        }
+        Input::Chat { actor, place, text } => chat(&mut cx, &actor, &place, &text),
+        Input::MemberLeft { member } => circle::leave_everywhere(&mut cx, &member),
+        Input::TimerFired { key, generation } => match key {
+            TimerKey::Circle(id) => circle::on_timer(&mut cx, id, generation),
+            TimerKey::Daily(member) => reflection::on_daily(&mut cx, &member, generation),
+            TimerKey::Purge => privacy::purge(&mut cx),
+        },
+        Input::Recover => {
+            circle::recover(&mut cx);
+            reflection::recover(&mut cx);
+            privacy::purge(&mut cx);
+        }
+    }
+    cx.out
+}
+
+/// The working context of one `handle` call.
+pub struct Cx<'a, R: Rng> {
+    pub st: &'a mut State,
+    pub now: Timestamp,
+    pub rng: &'a mut R,
+    pub out: Vec<Effect>,
+}
+
+impl<R: Rng> Cx<'_, R> {
+    pub fn say(&mut self, channel: &ChannelId, message: Message) {
+        self.out.push(Effect::Say { channel: channel.clone(), message });
+    }
+
+    pub fn whisper(&mut self, to: &MemberRef, message: Message) {
+        self.out.push(Effect::Whisper { to: to.clone(), message });
+    }
+
+    pub fn whisper_line(&mut self, to: &MemberRef, line: Line) {
+        self.whisper(to, Message::info(line));
+    }
+
+    pub fn refuse(&mut self, to: &MemberRef, refusal: &Refusal) {
+        self.whisper(to, Message::new(Kind::Refusal, vec![super::refusal_line(refusal)]));
+    }
+
+    pub fn audit(&mut self, actor: &Actor, action: &str, target: Option<String>, circle: Option<CircleId>) {
+        self.st.dirty.audit.push(AuditEntry { at: self.now, actor: actor.member.clone(), action: action.to_owned(), target, circle });
+    }
+
+    /// A circle, marked as changed.
+    pub fn circle_mut(&mut self, id: CircleId) -> Option<&mut Circle> {
+        self.st.dirty.circles.insert(id);
+        self.st.circles.get_mut(&id)
+    }
+
+    /// Runs a command; on refusal, drops any effects it produced and tells the member why.
+    /// Handlers validate before they change state, so a refusal changes nothing.
+    fn guarded(&mut self, actor: &Actor, f: impl FnOnce(&mut Self) -> Result<(), Refusal>) {
+        let mark = self.out.len();
+        if let Err(refusal) = f(self) {
+            self.out.truncate(mark);
+            self.refuse(&actor.member, &refusal);
+        }
+    }
+
+    fn rate_ok(&mut self, actor: &Actor) -> bool {
+        let rate = self.st.community.settings.rate_per_minute;
+        let now = self.now;
+        let bucket = self.st.buckets.entry(actor.member.clone()).or_insert_with(|| Bucket::new(rate, now));
+        match bucket.take(rate, now) {
+            Rate::Allowed => true,
+            Rate::Limited { tell } => {
+                if tell {
+                    self.refuse(&actor.member, &Refusal::RateLimited);
+                }
+                false
+            }
+        }
+    }
+
+    fn remember_display(&mut self, actor: &Actor) {
+        let changed = self.st.members.get(&actor.member).is_none_or(|m| m.display != actor.display);
+        if changed {
+            self.st.member_mut(&actor.member).display = actor.display.clone();
+        }
+    }
+}
+
+/// The live circle in the place a command came from.
+pub fn here(cx: &Cx<'_, impl Rng>, place: &Place) -> Result<CircleId, Refusal> {
+    match place {
+        Place::Channel(ch) => cx.st.circle_in(ch).ok_or(Refusal::NoCircleHere),
+        Place::Private => Err(Refusal::NeedsChannel),
+    }
+}
+
+fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Command) -> Result<(), Refusal> {
+    match command {
+        Command::Help => {
+            help::help(cx, actor, place);
+            Ok(())
+        }
+        Command::Circle(c) => circle_command(cx, actor, place, c),
+        Command::Agree => circle::agree(cx, actor),
+        Command::Done => circle::done(cx, actor, here(cx, place)?),
+        Command::Pass => circle::pass(cx, actor, here(cx, place)?),
+        Command::Extend => circle::extend(cx, actor, here(cx, place)?),
+        Command::Away => circle::away(cx, actor, here(cx, place)?),
+        Command::Back => circle::back(cx, actor, here(cx, place)?),
+        Command::Hand => circle::hand(cx, actor, here(cx, place)?),
+        Command::Mode(m) => circle::mode(cx, actor, place, m),
+        Command::Card => circle::card(cx, actor, here(cx, place)?),
+        Command::Pulse(n) => circle::pulse(cx, actor, n),
+        Command::Reflect(theme) => reflection::reflect(cx, actor, theme),
+        Command::Practice(name) => reflection::practice(cx, actor, name),
+        Command::Next => reflection::next_step(cx, actor),
+        Command::Daily(arg) => reflection::daily(cx, actor, arg),
+        Command::Quiet(arg) => reflection::quiet(cx, actor, arg),
+        Command::Timezone(tz) => reflection::timezone(cx, actor, &tz),
+        Command::Support => privacy::support(cx, actor),
+        Command::MyData => privacy::my_data(cx, actor),
+        Command::ForgetMe { confirm } => privacy::forget_me(cx, actor, confirm),
+        Command::Crisis(arg) => privacy::crisis(cx, actor, arg),
+        Command::Suggest(text) => moderation::suggest(cx, actor, &text),
+        Command::Deck(d) => moderation::deck(cx, actor, d),
+        Command::Suggestions(s) => moderation::suggestions(cx, actor, s),
+        Command::Settings(s) => moderation::settings(cx, actor, s),
+        Command::Template(t) => moderation::template(cx, actor, t),
+        Command::Resources(text) => moderation::resources(cx, actor, &text),
+    }
+}
+
+fn circle_command(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, c: CircleCmd) -> Result<(), Refusal> {
+    if let CircleCmd::Open(words) = c {
+        let Place::Channel(ch) = place else { return Err(Refusal::NeedsChannel) };
+        return circle::open(cx, actor, ch, &words);
+    }
+    if let CircleCmd::Status = c {
+        return circle::status(cx, actor, place);
+    }
+    let id = here(cx, place)?;
+    match c {
+        CircleCmd::Join => circle::join(cx, actor, id),
+        CircleCmd::Leave => circle::leave(cx, actor, id),
+        CircleCmd::Start => circle::start(cx, actor, id),
+        CircleCmd::Schedule(when) => circle::schedule(cx, actor, id, &when),
+        CircleCmd::Pause => circle::pause(cx, actor, id),
+        CircleCmd::Resume => circle::resume(cx, actor, id),
+        CircleCmd::Next => circle::next(cx, actor, id),
+        CircleCmd::Move { name, pos } => circle::move_member(cx, actor, id, &name, pos),
+        CircleCmd::Remove(name) => circle::remove(cx, actor, id, &name),
+        CircleCmd::Cohost(name) => circle::cohost(cx, actor, id, &name),
+        CircleCmd::End => circle::end(cx, actor, id),
+        CircleCmd::Open(_) | CircleCmd::Status => Ok(()),
+    }
+}
+
+/// Ordinary chat: checked for crisis phrases and the floor, then forgotten.
+fn chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text: &str) {
+    safety::check_chat(cx, actor, text);
+    let Place::Channel(ch) = place else { return };
+    let Some(id) = cx.st.circle_in(ch) else { return };
+    let Some(c) = cx.st.circles.get(&id) else { return };
+    let Some(turn) = &c.turn else { return };
+    let listener_speaking_over = !turn.reflecting
+        && turn.speaker != actor.member
+        && !c.is_host(&actor.member)
+        && !actor.moderator
+        && c.template.floor != super::template::FloorPolicy::Open
+        && !turn.nudged.contains(&actor.member)
+        && c.paused.is_none();
+    if !listener_speaking_over {
+        return;
+    }
+    let speaker = turn.display.clone();
+    if let Some(t) = cx.circle_mut(id).and_then(|c| c.turn.as_mut()) {
+        t.nudged.push(actor.member.clone());
+    }
+    cx.whisper_line(&actor.member, Line::new("floor-nudge").text("speaker", speaker));
+}

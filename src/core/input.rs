@@ -1,0 +1,60 @@
+//! Everything that can happen to attune, as data. Adapters build these.
+
+use super::command::Command;
+use super::ids::{ChannelId, MemberRef};
+use super::refusal::Refusal;
+
+/// Who sent an input. The adapter decides `moderator` from the platform
+/// (Manage Server, power level, configured roles, console `--moderator`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub member: MemberRef,
+    pub display: String,
+    pub moderator: bool,
+}
+
+/// Where an input happened: a channel (or thread/room), or a private line to the bot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    Channel(ChannelId),
+    Private,
+}
+
+/// Which timer fired.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum TimerKey {
+    Circle(super::ids::CircleId),
+    Daily(MemberRef),
+    Purge,
+}
+
+#[derive(Clone, Debug)]
+pub enum Input {
+    Command {
+        actor: Actor,
+        place: Place,
+        command: Command,
+    },
+    /// A command that failed to parse; answered kindly, subject to rate limits.
+    BadCommand {
+        actor: Actor,
+        place: Place,
+        refusal: Refusal,
+    },
+    /// Ordinary chat. The text is read for crisis phrases and dropped; it is never stored.
+    Chat {
+        actor: Actor,
+        place: Place,
+        text: String,
+    },
+    /// The platform says a member left the channel or community.
+    MemberLeft {
+        member: MemberRef,
+    },
+    TimerFired {
+        key: TimerKey,
+        generation: u64,
+    },
+    /// The process (re)started: re-arm every timer and tell live circles.
+    Recover,
+}

@@ -1,0 +1,132 @@
+//! Reaching a moderator, crisis-check choices, my-data, forget-me and the
+//! retention purge.
+
+use super::circle::Phase;
+use super::command::CrisisArg;
+use super::effect::{Action, Effect, Kind, Line, Message};
+use super::handle::Cx;
+use super::ids::{CircleId, MemberRef, Platform};
+use super::input::{Actor, TimerKey};
+use super::refusal::Refusal;
+use super::rng::Rng;
+
+/// `support`: opens a private line to the moderators. No message text travels with it.
+pub fn support(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
+    cx.out.push(Effect::OpenSupport { member: actor.member.clone(), display: actor.display.clone() });
+    cx.whisper_line(&actor.member, Line::new("support-opened"));
+    Ok(())
+}
+
+pub fn crisis(cx: &mut Cx<'_, impl Rng>, actor: &Actor, arg: CrisisArg) -> Result<(), Refusal> {
+    match arg {
+        // Nothing is recorded: the message that matched was never kept.
+        CrisisArg::Wrong => cx.whisper_line(&actor.member, Line::new("crisis-wrong")),
+        CrisisArg::Off => {
+            cx.st.member_mut(&actor.member).crisis_checks_off = true;
+            cx.whisper_line(&actor.member, Line::new("crisis-off"));
+        }
+        CrisisArg::On => {
+            cx.st.member_mut(&actor.member).crisis_checks_off = false;
+            cx.whisper_line(&actor.member, Line::new("crisis-on"));
+        }
+    }
+    Ok(())
+}
+
+pub fn my_data(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
+    cx.out.push(Effect::ExportData { to: actor.member.clone() });
+    Ok(())
+}
+
+/// `forget-me` asks for confirmation; `forget-me confirm` deletes.
+pub fn forget_me(cx: &mut Cx<'_, impl Rng>, actor: &Actor, confirm: bool) -> Result<(), Refusal> {
+    let who = &actor.member;
+    if !confirm {
+        cx.st.member_mut(who).forget_requested = true;
+        let msg = Message::new(Kind::Info, vec![Line::new("forget-ask")]).with_actions(&[Action::ForgetConfirm]);
+        cx.whisper(who, msg);
+        return Ok(());
+    }
+    if !cx.st.members.get(who).is_some_and(|m| m.forget_requested) {
+        return Err(Refusal::Usage { command: "forget-me", usage: "forget-me first, then forget-me confirm" });
+    }
+    super::circle::leave_everywhere(cx, who);
+    forget(cx, who);
+    cx.whisper_line(who, Line::new("forgotten"));
+    Ok(())
+}
+
+/// Removes every trace of a member from the state; the store does the same for its rows.
+fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
+    let ghost = MemberRef::parse(Platform::Console, "forgotten-member").ok();
+    let touched: Vec<CircleId> = cx
+        .st
+        .circles
+        .values()
+        .filter(|c| {
+            &c.host == who
+                || c.cohosts.contains(who)
+                || c.pulses.contains_key(who)
+                || c.log.iter().any(|r| &r.speaker == who)
+                || c.seats.iter().chain(c.waitlist.iter()).any(|s| &s.member == who)
+                || c.order.contains(who)
+        })
+        .map(|c| c.id)
+        .collect();
+    for id in touched {
+        let Some(c) = cx.circle_mut(id) else { continue };
+        if let Some(score) = c.pulses.remove(who) {
+            c.anonymous_pulses.push(score);
+        }
+        c.unseat(who);
+        c.cohosts.retain(|m| m != who);
+        if let Some(g) = &ghost {
+            if &c.host == who {
+                c.host = g.clone();
+            }
+            for r in c.log.iter_mut().filter(|r| &r.speaker == who) {
+                r.speaker = g.clone();
+            }
+        }
+    }
+    cx.st.members.remove(who);
+    cx.st.buckets.remove(who);
+    cx.st.dirty.members.remove(who);
+    let before = cx.st.community.suggestions.len();
+    cx.st.community.suggestions.retain(|s| &s.member != who);
+    if cx.st.community.suggestions.len() != before {
+        cx.st.dirty.community = true;
+    }
+    cx.st.dirty.audit.retain(|a| &a.actor != who);
+    cx.st.dirty.forgotten.push(who.clone());
+}
+
+/// Drops ended circles and audit entries older than the retention period, and re-arms itself daily.
+pub fn purge(cx: &mut Cx<'_, impl Rng>) {
+    let days = i64::from(cx.st.community.settings.retention_days);
+    let cutoff = super::circle::plus(cx.now, -days * 86_400);
+    let old: Vec<CircleId> = cx
+        .st
+        .circles
+        .values()
+        .filter(|c| matches!(c.phase, Phase::Ended | Phase::Cancelled) && c.ended_at.is_some_and(|t| t < cutoff))
+        .map(|c| c.id)
+        .collect();
+    for id in old {
+        cx.st.circles.remove(&id);
+        cx.st.dirty.circles.insert(id);
+    }
+    let stale: Vec<MemberRef> = cx
+        .st
+        .members
+        .iter()
+        .filter(|(_, m)| m.pending_pulse.is_some_and(|id| !cx.st.circles.contains_key(&id)))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for m in stale {
+        cx.st.member_mut(&m).pending_pulse = None;
+    }
+    cx.st.dirty.purge_audit_before = Some(cutoff);
+    let at = super::circle::plus(cx.now, 86_400);
+    cx.out.push(Effect::Schedule { key: TimerKey::Purge, at, generation: 0 });
+}

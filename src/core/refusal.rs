@@ -1,0 +1,126 @@
+//! What a member is told when a command can't be done. Every variant maps to
+//! one message in the Fluent catalogue (`text/`); `Display` is the short
+//! English form used in logs and developer-facing errors.
+
+use thiserror::Error;
+
+/// Why the core declined an input. Refusals change nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum Refusal {
+    #[error("malformed identifier")]
+    BadId,
+    #[error("not a valid name: {given}")]
+    BadSlug { given: String },
+    #[error("unknown command: {given}")]
+    UnknownCommand { given: String },
+    #[error("wrong arguments for {command}; usage: {usage}")]
+    Usage { command: &'static str, usage: &'static str },
+    #[error("command too long")]
+    CommandTooLong { max: usize },
+    #[error("text is empty")]
+    TextEmpty,
+    #[error("text too long: {given} > {max}")]
+    TextTooLong { max: usize, given: usize },
+    #[error("text contains invisible or direction-changing characters")]
+    TextInvisible,
+    #[error("text contains a mass mention")]
+    TextMention,
+    #[error("text contains markup or a platform mention")]
+    TextMarkup,
+    #[error("text contains a link")]
+    TextLink,
+    #[error("no circle here")]
+    NoCircleHere,
+    #[error("a circle is already running here")]
+    CircleAlreadyHere,
+    #[error("this works in the circle's channel")]
+    NeedsChannel,
+    #[error("unknown template {given}")]
+    UnknownTemplate { given: String },
+    #[error("already in the circle")]
+    AlreadyJoined,
+    #[error("not in the circle")]
+    NotInCircle,
+    #[error("already on the waitlist")]
+    AlreadyWaiting,
+    #[error("the circle has begun and is closed to late joiners")]
+    LateJoinClosed,
+    #[error("only hosts and moderators can do that")]
+    NotHost,
+    #[error("only moderators can do that")]
+    NotModerator,
+    #[error("not enough members to start: {have} of {need}")]
+    TooFewToStart { have: usize, need: usize },
+    #[error("the circle has already started")]
+    AlreadyStarted,
+    #[error("the circle has not started")]
+    NotStarted,
+    #[error("the circle has ended")]
+    CircleOver,
+    #[error("the circle is paused")]
+    Paused,
+    #[error("the circle is not paused")]
+    NotPaused,
+    #[error("not your turn")]
+    NotYourTurn,
+    #[error("no turn is running")]
+    NoTurn,
+    #[error("extending is not possible now")]
+    CannotExtend,
+    #[error("mode can't change now")]
+    ModeNotNow,
+    #[error("no member called {name} in this circle")]
+    NoSuchMember { name: String },
+    #[error("position out of range")]
+    BadPosition { max: usize },
+    #[error("nothing to agree to")]
+    NothingToAgree,
+    #[error("pulse must be 1 to 5")]
+    BadPulse,
+    #[error("no pulse is waiting")]
+    NoPulseWaiting,
+    #[error("unknown theme {given}")]
+    UnknownTheme { given: String },
+    #[error("no card fits")]
+    NoCardFits,
+    #[error("unknown practice {given}")]
+    UnknownPractice { given: String },
+    #[error("no practice in progress")]
+    NoPractice,
+    #[error("bad time {given}")]
+    BadTime { given: String },
+    #[error("bad time range {given}")]
+    BadQuietHours { given: String },
+    #[error("unknown time zone {given}")]
+    BadTimeZone { given: String },
+    #[error("daily time falls in quiet hours")]
+    DailyInQuietHours,
+    #[error("no daily reflection set")]
+    NoDaily,
+    #[error("the time is in the past")]
+    TimeInPast,
+    #[error("slow down")]
+    RateLimited,
+    #[error("unknown deck or card {given}")]
+    UnknownDeckOrCard { given: String },
+    #[error("deck {given} already exists")]
+    DeckExists { given: String },
+    #[error("card id {given} already used")]
+    CardIdTaken { given: String },
+    #[error("invalid deck file: {detail}")]
+    DeckFile { detail: String },
+    #[error("unknown field {given}")]
+    UnknownField { given: String, known: &'static str },
+    #[error("bad value for {key}: {detail}")]
+    BadValue { key: String, detail: String },
+    #[error("unknown suggestion {id}")]
+    UnknownSuggestion { id: u64 },
+    #[error("sharing cards need a listener guide")]
+    GuideRequired,
+    #[error("only sharing cards carry a listener guide")]
+    GuideNotAllowed,
+    #[error("this circle does not use raised hands")]
+    NoHands,
+    #[error("private command used in public")]
+    PrivateOnly,
+}

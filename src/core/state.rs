@@ -1,0 +1,180 @@
+//! The state of one community, as the core sees it, plus the record of what
+//! changed (`Dirty`) so the store can commit exactly that, atomically.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::circle::Circle;
+use super::deck::Deck;
+use super::ids::{CircleId, CommunityId, MemberRef, Slug};
+use super::member::Member;
+use super::safety::Bucket;
+use super::template::Template;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Settings {
+    /// IANA zone used when a member hasn't set their own.
+    pub timezone: String,
+    /// Ended circles and audit entries older than this are purged.
+    pub retention_days: u32,
+    /// A member is signposted to crisis resources at most once per this many hours.
+    pub signpost_hours: u32,
+    /// Commands a member may send per minute.
+    pub rate_per_minute: u32,
+    /// A member doesn't get a self-reflection card from their last N requests.
+    pub reflect_history: u32,
+    pub default_template: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            timezone: "UTC".into(),
+            retention_days: 90,
+            signpost_hours: 24,
+            rate_per_minute: 30,
+            reflect_history: 10,
+            default_template: "standard".into(),
+        }
+    }
+}
+
+pub const SETTING_KEYS: &str = "timezone, retention-days, signpost-hours, rate-per-minute, reflect-history, default-template, agreements";
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Suggestion {
+    pub id: u64,
+    pub member: MemberRef,
+    pub text: String,
+    pub at: Timestamp,
+}
+
+/// Community-wide settings and content.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Community {
+    pub id: CommunityId,
+    pub settings: Settings,
+    pub templates: Vec<Template>,
+    /// The crisis resources card.
+    pub resources: String,
+    /// Bumped whenever the agreements change; members consent to a version.
+    pub agreements_version: u32,
+    /// The community's own agreements text; `None` uses the catalogue's.
+    pub agreements_text: Option<String>,
+    pub suggestions: Vec<Suggestion>,
+    pub next_circle: u64,
+    pub next_suggestion: u64,
+}
+
+impl Community {
+    pub fn new(id: CommunityId, resources: String) -> Self {
+        Self {
+            id,
+            settings: Settings::default(),
+            templates: vec![Template::standard(), Template::short()],
+            resources,
+            agreements_version: 1,
+            agreements_text: None,
+            suggestions: Vec::new(),
+            next_circle: 1,
+            next_suggestion: 1,
+        }
+    }
+}
+
+/// One audit entry: who did what, when, to whom. Never message content.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AuditEntry {
+    pub at: Timestamp,
+    pub actor: MemberRef,
+    pub action: String,
+    pub target: Option<String>,
+    pub circle: Option<CircleId>,
+}
+
+/// What changed during one `handle` call.
+#[derive(Clone, Debug, Default)]
+pub struct Dirty {
+    pub community: bool,
+    pub decks: BTreeSet<Slug>,
+    pub members: BTreeSet<MemberRef>,
+    pub circles: BTreeSet<CircleId>,
+    pub audit: Vec<AuditEntry>,
+    pub purge_audit_before: Option<Timestamp>,
+    /// Members who asked to be forgotten: the store deletes and anonymises every row about them.
+    pub forgotten: Vec<MemberRef>,
+}
+
+impl Dirty {
+    pub fn is_empty(&self) -> bool {
+        !self.community
+            && self.decks.is_empty()
+            && self.members.is_empty()
+            && self.circles.is_empty()
+            && self.audit.is_empty()
+            && self.purge_audit_before.is_none()
+            && self.forgotten.is_empty()
+    }
+}
+
+/// Everything the core knows about one community.
+#[derive(Clone, Debug)]
+pub struct State {
+    pub community: Community,
+    pub decks: BTreeMap<Slug, Deck>,
+    pub members: BTreeMap<MemberRef, Member>,
+    pub circles: BTreeMap<CircleId, Circle>,
+    /// Normalised crisis phrases (see `safety`).
+    pub phrases: Vec<String>,
+    /// Rate-limit buckets; deliberately not persisted.
+    pub buckets: HashMap<MemberRef, Bucket>,
+    pub dirty: Dirty,
+}
+
+impl State {
+    pub fn new(community: Community, decks: Vec<Deck>, phrases: &[String]) -> Self {
+        Self {
+            community,
+            decks: decks.into_iter().map(|d| (d.name.clone(), d)).collect(),
+            members: BTreeMap::new(),
+            circles: BTreeMap::new(),
+            phrases: phrases.iter().map(|p| super::safety::normalise(p)).filter(|p| !p.is_empty()).collect(),
+            buckets: HashMap::new(),
+            dirty: Dirty::default(),
+        }
+    }
+
+    /// Hands the change record to the caller (the engine commits it).
+    pub fn take_dirty(&mut self) -> Dirty {
+        std::mem::take(&mut self.dirty)
+    }
+
+    pub fn template(&self, name: &str) -> Option<&Template> {
+        self.community.templates.iter().find(|t| t.name == name)
+    }
+
+    /// The live (not ended) circle in a channel, if any.
+    pub fn circle_in(&self, channel: &super::ids::ChannelId) -> Option<CircleId> {
+        self.circles.values().find(|c| &c.channel == channel && c.is_live()).map(|c| c.id)
+    }
+
+    pub fn member_mut(&mut self, who: &MemberRef) -> &mut Member {
+        self.dirty.members.insert(who.clone());
+        self.members.entry(who.clone()).or_default()
+    }
+}
+
+impl Dirty {
+    /// Folds a later change record into this one.
+    pub fn merge(&mut self, other: Dirty) {
+        self.community |= other.community;
+        self.decks.extend(other.decks);
+        self.members.extend(other.members);
+        self.circles.extend(other.circles);
+        self.audit.extend(other.audit);
+        self.purge_audit_before = other.purge_audit_before.or(self.purge_audit_before);
+        self.forgotten.extend(other.forgotten);
+    }
+}

@@ -1,0 +1,110 @@
+//! Checks on free text that comes from outside (card text, titles,
+//! suggestions, resources). Text that could hide itself, ping people or
+//! inject markup is refused with a specific reason, never silently altered.
+
+use super::refusal::Refusal;
+
+/// What the text is for; each use has its own length limit and rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextUse {
+    Title,
+    Card,
+    Suggestion,
+    Resources,
+    Agreements,
+}
+
+impl TextUse {
+    pub fn max_chars(self) -> usize {
+        match self {
+            TextUse::Title => 80,
+            TextUse::Card | TextUse::Suggestion => 400,
+            TextUse::Resources | TextUse::Agreements => 1500,
+        }
+    }
+    fn links_allowed(self) -> bool {
+        // Crisis resources legitimately carry the address of a helpline.
+        matches!(self, TextUse::Resources)
+    }
+}
+
+/// Zero-width and bidirectional control characters: they can hide or reorder text.
+pub fn is_invisible_control(c: char) -> bool {
+    matches!(c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}' | '\u{00AD}')
+}
+
+/// Validates free text and returns it trimmed.
+pub fn check(text: &str, usage: TextUse) -> Result<String, Refusal> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Refusal::TextEmpty);
+    }
+    let len = text.chars().count();
+    if len > usage.max_chars() {
+        return Err(Refusal::TextTooLong { max: usage.max_chars(), given: len });
+    }
+    if text.chars().any(is_invisible_control) {
+        return Err(Refusal::TextInvisible);
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(Refusal::TextInvisible);
+    }
+    let lower = text.to_lowercase();
+    if lower.contains("@everyone") || lower.contains("@here") || lower.contains("@room") {
+        return Err(Refusal::TextMention);
+    }
+    if looks_like_markup(text) {
+        return Err(Refusal::TextMarkup);
+    }
+    if !usage.links_allowed() && (lower.contains("http://") || lower.contains("https://") || lower.contains("www.")) {
+        return Err(Refusal::TextLink);
+    }
+    Ok(text.to_owned())
+}
+
+/// `<tag>`, `</tag>`, `<@123>` or `<#123>`: HTML or a platform mention.
+fn looks_like_markup(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(2).any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'@' | b'#' | b'!' | b'&')))
+}
+
+/// A short, safe preview of rejected input for an error message.
+pub fn preview(text: &str) -> String {
+    let cleaned: String = text.chars().filter(|c| !is_invisible_control(*c) && !c.is_control()).take(24).collect();
+    if text.chars().count() > 24 { format!("{cleaned}…") } else { cleaned }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_accepted_and_trimmed() {
+        assert_eq!(check("  What do you notice?  ", TextUse::Card).unwrap(), "What do you notice?");
+    }
+
+    #[test]
+    fn each_rejection_class_is_named() {
+        assert_eq!(check("   ", TextUse::Card), Err(Refusal::TextEmpty));
+        assert!(matches!(check(&"a".repeat(401), TextUse::Card), Err(Refusal::TextTooLong { max: 400, given: 401 })));
+        assert_eq!(check("hi\u{200B}there", TextUse::Card), Err(Refusal::TextInvisible));
+        assert_eq!(check("abc\u{202E}cba", TextUse::Card), Err(Refusal::TextInvisible));
+        assert_eq!(check("hey @everyone", TextUse::Card), Err(Refusal::TextMention));
+        assert_eq!(check("<b>bold</b>", TextUse::Card), Err(Refusal::TextMarkup));
+        assert_eq!(check("hi <@1234>", TextUse::Card), Err(Refusal::TextMarkup));
+        assert_eq!(check("see https://x.example", TextUse::Card), Err(Refusal::TextLink));
+    }
+
+    #[test]
+    fn resources_may_carry_links_but_not_pings() {
+        assert!(check("Call or visit https://help.example", TextUse::Resources).is_ok());
+        assert_eq!(check("@here call now", TextUse::Resources), Err(Refusal::TextMention));
+    }
+
+    #[test]
+    fn a_less_than_sign_in_prose_is_fine() {
+        assert!(check("I felt <3 and 2 < 5", TextUse::Card).is_ok());
+    }
+}

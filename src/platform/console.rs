@@ -1,0 +1,265 @@
+//! The console adapter: a local community in the terminal. Each input line
+//! is `NAME: TEXT`; commands start with `/`. Works interactively and piped.
+//!
+//! Everyone types into one channel, `#circle`. Private messages are printed
+//! marked with who they are for, as a stand-in for DMs.
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::mpsc;
+
+use crate::core::command::{self, Command, DeckCmd};
+use crate::core::effect::{Kind, Message};
+use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
+use crate::core::input::{Actor, Input, Place};
+use crate::engine::{Delivery, Engine, EngineError, Outgoing};
+use crate::text::{Catalogue, duration_label};
+
+/// The console's one channel.
+pub const CHANNEL: &str = "circle";
+pub const COMMUNITY: &str = "console";
+
+pub struct ConsoleOptions {
+    pub moderators: Vec<String>,
+    pub json: bool,
+    pub manual_clock: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error("reading input failed: {0}")]
+    Input(#[from] std::io::Error),
+    #[error("the console's ids are invalid")]
+    Ids,
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+struct Console {
+    engine: Engine,
+    catalogue: Catalogue,
+    community: CommunityId,
+    channel: ChannelId,
+    moderators: BTreeSet<String>,
+    first_speaker_is_moderator: bool,
+    json: bool,
+    manual_clock: bool,
+    interactive: bool,
+}
+
+/// Runs the console until end of input.
+pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>, options: ConsoleOptions) -> Result<(), ConsoleError> {
+    let catalogue = Catalogue::english().map_err(|_| ConsoleError::Ids)?;
+    let interactive = std::io::stdin().is_terminal();
+    let mut console = Console {
+        engine,
+        catalogue,
+        community: CommunityId::parse(COMMUNITY).map_err(|_| ConsoleError::Ids)?,
+        channel: ChannelId::parse(CHANNEL).map_err(|_| ConsoleError::Ids)?,
+        first_speaker_is_moderator: options.moderators.is_empty(),
+        moderators: options.moderators.into_iter().map(|m| m.to_lowercase()).collect(),
+        json: options.json,
+        manual_clock: options.manual_clock,
+        interactive,
+    };
+    if !console.json {
+        console.note(&console.catalogue.line(&crate::core::effect::Line::new("console-welcome")));
+    }
+    // Make sure the community exists (so `help` works before anyone speaks).
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    console.prompt();
+    loop {
+        tokio::select! {
+            // Deliveries first, so everything an input caused is printed before the next line is read.
+            biased;
+            Some(out) = outgoing.recv() => console.print(out),
+            line = lines.next_line() => {
+                let Some(line) = line? else { break };
+                while let Ok(out) = outgoing.try_recv() {
+                    console.print(out);
+                }
+                console.handle_line(&line).await;
+                while let Ok(out) = outgoing.try_recv() {
+                    console.print(out);
+                }
+                console.prompt();
+            }
+        }
+    }
+    while let Ok(out) = outgoing.try_recv() {
+        console.print(out);
+    }
+    if console.interactive && !console.json {
+        println!();
+    }
+    Ok(())
+}
+
+impl Console {
+    fn prompt(&self) {
+        if self.interactive && !self.json {
+            print!("> ");
+            let _ = std::io::stdout().flush();
+        }
+    }
+
+    fn note(&self, text: &str) {
+        if self.json {
+            println!("{}", json!({ "kind": "console", "to": "console", "private": false, "text": text }));
+        } else {
+            println!("{text}");
+        }
+    }
+
+    fn error(&self, to: &str, text: &str) {
+        if self.json {
+            println!("{}", json!({ "kind": "error", "to": to, "private": true, "text": text }));
+        } else {
+            println!("[private → {to}] attune: {text}");
+        }
+    }
+
+    async fn handle_line(&mut self, raw: &str) {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return;
+        }
+        if line == "help" || line == "/help" {
+            self.note(CONSOLE_HELP);
+            return;
+        }
+        if let Some(rest) = line.strip_prefix("@advance") {
+            self.advance(rest.trim()).await;
+            return;
+        }
+        let Some((name, text)) = line.split_once(':') else {
+            self.note(&self.catalogue.line(&crate::core::effect::Line::new("console-bad-line")));
+            return;
+        };
+        let name = name.trim();
+        if !self.interactive && !self.json {
+            // Piped transcripts show what each member typed, so they read as a conversation.
+            println!("{name}: {}", text.trim());
+        }
+        let Ok(member) = MemberRef::parse(Platform::Console, &name.to_lowercase()) else {
+            self.note(&self.catalogue.line(&crate::core::effect::Line::new("console-bad-line")));
+            return;
+        };
+        if self.first_speaker_is_moderator && self.moderators.is_empty() {
+            self.moderators.insert(member.user().to_owned());
+        }
+        let actor = Actor { moderator: self.moderators.contains(member.user()), member: member.clone(), display: name.to_owned() };
+        let place = Place::Channel(self.channel.clone());
+        let text = text.trim();
+        let input = match text.strip_prefix('/') {
+            Some(cmd) => match command::parse(cmd) {
+                Ok(Command::Deck(DeckCmd::Import { source, .. })) => {
+                    // The console reads the named file; on other platforms the file is an attachment.
+                    let content = std::fs::read_to_string(PathBuf::from(&source)).ok();
+                    Input::Command { actor, place, command: Command::Deck(DeckCmd::Import { source, content }) }
+                }
+                Ok(command) => Input::Command { actor, place, command },
+                Err(refusal) => Input::BadCommand { actor, place, refusal },
+            },
+            None => Input::Chat { actor, place, text: text.to_owned() },
+        };
+        if let Err(e) = self.engine.submit(&self.community, input, None).await {
+            tracing::error!(error = %e, "an input could not be applied");
+            let text = self.catalogue.line(&crate::core::effect::Line::new("store-unavailable"));
+            self.error(member.user(), &text);
+        }
+    }
+
+    async fn advance(&mut self, arg: &str) {
+        if !self.manual_clock {
+            self.note("@advance works with --clock manual; with the real clock, time moves on by itself.");
+            return;
+        }
+        let Some(secs) = crate::core::duration::parse_duration(arg).filter(|s| *s > 0) else {
+            self.note("@advance needs a duration, like @advance 90s or @advance 5m.");
+            return;
+        };
+        if let Err(e) = self.engine.advance(secs).await {
+            tracing::error!(error = %e, "advancing the clock failed");
+        }
+        if !self.json {
+            println!("· {}", self.catalogue.line(&crate::core::effect::Line::new("console-advanced").text("time", duration_label(secs))));
+        }
+    }
+
+    fn print(&self, out: Outgoing) {
+        match out.delivery {
+            Delivery::Say { message, .. } => self.message("channel", false, &message),
+            Delivery::Whisper { to, message } => self.message(to.user(), true, &message),
+            Delivery::Floor { speaker, .. } => {
+                let text = match &speaker {
+                    Some(s) => format!("(the floor is held for {}: others can read but not post until the turn ends)", s.user()),
+                    None => "(the floor is open again)".to_owned(),
+                };
+                if self.json {
+                    println!(
+                        "{}",
+                        json!({ "kind": "floor", "to": "channel", "private": false, "text": text, "speaker": speaker.map(|s| s.user().to_owned()) })
+                    );
+                } else {
+                    println!("[#{CHANNEL}] {text}");
+                }
+            }
+            Delivery::OpenSupport { display, .. } => {
+                let text = self.catalogue.line(&crate::core::effect::Line::new("console-support").text("name", display));
+                for m in &self.moderators {
+                    if self.json {
+                        println!("{}", json!({ "kind": "support", "to": m, "private": true, "text": text }));
+                    } else {
+                        println!("[private → {m}] attune: {text}");
+                    }
+                }
+            }
+        }
+    }
+
+    fn message(&self, to: &str, private: bool, message: &Message) {
+        let mut text = self.catalogue.render(message);
+        if let Some(a) = &message.attachment {
+            text.push_str(&format!("\n--- {} ---\n{}", a.filename, a.content.trim_end()));
+        }
+        let actions: Vec<String> = message.actions.iter().map(|a| format!("/{}", a.command())).collect();
+        if self.json {
+            let mut v = json!({ "kind": message.kind.as_str(), "to": to, "private": private, "text": text });
+            if let Kind::TurnStarted { speaker } = &message.kind {
+                v["speaker"] = json!(speaker);
+            }
+            if !actions.is_empty() {
+                v["actions"] = json!(actions);
+            }
+            println!("{v}");
+            return;
+        }
+        let head = if private { format!("[private → {to}] attune: ") } else { format!("[#{CHANNEL}] attune: ") };
+        let indent = " ".repeat(head.chars().count());
+        let mut lines = text.lines();
+        if let Some(first) = lines.next() {
+            println!("{head}{first}");
+        }
+        for l in lines {
+            println!("{indent}{l}");
+        }
+        if !actions.is_empty() {
+            println!("{indent}↳ {}", actions.join(" · "));
+        }
+    }
+}
+
+const CONSOLE_HELP: &str = "\
+How the console works:
+  NAME: TEXT         NAME says TEXT in #circle (e.g. alice: hello)
+  NAME: /COMMAND     NAME uses a command (e.g. alice: /circle join, alice: /help)
+  @advance 90s       with --clock manual: move time forward
+  # ...              a comment (ignored)
+  help               this text
+Lines marked [private → NAME] are for NAME alone, like a direct message.
+Try: mod: /circle open, then alice: /circle join, alice: /agree.";

@@ -1,0 +1,87 @@
+//! `my-data`: everything stored about one member, as JSON.
+
+use serde_json::{Value, json};
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::core::circle::Circle;
+use crate::core::ids::{CommunityId, MemberRef};
+use crate::core::state::Community;
+
+impl Store {
+    pub async fn export_member(&self, community: &CommunityId, who: &MemberRef) -> Result<Value, StoreError> {
+        let key = who.key();
+        let cid = community.as_str();
+        let member = sqlx::query("SELECT doc FROM members WHERE community = ? AND member = ?")
+            .bind(cid)
+            .bind(&key)
+            .fetch_optional(self.pool())
+            .await?;
+        let member: Value = match member {
+            Some(r) => super::decode("member", &r.try_get::<String, _>("doc")?)?,
+            None => Value::Null,
+        };
+        let mut circles = Vec::new();
+        for r in sqlx::query("SELECT doc FROM circles WHERE community = ? ORDER BY id").bind(cid).fetch_all(self.pool()).await? {
+            let c: Circle = super::decode("circle", &r.try_get::<String, _>("doc")?)?;
+            let mine = c.host == *who
+                || c.seats.iter().chain(c.waitlist.iter()).any(|s| &s.member == who)
+                || c.log.iter().any(|t| &t.speaker == who)
+                || c.pulses.contains_key(who);
+            if !mine {
+                continue;
+            }
+            let turns: Vec<Value> = c
+                .log
+                .iter()
+                .filter(|t| &t.speaker == who)
+                .map(|t| json!({ "kind": format!("{:?}", t.kind), "round": t.round, "started": t.started, "ended": t.ended, "how": format!("{:?}", t.how) }))
+                .collect();
+            circles.push(json!({
+                "circle": c.id.0,
+                "channel": c.channel.as_str(),
+                "phase": c.phase.as_str(),
+                "opened_at": c.opened_at,
+                "ended_at": c.ended_at,
+                "you_hosted": c.host == *who,
+                "your_turns": turns,
+                "your_pulse": c.pulses.get(who),
+            }));
+        }
+        let mut audit = Vec::new();
+        for r in sqlx::query(
+            "SELECT at, actor, action, target, circle FROM audit WHERE community = ? AND (actor = ? OR target = ?) ORDER BY seq",
+        )
+        .bind(cid)
+        .bind(&key)
+        .bind(&key)
+        .fetch_all(self.pool())
+        .await?
+        {
+            audit.push(json!({
+                "at": r.try_get::<i64, _>("at")?,
+                "actor": r.try_get::<String, _>("actor")?,
+                "action": r.try_get::<String, _>("action")?,
+                "target": r.try_get::<Option<String>, _>("target")?,
+                "circle": r.try_get::<Option<i64>, _>("circle")?,
+            }));
+        }
+        let suggestions: Vec<Value> =
+            match sqlx::query("SELECT doc FROM communities WHERE id = ?").bind(cid).fetch_optional(self.pool()).await? {
+                Some(r) => {
+                    let c: Community = super::decode("community", &r.try_get::<String, _>("doc")?)?;
+                    c.suggestions.iter().filter(|s| &s.member == who).map(|s| json!({ "id": s.id, "text": s.text, "at": s.at })).collect()
+                }
+                None => Vec::new(),
+            };
+        Ok(json!({
+            "member": key,
+            "community": cid,
+            "profile": member,
+            "circles": circles,
+            "audit": audit,
+            "suggestions": suggestions,
+            "never_stored": "what you share in circles, and anything you write back to a reflection",
+        }))
+    }
+}

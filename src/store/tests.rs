@@ -1,0 +1,87 @@
+use super::*;
+use crate::core::ids::{ChannelId, CircleId, Platform};
+use crate::core::state::AuditEntry;
+
+fn ts(s: i64) -> Timestamp {
+    Timestamp::from_second(1_800_000_000 + s).unwrap()
+}
+
+fn state() -> State {
+    let id = CommunityId::parse("test").unwrap();
+    let decks = crate::core::deck::default_decks().unwrap();
+    State::new(Community::new(id, "call for help".into()), decks, &[])
+}
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("sub/attune.db")).await.unwrap();
+    (dir, s)
+}
+
+#[tokio::test]
+async fn a_committed_state_loads_back_the_same() {
+    let (_d, s) = store().await;
+    let mut st = state();
+    let alice = MemberRef::parse(Platform::Console, "alice").unwrap();
+    st.member_mut(&alice).display = "alice".into();
+    st.dirty.community = true;
+    st.dirty.decks = st.decks.keys().cloned().collect();
+    let dirty = st.take_dirty();
+    s.commit(&st, &dirty, &["evt-1".into()], ts(0)).await.unwrap();
+    let loaded = s.load(&st.community.id).await.unwrap().expect("the community was stored");
+    assert_eq!(loaded.community, st.community);
+    assert_eq!(loaded.decks.len(), st.decks.len());
+    assert_eq!(loaded.members, vec![(alice.clone(), st.members[&alice].clone())]);
+    assert!(s.seen(&st.community.id, "evt-1").await.unwrap(), "processed event ids are kept");
+    assert!(!s.seen(&st.community.id, "evt-2").await.unwrap());
+}
+
+#[tokio::test]
+async fn forgetting_removes_the_member_row_and_anonymises_the_audit_log() {
+    let (_d, s) = store().await;
+    let mut st = state();
+    let bob = MemberRef::parse(Platform::Console, "bob").unwrap();
+    st.member_mut(&bob).display = "bob".into();
+    st.dirty.community = true;
+    st.dirty.audit.push(AuditEntry {
+        at: ts(0),
+        actor: bob.clone(),
+        action: "circle open".into(),
+        target: None,
+        circle: Some(CircleId(1)),
+    });
+    let dirty = st.take_dirty();
+    s.commit(&st, &dirty, &[], ts(0)).await.unwrap();
+    st.members.remove(&bob);
+    st.dirty.forgotten.push(bob.clone());
+    let dirty = st.take_dirty();
+    s.commit(&st, &dirty, &[], ts(1)).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE actor = ?").bind(bob.key()).fetch_one(s.pool()).await.unwrap();
+    assert_eq!(n, 0, "no audit row names a forgotten member");
+    let m: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members").fetch_one(s.pool()).await.unwrap();
+    assert_eq!(m, 0, "the member row is gone");
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_database_is_reported_as_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.db");
+    std::fs::write(&path, b"this is not a database, just some text that is long enough to fill a header page").unwrap();
+    let e = Store::open(&path).await.expect_err("a corrupt file must be refused");
+    assert!(matches!(e, StoreError::Corrupt), "got {e:?}");
+}
+
+#[tokio::test]
+async fn a_removed_circle_row_is_deleted() {
+    let (_d, s) = store().await;
+    let mut st = state();
+    st.dirty.community = true;
+    let dirty = st.take_dirty();
+    s.commit(&st, &dirty, &[], ts(0)).await.unwrap();
+    let _ = ChannelId::parse("c").unwrap();
+    let mut dirty = Dirty::default();
+    dirty.circles.insert(CircleId(9));
+    s.commit(&st, &dirty, &[], ts(1)).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM circles").fetch_one(s.pool()).await.unwrap();
+    assert_eq!(n, 0);
+}
