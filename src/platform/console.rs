@@ -76,7 +76,18 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
         tokio::select! {
             // Deliveries first, so everything an input caused is printed before the next line is read.
             biased;
-            Some(out) = outgoing.recv() => console.print(out),
+            Some(out) = outgoing.recv() => {
+                // Something happened on its own (a timer): step off the prompt line, print the
+                // whole burst, then show the prompt again.
+                if console.interactive && !console.json {
+                    println!();
+                }
+                console.print(out);
+                while let Ok(out) = outgoing.try_recv() {
+                    console.print(out);
+                }
+                console.prompt();
+            }
             line = lines.next_line() => {
                 let Some(line) = line? else { break };
                 while let Ok(out) = outgoing.try_recv() {
@@ -96,6 +107,7 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
     if console.interactive && !console.json {
         println!();
     }
+    console.engine.store().close().await;
     Ok(())
 }
 

@@ -88,6 +88,8 @@ pub fn connect_options(path: &Path) -> SqliteConnectOptions {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true)
+        // Deleted rows are overwritten with zeros, so forgotten data doesn't linger in free pages.
+        .pragma("secure_delete", "ON")
 }
 
 impl Store {
@@ -165,8 +167,9 @@ impl Store {
     pub async fn commit(&self, state: &State, dirty: &Dirty, events: &[String], now: Timestamp) -> Result<(), StoreError> {
         let cid = state.community.id.as_str();
         let mut tx = self.pool.begin().await?;
-        let exists = sqlx::query("SELECT 1 FROM communities WHERE id = ?").bind(cid).fetch_optional(&mut *tx).await?.is_some();
-        if dirty.community || !exists {
+        // A community is written whole when it is created (the engine marks it dirty then), so
+        // later commits only touch it when it changed.
+        if dirty.community {
             sqlx::query("INSERT INTO communities (id, doc, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at")
                 .bind(cid)
                 .bind(encode(&state.community))
@@ -267,7 +270,17 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        if !dirty.forgotten.is_empty() {
+            // Older copies of the forgotten member's rows live on in the write-ahead log until a
+            // checkpoint; copy it back (secure_delete zeroes the freed space) and empty it now.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        }
         Ok(())
+    }
+
+    /// Closes every connection, which checkpoints and removes the write-ahead log.
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     /// Checks the database answers and is intact (for `attune doctor`).
