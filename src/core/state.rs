@@ -130,6 +130,9 @@ pub struct State {
     pub phrases: Vec<String>,
     /// Rate-limit buckets; deliberately not persisted.
     pub buckets: HashMap<MemberRef, Bucket>,
+    /// The most recently opened circle per channel. Checked for liveness on
+    /// every lookup, so an entry for an ended circle is harmless.
+    channel_index: HashMap<super::ids::ChannelId, CircleId>,
     pub dirty: Dirty,
 }
 
@@ -142,8 +145,25 @@ impl State {
             circles: BTreeMap::new(),
             phrases: phrases.iter().map(|p| super::safety::normalise(p)).filter(|p| !p.is_empty()).collect(),
             buckets: HashMap::new(),
+            channel_index: HashMap::new(),
             dirty: Dirty::default(),
         }
+    }
+
+    /// Replaces the circles (after loading from the store) and rebuilds the channel index.
+    pub fn set_circles(&mut self, circles: impl IntoIterator<Item = Circle>) {
+        self.circles = circles.into_iter().map(|c| (c.id, c)).collect();
+        self.channel_index.clear();
+        for c in self.circles.values() {
+            self.channel_index.insert(c.channel.clone(), c.id);
+        }
+    }
+
+    /// Adds a newly opened circle.
+    pub fn insert_circle(&mut self, circle: Circle) {
+        self.channel_index.insert(circle.channel.clone(), circle.id);
+        self.dirty.circles.insert(circle.id);
+        self.circles.insert(circle.id, circle);
     }
 
     /// Hands the change record to the caller (the engine commits it).
@@ -157,7 +177,8 @@ impl State {
 
     /// The live (not ended) circle in a channel, if any.
     pub fn circle_in(&self, channel: &super::ids::ChannelId) -> Option<CircleId> {
-        self.circles.values().find(|c| &c.channel == channel && c.is_live()).map(|c| c.id)
+        let id = self.channel_index.get(channel)?;
+        self.circles.get(id).filter(|c| c.is_live()).map(|c| c.id)
     }
 
     pub fn member_mut(&mut self, who: &MemberRef) -> &mut Member {

@@ -19,8 +19,12 @@ use crate::core::{self};
 const MAX_BATCH: usize = 256;
 
 pub(super) async fn spawn(engine: Engine, id: CommunityId) -> Result<mpsc::UnboundedSender<Job>, EngineError> {
-    let state = load_or_create(&engine, &id).await?;
+    let (state, created) = load_or_create(&engine, &id).await?;
     let (tx, rx) = mpsc::unbounded_channel();
+    if created {
+        // A new community arms its housekeeping (the retention purge) like a restarted one.
+        let _ = tx.send(Job { input: Input::Recover, event: None, due: None, done: None });
+    }
     let seed = match engine.inner.seed {
         Seed::Fixed(n) => n,
         Seed::Random => RandomState::new().hash_one(id.as_str()),
@@ -29,13 +33,14 @@ pub(super) async fn spawn(engine: Engine, id: CommunityId) -> Result<mpsc::Unbou
     Ok(tx)
 }
 
-async fn load_or_create(engine: &Engine, id: &CommunityId) -> Result<State, EngineError> {
+/// The stored state of a community, or a new one from the defaults (then `true`).
+async fn load_or_create(engine: &Engine, id: &CommunityId) -> Result<(State, bool), EngineError> {
     let d = &engine.inner.defaults;
     if let Some(loaded) = engine.inner.store.load(id).await? {
         let mut st = State::new(loaded.community, loaded.decks, &d.phrases);
         st.members = loaded.members.into_iter().collect();
-        st.circles = loaded.circles.into_iter().map(|c| (c.id, c)).collect();
-        return Ok(st);
+        st.set_circles(loaded.circles);
+        return Ok((st, false));
     }
     let mut community = Community::new(id.clone(), d.resources.clone());
     community.settings.timezone = d.timezone.clone();
@@ -44,7 +49,7 @@ async fn load_or_create(engine: &Engine, id: &CommunityId) -> Result<State, Engi
     st.dirty.decks = st.decks.keys().cloned().collect();
     let dirty = st.take_dirty();
     engine.inner.store.commit(&st, &dirty, &[], engine.inner.clock.now()).await?;
-    Ok(st)
+    Ok((st, true))
 }
 
 async fn run(engine: Engine, mut state: State, mut rng: SplitMix64, mut rx: mpsc::UnboundedReceiver<Job>) {
@@ -80,6 +85,9 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
     let mut effects: Vec<Effect> = Vec::new();
     let mut acks = Vec::with_capacity(batch.len());
     for job in batch {
+        if let Some(due) = job.due {
+            engine.record_lateness(now.as_millisecond() - due.as_millisecond());
+        }
         if let Some(e) = &job.event {
             let replay = match events.contains(e) {
                 true => true,
@@ -119,7 +127,7 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
 /// Throws away uncommitted changes by reloading from the store, then re-arms its timers.
 async fn reload(engine: &Engine, state: &mut State, rng: &mut SplitMix64) {
     match load_or_create(engine, &state.community.id).await {
-        Ok(fresh) => *state = fresh,
+        Ok((fresh, _)) => *state = fresh,
         Err(e) => error!(community = state.community.id.as_str(), error = %e, "reload after a failed commit also failed"),
     }
     let now = engine.inner.clock.now();

@@ -71,6 +71,8 @@ pub enum Seed {
 struct Job {
     input: Input,
     event: Option<String>,
+    /// For timer inputs: when the timer was due (to measure lateness).
+    due: Option<jiff::Timestamp>,
     done: Option<oneshot::Sender<Result<(), EngineError>>>,
 }
 
@@ -82,6 +84,8 @@ struct Inner {
     out: mpsc::UnboundedSender<Outgoing>,
     actors: Mutex<HashMap<CommunityId, mpsc::UnboundedSender<Job>>>,
     timers: Timers,
+    /// Timer lateness samples in ms, recorded only when a benchmark asks.
+    lateness: Mutex<Option<Vec<i64>>>,
 }
 
 /// The running engine; cheap to clone.
@@ -101,7 +105,16 @@ impl Engine {
         out: mpsc::UnboundedSender<Outgoing>,
     ) -> Result<Self, EngineError> {
         let engine = Self {
-            inner: Arc::new(Inner { store, clock, defaults, seed, out, actors: Mutex::new(HashMap::new()), timers: Timers::default() }),
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                defaults,
+                seed,
+                out,
+                actors: Mutex::new(HashMap::new()),
+                timers: Timers::default(),
+                lateness: Mutex::new(None),
+            }),
         };
         for id in engine.inner.store.communities().await? {
             engine.submit(&id, Input::Recover, None).await?;
@@ -124,13 +137,33 @@ impl Engine {
     /// effects handed to the adapter. A repeated `event` id is ignored.
     pub async fn submit(&self, community: &CommunityId, input: Input, event: Option<String>) -> Result<(), EngineError> {
         let (tx, rx) = oneshot::channel();
-        self.enqueue(community, Job { input, event, done: Some(tx) }).await?;
+        self.enqueue(community, Job { input, event, due: None, done: Some(tx) }).await?;
         rx.await.map_err(|_| EngineError::Stopped)?
     }
 
     /// Queues an input without waiting (used by the timer driver).
-    pub(crate) async fn post(&self, community: &CommunityId, input: Input) -> Result<(), EngineError> {
-        self.enqueue(community, Job { input, event: None, done: None }).await
+    pub(crate) async fn post(&self, community: &CommunityId, input: Input, due: jiff::Timestamp) -> Result<(), EngineError> {
+        self.enqueue(community, Job { input, event: None, due: Some(due), done: None }).await
+    }
+
+    /// Starts recording how late timers are handled (for benchmarks).
+    pub fn measure_lateness(&self) {
+        if let Ok(mut l) = self.inner.lateness.lock() {
+            *l = Some(Vec::new());
+        }
+    }
+
+    /// The lateness samples so far, in milliseconds.
+    pub fn take_lateness(&self) -> Vec<i64> {
+        self.inner.lateness.lock().ok().and_then(|mut l| l.as_mut().map(std::mem::take)).unwrap_or_default()
+    }
+
+    fn record_lateness(&self, ms: i64) {
+        if let Ok(mut l) = self.inner.lateness.lock()
+            && let Some(v) = l.as_mut()
+        {
+            v.push(ms);
+        }
     }
 
     async fn enqueue(&self, community: &CommunityId, job: Job) -> Result<(), EngineError> {

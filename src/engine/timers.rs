@@ -99,8 +99,8 @@ pub async fn drive(engine: Engine) {
             }
         }
         let now = engine.inner.clock.now();
-        while let Some((_, community, key, generation)) = timers.pop_due_before(now) {
-            if engine.post(&community, Input::TimerFired { key, generation }).await.is_err() {
+        while let Some((due, community, key, generation)) = timers.pop_due_before(now) {
+            if engine.post(&community, Input::TimerFired { key, generation }, due).await.is_err() {
                 return;
             }
         }

@@ -61,8 +61,7 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
         pulses: BTreeMap::new(),
         anonymous_pulses: Vec::new(),
     };
-    cx.st.circles.insert(id, circle);
-    cx.st.dirty.circles.insert(id);
+    cx.st.insert_circle(circle);
     cx.audit(actor, "circle open", None, Some(id));
     let mut lines = vec![match &title {
         Some(t) => Line::new("circle-opened-titled").text("host", actor.display.clone()).text("title", t.clone()),
@@ -136,6 +135,10 @@ fn seat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) {
 pub fn agree(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
     let version = cx.st.community.agreements_version;
     let now = cx.now;
+    let known = cx.st.members.get(&actor.member);
+    if known.is_some_and(|m| m.pending_join.is_none() && m.consent.is_some_and(|k| k.version >= version)) {
+        return Err(Refusal::NothingToAgree);
+    }
     let member = cx.st.member_mut(&actor.member);
     member.consent = Some(Consent { version, at: now });
     let pending = member.pending_join.take();
@@ -167,8 +170,8 @@ pub fn leave(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(
     if pending {
         cx.st.member_mut(&actor.member).pending_join = None;
     }
-    unseat(cx, id, &actor.member);
     cx.whisper_line(&actor.member, Line::new("left"));
+    unseat(cx, id, &actor.member);
     Ok(())
 }
 
@@ -275,17 +278,21 @@ pub(super) fn scheduled_start(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
         return;
     }
     let channel = c.channel.clone();
-    let members: Vec<MemberRef> = c.seats.iter().chain(c.waitlist.iter()).map(|s| s.member.clone()).collect();
     let now = cx.now;
     disarm(cx, id);
     if let Some(c) = cx.circle_mut(id) {
         c.phase = Phase::Cancelled;
         c.ended_at = Some(now);
     }
-    for m in &members {
-        if cx.st.members.get(m).and_then(|x| x.pending_join) == Some(id) {
-            cx.st.member_mut(m).pending_join = None;
-        }
-    }
+    drop_pending_joins(cx, id);
     cx.say(&channel, Message::info(Line::new("cancelled-quorum")));
+}
+
+/// Forgets joins still waiting for consent to a circle that won't go ahead.
+/// (Seated and waitlisted members have already consented, so only others can be waiting.)
+pub(super) fn drop_pending_joins(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+    let waiting: Vec<MemberRef> = cx.st.members.iter().filter(|(_, m)| m.pending_join == Some(id)).map(|(k, _)| k.clone()).collect();
+    for m in &waiting {
+        cx.st.member_mut(m).pending_join = None;
+    }
 }
