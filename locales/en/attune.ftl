@@ -89,8 +89,8 @@ guide-card = For this prompt: { $guide }
 
 circle-ended = This circle has come to a close. Thank you for the care you brought to it.
 confidentiality-reminder = Please keep what was shared here. If you'd like to bring up someone's share later, ask them first.
-pulse-ask = If you'd like to, tell me privately: did you feel heard today? Reply /pulse 1 (not really) to /pulse 5 (very much). It's optional, and only counts are shown, never names.
-pulse-thanks = Thank you. Your answer is counted anonymously.
+pulse-ask = If you'd like to, tell me privately: did you feel heard today? Reply /pulse 1 (not really) to /pulse 5 (very much). It's optional. Hosts only ever see an average, once at least three people have answered, never who said what.
+pulse-thanks = Thank you. Hosts will only see it as part of an average.
 
 ## Host tools
 
@@ -145,7 +145,7 @@ timezone-set = Your time zone is now { $zone }.
 crisis-intro = I noticed something in your message and wanted to check in privately. I'm a peer-support bot, not a crisis service.
 crisis-resources = { $resources }
 crisis-options = If you'd like, /support asks a moderator to reach out. If I got this wrong, say /crisis wrong. To stop me checking your messages, say /crisis off.
-crisis-wrong = Thank you for letting me know. Nothing was saved about it.
+crisis-wrong = Thank you for letting me know, and sorry for the interruption.
 crisis-off = Understood. I won't check your messages any more. Say /crisis on if you change your mind.
 crisis-on = I'll check your messages again and offer resources if they might help.
 support-opened = I've let the moderators know you'd like to talk. They'll reach out to you privately. I'm not a crisis service: if you're in danger, please contact your local emergency number.
@@ -214,6 +214,7 @@ help-not-crisis = attune is peer support, not a crisis service.
 refusal-bad-id = That name or id isn't one I can use.
 refusal-bad-slug = "{ $given }" can't be used as a name. Names use lowercase letters, digits and dashes.
 refusal-unknown-command = I don't know the command "{ $given }". Say /help to see what you can use here.
+refusal-empty-command = A command needs a word after the /, like /help or /circle join.
 refusal-usage = That's not quite the right shape. Try: { $usage }
 refusal-command-too-long = That's longer than I can take (at most { $max } characters). Nothing was changed.
 refusal-text-empty = That text is empty. Nothing was changed.
@@ -232,7 +233,11 @@ refusal-already-waiting = You're already on the waitlist. I'll let you know if a
 refusal-late-join-closed = This circle has already begun and isn't taking new people. You're welcome in the next one.
 refusal-not-host = Only this circle's hosts and moderators can do that.
 refusal-not-moderator = Only moderators can do that.
-refusal-too-few = This circle needs at least { $need } people to start; { $have } have joined so far.
+refusal-too-few = This circle needs at least { $need } people to start; { $have ->
+    [0] nobody has joined yet.
+    [one] one person has joined so far.
+   *[other] { $have } have joined so far.
+}
 refusal-already-started = This circle has already begun.
 refusal-not-started = The circle hasn't started yet.
 refusal-circle-over = That circle has ended.
@@ -244,7 +249,7 @@ refusal-cannot-extend = More time isn't available for this turn.
 refusal-mode-not-now = That can't change right now.
 refusal-no-such-member = I can't find "{ $name }" in this circle.
 refusal-bad-position = Positions go from 1 (next to speak) to { $max }, among people still waiting to speak this round.
-refusal-nothing-to-agree = There's nothing waiting for your agreement.
+refusal-nothing-to-agree = You've already agreed to this community's agreements; nothing else is waiting.
 refusal-bad-pulse = The pulse is a number from 1 to 5, like /pulse 4.
 refusal-no-pulse = There's no circle waiting for your pulse right now.
 refusal-unknown-theme = "{ $given }" isn't one of the themes: emotions, body, needs, inner-voice, self-respect, presence, relationships, rest.

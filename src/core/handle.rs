@@ -23,8 +23,12 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
     match input {
         Input::Command { actor, place, command } => {
             if cx.rate_ok(&actor) {
-                cx.remember_display(&actor);
-                cx.guarded(&actor, |cx| dispatch(cx, &actor, &place, command));
+                let forgetting = matches!(command, Command::ForgetMe { confirm: true });
+                // Only a command that went through is remembered: a refusal changes nothing,
+                // and a member who was just forgotten stays forgotten.
+                if cx.guarded(&actor, |cx| dispatch(cx, &actor, &place, command)) && !forgetting {
+                    cx.remember_display(&actor);
+                }
             }
         }
         Input::BadCommand { actor, refusal, .. } => {
@@ -85,11 +89,16 @@ impl<R: Rng> Cx<'_, R> {
 
     /// Runs a command; on refusal, drops any effects it produced and tells the member why.
     /// Handlers validate before they change state, so a refusal changes nothing.
-    fn guarded(&mut self, actor: &Actor, f: impl FnOnce(&mut Self) -> Result<(), Refusal>) {
+    /// Returns whether the command went through.
+    fn guarded(&mut self, actor: &Actor, f: impl FnOnce(&mut Self) -> Result<(), Refusal>) -> bool {
         let mark = self.out.len();
-        if let Err(refusal) = f(self) {
-            self.out.truncate(mark);
-            self.refuse(&actor.member, &refusal);
+        match f(self) {
+            Ok(()) => true,
+            Err(refusal) => {
+                self.out.truncate(mark);
+                self.refuse(&actor.member, &refusal);
+                false
+            }
         }
     }
 
@@ -108,8 +117,10 @@ impl<R: Rng> Cx<'_, R> {
         }
     }
 
+    /// Keeps a member's display name current, but never creates a record just for it:
+    /// someone who only asks for help leaves nothing behind.
     fn remember_display(&mut self, actor: &Actor) {
-        let changed = self.st.members.get(&actor.member).is_none_or(|m| m.display != actor.display);
+        let changed = self.st.members.get(&actor.member).is_some_and(|m| m.display != actor.display);
         if changed {
             self.st.member_mut(&actor.member).display = actor.display.clone();
         }

@@ -34,6 +34,7 @@ pub fn refusal_line(r: &Refusal) -> Line {
     match r {
         R::BadId => Line::new("refusal-bad-id"),
         R::BadSlug { given } => Line::new("refusal-bad-slug").text("given", given.clone()),
+        R::UnknownCommand { given } if given.is_empty() => Line::new("refusal-empty-command"),
         R::UnknownCommand { given } => Line::new("refusal-unknown-command").text("given", given.clone()),
         R::Usage { usage, .. } => Line::new("refusal-usage").text("usage", *usage),
         R::CommandTooLong { max } => Line::new("refusal-command-too-long").num("max", *max),

@@ -70,6 +70,7 @@ fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
                 || c.log.iter().any(|r| &r.speaker == who)
                 || c.seats.iter().chain(c.waitlist.iter()).any(|s| &s.member == who)
                 || c.order.contains(who)
+                || c.turn.as_ref().is_some_and(|t| t.nudged.contains(who))
         })
         .map(|c| c.id)
         .collect();
@@ -80,6 +81,9 @@ fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
         }
         c.unseat(who);
         c.cohosts.retain(|m| m != who);
+        if let Some(t) = c.turn.as_mut() {
+            t.nudged.retain(|m| m != who);
+        }
         if let Some(g) = &ghost {
             if &c.host == who {
                 c.host = g.clone();

@@ -119,7 +119,11 @@ pub fn daily(cx: &mut Cx<'_, impl Rng>, actor: &Actor, arg: DailyArg) -> Result<
     let current = cx.st.members.get(who).and_then(|m| m.daily);
     match arg {
         DailyArg::At(s) => {
-            let at = ClockTime::parse(&s).ok_or_else(|| Refusal::BadTime { given: super::textcheck::preview(&s) })?;
+            // Not `BadTime`: its hint offers "in 30m" and dates, which a daily time can't be.
+            let at = ClockTime::parse(&s).ok_or_else(|| Refusal::BadValue {
+                key: "a daily reflection".into(),
+                detail: "a time of day like 07:30 or 19:00".into(),
+            })?;
             if cx.st.members.get(who).and_then(|m| m.quiet).is_some_and(|q| q.contains(at)) {
                 return Err(Refusal::DailyInQuietHours);
             }

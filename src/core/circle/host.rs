@@ -175,6 +175,7 @@ pub fn end(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(),
             c.phase = Phase::Cancelled;
             c.ended_at = Some(now);
         }
+        gather::drop_pending_joins(cx, id);
         cx.say(&channel, Message::info(Line::new("closed-before-start")));
     } else {
         flow::finish(cx, id);
@@ -214,11 +215,11 @@ pub fn status(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) -> Result
         let upcoming: Vec<String> = c.queue.iter().map(|m| c.display_of(m)).collect();
         lines.push(Line::new("status-upcoming").text("names", upcoming.join(", ")));
     }
-    if let Some(at) = c.scheduled_for {
+    if let Some(at) = c.scheduled_for.filter(|_| c.is_live()) {
         let tz = super::super::timeparse::zone_of(cx.st, &actor.member);
         lines.push(Line::new("status-scheduled").text("when", super::super::timeparse::local_label(at, &tz)));
     }
-    if (c.is_host(&actor.member) || actor.moderator) && !c.is_live() {
+    if (c.is_host(&actor.member) || actor.moderator) && c.phase == Phase::Ended {
         let scores = c.pulse_scores();
         if scores.len() >= 3 {
             let sum: i64 = scores.iter().map(|s| i64::from(*s)).sum();
