@@ -136,7 +136,7 @@ daily-paused = Daily reflections are paused. Resume any time with /daily resume.
 daily-resumed = Daily reflections are back on, at { $time }.
 daily-card = Today's reflection, if you'd like it: { $prompt }
 daily-footer = No reply needed. Skipping a day is completely fine.
-quiet-set = Quiet hours set: { $start } to { $end }. I won't send you anything in that time.
+quiet-set = Quiet hours set: { $start } to { $end }. Daily reflections and circle reminders won't come in that time.
 quiet-off = Quiet hours are off.
 timezone-set = Your time zone is now { $zone }.
 

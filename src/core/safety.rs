@@ -13,6 +13,9 @@ use super::input::Actor;
 use super::rng::Rng;
 use super::textcheck::is_invisible_control;
 
+/// The most characters of one chat message checked for crisis phrases.
+pub const MAX_CHECKED_CHARS: usize = 4000;
+
 /// Normalises text for phrase matching: NFKC, lowercase, invisible
 /// characters removed, apostrophes dropped, other punctuation and all
 /// whitespace collapsed to single spaces, padded for whole-word matching.
@@ -47,6 +50,11 @@ pub fn matches(phrases: &[String], text: &str) -> bool {
 
 /// Checks chat for crisis phrases and, if found, privately offers resources.
 pub fn check_chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) {
+    // Bounded work per message, however long it is: only the start is examined.
+    let text = match text.char_indices().nth(MAX_CHECKED_CHARS) {
+        Some((cut, _)) => &text[..cut],
+        None => text,
+    };
     if !matches(&cx.st.phrases, text) {
         return;
     }
