@@ -97,6 +97,7 @@ pulse-thanks = Thank you. Hosts will only see it as part of an average.
 paused = { $name } has paused the circle. Take a breath; we'll continue when they resume.
 resumed = The circle continues.
 resumed-turn = The circle continues. { $name }, you have { $time } left.
+resumed-reflecting = The circle continues, with { $time } left for reflections for { $name }.
 moved = { $name } will now speak at position { $pos }.
 removed-by-host = A host has removed you from this circle. If you'd like to talk about it, /support reaches the moderators.
 removed-done = Done. They've been told privately.

@@ -235,6 +235,13 @@ pub fn suggestions(cx: &mut Cx<'_, impl Rng>, actor: &Actor, decision: Option<(b
         return Ok(());
     };
     let pos = cx.st.community.suggestions.iter().position(|s| s.id == id).ok_or(Refusal::UnknownSuggestion { id })?;
+    // Everything that can fail is settled before the suggestion leaves the queue.
+    let deck_name = Slug::parse("suggested")?;
+    let card_id = (1..)
+        .map(|n| format!("suggested-{n:02}"))
+        .filter_map(|x| Slug::parse(&x).ok())
+        .find(|x| !card_id_taken(cx, x, None))
+        .ok_or(Refusal::BadSlug { given: "suggested".into() })?;
     let s = cx.st.community.suggestions.remove(pos);
     cx.st.dirty.community = true;
     cx.audit(actor, if approve { "suggestion approve" } else { "suggestion decline" }, Some(id.to_string()), None);
@@ -243,12 +250,6 @@ pub fn suggestions(cx: &mut Cx<'_, impl Rng>, actor: &Actor, decision: Option<(b
         cx.whisper_line(&actor.member, Line::new("suggestion-declined").num("id", id));
         return Ok(());
     }
-    let deck_name = Slug::parse("suggested")?;
-    let card_id = (1..)
-        .map(|n| format!("suggested-{n:02}"))
-        .filter_map(|x| Slug::parse(&x).ok())
-        .find(|x| !card_id_taken(cx, x, None))
-        .ok_or(Refusal::BadSlug { given: "suggested".into() })?;
     let d = cx.st.decks.entry(deck_name.clone()).or_insert_with(|| Deck {
         name: deck_name.clone(),
         title: "Suggested by members".into(),

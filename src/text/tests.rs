@@ -35,7 +35,7 @@ fn ids_in(src: &str) -> Vec<String> {
             out.extend(expr.split('"').skip(1).step_by(2).map(str::to_owned));
         }
     }
-    for prefix in ["\"turn-", "\"mode-", "\"guide-", "\"order-", "\"reflect-window", "\"recovered"] {
+    for prefix in ["\"turn-", "\"mode-", "\"guide-", "\"order-", "\"reflect-window", "\"recovered", "\"resumed-"] {
         for (i, _) in src.match_indices(prefix) {
             let lit = &src[i + 1..];
             if let Some(end) = lit.find('"') {

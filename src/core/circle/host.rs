@@ -75,7 +75,8 @@ pub fn resume(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<
     match turn {
         Some(t) => {
             arm(cx, id, plus(now, frozen.timer_left), frozen.purpose);
-            cx.say(&channel, Message::info(Line::new("resumed-turn").text("name", t.display).secs("time", frozen.turn_left)));
+            let line = if t.reflecting { "resumed-reflecting" } else { "resumed-turn" };
+            cx.say(&channel, Message::info(Line::new(line).text("name", t.display).secs("time", frozen.turn_left)));
             if hold && !t.reflecting {
                 cx.out.push(Effect::Floor { channel, speaker: Some(t.speaker), hosts });
             }
