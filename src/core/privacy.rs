@@ -87,6 +87,8 @@ fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
         if let Some(g) = &ghost {
             if &c.host == who {
                 c.host = g.clone();
+                // The opener wrote the title, and it may carry their name.
+                c.title = None;
             }
             for r in c.log.iter_mut().filter(|r| &r.speaker == who) {
                 r.speaker = g.clone();

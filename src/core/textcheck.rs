@@ -71,8 +71,22 @@ fn looks_like_markup(text: &str) -> bool {
 }
 
 /// A short, safe preview of rejected input for an error message.
+///
+/// Rejected input is echoed back, so anything that could ping or mark up is
+/// defused here too (`@` and angle brackets become look-alikes), whatever the
+/// adapter's own protections.
 pub fn preview(text: &str) -> String {
-    let cleaned: String = text.chars().filter(|c| !is_invisible_control(*c) && !c.is_control()).take(24).collect();
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !is_invisible_control(*c) && !c.is_control())
+        .map(|c| match c {
+            '@' => '＠',
+            '<' => '‹',
+            '>' => '›',
+            other => other,
+        })
+        .take(24)
+        .collect();
     if text.chars().count() > 24 { format!("{cleaned}…") } else { cleaned }
 }
 
@@ -101,6 +115,12 @@ mod tests {
     fn resources_may_carry_links_but_not_pings() {
         assert!(check("Call or visit https://help.example", TextUse::Resources).is_ok());
         assert_eq!(check("@here call now", TextUse::Resources), Err(Refusal::TextMention));
+    }
+
+    #[test]
+    fn echoed_input_can_neither_ping_nor_mark_up() {
+        assert_eq!(preview("@everyone <b>"), "＠everyone ‹b›");
+        assert_eq!(preview("a\u{202E}b"), "ab");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! must equal `NAME.golden.jsonl` beside it, byte for byte.
 //!
 //! To (re)write the golden files after an intended change, run
-//! `ATTUNE_BLESS=1 cargo test --test e2e transcript`, then read every changed
+//! `ATTUNE_BLESS=1 cargo test --test it transcript`, then read every changed
 //! line before committing it.
 //!
 //! Independently of the goldens, every transcript is checked against rules

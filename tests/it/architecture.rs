@@ -1,0 +1,112 @@
+//! Architecture rules, checked on the source text: the core stays pure
+//! (no async runtime, database, platform, clock, filesystem, network or
+//! global randomness), and only adapters name platform libraries.
+
+// Helpers outside #[test] functions may panic too: these are tests.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+/// Names the core must never use.
+const NOT_IN_CORE: [&str; 16] = [
+    "tokio",
+    "sqlx",
+    "serenity",
+    "poise",
+    "matrix_sdk",
+    "Instant::now",
+    "SystemTime",
+    "Timestamp::now",
+    "Zoned::now",
+    "std::fs",
+    "std::net",
+    "std::env",
+    "std::thread",
+    "std::process",
+    "thread_rng",
+    "TimeZone::system",
+];
+
+/// Platform libraries, which only `src/platform` may name.
+const PLATFORM_LIBS: [&str; 3] = ["serenity", "poise", "matrix_sdk"];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("can't read {}: {e}", d.display())) {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Where `text` names `name` as a whole identifier or path (so "poised" doesn't count as "poise").
+fn names(text: &str, name: &str) -> Vec<usize> {
+    let mut found = Vec::new();
+    for (i, _) in text.match_indices(name) {
+        let before = text[..i].chars().next_back();
+        let after = text[i + name.len()..].chars().next();
+        if !before.is_some_and(is_ident) && !after.is_some_and(is_ident) {
+            found.push(text[..i].matches('\n').count() + 1);
+        }
+    }
+    found
+}
+
+fn violations(files: &[PathBuf], forbidden: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("can't read {}: {e}", f.display()));
+        for name in forbidden {
+            for line in names(&text, name) {
+                out.push(format!("{}:{line} names {name}", f.strip_prefix(root()).unwrap_or(f).display()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_core_names_no_runtime_database_platform_clock_filesystem_or_global_randomness() {
+    let files = rust_files(&root().join("src/core"));
+    assert!(files.len() >= 20, "the core's files were found ({})", files.len());
+    let bad = violations(&files, &NOT_IN_CORE);
+    assert!(bad.is_empty(), "the core must stay pure (inputs in, effects out):\n{}", bad.join("\n"));
+}
+
+#[test]
+fn only_platform_adapters_name_platform_libraries() {
+    let files: Vec<PathBuf> = [rust_files(&root().join("src")), rust_files(&root().join("benches"))]
+        .concat()
+        .into_iter()
+        .filter(|f| !f.starts_with(root().join("src/platform")))
+        .collect();
+    assert!(files.iter().any(|f| f.ends_with("src/lib.rs")), "the crate's files were found");
+    let bad = violations(&files, &PLATFORM_LIBS);
+    assert!(bad.is_empty(), "only src/platform may name a platform library:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn the_word_check_matches_whole_names_only() {
+    assert_eq!(names("use tokio::sync;", "tokio"), [1]);
+    assert_eq!(names("a\nlet t = jiff::Timestamp::now();", "Timestamp::now"), [2]);
+    assert_eq!(names("a\n\nSystemTime", "SystemTime"), [3]);
+    assert!(names("she was poised", "poise").is_empty(), "part of a word is not a name");
+    assert!(names("tokio_util", "tokio").is_empty());
+}

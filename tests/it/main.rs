@@ -1,0 +1,18 @@
+//! attune's one integration test binary.
+//!
+//! Core and engine: scenarios on a fixed timeline (`scenario`), property tests
+//! of invariants (`props`), bad input (`bad_input`), the engine with a real
+//! SQLite file (`engine`) and architecture rules (`architecture`).
+//! Through the `attune` binary: golden console transcripts (`transcript`),
+//! kill-and-resume (`crash`), the privacy sentinel (`privacy`) and the CLI (`cli`).
+
+mod architecture;
+mod bad_input;
+mod cli;
+mod crash;
+mod engine;
+mod privacy;
+mod props;
+mod scenario;
+mod support;
+mod transcript;
