@@ -198,6 +198,7 @@ help-circle =
     • /circle join, /circle leave, /circle status
     • /away and /back — step away and keep your place
     • /pass — pass your turn, now or when it comes
+    • /hand — in a raise-hand circle, ask to speak next
 help-speaker = • During your turn: /done, /pass, /card (another prompt), /mode witness|reflections|feelings, /extend
 help-host = • Hosting: /circle start, schedule TIME, pause, resume, next, move NAME POS, remove NAME, cohost NAME, end
 help-private =
