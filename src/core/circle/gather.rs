@@ -13,6 +13,7 @@ use super::super::rng::Rng;
 use super::super::textcheck::{self, TextUse};
 use super::super::timeparse;
 use super::flow::{self, arm, disarm};
+use super::turn;
 use super::{Circle, Ending, Phase, Purpose, Seat, plus};
 
 /// `circle open [template] [title]`.
@@ -188,9 +189,9 @@ pub(super) fn unseat(cx: &mut Cx<'_, impl Rng>, id: CircleId, who: &MemberRef) {
     let channel = c.channel.clone();
     // Taken out of the order first, so the next speaker is never the one leaving.
     if speaking && reflecting {
-        flow::end_reflection(cx, id);
+        turn::end_reflection(cx, id);
     } else if speaking {
-        flow::end_turn(cx, id, Ending::Left);
+        turn::end_turn(cx, id, Ending::Left);
     }
     let Some(c) = cx.circle_mut(id) else { return };
     let promote = (was_seated && gathering && !c.waitlist.is_empty()).then(|| c.waitlist.remove(0));

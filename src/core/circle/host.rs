@@ -9,6 +9,7 @@ use super::super::refusal::Refusal;
 use super::super::rng::Rng;
 use super::super::template::FloorPolicy;
 use super::flow::{self, arm, disarm};
+use super::turn;
 use super::{Circle, Ending, Frozen, Phase, gather, plus, secs_until};
 
 fn hosted<'c>(cx: &'c Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<&'c Circle, Refusal> {
@@ -64,7 +65,7 @@ pub fn resume(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<
     let now = cx.now;
     let turn = c.turn.clone();
     let hold = c.template.floor == FloorPolicy::Hold;
-    let hosts = flow::hosts_of(c);
+    let hosts = turn::hosts_of(c);
     if let Some(c) = cx.circle_mut(id) {
         c.paused = None;
         if let Some(t) = c.turn.as_mut() {
@@ -98,9 +99,9 @@ pub fn next(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     let turn = c.turn.clone().ok_or(Refusal::NoTurn)?;
     cx.audit(actor, "circle next", Some(turn.speaker.key()), Some(id));
     if turn.reflecting {
-        flow::end_reflection(cx, id);
+        turn::end_reflection(cx, id);
     } else {
-        flow::end_turn(cx, id, Ending::HostNext);
+        turn::end_turn(cx, id, Ending::HostNext);
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ mod flow;
 mod gather;
 mod host;
 mod speaker;
+mod turn;
 
 use std::collections::BTreeMap;
 
@@ -59,6 +60,17 @@ pub enum TurnKind {
     CheckIn,
     Sharing,
     CheckOut,
+}
+
+impl TurnKind {
+    /// The kind of card that prompts this kind of turn.
+    pub fn card_kind(self) -> super::deck::Kind {
+        match self {
+            TurnKind::CheckIn => super::deck::Kind::CheckIn,
+            TurnKind::Sharing => super::deck::Kind::Sharing,
+            TurnKind::CheckOut => super::deck::Kind::Closing,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,6 @@
 //! What members do inside a running circle: done, pass, extend, away/back,
 //! raise a hand, choose what comes back, ask for another card, and the pulse.
 
-use super::super::deck::{self, Filter, Kind as CardKind};
 use super::super::effect::{Kind, Line, Message};
 use super::super::handle::{Cx, here};
 use super::super::ids::CircleId;
@@ -9,7 +8,8 @@ use super::super::input::{Actor, Place};
 use super::super::refusal::Refusal;
 use super::super::rng::Rng;
 use super::super::template::{Mode, OrderRule};
-use super::flow::{self, arm};
+use super::flow::arm;
+use super::turn;
 use super::{Circle, Ending, Purpose, TurnKind, plus};
 
 fn running<'c>(cx: &'c Cx<'_, impl Rng>, id: CircleId) -> Result<&'c Circle, Refusal> {
@@ -27,9 +27,9 @@ pub fn done(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     let c = running(cx, id)?;
     let turn = c.turn.as_ref().filter(|t| t.speaker == actor.member).ok_or(Refusal::NotYourTurn)?;
     if turn.reflecting {
-        flow::end_reflection(cx, id);
+        turn::end_reflection(cx, id);
     } else {
-        flow::end_turn(cx, id, Ending::Done);
+        turn::end_turn(cx, id, Ending::Done);
     }
     Ok(())
 }
@@ -41,10 +41,10 @@ pub fn pass(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
         let channel = c.channel.clone();
         let name = turn.display.clone();
         if turn.reflecting {
-            flow::end_reflection(cx, id);
+            turn::end_reflection(cx, id);
         } else {
             cx.say(&channel, Message::info(Line::new("passed").text("name", name)));
-            flow::end_turn(cx, id, Ending::Passed);
+            turn::end_turn(cx, id, Ending::Passed);
         }
         return Ok(());
     }
@@ -105,7 +105,7 @@ pub fn away(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
         if let Some(c) = cx.circle_mut(id) {
             c.deferred.push(actor.member.clone());
         }
-        flow::end_turn(cx, id, Ending::Away);
+        turn::end_turn(cx, id, Ending::Away);
     }
     Ok(())
 }
@@ -167,33 +167,17 @@ pub fn mode(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, mode: Mode)
     if let Some(t) = cx.circle_mut(id).and_then(|c| c.turn.as_mut()) {
         t.mode = mode;
     }
-    cx.say(&channel, Message::info(Line::new(flow::mode_line(mode)).text("name", name)));
-    flow::send_guides(cx, id, guide);
+    cx.say(&channel, Message::info(Line::new(turn::mode_line(mode)).text("name", name)));
+    turn::send_guides(cx, id, guide);
     Ok(())
 }
 
 /// `card`: the speaker asks for another prompt.
 pub fn card(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
-    running(cx, id)?;
-    // Borrow the circle through `cx.st` alone, so `cx.rng` stays free for the draw.
-    let c = cx.st.circles.get(&id).ok_or(Refusal::NoCircleHere)?;
+    let c = running(cx, id)?;
     let turn = c.turn.as_ref().filter(|t| t.speaker == actor.member && !t.reflecting).ok_or(Refusal::NotYourTurn)?;
-    let kind = match turn.kind {
-        TurnKind::CheckIn => CardKind::CheckIn,
-        TurnKind::Sharing => CardKind::Sharing,
-        TurnKind::CheckOut => CardKind::Closing,
-    };
-    let t = &c.template;
-    let filter = Filter {
-        kind: Some(kind),
-        themes: &t.themes,
-        max_intensity: Some(t.max_intensity),
-        exclude_cw: &t.exclude_cw,
-        exclude_ids: &c.used_cards,
-    };
-    let card = deck::draw(cx.st.decks.values(), &filter, cx.rng).ok_or(Refusal::NoCardFits)?;
-    let (card_id, text, guide) = (card.id.clone(), card.text.clone(), card.guide.clone());
     let (channel, name, turn_kind) = (c.channel.clone(), turn.display.clone(), turn.kind);
+    let (card_id, text, guide) = turn::draw_card(cx, id, turn_kind).ok_or(Refusal::NoCardFits)?;
     if let Some(c) = cx.circle_mut(id) {
         c.used_cards.push(card_id.clone());
         if let Some(t) = c.turn.as_mut() {
@@ -205,7 +189,7 @@ pub fn card(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
         Message::new(Kind::Card, vec![Line::new("new-card").text("name", name), Line::new("turn-prompt").text("prompt", text)]),
     );
     if turn_kind == TurnKind::Sharing {
-        flow::send_guides(cx, id, guide);
+        turn::send_guides(cx, id, guide);
     }
     Ok(())
 }

@@ -1,41 +1,22 @@
-//! Moderator commands: decks and cards, suggestions, settings, templates and
-//! crisis resources. Each validates fully before it changes anything.
+//! Moderator deck commands: list, show, add, edit, remove, enable, disable,
+//! import and export. Cards are validated whole before anything changes.
 
-use super::command::{DeckCmd, TemplateCmd};
-use super::deck::{self, Card, Deck, Intensity, Kind as CardKind, Theme};
-use super::effect::{Attachment, Kind, Line, Message};
-use super::handle::Cx;
-use super::ids::Slug;
-use super::input::Actor;
-use super::refusal::Refusal;
-use super::rng::Rng;
-use super::state::{SETTING_KEYS, Suggestion};
-use super::textcheck::{self, TextUse, preview};
-
-fn moderator(actor: &Actor) -> Result<(), Refusal> {
-    if actor.moderator { Ok(()) } else { Err(Refusal::NotModerator) }
-}
-
-/// `suggest TEXT`: any member may suggest a card; moderators decide.
-pub fn suggest(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> Result<(), Refusal> {
-    let text = textcheck::check(text, TextUse::Suggestion)?;
-    let pending = cx.st.community.suggestions.iter().filter(|s| s.member == actor.member).count();
-    if pending >= 10 {
-        return Err(Refusal::RateLimited);
-    }
-    let id = cx.st.community.next_suggestion;
-    cx.st.community.next_suggestion += 1;
-    cx.st.community.suggestions.push(Suggestion { id, member: actor.member.clone(), text, at: cx.now });
-    cx.st.dirty.community = true;
-    cx.whisper_line(&actor.member, Line::new("suggest-thanks"));
-    Ok(())
-}
+use super::super::command::DeckCmd;
+use super::super::deck::{self, Card, Deck, Intensity, Kind as CardKind, Theme};
+use super::super::effect::{Attachment, Kind, Line, Message};
+use super::super::handle::Cx;
+use super::super::ids::Slug;
+use super::super::input::Actor;
+use super::super::refusal::Refusal;
+use super::super::rng::Rng;
+use super::super::textcheck::{self, TextUse, preview};
+use super::moderator;
 
 fn card_position(cx: &Cx<'_, impl Rng>, id: &str) -> Option<(Slug, usize)> {
     cx.st.decks.iter().find_map(|(name, d)| d.cards.iter().position(|c| c.id.as_str() == id).map(|i| (name.clone(), i)))
 }
 
-fn card_id_taken(cx: &Cx<'_, impl Rng>, id: &Slug, except_deck: Option<&Slug>) -> bool {
+pub(super) fn card_id_taken(cx: &Cx<'_, impl Rng>, id: &Slug, except_deck: Option<&Slug>) -> bool {
     cx.st.decks.iter().filter(|(n, _)| Some(*n) != except_deck).any(|(_, d)| d.cards.iter().any(|c| &c.id == id))
 }
 
@@ -222,154 +203,5 @@ fn toggle(cx: &mut Cx<'_, impl Rng>, actor: &Actor, name: &str, on: bool) -> Res
     }
     cx.audit(actor, if on { "enable" } else { "disable" }, Some(name.to_owned()), None);
     cx.whisper_line(&actor.member, Line::new(if on { "enabled" } else { "disabled" }).text("name", name.to_owned()));
-    Ok(())
-}
-
-/// `suggestions [approve|decline ID]`.
-pub fn suggestions(cx: &mut Cx<'_, impl Rng>, actor: &Actor, decision: Option<(bool, u64)>) -> Result<(), Refusal> {
-    moderator(actor)?;
-    let Some((approve, id)) = decision else {
-        let mut lines = vec![Line::new("suggestions-head").num("count", cx.st.community.suggestions.len())];
-        lines.extend(cx.st.community.suggestions.iter().map(|s| Line::new("suggestion-item").num("id", s.id).text("text", s.text.clone())));
-        cx.whisper(&actor.member, Message::new(Kind::Info, lines));
-        return Ok(());
-    };
-    let pos = cx.st.community.suggestions.iter().position(|s| s.id == id).ok_or(Refusal::UnknownSuggestion { id })?;
-    // Everything that can fail is settled before the suggestion leaves the queue.
-    let deck_name = Slug::parse("suggested")?;
-    let card_id = (1..)
-        .map(|n| format!("suggested-{n:02}"))
-        .filter_map(|x| Slug::parse(&x).ok())
-        .find(|x| !card_id_taken(cx, x, None))
-        .ok_or(Refusal::BadSlug { given: "suggested".into() })?;
-    let s = cx.st.community.suggestions.remove(pos);
-    cx.st.dirty.community = true;
-    cx.audit(actor, if approve { "suggestion approve" } else { "suggestion decline" }, Some(id.to_string()), None);
-    if !approve {
-        // The member isn't told: a decline notice could sting, and nothing is owed.
-        cx.whisper_line(&actor.member, Line::new("suggestion-declined").num("id", id));
-        return Ok(());
-    }
-    let d = cx.st.decks.entry(deck_name.clone()).or_insert_with(|| Deck {
-        name: deck_name.clone(),
-        title: "Suggested by members".into(),
-        description: "Self-reflection cards suggested by members and approved by moderators.".into(),
-        enabled: true,
-        cards: Vec::new(),
-        practices: Vec::new(),
-    });
-    d.cards.push(Card {
-        id: card_id.clone(),
-        kind: CardKind::SelfReflection,
-        theme: Theme::Presence,
-        intensity: Intensity::Light,
-        cw: Vec::new(),
-        text: s.text,
-        guide: None,
-        enabled: true,
-    });
-    cx.st.dirty.decks.insert(deck_name);
-    cx.whisper_line(&actor.member, Line::new("suggestion-approved").num("id", id).text("card", card_id.as_str()));
-    cx.whisper_line(&s.member, Line::new("suggestion-accepted"));
-    Ok(())
-}
-
-/// `settings show | settings set KEY VALUE`.
-pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, String)>) -> Result<(), Refusal> {
-    moderator(actor)?;
-    let Some((key, value)) = set else {
-        let s = &cx.st.community.settings;
-        let pairs = [
-            ("timezone", s.timezone.clone()),
-            ("retention-days", s.retention_days.to_string()),
-            ("signpost-hours", s.signpost_hours.to_string()),
-            ("rate-per-minute", s.rate_per_minute.to_string()),
-            ("reflect-history", s.reflect_history.to_string()),
-            ("default-template", s.default_template.clone()),
-            ("agreements", format!("version {}", cx.st.community.agreements_version)),
-        ];
-        let mut lines = vec![Line::new("settings-head")];
-        lines.extend(pairs.into_iter().map(|(k, v)| Line::new("kv").text("key", k).text("value", v)));
-        cx.whisper(&actor.member, Message::new(Kind::Info, lines));
-        return Ok(());
-    };
-    let bad = |detail: &str| Refusal::BadValue { key: key.clone(), detail: detail.to_owned() };
-    let num = |lo: u32, hi: u32| -> Result<u32, Refusal> {
-        value.parse::<u32>().ok().filter(|n| (lo..=hi).contains(n)).ok_or_else(|| bad(&format!("a whole number from {lo} to {hi}")))
-    };
-    let mut next = cx.st.community.clone();
-    match key.as_str() {
-        "timezone" => next.settings.timezone = super::timeparse::zone(&value)?.iana_name().unwrap_or("UTC").to_owned(),
-        "retention-days" => next.settings.retention_days = num(1, 3650)?,
-        "signpost-hours" => next.settings.signpost_hours = num(1, 720)?,
-        "rate-per-minute" => next.settings.rate_per_minute = num(5, 600)?,
-        "reflect-history" => next.settings.reflect_history = num(0, 50)?,
-        "default-template" => {
-            if cx.st.template(&value).is_none() {
-                return Err(Refusal::UnknownTemplate { given: preview(&value) });
-            }
-            next.settings.default_template = value.clone();
-        }
-        "agreements" => {
-            next.agreements_text = Some(textcheck::check(&value, TextUse::Agreements)?);
-            // Members consent again to changed agreements the next time they join.
-            next.agreements_version += 1;
-        }
-        _ => return Err(Refusal::UnknownField { given: preview(&key), known: SETTING_KEYS }),
-    }
-    cx.st.community = next;
-    cx.st.dirty.community = true;
-    cx.audit(actor, "settings set", Some(key.clone()), None);
-    cx.whisper_line(&actor.member, Line::new("setting-saved").text("key", key));
-    Ok(())
-}
-
-pub fn template(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: TemplateCmd) -> Result<(), Refusal> {
-    moderator(actor)?;
-    match cmd {
-        TemplateCmd::List => {
-            let mut lines = vec![Line::new("template-list")];
-            lines.extend(
-                cx.st
-                    .community
-                    .templates
-                    .iter()
-                    .map(|t| Line::new("template-item").text("name", t.name.clone()).secs("time", t.turn_secs).num("max", t.max_size)),
-            );
-            cx.whisper(&actor.member, Message::new(Kind::Info, lines));
-        }
-        TemplateCmd::Show(name) => {
-            let t = cx.st.template(&name).ok_or_else(|| Refusal::UnknownTemplate { given: preview(&name) })?;
-            let mut lines = vec![Line::new("template-head").text("name", t.name.clone())];
-            lines.extend(t.describe().into_iter().map(|(k, v)| Line::new("kv").text("key", k).text("value", v)));
-            cx.whisper(&actor.member, Message::new(Kind::Info, lines));
-        }
-        TemplateCmd::Set { name, key, value } => {
-            let slug = Slug::parse(&name)?;
-            let mut t = match cx.st.template(slug.as_str()) {
-                Some(t) => t.clone(),
-                // Setting a key on a new name creates a template from the standard shape.
-                None => super::template::Template { name: slug.to_string(), ..super::template::Template::standard() },
-            };
-            t.set(&key, &value)?;
-            let templates = &mut cx.st.community.templates;
-            match templates.iter_mut().find(|x| x.name == t.name) {
-                Some(slot) => *slot = t,
-                None => templates.push(t),
-            }
-            cx.st.dirty.community = true;
-            cx.audit(actor, "template set", Some(format!("{name} {key}")), None);
-            cx.whisper_line(&actor.member, Line::new("template-saved").text("name", name).text("key", key).text("value", value));
-        }
-    }
-    Ok(())
-}
-
-pub fn resources(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> Result<(), Refusal> {
-    moderator(actor)?;
-    cx.st.community.resources = textcheck::check(text, TextUse::Resources)?;
-    cx.st.dirty.community = true;
-    cx.audit(actor, "resources set", None, None);
-    cx.whisper_line(&actor.member, Line::new("resources-saved"));
     Ok(())
 }
