@@ -12,9 +12,10 @@ use attune::cli::{Cli, ClockArg, Cmd, ConsoleArgs, DeckCmd};
 use attune::config::Config;
 use attune::core::command::{Command, DeckCmd as CoreDeckCmd};
 use attune::core::deck;
+use attune::core::effect::Effect;
 use attune::core::ids::{CommunityId, MemberRef, Platform};
 use attune::core::input::{Actor, Input, Place};
-use attune::engine::{Clock, Delivery, Engine, Seed};
+use attune::engine::{Clock, Engine, Seed, apply_once};
 use attune::platform::console::{self, ConsoleOptions};
 use attune::store::Store;
 use attune::text::Catalogue;
@@ -134,20 +135,23 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
         DeckCmd::Import { file, community, db } => {
             let content = std::fs::read_to_string(&file).with_context(|| format!("could not read {}", file.display()))?;
             let community = CommunityId::parse(&community).map_err(|_| anyhow::anyhow!("{community:?} is not a valid community id"))?;
-            let (tx, mut rx) = mpsc::unbounded_channel();
             let store = open_store(&db_path(db, config)).await?;
-            let engine = Engine::start(store, Clock::System, config.content()?, Seed::Random, tx).await?;
             let actor = Actor {
                 member: MemberRef::parse(Platform::Console, "cli").map_err(|_| anyhow::anyhow!("bad id"))?,
                 display: "attune cli".into(),
                 moderator: true,
             };
             let command = Command::Deck(CoreDeckCmd::Import { source: file.display().to_string(), content: Some(content) });
-            engine.submit(&community, Input::Command { actor, place: Place::Private, command }, None).await?;
+            let input = Input::Command { actor, place: Place::Private, command };
+            // Straight to the store: importing a deck must not resume circles or run their timers.
+            let effects = apply_once(&store, &config.content()?, &community, input, jiff::Timestamp::now()).await?;
+            store.close().await;
             let catalogue = Catalogue::english()?;
             let mut failed = false;
-            while let Ok(out) = rx.try_recv() {
-                if let Delivery::Whisper { message, .. } = out.delivery {
+            for effect in effects {
+                if let Effect::Whisper { to, message } = effect
+                    && to.user() == "cli"
+                {
                     failed |= message.kind == attune::core::effect::Kind::Refusal;
                     println!("{}", catalogue.render(&message));
                 }

@@ -22,10 +22,11 @@ agreed = Thank you. Your agreement is noted.
 agreed-circle-gone = That circle has closed in the meantime. You're welcome in the next one.
 joined = { $name } has joined ({ $count } of { $max }).
 joined-late = { $name } has joined and will be added to the end of the order.
-waitlisted = This circle is full right now. You're number { $place } on the waitlist, and I'll let you know if a place opens.
+waitlisted = This circle is full right now. You're number { $place } on the waitlist, and I'll tell you privately if a place opens for you.
 promoted = A place opened up and you're now in the circle.
+waitlist-ended = The circle you were waiting for has gone ahead without a free place, so I've taken you off the waitlist. You're welcome in the next one.
 left = You've left the circle. Take care of yourself.
-scheduled = This circle will begin at { $when }. Those who have joined will get a reminder beforehand.
+scheduled = This circle will begin at { $when }.
 reminder = A gentle reminder: the circle you joined begins in about { $time }.
 cancelled-quorum = Not enough people could gather this time, so this circle won't go ahead. Thank you to everyone who came — you're welcome next time.
 closed-before-start = The host has closed this circle before it began. Thank you for coming.
@@ -71,12 +72,13 @@ reflect-window = Listeners, you have { $time } to reflect back what you heard fr
 reflect-window-feelings = Listeners, you have { $time } to name, gently, the feelings you heard from { $name }.
 reflect-window-closed = Thank you for your reflections for { $name }.
 hand-raised = { $name } has raised a hand.
+hand-already = Your hand is already up. You'll be next when the floor is free.
 away = You're marked as away. Your place is kept; say /back when you return.
 away-already = You're already marked as away. Say /back when you return.
 back = Welcome back. You'll be offered your turn when it comes round.
 back-already = You're here and in the circle.
 mode-saved = Saved: from now on your turns start with "{ $mode }". You can change it during any turn.
-floor-nudge = { $speaker } has the floor right now. Your words are welcome after their turn.
+floor-nudge = { $speaker } has the floor right now. There'll be room for your words on your own turn.
 
 ## Listener guides (private)
 
@@ -89,7 +91,7 @@ guide-card = For this prompt: { $guide }
 
 circle-ended = This circle has come to a close. Thank you for the care you brought to it.
 confidentiality-reminder = Please keep what was shared here. If you'd like to bring up someone's share later, ask them first.
-pulse-ask = If you'd like to, tell me privately: did you feel heard today? Reply /pulse 1 (not really) to /pulse 5 (very much). It's optional. Hosts only ever see an average, once at least three people have answered, never who said what.
+pulse-ask = If you'd like to, tell me privately: did you feel heard today? Reply /pulse 1 (not really) to /pulse 5 (very much) within a day. It's optional, and hosts only ever see one overall average.
 pulse-thanks = Thank you. Hosts will only see it as part of an average.
 
 ## Host tools
@@ -112,9 +114,11 @@ status-upcoming = Still to speak this round: { $names }
 status-scheduled = Scheduled for { $when }.
 status-pulse = "Did you feel heard?": { $count } answers, average { $average } out of 5.
 status-pulse-few = "Did you feel heard?": { $count ->
+    [0] nobody answered
     [one] one answer
    *[other] { $count } answers
-} so far. The average is shown once at least 3 people have answered.
+}. An average is shown only when at least 3 people answered.
+status-pulse-open = "Did you feel heard?": answers are still coming in. The average appears once everyone has answered, or a day after the circle ended.
 
 ## After a restart
 
@@ -125,6 +129,7 @@ recovered-reflecting = I'm back after a short interruption. Reflections for { $n
 ## Private reflection
 
 reflect-card = Something to sit with, if you like: { $prompt }
+content-note = Content note: { $tags }.
 reflect-private = This is just for you. You don't need to reply, and nothing you write back is kept.
 practice-list = Practices you can try, one step at a time (start one with /practice NAME):
 practice-item = • { $name }: { $title } ({ $steps } steps)
@@ -143,21 +148,22 @@ timezone-set = Your time zone is now { $zone }.
 
 ## Safety and support
 
-crisis-intro = I noticed something in your message and wanted to check in privately. I'm a peer-support bot, not a crisis service.
+crisis-intro = I noticed something in your message and wanted to check in with you, privately. If things feel heavy right now, these might help:
 crisis-resources = { $resources }
 crisis-options = If you'd like, /support asks a moderator to reach out. If I got this wrong, say /crisis wrong. To stop me checking your messages, say /crisis off.
 crisis-wrong = Thank you for letting me know, and sorry for the interruption.
 crisis-off = Understood. I won't check your messages any more. Say /crisis on if you change your mind.
 crisis-on = I'll check your messages again and offer resources if they might help.
-support-opened = I've let the moderators know you'd like to talk. They'll reach out to you privately. I'm not a crisis service: if you're in danger, please contact your local emergency number.
+support-opened = I've asked the moderators to reach out to you privately. They're people too, so it may take a little while. If you're in danger right now, please contact your local emergency number.
+support-already = The moderators already know you'd like to talk, and they'll reach out privately. If you're in danger right now, please contact your local emergency number.
 support-request = { $name } would like to talk with a moderator. Please reach out to them privately.
 my-data-intro = Here is everything attune keeps about you.
 forget-ask = This will delete everything attune keeps about you: your agreement, preferences, reminders and circle records. Pulse answers stay only as anonymous counts. Reply /forget-me confirm to go ahead.
-forgotten = Done. Everything attune kept about you has been deleted.
+forgotten = Done. I've deleted what attune kept about you. Circle records no longer name you, and any pulse answers remain only as anonymous counts.
 
 ## Suggestions and moderation
 
-suggest-thanks = Thank you for the suggestion. Moderators read every one; you'll hear from me if it's added.
+suggest-thanks = Thank you for the suggestion. It's with the moderators; you'll hear from me if it's added.
 suggestion-accepted = A card you suggested has been added to this community's deck. Thank you.
 suggestions-head = { $count ->
     [0] No suggestions are waiting.
@@ -179,7 +185,10 @@ card-edited = Updated card { $id }.
 removed-item = Removed { $name }.
 enabled = Enabled { $name }.
 disabled = Disabled { $name }.
-deck-imported = Imported deck { $name } ({ $cards } cards).
+deck-imported = Imported deck { $name } ({ $cards ->
+    [one] 1 card
+   *[other] { $cards } cards
+}).
 deck-exported = Deck { $name }, as a file:
 settings-head = Community settings:
 kv = { $key }: { $value }
@@ -224,14 +233,14 @@ refusal-text-too-long = That text is { $given } characters; the most I can take 
 refusal-text-invisible = That text contains invisible or direction-changing characters, which I can't accept. Please type it plainly.
 refusal-text-mention = That text would ping a whole group (like @everyone), which I can't post. Please leave that part out.
 refusal-text-markup = That text contains markup or a mention (something inside < >), which I can't post. Plain text works best.
-refusal-text-link = Links can't go in cards or titles. Plain text works best.
+refusal-text-link = Links can't go here. Plain text works best.
 refusal-no-circle = There's no circle running here. A host can open one with /circle open.
 refusal-circle-already = A circle is already running here. You can join it with /circle join.
 refusal-needs-channel = That works in the channel where the circle is.
 refusal-unknown-template = There's no template called "{ $given }". Moderators can see them with /template list.
 refusal-already-joined = You're already in this circle.
 refusal-not-in-circle = You're not in this circle. You can join with /circle join.
-refusal-already-waiting = You're already on the waitlist. I'll let you know if a place opens.
+refusal-already-waiting = You're already on the waitlist. I'll tell you privately if a place opens for you.
 refusal-late-join-closed = This circle has already begun and isn't taking new people. You're welcome in the next one.
 refusal-not-host = Only this circle's hosts and moderators can do that.
 refusal-not-moderator = Only moderators can do that.
@@ -251,7 +260,7 @@ refusal-cannot-extend = More time isn't available for this turn.
 refusal-mode-not-now = That can't change right now.
 refusal-no-such-member = I can't find "{ $name }" in this circle.
 refusal-bad-position = Positions go from 1 (next to speak) to { $max }, among people still waiting to speak this round.
-refusal-nothing-to-agree = You've already agreed to this community's agreements; nothing else is waiting.
+refusal-nothing-to-agree = There's nothing waiting for your agreement. When you join a circle, I'll show you the agreements first.
 refusal-bad-pulse = The pulse is a number from 1 to 5, like /pulse 4.
 refusal-no-pulse = There's no circle waiting for your pulse right now.
 refusal-unknown-theme = "{ $given }" isn't one of the themes: emotions, body, needs, inner-voice, self-respect, presence, relationships, rest.
@@ -274,6 +283,7 @@ refusal-bad-value = That value doesn't work for { $key }: it needs { $detail }. 
 refusal-unknown-suggestion = There's no waiting suggestion #{ $id }.
 refusal-guide-required = Sharing cards need a listener guide too: add it after " | ".
 refusal-guide-not-allowed = Only sharing cards have a listener guide.
+refusal-already-spoke = You've already had your turn this round. There'll be another chance in the next one.
 refusal-no-hands = This circle goes round in order, so there's no need to raise a hand.
 refusal-private-only = That's best done privately. Please send it to me in a direct message.
 

@@ -16,6 +16,9 @@ pub struct Member {
     pub quiet: Option<QuietHours>,
     pub daily: Option<Daily>,
     pub daily_generation: u64,
+    /// When the next daily card is due, so one missed during downtime still arrives.
+    #[serde(default)]
+    pub daily_next: Option<Timestamp>,
     /// Ids of recent self-reflection cards, newest last.
     pub recent_cards: Vec<Slug>,
     pub practice: Option<PracticeProgress>,
@@ -25,6 +28,9 @@ pub struct Member {
     pub pending_pulse: Option<CircleId>,
     pub crisis_checks_off: bool,
     pub last_signpost: Option<Timestamp>,
+    /// The last time this member asked for a moderator (to avoid paging them repeatedly).
+    #[serde(default)]
+    pub last_support: Option<Timestamp>,
     pub forget_requested: bool,
 }
 

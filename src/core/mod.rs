@@ -90,6 +90,7 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::GuideRequired => Line::new("refusal-guide-required"),
         R::GuideNotAllowed => Line::new("refusal-guide-not-allowed"),
         R::NoHands => Line::new("refusal-no-hands"),
+        R::AlreadySpoke => Line::new("refusal-already-spoke"),
         R::PrivateOnly => Line::new("refusal-private-only"),
     }
 }

@@ -12,10 +12,26 @@ use super::rng::Rng;
 
 /// `support`: opens a private line to the moderators. No message text travels with it.
 pub fn support(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
+    let now = cx.now;
+    let recent = cx
+        .st
+        .members
+        .get(&actor.member)
+        .and_then(|m| m.last_support)
+        .is_some_and(|t| now.as_second() - t.as_second() < SUPPORT_REPEAT_SECS);
+    if recent {
+        // The moderators were asked moments ago; asking again reassures, it doesn't page them again.
+        cx.whisper_line(&actor.member, Line::new("support-already"));
+        return Ok(());
+    }
+    cx.st.member_mut(&actor.member).last_support = Some(now);
     cx.out.push(Effect::OpenSupport { member: actor.member.clone(), display: actor.display.clone() });
     cx.whisper_line(&actor.member, Line::new("support-opened"));
     Ok(())
 }
+
+/// Moderators are paged at most once per this many seconds per member.
+const SUPPORT_REPEAT_SECS: i64 = 600;
 
 pub fn crisis(cx: &mut Cx<'_, impl Rng>, actor: &Actor, arg: CrisisArg) -> Result<(), Refusal> {
     match arg {

@@ -3,7 +3,7 @@
 //! Nothing a member writes back is read, stored or logged.
 
 use super::command::DailyArg;
-use super::deck::{self, Filter, Kind as CardKind, Theme};
+use super::deck::{self, Filter, Intensity, Kind as CardKind, Theme};
 use super::effect::{Action, Effect, Kind, Line, Message};
 use super::handle::Cx;
 use super::ids::{MemberRef, Slug};
@@ -14,10 +14,20 @@ use super::rng::Rng;
 use super::timeparse;
 
 /// Draws a self-reflection card the member hasn't had recently.
-fn draw_for(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, theme: Option<Theme>) -> Option<(Slug, String)> {
+/// `gentle` (for cards nobody asked for just now, like the daily one) keeps to light and
+/// medium cards without content warnings.
+fn draw_for(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, theme: Option<Theme>, gentle: bool) -> Option<(Slug, String, Vec<String>)> {
     let recent = cx.st.members.get(who).map(|m| m.recent_cards.clone()).unwrap_or_default();
     let themes: Vec<Theme> = theme.into_iter().collect();
-    let mut filter = Filter { kind: Some(CardKind::SelfReflection), themes: &themes, exclude_ids: &recent, ..Filter::default() };
+    let all_tags: Vec<String> =
+        if gentle { cx.st.decks.values().flat_map(|d| d.cards.iter()).flat_map(|c| c.cw.iter().cloned()).collect() } else { Vec::new() };
+    let mut filter = Filter {
+        kind: Some(CardKind::SelfReflection),
+        themes: &themes,
+        exclude_ids: &recent,
+        max_intensity: gentle.then_some(Intensity::Medium),
+        exclude_cw: &all_tags,
+    };
     let card = match deck::draw(cx.st.decks.values(), &filter, cx.rng) {
         Some(c) => c,
         None => {
@@ -27,7 +37,7 @@ fn draw_for(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, theme: Option<Theme>) ->
             deck::draw(cx.st.decks.values(), &filter, cx.rng)?
         }
     };
-    let picked = (card.id.clone(), card.text.clone());
+    let picked = (card.id.clone(), card.text.clone(), card.cw.clone());
     let keep = cx.st.community.settings.reflect_history as usize;
     let m = cx.st.member_mut(who);
     m.recent_cards.push(picked.0.clone());
@@ -38,8 +48,14 @@ fn draw_for(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, theme: Option<Theme>) ->
 
 /// `reflect [theme]`.
 pub fn reflect(cx: &mut Cx<'_, impl Rng>, actor: &Actor, theme: Option<Theme>) -> Result<(), Refusal> {
-    let (_, text) = draw_for(cx, &actor.member, theme).ok_or(Refusal::NoCardFits)?;
-    let msg = Message::new(Kind::Card, vec![Line::new("reflect-card").text("prompt", text), Line::new("reflect-private")]);
+    let (_, text, cw) = draw_for(cx, &actor.member, theme, false).ok_or(Refusal::NoCardFits)?;
+    let mut lines = Vec::new();
+    if !cw.is_empty() {
+        lines.push(Line::new("content-note").text("tags", cw.join(", ")));
+    }
+    lines.push(Line::new("reflect-card").text("prompt", text));
+    lines.push(Line::new("reflect-private"));
+    let msg = Message::new(Kind::Card, lines);
     cx.whisper(&actor.member, msg);
     Ok(())
 }
@@ -107,8 +123,10 @@ fn arm_daily(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) -> Option<jiff::Timesta
     let m = cx.st.member_mut(who);
     m.daily_generation += 1;
     let generation = m.daily_generation;
+    m.daily_next = None;
     let daily = m.daily.filter(|d| !d.paused)?;
     let at = timeparse::next_daily(cx.now, &tz, daily.at, m.quiet)?;
+    m.daily_next = Some(at);
     cx.out.push(Effect::Schedule { key: TimerKey::Daily(who.clone()), at, generation });
     Some(at)
 }
@@ -189,16 +207,46 @@ pub fn on_daily(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, generation: u64) {
     if m.daily_generation != generation || m.daily.is_none_or(|d| d.paused) {
         return;
     }
-    if let Some((_, text)) = draw_for(cx, who, None) {
+    // A card that came due during downtime still comes, unless it's now quiet hours or over half a day late.
+    let late = m.daily_next.is_some_and(|due| cx.now.as_second() - due.as_second() > 12 * 3600);
+    let tz = timeparse::zone_of(cx.st, who);
+    let local = cx.now.to_zoned(tz);
+    let quiet_now = m.quiet.is_some_and(|q| q.contains(ClockTime { hour: local.hour(), minute: local.minute() }));
+    if late || quiet_now {
+        arm_daily(cx, who);
+        return;
+    }
+    if let Some((_, text, _)) = draw_for(cx, who, None, true) {
         let msg = Message::new(Kind::Card, vec![Line::new("daily-card").text("prompt", text), Line::new("daily-footer")]);
         cx.whisper(who, msg);
     }
     arm_daily(cx, who);
 }
 
-/// After a restart: re-arm every member's daily card from now.
+/// After a restart: re-arm every member's daily card as stored (same generation), so one
+/// that came due while attune was down fires at once.
 pub fn recover(cx: &mut Cx<'_, impl Rng>) {
-    let who: Vec<MemberRef> = cx.st.members.iter().filter(|(_, m)| m.daily.is_some_and(|d| !d.paused)).map(|(k, _)| k.clone()).collect();
+    let due: Vec<(MemberRef, Option<jiff::Timestamp>, u64)> = cx
+        .st
+        .members
+        .iter()
+        .filter(|(_, m)| m.daily.is_some_and(|d| !d.paused))
+        .map(|(k, m)| (k.clone(), m.daily_next, m.daily_generation))
+        .collect();
+    for (who, next, generation) in due {
+        match next {
+            Some(at) => cx.out.push(Effect::Schedule { key: TimerKey::Daily(who), at, generation }),
+            None => {
+                arm_daily(cx, &who);
+            }
+        }
+    }
+}
+
+/// Re-arms the daily cards of members who follow the community's time zone (after it changed).
+pub fn rearm_community_zone(cx: &mut Cx<'_, impl Rng>) {
+    let who: Vec<MemberRef> =
+        cx.st.members.iter().filter(|(_, m)| m.timezone.is_none() && m.daily.is_some_and(|d| !d.paused)).map(|(k, _)| k.clone()).collect();
     for m in who {
         arm_daily(cx, &m);
     }

@@ -119,6 +119,8 @@ pub enum Refusal {
     GuideRequired,
     #[error("only sharing cards carry a listener guide")]
     GuideNotAllowed,
+    #[error("already had a turn this round")]
+    AlreadySpoke,
     #[error("this circle does not use raised hands")]
     NoHands,
     #[error("private command used in public")]

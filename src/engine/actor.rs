@@ -7,13 +7,16 @@ use std::hash::{BuildHasher, RandomState};
 use tokio::sync::mpsc;
 use tracing::{error, warn};
 
-use super::{Delivery, Engine, EngineError, Job, Outgoing, Seed};
+use jiff::Timestamp;
+
+use super::{Defaults, Delivery, Engine, EngineError, Job, Outgoing, Seed};
 use crate::core::effect::{Attachment, Effect, Kind, Line, Message};
 use crate::core::ids::CommunityId;
 use crate::core::input::Input;
 use crate::core::rng::SplitMix64;
 use crate::core::state::{Community, Dirty, State};
 use crate::core::{self};
+use crate::store::Store;
 
 /// Most inputs folded into one transaction.
 const MAX_BATCH: usize = 256;
@@ -35,8 +38,11 @@ pub(super) async fn spawn(engine: Engine, id: CommunityId) -> Result<mpsc::Unbou
 
 /// The stored state of a community, or a new one from the defaults (then `true`).
 async fn load_or_create(engine: &Engine, id: &CommunityId) -> Result<(State, bool), EngineError> {
-    let d = &engine.inner.defaults;
-    if let Some(loaded) = engine.inner.store.load(id).await? {
+    load_or_create_in(&engine.inner.store, &engine.inner.defaults, id, engine.inner.clock.now()).await
+}
+
+async fn load_or_create_in(store: &Store, d: &Defaults, id: &CommunityId, now: Timestamp) -> Result<(State, bool), EngineError> {
+    if let Some(loaded) = store.load(id).await? {
         let mut st = State::new(loaded.community, loaded.decks, &d.phrases);
         st.members = loaded.members.into_iter().collect();
         st.set_circles(loaded.circles);
@@ -48,8 +54,27 @@ async fn load_or_create(engine: &Engine, id: &CommunityId) -> Result<(State, boo
     st.dirty.community = true;
     st.dirty.decks = st.decks.keys().cloned().collect();
     let dirty = st.take_dirty();
-    engine.inner.store.commit(&st, &dirty, &[], engine.inner.clock.now()).await?;
+    store.commit(&st, &dirty, &[], now).await?;
     Ok((st, true))
+}
+
+/// Applies one input straight to the store, without an engine: no circles are
+/// resumed, no timers run, and only the effects are returned (for CLI tools
+/// such as `attune deck import`). Timers it schedules are armed by the next
+/// engine start, which re-arms everything from the store.
+pub async fn apply_once(
+    store: &Store,
+    defaults: &Defaults,
+    id: &CommunityId,
+    input: Input,
+    now: Timestamp,
+) -> Result<Vec<Effect>, EngineError> {
+    let (mut state, _) = load_or_create_in(store, defaults, id, now).await?;
+    let mut rng = SplitMix64::new(RandomState::new().hash_one(id.as_str()));
+    let effects = core::handle(&mut state, input, now, &mut rng);
+    let dirty = state.take_dirty();
+    store.commit(&state, &dirty, &[], now).await?;
+    Ok(effects)
 }
 
 async fn run(engine: Engine, mut state: State, mut rng: SplitMix64, mut rx: mpsc::UnboundedReceiver<Job>) {
@@ -125,10 +150,22 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
 }
 
 /// Throws away uncommitted changes by reloading from the store, then re-arms its timers.
+/// If the store can't be read either (still locked, say), it keeps trying: carrying on
+/// with changes that were never saved would let memory and database drift apart.
 async fn reload(engine: &Engine, state: &mut State, rng: &mut SplitMix64) {
-    match load_or_create(engine, &state.community.id).await {
-        Ok((fresh, _)) => *state = fresh,
-        Err(e) => error!(community = state.community.id.as_str(), error = %e, "reload after a failed commit also failed"),
+    let mut wait = std::time::Duration::from_millis(100);
+    loop {
+        match load_or_create(engine, &state.community.id).await {
+            Ok((fresh, _)) => {
+                *state = fresh;
+                break;
+            }
+            Err(e) => {
+                error!(community = state.community.id.as_str(), error = %e, retry_ms = wait.as_millis() as u64, "reload after a failed commit failed; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(std::time::Duration::from_secs(30));
+            }
+        }
     }
     let now = engine.inner.clock.now();
     for effect in core::handle(state, Input::Recover, now, rng) {

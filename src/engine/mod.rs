@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
 
+pub use actor::apply_once;
 pub use clock::Clock;
 pub use timers::Timers;
 

@@ -303,7 +303,7 @@ fn cases() -> Vec<Case> {
     c(Gathering, "alice", false, "done", "refusal-not-started");
     c(Running, "alice", false, "done now", "refusal-usage");
     c(Empty, "bob", false, "pass", "refusal-no-circle");
-    c(Running, "dan", false, "pass", "refusal-not-your-turn");
+    c(Running, "dan", false, "pass", "refusal-not-in-circle");
     c(Paused, "bob", false, "pass", "refusal-paused");
     c(Running, "alice", false, "pass because", "refusal-usage");
     c(Running, "alice", false, "extend", "refusal-cannot-extend");
@@ -474,7 +474,7 @@ fn a_refusal_to_a_stranger_stores_nothing_about_them() {
         &mut h,
         "stranger",
         Input::Command { actor: actor("stranger"), place: here(), command: Command::Done },
-        "refusal-not-your-turn",
+        "refusal-not-in-circle",
         "done",
     );
     assert!(!h.state.members.contains_key(&member("stranger")), "a refused command doesn't create a member record");

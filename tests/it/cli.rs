@@ -217,3 +217,28 @@ fn the_console_refuses_a_file_that_is_not_a_database_and_leaves_it_untouched() {
         .collect();
     assert!(extra.is_empty(), "no journal or side files are left beside it: {extra:?}");
 }
+
+#[test]
+fn importing_a_deck_touches_only_the_decks_even_with_a_circle_mid_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("attune.db");
+    // A circle left mid-turn, its warning long overdue by the time the import runs (real clock).
+    let script = "mod: /circle open\nalice: /circle join\nalice: /agree\nbob: /circle join\nbob: /agree\nmod: /circle start\n";
+    let out = crate::transcript::feed(&mut crate::transcript::console(dir.path(), &db), script);
+    assert!(out.status.success(), "the console sets up a running circle: {}", printed(&out));
+    let deck = dir.path().join("evening.toml");
+    std::fs::write(
+        &deck,
+        "[deck]\nname = \"evening\"\ntitle = \"Evening\"\n\n[[cards]]\nid = \"evening-01\"\nkind = \"check-in\"\ntheme = \"rest\"\nintensity = \"light\"\ntext = \"How is your evening arriving?\"\n",
+    )
+    .unwrap();
+    let out = run(attune(dir.path()).args(["deck", "import"]).arg(&deck).arg("--db").arg(&db));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "the import succeeds: {}", printed(&out));
+    assert_eq!(text.trim(), "Imported deck evening (1 card).", "the import prints its own result and nothing meant for members");
+
+    // The circle is exactly where it was: the next console start resumes alice's check-in.
+    let out = crate::transcript::feed(&mut crate::transcript::console(dir.path(), &db), "");
+    let resumed = String::from_utf8_lossy(&out.stdout);
+    assert!(resumed.contains("alice still has the floor"), "the import didn't move the circle on: {resumed}");
+}

@@ -13,6 +13,7 @@ mod crash;
 mod engine;
 mod privacy;
 mod props;
+mod regressions;
 mod scenario;
 mod support;
 mod transcript;

@@ -174,7 +174,7 @@ bob: /done
     let out = feed(&mut console(dir.path(), &dir.path().join("attune.db")), &script);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "the console runs: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("Everything attune kept about you has been deleted"), "the member was forgotten:\n{stdout}");
+    assert!(stdout.contains("I've deleted what attune kept about you"), "the member was forgotten:\n{stdout}");
 
     // Deleted rows must not survive as bytes in the database, its write-ahead log or free pages.
     for needle in [words, name] {

@@ -627,12 +627,18 @@ fn the_pulse_aggregate_is_shown_only_to_hosts_and_only_from_three_answers() {
     assert_eq!(private_ids(&out, "bob"), ["pulse-thanks"]);
     assert!(said(&out).is_empty(), "a pulse answer is private");
     h.dm("carol", "pulse 5");
-    let out = h.cmd("alice", "circle status");
-    let lines = private_ids(&out, "alice");
-    assert!(lines.contains(&"status-pulse-few") && !lines.contains(&"status-pulse"), "below 3 answers, no average is shown");
     h.dm("dave", "pulse 3");
     let out = h.cmd("alice", "circle status");
-    assert!(line_text(&h, &out, "status-pulse").contains("3 answers, average 4.0"), "from 3 answers, the host sees the average");
+    let lines = private_ids(&out, "alice");
+    assert!(
+        lines.contains(&"status-pulse-open") && !lines.contains(&"status-pulse"),
+        "while answers are still coming in, no figure is shown, so no single answer can be worked out from a change"
+    );
+    h.advance(86_400);
+    let out = h.cmd("alice", "circle status");
+    assert!(line_text(&h, &out, "status-pulse").contains("3 answers, average 4.0"), "once the day is over, the host sees one average");
+    let out = h.dm("alice", "pulse 1");
+    assert_eq!(ids(&[only_refusal(&out, "alice")]), ["refusal-no-pulse"], "after the window closes, the average can't change");
     let out = h.cmd("mod", "circle status");
     assert!(private_ids(&out, "mod").contains(&"status-pulse"), "moderators see it too");
     let out = h.cmd("bob", "circle status");
@@ -640,6 +646,18 @@ fn the_pulse_aggregate_is_shown_only_to_hosts_and_only_from_three_answers() {
     let out = h.dm("bob", "pulse 1");
     assert_eq!(ids(&[only_refusal(&out, "bob")]), ["refusal-no-pulse"], "a pulse is answered once");
     assert_eq!(h.circle().pulses.get(&member("bob")), Some(&4));
+}
+
+#[test]
+fn below_three_answers_the_host_never_sees_an_average() {
+    let mut h = Harness::started(&["alice", "bob", "carol", "dave"]);
+    h.cmd("alice", "circle end");
+    h.dm("bob", "pulse 4");
+    h.dm("carol", "pulse 5");
+    h.advance(86_400);
+    let out = h.cmd("alice", "circle status");
+    let lines = private_ids(&out, "alice");
+    assert!(lines.contains(&"status-pulse-few") && !lines.contains(&"status-pulse"), "below 3 answers, no average is shown");
 }
 
 // ---- private reflection ----------------------------------------------------------

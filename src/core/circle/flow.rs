@@ -37,10 +37,17 @@ pub(super) fn begin(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
     }
     let arrival = c.template.arrival;
     let channel = c.channel.clone();
+    let released: Vec<MemberRef> = if c.template.late_join { Vec::new() } else { c.waitlist.iter().map(|s| s.member.clone()).collect() };
+    for m in &released {
+        cx.whisper_line(m, Line::new("waitlist-ended"));
+    }
     let custom = cx.st.community.agreements_text.clone();
     let Some(c) = cx.circle_mut(id) else { return };
     c.phase = Phase::Opening;
     c.started_at = Some(now);
+    if !c.template.late_join {
+        c.waitlist.clear();
+    }
     c.scheduled_for = None;
     c.order = order.clone();
     let names: Vec<String> = order.iter().map(|m| c.display_of(m)).collect();
@@ -128,11 +135,7 @@ pub(super) fn next_speaker(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
 }
 
 pub(super) fn turn_kind(cx: &Cx<'_, impl Rng>, id: CircleId) -> TurnKind {
-    match cx.st.circles.get(&id).map(|c| c.phase) {
-        Some(Phase::Opening) => TurnKind::CheckIn,
-        Some(Phase::Closing) => TurnKind::CheckOut,
-        _ => TurnKind::Sharing,
-    }
+    cx.st.circles.get(&id).map_or(TurnKind::Sharing, |c| c.turn_kind())
 }
 
 /// Moves to the next round or phase. Returns false when the circle ended.
@@ -180,16 +183,22 @@ pub(super) fn finish(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
     let floor = c.template.floor;
     let members: Vec<MemberRef> = c.seats.iter().map(|s| s.member.clone()).collect();
     let turn = c.turn.clone();
-    if let Some(t) = turn {
+    if let Some(t) = turn.filter(|t| !t.reflecting) {
         record(cx, id, &t.speaker, t.kind, t.started_at, Ending::CircleEnded);
     }
     disarm(cx, id);
+    let waiting: Vec<MemberRef> = cx.st.circles.get(&id).map(|c| c.waitlist.iter().map(|s| s.member.clone()).collect()).unwrap_or_default();
     if let Some(c) = cx.circle_mut(id) {
         c.phase = Phase::Ended;
         c.turn = None;
         c.queue.clear();
+        c.waitlist.clear();
         c.ended_at = Some(now);
         c.paused = None;
+    }
+    // Nobody is left waiting for a place that will never come.
+    for m in waiting {
+        cx.whisper_line(&m, Line::new("waitlist-ended"));
     }
     if floor == FloorPolicy::Hold {
         cx.out.push(Effect::Floor { channel: channel.clone(), speaker: None, hosts: Vec::new() });
@@ -218,7 +227,10 @@ pub fn on_timer(cx: &mut Cx<'_, impl Rng>, id: CircleId, generation: u64) {
         Purpose::Warning => {
             let Some(turn) = cx.st.circles.get(&id).and_then(|c| c.turn.clone()) else { return };
             let left = secs_until(cx.now, turn.deadline);
-            cx.whisper_line(&turn.speaker, Line::new("turn-warning").secs("time", left));
+            // After downtime the warning can come due with no time left: then it says nothing.
+            if left > 0 {
+                cx.whisper_line(&turn.speaker, Line::new("turn-warning").secs("time", left));
+            }
             arm(cx, id, turn.deadline, Purpose::Deadline);
         }
         Purpose::Deadline => {
@@ -239,21 +251,31 @@ pub fn recover(cx: &mut Cx<'_, impl Rng>) {
         .circles
         .values()
         .filter(|c| c.is_live())
-        .map(|c| (c.id, c.channel.clone(), c.timer, c.generation, c.is_running() && c.paused.is_none(), c.turn.clone()))
+        .map(|c| {
+            let hold = c.template.floor == FloorPolicy::Hold;
+            let running = c.is_running() && c.paused.is_none();
+            (c.id, c.channel.clone(), c.timer, c.generation, running, c.turn.clone(), hold, super::turn::hosts_of(c))
+        })
         .collect();
-    for (id, channel, timer, generation, running, turn) in live {
+    for (id, channel, timer, generation, running, turn, hold, hosts) in live {
         if let Some(t) = timer {
             cx.out.push(Effect::Schedule { key: TimerKey::Circle(id), at: t.at, generation });
         }
-        if running {
-            let line = match turn {
-                Some(t) if t.reflecting => {
-                    Line::new("recovered-reflecting").text("name", t.display).secs("time", secs_until(now, t.deadline))
-                }
-                Some(t) => Line::new("recovered-turn").text("name", t.display).secs("time", secs_until(now, t.deadline)),
-                None => Line::new("recovered"),
-            };
-            cx.say(&channel, Message::info(line));
+        if !running {
+            continue;
         }
+        if hold {
+            // The platform's permissions may not have survived the crash: set them again.
+            let speaker = turn.as_ref().filter(|t| !t.reflecting).map(|t| t.speaker.clone());
+            cx.out.push(Effect::Floor { channel: channel.clone(), speaker, hosts });
+        }
+        let line = match turn {
+            // Time ran out while attune was down; the deadline fires next, so don't claim "0 s left".
+            Some(t) if secs_until(now, t.deadline) == 0 => Line::new("recovered"),
+            Some(t) if t.reflecting => Line::new("recovered-reflecting").text("name", t.display).secs("time", secs_until(now, t.deadline)),
+            Some(t) => Line::new("recovered-turn").text("name", t.display).secs("time", secs_until(now, t.deadline)),
+            None => Line::new("recovered"),
+        };
+        cx.say(&channel, Message::info(line));
     }
 }

@@ -125,7 +125,10 @@ fn seat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) {
     let count = c.seats.len();
     if c.is_running() {
         c.order.push(actor.member.clone());
-        c.queue.push(actor.member.clone());
+        // Leaving and rejoining (or passing ahead and rejoining) never earns a second turn this round.
+        if !c.had_turn_this_round(&actor.member) {
+            c.queue.push(actor.member.clone());
+        }
         cx.say(&channel, Message::info(Line::new("joined-late").text("name", actor.display.clone())));
     } else {
         cx.say(&channel, Message::info(Line::new("joined").text("name", actor.display.clone()).num("count", count).num("max", max)));
@@ -136,8 +139,8 @@ fn seat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) {
 pub fn agree(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
     let version = cx.st.community.agreements_version;
     let now = cx.now;
-    let known = cx.st.members.get(&actor.member);
-    if known.is_some_and(|m| m.pending_join.is_none() && m.consent.is_some_and(|k| k.version >= version)) {
+    // Consent is only taken right after the agreements were shown, when joining.
+    if cx.st.members.get(&actor.member).is_none_or(|m| m.pending_join.is_none()) {
         return Err(Refusal::NothingToAgree);
     }
     let member = cx.st.member_mut(&actor.member);
@@ -194,13 +197,19 @@ pub(super) fn unseat(cx: &mut Cx<'_, impl Rng>, id: CircleId, who: &MemberRef) {
         turn::end_turn(cx, id, Ending::Left);
     }
     let Some(c) = cx.circle_mut(id) else { return };
-    let promote = (was_seated && gathering && !c.waitlist.is_empty()).then(|| c.waitlist.remove(0));
+    let can_promote = gathering || (c.is_running() && c.template.late_join);
+    let promote = (was_seated && can_promote && !c.waitlist.is_empty()).then(|| c.waitlist.remove(0));
     if let Some(next) = promote {
         let max = c.template.max_size;
         c.seats.push(next.clone());
         let count = c.seats.len();
+        if c.is_running() {
+            c.order.push(next.member.clone());
+            c.queue.push(next.member.clone());
+        }
         cx.whisper_line(&next.member, Line::new("promoted"));
-        cx.say(&channel, Message::info(Line::new("joined").text("name", next.display).num("count", count).num("max", max)));
+        let line = if gathering { Line::new("joined").num("count", count).num("max", max) } else { Line::new("joined-late") };
+        cx.say(&channel, Message::info(line.text("name", next.display)));
     }
     if cx.st.circles.get(&id).is_some_and(|c| c.is_running() && c.seats.is_empty()) {
         flow::finish(cx, id);

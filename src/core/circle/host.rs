@@ -223,7 +223,9 @@ pub fn status(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) -> Result
     }
     if (c.is_host(&actor.member) || actor.moderator) && c.phase == Phase::Ended {
         let scores = c.pulse_scores();
-        if scores.len() >= 3 {
+        if c.pulse_open(now) {
+            lines.push(Line::new("status-pulse-open"));
+        } else if scores.len() >= 3 {
             let sum: i64 = scores.iter().map(|s| i64::from(*s)).sum();
             let tenths = sum * 10 / scores.len() as i64;
             lines.push(Line::new("status-pulse").num("count", scores.len()).text("average", format!("{}.{}", tenths / 10, tenths % 10)));

@@ -196,6 +196,31 @@ impl Circle {
             .find(|s| &s.member == who)
             .map_or_else(|| who.user().to_owned(), |s| s.display.clone())
     }
+    /// The kind of turn the current phase gives.
+    pub fn turn_kind(&self) -> TurnKind {
+        match self.phase {
+            Phase::Opening => TurnKind::CheckIn,
+            Phase::Closing => TurnKind::CheckOut,
+            _ => TurnKind::Sharing,
+        }
+    }
+
+    /// Whether a member already spoke, passed or was skipped in the current round.
+    pub fn had_turn_this_round(&self, who: &MemberRef) -> bool {
+        let kind = self.turn_kind();
+        self.turn.as_ref().is_some_and(|t| &t.speaker == who)
+            || self.log.iter().any(|r| &r.speaker == who && r.kind == kind && r.round == self.round && r.how != Ending::Away)
+    }
+
+    /// Whether "did you feel heard?" answers are still being collected: after the end, until
+    /// everyone has answered or a day has passed. The average is shown only once this closes,
+    /// so a host can't work out one person's answer by watching it change.
+    pub fn pulse_open(&self, now: Timestamp) -> bool {
+        let Some(ended) = self.ended_at.filter(|_| self.phase == Phase::Ended) else { return false };
+        let everyone = self.seats.iter().all(|s| self.pulses.contains_key(&s.member));
+        !everyone && now < plus(ended, PULSE_WINDOW_SECS)
+    }
+
     /// All pulse answers, attributed or not.
     pub fn pulse_scores(&self) -> Vec<u8> {
         self.pulses.values().copied().chain(self.anonymous_pulses.iter().copied()).collect()
@@ -210,6 +235,9 @@ impl Circle {
         self.hands.retain(|m| m != who);
     }
 }
+
+/// How long after a circle ends its pulse stays open.
+pub const PULSE_WINDOW_SECS: i64 = 86_400;
 
 /// Secs from `now` until `t`, never negative.
 pub fn secs_until(now: Timestamp, t: Timestamp) -> i64 {

@@ -25,6 +25,9 @@ fn running<'c>(cx: &'c Cx<'_, impl Rng>, id: CircleId) -> Result<&'c Circle, Ref
 
 pub fn done(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
     let c = running(cx, id)?;
+    if c.seat(&actor.member).is_none() {
+        return Err(Refusal::NotInCircle);
+    }
     let turn = c.turn.as_ref().filter(|t| t.speaker == actor.member).ok_or(Refusal::NotYourTurn)?;
     if turn.reflecting {
         turn::end_reflection(cx, id);
@@ -37,6 +40,9 @@ pub fn done(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
 /// `pass`: during your turn it ends it; before your turn it passes this round. No reason asked.
 pub fn pass(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
     let c = running(cx, id)?;
+    if c.seat(&actor.member).is_none() {
+        return Err(Refusal::NotInCircle);
+    }
     if let Some(turn) = c.turn.as_ref().filter(|t| t.speaker == actor.member) {
         let channel = c.channel.clone();
         let name = turn.display.clone();
@@ -131,13 +137,19 @@ pub fn hand(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     if c.template.order != OrderRule::Hand {
         return Err(Refusal::NoHands);
     }
-    if !c.queue.contains(&actor.member) {
+    if c.seat(&actor.member).is_none() {
         return Err(Refusal::NotInCircle);
     }
+    if !c.queue.contains(&actor.member) {
+        return Err(Refusal::AlreadySpoke);
+    }
+    if c.hands.contains(&actor.member) {
+        // Already up: no second public announcement.
+        cx.whisper_line(&actor.member, Line::new("hand-already"));
+        return Ok(());
+    }
     let channel = c.channel.clone();
-    if !c.hands.contains(&actor.member)
-        && let Some(c) = cx.circle_mut(id)
-    {
+    if let Some(c) = cx.circle_mut(id) {
         c.hands.push(actor.member.clone());
     }
     cx.say(&channel, Message::info(Line::new("hand-raised").text("name", actor.display.clone())));
@@ -146,6 +158,14 @@ pub fn hand(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
 
 /// `mode`: during your sharing turn, changes what comes back now; otherwise saves your default.
 pub fn mode(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, mode: Mode) -> Result<(), Refusal> {
+    let paused_speaker = here(cx, place)
+        .ok()
+        .and_then(|id| cx.st.circles.get(&id))
+        .is_some_and(|c| c.paused.is_some() && c.turn.as_ref().is_some_and(|t| t.speaker == actor.member && t.kind == TurnKind::Sharing));
+    if paused_speaker {
+        // Otherwise it would silently become their saved default instead of this turn's choice.
+        return Err(Refusal::Paused);
+    }
     let current = here(cx, place).ok().and_then(|id| {
         let c = cx.st.circles.get(&id)?;
         let t = c.turn.as_ref()?;
@@ -197,7 +217,7 @@ pub fn card(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
 /// `pulse N`: the private "did you feel heard?" answer for the member's last circle.
 pub fn pulse(cx: &mut Cx<'_, impl Rng>, actor: &Actor, n: u8) -> Result<(), Refusal> {
     let id = cx.st.members.get(&actor.member).and_then(|m| m.pending_pulse).ok_or(Refusal::NoPulseWaiting)?;
-    if !cx.st.circles.contains_key(&id) {
+    if !cx.st.circles.get(&id).is_some_and(|c| c.pulse_open(cx.now)) {
         return Err(Refusal::NoPulseWaiting);
     }
     if let Some(c) = cx.circle_mut(id) {

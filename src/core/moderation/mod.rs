@@ -30,6 +30,8 @@ pub fn suggest(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> Result<(
     }
     let id = cx.st.community.next_suggestion;
     cx.st.community.next_suggestion += 1;
+    // A suggestion can carry distress like any message; it is checked the same way.
+    super::safety::check_chat(cx, actor, &text);
     cx.st.community.suggestions.push(Suggestion { id, member: actor.member.clone(), text, at: cx.now });
     cx.st.dirty.community = true;
     cx.whisper_line(&actor.member, Line::new("suggest-thanks"));
@@ -128,8 +130,12 @@ pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, S
         }
         _ => return Err(Refusal::UnknownField { given: preview(&key), known: SETTING_KEYS }),
     }
+    let zone_changed = next.settings.timezone != cx.st.community.settings.timezone;
     cx.st.community = next;
     cx.st.dirty.community = true;
+    if zone_changed {
+        super::reflection::rearm_community_zone(cx);
+    }
     cx.audit(actor, "settings set", Some(key.clone()), None);
     cx.whisper_line(&actor.member, Line::new("setting-saved").text("key", key));
     Ok(())
