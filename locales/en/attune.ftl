@@ -283,6 +283,7 @@ refusal-bad-value = That value doesn't work for { $key }: it needs { $detail }. 
 refusal-unknown-suggestion = There's no waiting suggestion #{ $id }.
 refusal-guide-required = Sharing cards need a listener guide too: add it after " | ".
 refusal-guide-not-allowed = Only sharing cards have a listener guide.
+refusal-order-not-yet = This circle's order is drawn at random when it starts, so there's nothing to move yet. Once it has begun, you can move people who are still waiting to speak.
 refusal-already-spoke = You've already had your turn this round. There'll be another chance in the next one.
 refusal-no-hands = This circle goes round in order, so there's no need to raise a hand.
 refusal-private-only = That's best done privately. Please send it to me in a direct message.

@@ -31,7 +31,9 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
                 }
             }
         }
-        Input::BadCommand { actor, refusal, .. } => {
+        Input::BadCommand { actor, refusal, text, .. } => {
+            // "/i want to die" is not a command, but it may be a cry for help.
+            safety::check_chat(&mut cx, &actor, &text);
             if cx.rate_ok(&actor) {
                 cx.refuse(&actor.member, &refusal);
             }

@@ -35,11 +35,13 @@ pub enum Input {
         place: Place,
         command: Command,
     },
-    /// A command that failed to parse; answered kindly, subject to rate limits.
+    /// A command that failed to parse; answered kindly, subject to rate limits. Its `text`
+    /// (the line as typed) is read for crisis phrases like chat, then dropped.
     BadCommand {
         actor: Actor,
         place: Place,
         refusal: Refusal,
+        text: String,
     },
     /// Ordinary chat. The text is read for crisis phrases and dropped; it is never stored.
     Chat {

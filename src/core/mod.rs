@@ -91,6 +91,7 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::GuideNotAllowed => Line::new("refusal-guide-not-allowed"),
         R::NoHands => Line::new("refusal-no-hands"),
         R::AlreadySpoke => Line::new("refusal-already-spoke"),
+        R::OrderNotYet => Line::new("refusal-order-not-yet"),
         R::PrivateOnly => Line::new("refusal-private-only"),
     }
 }

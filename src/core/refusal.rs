@@ -119,6 +119,8 @@ pub enum Refusal {
     GuideRequired,
     #[error("only sharing cards carry a listener guide")]
     GuideNotAllowed,
+    #[error("the order is drawn at random when the circle starts")]
+    OrderNotYet,
     #[error("already had a turn this round")]
     AlreadySpoke,
     #[error("this circle does not use raised hands")]

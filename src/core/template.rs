@@ -69,6 +69,9 @@ pub struct Template {
     /// Extra time a speaker may add once; 0 means extending is off.
     pub extend_secs: i64,
     pub rounds: u32,
+    /// Optional time budget for sharing: no new round starts once it is spent (0 = off).
+    #[serde(default)]
+    pub budget_secs: i64,
     pub min_size: usize,
     pub max_size: usize,
     pub order: OrderRule,
@@ -83,7 +86,7 @@ pub struct Template {
 }
 
 /// The keys `template set` understands, for help and error messages.
-pub const TEMPLATE_KEYS: &str = "turn, checkin, closing, warning, reflection, extend, rounds, min, max, order, mode, floor, late-join, themes, intensity, exclude-cw, arrival, reminder";
+pub const TEMPLATE_KEYS: &str = "turn, checkin, closing, warning, reflection, extend, rounds, budget, min, max, order, mode, floor, late-join, themes, intensity, exclude-cw, arrival, reminder";
 
 impl Template {
     pub fn standard() -> Self {
@@ -96,6 +99,7 @@ impl Template {
             reflection_secs: 120,
             extend_secs: 120,
             rounds: 1,
+            budget_secs: 0,
             min_size: 2,
             max_size: 8,
             order: OrderRule::Join,
@@ -155,6 +159,7 @@ impl Template {
             "reflection" => next.reflection_secs = secs(15, 1800)?,
             "extend" => next.extend_secs = if value == "off" { 0 } else { secs(15, 1800)? },
             "rounds" => next.rounds = count(1, 10)? as u32,
+            "budget" => next.budget_secs = if value == "off" { 0 } else { secs(60, 6 * 3600)? },
             "min" => next.min_size = count(1, 50)? as usize,
             "max" => next.max_size = count(2, 50)? as usize,
             "order" => {
@@ -231,6 +236,7 @@ impl Template {
             ("reflection".into(), format!("{}s", self.reflection_secs)),
             ("extend".into(), if self.extend_secs == 0 { "off".into() } else { format!("{}s", self.extend_secs) }),
             ("rounds".into(), self.rounds.to_string()),
+            ("budget".into(), if self.budget_secs == 0 { "off".into() } else { format!("{}s", self.budget_secs) }),
             ("min".into(), self.min_size.to_string()),
             ("max".into(), self.max_size.to_string()),
             ("order".into(), order.into()),

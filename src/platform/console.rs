@@ -175,7 +175,7 @@ impl Console {
                     Input::Command { actor, place, command: Command::Deck(DeckCmd::Import { source, content }) }
                 }
                 Ok(command) => Input::Command { actor, place, command },
-                Err(refusal) => Input::BadCommand { actor, place, refusal },
+                Err(refusal) => Input::BadCommand { actor, place, refusal, text: cmd.to_owned() },
             },
             None => Input::Chat { actor, place, text: text.to_owned() },
         };

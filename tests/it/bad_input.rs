@@ -458,7 +458,7 @@ fn every_command_in_a_bad_form_gets_one_private_refusal_and_changes_nothing() {
         let actor = actor(case.who);
         let input = match command::parse(&case.line) {
             Ok(command) => Input::Command { actor, place, command },
-            Err(refusal) => Input::BadCommand { actor, place, refusal },
+            Err(refusal) => Input::BadCommand { actor, place, refusal, text: line.to_owned() },
         };
         assert_refused(&mut h, case.who, input, case.expect, &label);
         covered.insert(aimed_at(&case.line));

@@ -213,3 +213,36 @@ fn a_raised_hand_is_announced_once_and_only_before_your_turn() {
     assert_eq!(ids(&refusals(&out)), ["refusal-not-in-circle"], "someone outside the circle is told so, not that it isn't their turn");
     assert!(refusals(&out).iter().all(|m| m.kind == Kind::Refusal));
 }
+
+#[test]
+fn a_line_that_fails_to_parse_is_still_read_for_crisis_phrases() {
+    let mut h = Harness::new();
+    let out = h.cmd("bob", "i want to die");
+    let to_bob = private_ids(&out, "bob");
+    assert!(to_bob.contains(&"crisis-intro"), "a would-be command can be a cry for help: {to_bob:?}");
+    assert!(to_bob.contains(&"refusal-unknown-command"), "and it is still answered as a command");
+    assert!(said(&out).is_empty(), "nothing about it is public");
+}
+
+#[test]
+fn a_time_budget_closes_sharing_at_the_end_of_a_round() {
+    let mut h = Harness::new();
+    h.template("standard", "rounds", "3");
+    h.template("standard", "budget", "2m");
+    h.start("", &["alice", "bob"]);
+    h.done_until(Phase::Sharing);
+    h.advance(150);
+    h.done_until(Phase::Closing);
+    assert_eq!(sharing_records(&h, "alice") + sharing_records(&h, "bob"), 2, "once the budget is spent, no new round begins");
+}
+
+#[test]
+fn moving_someone_before_a_random_order_is_drawn_is_refused() {
+    let mut h = Harness::new();
+    h.template("standard", "order", "random");
+    h.gather("alice", "", &["alice", "bob", "carol"]);
+    let before = snapshot(&h.state);
+    let out = h.cmd("alice", "circle move carol 1");
+    assert_eq!(ids(&refusals(&out)), ["refusal-order-not-yet"]);
+    assert_same(&snapshot(&h.state), &before, "nothing moved");
+}

@@ -117,7 +117,7 @@ impl Harness {
         let actor = actor(name);
         match command::parse(line) {
             Ok(command) => self.input(Input::Command { actor, place, command }),
-            Err(refusal) => self.input(Input::BadCommand { actor, place, refusal }),
+            Err(refusal) => self.input(Input::BadCommand { actor, place, refusal, text: line.to_owned() }),
         }
     }
 

@@ -138,6 +138,12 @@ pub(super) fn turn_kind(cx: &Cx<'_, impl Rng>, id: CircleId) -> TurnKind {
     cx.st.circles.get(&id).map_or(TurnKind::Sharing, |c| c.turn_kind())
 }
 
+/// Whether the template's sharing time budget (if any) is used up.
+fn budget_spent(c: &super::Circle, now: jiff::Timestamp) -> bool {
+    let budget = c.template.budget_secs;
+    budget > 0 && c.sharing_started_at.is_some_and(|t| now.as_second() - t.as_second() >= budget)
+}
+
 /// Moves to the next round or phase. Returns false when the circle ended.
 fn advance_phase(cx: &mut Cx<'_, impl Rng>, id: CircleId) -> bool {
     let Some(c) = cx.st.circles.get(&id) else { return false };
@@ -145,13 +151,15 @@ fn advance_phase(cx: &mut Cx<'_, impl Rng>, id: CircleId) -> bool {
     let (phase, round, rounds) = (c.phase, c.round, c.template.rounds);
     match phase {
         Phase::Opening => {
+            let now = cx.now;
             if let Some(c) = cx.circle_mut(id) {
                 c.phase = Phase::Sharing;
                 c.round = 1;
+                c.sharing_started_at = Some(now);
             }
             cx.say(&channel, Message::info(Line::new("sharing-begins").num("rounds", rounds)));
         }
-        Phase::Sharing if round < rounds => {
+        Phase::Sharing if round < rounds && !budget_spent(c, cx.now) => {
             if let Some(c) = cx.circle_mut(id) {
                 c.round += 1;
             }

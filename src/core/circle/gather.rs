@@ -55,6 +55,7 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
         log: Vec::new(),
         opened_at: cx.now,
         started_at: None,
+        sharing_started_at: None,
         ended_at: None,
         scheduled_for: None,
         timer: None,

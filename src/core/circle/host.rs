@@ -114,6 +114,10 @@ pub fn move_member(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name:
     let display = seat.display.clone();
     let channel = c.channel.clone();
     let gathering = c.phase == Phase::Gathering;
+    if gathering && c.template.order == super::super::template::OrderRule::Random {
+        // The order is drawn when the circle starts; a move now would be silently undone.
+        return Err(Refusal::OrderNotYet);
+    }
     let list_len = if gathering { c.seats.len() } else { c.queue.len() };
     let in_list = if gathering { c.seats.iter().any(|s| s.member == who) } else { c.queue.contains(&who) };
     if !in_list || pos > list_len {

@@ -159,6 +159,9 @@ pub struct Circle {
     pub log: Vec<TurnRecord>,
     pub opened_at: Timestamp,
     pub started_at: Option<Timestamp>,
+    /// When the sharing rounds began (for the template's time budget).
+    #[serde(default)]
+    pub sharing_started_at: Option<Timestamp>,
     pub ended_at: Option<Timestamp>,
     pub scheduled_for: Option<Timestamp>,
     pub timer: Option<Timer>,
