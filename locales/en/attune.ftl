@@ -251,13 +251,11 @@ refusal-too-few = This circle needs at least { $need } people to start; { $have 
 }
 refusal-already-started = This circle has already begun.
 refusal-not-started = The circle hasn't started yet.
-refusal-circle-over = That circle has ended.
 refusal-paused = The circle is paused right now.
 refusal-not-paused = The circle isn't paused.
 refusal-not-your-turn = That's for the person whose turn it is. You can /pass at any time.
 refusal-no-turn = Nobody has the floor right now.
 refusal-cannot-extend = More time isn't available for this turn.
-refusal-mode-not-now = That can't change right now.
 refusal-no-such-member = I can't find "{ $name }" in this circle.
 refusal-bad-position = Positions go from 1 (next to speak) to { $max }, among people still waiting to speak this round.
 refusal-nothing-to-agree = There's nothing waiting for your agreement. When you join a circle, I'll show you the agreements first.
@@ -275,7 +273,6 @@ refusal-no-daily = You don't have a daily reflection set. Start one with /daily 
 refusal-time-in-past = That time has already passed. Please pick a time in the future.
 refusal-rate-limited = That's a lot of commands in a short time, so I'll pause for a moment. Please try again in a minute.
 refusal-unknown-deck = There's no deck or card called "{ $given }". See them with /deck list.
-refusal-deck-exists = A deck called "{ $given }" already exists.
 refusal-card-id-taken = The card id "{ $given }" is already used in another deck. Nothing was imported.
 refusal-deck-file = That deck file can't be used: { $detail }. Nothing was changed.
 refusal-unknown-field = "{ $given }" isn't something I can set. You can use: { $known }.
@@ -286,7 +283,6 @@ refusal-guide-not-allowed = Only sharing cards have a listener guide.
 refusal-order-not-yet = This circle's order is drawn at random when it starts, so there's nothing to move yet. Once it has begun, you can move people who are still waiting to speak.
 refusal-already-spoke = You've already had your turn this round. There'll be another chance in the next one.
 refusal-no-hands = This circle goes round in order, so there's no need to raise a hand.
-refusal-private-only = That's best done privately. Please send it to me in a direct message.
 
 ## Console
 

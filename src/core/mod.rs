@@ -57,13 +57,11 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::TooFewToStart { have, need } => Line::new("refusal-too-few").num("have", *have).num("need", *need),
         R::AlreadyStarted => Line::new("refusal-already-started"),
         R::NotStarted => Line::new("refusal-not-started"),
-        R::CircleOver => Line::new("refusal-circle-over"),
         R::Paused => Line::new("refusal-paused"),
         R::NotPaused => Line::new("refusal-not-paused"),
         R::NotYourTurn => Line::new("refusal-not-your-turn"),
         R::NoTurn => Line::new("refusal-no-turn"),
         R::CannotExtend => Line::new("refusal-cannot-extend"),
-        R::ModeNotNow => Line::new("refusal-mode-not-now"),
         R::NoSuchMember { name } => Line::new("refusal-no-such-member").text("name", name.clone()),
         R::BadPosition { max } => Line::new("refusal-bad-position").num("max", *max),
         R::NothingToAgree => Line::new("refusal-nothing-to-agree"),
@@ -81,7 +79,6 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::TimeInPast => Line::new("refusal-time-in-past"),
         R::RateLimited => Line::new("refusal-rate-limited"),
         R::UnknownDeckOrCard { given } => Line::new("refusal-unknown-deck").text("given", given.clone()),
-        R::DeckExists { given } => Line::new("refusal-deck-exists").text("given", given.clone()),
         R::CardIdTaken { given } => Line::new("refusal-card-id-taken").text("given", given.clone()),
         R::DeckFile { detail } => Line::new("refusal-deck-file").text("detail", detail.clone()),
         R::UnknownField { given, known } => Line::new("refusal-unknown-field").text("given", given.clone()).text("known", *known),
@@ -92,6 +89,5 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::NoHands => Line::new("refusal-no-hands"),
         R::AlreadySpoke => Line::new("refusal-already-spoke"),
         R::OrderNotYet => Line::new("refusal-order-not-yet"),
-        R::PrivateOnly => Line::new("refusal-private-only"),
     }
 }

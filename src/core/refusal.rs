@@ -55,8 +55,6 @@ pub enum Refusal {
     AlreadyStarted,
     #[error("the circle has not started")]
     NotStarted,
-    #[error("the circle has ended")]
-    CircleOver,
     #[error("the circle is paused")]
     Paused,
     #[error("the circle is not paused")]
@@ -67,8 +65,6 @@ pub enum Refusal {
     NoTurn,
     #[error("extending is not possible now")]
     CannotExtend,
-    #[error("mode can't change now")]
-    ModeNotNow,
     #[error("no member called {name} in this circle")]
     NoSuchMember { name: String },
     #[error("position out of range")]
@@ -103,8 +99,6 @@ pub enum Refusal {
     RateLimited,
     #[error("unknown deck or card {given}")]
     UnknownDeckOrCard { given: String },
-    #[error("deck {given} already exists")]
-    DeckExists { given: String },
     #[error("card id {given} already used")]
     CardIdTaken { given: String },
     #[error("invalid deck file: {detail}")]
@@ -125,6 +119,4 @@ pub enum Refusal {
     AlreadySpoke,
     #[error("this circle does not use raised hands")]
     NoHands,
-    #[error("private command used in public")]
-    PrivateOnly,
 }

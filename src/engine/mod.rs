@@ -49,8 +49,6 @@ pub enum EngineError {
     NotSaved(String),
     #[error("the engine has stopped")]
     Stopped,
-    #[error("the default decks are invalid: {0}")]
-    Decks(String),
 }
 
 /// What a new community starts with.

@@ -49,6 +49,8 @@ struct Console {
     json: bool,
     manual_clock: bool,
     interactive: bool,
+    /// Set when stdout is gone (e.g. piped into `head`): the console then stops quietly.
+    closed: std::cell::Cell<bool>,
 }
 
 /// Runs the console until end of input.
@@ -65,6 +67,7 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
         json: options.json,
         manual_clock: options.manual_clock,
         interactive,
+        closed: std::cell::Cell::new(false),
     };
     if !console.json {
         console.note(&console.catalogue.line(&crate::core::effect::Line::new("console-welcome")));
@@ -80,7 +83,7 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
                 // Something happened on its own (a timer): step off the prompt line, print the
                 // whole burst, then show the prompt again.
                 if console.interactive && !console.json {
-                    println!();
+                    console.emit("");
                 }
                 console.print(out);
                 while let Ok(out) = outgoing.try_recv() {
@@ -90,6 +93,9 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
             }
             line = lines.next_line() => {
                 let Some(line) = line? else { break };
+                if console.closed.get() {
+                    break;
+                }
                 while let Ok(out) = outgoing.try_recv() {
                     console.print(out);
                 }
@@ -105,33 +111,42 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
         console.print(out);
     }
     if console.interactive && !console.json {
-        println!();
+        console.emit("");
     }
     console.engine.store().close().await;
     Ok(())
 }
 
 impl Console {
+    /// Prints one line; if stdout is closed, remembers it so the console can stop.
+    fn emit(&self, line: &str) {
+        if writeln!(std::io::stdout().lock(), "{line}").is_err() {
+            self.closed.set(true);
+        }
+    }
+
     fn prompt(&self) {
         if self.interactive && !self.json {
-            print!("> ");
-            let _ = std::io::stdout().flush();
+            let mut out = std::io::stdout().lock();
+            if write!(out, "> ").and_then(|()| out.flush()).is_err() {
+                self.closed.set(true);
+            }
         }
     }
 
     fn note(&self, text: &str) {
         if self.json {
-            println!("{}", json!({ "kind": "console", "to": "console", "private": false, "text": text }));
+            self.emit(&json!({ "kind": "console", "to": "console", "private": false, "text": text }).to_string());
         } else {
-            println!("{text}");
+            self.emit(text);
         }
     }
 
     fn error(&self, to: &str, text: &str) {
         if self.json {
-            println!("{}", json!({ "kind": "error", "to": to, "private": true, "text": text }));
+            self.emit(&json!({ "kind": "error", "to": to, "private": true, "text": text }).to_string());
         } else {
-            println!("[private → {to}] attune: {text}");
+            self.emit(&format!("[private → {to}] attune: {text}"));
         }
     }
 
@@ -155,7 +170,7 @@ impl Console {
         let name = name.trim();
         if !self.interactive && !self.json {
             // Piped transcripts show what each member typed, so they read as a conversation.
-            println!("{name}: {}", text.trim());
+            self.emit(&format!("{name}: {}", text.trim()));
         }
         let Ok(member) = MemberRef::parse(Platform::Console, &name.to_lowercase()) else {
             self.note(&self.catalogue.line(&crate::core::effect::Line::new("console-bad-line")));
@@ -199,7 +214,10 @@ impl Console {
             tracing::error!(error = %e, "advancing the clock failed");
         }
         if !self.json {
-            println!("· {}", self.catalogue.line(&crate::core::effect::Line::new("console-advanced").text("time", duration_label(secs))));
+            self.emit(&format!(
+                "· {}",
+                self.catalogue.line(&crate::core::effect::Line::new("console-advanced").text("time", duration_label(secs)))
+            ));
         }
     }
 
@@ -213,21 +231,19 @@ impl Console {
                     None => "(the floor is open again)".to_owned(),
                 };
                 if self.json {
-                    println!(
-                        "{}",
-                        json!({ "kind": "floor", "to": "channel", "private": false, "text": text, "speaker": speaker.map(|s| s.user().to_owned()) })
-                    );
+                    let speaker = speaker.map(|s| s.user().to_owned());
+                    self.emit(&json!({ "kind": "floor", "to": "channel", "private": false, "text": text, "speaker": speaker }).to_string());
                 } else {
-                    println!("[#{CHANNEL}] {text}");
+                    self.emit(&format!("[#{CHANNEL}] {text}"));
                 }
             }
             Delivery::OpenSupport { display, .. } => {
                 let text = self.catalogue.line(&crate::core::effect::Line::new("console-support").text("name", display));
                 for m in &self.moderators {
                     if self.json {
-                        println!("{}", json!({ "kind": "support", "to": m, "private": true, "text": text }));
+                        self.emit(&json!({ "kind": "support", "to": m, "private": true, "text": text }).to_string());
                     } else {
-                        println!("[private → {m}] attune: {text}");
+                        self.emit(&format!("[private → {m}] attune: {text}"));
                     }
                 }
             }
@@ -248,20 +264,20 @@ impl Console {
             if !actions.is_empty() {
                 v["actions"] = json!(actions);
             }
-            println!("{v}");
+            self.emit(&v.to_string());
             return;
         }
         let head = if private { format!("[private → {to}] attune: ") } else { format!("[#{CHANNEL}] attune: ") };
         let indent = " ".repeat(head.chars().count());
         let mut lines = text.lines();
         if let Some(first) = lines.next() {
-            println!("{head}{first}");
+            self.emit(&format!("{head}{first}"));
         }
         for l in lines {
-            println!("{indent}{l}");
+            self.emit(&format!("{indent}{l}"));
         }
         if !actions.is_empty() {
-            println!("{indent}↳ {}", actions.join(" · "));
+            self.emit(&format!("{indent}↳ {}", actions.join(" · ")));
         }
     }
 }

@@ -3,7 +3,6 @@
 //! inputs changed in a single transaction, before any effect leaves.
 
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -105,14 +104,6 @@ impl Store {
                     other => other,
                 },
             )?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
-    }
-
-    /// Opens a database URL such as `sqlite::memory:` (tests only need files, but doctor accepts either).
-    pub async fn open_url(url: &str) -> Result<Self, StoreError> {
-        let opts = SqliteConnectOptions::from_str(url).map_err(StoreError::Other)?.create_if_missing(true);
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self { pool })
     }
