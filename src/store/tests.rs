@@ -85,3 +85,26 @@ async fn a_removed_circle_row_is_deleted() {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM circles").fetch_one(s.pool()).await.unwrap();
     assert_eq!(n, 0);
 }
+
+#[tokio::test]
+async fn audit_entries_older_than_the_cutoff_are_purged() {
+    let (_d, s) = store().await;
+    let mut st = state();
+    let mod_ = MemberRef::parse(Platform::Console, "mod").unwrap();
+    st.dirty.community = true;
+    st.dirty.audit.push(AuditEntry {
+        at: ts(0),
+        actor: mod_.clone(),
+        action: "circle end".into(),
+        target: None,
+        circle: Some(CircleId(1)),
+    });
+    st.dirty.audit.push(AuditEntry { at: ts(100), actor: mod_, action: "circle open".into(), target: None, circle: Some(CircleId(2)) });
+    let dirty = st.take_dirty();
+    s.commit(&st, &dirty, &[], ts(100)).await.unwrap();
+    st.dirty.purge_audit_before = Some(ts(50));
+    let dirty = st.take_dirty();
+    s.commit(&st, &dirty, &[], ts(101)).await.unwrap();
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit").fetch_all(s.pool()).await.unwrap();
+    assert_eq!(actions, vec!["circle open".to_owned()], "only the entry older than the cutoff is gone");
+}

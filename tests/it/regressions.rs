@@ -246,3 +246,17 @@ fn moving_someone_before_a_random_order_is_drawn_is_refused() {
     assert_eq!(ids(&refusals(&out)), ["refusal-order-not-yet"]);
     assert_same(&snapshot(&h.state), &before, "nothing moved");
 }
+
+#[test]
+fn ended_circles_older_than_the_retention_period_are_purged_automatically() {
+    let mut h = Harness::started(&["alice", "bob"]);
+    h.dm("mod", "settings set retention-days 1");
+    h.cmd("alice", "circle end");
+    let id = h.circle().id;
+    h.input(Input::Recover);
+    h.advance(86_400 / 2);
+    assert!(h.state.circles.contains_key(&id), "an ended circle is kept within the retention period");
+    h.advance(2 * 86_400);
+    assert!(!h.state.circles.contains_key(&id), "and purged once it is older than the period, by the daily purge timer");
+    assert!(h.state.members.values().all(|m| m.pending_pulse != Some(id)), "no member still points at a purged circle");
+}
