@@ -200,7 +200,10 @@ fn circle_command(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, c: Ci
 
 /// Ordinary chat: checked for crisis phrases and the floor, then forgotten.
 fn chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text: &str) {
-    safety::check_chat(cx, actor, text);
+    if safety::check_chat(cx, actor, text) {
+        // Someone who may be struggling gets the check-in alone, never a floor reminder with it.
+        return;
+    }
     let Place::Channel(ch) = place else { return };
     let Some(id) = cx.st.circle_in(ch) else { return };
     let Some(c) = cx.st.circles.get(&id) else { return };

@@ -49,23 +49,24 @@ pub fn matches(phrases: &[String], text: &str) -> bool {
 }
 
 /// Checks chat for crisis phrases and, if found, privately offers resources.
-pub fn check_chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) {
+/// Returns whether the member was signposted just now.
+pub fn check_chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> bool {
     // Bounded work per message, however long it is: only the start is examined.
     let text = match text.char_indices().nth(MAX_CHECKED_CHARS) {
         Some((cut, _)) => &text[..cut],
         None => text,
     };
     if !matches(&cx.st.phrases, text) {
-        return;
+        return false;
     }
     let period = i64::from(cx.st.community.settings.signpost_hours) * 3600;
     let now = cx.now;
     let member = cx.st.members.get(&actor.member);
     if member.is_some_and(|m| m.crisis_checks_off) {
-        return;
+        return false;
     }
     if member.and_then(|m| m.last_signpost).is_some_and(|t| now.as_second() - t.as_second() < period) {
-        return;
+        return false;
     }
     cx.st.member_mut(&actor.member).last_signpost = Some(now);
     let resources = cx.st.community.resources.clone();
@@ -75,6 +76,7 @@ pub fn check_chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) {
     )
     .with_actions(&[Action::Support, Action::CrisisWrong, Action::CrisisOff]);
     cx.whisper(&actor.member, msg);
+    true
 }
 
 /// A token bucket per member: `rate` commands per minute, bursting to `rate`.

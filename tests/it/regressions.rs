@@ -260,3 +260,13 @@ fn ended_circles_older_than_the_retention_period_are_purged_automatically() {
     assert!(!h.state.circles.contains_key(&id), "and purged once it is older than the period, by the daily purge timer");
     assert!(h.state.members.values().all(|m| m.pending_pulse != Some(id)), "no member still points at a purged circle");
 }
+
+#[test]
+fn a_message_that_brings_a_crisis_check_in_never_also_gets_a_floor_reminder() {
+    let mut h = Harness::started(&["alice", "bob"]);
+    assert_eq!(h.speaker().as_deref(), Some("alice"));
+    let out = h.chat("bob", "some days I want to die");
+    let to_bob = private_ids(&out, "bob");
+    assert!(to_bob.contains(&"crisis-intro"), "bob is checked in with privately");
+    assert!(!to_bob.contains(&"floor-nudge"), "and not told, in the same breath, that it isn't his turn");
+}
