@@ -28,9 +28,6 @@ pub struct Member {
     pub pending_pulse: Option<CircleId>,
     pub crisis_checks_off: bool,
     pub last_signpost: Option<Timestamp>,
-    /// The last time this member asked for a moderator (to avoid paging them repeatedly).
-    #[serde(default)]
-    pub last_support: Option<Timestamp>,
     pub forget_requested: bool,
 }
 

@@ -13,18 +13,13 @@ use super::rng::Rng;
 /// `support`: opens a private line to the moderators. No message text travels with it.
 pub fn support(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
     let now = cx.now;
-    let recent = cx
-        .st
-        .members
-        .get(&actor.member)
-        .and_then(|m| m.last_support)
-        .is_some_and(|t| now.as_second() - t.as_second() < SUPPORT_REPEAT_SECS);
+    let recent = cx.st.support_asked.get(&actor.member).is_some_and(|t| now.as_second() - t.as_second() < SUPPORT_REPEAT_SECS);
     if recent {
         // The moderators were asked moments ago; asking again reassures, it doesn't page them again.
         cx.whisper_line(&actor.member, Line::new("support-already"));
         return Ok(());
     }
-    cx.st.member_mut(&actor.member).last_support = Some(now);
+    cx.st.support_asked.insert(actor.member.clone(), now);
     cx.out.push(Effect::OpenSupport { member: actor.member.clone(), display: actor.display.clone() });
     cx.whisper_line(&actor.member, Line::new("support-opened"));
     Ok(())
@@ -113,6 +108,7 @@ fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
     }
     cx.st.members.remove(who);
     cx.st.buckets.remove(who);
+    cx.st.support_asked.remove(who);
     cx.st.dirty.members.remove(who);
     let before = cx.st.community.suggestions.len();
     cx.st.community.suggestions.retain(|s| &s.member != who);

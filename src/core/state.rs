@@ -130,6 +130,9 @@ pub struct State {
     pub phrases: Vec<String>,
     /// Rate-limit buckets; deliberately not persisted.
     pub buckets: HashMap<MemberRef, Bucket>,
+    /// When each member last asked for a moderator, to avoid paging twice. In memory only:
+    /// asking for help must not leave a stored record behind.
+    pub support_asked: HashMap<MemberRef, jiff::Timestamp>,
     /// The most recently opened circle per channel. Checked for liveness on
     /// every lookup, so an entry for an ended circle is harmless.
     channel_index: HashMap<super::ids::ChannelId, CircleId>,
@@ -145,6 +148,7 @@ impl State {
             circles: BTreeMap::new(),
             phrases: phrases.iter().map(|p| super::safety::normalise(p)).filter(|p| !p.is_empty()).collect(),
             buckets: HashMap::new(),
+            support_asked: HashMap::new(),
             channel_index: HashMap::new(),
             dirty: Dirty::default(),
         }

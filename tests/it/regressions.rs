@@ -270,3 +270,30 @@ fn a_message_that_brings_a_crisis_check_in_never_also_gets_a_floor_reminder() {
     assert!(to_bob.contains(&"crisis-intro"), "bob is checked in with privately");
     assert!(!to_bob.contains(&"floor-nudge"), "and not told, in the same breath, that it isn't his turn");
 }
+
+#[test]
+fn coming_back_through_the_waitlist_never_earns_a_second_turn() {
+    let mut h = Harness::new();
+    h.template("standard", "max", "2");
+    h.gather("mod", "", &["alice", "bob"]);
+    h.join("carol");
+    h.cmd("mod", "circle start");
+    assert_eq!(h.speaker().as_deref(), Some("alice"));
+    h.cmd("alice", "done");
+    h.cmd("alice", "circle leave");
+    let out = h.join("alice");
+    assert!(private_ids(&out, "alice").contains(&"waitlisted"), "alice waits for a place again");
+    h.cmd("bob", "circle leave");
+    assert!(h.circle().seat(&member("alice")).is_some(), "alice is promoted into the freed place");
+    assert!(!h.circle().queue.contains(&member("alice")), "but she already checked in this round, so she isn't queued again");
+}
+
+#[test]
+fn asking_for_a_moderator_leaves_no_stored_record() {
+    let mut h = Harness::new();
+    let before = snapshot(&h.state);
+    let out = h.dm("bob", "support");
+    assert!(out.iter().any(|e| matches!(e, Effect::OpenSupport { .. })));
+    assert!(!h.state.members.contains_key(&member("bob")), "someone who only asked for help is not kept");
+    assert_same(&snapshot(&h.state), &before, "nothing about the request is stored");
+}

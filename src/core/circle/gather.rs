@@ -206,7 +206,10 @@ pub(super) fn unseat(cx: &mut Cx<'_, impl Rng>, id: CircleId, who: &MemberRef) {
         let count = c.seats.len();
         if c.is_running() {
             c.order.push(next.member.clone());
-            c.queue.push(next.member.clone());
+            // Someone who spoke, left and came back via the waitlist doesn't speak twice this round.
+            if !c.had_turn_this_round(&next.member) {
+                c.queue.push(next.member.clone());
+            }
         }
         cx.whisper_line(&next.member, Line::new("promoted"));
         let line = if gathering { Line::new("joined").num("count", count).num("max", max) } else { Line::new("joined-late") };
