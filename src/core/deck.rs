@@ -155,6 +155,8 @@ pub struct Filter<'a> {
     pub max_intensity: Option<Intensity>,
     pub exclude_cw: &'a [String],
     pub exclude_ids: &'a [Slug],
+    /// Only cards without any content-warning tag.
+    pub no_warnings: bool,
 }
 
 impl Filter<'_> {
@@ -164,6 +166,7 @@ impl Filter<'_> {
             && (self.themes.is_empty() || self.themes.contains(&card.theme))
             && self.max_intensity.is_none_or(|m| card.intensity <= m)
             && !card.cw.iter().any(|c| self.exclude_cw.contains(c))
+            && (!self.no_warnings || card.cw.is_empty())
             && !self.exclude_ids.contains(&card.id)
     }
 }

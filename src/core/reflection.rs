@@ -19,14 +19,13 @@ use super::timeparse;
 fn draw_for(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, theme: Option<Theme>, gentle: bool) -> Option<(Slug, String, Vec<String>)> {
     let recent = cx.st.members.get(who).map(|m| m.recent_cards.clone()).unwrap_or_default();
     let themes: Vec<Theme> = theme.into_iter().collect();
-    let all_tags: Vec<String> =
-        if gentle { cx.st.decks.values().flat_map(|d| d.cards.iter()).flat_map(|c| c.cw.iter().cloned()).collect() } else { Vec::new() };
     let mut filter = Filter {
         kind: Some(CardKind::SelfReflection),
         themes: &themes,
         exclude_ids: &recent,
         max_intensity: gentle.then_some(Intensity::Medium),
-        exclude_cw: &all_tags,
+        no_warnings: gentle,
+        ..Filter::default()
     };
     let card = match deck::draw(cx.st.decks.values(), &filter, cx.rng) {
         Some(c) => c,
@@ -209,10 +208,7 @@ pub fn on_daily(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, generation: u64) {
     }
     // A card that came due during downtime still comes, unless it's now quiet hours or over half a day late.
     let late = m.daily_next.is_some_and(|due| cx.now.as_second() - due.as_second() > 12 * 3600);
-    let tz = timeparse::zone_of(cx.st, who);
-    let local = cx.now.to_zoned(tz);
-    let quiet_now = m.quiet.is_some_and(|q| q.contains(ClockTime { hour: local.hour(), minute: local.minute() }));
-    if late || quiet_now {
+    if late || timeparse::in_quiet_hours(cx.st, who, cx.now) {
         arm_daily(cx, who);
         return;
     }

@@ -28,6 +28,13 @@ pub fn zone_of(st: &State, who: &MemberRef) -> TimeZone {
         .unwrap_or(TimeZone::UTC)
 }
 
+/// Whether it is the member's quiet hours at `now`, on their local clock.
+pub fn in_quiet_hours(st: &State, who: &MemberRef, now: Timestamp) -> bool {
+    let Some(quiet) = st.members.get(who).and_then(|m| m.quiet) else { return false };
+    let local = now.to_zoned(zone_of(st, who));
+    quiet.contains(ClockTime { hour: local.hour(), minute: local.minute() })
+}
+
 /// `HH:MM` (next occurrence), `in 30m`, or `YYYY-MM-DD HH:MM`, in `tz`.
 pub fn parse_when(s: &str, now: Timestamp, tz: &TimeZone) -> Result<Timestamp, Refusal> {
     let s = s.trim();

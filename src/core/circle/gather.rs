@@ -7,7 +7,7 @@ use super::super::effect::{Action, Kind, Line, Message};
 use super::super::handle::Cx;
 use super::super::ids::{ChannelId, CircleId, MemberRef};
 use super::super::input::Actor;
-use super::super::member::{ClockTime, Consent};
+use super::super::member::Consent;
 use super::super::refusal::Refusal;
 use super::super::rng::Rng;
 use super::super::textcheck::{self, TextUse};
@@ -272,11 +272,7 @@ pub(super) fn remind(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
     let left = super::secs_until(cx.now, at);
     let members: Vec<MemberRef> = c.seats.iter().map(|s| s.member.clone()).collect();
     for m in members {
-        let tz = timeparse::zone_of(cx.st, &m);
-        let quiet = cx.st.members.get(&m).and_then(|x| x.quiet);
-        let local = cx.now.to_zoned(tz);
-        let t = ClockTime { hour: local.hour(), minute: local.minute() };
-        if quiet.is_some_and(|q| q.contains(t)) {
+        if timeparse::in_quiet_hours(cx.st, &m, cx.now) {
             continue;
         }
         cx.whisper_line(&m, Line::new("reminder").secs("time", left));

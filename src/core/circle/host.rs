@@ -109,7 +109,7 @@ pub fn next(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
 /// `circle move NAME POS`: changes where someone waiting to speak stands.
 pub fn move_member(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str, pos: usize) -> Result<(), Refusal> {
     let c = hosted(cx, actor, id)?;
-    let seat = c.find(name).ok_or_else(|| Refusal::NoSuchMember { name: super::super::textcheck::preview(name) })?;
+    let seat = c.named(name)?;
     let who = seat.member.clone();
     let display = seat.display.clone();
     let channel = c.channel.clone();
@@ -147,7 +147,7 @@ pub fn move_member(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name:
 
 pub fn remove(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str) -> Result<(), Refusal> {
     let c = hosted(cx, actor, id)?;
-    let who = c.find(name).ok_or_else(|| Refusal::NoSuchMember { name: super::super::textcheck::preview(name) })?.member.clone();
+    let who = c.named(name)?.member.clone();
     cx.audit(actor, "circle remove", Some(who.key()), Some(id));
     gather::unseat(cx, id, &who);
     cx.whisper_line(&who, Line::new("removed-by-host"));
@@ -157,7 +157,7 @@ pub fn remove(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str
 
 pub fn cohost(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str) -> Result<(), Refusal> {
     let c = hosted(cx, actor, id)?;
-    let seat = c.find(name).ok_or_else(|| Refusal::NoSuchMember { name: super::super::textcheck::preview(name) })?;
+    let seat = c.named(name)?;
     let (who, display, channel) = (seat.member.clone(), seat.display.clone(), c.channel.clone());
     if !c.is_host(&who)
         && let Some(c) = cx.circle_mut(id)

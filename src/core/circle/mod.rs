@@ -192,6 +192,11 @@ impl Circle {
         let name = name.trim().trim_start_matches('@').to_lowercase();
         self.seats.iter().chain(self.waitlist.iter()).find(|s| s.display.to_lowercase() == name || s.member.user().to_lowercase() == name)
     }
+    /// Like [`Circle::find`], with the refusal a host sees when nobody matches.
+    pub fn named(&self, name: &str) -> Result<&Seat, super::refusal::Refusal> {
+        self.find(name).ok_or_else(|| super::refusal::Refusal::NoSuchMember { name: super::textcheck::preview(name) })
+    }
+
     pub fn display_of(&self, who: &MemberRef) -> String {
         self.seats
             .iter()

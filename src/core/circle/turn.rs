@@ -21,6 +21,7 @@ pub(super) fn draw_card(cx: &mut Cx<'_, impl Rng>, id: CircleId, kind: TurnKind)
         max_intensity: Some(t.max_intensity),
         exclude_cw: &t.exclude_cw,
         exclude_ids: &c.used_cards,
+        ..Filter::default()
     };
     let card = deck::draw(cx.st.decks.values(), &filter, cx.rng)?;
     Some((card.id.clone(), card.text.clone(), card.guide.clone()))

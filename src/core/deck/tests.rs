@@ -97,6 +97,7 @@ fn drawing_respects_kind_theme_intensity_warnings_and_exclusions() {
         max_intensity: Some(Intensity::Medium),
         exclude_cw: &cw,
         exclude_ids: &used,
+        no_warnings: false,
     };
     for _ in 0..50 {
         let c = draw(&decks, &f, &mut rng).unwrap();
@@ -117,4 +118,15 @@ fn a_disabled_deck_or_card_is_never_drawn() {
     deck.cards[0].enabled = true;
     deck.enabled = false;
     assert!(draw([&deck], &f, &mut rng).is_none(), "a disabled deck is not drawn");
+}
+
+#[test]
+fn a_filter_without_warnings_never_draws_a_tagged_card() {
+    let decks = default_decks().unwrap();
+    let mut rng = SplitMix64::new(3);
+    let f = Filter { kind: Some(Kind::SelfReflection), no_warnings: true, ..Filter::default() };
+    for _ in 0..200 {
+        let c = draw(&decks, &f, &mut rng).unwrap();
+        assert!(c.cw.is_empty(), "card {} carries a content warning", c.id);
+    }
 }
