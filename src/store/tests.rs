@@ -6,6 +6,10 @@ fn ts(s: i64) -> Timestamp {
     Timestamp::from_second(1_800_000_000 + s).unwrap()
 }
 
+fn entry(at: i64, actor: &MemberRef, action: &str, circle: u64) -> AuditEntry {
+    AuditEntry { at: ts(at), actor: actor.clone(), action: action.into(), target: None, circle: Some(CircleId(circle)) }
+}
+
 fn state() -> State {
     let id = CommunityId::parse("test").unwrap();
     let decks = crate::core::deck::default_decks().unwrap();
@@ -43,13 +47,7 @@ async fn forgetting_removes_the_member_row_and_anonymises_the_audit_log() {
     let bob = MemberRef::parse(Platform::Console, "bob").unwrap();
     st.member_mut(&bob).display = "bob".into();
     st.dirty.community = true;
-    st.dirty.audit.push(AuditEntry {
-        at: ts(0),
-        actor: bob.clone(),
-        action: "circle open".into(),
-        target: None,
-        circle: Some(CircleId(1)),
-    });
+    st.dirty.audit.push(entry(0, &bob, "circle open", 1));
     let dirty = st.take_dirty();
     s.commit(&st, &dirty, &[], ts(0)).await.unwrap();
     st.members.remove(&bob);
@@ -92,14 +90,8 @@ async fn audit_entries_older_than_the_cutoff_are_purged() {
     let mut st = state();
     let mod_ = MemberRef::parse(Platform::Console, "mod").unwrap();
     st.dirty.community = true;
-    st.dirty.audit.push(AuditEntry {
-        at: ts(0),
-        actor: mod_.clone(),
-        action: "circle end".into(),
-        target: None,
-        circle: Some(CircleId(1)),
-    });
-    st.dirty.audit.push(AuditEntry { at: ts(100), actor: mod_, action: "circle open".into(), target: None, circle: Some(CircleId(2)) });
+    st.dirty.audit.push(entry(0, &mod_, "circle end", 1));
+    st.dirty.audit.push(entry(100, &mod_, "circle open", 2));
     let dirty = st.take_dirty();
     s.commit(&st, &dirty, &[], ts(100)).await.unwrap();
     st.dirty.purge_audit_before = Some(ts(50));
