@@ -10,13 +10,12 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use tokio::sync::mpsc;
 
 use attune::config::Config;
 use attune::core::command;
 use attune::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
 use attune::core::input::{Actor, Input, Place};
-use attune::engine::{Clock, Engine, Outgoing, Seed};
+use attune::engine::{Clock, Engine, Outlets, Seed};
 use attune::store::{Store, connect_options};
 
 const CIRCLES: usize = 10_000;
@@ -55,12 +54,12 @@ fn actor(name: &str, moderator: bool) -> Result<Actor> {
 }
 
 fn cmd(who: &Actor, channel: &str, text: &str) -> Result<Input> {
-    Ok(Input::Command { actor: who.clone(), place: Place::Channel(ChannelId::parse(channel)?), command: command::parse(text)? })
+    Ok(Input::Command { actor: who.clone(), place: Place::Channel(ChannelId::parse(Platform::Console, channel)?), command: command::parse(text)? })
 }
 
 async fn start(db: &Path) -> Result<(Engine, tokio::task::JoinHandle<usize>)> {
     let store = Store::open(db).await?;
-    let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
+    let (outlets, mut rx) = Outlets::single(Platform::Console);
     let drain = tokio::spawn(async move {
         let mut n = 0;
         while rx.recv().await.is_some() {
@@ -68,7 +67,7 @@ async fn start(db: &Path) -> Result<(Engine, tokio::task::JoinHandle<usize>)> {
         }
         n
     });
-    let engine = Engine::start(store, Clock::System, Config::default().content()?, Seed::Fixed(7), tx).await?;
+    let engine = Engine::start(store, Clock::System, Config::default().content()?, Seed::Fixed(7), outlets).await?;
     Ok((engine, drain))
 }
 
@@ -91,7 +90,7 @@ async fn throughput(dir: &Path) -> Result<()> {
     let raw = N as f64 / t.elapsed().as_secs_f64();
 
     let (engine, _drain) = start(&dir.join("engine.db")).await?;
-    let community = CommunityId::parse("bench")?;
+    let community = CommunityId::parse(Platform::Console, "bench")?;
     let moderator = actor("mod", true)?;
     engine.submit(&community, cmd(&moderator, "c", "settings set rate-per-minute 600")?, None).await?;
     let members: Vec<Actor> = (0..2000).map(|i| actor(&format!("m{i}"), false)).collect::<Result<_>>()?;
@@ -142,7 +141,7 @@ fn percentile(sorted: &[i64], p: f64) -> i64 {
 /// (b) 10,000 live circles with short turns, one community, one channel each.
 async fn timers(db: &Path) -> Result<()> {
     let (engine, _drain) = start(db).await?;
-    let community = CommunityId::parse("bench")?;
+    let community = CommunityId::parse(Platform::Console, "bench")?;
     let m = actor("mod", true)?;
     for setting in [
         "settings set rate-per-minute 600",

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use tokio::sync::mpsc;
 
 use attune::cli::{Cli, ClockArg, Cmd, ConsoleArgs, DeckCmd};
 use attune::config::Config;
@@ -15,7 +14,7 @@ use attune::core::deck;
 use attune::core::effect::Effect;
 use attune::core::ids::{CommunityId, MemberRef, Platform};
 use attune::core::input::{Actor, Input, Place};
-use attune::engine::{Clock, Engine, Seed, apply_once};
+use attune::engine::{Clock, Engine, Outlets, Seed, apply_once};
 use attune::platform::console::{self, ConsoleOptions};
 use attune::store::Store;
 use attune::text::Catalogue;
@@ -79,8 +78,8 @@ async fn run_console(args: ConsoleArgs, config: Config) -> anyhow::Result<()> {
         None if manual => Seed::Fixed(0),
         None => Seed::Random,
     };
-    let (tx, rx) = mpsc::unbounded_channel();
-    let engine = Engine::start(store, clock, defaults, seed, tx).await.context("could not start the engine")?;
+    let (outlets, rx) = Outlets::single(Platform::Console);
+    let engine = Engine::start(store, clock, defaults, seed, outlets).await.context("could not start the engine")?;
     let options = ConsoleOptions { moderators: args.moderators, json: args.json, manual_clock: manual };
     console::run(engine, rx, options).await.context("the console stopped")?;
     Ok(())
@@ -134,7 +133,7 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
         }
         DeckCmd::Import { file, community, db } => {
             let content = std::fs::read_to_string(&file).with_context(|| format!("could not read {}", file.display()))?;
-            let community = CommunityId::parse(&community).map_err(|_| anyhow::anyhow!("{community:?} is not a valid community id"))?;
+            let community = CommunityId::from_key(&community).map_err(|_| anyhow::anyhow!("{community:?} is not a valid community id"))?;
             let store = open_store(&db_path(db, config)).await?;
             let actor = Actor {
                 member: MemberRef::parse(Platform::Console, "cli").map_err(|_| anyhow::anyhow!("bad id"))?,
@@ -162,13 +161,13 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
             Ok(())
         }
         DeckCmd::Export { name, community, out, db } => {
-            let community = CommunityId::parse(&community).map_err(|_| anyhow::anyhow!("{community:?} is not a valid community id"))?;
+            let community = CommunityId::from_key(&community).map_err(|_| anyhow::anyhow!("{community:?} is not a valid community id"))?;
             let store = open_store(&db_path(db, config)).await?;
-            let Some(loaded) = store.load(&community).await? else {
-                bail!("there is no community {:?} in this database", community.as_str())
+            let Some(loaded) = store.load(&community, None).await? else {
+                bail!("there is no community {:?} in this database", community.key())
             };
             let Some(d) = loaded.decks.iter().find(|d| d.name.as_str() == name) else {
-                bail!("community {:?} has no deck called {name:?}", community.as_str())
+                bail!("community {:?} has no deck called {name:?}", community.key())
             };
             let text = deck::to_file(d);
             match out {

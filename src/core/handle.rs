@@ -45,6 +45,7 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
             TimerKey::Daily(member) => reflection::on_daily(&mut cx, &member, generation),
             TimerKey::Purge => privacy::purge(&mut cx),
         },
+        Input::DeliveryFailed { what, reason } => super::delivery::failed(&mut cx, what, reason),
         Input::Recover => {
             circle::recover(&mut cx);
             reflection::recover(&mut cx);

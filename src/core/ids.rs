@@ -42,105 +42,93 @@ fn well_formed(s: &str) -> bool {
     !s.is_empty() && s.len() <= MAX_ID_LEN && !s.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
-/// One community: a Discord guild, a Matrix space, or the local console.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct CommunityId(String);
-
-impl CommunityId {
-    pub fn parse(s: &str) -> Result<Self, Refusal> {
-        if well_formed(s) { Ok(Self(s.to_owned())) } else { Err(Refusal::BadId) }
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
+/// Splits a stored key `platform:raw`. Community and channel keys from release
+/// 0.1.0 have no platform (they were console-only then) and are read as console
+/// ids when `bare_is_console`; a member key always names its platform.
+fn split_key(s: &str, bare_is_console: bool) -> Result<(Platform, &str), Refusal> {
+    match s.split_once(':').and_then(|(p, raw)| Platform::parse(p).map(|p| (p, raw))) {
+        Some(found) => Ok(found),
+        None if bare_is_console => Ok((Platform::Console, s)),
+        None => Err(Refusal::BadId),
     }
 }
 
-impl TryFrom<String> for CommunityId {
-    type Error = Refusal;
-    fn try_from(s: String) -> Result<Self, Refusal> {
-        Self::parse(&s)
-    }
+/// Ids that carry their platform, so one process can serve the console,
+/// Discord and Matrix at once and the same raw id on two platforms never meets.
+/// Serialised as `platform:raw` (also the database key).
+macro_rules! platform_id {
+    ($(#[$doc:meta])* $name:ident, $raw:ident, $bare_is_console:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name {
+            platform: Platform,
+            $raw: String,
+        }
+
+        impl $name {
+            pub fn parse(platform: Platform, raw: &str) -> Result<Self, Refusal> {
+                if well_formed(raw) { Ok(Self { platform, $raw: raw.to_owned() }) } else { Err(Refusal::BadId) }
+            }
+            /// Reads a stored key (`platform:raw`).
+            pub fn from_key(key: &str) -> Result<Self, Refusal> {
+                let (platform, raw) = split_key(key, $bare_is_console)?;
+                Self::parse(platform, raw)
+            }
+            pub fn platform(&self) -> Platform {
+                self.platform
+            }
+            /// The platform's own id (a Discord snowflake, a Matrix room or user id, a console name).
+            pub fn $raw(&self) -> &str {
+                &self.$raw
+            }
+            /// The stable text form used as a database key.
+            pub fn key(&self) -> String {
+                format!("{}:{}", self.platform.as_str(), self.$raw)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}:{}", self.platform.as_str(), self.$raw)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = Refusal;
+            fn try_from(s: String) -> Result<Self, Refusal> {
+                Self::from_key(&s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.key()
+            }
+        }
+    };
 }
 
-impl From<CommunityId> for String {
-    fn from(id: CommunityId) -> String {
-        id.0
-    }
-}
+platform_id!(
+    /// One community: a Discord guild, a Matrix room or space, or the local console.
+    CommunityId,
+    raw,
+    true
+);
 
-/// A member: a platform user, identified by `(platform, user id)`.
-/// Serialised as `platform:user` so it can key JSON maps.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct MemberRef {
-    platform: Platform,
-    user: String,
-}
+platform_id!(
+    /// A member: a platform user, identified by `(platform, user id)`.
+    MemberRef,
+    user,
+    false
+);
 
-impl MemberRef {
-    pub fn parse(platform: Platform, user: &str) -> Result<Self, Refusal> {
-        if well_formed(user) { Ok(Self { platform, user: user.to_owned() }) } else { Err(Refusal::BadId) }
-    }
-    pub fn platform(&self) -> Platform {
-        self.platform
-    }
-    pub fn user(&self) -> &str {
-        &self.user
-    }
-    /// The stable text form used as a database key.
-    pub fn key(&self) -> String {
-        format!("{}:{}", self.platform.as_str(), self.user)
-    }
-}
-
-impl fmt::Display for MemberRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.platform.as_str(), self.user)
-    }
-}
-
-impl TryFrom<String> for MemberRef {
-    type Error = Refusal;
-    fn try_from(s: String) -> Result<Self, Refusal> {
-        let (platform, user) = s.split_once(':').ok_or(Refusal::BadId)?;
-        let platform = Platform::parse(platform).ok_or(Refusal::BadId)?;
-        Self::parse(platform, user)
-    }
-}
-
-impl From<MemberRef> for String {
-    fn from(m: MemberRef) -> String {
-        m.key()
-    }
-}
-
-/// A channel, thread or room where a circle can run.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ChannelId(String);
-
-impl ChannelId {
-    pub fn parse(s: &str) -> Result<Self, Refusal> {
-        if well_formed(s) { Ok(Self(s.to_owned())) } else { Err(Refusal::BadId) }
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for ChannelId {
-    type Error = Refusal;
-    fn try_from(s: String) -> Result<Self, Refusal> {
-        Self::parse(&s)
-    }
-}
-
-impl From<ChannelId> for String {
-    fn from(id: ChannelId) -> String {
-        id.0
-    }
-}
+platform_id!(
+    /// A channel, thread or room where a circle can run.
+    ChannelId,
+    raw,
+    true
+);
 
 /// A circle's number within its community.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

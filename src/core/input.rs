@@ -59,4 +59,30 @@ pub enum Input {
     },
     /// The process (re)started: re-arm every timer and tell live circles.
     Recover,
+    /// The adapter could not deliver something (see `core::delivery`).
+    DeliveryFailed {
+        what: super::delivery::Failed,
+        reason: super::delivery::Reason,
+    },
+}
+
+impl Input {
+    /// The member behind an input that came from a channel (so the engine can
+    /// remember which community they last used).
+    pub fn channel_actor(&self) -> Option<&MemberRef> {
+        match self {
+            Input::Command { actor, place: Place::Channel(_), .. }
+            | Input::BadCommand { actor, place: Place::Channel(_), .. }
+            | Input::Chat { actor, place: Place::Channel(_), .. } => Some(&actor.member),
+            _ => None,
+        }
+    }
+
+    /// The member who sent the input, if a member did.
+    pub fn sender(&self) -> Option<&MemberRef> {
+        match self {
+            Input::Command { actor, .. } | Input::BadCommand { actor, .. } | Input::Chat { actor, .. } => Some(&actor.member),
+            _ => None,
+        }
+    }
 }

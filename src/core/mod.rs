@@ -6,6 +6,7 @@
 pub mod circle;
 pub mod command;
 pub mod deck;
+pub mod delivery;
 pub mod duration;
 pub mod effect;
 pub mod handle;
@@ -22,6 +23,7 @@ pub mod safety;
 pub mod state;
 pub mod template;
 pub mod textcheck;
+pub mod time;
 pub mod timeparse;
 
 pub use effect::{Effect, Line};

@@ -1,15 +1,18 @@
-//! A community's actor: owns its `State`, applies inputs in order, commits
-//! each batch before its effects leave, and recovers from a failed commit by
-//! reloading what was last committed.
+//! A community's actor and its supervisor. The actor owns the community's
+//! `State`, applies inputs in order, commits each batch before its effects
+//! leave, and recovers from a failed commit by reloading what was last
+//! committed. The supervisor restarts a failed actor from the store, with
+//! backoff, and quarantines a community that keeps failing.
 
 use std::hash::{BuildHasher, RandomState};
-
-use tokio::sync::mpsc;
-use tracing::{error, warn};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
+use tokio::sync::{Mutex as AsyncMutex, mpsc};
+use tracing::{error, warn};
 
-use super::{Defaults, Delivery, Engine, EngineError, Job, Outgoing, Seed};
+use super::{ACTOR_QUEUE, Answer, Defaults, Delivery, Engine, EngineError, Fault, Inner, Job, Outgoing, Seed, Slot};
 use crate::core::effect::{Attachment, Effect, Kind, Line, Message};
 use crate::core::ids::CommunityId;
 use crate::core::input::Input;
@@ -20,20 +23,107 @@ use crate::store::Store;
 
 /// Most inputs folded into one transaction.
 const MAX_BATCH: usize = 256;
+/// Failures within `FAILURE_WINDOW` after which a community is quarantined.
+const MAX_FAILURES: usize = 5;
+const FAILURE_WINDOW: Duration = Duration::from_secs(600);
 
-pub(super) async fn spawn(engine: Engine, id: CommunityId) -> Result<mpsc::UnboundedSender<Job>, EngineError> {
-    let (state, created) = load_or_create(&engine, &id).await?;
-    let (tx, rx) = mpsc::unbounded_channel();
-    if created {
-        // A new community arms its housekeeping (the retention purge) like a restarted one.
-        let _ = tx.send(Job { input: Input::Recover, event: None, due: None, done: None });
+type Queue = Arc<AsyncMutex<mpsc::Receiver<Job>>>;
+
+/// Spawns a community's supervised actor and returns its queue.
+pub(super) fn spawn(engine: &Engine, id: CommunityId) -> (mpsc::Sender<Job>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(ACTOR_QUEUE);
+    let weak = Arc::downgrade(&engine.inner);
+    let handle = tokio::spawn(supervise(weak, id, Arc::new(AsyncMutex::new(rx))));
+    (tx, handle)
+}
+
+async fn supervise(weak: Weak<Inner>, id: CommunityId, queue: Queue) {
+    let mut failures: Vec<Instant> = Vec::new();
+    let mut first = true;
+    loop {
+        // Loading, re-arming and running all happen in one task, so a panic anywhere in
+        // them is caught here and never reaches another community.
+        let task = tokio::spawn(life(weak.clone(), id.clone(), first, queue.clone()));
+        first = false;
+        let why = match task.await {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => {
+                error!(community = %id, error = %e, "could not load a community");
+                "load"
+            }
+            Err(e) if e.is_panic() => {
+                // The panic message names internals only: the core keeps no content.
+                error!(community = %id, "a community's worker failed; restarting it from the store");
+                "panic"
+            }
+            Err(_) => return,
+        };
+        if give_up(&weak, &id, &mut failures, why).await {
+            fail_queued(&queue).await;
+            return;
+        }
+    }
+}
+
+/// One life of a community's actor: load (creating the community the first
+/// time), re-arm timers after a restart, then apply inputs until the queue closes.
+async fn life(weak: Weak<Inner>, id: CommunityId, first: bool, queue: Queue) -> Result<(), EngineError> {
+    let Some(engine) = Engine::from_weak(&weak) else { return Ok(()) };
+    let (mut state, created) = load_or_create(&engine, &id).await?;
+    if created || !first {
+        // A new community arms its housekeeping (the retention purge); a restarted actor
+        // re-arms what the store says, without announcing anything again.
+        rearm(&engine, &mut state);
     }
     let seed = match engine.inner.seed {
         Seed::Fixed(n) => n,
-        Seed::Random => RandomState::new().hash_one(id.as_str()),
+        Seed::Random => RandomState::new().hash_one(id.key()),
     };
-    tokio::spawn(run(engine, state, SplitMix64::new(seed), rx));
-    Ok(tx)
+    drop(engine);
+    run(weak, state, SplitMix64::new(seed), queue).await;
+    Ok(())
+}
+
+/// Counts a failure and waits out the backoff; quarantines (and returns
+/// `true`) once the community has failed too often.
+async fn give_up(weak: &Weak<Inner>, id: &CommunityId, failures: &mut Vec<Instant>, reason: &str) -> bool {
+    let now = Instant::now();
+    failures.retain(|t| now.duration_since(*t) < FAILURE_WINDOW);
+    failures.push(now);
+    let Some(engine) = Engine::from_weak(weak) else { return true };
+    if failures.len() >= MAX_FAILURES {
+        error!(community = %id, reason, failures = failures.len(), "community quarantined after repeated failures; the others go on");
+        engine.set_slot(id, Slot::Quarantined);
+        if let Err(e) = engine.inner.store.quarantine(id, reason, engine.inner.clock.now()).await {
+            error!(community = %id, error = %e, "could not record the quarantine");
+        }
+        return true;
+    }
+    drop(engine);
+    let wait = Duration::from_millis(50u64 << failures.len().min(7));
+    tokio::time::sleep(wait).await;
+    false
+}
+
+async fn fail_queued(queue: &Queue) {
+    let mut rx = queue.lock().await;
+    rx.close();
+    while let Ok(job) = rx.try_recv() {
+        if let Some(done) = job.done {
+            let _ = done.send(Err(EngineError::Quarantined));
+        }
+    }
+}
+
+fn rearm(engine: &Engine, state: &mut State) {
+    let now = engine.inner.clock.now();
+    let mut rng = SplitMix64::new(0);
+    for effect in core::handle(state, Input::Recover, now, &mut rng) {
+        if let Effect::Schedule { key, at, generation } = effect {
+            engine.arm(&state.community.id, key, at, generation);
+        }
+    }
+    state.take_dirty();
 }
 
 /// The stored state of a community, or a new one from the defaults (then `true`).
@@ -42,7 +132,12 @@ async fn load_or_create(engine: &Engine, id: &CommunityId) -> Result<(State, boo
 }
 
 async fn load_or_create_in(store: &Store, d: &Defaults, id: &CommunityId, now: Timestamp) -> Result<(State, bool), EngineError> {
-    if let Some(loaded) = store.load(id).await? {
+    // Ended circles older than the pulse window (with a day's margin) stay on disk.
+    let since = crate::core::time::plus(now, -2 * crate::core::circle::PULSE_WINDOW_SECS);
+    if let Some(loaded) = store.load(id, Some(since)).await? {
+        for damaged in &loaded.damaged {
+            warn!(community = %id, record = %damaged, "a stored record is damaged and was left out; `attune doctor` lists it");
+        }
         let mut st = State::new(loaded.community, loaded.decks, &d.phrases);
         st.members = loaded.members.into_iter().collect();
         st.set_circles(loaded.circles);
@@ -70,14 +165,17 @@ pub async fn apply_once(
     now: Timestamp,
 ) -> Result<Vec<Effect>, EngineError> {
     let (mut state, _) = load_or_create_in(store, defaults, id, now).await?;
-    let mut rng = SplitMix64::new(RandomState::new().hash_one(id.as_str()));
+    let mut rng = SplitMix64::new(RandomState::new().hash_one(id.key()));
     let effects = core::handle(&mut state, input, now, &mut rng);
     let dirty = state.take_dirty();
-    store.commit(&state, &dirty, &[], now).await?;
+    if !dirty.is_empty() {
+        store.commit(&state, &dirty, &[], now).await?;
+    }
     Ok(effects)
 }
 
-async fn run(engine: Engine, mut state: State, mut rng: SplitMix64, mut rx: mpsc::UnboundedReceiver<Job>) {
+async fn run(weak: Weak<Inner>, mut state: State, mut rng: SplitMix64, queue: Queue) {
+    let mut rx = queue.lock().await;
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -86,6 +184,7 @@ async fn run(engine: Engine, mut state: State, mut rng: SplitMix64, mut rx: mpsc
                 Err(_) => break,
             }
         }
+        let Some(engine) = Engine::from_weak(&weak) else { return };
         process(&engine, &mut state, &mut rng, batch).await;
     }
 }
@@ -99,61 +198,93 @@ fn input_kind(input: &Input) -> &'static str {
         Input::MemberLeft { .. } => "member_left",
         Input::TimerFired { .. } => "timer",
         Input::Recover => "recover",
+        Input::DeliveryFailed { .. } => "delivery_failed",
     }
 }
 
+/// One applied job's effects, kept apart so its submitter gets its own answer.
+struct Applied {
+    effects: Vec<Effect>,
+    done: Option<tokio::sync::oneshot::Sender<Result<Answer, EngineError>>>,
+    answer: bool,
+}
+
 async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch: Vec<Job>) {
+    let id = state.community.id.clone();
+    if engine.take_fault(&id) == Some(Fault::PanicNextBatch) {
+        panic!("injected fault");
+    }
     let store = &engine.inner.store;
     let now = engine.inner.clock.now();
     let mut dirty = Dirty::default();
     let mut events: Vec<String> = Vec::new();
-    let mut effects: Vec<Effect> = Vec::new();
-    let mut acks = Vec::with_capacity(batch.len());
+    let mut applied: Vec<Applied> = Vec::with_capacity(batch.len());
     for job in batch {
         if let Some(due) = job.due {
             engine.record_lateness(now.as_millisecond() - due.as_millisecond());
         }
         if let Some(e) = &job.event {
-            let replay = match events.contains(e) {
-                true => true,
-                false => store.seen(&state.community.id, e).await.unwrap_or(false),
-            };
-            if replay {
-                warn!(community = state.community.id.as_str(), "ignored a replayed platform event");
-                acks.extend(job.done);
-                continue;
+            let replay = if events.contains(e) { Ok(true) } else { store.seen(&id, e).await };
+            match replay {
+                Ok(false) => events.push(e.clone()),
+                Ok(true) => {
+                    warn!(community = %id, "ignored a replayed platform event");
+                    if let Some(done) = job.done {
+                        let _ = done.send(Ok(Answer::default()));
+                    }
+                    continue;
+                }
+                Err(err) => {
+                    // Unknown whether it was applied: refuse it rather than risk applying it twice.
+                    error!(community = %id, error = %err, "could not check for a replayed event; the input was not applied");
+                    if let Some(done) = job.done {
+                        let _ = done.send(Err(EngineError::Store(err)));
+                    }
+                    continue;
+                }
             }
-            events.push(e.clone());
         }
         let kind = input_kind(&job.input);
         let out = core::handle(state, job.input, now, rng);
-        tracing::debug!(community = state.community.id.as_str(), input = kind, effects = out.len(), "applied");
-        effects.extend(out);
+        tracing::debug!(community = %id, input = kind, effects = out.len(), "applied");
         dirty.merge(state.take_dirty());
-        acks.extend(job.done);
+        applied.push(Applied { effects: out, done: job.done, answer: job.answer });
     }
-    if let Err(e) = store.commit(state, &dirty, &events, now).await {
-        error!(community = state.community.id.as_str(), error = %e, "commit failed; keeping the last committed state");
-        reload(engine, state, rng).await;
+    // An input that changed nothing (and named no event to remember) opens no transaction.
+    let changed = !dirty.is_empty() || !events.is_empty();
+    if changed && let Err(e) = store.commit(state, &dirty, &events, now).await {
+        error!(community = %id, error = %e, "commit failed; keeping the last committed state");
+        reload(engine, state).await;
         let reason = e.to_string();
-        for ack in acks {
-            let _ = ack.send(Err(EngineError::NotSaved(reason.clone())));
+        for a in applied {
+            if let Some(done) = a.done {
+                let _ = done.send(Err(EngineError::NotSaved(reason.clone())));
+            }
         }
         return;
     }
-    for effect in effects {
-        deliver(engine, &state.community.id, effect).await;
-    }
-    for ack in acks {
-        let _ = ack.send(Ok(()));
+    for a in applied {
+        let mut answer = Answer::default();
+        let to_caller = a.answer && a.done.is_some();
+        for effect in a.effects {
+            let Some(delivery) = resolve(engine, &id, effect).await else { continue };
+            if to_caller {
+                answer.deliveries.push(delivery);
+            } else {
+                hand_on(engine, &id, delivery).await;
+            }
+        }
+        if let Some(done) = a.done {
+            let _ = done.send(Ok(answer));
+        }
     }
 }
 
 /// Throws away uncommitted changes by reloading from the store, then re-arms its timers.
 /// If the store can't be read either (still locked, say), it keeps trying: carrying on
 /// with changes that were never saved would let memory and database drift apart.
-async fn reload(engine: &Engine, state: &mut State, rng: &mut SplitMix64) {
-    let mut wait = std::time::Duration::from_millis(100);
+async fn reload(engine: &Engine, state: &mut State) {
+    let mut wait = Duration::from_millis(100);
     loop {
         match load_or_create(engine, &state.community.id).await {
             Ok((fresh, _)) => {
@@ -161,45 +292,44 @@ async fn reload(engine: &Engine, state: &mut State, rng: &mut SplitMix64) {
                 break;
             }
             Err(e) => {
-                error!(community = state.community.id.as_str(), error = %e, retry_ms = wait.as_millis() as u64, "reload after a failed commit failed; retrying");
+                error!(community = %state.community.id, error = %e, retry_ms = wait.as_millis() as u64, "reload after a failed commit failed; retrying");
                 tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(std::time::Duration::from_secs(30));
+                wait = (wait * 2).min(Duration::from_secs(30));
             }
         }
     }
-    let now = engine.inner.clock.now();
-    for effect in core::handle(state, Input::Recover, now, rng) {
-        if let Effect::Schedule { key, at, generation } = effect {
-            engine.arm(&state.community.id, key, at, generation);
-        }
-    }
-    state.take_dirty();
+    rearm(engine, state);
 }
 
-async fn deliver(engine: &Engine, community: &CommunityId, effect: Effect) {
-    let delivery = match effect {
+/// Turns an effect into a delivery; timers and exports are the engine's own work.
+async fn resolve(engine: &Engine, community: &CommunityId, effect: Effect) -> Option<Delivery> {
+    Some(match effect {
         Effect::Schedule { key, at, generation } => {
             engine.arm(community, key, at, generation);
-            return;
+            return None;
         }
-        Effect::ExportData { to } => match engine.inner.store.export_member(community, &to).await {
-            Ok(json) => {
-                let mut message = Message::new(Kind::Data, vec![Line::new("my-data-intro")]);
-                let content = serde_json::to_string_pretty(&json).unwrap_or_default();
-                message.attachment = Some(Attachment { filename: "attune-my-data.json".into(), content });
-                Delivery::Whisper { to, message }
-            }
-            Err(e) => {
-                error!(community = community.as_str(), error = %e, "my-data export failed");
-                Delivery::Whisper { to, message: Message::new(Kind::Refusal, vec![Line::new("store-unavailable")]) }
-            }
-        },
+        Effect::ExportData { to } => super::route::export(engine, community, to).await,
         Effect::Say { channel, message } => Delivery::Say { channel, message },
         Effect::Whisper { to, message } => Delivery::Whisper { to, message },
         Effect::Floor { channel, speaker, hosts } => Delivery::Floor { channel, speaker, hosts },
         Effect::OpenSupport { member, display } => Delivery::OpenSupport { member, display },
+    })
+}
+
+/// Hands a delivery to its platform's adapter, waiting while that queue is full.
+async fn hand_on(engine: &Engine, community: &CommunityId, delivery: Delivery) {
+    let Some(out) = engine.inner.outlets.get(community.platform()) else {
+        warn!(community = %community, "no adapter for this platform is running; a delivery was dropped");
+        return;
     };
-    if engine.inner.out.send(Outgoing { community: community.clone(), delivery }).is_err() {
-        warn!(community = community.as_str(), "no adapter is listening; a delivery was dropped");
+    if out.send(Outgoing { community: community.clone(), delivery }).await.is_err() {
+        warn!(community = %community, "the adapter stopped listening; a delivery was dropped");
     }
+}
+
+/// A private message that answers a member with a file.
+pub(super) fn data_message(content: String) -> Message {
+    let mut message = Message::new(Kind::Data, vec![Line::new("my-data-intro")]);
+    message.attachment = Some(Attachment { filename: "attune-my-data.json".into(), content });
+    message
 }

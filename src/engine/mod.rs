@@ -3,27 +3,46 @@
 //! One actor per community applies inputs in order. SQLite has a single
 //! writer, so per-circle actors would only queue at the database; instead the
 //! actor drains whatever has queued up, applies each input to the core,
-//! commits the batch in one transaction, and only then hands the effects to
-//! the adapter (group commit). Communities run in parallel.
+//! commits the batch in one transaction, and only then hands the effects on
+//! (group commit). Communities run in parallel, each under a supervisor that
+//! restarts it from the store if it fails, and quarantines it if it keeps
+//! failing, so no community can stop another.
+//!
+//! What an input caused for the member who sent it comes back from
+//! [`Engine::submit`] as an [`Answer`] (an adapter turns it into an ephemeral
+//! reply); everything else flows to the adapter of the community's platform
+//! through its [`Outlets`] queue.
 
 mod actor;
 mod clock;
+mod route;
 mod timers;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::{mpsc, oneshot};
 
 pub use actor::apply_once;
 pub use clock::Clock;
+pub use route::Route;
 pub use timers::Timers;
 
 use crate::core::deck::Deck;
 use crate::core::effect::Message;
-use crate::core::ids::{ChannelId, CommunityId, MemberRef};
+use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
 use crate::core::input::{Input, TimerKey};
 use crate::store::{Store, StoreError};
+
+/// Inputs waiting for one community's actor. When it is full, `submit` waits
+/// (backpressure reaches the adapter), and a due timer is retried shortly
+/// rather than holding up other communities' timers.
+pub const ACTOR_QUEUE: usize = 1024;
+/// Deliveries waiting for one platform's adapter. When it is full, the actors
+/// of that platform's communities wait before handing on more; communities
+/// on other platforms go on.
+pub const OUTLET_QUEUE: usize = 1024;
 
 /// What an adapter must carry out. Closed: adapters match it exhaustively.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,12 +60,38 @@ pub struct Outgoing {
     pub delivery: Delivery,
 }
 
+/// Everything one submitted input caused, in order, for the adapter that
+/// submitted it to carry out: it answers the interaction with the sender's
+/// own private messages (Discord's ephemeral reply) and sends the rest as
+/// usual. What the input did not cause (timers, other members' inputs) flows
+/// through the outlet of the community's platform instead.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Answer {
+    pub deliveries: Vec<Delivery>,
+}
+
+impl Answer {
+    /// The private messages for `member` (the sender), in order.
+    pub fn private_to<'a>(&'a self, member: &'a MemberRef) -> impl Iterator<Item = &'a Message> + 'a {
+        self.deliveries.iter().filter_map(move |d| match d {
+            Delivery::Whisper { to, message } if to == member => Some(message),
+            _ => None,
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("the change could not be saved ({0}); nothing changed")]
     NotSaved(String),
+    #[error("the community's worker failed while applying this; nothing was saved, and it restarts from the store")]
+    Failed,
+    #[error("this community is paused after repeated failures; see `attune doctor`")]
+    Quarantined,
+    #[error("attune is shutting down")]
+    ShuttingDown,
     #[error("the engine has stopped")]
     Stopped,
 }
@@ -67,12 +112,65 @@ pub enum Seed {
     Random,
 }
 
+/// One bounded delivery queue per platform. An adapter takes the receiver for
+/// its platform; deliveries of communities on a platform with no adapter are
+/// dropped with a warning (they were committed; nothing is half-done).
+#[derive(Default)]
+pub struct Outlets {
+    senders: HashMap<Platform, mpsc::Sender<Outgoing>>,
+}
+
+impl Outlets {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a queue for `platform` and returns its receiving end.
+    pub fn add(&mut self, platform: Platform) -> mpsc::Receiver<Outgoing> {
+        self.add_with_capacity(platform, OUTLET_QUEUE)
+    }
+
+    pub fn add_with_capacity(&mut self, platform: Platform, capacity: usize) -> mpsc::Receiver<Outgoing> {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        self.senders.insert(platform, tx);
+        rx
+    }
+
+    /// One platform's outlets and its receiver.
+    pub fn single(platform: Platform) -> (Self, mpsc::Receiver<Outgoing>) {
+        let mut o = Self::new();
+        let rx = o.add(platform);
+        (o, rx)
+    }
+
+    fn get(&self, platform: Platform) -> Option<&mpsc::Sender<Outgoing>> {
+        self.senders.get(&platform)
+    }
+}
+
+/// A fault injected by a test into one community's actor.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The actor panics at the start of its next batch.
+    PanicNextBatch,
+}
+
 struct Job {
     input: Input,
     event: Option<String>,
     /// For timer inputs: when the timer was due (to measure lateness).
     due: Option<jiff::Timestamp>,
-    done: Option<oneshot::Sender<Result<(), EngineError>>>,
+    done: Option<oneshot::Sender<Result<Answer, EngineError>>>,
+    /// Whether the deliveries go back to the caller rather than through the outlet.
+    answer: bool,
+}
+
+/// A community's entry in the actor map.
+#[derive(Clone)]
+enum Slot {
+    Live(mpsc::Sender<Job>),
+    Quarantined,
 }
 
 struct Inner {
@@ -80,46 +178,59 @@ struct Inner {
     clock: Clock,
     defaults: Defaults,
     seed: Seed,
-    out: mpsc::UnboundedSender<Outgoing>,
-    actors: Mutex<HashMap<CommunityId, mpsc::UnboundedSender<Job>>>,
+    outlets: Outlets,
+    actors: Mutex<HashMap<CommunityId, Slot>>,
+    /// Supervisors still running, awaited on shutdown.
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     timers: Timers,
+    accepting: AtomicBool,
+    /// The community each member last used on their platform, for private commands
+    /// whose community the adapter can't know. Memory only.
+    last_community: Mutex<HashMap<MemberRef, CommunityId>>,
+    faults: Mutex<HashMap<CommunityId, Fault>>,
     /// Timer lateness samples in ms, recorded only when a benchmark asks.
     lateness: Mutex<Option<Vec<i64>>>,
 }
 
-/// The running engine; cheap to clone.
+/// The running engine; cheap to clone. Dropping every clone (or calling
+/// [`Engine::shutdown`]) stops its actors and timers.
 #[derive(Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
 }
 
 impl Engine {
-    /// Starts the engine and resumes every stored community: timers are
-    /// re-armed from the store and live circles are told where they are.
-    pub async fn start(
-        store: Store,
-        clock: Clock,
-        defaults: Defaults,
-        seed: Seed,
-        out: mpsc::UnboundedSender<Outgoing>,
-    ) -> Result<Self, EngineError> {
+    /// Starts the engine and resumes every stored community it can: timers
+    /// are re-armed from the store and live circles are told where they are.
+    /// A community that can't be loaded is reported, quarantined and skipped;
+    /// it never blocks the others.
+    pub async fn start(store: Store, clock: Clock, defaults: Defaults, seed: Seed, outlets: Outlets) -> Result<Self, EngineError> {
         let engine = Self {
             inner: Arc::new(Inner {
                 store,
                 clock,
                 defaults,
                 seed,
-                out,
+                outlets,
                 actors: Mutex::new(HashMap::new()),
+                tasks: Mutex::new(Vec::new()),
                 timers: Timers::default(),
+                accepting: AtomicBool::new(true),
+                last_community: Mutex::new(HashMap::new()),
+                faults: Mutex::new(HashMap::new()),
                 lateness: Mutex::new(None),
             }),
         };
         for id in engine.inner.store.communities().await? {
-            engine.submit(&id, Input::Recover, None).await?;
+            match engine.apply(&id, Input::Recover, None, false).await {
+                Ok(_) => {}
+                Err(e) => tracing::error!(community = %id, error = %e, "could not resume a community; the others go on"),
+            }
         }
         if engine.inner.clock.is_system() {
-            tokio::spawn(timers::drive(engine.clone()));
+            let weak = Arc::downgrade(&engine.inner);
+            let handle = tokio::spawn(timers::drive(weak));
+            engine.track(handle);
         }
         Ok(engine)
     }
@@ -132,17 +243,55 @@ impl Engine {
         &self.inner.store
     }
 
-    /// Applies an input and waits until its changes are committed and its
-    /// effects handed to the adapter. A repeated `event` id is ignored.
-    pub async fn submit(&self, community: &CommunityId, input: Input, event: Option<String>) -> Result<(), EngineError> {
-        let (tx, rx) = oneshot::channel();
-        self.enqueue(community, Job { input, event, due: None, done: Some(tx) }).await?;
-        rx.await.map_err(|_| EngineError::Stopped)?
+    fn from_weak(weak: &Weak<Inner>) -> Option<Self> {
+        weak.upgrade().map(|inner| Self { inner })
     }
 
-    /// Queues an input without waiting (used by the timer driver).
-    pub(crate) async fn post(&self, community: &CommunityId, input: Input, due: jiff::Timestamp) -> Result<(), EngineError> {
-        self.enqueue(community, Job { input, event: None, due: Some(due), done: None }).await
+    fn track(&self, handle: tokio::task::JoinHandle<()>) {
+        if let Ok(mut t) = self.inner.tasks.lock() {
+            t.retain(|h| !h.is_finished());
+            t.push(handle);
+        }
+    }
+
+    /// Applies an input and waits until its changes are committed and its
+    /// effects handed on. Returns what the input caused for its sender. A
+    /// repeated `event` id is ignored (and answers nothing).
+    pub async fn submit(&self, community: &CommunityId, input: Input, event: Option<String>) -> Result<Answer, EngineError> {
+        if let Some(member) = input.channel_actor() {
+            self.note_community(member, community);
+        }
+        self.apply(community, input, event, true).await
+    }
+
+    /// Applies an input and waits for it; with `answer`, its deliveries come
+    /// back to the caller, otherwise they go through the outlet.
+    async fn apply(&self, community: &CommunityId, input: Input, event: Option<String>, answer: bool) -> Result<Answer, EngineError> {
+        let (tx, rx) = oneshot::channel();
+        self.enqueue(community, Job { input, event, due: None, done: Some(tx), answer }).await?;
+        rx.await.map_err(|_| EngineError::Failed)?
+    }
+
+    /// Queues a due timer without waiting. A full queue re-arms it a moment later.
+    pub(crate) fn post_timer(
+        &self,
+        community: &CommunityId,
+        key: TimerKey,
+        generation: u64,
+        due: jiff::Timestamp,
+    ) -> Result<(), EngineError> {
+        let sender = self.sender(community)?;
+        let job = Job { input: Input::TimerFired { key: key.clone(), generation }, event: None, due: Some(due), done: None, answer: false };
+        match sender.try_send(job) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                let later = crate::core::time::plus_millis(self.inner.clock.now(), 50);
+                tracing::warn!(community = %community, "a community's queue is full; its timer is retried shortly");
+                self.arm(community, key, later, generation);
+                Ok(())
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(EngineError::Stopped),
+        }
     }
 
     /// Starts recording how late timers are handled (for benchmarks).
@@ -165,28 +314,58 @@ impl Engine {
         }
     }
 
-    async fn enqueue(&self, community: &CommunityId, job: Job) -> Result<(), EngineError> {
+    fn set_slot(&self, community: &CommunityId, slot: Slot) {
+        if let Ok(mut map) = self.inner.actors.lock() {
+            map.insert(community.clone(), slot);
+        }
+    }
+
+    /// The queue of a community's actor, spawning the actor if needed.
+    fn sender(&self, community: &CommunityId) -> Result<mpsc::Sender<Job>, EngineError> {
         let existing = self.inner.actors.lock().map_err(|_| EngineError::Stopped)?.get(community).cloned();
-        let sender = match existing {
-            Some(s) => s,
-            None => {
-                let s = actor::spawn(self.clone(), community.clone()).await?;
-                // Two callers may race to spawn the same actor; the first one in the map wins.
+        match existing {
+            Some(Slot::Live(s)) if !s.is_closed() => Ok(s),
+            Some(Slot::Quarantined) => Err(EngineError::Quarantined),
+            _ => {
+                if !self.inner.accepting.load(Ordering::SeqCst) {
+                    return Err(EngineError::ShuttingDown);
+                }
                 let mut map = self.inner.actors.lock().map_err(|_| EngineError::Stopped)?;
-                map.entry(community.clone()).or_insert(s).clone()
+                // Another caller may have spawned it meanwhile; the map decides.
+                if let Some(Slot::Live(s)) = map.get(community)
+                    && !s.is_closed()
+                {
+                    return Ok(s.clone());
+                }
+                let (tx, handle) = actor::spawn(self, community.clone());
+                map.insert(community.clone(), Slot::Live(tx.clone()));
+                drop(map);
+                self.track(handle);
+                Ok(tx)
             }
-        };
-        sender.send(job).map_err(|_| EngineError::Stopped)
+        }
+    }
+
+    async fn enqueue(&self, community: &CommunityId, job: Job) -> Result<(), EngineError> {
+        if !self.inner.accepting.load(Ordering::SeqCst) {
+            return Err(EngineError::ShuttingDown);
+        }
+        let sender = self.sender(community)?;
+        sender.send(job).await.map_err(|_| EngineError::Stopped)
     }
 
     /// Manual clock only: moves time forward, firing each due timer at its own moment.
     pub async fn advance(&self, secs: i64) -> Result<(), EngineError> {
-        let target = crate::core::circle::plus(self.inner.clock.now(), secs);
+        let target = crate::core::time::plus(self.inner.clock.now(), secs);
         loop {
             let due = self.inner.timers.pop_due_before(target);
             let Some((at, community, key, generation)) = due else { break };
             self.inner.clock.set(at.max(self.inner.clock.now()));
-            self.submit(&community, Input::TimerFired { key, generation }, None).await?;
+            match self.apply(&community, Input::TimerFired { key, generation }, None, false).await {
+                Ok(_) => {}
+                // One community's trouble never stops another's timers.
+                Err(e) => tracing::error!(community = %community, error = %e, "a timer could not be applied"),
+            }
         }
         self.inner.clock.set(target);
         Ok(())
@@ -199,5 +378,48 @@ impl Engine {
 
     fn arm(&self, community: &CommunityId, key: TimerKey, at: jiff::Timestamp, generation: u64) {
         self.inner.timers.arm(community.clone(), key, at, generation);
+    }
+
+    /// Communities the engine has stopped serving after repeated failures.
+    pub fn quarantined(&self) -> Vec<CommunityId> {
+        let Ok(map) = self.inner.actors.lock() else { return Vec::new() };
+        let mut v: Vec<_> = map.iter().filter(|(_, s)| matches!(s, Slot::Quarantined)).map(|(id, _)| id.clone()).collect();
+        v.sort();
+        v
+    }
+
+    /// Makes a community's actor fail on purpose (fault-injection tests only).
+    #[doc(hidden)]
+    pub fn inject_fault(&self, community: &CommunityId, fault: Fault) {
+        if let Ok(mut f) = self.inner.faults.lock() {
+            f.insert(community.clone(), fault);
+        }
+    }
+
+    fn take_fault(&self, community: &CommunityId) -> Option<Fault> {
+        self.inner.faults.lock().ok().and_then(|mut f| f.remove(community))
+    }
+
+    /// Stops taking input, lets every actor apply, commit and deliver what is
+    /// already queued, then closes the database. Inputs submitted afterwards
+    /// get [`EngineError::ShuttingDown`].
+    pub async fn shutdown(&self) {
+        self.inner.accepting.store(false, Ordering::SeqCst);
+        // Closing the queues lets each actor finish what it holds, then stop.
+        if let Ok(mut map) = self.inner.actors.lock() {
+            map.clear();
+        }
+        self.inner.timers.stop();
+        let tasks: Vec<_> = self.inner.tasks.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default();
+        for t in tasks {
+            let _ = t.await;
+        }
+        self.inner.store.close().await;
+    }
+
+    fn note_community(&self, member: &MemberRef, community: &CommunityId) {
+        if let Ok(mut m) = self.inner.last_community.lock() {
+            m.insert(member.clone(), community.clone());
+        }
     }
 }

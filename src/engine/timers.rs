@@ -5,14 +5,15 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use jiff::Timestamp;
 use tokio::sync::Notify;
 
 use super::Engine;
 use crate::core::ids::CommunityId;
-use crate::core::input::{Input, TimerKey};
+use crate::core::input::TimerKey;
 
 type Key = (CommunityId, TimerKey);
 
@@ -25,7 +26,8 @@ struct Inner {
 #[derive(Default)]
 pub struct Timers {
     inner: Mutex<Inner>,
-    changed: Notify,
+    changed: Arc<Notify>,
+    stopped: AtomicBool,
 }
 
 impl Timers {
@@ -36,6 +38,16 @@ impl Timers {
         t.heap.push(Reverse((at, generation, k)));
         drop(t);
         self.changed.notify_one();
+    }
+
+    /// Ends the system-clock driver (on shutdown).
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.changed.notify_one();
+    }
+
+    fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
     }
 
     pub fn len(&self) -> usize {
@@ -76,15 +88,24 @@ impl Timers {
 }
 
 /// The system-clock driver: sleeps until the earliest deadline, then posts
-/// each due timer to its community's actor.
-pub async fn drive(engine: Engine) {
-    let timers = &engine.inner.timers;
+/// each due timer to its community's actor. A community that can't take its
+/// timer (quarantined, stopping) is logged and skipped; the driver goes on
+/// for everyone else. It ends when the engine is dropped or shut down.
+pub async fn drive(weak: Weak<super::Inner>) {
     loop {
+        let Some(engine) = Engine::from_weak(&weak) else { return };
+        let timers = &engine.inner.timers;
+        if timers.stopped() {
+            return;
+        }
         let wait = timers.next_at().map(|at| {
             let ms = at.as_millisecond() - engine.inner.clock.now().as_millisecond();
             std::time::Duration::from_millis(ms.max(0) as u64)
         });
-        let notified = timers.changed.notified();
+        // Sleep on a notification without keeping the engine alive.
+        let changed = timers.changed.clone();
+        drop(engine);
+        let notified = changed.notified();
         match wait {
             Some(d) if d.is_zero() => {}
             Some(d) => {
@@ -94,14 +115,18 @@ pub async fn drive(engine: Engine) {
                 }
             }
             None => {
-                notified.await;
-                continue;
+                // Wake now and then to notice a dropped engine.
+                tokio::select! {
+                    _ = notified => continue,
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => continue,
+                }
             }
         }
+        let Some(engine) = Engine::from_weak(&weak) else { return };
         let now = engine.inner.clock.now();
-        while let Some((due, community, key, generation)) = timers.pop_due_before(now) {
-            if engine.post(&community, Input::TimerFired { key, generation }, due).await.is_err() {
-                return;
+        while let Some((due, community, key, generation)) = engine.inner.timers.pop_due_before(now) {
+            if let Err(e) = engine.post_timer(&community, key, generation, due) {
+                tracing::error!(community = %community, error = %e, "a due timer could not be handed to its community; the others go on");
             }
         }
     }

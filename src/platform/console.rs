@@ -54,14 +54,14 @@ struct Console {
 }
 
 /// Runs the console until end of input.
-pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>, options: ConsoleOptions) -> Result<(), ConsoleError> {
+pub async fn run(engine: Engine, mut outgoing: mpsc::Receiver<Outgoing>, options: ConsoleOptions) -> Result<(), ConsoleError> {
     let catalogue = Catalogue::english().map_err(|_| ConsoleError::Ids)?;
     let interactive = std::io::stdin().is_terminal();
     let mut console = Console {
         engine,
         catalogue,
-        community: CommunityId::parse(COMMUNITY).map_err(|_| ConsoleError::Ids)?,
-        channel: ChannelId::parse(CHANNEL).map_err(|_| ConsoleError::Ids)?,
+        community: CommunityId::parse(Platform::Console, COMMUNITY).map_err(|_| ConsoleError::Ids)?,
+        channel: ChannelId::parse(Platform::Console, CHANNEL).map_err(|_| ConsoleError::Ids)?,
         first_speaker_is_moderator: options.moderators.is_empty(),
         moderators: options.moderators.into_iter().map(|m| m.to_lowercase()).collect(),
         json: options.json,
@@ -74,11 +74,13 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
     }
     // Make sure the community exists (so `help` works before anyone speaks).
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let mut stop = Box::pin(stop_signal());
     console.prompt();
     loop {
         tokio::select! {
             // Deliveries first, so everything an input caused is printed before the next line is read.
             biased;
+            () = &mut stop => break,
             Some(out) = outgoing.recv() => {
                 // Something happened on its own (a timer): step off the prompt line, print the
                 // whole burst, then show the prompt again.
@@ -99,9 +101,9 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
                 while let Ok(out) = outgoing.try_recv() {
                     console.print(out);
                 }
-                console.handle_line(&line).await;
-                while let Ok(out) = outgoing.try_recv() {
-                    console.print(out);
+                let caused = console.handle_line(&line).await;
+                for delivery in caused {
+                    console.print(Outgoing { community: console.community.clone(), delivery });
                 }
                 console.prompt();
             }
@@ -110,11 +112,39 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
     while let Ok(out) = outgoing.try_recv() {
         console.print(out);
     }
+    // Stop taking input, let every community apply, commit and hand on what it holds,
+    // then print what is left and close the database.
+    console.engine.shutdown().await;
+    while let Ok(out) = outgoing.try_recv() {
+        console.print(out);
+    }
     if console.interactive && !console.json {
         console.emit("");
     }
-    console.engine.store().close().await;
     Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM (Ctrl-C, or a service manager stopping attune).
+pub async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+            (Ok(mut int), Ok(mut term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            _ => std::future::pending::<()>().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 impl Console {
@@ -150,22 +180,23 @@ impl Console {
         }
     }
 
-    async fn handle_line(&mut self, raw: &str) {
+    /// Applies one line; returns everything it caused, in order.
+    async fn handle_line(&mut self, raw: &str) -> Vec<Delivery> {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
-            return;
+            return Vec::new();
         }
         if line == "help" || line == "/help" {
             self.note(CONSOLE_HELP);
-            return;
+            return Vec::new();
         }
         if let Some(rest) = line.strip_prefix("@advance") {
             self.advance(rest.trim()).await;
-            return;
+            return Vec::new();
         }
         let Some((name, text)) = line.split_once(':') else {
             self.note(&self.catalogue.line(&crate::core::effect::Line::new("console-bad-line")));
-            return;
+            return Vec::new();
         };
         let name = name.trim();
         if !self.interactive && !self.json {
@@ -174,7 +205,7 @@ impl Console {
         }
         let Ok(member) = MemberRef::parse(Platform::Console, &name.to_lowercase()) else {
             self.note(&self.catalogue.line(&crate::core::effect::Line::new("console-bad-line")));
-            return;
+            return Vec::new();
         };
         if self.first_speaker_is_moderator && self.moderators.is_empty() {
             self.moderators.insert(member.user().to_owned());
@@ -194,10 +225,14 @@ impl Console {
             },
             None => Input::Chat { actor, place, text: text.to_owned() },
         };
-        if let Err(e) = self.engine.submit(&self.community, input, None).await {
-            tracing::error!(error = %e, "an input could not be applied");
-            let text = self.catalogue.line(&crate::core::effect::Line::new("store-unavailable"));
-            self.error(member.user(), &text);
+        match self.engine.submit(&self.community, input, None).await {
+            Ok(answer) => answer.deliveries,
+            Err(e) => {
+                tracing::error!(error = %e, "an input could not be applied");
+                let text = self.catalogue.line(&crate::core::effect::Line::new("store-unavailable"));
+                self.error(member.user(), &text);
+                Vec::new()
+            }
         }
     }
 

@@ -11,19 +11,20 @@ use crate::core::state::Community;
 impl Store {
     pub async fn export_member(&self, community: &CommunityId, who: &MemberRef) -> Result<Value, StoreError> {
         let key = who.key();
-        let cid = community.as_str();
-        let member = sqlx::query("SELECT doc FROM members WHERE community = ? AND member = ?")
+        let cid_key = community.key();
+        let cid = cid_key.as_str();
+        let member = sqlx::query("SELECT doc, format FROM members WHERE community = ? AND member = ?")
             .bind(cid)
             .bind(&key)
             .fetch_optional(self.pool())
             .await?;
         let member: Value = match member {
-            Some(r) => super::decode("member", &r.try_get::<String, _>("doc")?)?,
+            Some(r) => super::decode_doc("member", r.try_get("format")?, &r.try_get::<String, _>("doc")?)?,
             None => Value::Null,
         };
         let mut circles = Vec::new();
-        for r in sqlx::query("SELECT doc FROM circles WHERE community = ? ORDER BY id").bind(cid).fetch_all(self.pool()).await? {
-            let c: Circle = super::decode("circle", &r.try_get::<String, _>("doc")?)?;
+        for r in sqlx::query("SELECT doc, format FROM circles WHERE community = ? ORDER BY id").bind(cid).fetch_all(self.pool()).await? {
+            let c: Circle = super::decode_doc("circle", r.try_get("format")?, &r.try_get::<String, _>("doc")?)?;
             let mine = c.host == *who
                 || c.seats.iter().chain(c.waitlist.iter()).any(|s| &s.member == who)
                 || c.log.iter().any(|t| &t.speaker == who)
@@ -39,7 +40,7 @@ impl Store {
                 .collect();
             circles.push(json!({
                 "circle": c.id.0,
-                "channel": c.channel.as_str(),
+                "channel": c.channel.key(),
                 "phase": c.phase.as_str(),
                 "opened_at": c.opened_at,
                 "ended_at": c.ended_at,
@@ -67,9 +68,9 @@ impl Store {
             }));
         }
         let suggestions: Vec<Value> =
-            match sqlx::query("SELECT doc FROM communities WHERE id = ?").bind(cid).fetch_optional(self.pool()).await? {
+            match sqlx::query("SELECT doc, format FROM communities WHERE id = ?").bind(cid).fetch_optional(self.pool()).await? {
                 Some(r) => {
-                    let c: Community = super::decode("community", &r.try_get::<String, _>("doc")?)?;
+                    let c: Community = super::decode_doc("community", r.try_get("format")?, &r.try_get::<String, _>("doc")?)?;
                     c.suggestions.iter().filter(|s| &s.member == who).map(|s| json!({ "id": s.id, "text": s.text, "at": s.at })).collect()
                 }
                 None => Vec::new(),

@@ -3,6 +3,8 @@
 //! inputs changed in a single transaction, before any effect leaves.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -33,6 +35,12 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("a stored {what} could not be read: {source}")]
     Decode { what: &'static str, source: serde_json::Error },
+    #[error("a document could not be written: {0}")]
+    Encode(serde_json::Error),
+    #[error("a stored {what} was written by a newer attune (format {found}; this build reads up to {FORMAT})")]
+    TooNew { what: &'static str, found: i64 },
+    #[error("the database {path} is in use by another attune process; stop it first (one process owns a database)")]
+    InUse { path: String },
     #[error("database error: {0}")]
     Other(sqlx::Error),
 }
@@ -54,13 +62,8 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(what: &'static str, doc: &str) -> Result<T, StoreError> {
-    serde_json::from_str(doc).map_err(|source| StoreError::Decode { what, source })
-}
-
-fn encode<T: serde::Serialize>(value: &T) -> String {
-    // Core types are plain data (strings, numbers, maps with string keys); serialising them cannot fail.
-    serde_json::to_string(value).unwrap_or_default()
+fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(StoreError::Encode)
 }
 
 /// Everything stored for one community.
@@ -70,11 +73,33 @@ pub struct Loaded {
     pub decks: Vec<Deck>,
     pub members: Vec<(MemberRef, Member)>,
     pub circles: Vec<Circle>,
+    /// Records that could not be read and were left out.
+    pub damaged: Vec<Damaged>,
+}
+
+/// A stored record that could not be read. Names the record, never its content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Damaged {
+    Deck(String),
+    Member(String),
+    Circle(i64),
+}
+
+impl std::fmt::Display for Damaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Damaged::Deck(name) => write!(f, "deck {}", crate::core::textcheck::preview(name)),
+            Damaged::Member(key) => write!(f, "member record {}", crate::core::textcheck::preview(key)),
+            Damaged::Circle(id) => write!(f, "circle {id}"),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    _owner: Arc<Owner>,
+    commits: Arc<AtomicU64>,
 }
 
 /// The pragmas every attune connection uses (also used by the benchmark's raw baseline).
@@ -91,12 +116,66 @@ pub fn connect_options(path: &Path) -> SqliteConnectOptions {
         .pragma("secure_delete", "ON")
 }
 
+/// The format this build writes stored documents in. Loading upgrades older
+/// formats (see [`upgrade`]) and refuses newer ones rather than misread them.
+pub const FORMAT: i64 = 2;
+
+/// Upgrades a stored document from `format` to [`FORMAT`]. Fields added since
+/// take their defaults through serde; only changed meanings need a step here.
+pub fn upgrade(what: &'static str, format: i64, mut doc: serde_json::Value) -> Result<serde_json::Value, StoreError> {
+    if format > FORMAT {
+        return Err(StoreError::TooNew { what, found: format });
+    }
+    if format < 2 {
+        // Format 1 (release 0.1.0): community and channel ids had no platform; all were console ids.
+        let field = match what {
+            "community" => Some("id"),
+            "circle" => Some("channel"),
+            _ => None,
+        };
+        if let Some(field) = field
+            && let Some(serde_json::Value::String(id)) = doc.get_mut(field)
+            && !["console:", "discord:", "matrix:"].iter().any(|p| id.starts_with(p))
+        {
+            *id = format!("console:{id}");
+        }
+    }
+    Ok(doc)
+}
+
+fn decode_doc<T: serde::de::DeserializeOwned>(what: &'static str, format: i64, doc: &str) -> Result<T, StoreError> {
+    let value: serde_json::Value = serde_json::from_str(doc).map_err(|source| StoreError::Decode { what, source })?;
+    serde_json::from_value(upgrade(what, format, value)?).map_err(|source| StoreError::Decode { what, source })
+}
+
+/// The lock that makes one process the owner of a database: an exclusive
+/// `flock` on the database file itself, held until the store is closed.
+/// SQLite's own locks are `fcntl` locks, which are independent of it, so
+/// nothing else changes and no side file is left behind.
+#[derive(Debug, Default)]
+struct Owner {
+    file: std::sync::Mutex<Option<std::fs::File>>,
+}
+
+fn take_ownership(path: &Path) -> Result<Owner, StoreError> {
+    let io = |e: std::io::Error| StoreError::Open { path: path.display().to_string(), source: sqlx::Error::Io(e) };
+    // An empty file is an empty SQLite database; an existing one is opened as it is.
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).read(true).write(true).open(path).map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Owner { file: std::sync::Mutex::new(Some(file)) }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::InUse { path: path.display().to_string() }),
+        Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+    }
+}
+
 impl Store {
-    /// Opens (creating if needed) the database and applies migrations.
+    /// Opens (creating if needed) the database, takes ownership of it (one
+    /// process per database), and applies migrations.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Open { path: path.display().to_string(), source: sqlx::Error::Io(e) })?;
         }
+        let owner = take_ownership(path)?;
         let pool =
             SqlitePoolOptions::new().max_connections(4).connect_with(connect_options(path)).await.map_err(
                 |source| match StoreError::from(source) {
@@ -105,11 +184,16 @@ impl Store {
                 },
             )?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, _owner: Arc::new(owner), commits: Arc::new(AtomicU64::new(0)) })
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// How many transactions `commit` has opened (for tests of "no change, no transaction").
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
     }
 
     pub async fn communities(&self) -> Result<Vec<CommunityId>, StoreError> {
@@ -117,37 +201,99 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let id: String = r.try_get("id")?;
-                CommunityId::parse(&id).map_err(|_| StoreError::Corrupt)
+                CommunityId::from_key(&id).map_err(|_| StoreError::Corrupt)
             })
             .collect()
     }
 
-    pub async fn load(&self, id: &CommunityId) -> Result<Option<Loaded>, StoreError> {
-        let Some(row) = sqlx::query("SELECT doc FROM communities WHERE id = ?").bind(id.as_str()).fetch_optional(&self.pool).await? else {
+    /// The communities that keep a record of this member.
+    pub async fn communities_of(&self, who: &MemberRef) -> Result<Vec<CommunityId>, StoreError> {
+        let rows =
+            sqlx::query("SELECT community FROM members WHERE member = ? ORDER BY community").bind(who.key()).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("community")?;
+                CommunityId::from_key(&id).map_err(|_| StoreError::Corrupt)
+            })
+            .collect()
+    }
+
+    /// Everything stored for a community. With `since`, ended circles are
+    /// loaded only if they ended after it (live circles always are): a running
+    /// bot needs live circles and recent pulses, not months of history.
+    ///
+    /// A damaged deck, member or circle is left out and named in
+    /// [`Loaded::damaged`]; a damaged community record fails the whole load.
+    pub async fn load(&self, id: &CommunityId, since: Option<Timestamp>) -> Result<Option<Loaded>, StoreError> {
+        let cid = id.key();
+        let Some(row) = sqlx::query("SELECT doc, format FROM communities WHERE id = ?").bind(&cid).fetch_optional(&self.pool).await? else {
             return Ok(None);
         };
-        let community: Community = decode("community", &row.try_get::<String, _>("doc")?)?;
+        let community: Community = decode_doc("community", row.try_get("format")?, &row.try_get::<String, _>("doc")?)?;
+        let mut damaged = Vec::new();
         let mut decks = Vec::new();
-        for r in sqlx::query("SELECT doc FROM decks WHERE community = ? ORDER BY name").bind(id.as_str()).fetch_all(&self.pool).await? {
-            decks.push(decode::<Deck>("deck", &r.try_get::<String, _>("doc")?)?);
+        for r in
+            sqlx::query("SELECT name, doc, format FROM decks WHERE community = ? ORDER BY name").bind(&cid).fetch_all(&self.pool).await?
+        {
+            match decode_doc::<Deck>("deck", r.try_get("format")?, &r.try_get::<String, _>("doc")?) {
+                Ok(d) => decks.push(d),
+                Err(_) => damaged.push(Damaged::Deck(r.try_get("name")?)),
+            }
         }
         let mut members = Vec::new();
-        for r in sqlx::query("SELECT member, doc FROM members WHERE community = ?").bind(id.as_str()).fetch_all(&self.pool).await? {
+        for r in sqlx::query("SELECT member, doc, format FROM members WHERE community = ?").bind(&cid).fetch_all(&self.pool).await? {
             let key: String = r.try_get("member")?;
-            let who = MemberRef::try_from(key).map_err(|_| StoreError::Corrupt)?;
-            members.push((who, decode::<Member>("member", &r.try_get::<String, _>("doc")?)?));
+            let decoded = MemberRef::try_from(key.clone())
+                .map_err(|_| StoreError::Corrupt)
+                .and_then(|who| Ok((who, decode_doc::<Member>("member", r.try_get("format")?, &r.try_get::<String, _>("doc")?)?)));
+            match decoded {
+                Ok(m) => members.push(m),
+                Err(_) => damaged.push(Damaged::Member(key)),
+            }
         }
         let mut circles = Vec::new();
-        for r in sqlx::query("SELECT doc FROM circles WHERE community = ? ORDER BY id").bind(id.as_str()).fetch_all(&self.pool).await? {
-            circles.push(decode::<Circle>("circle", &r.try_get::<String, _>("doc")?)?);
+        let query = match since {
+            Some(_) => {
+                "SELECT id, doc, format FROM circles WHERE community = ? AND (live = 1 OR ended_at IS NULL OR ended_at >= ?) ORDER BY id"
+            }
+            None => "SELECT id, doc, format FROM circles WHERE community = ? AND ? IS NULL ORDER BY id",
+        };
+        for r in sqlx::query(query).bind(&cid).bind(since.map(|t| t.as_second())).fetch_all(&self.pool).await? {
+            match decode_doc::<Circle>("circle", r.try_get("format")?, &r.try_get::<String, _>("doc")?) {
+                Ok(c) => circles.push(c),
+                Err(_) => damaged.push(Damaged::Circle(r.try_get("id")?)),
+            }
         }
-        Ok(Some(Loaded { community, decks, members, circles }))
+        Ok(Some(Loaded { community, decks, members, circles, damaged }))
+    }
+
+    /// Records that a community was quarantined (for `attune doctor`).
+    pub async fn quarantine(&self, id: &CommunityId, reason: &str, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO quarantine (community, since, reason) VALUES (?, ?, ?) ON CONFLICT(community) DO UPDATE SET since = excluded.since, reason = excluded.reason")
+            .bind(id.key())
+            .bind(at.as_second())
+            .bind(reason)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Clears a community's quarantine record once it loads again.
+    pub async fn release(&self, id: &CommunityId) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM quarantine WHERE community = ?").bind(id.key()).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Quarantined communities with the kind of failure.
+    pub async fn quarantined(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT community, reason FROM quarantine ORDER BY community").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("community")?, r.try_get("reason")?))).collect()
     }
 
     /// Whether a platform event was already applied.
     pub async fn seen(&self, community: &CommunityId, event: &str) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT 1 FROM processed_events WHERE community = ? AND event_id = ?")
-            .bind(community.as_str())
+            .bind(community.key())
             .bind(event)
             .fetch_optional(&self.pool)
             .await?;
@@ -156,25 +302,29 @@ impl Store {
 
     /// Writes everything in `dirty` (and the processed event ids) in one transaction.
     pub async fn commit(&self, state: &State, dirty: &Dirty, events: &[String], now: Timestamp) -> Result<(), StoreError> {
-        let cid = state.community.id.as_str();
+        let cid_key = state.community.id.key();
+        let cid = cid_key.as_str();
+        self.commits.fetch_add(1, Ordering::Relaxed);
         let mut tx = self.pool.begin().await?;
         // A community is written whole when it is created (the engine marks it dirty then), so
         // later commits only touch it when it changed.
         if dirty.community {
-            sqlx::query("INSERT INTO communities (id, doc, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at")
+            sqlx::query("INSERT INTO communities (id, doc, updated_at, format) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at, format = excluded.format")
                 .bind(cid)
-                .bind(encode(&state.community))
+                .bind(encode(&state.community)?)
                 .bind(now.as_second())
+                .bind(FORMAT)
                 .execute(&mut *tx)
                 .await?;
         }
         for name in &dirty.decks {
             match state.decks.get(name) {
                 Some(deck) => {
-                    sqlx::query("INSERT INTO decks (community, name, doc) VALUES (?, ?, ?) ON CONFLICT(community, name) DO UPDATE SET doc = excluded.doc")
+                    sqlx::query("INSERT INTO decks (community, name, doc, format) VALUES (?, ?, ?, ?) ON CONFLICT(community, name) DO UPDATE SET doc = excluded.doc, format = excluded.format")
                         .bind(cid)
                         .bind(name.as_str())
-                        .bind(encode(deck))
+                        .bind(encode(deck)?)
+                        .bind(FORMAT)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -189,10 +339,11 @@ impl Store {
         }
         for who in &dirty.members {
             if let Some(m) = state.members.get(who) {
-                sqlx::query("INSERT INTO members (community, member, doc) VALUES (?, ?, ?) ON CONFLICT(community, member) DO UPDATE SET doc = excluded.doc")
+                sqlx::query("INSERT INTO members (community, member, doc, format) VALUES (?, ?, ?, ?) ON CONFLICT(community, member) DO UPDATE SET doc = excluded.doc, format = excluded.format")
                     .bind(cid)
                     .bind(who.key())
-                    .bind(encode(m))
+                    .bind(encode(m)?)
+                    .bind(FORMAT)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -201,16 +352,17 @@ impl Store {
             match state.circles.get(id) {
                 Some(c) => {
                     sqlx::query(
-                        "INSERT INTO circles (community, id, channel, phase, live, ended_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?) \
-                         ON CONFLICT(community, id) DO UPDATE SET channel = excluded.channel, phase = excluded.phase, live = excluded.live, ended_at = excluded.ended_at, doc = excluded.doc",
+                        "INSERT INTO circles (community, id, channel, phase, live, ended_at, doc, format) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+                         ON CONFLICT(community, id) DO UPDATE SET channel = excluded.channel, phase = excluded.phase, live = excluded.live, ended_at = excluded.ended_at, doc = excluded.doc, format = excluded.format",
                     )
                     .bind(cid)
                     .bind(id.0 as i64)
-                    .bind(c.channel.as_str())
+                    .bind(c.channel.key())
                     .bind(c.phase.as_str())
                     .bind(c.is_live())
                     .bind(c.ended_at.map(|t| t.as_second()))
-                    .bind(encode(c))
+                    .bind(encode(c)?)
+                    .bind(FORMAT)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -232,6 +384,12 @@ impl Store {
         }
         if let Some(cutoff) = dirty.purge_audit_before {
             sqlx::query("DELETE FROM audit WHERE community = ? AND at < ?").bind(cid).bind(cutoff.as_second()).execute(&mut *tx).await?;
+            // Ended circles past retention, including those a running bot never loaded.
+            sqlx::query("DELETE FROM circles WHERE community = ? AND live = 0 AND ended_at < ?")
+                .bind(cid)
+                .bind(cutoff.as_second())
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("DELETE FROM processed_events WHERE community = ? AND at < ?")
                 .bind(cid)
                 .bind(cutoff.as_second())
@@ -269,9 +427,13 @@ impl Store {
         Ok(())
     }
 
-    /// Closes every connection, which checkpoints and removes the write-ahead log.
+    /// Closes every connection, which checkpoints and removes the write-ahead log,
+    /// then gives up ownership of the database.
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Ok(mut f) = self._owner.file.lock() {
+            f.take();
+        }
     }
 
     /// Checks the database answers and is intact (for `attune doctor`).

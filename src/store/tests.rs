@@ -11,7 +11,7 @@ fn entry(at: i64, actor: &MemberRef, action: &str, circle: u64) -> AuditEntry {
 }
 
 fn state() -> State {
-    let id = CommunityId::parse("test").unwrap();
+    let id = CommunityId::parse(Platform::Console, "test").unwrap();
     let decks = crate::core::deck::default_decks().unwrap();
     State::new(Community::new(id, "call for help".into()), decks, &[])
 }
@@ -32,7 +32,7 @@ async fn a_committed_state_loads_back_the_same() {
     st.dirty.decks = st.decks.keys().cloned().collect();
     let dirty = st.take_dirty();
     s.commit(&st, &dirty, &["evt-1".into()], ts(0)).await.unwrap();
-    let loaded = s.load(&st.community.id).await.unwrap().expect("the community was stored");
+    let loaded = s.load(&st.community.id, None).await.unwrap().expect("the community was stored");
     assert_eq!(loaded.community, st.community);
     assert_eq!(loaded.decks.len(), st.decks.len());
     assert_eq!(loaded.members, vec![(alice.clone(), st.members[&alice].clone())]);
@@ -69,19 +69,103 @@ async fn a_file_that_is_not_a_database_is_reported_as_damaged() {
     assert!(matches!(e, StoreError::Corrupt), "got {e:?}");
 }
 
+/// A state with one circle opened by a moderator, committed.
+async fn with_circle(s: &Store) -> State {
+    let mut st = state();
+    st.dirty.community = true;
+    st.dirty.decks = st.decks.keys().cloned().collect();
+    let actor =
+        crate::core::input::Actor { member: MemberRef::parse(Platform::Console, "mod").unwrap(), display: "mod".into(), moderator: true };
+    let place = crate::core::input::Place::Channel(ChannelId::parse(Platform::Console, "c").unwrap());
+    let command = crate::core::command::parse("circle open").unwrap();
+    let mut rng = crate::core::rng::SplitMix64::new(1);
+    crate::core::handle(&mut st, crate::core::input::Input::Command { actor, place, command }, ts(0), &mut rng);
+    assert_eq!(st.circles.len(), 1, "the circle opened");
+    let dirty = st.take_dirty();
+    s.commit(&st, &dirty, &[], ts(0)).await.unwrap();
+    st
+}
+
+async fn circle_rows(s: &Store) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM circles").fetch_one(s.pool()).await.unwrap()
+}
+
 #[tokio::test]
 async fn a_removed_circle_row_is_deleted() {
     let (_d, s) = store().await;
-    let mut st = state();
-    st.dirty.community = true;
-    let dirty = st.take_dirty();
-    s.commit(&st, &dirty, &[], ts(0)).await.unwrap();
-    let _ = ChannelId::parse("c").unwrap();
+    let mut st = with_circle(&s).await;
+    assert_eq!(circle_rows(&s).await, 1, "the circle was written");
+    let id = *st.circles.keys().next().unwrap();
+    st.circles.remove(&id);
     let mut dirty = Dirty::default();
-    dirty.circles.insert(CircleId(9));
+    dirty.circles.insert(id);
     s.commit(&st, &dirty, &[], ts(1)).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM circles").fetch_one(s.pool()).await.unwrap();
-    assert_eq!(n, 0);
+    assert_eq!(circle_rows(&s).await, 0, "the removed circle's row is gone");
+}
+
+#[tokio::test]
+async fn a_second_owner_of_the_same_database_is_refused_until_the_first_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("attune.db");
+    let first = Store::open(&path).await.unwrap();
+    let e = Store::open(&path).await.expect_err("a second owner must be refused");
+    assert!(matches!(e, StoreError::InUse { .. }), "got {e:?}");
+    assert!(e.to_string().contains("in use by another attune process"), "{e}");
+    first.close().await;
+    drop(first);
+    Store::open(&path).await.expect("the database is free again once its owner has gone");
+}
+
+#[tokio::test]
+async fn a_damaged_circle_or_member_is_left_out_and_named_and_the_rest_loads() {
+    let (_d, s) = store().await;
+    let mut st = with_circle(&s).await;
+    let alice = MemberRef::parse(Platform::Console, "alice").unwrap();
+    st.member_mut(&alice).display = "alice".into();
+    let dirty = st.take_dirty();
+    s.commit(&st, &dirty, &[], ts(1)).await.unwrap();
+    sqlx::query("UPDATE circles SET doc = '{\"not\": \"a circle\"'").execute(s.pool()).await.unwrap();
+    sqlx::query("UPDATE members SET doc = 'garbage with a secret in it'").execute(s.pool()).await.unwrap();
+    let loaded = s.load(&st.community.id, None).await.unwrap().unwrap();
+    assert!(loaded.circles.is_empty() && loaded.members.is_empty());
+    let names: Vec<String> = loaded.damaged.iter().map(|d| d.to_string()).collect();
+    assert_eq!(names, ["member record console:alice", "circle 1"]);
+    assert!(names.iter().all(|n| !n.contains("secret")), "a damaged record is named, its content never echoed");
+    assert_eq!(loaded.decks.len(), st.decks.len(), "the rest of the community loads");
+}
+
+#[tokio::test]
+async fn documents_record_their_format_and_newer_ones_are_refused() {
+    let (_d, s) = store().await;
+    let st = with_circle(&s).await;
+    let formats: Vec<i64> =
+        sqlx::query_scalar("SELECT format FROM circles UNION SELECT format FROM communities").fetch_all(s.pool()).await.unwrap();
+    assert_eq!(formats, vec![FORMAT], "this build writes its own format");
+    sqlx::query("UPDATE communities SET format = ?").bind(FORMAT + 1).execute(s.pool()).await.unwrap();
+    let e = s.load(&st.community.id, None).await.expect_err("a newer format must not be misread");
+    assert!(matches!(e, StoreError::TooNew { .. }), "got {e:?}");
+}
+
+#[test]
+fn format_one_ids_gain_their_platform() {
+    let doc = serde_json::json!({ "id": "console", "x": 1 });
+    assert_eq!(upgrade("community", 1, doc).unwrap()["id"], "console:console");
+    let doc = serde_json::json!({ "channel": "discord:42" });
+    assert_eq!(upgrade("circle", 1, doc).unwrap()["channel"], "discord:42", "an id that has its platform keeps it");
+    let doc = serde_json::json!({ "channel": "circle" });
+    assert_eq!(upgrade("circle", 2, doc.clone()).unwrap(), doc, "the current format is left alone");
+}
+
+#[tokio::test]
+async fn a_running_bot_loads_live_and_recent_circles_but_not_old_history() {
+    let (_d, s) = store().await;
+    let st = with_circle(&s).await;
+    sqlx::query("UPDATE circles SET live = 0, ended_at = ?").bind(ts(10).as_second()).execute(s.pool()).await.unwrap();
+    let recent = s.load(&st.community.id, Some(ts(5))).await.unwrap().unwrap();
+    assert_eq!(recent.circles.len(), 1, "a circle that ended after the cutoff is loaded");
+    let old = s.load(&st.community.id, Some(ts(20))).await.unwrap().unwrap();
+    assert!(old.circles.is_empty(), "a circle that ended before the cutoff stays on disk");
+    assert_eq!(s.load(&st.community.id, None).await.unwrap().unwrap().circles.len(), 1, "without a cutoff everything loads");
 }
 
 #[tokio::test]

@@ -11,23 +11,24 @@ use attune::core::circle::{Circle, Phase, TurnKind};
 use attune::core::command;
 use attune::core::effect::{Arg, Kind, Message};
 use attune::core::ids::CommunityId;
+use attune::core::ids::Platform;
 use attune::core::input::Input;
-use attune::engine::{Clock, Delivery, Engine, EngineError, Outgoing, Seed};
+use attune::engine::{Clock, Delivery, Engine, EngineError, Outgoing, Outlets, Seed};
 use attune::store::Store;
 use jiff::Timestamp;
-use tokio::sync::mpsc::{self, UnboundedReceiver};
+use tokio::sync::mpsc::Receiver;
 
 use super::support::{actor, here, member, t0};
 
 fn community() -> CommunityId {
-    CommunityId::parse("t").expect("a well-formed community id")
+    CommunityId::parse(Platform::Console, "t").expect("a well-formed community id")
 }
 
-async fn boot(path: &Path, now: Timestamp) -> (Engine, UnboundedReceiver<Outgoing>) {
+async fn boot(path: &Path, now: Timestamp) -> (Engine, Receiver<Outgoing>) {
     let store = Store::open(path).await.expect("the store opens");
-    let (tx, rx) = mpsc::unbounded_channel();
+    let (outlets, rx) = Outlets::single(Platform::Console);
     let defaults = Config::default().content().expect("the built-in content loads");
-    let engine = Engine::start(store, Clock::manual(now), defaults, Seed::Fixed(1), tx).await.expect("the engine starts");
+    let engine = Engine::start(store, Clock::manual(now), defaults, Seed::Fixed(1), outlets).await.expect("the engine starts");
     (engine, rx)
 }
 
@@ -37,12 +38,13 @@ fn input(name: &str, line: &str) -> Input {
     Input::Command { actor: actor(name), place, command }
 }
 
-async fn send(engine: &Engine, name: &str, line: &str) {
-    engine.submit(&community(), input(name, line), None).await.unwrap_or_else(|e| panic!("{name}: {line} failed: {e}"));
+/// Submits a command and returns what it caused.
+async fn send(engine: &Engine, name: &str, line: &str) -> Vec<Delivery> {
+    engine.submit(&community(), input(name, line), None).await.unwrap_or_else(|e| panic!("{name}: {line} failed: {e}")).deliveries
 }
 
 /// Everything delivered so far.
-fn drain(rx: &mut UnboundedReceiver<Outgoing>) -> Vec<Delivery> {
+fn drain(rx: &mut Receiver<Outgoing>) -> Vec<Delivery> {
     let mut out = Vec::new();
     while let Ok(o) = rx.try_recv() {
         assert_eq!(o.community, community());
@@ -65,7 +67,7 @@ fn line_ids(ds: &[Delivery]) -> Vec<&'static str> {
 }
 
 async fn circle(engine: &Engine) -> Circle {
-    let loaded = engine.store().load(&community()).await.expect("the store answers").expect("the community is stored");
+    let loaded = engine.store().load(&community(), None).await.expect("the store answers").expect("the community is stored");
     loaded.circles.into_iter().max_by_key(|c| c.id).expect("a stored circle")
 }
 
@@ -85,24 +87,25 @@ async fn a_replayed_platform_event_changes_nothing_and_delivers_nothing() {
     let path = dir.path().join("attune.db");
     let (engine, mut rx) = boot(&path, t0()).await;
     let suggest = || input("bob", "suggest What does rest feel like today?");
-    engine.submit(&community(), suggest(), Some("evt-1".into())).await.expect("the first delivery applies");
-    assert_eq!(line_ids(&drain(&mut rx)), ["suggest-thanks"]);
-    let before = engine.store().load(&community()).await.expect("load").expect("stored").community;
+    let answer = engine.submit(&community(), suggest(), Some("evt-1".into())).await.expect("the first delivery applies");
+    assert_eq!(line_ids(&answer.deliveries), ["suggest-thanks"], "what an input caused comes back from submit");
+    assert!(drain(&mut rx).is_empty(), "and not through the stream");
+    let before = engine.store().load(&community(), None).await.expect("load").expect("stored").community;
     assert_eq!(before.suggestions.len(), 1);
 
-    engine.submit(&community(), suggest(), Some("evt-1".into())).await.expect("a replay is not an error");
-    assert!(drain(&mut rx).is_empty(), "a replayed event delivers nothing");
-    let after = engine.store().load(&community()).await.expect("load").expect("stored").community;
+    let answer = engine.submit(&community(), suggest(), Some("evt-1".into())).await.expect("a replay is not an error");
+    assert!(answer.deliveries.is_empty() && drain(&mut rx).is_empty(), "a replayed event delivers nothing");
+    let after = engine.store().load(&community(), None).await.expect("load").expect("stored").community;
     assert_eq!(after, before, "a replayed event changes nothing");
 
-    engine.submit(&community(), suggest(), Some("evt-2".into())).await.expect("a new event applies");
-    assert_eq!(line_ids(&drain(&mut rx)), ["suggest-thanks"], "a different event id is a different event");
-    drop(engine);
+    let answer = engine.submit(&community(), suggest(), Some("evt-2".into())).await.expect("a new event applies");
+    assert_eq!(line_ids(&answer.deliveries), ["suggest-thanks"], "a different event id is a different event");
+    engine.shutdown().await;
 
     let (engine, mut rx) = boot(&path, t0()).await;
-    engine.submit(&community(), suggest(), Some("evt-1".into())).await.expect("a replay after a restart is not an error");
-    assert!(drain(&mut rx).is_empty(), "processed event ids survive a restart");
-    let count = engine.store().load(&community()).await.expect("load").expect("stored").community.suggestions.len();
+    let answer = engine.submit(&community(), suggest(), Some("evt-1".into())).await.expect("a replay after a restart is not an error");
+    assert!(answer.deliveries.is_empty() && drain(&mut rx).is_empty(), "processed event ids survive a restart");
+    let count = engine.store().load(&community(), None).await.expect("load").expect("stored").community.suggestions.len();
     assert_eq!(count, 2, "only the two distinct events were applied");
 }
 
@@ -175,7 +178,7 @@ fn a_restart_resumes_a_live_circle_at_the_same_speaker_with_the_time_left() {
         let turn = c.turn.expect("a turn is running");
         assert_eq!((turn.speaker.user(), turn.kind), ("alice", TurnKind::Sharing));
         drain(&mut rx);
-        engine.store().close().await;
+        engine.shutdown().await;
         turn.deadline
     });
 
@@ -236,8 +239,7 @@ async fn a_failed_commit_keeps_the_last_committed_state_and_delivers_nothing() {
     assert_eq!(after.phase, Phase::Opening);
 
     // The engine kept the committed state in memory too: alice still has the floor.
-    send(&engine, "alice", "done").await;
-    let ids = line_ids(&drain(&mut rx));
+    let ids = line_ids(&send(&engine, "alice", "done").await);
     assert!(ids.contains(&"turn-done") && ids.contains(&"turn-checkin"), "the retried done works: {ids:?}");
     assert_eq!(circle(&engine).await.turn.map(|t| t.speaker), Some(member("bob")));
 }

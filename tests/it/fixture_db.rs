@@ -7,16 +7,15 @@
 
 use attune::config::Config;
 use attune::core::command;
-use attune::core::ids::{ChannelId, CommunityId};
+use attune::core::ids::{ChannelId, CommunityId, Platform};
 use attune::core::input::{Input, Place};
-use attune::engine::{Clock, Engine, Seed};
+use attune::engine::{Clock, Engine, Outlets, Seed};
 use attune::store::Store;
-use tokio::sync::mpsc;
 
 use super::support::{actor, t0};
 
 fn place(room: &str) -> Place {
-    Place::Channel(ChannelId::parse(room).expect("a channel id"))
+    Place::Channel(ChannelId::parse(Platform::Console, room).expect("a channel id"))
 }
 
 async fn say(engine: &Engine, community: &CommunityId, who: &str, room: Option<&str>, line: &str) {
@@ -33,11 +32,11 @@ async fn make_release_db() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/db/v0.1.0.db");
     let _ = std::fs::remove_file(&path);
     let store = Store::open(&path).await.expect("the store opens");
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (outlets, mut rx) = Outlets::single(Platform::Console);
     let defaults = Config::default().content().expect("content");
-    let engine = Engine::start(store, Clock::manual(t0()), defaults, Seed::Fixed(7), tx).await.expect("start");
+    let engine = Engine::start(store, Clock::manual(t0()), defaults, Seed::Fixed(7), outlets).await.expect("start");
     tokio::spawn(async move { while rx.recv().await.is_some() {} });
-    let c = CommunityId::parse("console").expect("id");
+    let c = CommunityId::parse(Platform::Console, "console").expect("id");
     let e = &engine;
     // Members with every preference.
     for (who, tz, quiet, daily) in [("alice", "Europe/Lisbon", "22:00-07:00", "08:00"), ("bob", "America/Chicago", "23:00-06:30", "19:30")]
@@ -82,5 +81,5 @@ async fn make_release_db() {
     }
     engine.advance(400).await.expect("advance");
     say(e, &c, "mod", Some("room-paused"), "circle pause").await;
-    engine.store().close().await;
+    engine.shutdown().await;
 }

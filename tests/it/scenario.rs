@@ -836,7 +836,11 @@ fn forget_me_needs_confirmation_and_then_no_member_data_remains() {
     let ended = h.circle().id;
     h.gather("alice", "", &["alice", "bob"]);
     h.cmd("alice", "circle cohost bob");
-    h.cmd_in("bob", Place::Channel(attune::core::ids::ChannelId::parse("side").expect("id")), "circle open Bob's circle");
+    h.cmd_in(
+        "bob",
+        Place::Channel(attune::core::ids::ChannelId::parse(attune::core::ids::Platform::Console, "side").expect("id")),
+        "circle open Bob's circle",
+    );
     h.dm("bob", "suggest What does rest feel like in your body?");
     h.dm("bob", "daily 18:00");
     h.dm("bob", "timezone Europe/Lisbon");

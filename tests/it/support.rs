@@ -38,7 +38,7 @@ pub fn actor(name: &str) -> Actor {
 }
 
 pub fn channel() -> ChannelId {
-    ChannelId::parse(CHANNEL).expect("a well-formed channel id")
+    ChannelId::parse(Platform::Console, CHANNEL).expect("a well-formed channel id")
 }
 
 pub fn here() -> Place {
@@ -48,7 +48,7 @@ pub fn here() -> Place {
 /// A fresh community with the default decks, resources and crisis phrases.
 pub fn new_state() -> State {
     let content = attune::config::Config::default().content().expect("the built-in content loads");
-    let community = Community::new(CommunityId::parse("t").expect("a well-formed community id"), content.resources);
+    let community = Community::new(CommunityId::parse(Platform::Console, "t").expect("a well-formed community id"), content.resources);
     let decks = default_decks().expect("the default decks parse");
     State::new(community, decks, &content.phrases)
 }

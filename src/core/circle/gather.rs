@@ -62,6 +62,7 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
         generation: 0,
         pulses: BTreeMap::new(),
         anonymous_pulses: Vec::new(),
+        unreachable: Vec::new(),
     };
     cx.st.insert_circle(circle);
     cx.audit(actor, "circle open", None, Some(id));

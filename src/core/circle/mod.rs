@@ -169,6 +169,9 @@ pub struct Circle {
     pub pulses: BTreeMap<MemberRef, u8>,
     /// Pulses of members who asked to be forgotten: counted, not attributed.
     pub anonymous_pulses: Vec<u8>,
+    /// Members whose private messages could not be delivered, so the hosts are told once.
+    #[serde(default)]
+    pub unreachable: Vec<MemberRef>,
 }
 
 impl Circle {
@@ -247,12 +250,4 @@ impl Circle {
 /// How long after a circle ends its pulse stays open.
 pub const PULSE_WINDOW_SECS: i64 = 86_400;
 
-/// Secs from `now` until `t`, never negative.
-pub fn secs_until(now: Timestamp, t: Timestamp) -> i64 {
-    (t.as_second() - now.as_second()).max(0)
-}
-
-/// `t + secs`, saturating at the edge of representable time.
-pub fn plus(t: Timestamp, secs: i64) -> Timestamp {
-    t.checked_add(jiff::SignedDuration::from_secs(secs)).unwrap_or(Timestamp::MAX)
-}
+pub use super::time::{plus, secs_until};

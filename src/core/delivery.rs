@@ -1,0 +1,80 @@
+//! A delivery the platform could not make (DMs closed, user gone, platform
+//! error). The adapter falls back where its platform allows; the core undoes
+//! what assumed the message arrived and tells whoever can help.
+
+use super::effect::{Kind, Line};
+use super::handle::Cx;
+use super::ids::MemberRef;
+use super::rng::Rng;
+
+/// What could not be delivered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failed {
+    /// A private message of this kind to this member.
+    Whisper { to: MemberRef, kind: Kind },
+    /// The page to the moderators that a member asked for with `support`.
+    Support { member: MemberRef },
+}
+
+/// Why it could not be delivered. Never carries the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// The member accepts no private messages from the bot (Discord 50007, no DM room).
+    PrivateClosed,
+    /// The member or the channel is gone.
+    Gone,
+    /// The platform refused or failed (permissions, outage) after retries.
+    Platform,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::PrivateClosed => "private_closed",
+            Reason::Gone => "gone",
+            Reason::Platform => "platform",
+        }
+    }
+}
+
+pub fn failed(cx: &mut Cx<'_, impl Rng>, what: Failed, reason: Reason) {
+    match what {
+        Failed::Whisper { to, kind } => {
+            if kind == Kind::Crisis {
+                // The resources never arrived: the quiet period must not start, so the next
+                // matching message offers them again.
+                if cx.st.members.get(&to).is_some_and(|m| m.last_signpost.is_some()) {
+                    cx.st.member_mut(&to).last_signpost = None;
+                }
+            }
+            if reason == Reason::PrivateClosed {
+                tell_hosts_once(cx, &to);
+            }
+        }
+        Failed::Support { member } => {
+            // Nobody was paged, so asking again must page them, not reassure.
+            cx.st.support_asked.remove(&member);
+            cx.whisper_line(&member, Line::new("support-failed"));
+        }
+    }
+}
+
+/// The hosts of each live circle the member sits in learn, once per circle,
+/// that the member can't receive private messages (guides, cards, the pulse).
+fn tell_hosts_once(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
+    let circles: Vec<_> = cx
+        .st
+        .circles
+        .values()
+        .filter(|c| c.is_live() && !c.unreachable.contains(who))
+        .filter_map(|c| c.seats.iter().find(|s| &s.member == who).map(|s| (c.id, s.display.clone(), c.host.clone(), c.cohosts.clone())))
+        .collect();
+    for (id, display, host, cohosts) in circles {
+        if let Some(c) = cx.circle_mut(id) {
+            c.unreachable.push(who.clone());
+        }
+        for h in std::iter::once(host).chain(cohosts).filter(|h| h != who) {
+            cx.whisper_line(&h, Line::new("host-member-unreachable").text("name", display.clone()));
+        }
+    }
+}
