@@ -54,7 +54,11 @@ fn actor(name: &str, moderator: bool) -> Result<Actor> {
 }
 
 fn cmd(who: &Actor, channel: &str, text: &str) -> Result<Input> {
-    Ok(Input::Command { actor: who.clone(), place: Place::Channel(ChannelId::parse(Platform::Console, channel)?), command: command::parse(text)? })
+    Ok(Input::Command {
+        actor: who.clone(),
+        place: Place::Channel(ChannelId::parse(Platform::Console, channel)?),
+        command: command::parse(text)?,
+    })
 }
 
 async fn start(db: &Path) -> Result<(Engine, tokio::task::JoinHandle<usize>)> {
@@ -67,7 +71,7 @@ async fn start(db: &Path) -> Result<(Engine, tokio::task::JoinHandle<usize>)> {
         }
         n
     });
-    let engine = Engine::start(store, Clock::System, Config::default().content()?, Seed::Fixed(7), outlets).await?;
+    let (engine, _resumed) = Engine::start(store, Clock::System, Config::default().content()?, Seed::Fixed(7), outlets).await?;
     Ok((engine, drain))
 }
 

@@ -79,9 +79,9 @@ async fn run_console(args: ConsoleArgs, config: Config) -> anyhow::Result<()> {
         None => Seed::Random,
     };
     let (outlets, rx) = Outlets::single(Platform::Console);
-    let engine = Engine::start(store, clock, defaults, seed, outlets).await.context("could not start the engine")?;
+    let (engine, resumed) = Engine::start(store, clock, defaults, seed, outlets).await.context("could not start the engine")?;
     let options = ConsoleOptions { moderators: args.moderators, json: args.json, manual_clock: manual };
-    console::run(engine, rx, options).await.context("the console stopped")?;
+    console::run(engine, resumed, rx, options).await.context("the console stopped")?;
     Ok(())
 }
 

@@ -201,10 +201,17 @@ pub struct Engine {
 
 impl Engine {
     /// Starts the engine and resumes every stored community it can: timers
-    /// are re-armed from the store and live circles are told where they are.
-    /// A community that can't be loaded is reported, quarantined and skipped;
-    /// it never blocks the others.
-    pub async fn start(store: Store, clock: Clock, defaults: Defaults, seed: Seed, outlets: Outlets) -> Result<Self, EngineError> {
+    /// are re-armed from the store, and what live circles must be told (where
+    /// they are, the floor to set again) is returned for the adapters to send
+    /// once they run, so a start never waits on an adapter. A community that
+    /// can't be loaded is reported and skipped; it never blocks the others.
+    pub async fn start(
+        store: Store,
+        clock: Clock,
+        defaults: Defaults,
+        seed: Seed,
+        outlets: Outlets,
+    ) -> Result<(Self, Vec<Outgoing>), EngineError> {
         let engine = Self {
             inner: Arc::new(Inner {
                 store,
@@ -221,9 +228,10 @@ impl Engine {
                 lateness: Mutex::new(None),
             }),
         };
+        let mut resumed = Vec::new();
         for id in engine.inner.store.communities().await? {
-            match engine.apply(&id, Input::Recover, None, false).await {
-                Ok(_) => {}
+            match engine.apply(&id, Input::Recover, None, true).await {
+                Ok(answer) => resumed.extend(answer.deliveries.into_iter().map(|delivery| Outgoing { community: id.clone(), delivery })),
                 Err(e) => tracing::error!(community = %id, error = %e, "could not resume a community; the others go on"),
             }
         }
@@ -232,7 +240,7 @@ impl Engine {
             let handle = tokio::spawn(timers::drive(weak));
             engine.track(handle);
         }
-        Ok(engine)
+        Ok((engine, resumed))
     }
 
     pub fn clock(&self) -> &Clock {
@@ -262,6 +270,16 @@ impl Engine {
             self.note_community(member, community);
         }
         self.apply(community, input, event, true).await
+    }
+
+    /// Queues an input without waiting for it (a platform event nobody awaits,
+    /// such as a member leaving). Its deliveries go through the outlet. Waits
+    /// only while the community's queue is full.
+    pub async fn post(&self, community: &CommunityId, input: Input, event: Option<String>) -> Result<(), EngineError> {
+        if let Some(member) = input.channel_actor() {
+            self.note_community(member, community);
+        }
+        self.enqueue(community, Job { input, event, due: None, done: None, answer: false }).await
     }
 
     /// Applies an input and waits for it; with `answer`, its deliveries come

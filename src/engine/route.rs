@@ -68,13 +68,13 @@ impl Engine {
                 }
             },
         };
-        let forgetting = matches!(command, Command::ForgetMe { confirm: true });
+        let forgetting = matches!(command, Command::ForgetMe { .. });
         let member = actor.member.clone();
         let input = Input::Command { actor: actor.clone(), place: Place::Private, command: command.clone() };
         let mut answer = self.submit(&community, input, event).await?;
         if forgetting && !answer.deliveries.iter().any(is_refusal) {
-            // Forgotten here, so forgotten everywhere on this platform: the one answer above stands
-            // for all of them, and the others' confirmations are not repeated.
+            // Forgotten here, so forgotten everywhere on this platform (both the request and its
+            // confirmation go to each community): the one answer above stands for all of them.
             let mut others = self.inner.store.communities_of(&member).await?;
             others.retain(|c| c.platform() == member.platform() && c != &community);
             for other in others {
@@ -85,7 +85,9 @@ impl Engine {
                     .deliveries
                     .extend(more.deliveries.into_iter().filter(|d| !matches!(d, Delivery::Whisper { to, .. } if *to == member)));
             }
-            if let Ok(mut m) = self.inner.last_community.lock() {
+            if matches!(command, Command::ForgetMe { confirm: true })
+                && let Ok(mut m) = self.inner.last_community.lock()
+            {
                 m.remove(&member);
             }
         }

@@ -54,7 +54,12 @@ struct Console {
 }
 
 /// Runs the console until end of input.
-pub async fn run(engine: Engine, mut outgoing: mpsc::Receiver<Outgoing>, options: ConsoleOptions) -> Result<(), ConsoleError> {
+pub async fn run(
+    engine: Engine,
+    resumed: Vec<Outgoing>,
+    mut outgoing: mpsc::Receiver<Outgoing>,
+    options: ConsoleOptions,
+) -> Result<(), ConsoleError> {
     let catalogue = Catalogue::english().map_err(|_| ConsoleError::Ids)?;
     let interactive = std::io::stdin().is_terminal();
     let mut console = Console {
@@ -72,7 +77,10 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::Receiver<Outgoing>, options
     if !console.json {
         console.note(&console.catalogue.line(&crate::core::effect::Line::new("console-welcome")));
     }
-    // Make sure the community exists (so `help` works before anyone speaks).
+    // What the restart told live circles (where they are, the floor held again).
+    for out in resumed {
+        console.print(out);
+    }
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut stop = Box::pin(stop_signal());
     console.prompt();

@@ -24,11 +24,17 @@ fn community() -> CommunityId {
     CommunityId::parse(Platform::Console, "t").expect("a well-formed community id")
 }
 
-async fn boot(path: &Path, now: Timestamp) -> (Engine, Receiver<Outgoing>) {
+/// Starts an engine; what its start told live circles is in the returned deliveries.
+async fn boot_with(path: &Path, now: Timestamp) -> (Engine, Receiver<Outgoing>, Vec<Delivery>) {
     let store = Store::open(path).await.expect("the store opens");
     let (outlets, rx) = Outlets::single(Platform::Console);
     let defaults = Config::default().content().expect("the built-in content loads");
-    let engine = Engine::start(store, Clock::manual(now), defaults, Seed::Fixed(1), outlets).await.expect("the engine starts");
+    let (engine, resumed) = Engine::start(store, Clock::manual(now), defaults, Seed::Fixed(1), outlets).await.expect("the engine starts");
+    (engine, rx, resumed.into_iter().map(|o| o.delivery).collect())
+}
+
+async fn boot(path: &Path, now: Timestamp) -> (Engine, Receiver<Outgoing>) {
+    let (engine, rx, _) = boot_with(path, now).await;
     (engine, rx)
 }
 
@@ -185,8 +191,8 @@ fn a_restart_resumes_a_live_circle_at_the_same_speaker_with_the_time_left() {
     // Second process, 30 s later: the same speaker, 170 s left, no new turn.
     runtime().block_on(async {
         let restart = attune::core::circle::plus(t0(), 250);
-        let (engine, mut rx) = boot(&path, restart).await;
-        let ds = drain(&mut rx);
+        let (engine, mut rx, ds) = boot_with(&path, restart).await;
+        assert!(drain(&mut rx).is_empty(), "a start hands what it resumed to its caller, not the outlet");
         let said: Vec<&Message> =
             ds.iter().filter_map(|d| if let Delivery::Say { message, .. } = d { Some(message) } else { None }).collect();
         assert_eq!(said.len(), 1, "the circle hears once that the bot is back: {ds:?}");

@@ -34,7 +34,7 @@ async fn make_release_db() {
     let store = Store::open(&path).await.expect("the store opens");
     let (outlets, mut rx) = Outlets::single(Platform::Console);
     let defaults = Config::default().content().expect("content");
-    let engine = Engine::start(store, Clock::manual(t0()), defaults, Seed::Fixed(7), outlets).await.expect("start");
+    let (engine, _) = Engine::start(store, Clock::manual(t0()), defaults, Seed::Fixed(7), outlets).await.expect("start");
     tokio::spawn(async move { while rx.recv().await.is_some() {} });
     let c = CommunityId::parse(Platform::Console, "console").expect("id");
     let e = &engine;

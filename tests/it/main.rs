@@ -9,6 +9,7 @@
 mod architecture;
 mod bad_input;
 mod cli;
+mod contract;
 mod crash;
 mod engine;
 mod fixture_db;
