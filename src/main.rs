@@ -37,7 +37,11 @@ fn try_main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("could not start the async runtime")?;
-    runtime.block_on(dispatch(cli.command.unwrap_or(Cmd::Console(ConsoleArgs::default())), config))
+    let result = runtime.block_on(dispatch(cli.command.unwrap_or(Cmd::Console(ConsoleArgs::default())), config));
+    // A read of stdin may still be waiting on a blocking thread (after SIGTERM, say); everything
+    // that matters is committed and closed by now, so don't wait for it.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    result
 }
 
 fn db_path(arg: Option<PathBuf>, config: &Config) -> PathBuf {

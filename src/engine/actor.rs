@@ -27,13 +27,24 @@ const MAX_BATCH: usize = 256;
 const MAX_FAILURES: usize = 5;
 const FAILURE_WINDOW: Duration = Duration::from_secs(600);
 
-type Queue = Arc<AsyncMutex<mpsc::Receiver<Job>>>;
+type Reply = tokio::sync::oneshot::Sender<Result<Answer, EngineError>>;
+
+/// A community's queue, shared by the lives of its actor, and the replies its
+/// current batch owes: if the actor dies mid-batch, the supervisor answers them
+/// once it knows whether the community restarts or is quarantined.
+struct Shared {
+    rx: AsyncMutex<mpsc::Receiver<Job>>,
+    in_flight: std::sync::Mutex<Vec<Option<Reply>>>,
+}
+
+type Queue = Arc<Shared>;
 
 /// Spawns a community's supervised actor and returns its queue.
 pub(super) fn spawn(engine: &Engine, id: CommunityId) -> (mpsc::Sender<Job>, tokio::task::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(ACTOR_QUEUE);
     let weak = Arc::downgrade(&engine.inner);
-    let handle = tokio::spawn(supervise(weak, id, Arc::new(AsyncMutex::new(rx))));
+    let shared = Shared { rx: AsyncMutex::new(rx), in_flight: std::sync::Mutex::new(Vec::new()) };
+    let handle = tokio::spawn(supervise(weak, id, Arc::new(shared)));
     (tx, handle)
 }
 
@@ -58,7 +69,12 @@ async fn supervise(weak: Weak<Inner>, id: CommunityId, queue: Queue) {
             }
             Err(_) => return,
         };
-        if give_up(&weak, &id, &mut failures, why).await {
+        let owed: Vec<Reply> = queue.in_flight.lock().map(|mut v| v.drain(..).flatten().collect()).unwrap_or_default();
+        let quarantined = give_up(&weak, &id, &mut failures, why).await;
+        for reply in owed {
+            let _ = reply.send(Err(if quarantined { EngineError::Quarantined } else { EngineError::Failed }));
+        }
+        if quarantined {
             fail_queued(&queue).await;
             return;
         }
@@ -93,10 +109,10 @@ async fn give_up(weak: &Weak<Inner>, id: &CommunityId, failures: &mut Vec<Instan
     let Some(engine) = Engine::from_weak(weak) else { return true };
     if failures.len() >= MAX_FAILURES {
         error!(community = %id, reason, failures = failures.len(), "community quarantined after repeated failures; the others go on");
-        engine.set_slot(id, Slot::Quarantined);
         if let Err(e) = engine.inner.store.quarantine(id, reason, engine.inner.clock.now()).await {
             error!(community = %id, error = %e, "could not record the quarantine");
         }
+        engine.set_slot(id, Slot::Quarantined);
         return true;
     }
     drop(engine);
@@ -106,7 +122,7 @@ async fn give_up(weak: &Weak<Inner>, id: &CommunityId, failures: &mut Vec<Instan
 }
 
 async fn fail_queued(queue: &Queue) {
-    let mut rx = queue.lock().await;
+    let mut rx = queue.rx.lock().await;
     rx.close();
     while let Ok(job) = rx.try_recv() {
         if let Some(done) = job.done {
@@ -175,7 +191,7 @@ pub async fn apply_once(
 }
 
 async fn run(weak: Weak<Inner>, mut state: State, mut rng: SplitMix64, queue: Queue) {
-    let mut rx = queue.lock().await;
+    let mut rx = queue.rx.lock().await;
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -185,7 +201,18 @@ async fn run(weak: Weak<Inner>, mut state: State, mut rng: SplitMix64, queue: Qu
             }
         }
         let Some(engine) = Engine::from_weak(&weak) else { return };
-        process(&engine, &mut state, &mut rng, batch).await;
+        // The replies wait outside the batch, so a failure mid-batch can still answer them.
+        let replies: Vec<Option<Reply>> = batch.iter_mut().map(|j| j.done.take()).collect();
+        if let Ok(mut f) = queue.in_flight.lock() {
+            *f = replies;
+        }
+        let results = process(&engine, &mut state, &mut rng, batch).await;
+        let replies = queue.in_flight.lock().map(|mut f| std::mem::take(&mut *f)).unwrap_or_default();
+        for (reply, result) in replies.into_iter().zip(results) {
+            if let Some(reply) = reply {
+                let _ = reply.send(result);
+            }
+        }
     }
 }
 
@@ -204,22 +231,24 @@ fn input_kind(input: &Input) -> &'static str {
 
 /// One applied job's effects, kept apart so its submitter gets its own answer.
 struct Applied {
+    slot: usize,
     effects: Vec<Effect>,
-    done: Option<tokio::sync::oneshot::Sender<Result<Answer, EngineError>>>,
     answer: bool,
 }
 
-async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch: Vec<Job>) {
+/// Applies a batch, commits it, hands its effects on, and returns each job's result in order.
+async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch: Vec<Job>) -> Vec<Result<Answer, EngineError>> {
     let id = state.community.id.clone();
     if engine.take_fault(&id) == Some(Fault::PanicNextBatch) {
         panic!("injected fault");
     }
     let store = &engine.inner.store;
     let now = engine.inner.clock.now();
+    let mut results: Vec<Result<Answer, EngineError>> = (0..batch.len()).map(|_| Ok(Answer::default())).collect();
     let mut dirty = Dirty::default();
     let mut events: Vec<String> = Vec::new();
     let mut applied: Vec<Applied> = Vec::with_capacity(batch.len());
-    for job in batch {
+    for (slot, job) in batch.into_iter().enumerate() {
         if let Some(due) = job.due {
             engine.record_lateness(now.as_millisecond() - due.as_millisecond());
         }
@@ -229,17 +258,12 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
                 Ok(false) => events.push(e.clone()),
                 Ok(true) => {
                     warn!(community = %id, "ignored a replayed platform event");
-                    if let Some(done) = job.done {
-                        let _ = done.send(Ok(Answer::default()));
-                    }
                     continue;
                 }
                 Err(err) => {
                     // Unknown whether it was applied: refuse it rather than risk applying it twice.
                     error!(community = %id, error = %err, "could not check for a replayed event; the input was not applied");
-                    if let Some(done) = job.done {
-                        let _ = done.send(Err(EngineError::Store(err)));
-                    }
+                    results[slot] = Err(EngineError::Store(err));
                     continue;
                 }
             }
@@ -248,7 +272,7 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
         let out = core::handle(state, job.input, now, rng);
         tracing::debug!(community = %id, input = kind, effects = out.len(), "applied");
         dirty.merge(state.take_dirty());
-        applied.push(Applied { effects: out, done: job.done, answer: job.answer });
+        applied.push(Applied { slot, effects: out, answer: job.answer });
     }
     // An input that changed nothing (and named no event to remember) opens no transaction.
     let changed = !dirty.is_empty() || !events.is_empty();
@@ -257,27 +281,23 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
         reload(engine, state).await;
         let reason = e.to_string();
         for a in applied {
-            if let Some(done) = a.done {
-                let _ = done.send(Err(EngineError::NotSaved(reason.clone())));
-            }
+            results[a.slot] = Err(EngineError::NotSaved(reason.clone()));
         }
-        return;
+        return results;
     }
     for a in applied {
         let mut answer = Answer::default();
-        let to_caller = a.answer && a.done.is_some();
         for effect in a.effects {
             let Some(delivery) = resolve(engine, &id, effect).await else { continue };
-            if to_caller {
+            if a.answer {
                 answer.deliveries.push(delivery);
             } else {
                 hand_on(engine, &id, delivery).await;
             }
         }
-        if let Some(done) = a.done {
-            let _ = done.send(Ok(answer));
-        }
+        results[a.slot] = Ok(answer);
     }
+    results
 }
 
 /// Throws away uncommitted changes by reloading from the store, then re-arms its timers.

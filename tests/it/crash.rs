@@ -182,3 +182,60 @@ fn time_spent_in_a_turn_before_the_crash_still_counts_against_it() {
     let (prompt, lines) = crash_during_alices_turn(30, 90);
     assert_resumed(&prompt, &lines, "3 min");
 }
+
+#[test]
+fn sigterm_mid_circle_stops_cleanly_with_exit_0_and_keeps_everything_it_applied() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let db = dir.path().join("attune.db");
+    let mut first = Live::start(dir.path(), &db, T0);
+    for line in ["mod: /circle open", "alice: /circle join", "alice: /agree", "bob: /circle join", "bob: /agree"] {
+        first.say(line);
+    }
+    first.until("bob's join", |v| v["text"].as_str().is_some_and(|t| t.starts_with("bob has joined")));
+    let pid = first.child.id().to_string();
+    let sent = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+    assert!(sent.success());
+    let status = wait_up_to(&mut first.child, Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "SIGTERM is a clean stop, not a failure");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("attune.db")], "the database was closed: no write-ahead log left behind");
+
+    let out = feed(console(dir.path(), &db).args(["--start", T0]), "mod: /circle status\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("In the circle: alice, bob"), "both joins were committed before the stop: {stdout}");
+}
+
+#[test]
+fn a_second_console_on_the_same_database_is_refused_and_the_first_runs_on() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let db = dir.path().join("attune.db");
+    let mut first = Live::start(dir.path(), &db, T0);
+    first.say("mod: /circle open");
+    first.until("the invitation", |v| v["to"] == "channel");
+    let second = feed(&mut console(dir.path(), &db), "alice: /circle join\n");
+    assert!(!second.status.success(), "a second process on one database is refused");
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("in use by another attune process"), "the refusal says why: {err}");
+    assert_eq!(err.matches("in use").count(), 1, "said once: {err}");
+    first.say("alice: /circle join");
+    first.until("the first console still answers", |v| v["to"] == "alice");
+    first.child.kill().expect("the console can be killed");
+    first.child.wait().expect("reaped");
+}
+
+/// Waits for a child, killing it (and failing) if it doesn't exit in time.
+fn wait_up_to(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("the child can be polled") {
+            return status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the process did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

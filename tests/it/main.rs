@@ -13,6 +13,7 @@ mod contract;
 mod crash;
 mod engine;
 mod fixture_db;
+mod healing;
 mod privacy;
 mod props;
 mod regressions;
