@@ -13,7 +13,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use crate::core::circle::Circle;
 use crate::core::deck::Deck;
-use crate::core::ids::{CommunityId, MemberRef};
+use crate::core::ids::{ChannelId, CommunityId, MemberRef};
 use crate::core::member::Member;
 use crate::core::state::{Community, Dirty, State};
 
@@ -75,6 +75,16 @@ pub struct Loaded {
     pub circles: Vec<Circle>,
     /// Records that could not be read and were left out.
     pub damaged: Vec<Damaged>,
+}
+
+/// One thing an adapter changed to hold the floor, and what it was before.
+/// `target` and `original` are the adapter's own encoding (e.g. a Discord
+/// overwrite as JSON); the store keeps them opaque.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FloorHold {
+    pub channel: ChannelId,
+    pub target: String,
+    pub original: String,
 }
 
 /// A stored record that could not be read. Names the record, never its content.
@@ -288,6 +298,53 @@ impl Store {
     pub async fn quarantined(&self) -> Result<Vec<(String, String)>, StoreError> {
         let rows = sqlx::query("SELECT community, reason FROM quarantine ORDER BY community").fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get("community")?, r.try_get("reason")?))).collect()
+    }
+
+    /// Records, before an adapter changes it, what `target` (a permission
+    /// overwrite, a power level, a voice mute) was in `channel`, so it can be
+    /// put back after the turn, the circle, or a crash. A thing already held
+    /// keeps its first original: holding again never overwrites what it was
+    /// before attune touched it.
+    pub async fn hold_floor(&self, channel: &ChannelId, target: &str, original: &str, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("INSERT OR IGNORE INTO floor_holds (platform, channel, target, original, held_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(channel.platform().as_str())
+            .bind(channel.key())
+            .bind(target)
+            .bind(original)
+            .bind(at.as_second())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// What attune changed in a channel and must restore, with the original values.
+    pub async fn floor_holds(&self, channel: &ChannelId) -> Result<Vec<FloorHold>, StoreError> {
+        let rows = sqlx::query("SELECT target, original FROM floor_holds WHERE channel = ? ORDER BY target").bind(channel.key()).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok(FloorHold { channel: channel.clone(), target: r.try_get("target")?, original: r.try_get("original")? })).collect()
+    }
+
+    /// Everything held on a platform (after a crash, the adapter restores these at start).
+    pub async fn floor_holds_on(&self, platform: crate::core::ids::Platform) -> Result<Vec<FloorHold>, StoreError> {
+        let rows = sqlx::query("SELECT channel, target, original FROM floor_holds WHERE platform = ? ORDER BY channel, target")
+            .bind(platform.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let channel: String = r.try_get("channel")?;
+                Ok(FloorHold {
+                    channel: ChannelId::from_key(&channel).map_err(|_| StoreError::Corrupt)?,
+                    target: r.try_get("target")?,
+                    original: r.try_get("original")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Forgets a hold once the adapter has put the original back.
+    pub async fn release_floor(&self, channel: &ChannelId, target: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM floor_holds WHERE channel = ? AND target = ?").bind(channel.key()).bind(target).execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Whether a platform event was already applied.

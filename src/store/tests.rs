@@ -184,3 +184,30 @@ async fn audit_entries_older_than_the_cutoff_are_purged() {
     let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit").fetch_all(s.pool()).await.unwrap();
     assert_eq!(actions, vec!["circle open".to_owned()], "only the entry older than the cutoff is gone");
 }
+
+#[tokio::test]
+async fn floor_holds_keep_the_first_original_survive_a_reopen_and_go_when_released() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("attune.db");
+    let ch = ChannelId::parse(Platform::Discord, "55").unwrap();
+    let other = ChannelId::parse(Platform::Matrix, "55").unwrap();
+    {
+        let s = Store::open(&path).await.unwrap();
+        s.hold_floor(&ch, "role:everyone", r#"{"allow":"0","deny":"0"}"#, ts(0)).await.unwrap();
+        s.hold_floor(&ch, "member:7", r#"{"none":true}"#, ts(0)).await.unwrap();
+        // The next turn holds again: the original from before attune touched it stays.
+        s.hold_floor(&ch, "role:everyone", r#"{"allow":"0","deny":"2048"}"#, ts(5)).await.unwrap();
+        s.hold_floor(&other, "power:events_default", "0", ts(5)).await.unwrap();
+        s.close().await;
+    }
+    // As after a crash: a new process finds what to put back.
+    let s = Store::open(&path).await.unwrap();
+    let held = s.floor_holds_on(Platform::Discord).await.unwrap();
+    let got: Vec<(&str, &str)> = held.iter().map(|h| (h.target.as_str(), h.original.as_str())).collect();
+    assert_eq!(got, [("member:7", r#"{"none":true}"#), ("role:everyone", r#"{"allow":"0","deny":"0"}"#)]);
+    assert!(held.iter().all(|h| h.channel == ch), "another platform's channel with the same raw id is apart");
+    s.release_floor(&ch, "role:everyone").await.unwrap();
+    s.release_floor(&ch, "member:7").await.unwrap();
+    assert!(s.floor_holds(&ch).await.unwrap().is_empty());
+    assert_eq!(s.floor_holds(&other).await.unwrap().len(), 1);
+}
