@@ -319,8 +319,13 @@ impl Store {
 
     /// What attune changed in a channel and must restore, with the original values.
     pub async fn floor_holds(&self, channel: &ChannelId) -> Result<Vec<FloorHold>, StoreError> {
-        let rows = sqlx::query("SELECT target, original FROM floor_holds WHERE channel = ? ORDER BY target").bind(channel.key()).fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok(FloorHold { channel: channel.clone(), target: r.try_get("target")?, original: r.try_get("original")? })).collect()
+        let rows = sqlx::query("SELECT target, original FROM floor_holds WHERE channel = ? ORDER BY target")
+            .bind(channel.key())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(FloorHold { channel: channel.clone(), target: r.try_get("target")?, original: r.try_get("original")? }))
+            .collect()
     }
 
     /// Everything held on a platform (after a crash, the adapter restores these at start).
@@ -343,7 +348,11 @@ impl Store {
 
     /// Forgets a hold once the adapter has put the original back.
     pub async fn release_floor(&self, channel: &ChannelId, target: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM floor_holds WHERE channel = ? AND target = ?").bind(channel.key()).bind(target).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM floor_holds WHERE channel = ? AND target = ?")
+            .bind(channel.key())
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

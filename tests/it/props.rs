@@ -118,7 +118,10 @@ struct Run {
 
 impl Run {
     fn new(seed: u64, n: usize, rounds: u32, default: Mode) -> Self {
-        let mut h = Harness::with_seed(seed);
+        Self::new_in(Harness::with_seed(seed), n, rounds, default)
+    }
+
+    fn new_in(mut h: Harness, n: usize, rounds: u32, default: Mode) -> Self {
         h.template("standard", "rounds", &rounds.to_string());
         h.template("standard", "mode", default.as_str());
         let names: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
@@ -333,5 +336,27 @@ proptest! {
         }
         run.apply(&Act::Forget((who + 1) % run.names.len()))?;
         run.check(&[])?;
+    }
+
+    #[test]
+    fn committing_after_every_step_and_reloading_gives_the_state_in_memory(
+        seed in any::<u64>(),
+        n in 3usize..=5,
+        default in mode(),
+        acts in proptest::collection::vec(act(true), 0..40),
+    ) {
+        let mut h = Harness::with_seed(seed);
+        // The community and its decks are written whole first, as the engine does for a new one.
+        h.state.dirty.community = true;
+        h.state.dirty.decks = h.state.decks.keys().cloned().collect();
+        h.mirror = Some(super::support::Mirror::new());
+        let mut run = Run::new_in(h, n, 1, default);
+        for a in &acts {
+            run.apply(a)?;
+        }
+        run.finish()?;
+        for i in 0..run.names.len() {
+            run.apply(&Act::Pulse(i, 4))?;
+        }
     }
 }

@@ -71,6 +71,38 @@ pub struct Harness {
     /// The latest schedule per key, as the engine keeps it.
     pub timers: BTreeMap<TimerKey, (Timestamp, u64)>,
     pub cat: Catalogue,
+    /// When set, every input's changes are committed to a real SQLite file and
+    /// read back, and the reloaded state must equal the one in memory.
+    pub mirror: Option<Mirror>,
+}
+
+/// A real store the harness commits to after every input.
+pub struct Mirror {
+    rt: tokio::runtime::Runtime,
+    store: attune::store::Store,
+    _dir: tempfile::TempDir,
+}
+
+impl Mirror {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+        let store = rt.block_on(attune::store::Store::open(&dir.path().join("mirror.db"))).expect("the store opens");
+        Self { rt, store, _dir: dir }
+    }
+
+    /// Commits `dirty` and returns the state as the store now has it, as a snapshot.
+    fn commit_and_reload(&self, state: &State, dirty: &attune::core::state::Dirty, now: Timestamp) -> String {
+        self.rt.block_on(async {
+            self.store.commit(state, dirty, &[], now).await.expect("the commit succeeds");
+            let l = self.store.load(&state.community.id, None).await.expect("the store answers").expect("the community is stored");
+            assert!(l.damaged.is_empty(), "nothing reads back damaged: {:?}", l.damaged);
+            let decks: BTreeMap<_, _> = l.decks.into_iter().map(|d| (d.name.clone(), d)).collect();
+            let members: BTreeMap<_, _> = l.members.into_iter().collect();
+            let circles: BTreeMap<_, _> = l.circles.into_iter().map(|c| (c.id, c)).collect();
+            serde_json::to_string(&(&l.community, &decks, &members, &circles)).expect("serialises")
+        })
+    }
 }
 
 impl Default for Harness {
@@ -94,6 +126,7 @@ impl Harness {
             forgotten: Vec::new(),
             timers: BTreeMap::new(),
             cat: Catalogue::english().expect("the English catalogue loads"),
+            mirror: None,
         }
     }
 
@@ -106,6 +139,10 @@ impl Harness {
             }
         }
         let dirty = self.state.take_dirty();
+        if let Some(m) = &self.mirror {
+            let stored = m.commit_and_reload(&self.state, &dirty, self.now);
+            assert_eq!(stored, snapshot(&self.state), "what was committed reads back as the state in memory");
+        }
         self.audit.extend(dirty.audit);
         self.forgotten.extend(dirty.forgotten);
         self.log.extend(out.iter().cloned());
