@@ -183,16 +183,27 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
     }
 }
 
+/// What `doctor` says about crisis signposting: which locales are checked, and what is not.
+fn safety_lines(defaults: &attune::engine::Defaults) {
+    let (signals, excepts) = defaults.phrases.counts();
+    let locales = defaults.phrases.locales().join(", ");
+    println!("crisis rules: ok ({signals} signal patterns, {excepts} exceptions; locales: {locales})");
+    println!(
+        "crisis rules: only messages in {locales} are checked; messages in other languages are not. \
+         To add a language, put a rules file per locale (like config/safety/en.toml) in a folder and set content.phrases to it."
+    );
+}
+
 async fn doctor(db: &Path, config: &Config) -> anyhow::Result<()> {
     println!("config: ok (time zone {}, log level {})", config.community.timezone, config.log.level);
     let defaults = config.content().context("decks or safety files")?;
     let cards: usize = defaults.decks.iter().map(|d| d.cards.len()).sum();
     println!(
-        "decks: ok ({} decks, {cards} cards); crisis phrases: {}; resources card: {} characters",
+        "decks: ok ({} decks, {cards} cards); resources card: {} characters",
         defaults.decks.len(),
-        defaults.phrases.len(),
         defaults.resources.chars().count()
     );
+    safety_lines(&defaults);
     Catalogue::english().context("the message catalogue")?;
     println!("messages: ok");
     let store = open_store(db).await?;

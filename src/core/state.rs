@@ -126,8 +126,8 @@ pub struct State {
     pub decks: BTreeMap<Slug, Deck>,
     pub members: BTreeMap<MemberRef, Member>,
     pub circles: BTreeMap<CircleId, Circle>,
-    /// Normalised crisis phrases (see `safety`).
-    pub phrases: Vec<String>,
+    /// Crisis rules for every loaded locale (see `safety`).
+    pub rules: super::safety::Rules,
     /// Rate-limit buckets; deliberately not persisted.
     pub buckets: HashMap<MemberRef, Bucket>,
     /// When each member last asked for a moderator, to avoid paging twice. In memory only:
@@ -140,13 +140,13 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(community: Community, decks: Vec<Deck>, phrases: &[String]) -> Self {
+    pub fn new(community: Community, decks: Vec<Deck>, rules: &super::safety::Rules) -> Self {
         Self {
             community,
             decks: decks.into_iter().map(|d| (d.name.clone(), d)).collect(),
             members: BTreeMap::new(),
             circles: BTreeMap::new(),
-            phrases: phrases.iter().map(|p| super::safety::normalise(p)).filter(|p| !p.is_empty()).collect(),
+            rules: rules.clone(),
             buckets: HashMap::new(),
             support_asked: HashMap::new(),
             channel_index: HashMap::new(),

@@ -10,6 +10,7 @@ mod architecture;
 mod bad_input;
 mod cli;
 mod crash;
+mod crisis_corpus;
 mod engine;
 mod privacy;
 mod props;
