@@ -189,9 +189,23 @@ fn safety_lines(defaults: &attune::engine::Defaults) {
     let locales = defaults.phrases.locales().join(", ");
     println!("crisis rules: ok ({signals} signal patterns, {excepts} exceptions; locales: {locales})");
     println!(
-        "crisis rules: only messages in {locales} are checked; messages in other languages are not. \
+        "crisis rules: only messages in {locales} are checked; messages in other languages are not checked. \
          To add a language, put a rules file per locale (like config/safety/en.toml) in a folder and set content.phrases to it."
     );
+}
+
+/// Warns about each community that still shows the default crisis resources card.
+async fn default_card_lines(store: &Store) -> anyhow::Result<()> {
+    for id in store.communities().await? {
+        let Some(loaded) = store.load(&id).await? else { continue };
+        if !loaded.community.resources_custom {
+            println!(
+                "warning: community {} uses the default crisis resources card; a moderator can name local help with /resources set TEXT",
+                id.as_str()
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn doctor(db: &Path, config: &Config) -> anyhow::Result<()> {
@@ -209,6 +223,7 @@ async fn doctor(db: &Path, config: &Config) -> anyhow::Result<()> {
     let store = open_store(db).await?;
     store.check().await.context("database integrity check")?;
     println!("database: ok ({}, {} communities)", db.display(), store.communities().await?.len());
+    default_card_lines(&store).await?;
     println!("discord: not built into this version");
     println!("matrix: not built into this version");
     Ok(())

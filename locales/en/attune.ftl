@@ -86,6 +86,7 @@ guide-witness = { $name } would like to be witnessed. Listen with your whole att
 guide-reflections = { $name } welcomes reflections. Afterwards, you might say back what you heard, in their words, and check whether you heard it right. No advice or fixing.
 guide-feelings = { $name } welcomes feelings only. Afterwards, you might name a feeling you heard ("it sounds like there was some sadness"). No advice, no stories of your own.
 guide-card = For this prompt: { $guide }
+guide-care = Care comes before the format: if someone seems to be struggling, it's fine to slow down, and a host can pause the circle.
 
 ## Closing
 
@@ -148,14 +149,19 @@ timezone-set = Your time zone is now { $zone }.
 
 ## Safety and support
 
-crisis-intro = I noticed something in your message and wanted to check in with you, privately. If things feel heavy right now, these might help:
+crisis-intro = attune sends this privately to anyone whose words touch on suicide or self-harm, so it may not fit you. If it does, you don't have to carry this alone: many people get through times like this, and there is help you can reach now.
 crisis-resources = { $resources }
-crisis-options = If you'd like, /support asks a moderator to reach out. If I got this wrong, say /crisis wrong. To stop me checking your messages, say /crisis off.
+crisis-options = If you'd like a person from this community, /support asks a moderator to reach out to you. This card is here any time with /resources. If it doesn't apply to you, say /crisis wrong. To stop these checks, say /crisis off.
+crisis-again = Just in case it helps: /support reaches a moderator, and /resources shows the helplines, whenever you want them.
 crisis-wrong = Thank you for letting me know, and sorry for the interruption.
-crisis-off = Understood. I won't check your messages any more. Say /crisis on if you change your mind.
+crisis-off = Understood. I won't check your messages any more. Say /crisis on if you change your mind. The helplines stay here for you any time with /resources.
 crisis-on = I'll check your messages again and offer resources if they might help.
-support-opened = I've asked the moderators to reach out to you privately. They're people too, so it may take a little while. If you're in danger right now, please contact your local emergency number.
+support-opened = I've asked the moderators to reach out to you privately. They're people too, so it may take a little while. If you're in danger right now, please contact your local emergency number; /resources lists helplines you can reach any time.
 support-already = I've already asked the moderators to reach out to you privately. If you're in danger right now, please contact your local emergency number.
+resources-asked = Here is the crisis resources card. You can ask for it any time, and nobody else sees that you did.
+resources-options = If you'd like a person from this community, /support asks a moderator to reach out to you.
+checks-notice = Before you begin, so you know: attune checks the messages it can read for words about suicide or self-harm, so it can offer helplines privately. The check happens in memory and nothing you write is stored. You can turn it off with /crisis off, and back on with /crisis on.
+care-host = A member of this circle may need care. You might consider a pause and a private check-in. The resources card is at /resources.
 support-request = { $name } would like to talk with a moderator. Please reach out to them privately.
 my-data-intro = Here is everything attune keeps about you.
 forget-ask = This will delete everything attune keeps about you: your agreement, preferences, reminders and circle records. Pulse answers stay only as anonymous counts. Reply /forget-me confirm to go ahead.
@@ -197,7 +203,11 @@ template-list = Templates:
 template-item = • { $name }: turns of { $time }, up to { $max } people
 template-head = Template { $name }:
 template-saved = Template { $name }: { $key } is now { $value }.
-resources-saved = The crisis resources card is updated.
+resources-saved = The crisis resources card is updated. Members see it with /resources, and after a crisis phrase.
+settings-resources = { $custom ->
+    [yes] Crisis resources: your community's own card. Change it with /resources set TEXT.
+   *[no] Crisis resources: the default card (international and a few national helplines). To name help that fits your community, use /resources set TEXT.
+}
 
 ## Help
 
@@ -216,9 +226,12 @@ help-private =
     • /daily HH:MM|off|pause|resume, /quiet HH:MM-HH:MM|off, /timezone AREA/CITY
     • /mode witness|reflections|feelings — your usual choice for what comes back
     • /suggest TEXT — suggest a card
-help-data = • /support — reach a moderator · /my-data — see what's kept · /forget-me — delete it
+help-data =
+    • /support — reach a moderator · /resources — helplines, any time, privately
+    • /crisis on|off — checking your messages for words about suicide or self-harm (in memory, never stored)
+    • /my-data — see what's kept · /forget-me — delete it
 help-moderator = • Moderating: /deck list|show|add|edit|remove|enable|disable|import|export, /suggestions, /settings show|set, /template list|show|set, /resources set TEXT
-help-not-crisis = attune is peer support, not a crisis service.
+help-not-crisis = attune is peer support, not a crisis service. /resources lists helplines you can reach any time.
 
 ## Refusals: what was wrong, and what would work
 

@@ -30,14 +30,19 @@ pub enum Command {
     Timezone(String),
     Support,
     MyData,
-    ForgetMe { confirm: bool },
+    ForgetMe {
+        confirm: bool,
+    },
     Suggest(String),
     Crisis(CrisisArg),
     Deck(DeckCmd),
     Suggestions(Option<(bool, u64)>),
     Settings(Option<(String, String)>),
     Template(TemplateCmd),
+    /// `resources set TEXT` (moderators).
     Resources(String),
+    /// `resources`: the crisis resources card, privately, for anyone.
+    ResourcesShow,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -210,10 +215,12 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
         "template" => parse_template(rest).map(Command::Template),
         "resources" => {
             let (sub, text) = split_word(rest);
-            if sub == "set" && !text.is_empty() {
+            if sub.is_empty() {
+                Ok(Command::ResourcesShow)
+            } else if sub == "set" && !text.is_empty() {
                 Ok(Command::Resources(text.to_owned()))
             } else {
-                Err(usage("resources", "resources set TEXT"))
+                Err(usage("resources", "resources | resources set TEXT"))
             }
         }
         "" => Err(Refusal::UnknownCommand { given: String::new() }),

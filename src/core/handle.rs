@@ -31,9 +31,9 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
                 }
             }
         }
-        Input::BadCommand { actor, refusal, text, .. } => {
+        Input::BadCommand { actor, place, refusal, text } => {
             // "/i want to die" is not a command, but it may be a cry for help.
-            safety::check_chat(&mut cx, &actor, &text);
+            safety::check_chat(&mut cx, &actor, &place, &text);
             if cx.rate_ok(&actor) {
                 cx.refuse(&actor.member, &refusal);
             }
@@ -170,6 +170,10 @@ fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Co
         Command::Settings(s) => moderation::settings(cx, actor, s),
         Command::Template(t) => moderation::template(cx, actor, t),
         Command::Resources(text) => moderation::resources(cx, actor, &text),
+        Command::ResourcesShow => {
+            safety::resources(cx, actor);
+            Ok(())
+        }
     }
 }
 
@@ -200,7 +204,7 @@ fn circle_command(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, c: Ci
 
 /// Ordinary chat: checked for crisis phrases and the floor, then forgotten.
 fn chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text: &str) {
-    if safety::check_chat(cx, actor, text) {
+    if safety::check_chat(cx, actor, place, text) {
         // Someone who may be struggling gets the check-in alone, never a floor reminder with it.
         return;
     }

@@ -48,6 +48,7 @@ fn draw_for(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, theme: Option<Theme>, ge
 /// `reflect [theme]`.
 pub fn reflect(cx: &mut Cx<'_, impl Rng>, actor: &Actor, theme: Option<Theme>) -> Result<(), Refusal> {
     let (_, text, cw) = draw_for(cx, &actor.member, theme, false).ok_or(Refusal::NoCardFits)?;
+    super::safety::notice_once(cx, &actor.member);
     let mut lines = Vec::new();
     if !cw.is_empty() {
         lines.push(Line::new("content-note").text("tags", cw.join(", ")));
@@ -69,6 +70,7 @@ pub fn practice(cx: &mut Cx<'_, impl Rng>, actor: &Actor, name: Option<String>) 
                 Line::new("practice-item").text("name", p.name.as_str()).text("title", p.title.clone()).num("steps", p.steps.len())
             }),
         );
+        super::safety::notice_once(cx, &actor.member);
         cx.whisper(&actor.member, Message::new(Kind::Info, lines));
         return Ok(());
     };
@@ -77,6 +79,7 @@ pub fn practice(cx: &mut Cx<'_, impl Rng>, actor: &Actor, name: Option<String>) 
         .find(|p| p.name.as_str() == name)
         .ok_or_else(|| Refusal::UnknownPractice { given: super::textcheck::preview(&name) })?;
     let (pname, title, first, total) = (p.name.clone(), p.title.clone(), p.steps.first().cloned().unwrap_or_default(), p.steps.len());
+    super::safety::notice_once(cx, &actor.member);
     cx.st.member_mut(&actor.member).practice = Some(PracticeProgress { name: pname, step: 0 });
     let msg = Message::new(Kind::Card, vec![Line::new("practice-start").text("title", title), step_line(1, total, first)])
         .with_actions(&[Action::NextStep]);
@@ -144,6 +147,7 @@ pub fn daily(cx: &mut Cx<'_, impl Rng>, actor: &Actor, arg: DailyArg) -> Result<
             if cx.st.members.get(who).and_then(|m| m.quiet).is_some_and(|q| q.contains(at)) {
                 return Err(Refusal::DailyInQuietHours);
             }
+            super::safety::notice_once(cx, who);
             cx.st.member_mut(who).daily = Some(Daily { at, paused: false });
             arm_daily(cx, who);
             let tz = timeparse::zone_of(cx.st, who);

@@ -59,6 +59,9 @@ pub struct Community {
     pub templates: Vec<Template>,
     /// The crisis resources card.
     pub resources: String,
+    /// Whether moderators set their own card (`resources set`); `false` means the default.
+    #[serde(default)]
+    pub resources_custom: bool,
     /// Bumped whenever the agreements change; members consent to a version.
     pub agreements_version: u32,
     /// The community's own agreements text; `None` uses the catalogue's.
@@ -75,6 +78,7 @@ impl Community {
             settings: Settings::default(),
             templates: vec![Template::standard(), Template::short()],
             resources,
+            resources_custom: false,
             agreements_version: 1,
             agreements_text: None,
             suggestions: Vec::new(),
@@ -133,6 +137,12 @@ pub struct State {
     /// When each member last asked for a moderator, to avoid paging twice. In memory only:
     /// asking for help must not leave a stored record behind.
     pub support_asked: HashMap<MemberRef, jiff::Timestamp>,
+    /// When a member last got the short "support and resources are there" line
+    /// after a second crisis match. In memory only, like `support_asked`.
+    pub crisis_reminded: HashMap<MemberRef, jiff::Timestamp>,
+    /// (circle, speaker) pairs whose hosts were told a member may need care, so
+    /// they hear it once per circle per member. In memory only.
+    pub care_noted: std::collections::HashSet<(CircleId, MemberRef)>,
     /// The most recently opened circle per channel. Checked for liveness on
     /// every lookup, so an entry for an ended circle is harmless.
     channel_index: HashMap<super::ids::ChannelId, CircleId>,
@@ -149,6 +159,8 @@ impl State {
             rules: rules.clone(),
             buckets: HashMap::new(),
             support_asked: HashMap::new(),
+            crisis_reminded: HashMap::new(),
+            care_noted: std::collections::HashSet::new(),
             channel_index: HashMap::new(),
             dirty: Dirty::default(),
         }

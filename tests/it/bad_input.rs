@@ -143,7 +143,7 @@ fn name_of(c: &Command) -> &'static str {
         Command::Suggestions(_) => "suggestions",
         Command::Settings(_) => "settings",
         Command::Template(_) => "template",
-        Command::Resources(_) => "resources",
+        Command::Resources(_) | Command::ResourcesShow => "resources",
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod architecture;
 mod bad_input;
+mod care;
 mod cli;
 mod crash;
 mod crisis_corpus;

@@ -51,9 +51,10 @@ fn joining_asks_for_consent_first_and_agree_completes_the_join() {
     h.cmd("alice", "circle open");
     let out = h.cmd("bob", "circle join");
     let to_bob = whispered(&out, "bob");
-    assert_eq!(to_bob.len(), 1, "a first join is answered privately");
+    assert_eq!(to_bob.len(), 2, "a first join is answered privately: what is checked, then the agreements");
+    assert_eq!(ids(&to_bob[..1]), ["checks-notice"], "before a first circle, members learn that messages are checked");
     assert!(has(&to_bob, "agreements") && has(&to_bob, "agreements-ask"), "a first join shows the agreements and asks for consent");
-    assert!(to_bob[0].actions.contains(&Action::Agree), "the consent question offers an Agree button");
+    assert!(to_bob[1].actions.contains(&Action::Agree), "the consent question offers an Agree button");
     assert!(said(&out).is_empty(), "nothing is announced before consent");
     assert!(h.circle().seat(&member("bob")).is_none(), "no seat is taken before consent");
 
@@ -367,7 +368,7 @@ fn choosing_reflections_announces_it_and_whispers_guides_to_listeners_only() {
     for n in ["bob", "carol"] {
         let g = whispered(&out, n);
         assert_eq!(g[0].kind, Kind::Guide);
-        assert_eq!(ids(&g), ["guide-reflections", "guide-card"], "the guide matches the choice and carries the card's guide");
+        assert_eq!(ids(&g), ["guide-reflections", "guide-card", "guide-care"], "the guide matches the choice and carries the card's guide");
     }
     let out = h.cmd("alice", "done");
     assert_eq!(public_ids(&out), ["turn-done", "reflect-window"], "a reflection window follows done");
@@ -666,9 +667,9 @@ fn below_three_answers_the_host_never_sees_an_average() {
 fn reflect_whispers_one_self_reflection_card_and_avoids_recent_ones() {
     let mut h = Harness::new();
     let out = h.cmd("bob", "reflect body");
-    assert_eq!(out.len(), 1, "one card, nothing else");
-    let m = whispered(&out, "bob");
-    assert_eq!((m[0].kind.clone(), ids(&m)), (Kind::Card, vec!["reflect-card", "reflect-private"]), "asked in a channel, still private");
+    assert_eq!(out.len(), 2, "one card, after the one-time note on crisis checks");
+    let m = &whispered(&out, "bob")[1..];
+    assert_eq!((m[0].kind.clone(), ids(m)), (Kind::Card, vec!["reflect-card", "reflect-private"]), "asked in a channel, still private");
     let id = h.state.members[&member("bob")].recent_cards[0].clone();
     let card = h.state.decks.values().flat_map(|d| &d.cards).find(|c| c.id == id).expect("the card exists");
     assert_eq!((card.kind, card.theme), (attune::core::deck::Kind::SelfReflection, attune::core::deck::Theme::Body));
@@ -790,6 +791,8 @@ fn a_crisis_phrase_gets_a_private_resources_card_at_most_once_per_period() {
     assert!(text.contains("not a crisis service"), "the bot says it is not a crisis service");
     assert_eq!(m[0].actions, [Action::Support, Action::CrisisWrong, Action::CrisisOff]);
     h.advance(3600);
+    let out = h.chat("bob", "i want to die");
+    assert_eq!(private_ids(&out, "bob"), ["crisis-again"], "a second match gets one short line, not the card");
     assert!(h.chat("bob", "i want to die").is_empty(), "not again within the period");
     assert!(h.chat_private("bob", "i want to die").is_empty(), "not again within the period, in DMs either");
     h.advance(23 * 3600);

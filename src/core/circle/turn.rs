@@ -131,6 +131,7 @@ pub(super) fn send_guides(cx: &mut Cx<'_, impl Rng>, id: CircleId, guide: Option
         if let Some(g) = &guide {
             lines.push(Line::new("guide-card").text("guide", g.clone()));
         }
+        lines.push(Line::new("guide-care"));
         cx.whisper(&l, Message::new(Kind::Guide, lines));
     }
 }

@@ -12,15 +12,22 @@ use jiff::Timestamp;
 
 use crate::core::effect::{Action, Kind, Line, Message};
 use crate::core::handle::Cx;
-use crate::core::input::Actor;
+use crate::core::ids::MemberRef;
+use crate::core::input::{Actor, Place};
 use crate::core::rng::Rng;
 
 /// The most characters of one chat message checked for crisis phrases.
 pub const MAX_CHECKED_CHARS: usize = 4000;
 
-/// Checks chat for crisis phrases and, if found, privately offers resources.
-/// Returns whether the member was signposted just now.
-pub fn check_chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> bool {
+/// Checks a message for crisis phrases. The first match in a period brings
+/// the resources card, privately; a later match in the same period brings one
+/// short line that `/support` and `/resources` are there, and then nothing
+/// more until the period ends. When the member holds the floor in a circle,
+/// its hosts get one private line per circle (no name, no content).
+///
+/// Returns whether the message touched on a crisis (with checks on), so the
+/// caller sends nothing else for it, such as a floor reminder.
+pub fn check_chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text: &str) -> bool {
     // Bounded work per message, however long it is: only the start is examined.
     let text = match text.char_indices().nth(MAX_CHECKED_CHARS) {
         Some((cut, _)) => &text[..cut],
@@ -29,24 +36,80 @@ pub fn check_chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> bool 
     if !cx.st.rules.matches(text) {
         return false;
     }
-    let period = i64::from(cx.st.community.settings.signpost_hours) * 3600;
-    let now = cx.now;
     let member = cx.st.members.get(&actor.member);
     if member.is_some_and(|m| m.crisis_checks_off) {
         return false;
     }
-    if member.and_then(|m| m.last_signpost).is_some_and(|t| now.as_second() - t.as_second() < period) {
-        return false;
+    let period = i64::from(cx.st.community.settings.signpost_hours) * 3600;
+    let now = cx.now;
+    let last = member.and_then(|m| m.last_signpost).filter(|t| now.as_second() - t.as_second() < period);
+    match last {
+        None => {
+            cx.st.member_mut(&actor.member).last_signpost = Some(now);
+            cx.whisper(&actor.member, card(&cx.st.community.resources, Line::new("crisis-intro")));
+        }
+        Some(at) => {
+            // One gentle line, never the whole card again, and never a stream of them.
+            let reminded = cx.st.crisis_reminded.get(&actor.member).is_some_and(|r| *r >= at);
+            if !reminded {
+                cx.st.crisis_reminded.insert(actor.member.clone(), now);
+                cx.whisper_line(&actor.member, Line::new("crisis-again"));
+            }
+        }
     }
-    cx.st.member_mut(&actor.member).last_signpost = Some(now);
-    let resources = cx.st.community.resources.clone();
+    tell_hosts(cx, actor, place);
+    true
+}
+
+/// Before a member's first circle or private tool: once, what is checked and how to stop it.
+pub fn notice_once(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
+    if cx.st.members.get(who).is_some_and(|m| m.checks_told) {
+        return;
+    }
+    cx.st.member_mut(who).checks_told = true;
+    cx.whisper_line(who, Line::new("checks-notice"));
+}
+
+/// The resources card, as sent after a match (`intro` = crisis-intro) or on request.
+pub fn card(resources: &str, intro: Line) -> Message {
+    Message::new(
+        Kind::Crisis,
+        vec![intro, Line::new("crisis-resources").text("resources", resources.to_owned()), Line::new("crisis-options")],
+    )
+    .with_actions(&[Action::Support, Action::CrisisWrong, Action::CrisisOff])
+}
+
+/// `resources`: any member, any time, privately.
+pub fn resources(cx: &mut Cx<'_, impl Rng>, actor: &Actor) {
     let msg = Message::new(
         Kind::Crisis,
-        vec![Line::new("crisis-intro"), Line::new("crisis-resources").text("resources", resources), Line::new("crisis-options")],
+        vec![
+            Line::new("resources-asked"),
+            Line::new("crisis-resources").text("resources", cx.st.community.resources.clone()),
+            Line::new("resources-options"),
+        ],
     )
-    .with_actions(&[Action::Support, Action::CrisisWrong, Action::CrisisOff]);
+    .with_actions(&[Action::Support]);
     cx.whisper(&actor.member, msg);
-    true
+}
+
+/// A speaker who may be struggling: the circle's hosts hear once, privately,
+/// that a member may need care. No name and nothing of what was said; the
+/// speaker's own choice to page moderators stays with `/support`.
+fn tell_hosts(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) {
+    let Place::Channel(ch) = place else { return };
+    let Some(id) = cx.st.circle_in(ch) else { return };
+    let Some(c) = cx.st.circles.get(&id) else { return };
+    if c.turn.as_ref().is_none_or(|t| t.speaker != actor.member) {
+        return;
+    }
+    if !cx.st.care_noted.insert((id, actor.member.clone())) {
+        return;
+    }
+    let hosts: Vec<_> = std::iter::once(c.host.clone()).chain(c.cohosts.iter().cloned()).filter(|h| *h != actor.member).collect();
+    for h in hosts {
+        cx.whisper_line(&h, Line::new("care-host"));
+    }
 }
 
 /// A token bucket per member: `rate` commands per minute, bursting to `rate`.
