@@ -119,7 +119,8 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
                 let src = std::fs::read_to_string(f).with_context(|| format!("could not read {}", f.display()))?;
                 match deck::parse_file(&src) {
                     Ok(d) => {
-                        println!("{}: ok — deck {} with {} cards and {} practices", f.display(), d.name, d.cards.len(), d.practices.len())
+                        println!("{}: ok — deck {} with {} cards and {} practices", f.display(), d.name, d.cards.len(), d.practices.len());
+                        println!("  {}", deck::counts(&d));
                     }
                     Err(e) => {
                         bad += 1;

@@ -25,7 +25,7 @@ joined-late = { $name } has joined and will be added to the end of the order.
 waitlisted = This circle is full right now. You're number { $place } on the waitlist, and I'll tell you privately if a place opens for you.
 promoted = A place opened up and you're now in the circle.
 waitlist-ended = The circle you were waiting for has gone ahead without a free place, so I've taken you off the waitlist. You're welcome in the next one.
-left = You've left the circle. Take care of yourself.
+left = You've left the circle. Take care of yourself. If you'd like to talk with someone, /support reaches a moderator, privately.
 scheduled = This circle will begin at { $when }.
 reminder = A gentle reminder: the circle you joined begins in about { $time }.
 cancelled-quorum = Not enough people could gather this time, so this circle won't go ahead. Thank you to everyone who came — you're welcome next time.
@@ -52,40 +52,50 @@ closing-begins = Thank you for sharing and for listening. We'll close with a sho
 
 ## Turns
 
-turn-checkin = { $name }, it's your check-in ({ $time }).
+turn-checkin = { $name }, it's your check-in ({ $time }). A pass is always welcome: /pass.
 turn-sharing = { $name }, the floor is yours ({ $time }).
 turn-checkout = { $name }, it's your check-out ({ $time }).
 turn-prompt = Prompt: { $prompt }
 turn-free = Share whatever is with you right now.
-turn-speaker-options = When you're finished, say /done. You can /pass at any time, ask for another /card, or choose what comes back with /mode.
+turn-speaker-options = When you're finished, say /done. You can /pass at any time, no reason needed, ask for another /card, or choose what comes back with /mode. If a reflection misses, you're welcome to say what fits better.
 mode-witness = { $name } would like to be witnessed: listeners, please hold what you hear without replying.
+mode-witness-default = This turn is witness-only for now: listeners, please hold what you hear without replying. { $name } can change that with /mode.
 mode-reflections = { $name } welcomes reflections afterwards: what you heard, in their words, without advice.
 mode-feelings = { $name } welcomes feelings only afterwards: the feelings you heard, gently named.
-turn-warning = About { $time } left. Take your time to finish; there's no need to hurry.
+turn-warning = About { $time } left. { $extend ->
+    [yes] If you'd like a little more, say /extend; otherwise, when the time comes, a last sentence is welcome.
+   *[no] When the time comes, a last sentence is welcome.
+}
 turn-time = Thank you, { $name }. That's the time for this turn.
 passed = { $name } is passing this turn.
 turn-done = Thank you, { $name }.
 pass-ahead = Noted. You'll pass this round; no reason needed.
 extended = { $name } is taking a little more time ({ $time }).
-new-card = { $name } has a new prompt.
+cw-speaker = This prompt comes only to you, because it touches on { $tags }.
+cw-speaker-choice = Share from it if you choose, share whatever is with you, or say /card for another one. It won't be posted in the circle.
 reflect-window = Listeners, you have { $time } to reflect back what you heard from { $name }. Stay with their words; no advice.
 reflect-window-feelings = Listeners, you have { $time } to name, gently, the feelings you heard from { $name }.
 reflect-window-closed = Thank you for your reflections for { $name }.
 hand-raised = { $name } has raised a hand.
 hand-already = Your hand is already up. You'll be next when the floor is free.
+hand-already-queued = Your hand is already up. Others raised theirs first, so the floor will come to you in turn.
 away = You're marked as away. Your place is kept; say /back when you return.
 away-already = You're already marked as away. Say /back when you return.
 back = Welcome back. You'll be offered your turn when it comes round.
 back-already = You're here and in the circle.
 mode-saved = Saved: from now on your turns start with "{ $mode }". You can change it during any turn.
 floor-nudge = { $speaker } has the floor right now. There'll be room for your words on your own turn.
+floor-nudge-plain = { $speaker } has the floor right now. Thank you for holding your words while they speak.
 
 ## Listener guides (private)
 
 guide-witness = { $name } would like to be witnessed. Listen with your whole attention; there's nothing you need to say back.
+guide-witness-default = This turn is witness-only unless { $name } changes it. Listen with your whole attention; there's nothing you need to say back.
 guide-reflections = { $name } welcomes reflections. Afterwards, you might say back what you heard, in their words, and check whether you heard it right. No advice or fixing.
-guide-feelings = { $name } welcomes feelings only. Afterwards, you might name a feeling you heard ("it sounds like there was some sadness"). No advice, no stories of your own.
+guide-feelings = { $name } welcomes feelings only. Afterwards, you might name a feeling you heard ("it sounds like there was some sadness") and ask whether it fits. No advice, no stories of your own.
 guide-card = For this prompt: { $guide }
+guide-self-care = This prompt can go deep. Notice what stirs in you as you listen; you can bring it to your own turn.
+guide-repair = If the speaker says a reflection missed, thank them and take their words as the right ones; there's nothing to defend.
 guide-care = Care comes before the format: if someone seems to be struggling, it's fine to slow down, and a host can pause the circle.
 
 ## Closing
@@ -94,6 +104,7 @@ circle-ended = This circle has come to a close. Thank you for the care you broug
 confidentiality-reminder = Please keep what was shared here. If you'd like to bring up someone's share later, ask them first.
 pulse-ask = If you'd like to, tell me privately: did you feel heard today? Reply /pulse 1 (not really) to /pulse 5 (very much) within a day. It's optional, and hosts only ever see one overall average.
 pulse-thanks = Thank you. Hosts will only see it as part of an average.
+pulse-thanks-low = Thank you for telling me. I'm sorry it didn't feel that way today. Hosts will only see it as part of an average. If you'd like to talk with someone, /support reaches a moderator, privately.
 
 ## Host tools
 
@@ -131,6 +142,7 @@ recovered-reflecting = I'm back after a short interruption. Reflections for { $n
 
 reflect-card = Something to sit with, if you like: { $prompt }
 content-note = Content note: { $tags }.
+reflect-cw-next = The card is ready when you are: say /next to see it, or /reflect for a gentler one.
 reflect-private = This is just for you. You don't need to reply, and nothing you write back is kept.
 practice-list = Practices you can try, one step at a time (start one with /practice NAME):
 practice-item = • { $name }: { $title } ({ $steps } steps)
@@ -142,7 +154,7 @@ daily-off = Daily reflections are off.
 daily-paused = Daily reflections are paused. Resume any time with /daily resume.
 daily-resumed = Daily reflections are back on, at { $time }.
 daily-card = Today's reflection, if you'd like it: { $prompt }
-daily-footer = No reply needed. Skipping a day is completely fine.
+daily-footer = No reply needed.
 quiet-set = Quiet hours set: { $start } to { $end }. Daily reflections and circle reminders won't come in that time.
 quiet-off = Quiet hours are off.
 timezone-set = Your time zone is now { $zone }.
@@ -177,7 +189,7 @@ suggestions-head = { $count ->
    *[other] { $count } suggestions are waiting:
 }
 suggestion-item = #{ $id }: { $text }
-suggestion-approved = Suggestion #{ $id } is now card { $card } in the "suggested" deck.
+suggestion-approved = Suggestion #{ $id } is now card { $card } in the "suggested" deck, filed as a self-reflection card, theme presence, intensity light. To change it: /deck edit { $card } theme|intensity|cw VALUE.
 suggestion-declined = Suggestion #{ $id } declined. The member isn't notified.
 deck-list = Decks:
 deck-item = • { $name } — { $title }: { $cards } cards, { $practices } practices{ $state }
@@ -294,7 +306,7 @@ refusal-unknown-suggestion = There's no waiting suggestion #{ $id }.
 refusal-guide-required = Sharing cards need a listener guide too: add it after " | ".
 refusal-guide-not-allowed = Only sharing cards have a listener guide.
 refusal-order-not-yet = This circle's order is drawn at random when it starts, so there's nothing to move yet. Once it has begun, you can move people who are still waiting to speak.
-refusal-already-spoke = You've already had your turn this round. There'll be another chance in the next one.
+refusal-already-spoke = You've already had your turn this round. Thank you for sharing it.
 refusal-no-hands = This circle goes round in order, so there's no need to raise a hand.
 
 ## Console

@@ -223,8 +223,12 @@ fn chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text: &str) {
         return;
     }
     let speaker = turn.display.clone();
+    // "Your own turn" only to someone who still has one coming in this circle.
+    // Everyone seated speaks again at the check-out, so only the closing round can leave someone without one.
+    let own_turn_ahead = c.queue.contains(&actor.member) || (c.phase != super::circle::Phase::Closing && c.seat(&actor.member).is_some());
     if let Some(t) = cx.circle_mut(id).and_then(|c| c.turn.as_mut()) {
         t.nudged.push(actor.member.clone());
     }
-    cx.whisper_line(&actor.member, Line::new("floor-nudge").text("speaker", speaker));
+    let line = if own_turn_ahead { "floor-nudge" } else { "floor-nudge-plain" };
+    cx.whisper_line(&actor.member, Line::new(line).text("speaker", speaker));
 }

@@ -45,19 +45,27 @@ fn draw_for(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, theme: Option<Theme>, ge
     Some(picked)
 }
 
-/// `reflect [theme]`.
+/// `reflect [theme]`. Without a theme, the card is light or medium and has no
+/// content warning. Asking for a theme opens the deeper cards too; a card
+/// with a content warning then comes one step later: the note first, the card
+/// on `next`.
 pub fn reflect(cx: &mut Cx<'_, impl Rng>, actor: &Actor, theme: Option<Theme>) -> Result<(), Refusal> {
-    let (_, text, cw) = draw_for(cx, &actor.member, theme, false).ok_or(Refusal::NoCardFits)?;
+    let (id, text, cw) = draw_for(cx, &actor.member, theme, theme.is_none()).ok_or(Refusal::NoCardFits)?;
     super::safety::notice_once(cx, &actor.member);
-    let mut lines = Vec::new();
     if !cw.is_empty() {
-        lines.push(Line::new("content-note").text("tags", cw.join(", ")));
+        cx.st.member_mut(&actor.member).pending_card = Some(id);
+        let lines = vec![Line::new("content-note").text("tags", cw.join(", ")), Line::new("reflect-cw-next")];
+        cx.whisper(&actor.member, Message::new(Kind::Card, lines).with_actions(&[Action::NextStep]));
+        return Ok(());
     }
-    lines.push(Line::new("reflect-card").text("prompt", text));
-    lines.push(Line::new("reflect-private"));
-    let msg = Message::new(Kind::Card, lines);
-    cx.whisper(&actor.member, msg);
+    cx.st.member_mut(&actor.member).pending_card = None;
+    reveal(cx, &actor.member, text);
     Ok(())
+}
+
+fn reveal(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, text: String) {
+    let msg = Message::new(Kind::Card, vec![Line::new("reflect-card").text("prompt", text), Line::new("reflect-private")]);
+    cx.whisper(who, msg);
 }
 
 /// `practice [name]`: lists practices, or starts one.
@@ -91,8 +99,17 @@ fn step_line(n: usize, total: usize, text: String) -> Line {
     Line::new("practice-step").num("n", n).num("total", total).text("step", text)
 }
 
-/// `next`: the next step of the member's practice.
+/// `next`: a card held back behind its content note, or the next step of the member's practice.
 pub fn next_step(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
+    let pending = cx.st.members.get(&actor.member).and_then(|m| m.pending_card.clone());
+    if let Some(id) = pending {
+        let text = deck::find(cx.st.decks.values(), &id).map(|c| c.text.clone());
+        cx.st.member_mut(&actor.member).pending_card = None;
+        if let Some(text) = text {
+            reveal(cx, &actor.member, text);
+            return Ok(());
+        }
+    }
     let progress = cx.st.members.get(&actor.member).and_then(|m| m.practice.clone()).ok_or(Refusal::NoPractice)?;
     let steps = cx
         .st

@@ -79,6 +79,7 @@ pub fn suggestions(cx: &mut Cx<'_, impl Rng>, actor: &Actor, decision: Option<(b
         cw: Vec::new(),
         text: s.text,
         guide: None,
+        group: None,
         enabled: true,
     });
     cx.st.dirty.decks.insert(deck_name);
