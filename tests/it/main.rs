@@ -9,6 +9,7 @@
 mod architecture;
 mod bad_input;
 mod care;
+mod care_depth;
 mod cli;
 mod crash;
 mod crisis_corpus;
