@@ -196,9 +196,10 @@ fn safety_lines(defaults: &attune::engine::Defaults) {
 }
 
 /// Warns about each community that still shows the default crisis resources card.
-async fn default_card_lines(store: &Store) -> anyhow::Result<()> {
+async fn default_card_lines(store: &Store, default: &str) -> anyhow::Result<()> {
     for id in store.communities().await? {
-        let Some(loaded) = store.load(&id).await? else { continue };
+        let Some(mut loaded) = store.load(&id).await? else { continue };
+        loaded.community.follow_default_card(default);
         if !loaded.community.resources_custom {
             println!(
                 "warning: community {} uses the default crisis resources card; a moderator can name local help with /resources set TEXT",
@@ -224,7 +225,7 @@ async fn doctor(db: &Path, config: &Config) -> anyhow::Result<()> {
     let store = open_store(db).await?;
     store.check().await.context("database integrity check")?;
     println!("database: ok ({}, {} communities)", db.display(), store.communities().await?.len());
-    default_card_lines(&store).await?;
+    default_card_lines(&store, &defaults.resources).await?;
     println!("discord: not built into this version");
     println!("matrix: not built into this version");
     Ok(())

@@ -71,7 +71,27 @@ pub struct Community {
     pub next_suggestion: u64,
 }
 
+/// The default card attune shipped before it named helplines. A stored
+/// community still showing it is on the default, and follows the current one.
+const FORMER_DEFAULT_CARD: &str = "attune is a peer-support bot, not a crisis service, and the people here are peers, not professionals.\n\nIf you are in danger, or you think you might act on thoughts of harming yourself, please contact your local emergency number now, or a crisis line in your country.\n\nYou can also ask to talk to a moderator. You don't have to carry this alone.";
+
 impl Community {
+    /// After loading: a community on the default card gets the current default,
+    /// so a corrected helpline reaches everyone who never set their own. Text
+    /// stored before `resources_custom` existed that is no default is the
+    /// community's own, and is kept. Returns whether anything changed.
+    pub fn follow_default_card(&mut self, default: &str) -> bool {
+        if self.resources_custom || self.resources == default {
+            return false;
+        }
+        if self.resources == FORMER_DEFAULT_CARD {
+            self.resources = default.to_owned();
+        } else {
+            self.resources_custom = true;
+        }
+        true
+    }
+
     pub fn new(id: CommunityId, resources: String) -> Self {
         Self {
             id,

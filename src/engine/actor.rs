@@ -43,7 +43,10 @@ async fn load_or_create(engine: &Engine, id: &CommunityId) -> Result<(State, boo
 
 async fn load_or_create_in(store: &Store, d: &Defaults, id: &CommunityId, now: Timestamp) -> Result<(State, bool), EngineError> {
     if let Some(loaded) = store.load(id).await? {
-        let mut st = State::new(loaded.community, loaded.decks, &d.phrases);
+        let mut community = loaded.community;
+        let card_changed = community.follow_default_card(&d.resources);
+        let mut st = State::new(community, loaded.decks, &d.phrases);
+        st.dirty.community |= card_changed;
         st.members = loaded.members.into_iter().collect();
         st.set_circles(loaded.circles);
         return Ok((st, false));

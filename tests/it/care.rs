@@ -194,3 +194,19 @@ fn a_bad_rule_in_a_rules_folder_stops_doctor_with_its_file_and_line() {
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(text.contains("locales: en, xx"), "a second locale is loaded from its own file: {text}");
 }
+
+#[test]
+fn a_community_on_the_default_card_follows_the_current_default_and_keeps_its_own() {
+    use attune::core::ids::CommunityId;
+    use attune::core::state::Community;
+    let current = Harness::new().state.community.resources.clone();
+    let former = "attune is a peer-support bot, not a crisis service, and the people here are peers, not professionals.\n\nIf you are in danger, or you think you might act on thoughts of harming yourself, please contact your local emergency number now, or a crisis line in your country.\n\nYou can also ask to talk to a moderator. You don't have to carry this alone.";
+    let mut old = Community::new(CommunityId::parse("a").unwrap(), former.into());
+    assert!(old.follow_default_card(&current));
+    assert_eq!(old.resources, current, "a community on the former default now names real helplines");
+    assert!(!old.resources_custom);
+    let mut own = Community::new(CommunityId::parse("b").unwrap(), "Call our warmline.".into());
+    assert!(own.follow_default_card(&current));
+    assert_eq!((own.resources.as_str(), own.resources_custom), ("Call our warmline.", true), "a community's own card is never replaced");
+    assert!(!own.follow_default_card(&current), "and nothing changes the second time");
+}
