@@ -233,7 +233,7 @@ help-circle =
 help-speaker = • During your turn: /done, /pass, /card (another prompt), /mode witness|reflections|feelings, /extend
 help-host = • Hosting: /circle start, schedule TIME, pause, resume, next, move NAME POS, remove NAME, cohost NAME, end
 help-private =
-    • /reflect [theme] — a private prompt (themes: emotions, body, needs, inner-voice, self-respect, presence, relationships, rest)
+    • /reflect [theme] — a private prompt (themes: emotions, body, needs, inner-voice, self-respect, presence, relationships, rest); /reflect deep for a deeper one
     • /practice [name], then /next — a short guided practice
     • /daily HH:MM|off|pause|resume, /quiet HH:MM-HH:MM|off, /timezone AREA/CITY
     • /mode witness|reflections|feelings — your usual choice for what comes back

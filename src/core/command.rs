@@ -1,7 +1,7 @@
 //! The one command vocabulary, shared by every platform. Console and Matrix
 //! parse text with [`parse`]; Discord's slash commands build the same enum.
 
-use super::deck::Theme;
+use super::deck::{Intensity, Theme};
 use super::refusal::Refusal;
 use super::template::Mode;
 
@@ -23,6 +23,8 @@ pub enum Command {
     Card,
     Pulse(u8),
     Reflect(Option<Theme>),
+    /// `reflect light|medium|deep`: a self-reflection card of that intensity.
+    ReflectAt(Intensity),
     Practice(Option<String>),
     Next,
     Daily(DailyArg),
@@ -160,9 +162,12 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
         },
         "reflect" => match rest {
             "" => Ok(Command::Reflect(None)),
-            t => Theme::parse(&t.to_lowercase())
-                .map(|t| Command::Reflect(Some(t)))
-                .ok_or_else(|| Refusal::UnknownTheme { given: super::textcheck::preview(t) }),
+            t => match Intensity::parse(&t.to_lowercase()) {
+                Some(i) => Ok(Command::ReflectAt(i)),
+                None => Theme::parse(&t.to_lowercase())
+                    .map(|t| Command::Reflect(Some(t)))
+                    .ok_or_else(|| Refusal::UnknownTheme { given: super::textcheck::preview(t) }),
+            },
         },
         "practice" => Ok(Command::Practice((!rest.is_empty()).then(|| rest.to_lowercase()))),
         "daily" => match rest.to_lowercase().as_str() {
@@ -386,6 +391,7 @@ mod tests {
         assert!(matches!(parse("dance"), Err(Refusal::UnknownCommand { .. })));
         assert_eq!(parse("pulse 9"), Err(Refusal::BadPulse));
         assert!(matches!(parse("reflect sadness"), Err(Refusal::UnknownTheme { .. })));
+        assert_eq!(parse("reflect deep"), Ok(Command::ReflectAt(Intensity::Deep)));
         assert_eq!(parse(&"x".repeat(MAX_COMMAND_CHARS + 1)), Err(Refusal::CommandTooLong { max: MAX_COMMAND_CHARS }));
     }
 }

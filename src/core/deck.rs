@@ -156,6 +156,7 @@ pub struct Filter<'a> {
     pub kind: Option<Kind>,
     pub themes: &'a [Theme],
     pub max_intensity: Option<Intensity>,
+    pub min_intensity: Option<Intensity>,
     pub exclude_cw: &'a [String],
     pub exclude_ids: &'a [Slug],
     /// Only cards without any content-warning tag.
@@ -170,6 +171,7 @@ impl Filter<'_> {
             && self.kind.is_none_or(|k| card.kind == k)
             && (self.themes.is_empty() || self.themes.contains(&card.theme))
             && self.max_intensity.is_none_or(|m| card.intensity <= m)
+            && self.min_intensity.is_none_or(|m| card.intensity >= m)
             && !card.cw.iter().any(|c| self.exclude_cw.contains(c))
             && (!self.no_warnings || card.cw.is_empty())
             && !self.exclude_ids.contains(&card.id)

@@ -155,6 +155,7 @@ fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Co
         Command::Card => circle::card(cx, actor, here(cx, place)?),
         Command::Pulse(n) => circle::pulse(cx, actor, n),
         Command::Reflect(theme) => reflection::reflect(cx, actor, theme),
+        Command::ReflectAt(intensity) => reflection::reflect_at(cx, actor, intensity),
         Command::Practice(name) => reflection::practice(cx, actor, name),
         Command::Next => reflection::next_step(cx, actor),
         Command::Daily(arg) => reflection::daily(cx, actor, arg),

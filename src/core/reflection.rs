@@ -13,18 +13,36 @@ use super::refusal::Refusal;
 use super::rng::Rng;
 use super::timeparse;
 
+/// What a member asked for, which decides how deep a draw may go.
+#[derive(Clone, Copy)]
+enum Ask {
+    /// Nothing in particular (plain `reflect`, the daily card): light or medium, no content warning.
+    Gentle,
+    /// A theme: any intensity of it, content warnings included (note first).
+    Theme(Theme),
+    /// An intensity: cards of exactly that intensity, content warnings included (note first).
+    At(Intensity),
+}
+
 /// Draws a self-reflection card the member hasn't had recently.
-/// `gentle` (for cards nobody asked for just now, like the daily one) keeps to light and
-/// medium cards without content warnings.
-fn draw_for(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, theme: Option<Theme>, gentle: bool) -> Option<(Slug, String, Vec<String>)> {
+fn draw_for(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, ask: Ask) -> Option<(Slug, String, Vec<String>)> {
     let recent = cx.st.members.get(who).map(|m| m.recent_cards.clone()).unwrap_or_default();
-    let themes: Vec<Theme> = theme.into_iter().collect();
+    let themes: Vec<Theme> = match ask {
+        Ask::Theme(t) => vec![t],
+        _ => Vec::new(),
+    };
+    let (min_intensity, max_intensity) = match ask {
+        Ask::Gentle => (None, Some(Intensity::Medium)),
+        Ask::Theme(_) => (None, None),
+        Ask::At(i) => (Some(i), Some(i)),
+    };
     let mut filter = Filter {
         kind: Some(CardKind::SelfReflection),
         themes: &themes,
         exclude_ids: &recent,
-        max_intensity: gentle.then_some(Intensity::Medium),
-        no_warnings: gentle,
+        max_intensity,
+        min_intensity,
+        no_warnings: matches!(ask, Ask::Gentle),
         ..Filter::default()
     };
     let card = match deck::draw(cx.st.decks.values(), &filter, cx.rng) {
@@ -50,7 +68,16 @@ fn draw_for(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, theme: Option<Theme>, ge
 /// with a content warning then comes one step later: the note first, the card
 /// on `next`.
 pub fn reflect(cx: &mut Cx<'_, impl Rng>, actor: &Actor, theme: Option<Theme>) -> Result<(), Refusal> {
-    let (id, text, cw) = draw_for(cx, &actor.member, theme, theme.is_none()).ok_or(Refusal::NoCardFits)?;
+    reflect_asked(cx, actor, theme.map_or(Ask::Gentle, Ask::Theme))
+}
+
+/// `reflect light|medium|deep`: asked for by intensity, so deep and warned cards may come (note first).
+pub fn reflect_at(cx: &mut Cx<'_, impl Rng>, actor: &Actor, intensity: Intensity) -> Result<(), Refusal> {
+    reflect_asked(cx, actor, Ask::At(intensity))
+}
+
+fn reflect_asked(cx: &mut Cx<'_, impl Rng>, actor: &Actor, ask: Ask) -> Result<(), Refusal> {
+    let (id, text, cw) = draw_for(cx, &actor.member, ask).ok_or(Refusal::NoCardFits)?;
     super::safety::notice_once(cx, &actor.member);
     if !cw.is_empty() {
         cx.st.member_mut(&actor.member).pending_card = Some(id);
@@ -233,7 +260,7 @@ pub fn on_daily(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, generation: u64) {
         arm_daily(cx, who);
         return;
     }
-    if let Some((_, text, _)) = draw_for(cx, who, None, true) {
+    if let Some((_, text, _)) = draw_for(cx, who, Ask::Gentle) {
         let msg = Message::new(Kind::Card, vec![Line::new("daily-card").text("prompt", text), Line::new("daily-footer")]);
         cx.whisper(who, msg);
     }

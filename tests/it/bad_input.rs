@@ -118,7 +118,7 @@ fn name_of(c: &Command) -> &'static str {
         Command::Mode(_) => "mode",
         Command::Card => "card",
         Command::Pulse(_) => "pulse",
-        Command::Reflect(_) => "reflect",
+        Command::Reflect(_) | Command::ReflectAt(_) => "reflect",
         Command::Practice(_) => "practice",
         Command::Next => "next",
         Command::Daily(_) => "daily",

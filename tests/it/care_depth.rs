@@ -370,3 +370,22 @@ fn deck_validate_prints_counts_per_kind_theme_and_intensity() {
     let n = |needle: &str| text.contains(needle);
     assert!(n("kind: sharing 33") && n("theme: emotions") && n("intensity: light") && n("medium") && n("deep"), "{text}");
 }
+
+#[test]
+fn deep_cards_come_when_asked_for_by_intensity_with_any_note_first() {
+    for seed in 0..20 {
+        let mut h = Harness::with_seed(seed);
+        let out = h.dm("bob", "reflect deep");
+        let m = &h.state.members[&member("bob")];
+        let id = m.recent_cards.last().cloned().unwrap();
+        let c = h.state.decks.values().flat_map(|d| &d.cards).find(|c| c.id == id).unwrap().clone();
+        assert_eq!(c.intensity, Intensity::Deep, "seed {seed}: asked for deep, got {id}");
+        let got = private_ids(&out, "bob");
+        if c.cw.is_empty() {
+            assert!(got.contains(&"reflect-card"), "seed {seed}: {got:?}");
+        } else {
+            assert!(got.contains(&"content-note") && !got.contains(&"reflect-card"), "seed {seed}: the note comes first: {got:?}");
+            assert_eq!(m.pending_card.as_ref(), Some(&id));
+        }
+    }
+}
