@@ -179,15 +179,13 @@ pub fn mode(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, mode: Mode)
         cx.whisper_line(&actor.member, Line::new("mode-saved").text("mode", mode.as_str()));
         return Ok(());
     };
-    let drawn = cx.st.circles.get(&id).and_then(|c| c.turn.as_ref()).and_then(|t| t.card.clone()).and_then(|card| {
-        super::super::deck::find(cx.st.decks.values(), &card).map(|c| turn::Drawn {
-            id: c.id.clone(),
-            text: c.text.clone(),
-            guide: c.guide.clone(),
-            cw: c.cw.clone(),
-            deep: c.intensity == super::super::deck::Intensity::Deep,
-        })
-    });
+    let drawn = cx
+        .st
+        .circles
+        .get(&id)
+        .and_then(|c| c.turn.as_ref())
+        .and_then(|t| t.card.clone())
+        .and_then(|card| super::super::deck::find(cx.st.decks.values(), &card).map(turn::Drawn::from));
     if let Some(t) = cx.circle_mut(id).and_then(|c| c.turn.as_mut()) {
         t.mode = mode;
         t.mode_chosen = true;

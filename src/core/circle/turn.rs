@@ -20,6 +20,18 @@ pub(super) struct Drawn {
     pub deep: bool,
 }
 
+impl From<&deck::Card> for Drawn {
+    fn from(card: &deck::Card) -> Self {
+        Self {
+            id: card.id.clone(),
+            text: card.text.clone(),
+            guide: card.guide.clone(),
+            cw: card.cw.clone(),
+            deep: card.intensity == Intensity::Deep,
+        }
+    }
+}
+
 /// Draws an unused card of the turn's kind that fits the circle's template,
 /// never a near-duplicate (same group) of a card already used in this circle.
 /// With deep cards allowed, sharing rounds go from lighter to deeper.
@@ -37,14 +49,7 @@ pub(super) fn draw_card(cx: &mut Cx<'_, impl Rng>, id: CircleId, kind: TurnKind)
         exclude_groups: &groups,
         ..Filter::default()
     };
-    let card = deck::draw(cx.st.decks.values(), &filter, cx.rng)?;
-    Some(Drawn {
-        id: card.id.clone(),
-        text: card.text.clone(),
-        guide: card.guide.clone(),
-        cw: card.cw.clone(),
-        deep: card.intensity == Intensity::Deep,
-    })
+    deck::draw(cx.st.decks.values(), &filter, cx.rng).map(Drawn::from)
 }
 
 /// The deepest card a sharing round may draw. Only when the template allows
