@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::core::deck::{self, Deck};
+use crate::core::safety::{RuleSet, Rules, RulesError};
 use crate::engine::Defaults;
 
 /// A secret from the environment. Its `Debug` never shows the value.
@@ -199,7 +200,7 @@ impl Config {
         Ok(())
     }
 
-    /// Loads decks, resources and crisis phrases: from configured files, else the built-in copies.
+    /// Loads decks, resources and crisis rules: from configured files, else the built-in copies.
     pub fn content(&self) -> Result<Defaults, ConfigError> {
         let decks = match &self.content.decks_dir {
             Some(dir) => load_deck_dir(dir)?,
@@ -210,8 +211,7 @@ impl Config {
         };
         let resources_src = read_or(&self.content.resources, DEFAULT_RESOURCES)?;
         let resources = parse_resources(&resources_src, &self.content.resources)?;
-        let phrases_src = read_or(&self.content.phrases, DEFAULT_PHRASES)?;
-        let phrases = parse_phrases(&phrases_src, &self.content.phrases)?;
+        let phrases = load_rules(&self.content.phrases)?;
         Ok(Defaults { decks, resources, phrases, timezone: self.community.timezone.clone() })
     }
 }
@@ -277,25 +277,52 @@ fn parse_resources(src: &str, path: &Option<PathBuf>) -> Result<String, ConfigEr
     })
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PhrasesFile {
-    #[allow(dead_code)]
-    locale: String,
-    phrases: Vec<String>,
-}
-
-fn parse_phrases(src: &str, path: &Option<PathBuf>) -> Result<Vec<String>, ConfigError> {
-    let file = file_name(path, "config/safety/en.toml (built in)");
-    let p: PhrasesFile = toml::from_str(src).map_err(|e| ConfigError::File {
-        file: file.clone(),
-        line: e.span().map(|s| format!("line {}: ", line_of(src, s.start))).unwrap_or_default(),
-        message: e.message().trim().to_owned(),
-    })?;
-    if p.phrases.iter().any(|x| crate::core::safety::normalise(x).is_empty()) {
-        return Err(ConfigError::File { file, line: "phrases: ".into(), message: "a phrase is empty after normalising".into() });
+/// Crisis rules: the built-in English file, or a configured file, or every
+/// `*.toml` in a configured folder (one file per locale). A bad rule names its
+/// file and line.
+fn load_rules(path: &Option<PathBuf>) -> Result<Rules, ConfigError> {
+    let rule_error = |file: &str, e: RulesError| ConfigError::File {
+        file: file.to_owned(),
+        line: e.line.map(|l| format!("line {l}: ")).unwrap_or_default(),
+        message: e.message,
+    };
+    let files: Vec<(String, String)> = match path {
+        None => vec![("config/safety/en.toml (built in)".to_owned(), DEFAULT_PHRASES.to_owned())],
+        Some(p) if p.is_dir() => {
+            let entries = std::fs::read_dir(p).map_err(|source| ConfigError::Read { file: p.display().to_string(), source })?;
+            let mut paths: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|x| x.extension().is_some_and(|x| x == "toml")).collect();
+            paths.sort();
+            let mut files = Vec::new();
+            for x in paths {
+                let name = x.display().to_string();
+                let src = std::fs::read_to_string(&x).map_err(|source| ConfigError::Read { file: name.clone(), source })?;
+                files.push((name, src));
+            }
+            files
+        }
+        Some(p) => vec![(p.display().to_string(), read_or(path, DEFAULT_PHRASES)?)],
+    };
+    let mut sets: Vec<RuleSet> = Vec::new();
+    for (name, src) in &files {
+        let set = RuleSet::parse(src).map_err(|e| rule_error(name, e))?;
+        if sets.iter().any(|s| s.locale() == set.locale()) {
+            return Err(ConfigError::File {
+                file: name.clone(),
+                line: String::new(),
+                message: format!("locale {} has two rules files", set.locale()),
+            });
+        }
+        sets.push(set);
     }
-    Ok(p.phrases)
+    if sets.is_empty() {
+        return Err(ConfigError::File {
+            file: file_name(path, ""),
+            line: String::new(),
+            message: "no crisis rules file (*.toml) found".into(),
+        });
+    }
+    Ok(Rules::new(sets))
 }
 
 #[cfg(test)]

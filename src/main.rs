@@ -122,7 +122,8 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
                 let src = std::fs::read_to_string(f).with_context(|| format!("could not read {}", f.display()))?;
                 match deck::parse_file(&src) {
                     Ok(d) => {
-                        println!("{}: ok — deck {} with {} cards and {} practices", f.display(), d.name, d.cards.len(), d.practices.len())
+                        println!("{}: ok — deck {} with {} cards and {} practices", f.display(), d.name, d.cards.len(), d.practices.len());
+                        println!("  {}", deck::counts(&d));
                     }
                     Err(e) => {
                         bad += 1;
@@ -186,21 +187,48 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
     }
 }
 
+/// What `doctor` says about crisis signposting: which locales are checked, and what is not.
+fn safety_lines(defaults: &attune::engine::Defaults) {
+    let (signals, excepts) = defaults.phrases.counts();
+    let locales = defaults.phrases.locales().join(", ");
+    println!("crisis rules: ok ({signals} signal patterns, {excepts} exceptions; locales: {locales})");
+    println!(
+        "crisis rules: only messages in {locales} are checked; messages in other languages are not checked. \
+         To add a language, put a rules file per locale (like config/safety/en.toml) in a folder and set content.phrases to it."
+    );
+}
+
+/// Warns about each community that still shows the default crisis resources card.
+async fn default_card_lines(store: &Store, default: &str) -> anyhow::Result<()> {
+    for id in store.communities().await? {
+        let Some(mut loaded) = store.load(&id, None).await? else { continue };
+        loaded.community.follow_default_card(default);
+        if !loaded.community.resources_custom {
+            println!(
+                "warning: community {} uses the default crisis resources card; a moderator can name local help with /resources set TEXT",
+                id.key()
+            );
+        }
+    }
+    Ok(())
+}
+
 async fn doctor(db: &Path, config: &Config) -> anyhow::Result<()> {
     println!("config: ok (time zone {}, log level {})", config.community.timezone, config.log.level);
     let defaults = config.content().context("decks or safety files")?;
     let cards: usize = defaults.decks.iter().map(|d| d.cards.len()).sum();
     println!(
-        "decks: ok ({} decks, {cards} cards); crisis phrases: {}; resources card: {} characters",
+        "decks: ok ({} decks, {cards} cards); resources card: {} characters",
         defaults.decks.len(),
-        defaults.phrases.len(),
         defaults.resources.chars().count()
     );
+    safety_lines(&defaults);
     Catalogue::english().context("the message catalogue")?;
     println!("messages: ok");
     let store = open_store(db).await?;
     store.check().await.context("database integrity check")?;
     println!("database: ok ({}, {} communities)", db.display(), store.communities().await?.len());
+    default_card_lines(&store, &defaults.resources).await?;
     println!("discord: not built into this version");
     println!("matrix: not built into this version");
     Ok(())

@@ -25,7 +25,7 @@ joined-late = { $name } has joined and will be added to the end of the order.
 waitlisted = This circle is full right now. You're number { $place } on the waitlist, and I'll tell you privately if a place opens for you.
 promoted = A place opened up and you're now in the circle.
 waitlist-ended = The circle you were waiting for has gone ahead without a free place, so I've taken you off the waitlist. You're welcome in the next one.
-left = You've left the circle. Take care of yourself.
+left = You've left the circle. Take care of yourself. If you'd like to talk with someone, /support reaches a moderator, privately.
 scheduled = This circle will begin at { $when }.
 reminder = A gentle reminder: the circle you joined begins in about { $time }.
 cancelled-quorum = Not enough people could gather this time, so this circle won't go ahead. Thank you to everyone who came — you're welcome next time.
@@ -52,40 +52,51 @@ closing-begins = Thank you for sharing and for listening. We'll close with a sho
 
 ## Turns
 
-turn-checkin = { $name }, it's your check-in ({ $time }).
+turn-checkin = { $name }, it's your check-in ({ $time }). A pass is always welcome: /pass.
 turn-sharing = { $name }, the floor is yours ({ $time }).
 turn-checkout = { $name }, it's your check-out ({ $time }).
 turn-prompt = Prompt: { $prompt }
 turn-free = Share whatever is with you right now.
-turn-speaker-options = When you're finished, say /done. You can /pass at any time, ask for another /card, or choose what comes back with /mode.
+turn-speaker-options = When you're finished, say /done. You can /pass at any time, no reason needed, ask for another /card, or choose what comes back with /mode. If a reflection misses, you're welcome to say what fits better.
 mode-witness = { $name } would like to be witnessed: listeners, please hold what you hear without replying.
+mode-witness-default = This turn is witness-only for now: listeners, please hold what you hear without replying. { $name } can change that with /mode.
 mode-reflections = { $name } welcomes reflections afterwards: what you heard, in their words, without advice.
 mode-feelings = { $name } welcomes feelings only afterwards: the feelings you heard, gently named.
-turn-warning = About { $time } left. Take your time to finish; there's no need to hurry.
+turn-warning = About { $time } left. { $extend ->
+    [yes] If you'd like a little more, say /extend; otherwise, when the time comes, a last sentence is welcome.
+   *[no] When the time comes, a last sentence is welcome.
+}
 turn-time = Thank you, { $name }. That's the time for this turn.
 passed = { $name } is passing this turn.
 turn-done = Thank you, { $name }.
 pass-ahead = Noted. You'll pass this round; no reason needed.
 extended = { $name } is taking a little more time ({ $time }).
-new-card = { $name } has a new prompt.
+cw-speaker = This prompt comes only to you, because it touches on { $tags }.
+cw-speaker-choice = Share from it if you choose, share whatever is with you, or say /card for another one. It won't be posted in the circle.
 reflect-window = Listeners, you have { $time } to reflect back what you heard from { $name }. Stay with their words; no advice.
 reflect-window-feelings = Listeners, you have { $time } to name, gently, the feelings you heard from { $name }.
 reflect-window-closed = Thank you for your reflections for { $name }.
 hand-raised = { $name } has raised a hand.
 hand-already = Your hand is already up. You'll be next when the floor is free.
+hand-already-queued = Your hand is already up. Others raised theirs first, so the floor will come to you in turn.
 away = You're marked as away. Your place is kept; say /back when you return.
 away-already = You're already marked as away. Say /back when you return.
 back = Welcome back. You'll be offered your turn when it comes round.
 back-already = You're here and in the circle.
 mode-saved = Saved: from now on your turns start with "{ $mode }". You can change it during any turn.
 floor-nudge = { $speaker } has the floor right now. There'll be room for your words on your own turn.
+floor-nudge-plain = { $speaker } has the floor right now. Thank you for holding your words while they speak.
 
 ## Listener guides (private)
 
 guide-witness = { $name } would like to be witnessed. Listen with your whole attention; there's nothing you need to say back.
+guide-witness-default = This turn is witness-only unless { $name } changes it. Listen with your whole attention; there's nothing you need to say back.
 guide-reflections = { $name } welcomes reflections. Afterwards, you might say back what you heard, in their words, and check whether you heard it right. No advice or fixing.
-guide-feelings = { $name } welcomes feelings only. Afterwards, you might name a feeling you heard ("it sounds like there was some sadness"). No advice, no stories of your own.
+guide-feelings = { $name } welcomes feelings only. Afterwards, you might name a feeling you heard ("it sounds like there was some sadness") and ask whether it fits. No advice, no stories of your own.
 guide-card = For this prompt: { $guide }
+guide-self-care = This prompt can go deep. Notice what stirs in you as you listen; you can bring it to your own turn.
+guide-repair = If the speaker says a reflection missed, thank them and take their words as the right ones; there's nothing to defend.
+guide-care = Care comes before the format: if someone seems to be struggling, it's fine to slow down, and a host can pause the circle.
 
 ## Closing
 
@@ -93,6 +104,7 @@ circle-ended = This circle has come to a close. Thank you for the care you broug
 confidentiality-reminder = Please keep what was shared here. If you'd like to bring up someone's share later, ask them first.
 pulse-ask = If you'd like to, tell me privately: did you feel heard today? Reply /pulse 1 (not really) to /pulse 5 (very much) within a day. It's optional, and hosts only ever see one overall average.
 pulse-thanks = Thank you. Hosts will only see it as part of an average.
+pulse-thanks-low = Thank you for telling me. I'm sorry it didn't feel that way today. Hosts will only see it as part of an average. If you'd like to talk with someone, /support reaches a moderator, privately.
 
 ## Host tools
 
@@ -130,6 +142,7 @@ recovered-reflecting = I'm back after a short interruption. Reflections for { $n
 
 reflect-card = Something to sit with, if you like: { $prompt }
 content-note = Content note: { $tags }.
+reflect-cw-next = The card is ready when you are: say /next to see it, or /reflect for a gentler one.
 reflect-private = This is just for you. You don't need to reply, and nothing you write back is kept.
 practice-list = Practices you can try, one step at a time (start one with /practice NAME):
 practice-item = • { $name }: { $title } ({ $steps } steps)
@@ -141,25 +154,30 @@ daily-off = Daily reflections are off.
 daily-paused = Daily reflections are paused. Resume any time with /daily resume.
 daily-resumed = Daily reflections are back on, at { $time }.
 daily-card = Today's reflection, if you'd like it: { $prompt }
-daily-footer = No reply needed. Skipping a day is completely fine.
+daily-footer = No reply needed.
 quiet-set = Quiet hours set: { $start } to { $end }. Daily reflections and circle reminders won't come in that time.
 quiet-off = Quiet hours are off.
 timezone-set = Your time zone is now { $zone }.
 
 ## Safety and support
 
-crisis-intro = I noticed something in your message and wanted to check in with you, privately. If things feel heavy right now, these might help:
+crisis-intro = attune sends this privately to anyone whose words touch on suicide or self-harm, so it may not fit you. If it does, you don't have to carry this alone: many people get through times like this, and there is help you can reach now.
 crisis-resources = { $resources }
-crisis-options = If you'd like, /support asks a moderator to reach out. If I got this wrong, say /crisis wrong. To stop me checking your messages, say /crisis off.
+crisis-options = If you'd like a person from this community, /support asks a moderator to reach out to you. This card is here any time with /resources. If it doesn't apply to you, say /crisis wrong. To stop these checks, say /crisis off.
+crisis-again = Just in case it helps: /support reaches a moderator, and /resources shows the helplines, whenever you want them.
 crisis-wrong = Thank you for letting me know, and sorry for the interruption.
-crisis-off = Understood. I won't check your messages any more. Say /crisis on if you change your mind.
+crisis-off = Understood. I won't check your messages any more. Say /crisis on if you change your mind. The helplines stay here for you any time with /resources.
 crisis-on = I'll check your messages again and offer resources if they might help.
-support-opened = I've asked the moderators to reach out to you privately. They're people too, so it may take a little while. If you're in danger right now, please contact your local emergency number.
+support-opened = I've asked the moderators to reach out to you privately. They're people too, so it may take a little while. If you're in danger right now, please contact your local emergency number; /resources lists helplines you can reach any time.
 support-already = I've already asked the moderators to reach out to you privately. If you're in danger right now, please contact your local emergency number.
 support-failed = I couldn't reach the moderators just now, and I'm sorry. Please try /support again in a little while. The crisis resources (/resources) are there at any time, and if you're in danger right now, please contact your local emergency number.
 private-which-community = You're in more than one community here ({ $communities }), so I'm not sure which one this is for. Please send it again from inside that community, or in the private conversation I opened for it.
 private-no-community = I don't know which community this is for yet. Please use a command inside your community first (for example in a circle's channel), and then this will work here too.
 host-member-unreachable = { $name } can't receive private messages from me, so they may miss their prompts and guides. You might check in with them.
+resources-asked = Here is the crisis resources card. You can ask for it any time, and nobody else sees that you did.
+resources-options = If you'd like a person from this community, /support asks a moderator to reach out to you.
+checks-notice = Before you begin, so you know: attune checks the messages it can read for words about suicide or self-harm, so it can offer helplines privately. The check happens in memory and nothing you write is stored. You can turn it off with /crisis off, and back on with /crisis on.
+care-host = A member of this circle may need care. You might consider a pause and a private check-in. The resources card is at /resources.
 support-request = { $name } would like to talk with a moderator. Please reach out to them privately.
 my-data-intro = Here is everything attune keeps about you.
 forget-ask = This will delete everything attune keeps about you: your agreement, preferences, reminders and circle records. Pulse answers stay only as anonymous counts. Reply /forget-me confirm to go ahead.
@@ -175,7 +193,7 @@ suggestions-head = { $count ->
    *[other] { $count } suggestions are waiting:
 }
 suggestion-item = #{ $id }: { $text }
-suggestion-approved = Suggestion #{ $id } is now card { $card } in the "suggested" deck.
+suggestion-approved = Suggestion #{ $id } is now card { $card } in the "suggested" deck, filed as a self-reflection card, theme presence, intensity light. To change it: /deck edit { $card } theme|intensity|cw VALUE.
 suggestion-declined = Suggestion #{ $id } declined. The member isn't notified.
 deck-list = Decks:
 deck-item = • { $name } — { $title }: { $cards } cards, { $practices } practices{ $state }
@@ -201,7 +219,11 @@ template-list = Templates:
 template-item = • { $name }: turns of { $time }, up to { $max } people
 template-head = Template { $name }:
 template-saved = Template { $name }: { $key } is now { $value }.
-resources-saved = The crisis resources card is updated.
+resources-saved = The crisis resources card is updated. Members see it with /resources, and after a crisis phrase.
+settings-resources = { $custom ->
+    [yes] Crisis resources: your community's own card. Change it with /resources set TEXT.
+   *[no] Crisis resources: the default card (international and a few national helplines). To name help that fits your community, use /resources set TEXT.
+}
 
 ## Help
 
@@ -215,14 +237,17 @@ help-circle =
 help-speaker = • During your turn: /done, /pass, /card (another prompt), /mode witness|reflections|feelings, /extend
 help-host = • Hosting: /circle start, schedule TIME, pause, resume, next, move NAME POS, remove NAME, cohost NAME, end
 help-private =
-    • /reflect [theme] — a private prompt (themes: emotions, body, needs, inner-voice, self-respect, presence, relationships, rest)
+    • /reflect [theme] — a private prompt (themes: emotions, body, needs, inner-voice, self-respect, presence, relationships, rest); /reflect deep for a deeper one
     • /practice [name], then /next — a short guided practice
     • /daily HH:MM|off|pause|resume, /quiet HH:MM-HH:MM|off, /timezone AREA/CITY
     • /mode witness|reflections|feelings — your usual choice for what comes back
     • /suggest TEXT — suggest a card
-help-data = • /support — reach a moderator · /my-data — see what's kept · /forget-me — delete it
+help-data =
+    • /support — reach a moderator · /resources — helplines, any time, privately
+    • /crisis on|off — checking your messages for words about suicide or self-harm (in memory, never stored)
+    • /my-data — see what's kept · /forget-me — delete it
 help-moderator = • Moderating: /deck list|show|add|edit|remove|enable|disable|import|export, /suggestions, /settings show|set, /template list|show|set, /resources set TEXT
-help-not-crisis = attune is peer support, not a crisis service.
+help-not-crisis = attune is peer support, not a crisis service. /resources lists helplines you can reach any time.
 
 ## Refusals: what was wrong, and what would work
 
@@ -285,7 +310,7 @@ refusal-unknown-suggestion = There's no waiting suggestion #{ $id }.
 refusal-guide-required = Sharing cards need a listener guide too: add it after " | ".
 refusal-guide-not-allowed = Only sharing cards have a listener guide.
 refusal-order-not-yet = This circle's order is drawn at random when it starts, so there's nothing to move yet. Once it has begun, you can move people who are still waiting to speak.
-refusal-already-spoke = You've already had your turn this round. There'll be another chance in the next one.
+refusal-already-spoke = You've already had your turn this round. Thank you for sharing it.
 refusal-no-hands = This circle goes round in order, so there's no need to raise a hand.
 
 ## Console

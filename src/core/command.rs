@@ -1,7 +1,7 @@
 //! The one command vocabulary, shared by every platform. Console and Matrix
 //! parse text with [`parse`]; Discord's slash commands build the same enum.
 
-use super::deck::Theme;
+use super::deck::{Intensity, Theme};
 use super::refusal::Refusal;
 use super::template::Mode;
 
@@ -23,6 +23,8 @@ pub enum Command {
     Card,
     Pulse(u8),
     Reflect(Option<Theme>),
+    /// `reflect light|medium|deep`: a self-reflection card of that intensity.
+    ReflectAt(Intensity),
     Practice(Option<String>),
     Next,
     Daily(DailyArg),
@@ -30,14 +32,19 @@ pub enum Command {
     Timezone(String),
     Support,
     MyData,
-    ForgetMe { confirm: bool },
+    ForgetMe {
+        confirm: bool,
+    },
     Suggest(String),
     Crisis(CrisisArg),
     Deck(DeckCmd),
     Suggestions(Option<(bool, u64)>),
     Settings(Option<(String, String)>),
     Template(TemplateCmd),
+    /// `resources set TEXT` (moderators).
     Resources(String),
+    /// `resources`: the crisis resources card, privately, for anyone.
+    ResourcesShow,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,9 +162,12 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
         },
         "reflect" => match rest {
             "" => Ok(Command::Reflect(None)),
-            t => Theme::parse(&t.to_lowercase())
-                .map(|t| Command::Reflect(Some(t)))
-                .ok_or_else(|| Refusal::UnknownTheme { given: super::textcheck::preview(t) }),
+            t => match Intensity::parse(&t.to_lowercase()) {
+                Some(i) => Ok(Command::ReflectAt(i)),
+                None => Theme::parse(&t.to_lowercase())
+                    .map(|t| Command::Reflect(Some(t)))
+                    .ok_or_else(|| Refusal::UnknownTheme { given: super::textcheck::preview(t) }),
+            },
         },
         "practice" => Ok(Command::Practice((!rest.is_empty()).then(|| rest.to_lowercase()))),
         "daily" => match rest.to_lowercase().as_str() {
@@ -210,10 +220,12 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
         "template" => parse_template(rest).map(Command::Template),
         "resources" => {
             let (sub, text) = split_word(rest);
-            if sub == "set" && !text.is_empty() {
+            if sub.is_empty() {
+                Ok(Command::ResourcesShow)
+            } else if sub == "set" && !text.is_empty() {
                 Ok(Command::Resources(text.to_owned()))
             } else {
-                Err(usage("resources", "resources set TEXT"))
+                Err(usage("resources", "resources | resources set TEXT"))
             }
         }
         "" => Err(Refusal::UnknownCommand { given: String::new() }),
@@ -379,6 +391,7 @@ mod tests {
         assert!(matches!(parse("dance"), Err(Refusal::UnknownCommand { .. })));
         assert_eq!(parse("pulse 9"), Err(Refusal::BadPulse));
         assert!(matches!(parse("reflect sadness"), Err(Refusal::UnknownTheme { .. })));
+        assert_eq!(parse("reflect deep"), Ok(Command::ReflectAt(Intensity::Deep)));
         assert_eq!(parse(&"x".repeat(MAX_COMMAND_CHARS + 1)), Err(Refusal::CommandTooLong { max: MAX_COMMAND_CHARS }));
     }
 }

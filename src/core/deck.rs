@@ -113,6 +113,9 @@ pub struct Card {
     /// The paired listener guide; present exactly on sharing cards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guide: Option<String>,
+    /// Near-duplicate cards share a group; two cards of one group never meet in a circle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     #[serde(default = "yes")]
     pub enabled: bool,
 }
@@ -153,10 +156,13 @@ pub struct Filter<'a> {
     pub kind: Option<Kind>,
     pub themes: &'a [Theme],
     pub max_intensity: Option<Intensity>,
+    pub min_intensity: Option<Intensity>,
     pub exclude_cw: &'a [String],
     pub exclude_ids: &'a [Slug],
     /// Only cards without any content-warning tag.
     pub no_warnings: bool,
+    /// Groups already used (near-duplicates of cards already drawn).
+    pub exclude_groups: &'a [String],
 }
 
 impl Filter<'_> {
@@ -165,10 +171,22 @@ impl Filter<'_> {
             && self.kind.is_none_or(|k| card.kind == k)
             && (self.themes.is_empty() || self.themes.contains(&card.theme))
             && self.max_intensity.is_none_or(|m| card.intensity <= m)
+            && self.min_intensity.is_none_or(|m| card.intensity >= m)
             && !card.cw.iter().any(|c| self.exclude_cw.contains(c))
             && (!self.no_warnings || card.cw.is_empty())
             && !self.exclude_ids.contains(&card.id)
+            && card.group.as_ref().is_none_or(|g| !self.exclude_groups.contains(g))
     }
+}
+
+/// The groups of the given cards (to keep their near-duplicates out of the same circle).
+pub fn groups_of<'d>(decks: impl IntoIterator<Item = &'d Deck>, ids: &[Slug]) -> Vec<String> {
+    decks.into_iter().flat_map(|d| d.cards.iter()).filter(|c| ids.contains(&c.id)).filter_map(|c| c.group.clone()).collect()
+}
+
+/// Finds a card by id in any deck.
+pub fn find<'d>(decks: impl IntoIterator<Item = &'d Deck>, id: &Slug) -> Option<&'d Card> {
+    decks.into_iter().flat_map(|d| d.cards.iter()).find(|c| &c.id == id)
 }
 
 /// Draws one enabled card from enabled decks that passes the filter.
@@ -215,6 +233,8 @@ struct RawCard {
     text: Spanned<String>,
     #[serde(default)]
     guide: Option<Spanned<String>>,
+    #[serde(default)]
+    group: Option<String>,
     #[serde(default = "yes")]
     enabled: bool,
 }
@@ -266,7 +286,16 @@ pub fn parse_file(src: &str) -> Result<Deck, DeckFileError> {
                 .map_err(|_| at(c.id.span(), format!("card {id}: content-warning tags use lowercase letters, digits and '-'")))?;
             cw.push(tag.as_str().to_owned());
         }
-        cards.push(Card { id, kind: c.kind, theme: c.theme, intensity: c.intensity, cw, text, guide, enabled: c.enabled });
+        let group = match c.group {
+            None => None,
+            Some(g) => Some(
+                Slug::parse(g.trim())
+                    .map_err(|_| at(c.id.span(), format!("card {id}: a group name uses lowercase letters, digits and '-'")))?
+                    .as_str()
+                    .to_owned(),
+            ),
+        };
+        cards.push(Card { id, kind: c.kind, theme: c.theme, intensity: c.intensity, cw, text, guide, group, enabled: c.enabled });
     }
     let mut practices: Vec<Practice> = Vec::with_capacity(raw.practices.len());
     for p in raw.practices {
@@ -291,6 +320,36 @@ pub fn parse_file(src: &str) -> Result<Deck, DeckFileError> {
         return Err(DeckFileError { line: None, message: "the file has no [[cards]] and no [[practices]]".into() });
     }
     Ok(Deck { name, title, description: raw.deck.description.trim().to_owned(), enabled: raw.deck.enabled, cards, practices })
+}
+
+/// A deck's cards counted per kind, theme and intensity, for `deck validate`.
+/// Kinds and themes with no cards are left out; intensities are always shown.
+pub fn counts(deck: &Deck) -> String {
+    let kinds = [Kind::CheckIn, Kind::Sharing, Kind::Closing, Kind::ListenerGuide, Kind::SelfReflection];
+    let per = |name: &str, n: usize| format!("{name} {n}");
+    let kind: Vec<String> = kinds
+        .iter()
+        .map(|k| (k.as_str(), deck.cards.iter().filter(|c| c.kind == *k).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| per(k, n))
+        .collect();
+    let theme: Vec<String> = Theme::ALL
+        .iter()
+        .map(|t| (t.as_str(), deck.cards.iter().filter(|c| c.theme == *t).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(t, n)| per(t, n))
+        .collect();
+    let intensity: Vec<String> = [Intensity::Light, Intensity::Medium, Intensity::Deep]
+        .iter()
+        .map(|i| per(i.as_str(), deck.cards.iter().filter(|c| c.intensity == *i).count()))
+        .collect();
+    let with_cw = deck.cards.iter().filter(|c| !c.cw.is_empty()).count();
+    format!(
+        "kind: {}; theme: {}; intensity: {}; with content warnings: {with_cw}",
+        if kind.is_empty() { "none".to_owned() } else { kind.join(", ") },
+        if theme.is_empty() { "none".to_owned() } else { theme.join(", ") },
+        intensity.join(", ")
+    )
 }
 
 /// Writes a deck in the file format `parse_file` reads.

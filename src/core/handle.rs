@@ -31,9 +31,9 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
                 }
             }
         }
-        Input::BadCommand { actor, refusal, text, .. } => {
+        Input::BadCommand { actor, place, refusal, text } => {
             // "/i want to die" is not a command, but it may be a cry for help.
-            safety::check_chat(&mut cx, &actor, &text);
+            safety::check_chat(&mut cx, &actor, &place, &text);
             if cx.rate_ok(&actor) {
                 cx.refuse(&actor.member, &refusal);
             }
@@ -156,6 +156,7 @@ fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Co
         Command::Card => circle::card(cx, actor, here(cx, place)?),
         Command::Pulse(n) => circle::pulse(cx, actor, n),
         Command::Reflect(theme) => reflection::reflect(cx, actor, theme),
+        Command::ReflectAt(intensity) => reflection::reflect_at(cx, actor, intensity),
         Command::Practice(name) => reflection::practice(cx, actor, name),
         Command::Next => reflection::next_step(cx, actor),
         Command::Daily(arg) => reflection::daily(cx, actor, arg),
@@ -171,6 +172,10 @@ fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Co
         Command::Settings(s) => moderation::settings(cx, actor, s),
         Command::Template(t) => moderation::template(cx, actor, t),
         Command::Resources(text) => moderation::resources(cx, actor, &text),
+        Command::ResourcesShow => {
+            safety::resources(cx, actor);
+            Ok(())
+        }
     }
 }
 
@@ -201,7 +206,7 @@ fn circle_command(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, c: Ci
 
 /// Ordinary chat: checked for crisis phrases and the floor, then forgotten.
 fn chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text: &str) {
-    if safety::check_chat(cx, actor, text) {
+    if safety::check_chat(cx, actor, place, text) {
         // Someone who may be struggling gets the check-in alone, never a floor reminder with it.
         return;
     }
@@ -220,8 +225,12 @@ fn chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text: &str) {
         return;
     }
     let speaker = turn.display.clone();
+    // "Your own turn" only to someone who still has one coming in this circle.
+    // Everyone seated speaks again at the check-out, so only the closing round can leave someone without one.
+    let own_turn_ahead = c.queue.contains(&actor.member) || (c.phase != super::circle::Phase::Closing && c.seat(&actor.member).is_some());
     if let Some(t) = cx.circle_mut(id).and_then(|c| c.turn.as_mut()) {
         t.nudged.push(actor.member.clone());
     }
-    cx.whisper_line(&actor.member, Line::new("floor-nudge").text("speaker", speaker));
+    let line = if own_turn_ahead { "floor-nudge" } else { "floor-nudge-plain" };
+    cx.whisper_line(&actor.member, Line::new(line).text("speaker", speaker));
 }

@@ -28,6 +28,12 @@ pub struct Member {
     pub pending_pulse: Option<CircleId>,
     pub crisis_checks_off: bool,
     pub last_signpost: Option<Timestamp>,
+    /// A requested self-reflection card held back behind its content note until `next`.
+    #[serde(default)]
+    pub pending_card: Option<Slug>,
+    /// Whether the member has been told, once, that messages are checked for crisis phrases.
+    #[serde(default)]
+    pub checks_told: bool,
     pub forget_requested: bool,
 }
 

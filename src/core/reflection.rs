@@ -13,18 +13,36 @@ use super::refusal::Refusal;
 use super::rng::Rng;
 use super::timeparse;
 
+/// What a member asked for, which decides how deep a draw may go.
+#[derive(Clone, Copy)]
+enum Ask {
+    /// Nothing in particular (plain `reflect`, the daily card): light or medium, no content warning.
+    Gentle,
+    /// A theme: any intensity of it, content warnings included (note first).
+    Theme(Theme),
+    /// An intensity: cards of exactly that intensity, content warnings included (note first).
+    At(Intensity),
+}
+
 /// Draws a self-reflection card the member hasn't had recently.
-/// `gentle` (for cards nobody asked for just now, like the daily one) keeps to light and
-/// medium cards without content warnings.
-fn draw_for(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, theme: Option<Theme>, gentle: bool) -> Option<(Slug, String, Vec<String>)> {
+fn draw_for(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, ask: Ask) -> Option<(Slug, String, Vec<String>)> {
     let recent = cx.st.members.get(who).map(|m| m.recent_cards.clone()).unwrap_or_default();
-    let themes: Vec<Theme> = theme.into_iter().collect();
+    let themes: Vec<Theme> = match ask {
+        Ask::Theme(t) => vec![t],
+        _ => Vec::new(),
+    };
+    let (min_intensity, max_intensity) = match ask {
+        Ask::Gentle => (None, Some(Intensity::Medium)),
+        Ask::Theme(_) => (None, None),
+        Ask::At(i) => (Some(i), Some(i)),
+    };
     let mut filter = Filter {
         kind: Some(CardKind::SelfReflection),
         themes: &themes,
         exclude_ids: &recent,
-        max_intensity: gentle.then_some(Intensity::Medium),
-        no_warnings: gentle,
+        max_intensity,
+        min_intensity,
+        no_warnings: matches!(ask, Ask::Gentle),
         ..Filter::default()
     };
     let card = match deck::draw(cx.st.decks.values(), &filter, cx.rng) {
@@ -45,18 +63,36 @@ fn draw_for(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, theme: Option<Theme>, ge
     Some(picked)
 }
 
-/// `reflect [theme]`.
+/// `reflect [theme]`. Without a theme, the card is light or medium and has no
+/// content warning. Asking for a theme opens the deeper cards too; a card
+/// with a content warning then comes one step later: the note first, the card
+/// on `next`.
 pub fn reflect(cx: &mut Cx<'_, impl Rng>, actor: &Actor, theme: Option<Theme>) -> Result<(), Refusal> {
-    let (_, text, cw) = draw_for(cx, &actor.member, theme, false).ok_or(Refusal::NoCardFits)?;
-    let mut lines = Vec::new();
+    reflect_asked(cx, actor, theme.map_or(Ask::Gentle, Ask::Theme))
+}
+
+/// `reflect light|medium|deep`: asked for by intensity, so deep and warned cards may come (note first).
+pub fn reflect_at(cx: &mut Cx<'_, impl Rng>, actor: &Actor, intensity: Intensity) -> Result<(), Refusal> {
+    reflect_asked(cx, actor, Ask::At(intensity))
+}
+
+fn reflect_asked(cx: &mut Cx<'_, impl Rng>, actor: &Actor, ask: Ask) -> Result<(), Refusal> {
+    let (id, text, cw) = draw_for(cx, &actor.member, ask).ok_or(Refusal::NoCardFits)?;
+    super::safety::notice_once(cx, &actor.member);
     if !cw.is_empty() {
-        lines.push(Line::new("content-note").text("tags", cw.join(", ")));
+        cx.st.member_mut(&actor.member).pending_card = Some(id);
+        let lines = vec![Line::new("content-note").text("tags", cw.join(", ")), Line::new("reflect-cw-next")];
+        cx.whisper(&actor.member, Message::new(Kind::Card, lines).with_actions(&[Action::NextStep]));
+        return Ok(());
     }
-    lines.push(Line::new("reflect-card").text("prompt", text));
-    lines.push(Line::new("reflect-private"));
-    let msg = Message::new(Kind::Card, lines);
-    cx.whisper(&actor.member, msg);
+    cx.st.member_mut(&actor.member).pending_card = None;
+    reveal(cx, &actor.member, text);
     Ok(())
+}
+
+fn reveal(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, text: String) {
+    let msg = Message::new(Kind::Card, vec![Line::new("reflect-card").text("prompt", text), Line::new("reflect-private")]);
+    cx.whisper(who, msg);
 }
 
 /// `practice [name]`: lists practices, or starts one.
@@ -69,6 +105,7 @@ pub fn practice(cx: &mut Cx<'_, impl Rng>, actor: &Actor, name: Option<String>) 
                 Line::new("practice-item").text("name", p.name.as_str()).text("title", p.title.clone()).num("steps", p.steps.len())
             }),
         );
+        super::safety::notice_once(cx, &actor.member);
         cx.whisper(&actor.member, Message::new(Kind::Info, lines));
         return Ok(());
     };
@@ -77,6 +114,7 @@ pub fn practice(cx: &mut Cx<'_, impl Rng>, actor: &Actor, name: Option<String>) 
         .find(|p| p.name.as_str() == name)
         .ok_or_else(|| Refusal::UnknownPractice { given: super::textcheck::preview(&name) })?;
     let (pname, title, first, total) = (p.name.clone(), p.title.clone(), p.steps.first().cloned().unwrap_or_default(), p.steps.len());
+    super::safety::notice_once(cx, &actor.member);
     cx.st.member_mut(&actor.member).practice = Some(PracticeProgress { name: pname, step: 0 });
     let msg = Message::new(Kind::Card, vec![Line::new("practice-start").text("title", title), step_line(1, total, first)])
         .with_actions(&[Action::NextStep]);
@@ -88,8 +126,17 @@ fn step_line(n: usize, total: usize, text: String) -> Line {
     Line::new("practice-step").num("n", n).num("total", total).text("step", text)
 }
 
-/// `next`: the next step of the member's practice.
+/// `next`: a card held back behind its content note, or the next step of the member's practice.
 pub fn next_step(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
+    let pending = cx.st.members.get(&actor.member).and_then(|m| m.pending_card.clone());
+    if let Some(id) = pending {
+        let text = deck::find(cx.st.decks.values(), &id).map(|c| c.text.clone());
+        cx.st.member_mut(&actor.member).pending_card = None;
+        if let Some(text) = text {
+            reveal(cx, &actor.member, text);
+            return Ok(());
+        }
+    }
     let progress = cx.st.members.get(&actor.member).and_then(|m| m.practice.clone()).ok_or(Refusal::NoPractice)?;
     let steps = cx
         .st
@@ -144,6 +191,7 @@ pub fn daily(cx: &mut Cx<'_, impl Rng>, actor: &Actor, arg: DailyArg) -> Result<
             if cx.st.members.get(who).and_then(|m| m.quiet).is_some_and(|q| q.contains(at)) {
                 return Err(Refusal::DailyInQuietHours);
             }
+            super::safety::notice_once(cx, who);
             cx.st.member_mut(who).daily = Some(Daily { at, paused: false });
             arm_daily(cx, who);
             let tz = timeparse::zone_of(cx.st, who);
@@ -212,7 +260,7 @@ pub fn on_daily(cx: &mut Cx<'_, impl Rng>, who: &MemberRef, generation: u64) {
         arm_daily(cx, who);
         return;
     }
-    if let Some((_, text, _)) = draw_for(cx, who, None, true) {
+    if let Some((_, text, _)) = draw_for(cx, who, Ask::Gentle) {
         let msg = Message::new(Kind::Card, vec![Line::new("daily-card").text("prompt", text), Line::new("daily-footer")]);
         cx.whisper(who, msg);
     }

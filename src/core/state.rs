@@ -59,6 +59,9 @@ pub struct Community {
     pub templates: Vec<Template>,
     /// The crisis resources card.
     pub resources: String,
+    /// Whether moderators set their own card (`resources set`); `false` means the default.
+    #[serde(default)]
+    pub resources_custom: bool,
     /// Bumped whenever the agreements change; members consent to a version.
     pub agreements_version: u32,
     /// The community's own agreements text; `None` uses the catalogue's.
@@ -68,13 +71,34 @@ pub struct Community {
     pub next_suggestion: u64,
 }
 
+/// The default card attune shipped before it named helplines. A stored
+/// community still showing it is on the default, and follows the current one.
+const FORMER_DEFAULT_CARD: &str = "attune is a peer-support bot, not a crisis service, and the people here are peers, not professionals.\n\nIf you are in danger, or you think you might act on thoughts of harming yourself, please contact your local emergency number now, or a crisis line in your country.\n\nYou can also ask to talk to a moderator. You don't have to carry this alone.";
+
 impl Community {
+    /// After loading: a community on the default card gets the current default,
+    /// so a corrected helpline reaches everyone who never set their own. Text
+    /// stored before `resources_custom` existed that is no default is the
+    /// community's own, and is kept. Returns whether anything changed.
+    pub fn follow_default_card(&mut self, default: &str) -> bool {
+        if self.resources_custom || self.resources == default {
+            return false;
+        }
+        if self.resources == FORMER_DEFAULT_CARD {
+            self.resources = default.to_owned();
+        } else {
+            self.resources_custom = true;
+        }
+        true
+    }
+
     pub fn new(id: CommunityId, resources: String) -> Self {
         Self {
             id,
             settings: Settings::default(),
             templates: vec![Template::standard(), Template::short()],
             resources,
+            resources_custom: false,
             agreements_version: 1,
             agreements_text: None,
             suggestions: Vec::new(),
@@ -126,13 +150,19 @@ pub struct State {
     pub decks: BTreeMap<Slug, Deck>,
     pub members: BTreeMap<MemberRef, Member>,
     pub circles: BTreeMap<CircleId, Circle>,
-    /// Normalised crisis phrases (see `safety`).
-    pub phrases: Vec<String>,
+    /// Crisis rules for every loaded locale (see `safety`).
+    pub rules: super::safety::Rules,
     /// Rate-limit buckets; deliberately not persisted.
     pub buckets: HashMap<MemberRef, Bucket>,
     /// When each member last asked for a moderator, to avoid paging twice. In memory only:
     /// asking for help must not leave a stored record behind.
     pub support_asked: HashMap<MemberRef, jiff::Timestamp>,
+    /// When a member last got the short "support and resources are there" line
+    /// after a second crisis match. In memory only, like `support_asked`.
+    pub crisis_reminded: HashMap<MemberRef, jiff::Timestamp>,
+    /// (circle, speaker) pairs whose hosts were told a member may need care, so
+    /// they hear it once per circle per member. In memory only.
+    pub care_noted: std::collections::HashSet<(CircleId, MemberRef)>,
     /// The most recently opened circle per channel. Checked for liveness on
     /// every lookup, so an entry for an ended circle is harmless.
     channel_index: HashMap<super::ids::ChannelId, CircleId>,
@@ -140,15 +170,17 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(community: Community, decks: Vec<Deck>, phrases: &[String]) -> Self {
+    pub fn new(community: Community, decks: Vec<Deck>, rules: &super::safety::Rules) -> Self {
         Self {
             community,
             decks: decks.into_iter().map(|d| (d.name.clone(), d)).collect(),
             members: BTreeMap::new(),
             circles: BTreeMap::new(),
-            phrases: phrases.iter().map(|p| super::safety::normalise(p)).filter(|p| !p.is_empty()).collect(),
+            rules: rules.clone(),
             buckets: HashMap::new(),
             support_asked: HashMap::new(),
+            crisis_reminded: HashMap::new(),
+            care_noted: std::collections::HashSet::new(),
             channel_index: HashMap::new(),
             dirty: Dirty::default(),
         }

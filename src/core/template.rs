@@ -107,7 +107,8 @@ impl Template {
             floor: FloorPolicy::Nudge,
             late_join: true,
             themes: Vec::new(),
-            max_intensity: Intensity::Deep,
+            // Safety before depth: deep cards are a host's choice (`template set NAME intensity deep`).
+            max_intensity: Intensity::Medium,
             exclude_cw: Vec::new(),
             arrival: true,
             reminder_secs: 600,

@@ -154,7 +154,10 @@ async fn load_or_create_in(store: &Store, d: &Defaults, id: &CommunityId, now: T
         for damaged in &loaded.damaged {
             warn!(community = %id, record = %damaged, "a stored record is damaged and was left out; `attune doctor` lists it");
         }
-        let mut st = State::new(loaded.community, loaded.decks, &d.phrases);
+        let mut community = loaded.community;
+        let card_changed = community.follow_default_card(&d.resources);
+        let mut st = State::new(community, loaded.decks, &d.phrases);
+        st.dirty.community |= card_changed;
         st.members = loaded.members.into_iter().collect();
         st.set_circles(loaded.circles);
         return Ok((st, false));

@@ -101,7 +101,7 @@ pub enum EngineError {
 pub struct Defaults {
     pub decks: Vec<Deck>,
     pub resources: String,
-    pub phrases: Vec<String>,
+    pub phrases: crate::core::safety::Rules,
     pub timezone: String,
 }
 

@@ -13,7 +13,7 @@ fn entry(at: i64, actor: &MemberRef, action: &str, circle: u64) -> AuditEntry {
 fn state() -> State {
     let id = CommunityId::parse(Platform::Console, "test").unwrap();
     let decks = crate::core::deck::default_decks().unwrap();
-    State::new(Community::new(id, "call for help".into()), decks, &[])
+    State::new(Community::new(id, "call for help".into()), decks, &crate::core::safety::Rules::default())
 }
 
 async fn store() -> (tempfile::TempDir, Store) {

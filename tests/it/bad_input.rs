@@ -118,7 +118,7 @@ fn name_of(c: &Command) -> &'static str {
         Command::Mode(_) => "mode",
         Command::Card => "card",
         Command::Pulse(_) => "pulse",
-        Command::Reflect(_) => "reflect",
+        Command::Reflect(_) | Command::ReflectAt(_) => "reflect",
         Command::Practice(_) => "practice",
         Command::Next => "next",
         Command::Daily(_) => "daily",
@@ -143,7 +143,7 @@ fn name_of(c: &Command) -> &'static str {
         Command::Suggestions(_) => "suggestions",
         Command::Settings(_) => "settings",
         Command::Template(_) => "template",
-        Command::Resources(_) => "resources",
+        Command::Resources(_) | Command::ResourcesShow => "resources",
     }
 }
 

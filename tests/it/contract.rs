@@ -133,7 +133,7 @@ async fn an_answer_carries_everything_its_input_caused_in_order_and_nothing_else
     let join = cmd(&two.engine, &c, &bob, in_channel(Platform::Discord, "t"), "circle join").await;
     assert_eq!(
         ids(&join.deliveries),
-        ["agreements-intro", "agreements", "agreements-ask"],
+        ["checks-notice", "agreements-intro", "agreements", "agreements-ask"],
         "the agreements come back to bob's own interaction"
     );
     assert_eq!(join.private_to(&bob.member).count(), join.deliveries.len(), "all of it for bob alone");

@@ -8,9 +8,12 @@
 
 mod architecture;
 mod bad_input;
+mod care;
+mod care_depth;
 mod cli;
 mod contract;
 mod crash;
+mod crisis_corpus;
 mod engine;
 mod fixture_db;
 mod healing;

@@ -51,9 +51,10 @@ fn joining_asks_for_consent_first_and_agree_completes_the_join() {
     h.cmd("alice", "circle open");
     let out = h.cmd("bob", "circle join");
     let to_bob = whispered(&out, "bob");
-    assert_eq!(to_bob.len(), 1, "a first join is answered privately");
+    assert_eq!(to_bob.len(), 2, "a first join is answered privately: what is checked, then the agreements");
+    assert_eq!(ids(&to_bob[..1]), ["checks-notice"], "before a first circle, members learn that messages are checked");
     assert!(has(&to_bob, "agreements") && has(&to_bob, "agreements-ask"), "a first join shows the agreements and asks for consent");
-    assert!(to_bob[0].actions.contains(&Action::Agree), "the consent question offers an Agree button");
+    assert!(to_bob[1].actions.contains(&Action::Agree), "the consent question offers an Agree button");
     assert!(said(&out).is_empty(), "nothing is announced before consent");
     assert!(h.circle().seat(&member("bob")).is_none(), "no seat is taken before consent");
 
@@ -367,7 +368,11 @@ fn choosing_reflections_announces_it_and_whispers_guides_to_listeners_only() {
     for n in ["bob", "carol"] {
         let g = whispered(&out, n);
         assert_eq!(g[0].kind, Kind::Guide);
-        assert_eq!(ids(&g), ["guide-reflections", "guide-card"], "the guide matches the choice and carries the card's guide");
+        assert_eq!(
+            ids(&g),
+            ["guide-reflections", "guide-card", "guide-repair", "guide-care"],
+            "the guide matches the choice and carries the card's guide"
+        );
     }
     let out = h.cmd("alice", "done");
     assert_eq!(public_ids(&out), ["turn-done", "reflect-window"], "a reflection window follows done");
@@ -417,9 +422,10 @@ fn another_card_is_always_a_new_one_and_no_card_repeats_within_a_circle() {
     let second = h.circle().turn.as_ref().and_then(|t| t.card.clone()).expect("a sharing card");
     assert_ne!(first, second, "another card is a different card");
     let cards = said(&out);
-    assert_eq!(cards.len(), 1);
-    assert_eq!((cards[0].kind.clone(), ids(&cards)), (Kind::Card, vec!["new-card", "turn-prompt"]));
-    assert_eq!(whisper_targets(&out), ["bob", "carol"], "listeners get the new card's guide; the speaker doesn't");
+    assert!(cards.len() <= 1 && cards.iter().all(|m| m.kind == Kind::Card), "at most the prompt is public");
+    assert!(cards.iter().all(|m| ids(&[*m]) == ["turn-prompt"]), "the swap itself is not announced");
+    let targets = whisper_targets(&out);
+    assert!(targets.contains(&"bob".to_owned()) && targets.contains(&"carol".to_owned()), "listeners get the new card's guide");
     let out = h.cmd("bob", "card");
     assert_eq!(ids(&[only_refusal(&out, "bob")]), ["refusal-not-your-turn"]);
 
@@ -435,7 +441,26 @@ fn another_card_is_always_a_new_one_and_no_card_repeats_within_a_circle() {
     let used = &h.circle().used_cards;
     let unique: BTreeSet<_> = used.iter().collect();
     assert_eq!(unique.len(), used.len(), "no card repeats within a circle");
-    let sharing = h.state.decks.values().flat_map(|d| &d.cards).filter(|c| c.kind == attune::core::deck::Kind::Sharing).count();
+    // Every sharing card the template admits, one per group of near-duplicates.
+    let max = h.circle().template.max_intensity;
+    let admitted: Vec<_> = h
+        .state
+        .decks
+        .values()
+        .flat_map(|d| &d.cards)
+        .filter(|c| c.kind == attune::core::deck::Kind::Sharing && c.intensity <= max)
+        .collect();
+    // A group already met in a check-in card can't come back as a sharing card.
+    let used_elsewhere: BTreeSet<_> = h
+        .state
+        .decks
+        .values()
+        .flat_map(|d| &d.cards)
+        .filter(|c| c.kind != attune::core::deck::Kind::Sharing && used.contains(&c.id))
+        .filter_map(|c| c.group.clone())
+        .collect();
+    let groups: BTreeSet<_> = admitted.iter().filter_map(|c| c.group.clone()).filter(|g| !used_elsewhere.contains(g)).collect();
+    let sharing = admitted.iter().filter(|c| c.group.is_none()).count() + groups.len();
     let used_sharing = used
         .iter()
         .filter(|id| h.state.decks.values().flat_map(|d| &d.cards).any(|c| &c.id == *id && c.kind == attune::core::deck::Kind::Sharing))
@@ -666,9 +691,9 @@ fn below_three_answers_the_host_never_sees_an_average() {
 fn reflect_whispers_one_self_reflection_card_and_avoids_recent_ones() {
     let mut h = Harness::new();
     let out = h.cmd("bob", "reflect body");
-    assert_eq!(out.len(), 1, "one card, nothing else");
-    let m = whispered(&out, "bob");
-    assert_eq!((m[0].kind.clone(), ids(&m)), (Kind::Card, vec!["reflect-card", "reflect-private"]), "asked in a channel, still private");
+    assert_eq!(out.len(), 2, "one card, after the one-time note on crisis checks");
+    let m = &whispered(&out, "bob")[1..];
+    assert_eq!((m[0].kind.clone(), ids(m)), (Kind::Card, vec!["reflect-card", "reflect-private"]), "asked in a channel, still private");
     let id = h.state.members[&member("bob")].recent_cards[0].clone();
     let card = h.state.decks.values().flat_map(|d| &d.cards).find(|c| c.id == id).expect("the card exists");
     assert_eq!((card.kind, card.theme), (attune::core::deck::Kind::SelfReflection, attune::core::deck::Theme::Body));
@@ -790,6 +815,8 @@ fn a_crisis_phrase_gets_a_private_resources_card_at_most_once_per_period() {
     assert!(text.contains("not a crisis service"), "the bot says it is not a crisis service");
     assert_eq!(m[0].actions, [Action::Support, Action::CrisisWrong, Action::CrisisOff]);
     h.advance(3600);
+    let out = h.chat("bob", "i want to die");
+    assert_eq!(private_ids(&out, "bob"), ["crisis-again"], "a second match gets one short line, not the card");
     assert!(h.chat("bob", "i want to die").is_empty(), "not again within the period");
     assert!(h.chat_private("bob", "i want to die").is_empty(), "not again within the period, in DMs either");
     h.advance(23 * 3600);

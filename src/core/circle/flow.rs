@@ -237,7 +237,9 @@ pub fn on_timer(cx: &mut Cx<'_, impl Rng>, id: CircleId, generation: u64) {
             let left = secs_until(cx.now, turn.deadline);
             // After downtime the warning can come due with no time left: then it says nothing.
             if left > 0 {
-                cx.whisper_line(&turn.speaker, Line::new("turn-warning").secs("time", left));
+                let can_extend = !turn.extended && cx.st.circles.get(&id).is_some_and(|c| c.template.extend_secs > 0);
+                let extend = if can_extend { "yes" } else { "no" };
+                cx.whisper_line(&turn.speaker, Line::new("turn-warning").secs("time", left).text("extend", extend));
             }
             arm(cx, id, turn.deadline, Purpose::Deadline);
         }

@@ -94,6 +94,7 @@ pub fn join(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     if c.is_running() && !c.template.late_join {
         return Err(Refusal::LateJoinClosed);
     }
+    crate::core::safety::notice_once(cx, &actor.member);
     let version = cx.st.community.agreements_version;
     let consented = cx.st.members.get(&actor.member).and_then(|m| m.consent).is_some_and(|k| k.version >= version);
     if !consented {

@@ -87,6 +87,10 @@ pub struct Turn {
     pub reflecting: bool,
     /// Listeners already nudged this turn; nobody is nudged twice.
     pub nudged: Vec<MemberRef>,
+    /// Whether the speaker chose the mode (now, or as their saved default), rather
+    /// than the template's default applying; wording must not claim a wish they never voiced.
+    #[serde(default)]
+    pub mode_chosen: bool,
 }
 
 /// How a turn ended: metadata only.

@@ -145,7 +145,9 @@ pub fn hand(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     }
     if c.hands.contains(&actor.member) {
         // Already up: no second public announcement.
-        cx.whisper_line(&actor.member, Line::new("hand-already"));
+        // "You'll be next" would promise too much while other hands are up ahead.
+        let first = c.hands.first() == Some(&actor.member);
+        cx.whisper_line(&actor.member, Line::new(if first { "hand-already" } else { "hand-already-queued" }));
         return Ok(());
     }
     let channel = c.channel.clone();
@@ -177,18 +179,19 @@ pub fn mode(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, mode: Mode)
         cx.whisper_line(&actor.member, Line::new("mode-saved").text("mode", mode.as_str()));
         return Ok(());
     };
-    let guide = cx
+    let drawn = cx
         .st
         .circles
         .get(&id)
         .and_then(|c| c.turn.as_ref())
         .and_then(|t| t.card.clone())
-        .and_then(|card| cx.st.decks.values().flat_map(|d| &d.cards).find(|c| c.id == card).and_then(|c| c.guide.clone()));
+        .and_then(|card| super::super::deck::find(cx.st.decks.values(), &card).map(turn::Drawn::from));
     if let Some(t) = cx.circle_mut(id).and_then(|c| c.turn.as_mut()) {
         t.mode = mode;
+        t.mode_chosen = true;
     }
-    cx.say(&channel, Message::info(Line::new(turn::mode_line(mode)).text("name", name)));
-    turn::send_guides(cx, id, guide);
+    cx.say(&channel, Message::info(Line::new(turn::mode_line(mode, true)).text("name", name)));
+    turn::send_guides(cx, id, drawn);
     Ok(())
 }
 
@@ -196,20 +199,23 @@ pub fn mode(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, mode: Mode)
 pub fn card(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
     let c = running(cx, id)?;
     let turn = c.turn.as_ref().filter(|t| t.speaker == actor.member && !t.reflecting).ok_or(Refusal::NotYourTurn)?;
-    let (channel, name, turn_kind) = (c.channel.clone(), turn.display.clone(), turn.kind);
-    let (card_id, text, guide) = turn::draw_card(cx, id, turn_kind).ok_or(Refusal::NoCardFits)?;
+    let (channel, turn_kind) = (c.channel.clone(), turn.kind);
+    let drawn = turn::draw_card(cx, id, turn_kind).ok_or(Refusal::NoCardFits)?;
     if let Some(c) = cx.circle_mut(id) {
-        c.used_cards.push(card_id.clone());
+        c.used_cards.push(drawn.id.clone());
         if let Some(t) = c.turn.as_mut() {
-            t.card = Some(card_id);
+            t.card = Some(drawn.id.clone());
         }
     }
-    cx.say(
-        &channel,
-        Message::new(Kind::Card, vec![Line::new("new-card").text("name", name), Line::new("turn-prompt").text("prompt", text)]),
-    );
+    // The swap itself is not announced: the circle sees only the prompt, and a
+    // prompt with a content warning goes to the speaker alone.
+    if drawn.cw.is_empty() {
+        cx.say(&channel, Message::new(Kind::Card, vec![Line::new("turn-prompt").text("prompt", drawn.text.clone())]));
+    } else {
+        turn::private_prompt(cx, &actor.member, &drawn);
+    }
     if turn_kind == TurnKind::Sharing {
-        turn::send_guides(cx, id, guide);
+        turn::send_guides(cx, id, Some(drawn));
     }
     Ok(())
 }
@@ -224,6 +230,7 @@ pub fn pulse(cx: &mut Cx<'_, impl Rng>, actor: &Actor, n: u8) -> Result<(), Refu
         c.pulses.insert(actor.member.clone(), n);
     }
     cx.st.member_mut(&actor.member).pending_pulse = None;
-    cx.whisper_line(&actor.member, Line::new("pulse-thanks"));
+    // A 1 is someone who didn't feel heard: acknowledged, with a way to a person.
+    cx.whisper_line(&actor.member, Line::new(if n == 1 { "pulse-thanks-low" } else { "pulse-thanks" }));
     Ok(())
 }

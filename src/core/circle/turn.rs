@@ -2,7 +2,7 @@
 //! holding the floor, and ending it (with a reflection window when the
 //! speaker welcomed one).
 
-use super::super::deck::{self, Filter};
+use super::super::deck::{self, Filter, Intensity};
 use super::super::effect::{Action, Effect, Kind, Line, Message};
 use super::super::handle::Cx;
 use super::super::ids::{CircleId, MemberRef, Slug};
@@ -11,20 +11,74 @@ use super::super::template::{FloorPolicy, Mode};
 use super::flow::{arm, disarm, next_speaker, turn_kind};
 use super::{Ending, Purpose, Turn, TurnKind, TurnRecord, plus};
 
-/// Draws an unused card of the turn's kind that fits the circle's template.
-pub(super) fn draw_card(cx: &mut Cx<'_, impl Rng>, id: CircleId, kind: TurnKind) -> Option<(Slug, String, Option<String>)> {
+/// A card drawn for a turn.
+pub(super) struct Drawn {
+    pub id: Slug,
+    pub text: String,
+    pub guide: Option<String>,
+    pub cw: Vec<String>,
+    pub deep: bool,
+}
+
+impl From<&deck::Card> for Drawn {
+    fn from(card: &deck::Card) -> Self {
+        Self {
+            id: card.id.clone(),
+            text: card.text.clone(),
+            guide: card.guide.clone(),
+            cw: card.cw.clone(),
+            deep: card.intensity == Intensity::Deep,
+        }
+    }
+}
+
+/// Draws an unused card of the turn's kind that fits the circle's template,
+/// never a near-duplicate (same group) of a card already used in this circle.
+/// With deep cards allowed, sharing rounds go from lighter to deeper.
+pub(super) fn draw_card(cx: &mut Cx<'_, impl Rng>, id: CircleId, kind: TurnKind) -> Option<Drawn> {
     let c = cx.st.circles.get(&id)?;
     let t = &c.template;
+    let groups = deck::groups_of(cx.st.decks.values(), &c.used_cards);
+    let cap = if kind == TurnKind::Sharing { round_cap(t.max_intensity, c.round, t.rounds) } else { t.max_intensity };
     let filter = Filter {
         kind: Some(kind.card_kind()),
         themes: &t.themes,
-        max_intensity: Some(t.max_intensity),
+        max_intensity: Some(cap),
         exclude_cw: &t.exclude_cw,
         exclude_ids: &c.used_cards,
+        exclude_groups: &groups,
         ..Filter::default()
     };
-    let card = deck::draw(cx.st.decks.values(), &filter, cx.rng)?;
-    Some((card.id.clone(), card.text.clone(), card.guide.clone()))
+    deck::draw(cx.st.decks.values(), &filter, cx.rng).map(Drawn::from)
+}
+
+/// The deepest card a sharing round may draw. Only when the template allows
+/// deep cards does it change: the first rounds stay lighter, the last reaches deep.
+pub fn round_cap(max: Intensity, round: u32, rounds: u32) -> Intensity {
+    if max != Intensity::Deep || rounds <= 1 {
+        return max;
+    }
+    let round = round.clamp(1, rounds);
+    match (round * 3 - 1) / rounds {
+        0 => Intensity::Light,
+        1 => Intensity::Medium,
+        _ => Intensity::Deep,
+    }
+}
+
+/// The private note to a speaker whose card carries a content warning: the
+/// note first, then the prompt, which is never posted publicly.
+pub(super) fn private_prompt(cx: &mut Cx<'_, impl Rng>, speaker: &MemberRef, card: &Drawn) {
+    let msg = Message::new(
+        Kind::Card,
+        vec![
+            Line::new("cw-speaker").text("tags", card.cw.join(", ")),
+            Line::new("turn-prompt").text("prompt", card.text.clone()),
+            Line::new("cw-speaker-choice"),
+        ],
+    )
+    .with_actions(&[Action::Card]);
+    cx.whisper(speaker, msg);
 }
 
 /// Starts a turn: prompt, time, what comes back, guides for listeners, the floor.
@@ -37,10 +91,12 @@ pub(super) fn start_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, speaker: Membe
         TurnKind::Sharing => t.turn_secs,
         TurnKind::CheckOut => t.closing_secs,
     };
+    let saved = cx.st.members.get(&speaker).and_then(|m| m.default_mode);
     let mode = match kind {
-        TurnKind::Sharing => cx.st.members.get(&speaker).and_then(|m| m.default_mode).unwrap_or(t.default_mode),
+        TurnKind::Sharing => saved.unwrap_or(t.default_mode),
         _ => Mode::Witness,
     };
+    let mode_chosen = saved.is_some();
     let (warning, floor, extend) = (t.warning_secs, t.floor, t.extend_secs);
     let display = c.display_of(&speaker);
     let channel = c.channel.clone();
@@ -48,20 +104,21 @@ pub(super) fn start_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, speaker: Membe
     let now = cx.now;
     let deadline = plus(now, secs);
     let Some(c) = cx.circle_mut(id) else { return };
-    if let Some((card_id, _, _)) = &card {
-        c.used_cards.push(card_id.clone());
+    if let Some(d) = &card {
+        c.used_cards.push(d.id.clone());
     }
     c.turn = Some(Turn {
         speaker: speaker.clone(),
         display: display.clone(),
         kind,
-        card: card.as_ref().map(|(id, _, _)| id.clone()),
+        card: card.as_ref().map(|d| d.id.clone()),
         mode,
         started_at: now,
         deadline,
         extended: false,
         reflecting: false,
         nudged: Vec::new(),
+        mode_chosen,
     });
     let hosts = hosts_of(c);
     if warning > 0 && warning < secs {
@@ -69,10 +126,16 @@ pub(super) fn start_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, speaker: Membe
     } else {
         arm(cx, id, deadline, Purpose::Deadline);
     }
-    let announce = turn_message(kind, &display, card.as_ref().map(|(_, text, _)| text.as_str()), secs, mode, extend > 0);
+    // A card with a content warning goes to the speaker alone, note first; the
+    // circle sees only that the floor is theirs.
+    let public_card = card.as_ref().filter(|d| d.cw.is_empty()).map(|d| d.text.as_str());
+    let announce = turn_message(kind, &display, public_card, secs, mode, mode_chosen, extend > 0);
     cx.say(&channel, announce);
+    if let Some(d) = card.as_ref().filter(|d| !d.cw.is_empty()) {
+        private_prompt(cx, &speaker, d);
+    }
     if kind == TurnKind::Sharing {
-        send_guides(cx, id, card.and_then(|(_, _, g)| g));
+        send_guides(cx, id, card);
     }
     if floor == FloorPolicy::Hold {
         cx.out.push(Effect::Floor { channel, speaker: Some(speaker), hosts });
@@ -84,7 +147,15 @@ pub(super) fn hosts_of(c: &super::Circle) -> Vec<MemberRef> {
 }
 
 /// The public turn announcement.
-pub(super) fn turn_message(kind: TurnKind, display: &str, card: Option<&str>, secs: i64, mode: Mode, can_extend: bool) -> Message {
+pub(super) fn turn_message(
+    kind: TurnKind,
+    display: &str,
+    card: Option<&str>,
+    secs: i64,
+    mode: Mode,
+    chosen: bool,
+    can_extend: bool,
+) -> Message {
     let head = match kind {
         TurnKind::CheckIn => "turn-checkin",
         TurnKind::Sharing => "turn-sharing",
@@ -97,7 +168,7 @@ pub(super) fn turn_message(kind: TurnKind, display: &str, card: Option<&str>, se
     }
     let mut actions = vec![Action::Done, Action::Pass];
     if kind == TurnKind::Sharing {
-        lines.push(Line::new(mode_line(mode)).text("name", display));
+        lines.push(Line::new(mode_line(mode, chosen)).text("name", display));
         lines.push(Line::new("turn-speaker-options"));
         actions.extend([Action::Card, Action::Mode(Mode::Witness), Action::Mode(Mode::Reflections), Action::Mode(Mode::Feelings)]);
         if can_extend {
@@ -107,8 +178,11 @@ pub(super) fn turn_message(kind: TurnKind, display: &str, card: Option<&str>, se
     Message::new(Kind::TurnStarted { speaker: display.to_owned() }, lines).with_actions(&actions)
 }
 
-pub(super) fn mode_line(mode: Mode) -> &'static str {
+/// The public line for what comes back. A witness-only turn nobody chose is
+/// described as the default it is, never as the speaker's wish.
+pub(super) fn mode_line(mode: Mode, chosen: bool) -> &'static str {
     match mode {
+        Mode::Witness if !chosen => "mode-witness-default",
         Mode::Witness => "mode-witness",
         Mode::Reflections => "mode-reflections",
         Mode::Feelings => "mode-feelings",
@@ -116,10 +190,13 @@ pub(super) fn mode_line(mode: Mode) -> &'static str {
 }
 
 /// Privately sends each listener the guide for this turn, matched to the speaker's choice.
-pub(super) fn send_guides(cx: &mut Cx<'_, impl Rng>, id: CircleId, guide: Option<String>) {
+pub(super) fn send_guides(cx: &mut Cx<'_, impl Rng>, id: CircleId, card: Option<Drawn>) {
+    let deep = card.as_ref().is_some_and(|d| d.deep);
+    let guide = card.and_then(|d| d.guide);
     let Some(c) = cx.st.circles.get(&id) else { return };
     let Some(turn) = &c.turn else { return };
     let guide_for = match turn.mode {
+        Mode::Witness if !turn.mode_chosen => "guide-witness-default",
         Mode::Witness => "guide-witness",
         Mode::Reflections => "guide-reflections",
         Mode::Feelings => "guide-feelings",
@@ -131,6 +208,11 @@ pub(super) fn send_guides(cx: &mut Cx<'_, impl Rng>, id: CircleId, guide: Option
         if let Some(g) = &guide {
             lines.push(Line::new("guide-card").text("guide", g.clone()));
         }
+        if deep {
+            lines.push(Line::new("guide-self-care"));
+        }
+        lines.push(Line::new("guide-repair"));
+        lines.push(Line::new("guide-care"));
         cx.whisper(&l, Message::new(Kind::Guide, lines));
     }
 }

@@ -98,6 +98,8 @@ fn drawing_respects_kind_theme_intensity_warnings_and_exclusions() {
         exclude_cw: &cw,
         exclude_ids: &used,
         no_warnings: false,
+        exclude_groups: &[],
+        min_intensity: None,
     };
     for _ in 0..50 {
         let c = draw(&decks, &f, &mut rng).unwrap();

@@ -107,7 +107,7 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<()
                 cards: Vec::new(),
                 practices: Vec::new(),
             });
-            d.cards.push(Card { id: id.clone(), kind, theme, intensity, cw: Vec::new(), text, guide, enabled: true });
+            d.cards.push(Card { id: id.clone(), kind, theme, intensity, cw: Vec::new(), text, guide, group: None, enabled: true });
             cx.st.dirty.decks.insert(deck_name);
             cx.audit(actor, "card add", Some(id.to_string()), None);
             cx.whisper_line(&who, Line::new("card-added").text("id", id.as_str()));

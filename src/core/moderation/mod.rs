@@ -31,7 +31,7 @@ pub fn suggest(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> Result<(
     let id = cx.st.community.next_suggestion;
     cx.st.community.next_suggestion += 1;
     // A suggestion can carry distress like any message; it is checked the same way.
-    super::safety::check_chat(cx, actor, &text);
+    super::safety::check_chat(cx, actor, &super::input::Place::Private, &text);
     cx.st.community.suggestions.push(Suggestion { id, member: actor.member.clone(), text, at: cx.now });
     cx.st.dirty.community = true;
     cx.whisper_line(&actor.member, Line::new("suggest-thanks"));
@@ -79,6 +79,7 @@ pub fn suggestions(cx: &mut Cx<'_, impl Rng>, actor: &Actor, decision: Option<(b
         cw: Vec::new(),
         text: s.text,
         guide: None,
+        group: None,
         enabled: true,
     });
     cx.st.dirty.decks.insert(deck_name);
@@ -103,6 +104,8 @@ pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, S
         ];
         let mut lines = vec![Line::new("settings-head")];
         lines.extend(pairs.into_iter().map(|(k, v)| Line::new("kv").text("key", k).text("value", v)));
+        let custom = if cx.st.community.resources_custom { "yes" } else { "no" };
+        lines.push(Line::new("settings-resources").text("custom", custom));
         cx.whisper(&actor.member, Message::new(Kind::Info, lines));
         return Ok(());
     };
@@ -185,6 +188,7 @@ pub fn template(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: TemplateCmd) -> R
 pub fn resources(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> Result<(), Refusal> {
     moderator(actor)?;
     cx.st.community.resources = textcheck::check(text, TextUse::Resources)?;
+    cx.st.community.resources_custom = true;
     cx.st.dirty.community = true;
     cx.audit(actor, "resources set", None, None);
     cx.whisper_line(&actor.member, Line::new("resources-saved"));

@@ -1,0 +1,172 @@
+//! Crisis signposting, reaching a moderator, and rate limits.
+//!
+//! Message text is matched in memory and dropped: only the fact that a
+//! member was signposted (and when) is kept, so the bot can avoid paging
+//! them again within the community's period.
+
+mod matcher;
+
+pub use matcher::{RuleSet, Rules, RulesError};
+
+use jiff::Timestamp;
+
+use crate::core::effect::{Action, Kind, Line, Message};
+use crate::core::handle::Cx;
+use crate::core::ids::MemberRef;
+use crate::core::input::{Actor, Place};
+use crate::core::rng::Rng;
+
+/// The most characters of one chat message checked for crisis phrases.
+pub const MAX_CHECKED_CHARS: usize = 4000;
+
+/// Checks a message for crisis phrases. The first match in a period brings
+/// the resources card, privately; a later match in the same period brings one
+/// short line that `/support` and `/resources` are there, and then nothing
+/// more until the period ends. When the member holds the floor in a circle,
+/// its hosts get one private line per circle (no name, no content).
+///
+/// Returns whether the message touched on a crisis (with checks on), so the
+/// caller sends nothing else for it, such as a floor reminder.
+pub fn check_chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text: &str) -> bool {
+    // Bounded work per message, however long it is: only the start is examined.
+    let text = match text.char_indices().nth(MAX_CHECKED_CHARS) {
+        Some((cut, _)) => &text[..cut],
+        None => text,
+    };
+    if !cx.st.rules.matches(text) {
+        return false;
+    }
+    let member = cx.st.members.get(&actor.member);
+    if member.is_some_and(|m| m.crisis_checks_off) {
+        return false;
+    }
+    let period = i64::from(cx.st.community.settings.signpost_hours) * 3600;
+    let now = cx.now;
+    let last = member.and_then(|m| m.last_signpost).filter(|t| now.as_second() - t.as_second() < period);
+    match last {
+        None => {
+            cx.st.member_mut(&actor.member).last_signpost = Some(now);
+            cx.whisper(&actor.member, card(&cx.st.community.resources, Line::new("crisis-intro")));
+        }
+        Some(at) => {
+            // One gentle line, never the whole card again, and never a stream of them.
+            let reminded = cx.st.crisis_reminded.get(&actor.member).is_some_and(|r| *r >= at);
+            if !reminded {
+                cx.st.crisis_reminded.insert(actor.member.clone(), now);
+                cx.whisper_line(&actor.member, Line::new("crisis-again"));
+            }
+        }
+    }
+    tell_hosts(cx, actor, place);
+    true
+}
+
+/// Before a member's first circle or private tool: once, what is checked and how to stop it.
+pub fn notice_once(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
+    if cx.st.members.get(who).is_some_and(|m| m.checks_told) {
+        return;
+    }
+    cx.st.member_mut(who).checks_told = true;
+    cx.whisper_line(who, Line::new("checks-notice"));
+}
+
+/// The resources card, as sent after a match (`intro` = crisis-intro) or on request.
+pub fn card(resources: &str, intro: Line) -> Message {
+    Message::new(
+        Kind::Crisis,
+        vec![intro, Line::new("crisis-resources").text("resources", resources.to_owned()), Line::new("crisis-options")],
+    )
+    .with_actions(&[Action::Support, Action::CrisisWrong, Action::CrisisOff])
+}
+
+/// `resources`: any member, any time, privately.
+pub fn resources(cx: &mut Cx<'_, impl Rng>, actor: &Actor) {
+    let msg = Message::new(
+        Kind::Crisis,
+        vec![
+            Line::new("resources-asked"),
+            Line::new("crisis-resources").text("resources", cx.st.community.resources.clone()),
+            Line::new("resources-options"),
+        ],
+    )
+    .with_actions(&[Action::Support]);
+    cx.whisper(&actor.member, msg);
+}
+
+/// A speaker who may be struggling: the circle's hosts hear once, privately,
+/// that a member may need care. No name and nothing of what was said; the
+/// speaker's own choice to page moderators stays with `/support`.
+fn tell_hosts(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) {
+    let Place::Channel(ch) = place else { return };
+    let Some(id) = cx.st.circle_in(ch) else { return };
+    let Some(c) = cx.st.circles.get(&id) else { return };
+    if c.turn.as_ref().is_none_or(|t| t.speaker != actor.member) {
+        return;
+    }
+    if !cx.st.care_noted.insert((id, actor.member.clone())) {
+        return;
+    }
+    let hosts: Vec<_> = std::iter::once(c.host.clone()).chain(c.cohosts.iter().cloned()).filter(|h| *h != actor.member).collect();
+    for h in hosts {
+        cx.whisper_line(&h, Line::new("care-host"));
+    }
+}
+
+/// A token bucket per member: `rate` commands per minute, bursting to `rate`.
+#[derive(Clone, Debug)]
+pub struct Bucket {
+    tokens: f64,
+    at: Timestamp,
+    told: bool,
+}
+
+/// What the rate limiter decided.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Rate {
+    Allowed,
+    /// Over the limit; `tell` is true only the first time, so the bot never pages repeatedly.
+    Limited {
+        tell: bool,
+    },
+}
+
+impl Bucket {
+    pub fn new(rate: u32, now: Timestamp) -> Self {
+        Self { tokens: f64::from(rate), at: now, told: false }
+    }
+
+    pub fn take(&mut self, rate: u32, now: Timestamp) -> Rate {
+        let elapsed = (now.as_millisecond() - self.at.as_millisecond()).max(0) as f64 / 60_000.0;
+        self.tokens = (self.tokens + elapsed * f64::from(rate)).min(f64::from(rate));
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            self.told = false;
+            Rate::Allowed
+        } else {
+            let tell = !self.told;
+            self.told = true;
+            Rate::Limited { tell }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod bucket_tests {
+    use super::*;
+
+    #[test]
+    fn the_bucket_tells_once_then_stays_quiet_until_it_refills() {
+        let t0 = Timestamp::from_second(1_000_000).unwrap();
+        let mut b = Bucket::new(2, t0);
+        assert_eq!(b.take(2, t0), Rate::Allowed);
+        assert_eq!(b.take(2, t0), Rate::Allowed);
+        assert_eq!(b.take(2, t0), Rate::Limited { tell: true });
+        assert_eq!(b.take(2, t0), Rate::Limited { tell: false });
+        let later = Timestamp::from_second(1_000_030).unwrap();
+        assert_eq!(b.take(2, later), Rate::Allowed, "half a minute refills one token at 2 per minute");
+    }
+}
