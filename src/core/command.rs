@@ -45,6 +45,26 @@ pub enum Command {
     Resources(String),
     /// `resources`: the crisis resources card, privately, for anyone.
     ResourcesShow,
+    /// A button or reaction: the command, tied to the circle or turn of the
+    /// message it was on (see `effect::Action`). Never parsed from text.
+    Scoped(Scope, Box<Command>),
+}
+
+/// What a button's command belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Circle(super::ids::CircleId),
+    Turn(super::circle::TurnRef),
+}
+
+impl Command {
+    /// The command without its button scope, as typing it would give.
+    pub fn unscoped(self) -> Command {
+        match self {
+            Command::Scoped(_, inner) => inner.unscoped(),
+            c => c,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,7 +3,9 @@
 
 use jiff::Timestamp;
 
-use super::ids::{ChannelId, MemberRef};
+use super::circle::TurnRef;
+use super::command::{CircleCmd, Command, CrisisArg, Scope};
+use super::ids::{ChannelId, CircleId, MemberRef};
 use super::input::TimerKey;
 use super::template::Mode;
 
@@ -76,17 +78,24 @@ pub enum Arg {
 }
 
 /// A button (Discord), reaction (Matrix) or command hint (console).
+///
+/// Actions carry their scope: the circle, and for a turn's buttons the turn,
+/// of the message they belong to. [`Action::command`] turns one into a typed
+/// [`Command`] that the core checks against that scope, so a Done pressed on an
+/// earlier turn's message is refused kindly and never ends the current turn.
+/// [`Action::text`] is the same command as a member would type it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
-    Join,
-    Leave,
+    Join(CircleId),
+    Leave(CircleId),
     Agree,
-    Done,
-    Pass,
-    Extend,
-    Card,
-    Mode(Mode),
-    Pulse,
+    Done(TurnRef),
+    Pass(TurnRef),
+    Extend(TurnRef),
+    Card(TurnRef),
+    Mode(TurnRef, Mode),
+    /// One of the five answers to "did you feel heard?" for a circle.
+    Pulse(CircleId, u8),
     NextStep,
     Support,
     CrisisWrong,
@@ -95,25 +104,50 @@ pub enum Action {
 }
 
 impl Action {
-    /// The command an action stands for, in the shared vocabulary.
-    pub fn command(self) -> &'static str {
+    /// The five pulse answers for a circle, 1 to 5.
+    pub fn pulse_choices(circle: CircleId) -> [Action; 5] {
+        [1, 2, 3, 4, 5].map(|n| Action::Pulse(circle, n))
+    }
+
+    /// The typed command this action stands for, scoped to its message.
+    pub fn command(self) -> Command {
+        let turn = |t: TurnRef, c: Command| Command::Scoped(Scope::Turn(t), Box::new(c));
+        let circle = |id: CircleId, c: Command| Command::Scoped(Scope::Circle(id), Box::new(c));
         match self {
-            Action::Join => "circle join",
-            Action::Leave => "circle leave",
-            Action::Agree => "agree",
-            Action::Done => "done",
-            Action::Pass => "pass",
-            Action::Extend => "extend",
-            Action::Card => "card",
-            Action::Mode(Mode::Witness) => "mode witness",
-            Action::Mode(Mode::Reflections) => "mode reflections",
-            Action::Mode(Mode::Feelings) => "mode feelings",
-            Action::Pulse => "pulse 1..5",
-            Action::NextStep => "next",
-            Action::Support => "support",
-            Action::CrisisWrong => "crisis wrong",
-            Action::CrisisOff => "crisis off",
-            Action::ForgetConfirm => "forget-me confirm",
+            Action::Join(id) => circle(id, Command::Circle(CircleCmd::Join)),
+            Action::Leave(id) => circle(id, Command::Circle(CircleCmd::Leave)),
+            Action::Agree => Command::Agree,
+            Action::Done(t) => turn(t, Command::Done),
+            Action::Pass(t) => turn(t, Command::Pass),
+            Action::Extend(t) => turn(t, Command::Extend),
+            Action::Card(t) => turn(t, Command::Card),
+            Action::Mode(t, m) => turn(t, Command::Mode(m)),
+            Action::Pulse(id, n) => circle(id, Command::Pulse(n)),
+            Action::NextStep => Command::Next,
+            Action::Support => Command::Support,
+            Action::CrisisWrong => Command::Crisis(CrisisArg::Wrong),
+            Action::CrisisOff => Command::Crisis(CrisisArg::Off),
+            Action::ForgetConfirm => Command::ForgetMe { confirm: true },
+        }
+    }
+
+    /// The command as a member would type it (console hints, Matrix help).
+    pub fn text(self) -> String {
+        match self {
+            Action::Join(_) => "circle join".into(),
+            Action::Leave(_) => "circle leave".into(),
+            Action::Agree => "agree".into(),
+            Action::Done(_) => "done".into(),
+            Action::Pass(_) => "pass".into(),
+            Action::Extend(_) => "extend".into(),
+            Action::Card(_) => "card".into(),
+            Action::Mode(_, m) => format!("mode {}", m.as_str()),
+            Action::Pulse(_, n) => format!("pulse {n}"),
+            Action::NextStep => "next".into(),
+            Action::Support => "support".into(),
+            Action::CrisisWrong => "crisis wrong".into(),
+            Action::CrisisOff => "crisis off".into(),
+            Action::ForgetConfirm => "forget-me confirm".into(),
         }
     }
 }

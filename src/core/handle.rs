@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 
 use super::circle::{self, Circle};
-use super::command::{CircleCmd, Command};
+use super::command::{CircleCmd, Command, Scope};
 use super::effect::{Effect, Kind, Line, Message};
 use super::ids::{ChannelId, CircleId, MemberRef};
 use super::input::{Actor, Input, Place, TimerKey};
@@ -140,6 +140,7 @@ pub fn here(cx: &Cx<'_, impl Rng>, place: &Place) -> Result<CircleId, Refusal> {
 
 fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Command) -> Result<(), Refusal> {
     match command {
+        Command::Scoped(scope, inner) => scoped(cx, actor, scope, *inner),
         Command::Help => {
             help::help(cx, actor, place);
             Ok(())
@@ -202,6 +203,34 @@ fn circle_command(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, c: Ci
         CircleCmd::End => circle::end(cx, actor, id),
         CircleCmd::Open(_) | CircleCmd::Status => Ok(()),
     }
+}
+
+/// A button's command: checked against the circle or turn its message belonged
+/// to, then applied there (wherever the button was pressed).
+fn scoped(cx: &mut Cx<'_, impl Rng>, actor: &Actor, scope: Scope, inner: Command) -> Result<(), Refusal> {
+    if matches!(inner, Command::Scoped(..)) {
+        return Err(Refusal::UnknownCommand { given: String::new() });
+    }
+    let (circle, turn) = match scope {
+        Scope::Circle(id) => (id, None),
+        Scope::Turn(t) => (t.circle, Some(t.seq)),
+    };
+    let c = cx.st.circles.get(&circle).ok_or(Refusal::CircleOver)?;
+    if let Command::Pulse(_) = inner {
+        // The pulse outlives the circle; it must still be this circle's.
+        let pending = cx.st.members.get(&actor.member).and_then(|m| m.pending_pulse);
+        return if pending == Some(circle) { dispatch(cx, actor, &Place::Private, inner) } else { Err(Refusal::PulseClosed) };
+    }
+    if !c.is_live() {
+        return Err(Refusal::CircleOver);
+    }
+    if let Some(seq) = turn
+        && c.turn.as_ref().map(|t| t.seq) != Some(seq)
+    {
+        return Err(Refusal::TurnOver);
+    }
+    let place = Place::Channel(c.channel.clone());
+    dispatch(cx, actor, &place, inner)
 }
 
 /// Ordinary chat: checked for crisis phrases and the floor, then forgotten.

@@ -31,6 +31,12 @@ pub enum Refusal {
     TextLink,
     #[error("no circle here")]
     NoCircleHere,
+    #[error("that turn has already ended")]
+    TurnOver,
+    #[error("that circle has already ended")]
+    CircleOver,
+    #[error("that pulse has closed")]
+    PulseClosed,
     #[error("a circle is already running here")]
     CircleAlreadyHere,
     #[error("this works in the circle's channel")]

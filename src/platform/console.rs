@@ -298,7 +298,7 @@ impl Console {
         if let Some(a) = &message.attachment {
             text.push_str(&format!("\n--- {} ---\n{}", a.filename, a.content.trim_end()));
         }
-        let actions: Vec<String> = message.actions.iter().map(|a| format!("/{}", a.command())).collect();
+        let actions: Vec<String> = message.actions.iter().map(|a| format!("/{}", a.text())).collect();
         if self.json {
             let mut v = json!({ "kind": message.kind.as_str(), "to": to, "private": private, "text": text });
             if let Kind::TurnStarted { speaker } = &message.kind {

@@ -8,6 +8,7 @@
 
 mod architecture;
 mod bad_input;
+mod buttons;
 mod care;
 mod care_depth;
 mod cli;

@@ -259,7 +259,7 @@ fn a_circle_moves_from_check_in_through_sharing_rounds_to_check_out_and_ends() {
     for n in ["alice", "bob", "carol"] {
         let pulse: Vec<_> = whispered(&h.log, n).into_iter().filter(|m| m.kind == Kind::Pulse).collect();
         assert_eq!(pulse.len(), 1, "{n} is asked the pulse once, privately");
-        assert!(pulse[0].actions.contains(&Action::Pulse));
+        assert!(pulse[0].actions.iter().filter(|a| matches!(a, Action::Pulse(..))).count() == 5, "five answers to choose from");
     }
 }
 
@@ -352,7 +352,7 @@ fn extend_works_once_and_only_when_the_template_allows_it() {
     off.start("", &["alice", "bob"]);
     off.done_until(Phase::Sharing);
     let turn_msg = said(&off.log).into_iter().rev().find(|m| matches!(m.kind, Kind::TurnStarted { .. })).expect("a turn message").clone();
-    assert!(!turn_msg.actions.contains(&Action::Extend), "no Extend button when the template doesn't allow it");
+    assert!(!turn_msg.actions.iter().any(|a| matches!(a, Action::Extend(_))), "no Extend button when the template doesn't allow it");
     let out = off.cmd("alice", "extend");
     assert_eq!(ids(&[only_refusal(&out, "alice")]), ["refusal-cannot-extend"], "extend off means no extension");
 }

@@ -214,7 +214,7 @@ pub(super) fn finish(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
     cx.say(&channel, Message::new(Kind::Info, vec![Line::new("circle-ended"), Line::new("confidentiality-reminder")]));
     for m in members {
         cx.st.member_mut(&m).pending_pulse = Some(id);
-        cx.whisper(&m, Message::new(Kind::Pulse, vec![Line::new("pulse-ask")]).with_actions(&[Action::Pulse]));
+        cx.whisper(&m, Message::new(Kind::Pulse, vec![Line::new("pulse-ask")]).with_actions(&Action::pulse_choices(id)));
     }
 }
 

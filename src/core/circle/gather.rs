@@ -63,6 +63,7 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
         pulses: BTreeMap::new(),
         anonymous_pulses: Vec::new(),
         unreachable: Vec::new(),
+        turns_begun: 0,
     };
     cx.st.insert_circle(circle);
     cx.audit(actor, "circle open", None, Some(id));
@@ -78,7 +79,7 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
             .num("rounds", template.rounds),
     );
     lines.push(Line::new("circle-join-hint"));
-    cx.say(channel, Message::new(Kind::Info, lines).with_actions(&[Action::Join, Action::Leave]));
+    cx.say(channel, Message::new(Kind::Info, lines).with_actions(&[Action::Join(id), Action::Leave(id)]));
     Ok(())
 }
 

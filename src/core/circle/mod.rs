@@ -91,6 +91,17 @@ pub struct Turn {
     /// than the template's default applying; wording must not claim a wish they never voiced.
     #[serde(default)]
     pub mode_chosen: bool,
+    /// This turn's number within its circle (1, 2, …), so a button from an
+    /// earlier turn's message can be told apart from this one.
+    #[serde(default)]
+    pub seq: u64,
+}
+
+/// A turn, as a button or reaction names it: the circle and the turn's number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TurnRef {
+    pub circle: CircleId,
+    pub seq: u64,
 }
 
 /// How a turn ended: metadata only.
@@ -176,6 +187,9 @@ pub struct Circle {
     /// Members whose private messages could not be delivered, so the hosts are told once.
     #[serde(default)]
     pub unreachable: Vec<MemberRef>,
+    /// How many turns have begun, for each turn's `seq`.
+    #[serde(default)]
+    pub turns_begun: u64,
 }
 
 impl Circle {
@@ -190,6 +204,10 @@ impl Circle {
     }
     pub fn is_host(&self, who: &MemberRef) -> bool {
         &self.host == who || self.cohosts.contains(who)
+    }
+    /// The current turn, as its buttons name it.
+    pub fn turn_ref(&self) -> Option<TurnRef> {
+        self.turn.as_ref().map(|t| TurnRef { circle: self.id, seq: t.seq })
     }
     pub fn speaker(&self) -> Option<&MemberRef> {
         self.turn.as_ref().map(|t| &t.speaker)

@@ -200,6 +200,7 @@ pub fn card(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     let c = running(cx, id)?;
     let turn = c.turn.as_ref().filter(|t| t.speaker == actor.member && !t.reflecting).ok_or(Refusal::NotYourTurn)?;
     let (channel, turn_kind) = (c.channel.clone(), turn.kind);
+    let turn_ref = super::TurnRef { circle: id, seq: turn.seq };
     let drawn = turn::draw_card(cx, id, turn_kind).ok_or(Refusal::NoCardFits)?;
     if let Some(c) = cx.circle_mut(id) {
         c.used_cards.push(drawn.id.clone());
@@ -212,7 +213,7 @@ pub fn card(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     if drawn.cw.is_empty() {
         cx.say(&channel, Message::new(Kind::Card, vec![Line::new("turn-prompt").text("prompt", drawn.text.clone())]));
     } else {
-        turn::private_prompt(cx, &actor.member, &drawn);
+        turn::private_prompt(cx, &actor.member, &drawn, turn_ref);
     }
     if turn_kind == TurnKind::Sharing {
         turn::send_guides(cx, id, Some(drawn));

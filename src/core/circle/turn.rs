@@ -9,7 +9,7 @@ use super::super::ids::{CircleId, MemberRef, Slug};
 use super::super::rng::Rng;
 use super::super::template::{FloorPolicy, Mode};
 use super::flow::{arm, disarm, next_speaker, turn_kind};
-use super::{Ending, Purpose, Turn, TurnKind, TurnRecord, plus};
+use super::{Ending, Purpose, Turn, TurnKind, TurnRecord, TurnRef, plus};
 
 /// A card drawn for a turn.
 pub(super) struct Drawn {
@@ -68,7 +68,7 @@ pub fn round_cap(max: Intensity, round: u32, rounds: u32) -> Intensity {
 
 /// The private note to a speaker whose card carries a content warning: the
 /// note first, then the prompt, which is never posted publicly.
-pub(super) fn private_prompt(cx: &mut Cx<'_, impl Rng>, speaker: &MemberRef, card: &Drawn) {
+pub(super) fn private_prompt(cx: &mut Cx<'_, impl Rng>, speaker: &MemberRef, card: &Drawn, turn: TurnRef) {
     let msg = Message::new(
         Kind::Card,
         vec![
@@ -77,7 +77,7 @@ pub(super) fn private_prompt(cx: &mut Cx<'_, impl Rng>, speaker: &MemberRef, car
             Line::new("cw-speaker-choice"),
         ],
     )
-    .with_actions(&[Action::Card]);
+    .with_actions(&[Action::Card(turn)]);
     cx.whisper(speaker, msg);
 }
 
@@ -107,6 +107,8 @@ pub(super) fn start_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, speaker: Membe
     if let Some(d) = &card {
         c.used_cards.push(d.id.clone());
     }
+    c.turns_begun += 1;
+    let turn_ref = TurnRef { circle: id, seq: c.turns_begun };
     c.turn = Some(Turn {
         speaker: speaker.clone(),
         display: display.clone(),
@@ -119,6 +121,7 @@ pub(super) fn start_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, speaker: Membe
         reflecting: false,
         nudged: Vec::new(),
         mode_chosen,
+        seq: turn_ref.seq,
     });
     let hosts = hosts_of(c);
     if warning > 0 && warning < secs {
@@ -129,10 +132,10 @@ pub(super) fn start_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, speaker: Membe
     // A card with a content warning goes to the speaker alone, note first; the
     // circle sees only that the floor is theirs.
     let public_card = card.as_ref().filter(|d| d.cw.is_empty()).map(|d| d.text.as_str());
-    let announce = turn_message(kind, &display, public_card, secs, mode, mode_chosen, extend > 0);
+    let announce = turn_message(turn_ref, kind, &display, public_card, secs, mode, mode_chosen, extend > 0);
     cx.say(&channel, announce);
     if let Some(d) = card.as_ref().filter(|d| !d.cw.is_empty()) {
-        private_prompt(cx, &speaker, d);
+        private_prompt(cx, &speaker, d, turn_ref);
     }
     if kind == TurnKind::Sharing {
         send_guides(cx, id, card);
@@ -147,7 +150,9 @@ pub(super) fn hosts_of(c: &super::Circle) -> Vec<MemberRef> {
 }
 
 /// The public turn announcement.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn turn_message(
+    turn: TurnRef,
     kind: TurnKind,
     display: &str,
     card: Option<&str>,
@@ -166,13 +171,18 @@ pub(super) fn turn_message(
         Some(text) => lines.push(Line::new("turn-prompt").text("prompt", text)),
         None => lines.push(Line::new("turn-free")),
     }
-    let mut actions = vec![Action::Done, Action::Pass];
+    let mut actions = vec![Action::Done(turn), Action::Pass(turn)];
     if kind == TurnKind::Sharing {
         lines.push(Line::new(mode_line(mode, chosen)).text("name", display));
         lines.push(Line::new("turn-speaker-options"));
-        actions.extend([Action::Card, Action::Mode(Mode::Witness), Action::Mode(Mode::Reflections), Action::Mode(Mode::Feelings)]);
+        actions.extend([
+            Action::Card(turn),
+            Action::Mode(turn, Mode::Witness),
+            Action::Mode(turn, Mode::Reflections),
+            Action::Mode(turn, Mode::Feelings),
+        ]);
         if can_extend {
-            actions.push(Action::Extend);
+            actions.push(Action::Extend(turn));
         }
     }
     Message::new(Kind::TurnStarted { speaker: display.to_owned() }, lines).with_actions(&actions)

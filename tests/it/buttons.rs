@@ -1,0 +1,146 @@
+//! Buttons carry their scope: an action maps to a typed command tied to the
+//! circle and turn of its message, and a button from an earlier turn never
+//! acts on the current one.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use attune::core::command::{self, Command};
+use attune::core::effect::{Action, Effect, Kind};
+use attune::core::input::{Input, Place};
+use proptest::prelude::*;
+
+use super::support::*;
+
+/// The actions of every message in `effects`.
+fn actions(effects: &[Effect]) -> Vec<Action> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Say { message, .. } | Effect::Whisper { message, .. } => Some(message.actions.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// The Done button of the latest turn announcement.
+fn done_button(effects: &[Effect]) -> Action {
+    actions(effects).into_iter().rev().find(|a| matches!(a, Action::Done(_))).expect("a turn announcement with a Done button")
+}
+
+fn press(h: &mut Harness, name: &str, action: Action) -> Vec<Effect> {
+    h.command(name, here(), action.command())
+}
+
+#[test]
+fn a_done_pressed_on_an_earlier_turns_message_is_refused_and_the_current_turn_goes_on() {
+    let mut h = Harness::started(&["alice", "bob", "cara"]);
+    let first_speaker = h.speaker().expect("someone speaks");
+    let stale = done_button(&h.log);
+    let ok = press(&mut h, &first_speaker, stale);
+    assert!(refusals(&ok).is_empty(), "the button of the current turn works: {:?}", h.texts(&ok));
+    let now_speaking = h.speaker().expect("the next speaker");
+    assert_ne!(now_speaking, first_speaker);
+    let before = snapshot(&h.state);
+
+    // The first speaker presses their old Done again, and the new speaker presses the old one too.
+    for who in [first_speaker.as_str(), now_speaking.as_str()] {
+        let out = press(&mut h, who, stale);
+        assert_eq!(ids(&refusals(&out)), ["refusal-turn-over"], "{who}: {:?}", h.texts(&out));
+        assert_eq!(snapshot(&h.state), before, "a stale button changes nothing");
+        assert_eq!(h.speaker().as_deref(), Some(now_speaking.as_str()), "the current turn goes on");
+    }
+    let out = press(&mut h, &now_speaking, stale);
+    let text = h.texts(&out).join("\n");
+    assert!(text.contains("already ended"), "said kindly and plainly: {text}");
+
+    // The same for Pass, and for a mode button.
+    for old in [Action::Pass(match stale {
+        Action::Done(t) => t,
+        _ => unreachable!(),
+    })] {
+        let out = press(&mut h, &now_speaking, old);
+        assert_eq!(ids(&refusals(&out)), ["refusal-turn-over"]);
+    }
+    assert_eq!(snapshot(&h.state), before);
+}
+
+#[test]
+fn a_button_of_an_ended_circle_is_refused_kindly_and_a_pulse_button_answers_only_its_own_circle() {
+    let mut h = Harness::started(&["alice", "bob", "cara"]);
+    let invitation = actions(&h.log).into_iter().find(|a| matches!(a, Action::Join(_))).expect("a Join button");
+    h.cmd("mod", "circle end");
+    let out = press(&mut h, "dan", invitation);
+    assert_eq!(ids(&refusals(&out)), ["refusal-circle-over"]);
+    let pulse = actions(&h.log).into_iter().find(|a| matches!(a, Action::Pulse(_, 4))).expect("pulse buttons");
+    let out = h.command("alice", Place::Private, pulse.command());
+    assert!(refusals(&out).is_empty(), "{:?}", h.texts(&out));
+    assert_eq!(h.circle().pulses.get(&member("alice")), Some(&4));
+    let Action::Pulse(id, _) = pulse else { unreachable!() };
+    let other = Action::Pulse(attune::core::ids::CircleId(id.0 + 1), 2);
+    let out = h.command("bob", Place::Private, other.command());
+    assert_eq!(ids(&refusals(&out)), ["refusal-circle-over"], "a pulse for a circle that doesn't exist");
+    assert!(!h.circle().pulses.contains_key(&member("bob")));
+}
+
+#[test]
+fn a_button_pressed_somewhere_else_still_acts_on_its_own_circle() {
+    let mut h = Harness::started(&["alice", "bob", "cara"]);
+    let speaker = h.speaker().unwrap();
+    let done = done_button(&h.log);
+    // Pressed in a DM (a private thread, say) rather than the circle's channel.
+    let out = h.command(&speaker, Place::Private, done.command());
+    assert!(refusals(&out).is_empty(), "{:?}", h.texts(&out));
+    assert_ne!(h.speaker(), Some(speaker));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Every action of every message a circle produces maps to a command the parser also accepts.
+    #[test]
+    fn every_action_of_every_message_is_a_command_the_parser_accepts(seed in any::<u64>(), steps in proptest::collection::vec(0u8..6, 0..40)) {
+        let mut h = Harness::with_seed(seed);
+        h.cmd("mod", "template set standard rounds 2");
+        h.start("", &["alice", "bob", "cara"]);
+        for s in steps {
+            let who = h.speaker().unwrap_or_else(|| "alice".into());
+            match s {
+                0 => { h.cmd(&who, "done"); }
+                1 => { h.cmd(&who, "pass"); }
+                2 => { h.cmd(&who, "card"); }
+                3 => { h.cmd(&who, "mode reflections"); }
+                4 => { h.advance(90); }
+                _ => { h.chat("bob", "I want to die"); }
+            }
+        }
+        h.advance(6 * 3600);
+        h.dm("alice", "reflect");
+        h.dm("alice", "practice");
+        h.dm("alice", "forget-me");
+        let all = actions(&h.log);
+        prop_assert!(!all.is_empty());
+        for a in all {
+            let typed = command::parse(&a.text());
+            prop_assert_eq!(typed, Ok(a.command().unscoped()), "{:?} types as {:?}", a, a.text());
+        }
+    }
+}
+
+#[test]
+fn text_never_parses_to_a_scoped_command_and_a_nested_scope_is_refused() {
+    for line in ["done", "pass", "pulse 3", "circle join"] {
+        assert!(!matches!(command::parse(line), Ok(Command::Scoped(..))));
+    }
+    let mut h = Harness::started(&["alice", "bob", "cara"]);
+    let done = done_button(&h.log);
+    let nested = match done.command() {
+        Command::Scoped(scope, inner) => Command::Scoped(scope, Box::new(Command::Scoped(scope, inner))),
+        c => c,
+    };
+    let speaker = h.speaker().unwrap();
+    let out = h.input(Input::Command { actor: actor(&speaker), place: here(), command: nested });
+    assert!(!refusals(&out).is_empty());
+    assert_eq!(h.speaker(), Some(speaker));
+    let _ = Kind::Info;
+}
