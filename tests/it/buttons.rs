@@ -54,13 +54,11 @@ fn a_done_pressed_on_an_earlier_turns_message_is_refused_and_the_current_turn_go
     let text = h.texts(&out).join("\n");
     assert!(text.contains("already ended"), "said kindly and plainly: {text}");
 
-    // The same for Pass, and for a mode button.
-    for old in [Action::Pass(match stale {
-        Action::Done(t) => t,
-        _ => unreachable!(),
-    })] {
+    // The same for Pass, Extend and a mode button of that old turn.
+    let Action::Done(old_turn) = stale else { unreachable!() };
+    for old in [Action::Pass(old_turn), Action::Extend(old_turn), Action::Mode(old_turn, attune::core::template::Mode::Reflections)] {
         let out = press(&mut h, &now_speaking, old);
-        assert_eq!(ids(&refusals(&out)), ["refusal-turn-over"]);
+        assert_eq!(ids(&refusals(&out)), ["refusal-turn-over"], "{old:?}");
     }
     assert_eq!(snapshot(&h.state), before);
 }
