@@ -69,6 +69,11 @@ impl From<CommunityId> for String {
     }
 }
 
+/// The user part of the placeholder that stands in for an erased member. It holds a space,
+/// which no user id on any platform may hold (see `well_formed`), so no member can ever be
+/// it, act as it or ask for its records.
+const ERASED_USER: &str = "erased member";
+
 /// A member: a platform user, identified by `(platform, user id)`.
 /// Serialised as `platform:user` so it can key JSON maps.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -88,6 +93,14 @@ impl MemberRef {
     pub fn user(&self) -> &str {
         &self.user
     }
+    /// The placeholder that replaces a member who asked to be forgotten. `parse` never
+    /// returns it, so it is reachable by nobody.
+    pub fn erased(platform: Platform) -> Self {
+        Self { platform, user: ERASED_USER.to_owned() }
+    }
+    pub fn is_erased(&self) -> bool {
+        self.user == ERASED_USER
+    }
     /// The stable text form used as a database key.
     pub fn key(&self) -> String {
         format!("{}:{}", self.platform.as_str(), self.user)
@@ -105,6 +118,10 @@ impl TryFrom<String> for MemberRef {
     fn try_from(s: String) -> Result<Self, Refusal> {
         let (platform, user) = s.split_once(':').ok_or(Refusal::BadId)?;
         let platform = Platform::parse(platform).ok_or(Refusal::BadId)?;
+        // Stored records may name the placeholder; only the store's own text reaches this.
+        if user == ERASED_USER {
+            return Ok(Self::erased(platform));
+        }
         Self::parse(platform, user)
     }
 }

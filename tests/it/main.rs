@@ -11,6 +11,7 @@ mod bad_input;
 mod cli;
 mod crash;
 mod engine;
+mod identity;
 mod privacy;
 mod props;
 mod regressions;

@@ -189,6 +189,26 @@ pub fn end(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(),
     Ok(())
 }
 
+/// The circle's host is gone for good (they asked to be forgotten) and no co-host can take
+/// over: it ends kindly, before it began or with the usual closing.
+pub(crate) fn end_without_host(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+    let Some(c) = cx.st.circles.get(&id).filter(|c| c.is_live()) else { return };
+    let channel = c.channel.clone();
+    if c.phase == Phase::Gathering {
+        let now = cx.now;
+        disarm(cx, id);
+        if let Some(c) = cx.circle_mut(id) {
+            c.phase = Phase::Cancelled;
+            c.ended_at = Some(now);
+        }
+        gather::drop_pending_joins(cx, id);
+        cx.say(&channel, Message::info(Line::new("host-gone-before-start")));
+    } else {
+        cx.say(&channel, Message::info(Line::new("host-gone")));
+        flow::finish(cx, id);
+    }
+}
+
 /// `circle status`: where the circle is. Hosts also see the pulse aggregate (n ≥ 3 only).
 pub fn status(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) -> Result<(), Refusal> {
     let Place::Channel(ch) = place else { return Err(Refusal::NeedsChannel) };
