@@ -284,12 +284,15 @@ refusal-guide-required = Sharing cards need a listener guide too: add it after "
 refusal-guide-not-allowed = Only sharing cards have a listener guide.
 refusal-order-not-yet = This circle's order is drawn at random when it starts, so there's nothing to move yet. Once it has begun, you can move people who are still waiting to speak.
 refusal-already-spoke = You've already had your turn this round. There'll be another chance in the next one.
+refusal-name-empty = Your display name has no letters I can show once invisible characters are taken out. Please pick a name with visible letters, then try again.
+refusal-ambiguous-name = More than one person here goes by "{ $name }". Please use the name exactly as the circle shows it, like "{ $name } (2)".
 refusal-no-hands = This circle goes round in order, so there's no need to raise a hand.
 
 ## Console
 
 console-welcome = attune console — a local witnessing circle, with nothing to set up. Type NAME: TEXT to speak as NAME (commands start with /), or "help". Ctrl-D to leave.
 console-bad-line = I read lines as NAME: TEXT, for example "alice: /circle join". Try "help".
+console-bad-name = Names in the console are plain: visible letters and digits, no spaces, invisible characters, @ or < >. Try a name like "alice".
 console-advanced = The clock moved on by { $time }.
 console-file-unreadable = I couldn't read the file "{ $path }".
 console-support = [to moderators] { $name } would like to talk with a moderator.

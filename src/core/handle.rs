@@ -8,6 +8,7 @@ use super::command::{CircleCmd, Command};
 use super::effect::{Effect, Kind, Line, Message};
 use super::ids::{ChannelId, CircleId, MemberRef};
 use super::input::{Actor, Input, Place, TimerKey};
+use super::member::clean_display;
 use super::refusal::Refusal;
 use super::rng::Rng;
 use super::safety::{self, Bucket, Rate};
@@ -22,23 +23,29 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
     let mut cx = Cx { st: state, now, rng, out: Vec::new() };
     match input {
         Input::Command { actor, place, command } => {
+            let (actor, nameless) = cleaned(actor);
             if cx.rate_ok(&actor) {
                 let forgetting = matches!(command, Command::ForgetMe { confirm: true });
+                // A name shown to a circle must be a name; everything else (help above all) works without one.
+                let seats = matches!(command, Command::Circle(CircleCmd::Open(_) | CircleCmd::Join));
+                let go =
+                    |cx: &mut Cx<'_, _>| if nameless && seats { Err(Refusal::NameEmpty) } else { dispatch(cx, &actor, &place, command) };
                 // Only a command that went through is remembered: a refusal changes nothing,
                 // and a member who was just forgotten stays forgotten.
-                if cx.guarded(&actor, |cx| dispatch(cx, &actor, &place, command)) && !forgetting {
+                if cx.guarded(&actor, go) && !forgetting && !nameless {
                     cx.remember_display(&actor);
                 }
             }
         }
         Input::BadCommand { actor, refusal, text, .. } => {
+            let (actor, _) = cleaned(actor);
             // "/i want to die" is not a command, but it may be a cry for help.
             safety::check_chat(&mut cx, &actor, &text);
             if cx.rate_ok(&actor) {
                 cx.refuse(&actor.member, &refusal);
             }
         }
-        Input::Chat { actor, place, text } => chat(&mut cx, &actor, &place, &text),
+        Input::Chat { actor, place, text } => chat(&mut cx, &cleaned(actor).0, &place, &text),
         Input::MemberLeft { member } => circle::leave_everywhere(&mut cx, &member),
         Input::TimerFired { key, generation } => match key {
             TimerKey::Circle(id) => circle::on_timer(&mut cx, id, generation),
@@ -52,6 +59,23 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
         }
     }
     cx.out
+}
+
+/// What a member whose display name is empty once cleaned is called, where a name is needed.
+const NAMELESS: &str = "a member";
+
+/// The actor with their display name cleaned (see [`clean_display`]); true when nothing was left.
+fn cleaned(mut actor: Actor) -> (Actor, bool) {
+    match clean_display(&actor.display) {
+        Some(d) => {
+            actor.display = d;
+            (actor, false)
+        }
+        None => {
+            actor.display = NAMELESS.to_owned();
+            (actor, true)
+        }
+    }
 }
 
 /// The working context of one `handle` call.

@@ -119,4 +119,8 @@ pub enum Refusal {
     AlreadySpoke,
     #[error("this circle does not use raised hands")]
     NoHands,
+    #[error("the display name is empty once cleaned")]
+    NameEmpty,
+    #[error("more than one member matches {name}")]
+    AmbiguousName { name: String },
 }

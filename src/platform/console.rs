@@ -172,6 +172,12 @@ impl Console {
             // Piped transcripts show what each member typed, so they read as a conversation.
             self.emit(&format!("{name}: {}", text.trim()));
         }
+        // In the console a name is also the member's id, so it must be plain: no invisible,
+        // direction-changing, mention or markup characters that could make two names look alike.
+        if crate::core::member::clean_display(name).as_deref() != Some(name) {
+            self.note(&self.catalogue.line(&crate::core::effect::Line::new("console-bad-name")));
+            return;
+        }
         let Ok(member) = MemberRef::parse(Platform::Console, &name.to_lowercase()) else {
             self.note(&self.catalogue.line(&crate::core::effect::Line::new("console-bad-line")));
             return;

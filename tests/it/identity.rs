@@ -5,7 +5,9 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use attune::core::circle::Phase;
+use attune::core::command::Command;
 use attune::core::ids::{MemberRef, Platform};
+use attune::core::input::{Actor, Input};
 
 use crate::support::*;
 
@@ -55,4 +57,74 @@ fn a_running_circle_whose_erased_host_had_no_cohost_closes_kindly() {
     assert!(h.circle().host.is_erased());
     let ended = h.log.iter().any(|e| public_ids(std::slice::from_ref(e)).contains(&"host-gone"));
     assert!(ended, "the circle is told why it closes");
+}
+
+/// A command from a member whose user id and display name are given separately.
+fn as_shown(h: &mut Harness, user: &str, display: &str, line: &str) -> Vec<attune::core::effect::Effect> {
+    let actor = Actor { member: member(user), display: display.to_owned(), moderator: false };
+    let command = attune::core::command::parse(line).expect("a valid command");
+    h.input(Input::Command { actor, place: here(), command })
+}
+
+fn join_as(h: &mut Harness, user: &str, display: &str) -> Vec<attune::core::effect::Effect> {
+    let mut out = as_shown(h, user, display, "circle join");
+    let actor = Actor { member: member(user), display: display.to_owned(), moderator: false };
+    out.extend(h.input(Input::Command { actor, place: attune::core::input::Place::Private, command: Command::Agree }));
+    out
+}
+
+#[test]
+fn two_seats_never_look_the_same_and_host_tools_reach_the_right_one() {
+    let mut h = Harness::new();
+    h.gather("mod", "", &[]);
+    join_as(&mut h, "alice", "alice");
+    let out = join_as(&mut h, "alice\u{200B}", "alice\u{200B}");
+    let shown: Vec<String> = h.circle().seats.iter().map(|s| s.display.clone()).collect();
+    assert_eq!(shown, ["alice", "alice (2)"], "the look-alike gets a distinguishing number");
+    assert!(h.public(&out).iter().any(|l| l.contains("alice (2)")), "and is announced with it: {:?}", h.public(&out));
+    let out = h.cmd("mod", "circle remove alice");
+    assert!(refusals(&out).is_empty());
+    let left: Vec<MemberRef> = h.circle().seats.iter().map(|s| s.member.clone()).collect();
+    assert_eq!(left, [member("alice\u{200B}")], "`remove alice` removes the seat shown as alice, not the look-alike");
+    h.cmd("mod", "circle remove alice (2)");
+    assert!(h.circle().seats.is_empty(), "the look-alike is reachable by the name the circle shows");
+}
+
+#[test]
+fn a_name_that_fits_two_people_is_refused_in_host_tools() {
+    let mut h = Harness::new();
+    h.gather("mod", "", &[]);
+    join_as(&mut h, "bob", "carol");
+    join_as(&mut h, "carol", "dave");
+    let before = snapshot(&h.state);
+    let out = h.cmd("mod", "circle remove carol");
+    assert!(has(&refusals(&out), "refusal-ambiguous-name"), "a guess could remove the wrong person: {:?}", h.texts(&out));
+    assert_same(&snapshot(&h.state), &before, "an ambiguous name changes nothing");
+}
+
+#[test]
+fn display_names_are_cleaned_and_can_neither_ping_nor_mark_up_nor_reverse() {
+    let mut h = Harness::new();
+    h.gather("mod", "", &[]);
+    let out = join_as(&mut h, "p1", "@everyone");
+    let out2 = join_as(&mut h, "p2", "<b>x</b>");
+    let out3 = join_as(&mut h, "p3", "\u{202E}ecila");
+    let public = [h.public(&out), h.public(&out2), h.public(&out3)].concat();
+    let all = public.join("\n");
+    assert!(!all.contains("@everyone") && !all.contains("<b>"), "names are posted defused: {all}");
+    assert!(!all.contains('\u{202E}'), "no direction override reaches the channel: {all}");
+    let shown: Vec<String> = h.circle().seats.iter().map(|s| s.display.clone()).collect();
+    assert_eq!(shown, ["＠everyone", "‹b›x‹/b›", "ecila"]);
+}
+
+#[test]
+fn a_name_with_nothing_visible_cannot_take_a_seat_but_can_still_ask_for_help() {
+    let mut h = Harness::new();
+    h.gather("mod", "", &[]);
+    let before = snapshot(&h.state);
+    let out = as_shown(&mut h, "ghost", "\u{200B}\u{3164}", "circle join");
+    assert!(has(&refusals(&out), "refusal-name-empty"), "{:?}", h.texts(&out));
+    assert_same(&snapshot(&h.state), &before, "nothing changed");
+    let out = as_shown(&mut h, "ghost", "\u{200B}", "support");
+    assert!(refusals(&out).is_empty(), "reaching a moderator never depends on a name");
 }

@@ -9,6 +9,7 @@
 mod architecture;
 mod bad_input;
 mod cli;
+mod console;
 mod crash;
 mod engine;
 mod identity;

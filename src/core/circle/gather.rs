@@ -113,7 +113,8 @@ pub fn join(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
 /// Takes a seat (or a waitlist place) once consent is in order.
 fn seat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) {
     let Some(c) = cx.circle_mut(id) else { return };
-    let new = Seat { member: actor.member.clone(), display: actor.display.clone(), away: false };
+    let display = c.distinct_display(&actor.member, &actor.display);
+    let new = Seat { member: actor.member.clone(), display: display.clone(), away: false };
     let channel = c.channel.clone();
     let max = c.template.max_size;
     if c.seats.len() >= max {
@@ -130,9 +131,9 @@ fn seat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) {
         if !c.had_turn_this_round(&actor.member) {
             c.queue.push(actor.member.clone());
         }
-        cx.say(&channel, Message::info(Line::new("joined-late").text("name", actor.display.clone())));
+        cx.say(&channel, Message::info(Line::new("joined-late").text("name", display)));
     } else {
-        cx.say(&channel, Message::info(Line::new("joined").text("name", actor.display.clone()).num("count", count).num("max", max)));
+        cx.say(&channel, Message::info(Line::new("joined").text("name", display).num("count", count).num("max", max)));
     }
 }
 

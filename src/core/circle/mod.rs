@@ -188,14 +188,40 @@ impl Circle {
     pub fn speaker(&self) -> Option<&MemberRef> {
         self.turn.as_ref().map(|t| &t.speaker)
     }
-    /// Finds a seated or waiting member by display name or user id (case-insensitive, `@` optional).
-    pub fn find(&self, name: &str) -> Option<&Seat> {
-        let name = name.trim().trim_start_matches('@').to_lowercase();
-        self.seats.iter().chain(self.waitlist.iter()).find(|s| s.display.to_lowercase() == name || s.member.user().to_lowercase() == name)
-    }
-    /// Like [`Circle::find`], with the refusal a host sees when nobody matches.
+    /// Resolves a host tool's target to a seat (or waitlist place): by the name the circle
+    /// shows, or by user id; case-insensitive, `@` optional, cleaned like any display name.
+    /// A name that fits more than one person is refused rather than guessed.
+    /// This is the one place a target name becomes a member.
     pub fn named(&self, name: &str) -> Result<&Seat, super::refusal::Refusal> {
-        self.find(name).ok_or_else(|| super::refusal::Refusal::NoSuchMember { name: super::textcheck::preview(name) })
+        use super::refusal::Refusal;
+        let raw = name.trim().trim_start_matches(['@', '＠']);
+        let key = super::member::display_key(raw);
+        let user = raw.to_lowercase();
+        let mut found = self
+            .seats
+            .iter()
+            .chain(self.waitlist.iter())
+            .filter(|s| (!key.is_empty() && super::member::display_key(&s.display) == key) || s.member.user().to_lowercase() == user);
+        let first = found.next().ok_or_else(|| Refusal::NoSuchMember { name: super::textcheck::preview(name) })?;
+        if found.any(|s| s.member != first.member) {
+            return Err(Refusal::AmbiguousName { name: super::textcheck::preview(raw) });
+        }
+        Ok(first)
+    }
+
+    /// A name for a new seat that looks like nobody else's here: a look-alike gets a number.
+    pub fn distinct_display(&self, who: &MemberRef, display: &str) -> String {
+        let taken = |d: &str| {
+            let key = super::member::display_key(d);
+            self.seats
+                .iter()
+                .chain(self.waitlist.iter())
+                .any(|s| &s.member != who && (super::member::display_key(&s.display) == key || s.member.user().to_lowercase() == key))
+        };
+        if !taken(display) {
+            return display.to_owned();
+        }
+        (2..).map(|n| format!("{display} ({n})")).find(|d| !taken(d)).unwrap_or_else(|| display.to_owned())
     }
 
     pub fn display_of(&self, who: &MemberRef) -> String {

@@ -148,11 +148,11 @@ pub fn hand(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
         cx.whisper_line(&actor.member, Line::new("hand-already"));
         return Ok(());
     }
-    let channel = c.channel.clone();
+    let (channel, display) = (c.channel.clone(), c.display_of(&actor.member));
     if let Some(c) = cx.circle_mut(id) {
         c.hands.push(actor.member.clone());
     }
-    cx.say(&channel, Message::info(Line::new("hand-raised").text("name", actor.display.clone())));
+    cx.say(&channel, Message::info(Line::new("hand-raised").text("name", display)));
     Ok(())
 }
 
