@@ -43,13 +43,15 @@ pub struct ConsoleArgs {
     /// SQLite file (default: ./data/attune.db, or database.path from the config).
     #[arg(long)]
     pub db: Option<PathBuf>,
-    /// A member who may use moderator commands (repeatable). Default: the first member to speak.
+    /// A member who may use moderator commands (repeatable). Default: whoever claimed it in this
+    /// database before, else the first member to use a command (kept for this database).
     #[arg(long = "moderator", value_name = "NAME")]
     pub moderators: Vec<String>,
     /// `system` (real time) or `manual` (time moves only with `@advance`).
     #[arg(long, value_enum, default_value_t = ClockArg::System)]
     pub clock: ClockArg,
-    /// Start time for the manual clock (RFC 3339), default 2026-01-05T18:00:00Z.
+    /// Start time for the manual clock (RFC 3339). Default: where the clock stood when this
+    /// database last ran, else 2026-01-05T18:00:00Z. Only with --clock manual.
     #[arg(long)]
     pub start: Option<String>,
     /// Print every effect as one JSON object per line.

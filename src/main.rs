@@ -66,14 +66,12 @@ async fn dispatch(cmd: Cmd, config: Config) -> anyhow::Result<()> {
 
 async fn run_console(args: ConsoleArgs, config: Config) -> anyhow::Result<()> {
     let defaults = config.content().context("the decks or safety files are invalid")?;
-    let store = open_store(&db_path(args.db, &config)).await?;
     let manual = args.clock == ClockArg::Manual;
-    let clock = if manual {
-        let start = args.start.as_deref().unwrap_or("2026-01-05T18:00:00Z");
-        Clock::manual(start.parse().with_context(|| format!("--start {start:?} is not an RFC 3339 time"))?)
-    } else {
-        Clock::System
-    };
+    if !manual && args.start.is_some() {
+        bail!("--start sets the manual clock; add --clock manual, or leave --start out to use the real time");
+    }
+    let store = open_store(&db_path(args.db, &config)).await?;
+    let clock = if manual { Clock::manual(manual_start(args.start.as_deref(), &store).await?) } else { Clock::System };
     let seed = match args.seed {
         Some(n) => Seed::Fixed(n),
         None if manual => Seed::Fixed(0),
@@ -84,6 +82,23 @@ async fn run_console(args: ConsoleArgs, config: Config) -> anyhow::Result<()> {
     let options = ConsoleOptions { moderators: args.moderators, json: args.json, manual_clock: manual };
     console::run(engine, rx, options).await.context("the console stopped")?;
     Ok(())
+}
+
+/// Where the manual clock starts: `--start`, else where it stood when this database last
+/// ran, else a fixed Monday evening (so a fresh transcript is reproducible).
+async fn manual_start(start: Option<&str>, store: &Store) -> anyhow::Result<jiff::Timestamp> {
+    let at = match start {
+        Some(s) => s.parse().with_context(|| format!("--start {s:?} is not an RFC 3339 time, like 2026-01-05T18:00:00Z"))?,
+        None => match store.console_clock().await {
+            Ok(Some(at)) => at,
+            Ok(None) => "2026-01-05T18:00:00Z".parse().context("the default start time")?,
+            Err(e) => return Err(e).context("the stored manual clock could not be read"),
+        },
+    };
+    if !attune::core::timeparse::supported(at) {
+        bail!("the manual clock works between the years 2000 and 2199; {at} is outside that");
+    }
+    Ok(at)
 }
 
 async fn run_platforms(db: &Path, config: &Config) -> anyhow::Result<()> {

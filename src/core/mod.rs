@@ -89,6 +89,8 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::NoHands => Line::new("refusal-no-hands"),
         R::AlreadySpoke => Line::new("refusal-already-spoke"),
         R::OrderNotYet => Line::new("refusal-order-not-yet"),
+        R::TooFarAhead => Line::new("refusal-too-far-ahead"),
+        R::CannotSchedule => Line::new("refusal-cannot-schedule"),
         R::NameEmpty => Line::new("refusal-name-empty"),
         R::AmbiguousName { name } => Line::new("refusal-ambiguous-name").text("name", name.clone()),
     }

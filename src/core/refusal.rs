@@ -119,6 +119,10 @@ pub enum Refusal {
     AlreadySpoke,
     #[error("this circle does not use raised hands")]
     NoHands,
+    #[error("the time is more than a year ahead")]
+    TooFarAhead,
+    #[error("the time cannot be scheduled from now")]
+    CannotSchedule,
     #[error("the display name is empty once cleaned")]
     NameEmpty,
     #[error("more than one member matches {name}")]

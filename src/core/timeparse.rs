@@ -13,6 +13,12 @@ use super::refusal::Refusal;
 use super::state::State;
 use super::textcheck::preview;
 
+/// The span of time attune works in: a manual clock can't be set or moved outside it, so
+/// "next day" and "next daily time" always exist.
+pub fn supported(t: Timestamp) -> bool {
+    (946_684_800..=7_258_118_400).contains(&t.as_second())
+}
+
 /// Looks up an IANA zone name.
 pub fn zone(name: &str) -> Result<TimeZone, Refusal> {
     TimeZone::get(name).map_err(|_| Refusal::BadTimeZone { given: preview(name) })
@@ -50,7 +56,11 @@ pub fn parse_when(s: &str, now: Timestamp, tz: &TimeZone) -> Result<Timestamp, R
     let date: Date = d.trim().parse().map_err(|_| bad())?;
     let t = ClockTime::parse(t).ok_or_else(bad)?;
     let time = Time::new(t.hour, t.minute, 0, 0).map_err(|_| bad())?;
-    date.to_datetime(time).to_zoned(tz.clone()).map(|z| z.timestamp()).map_err(|_| bad())
+    let at = date.to_datetime(time).to_zoned(tz.clone()).map(|z| z.timestamp()).map_err(|_| bad())?;
+    if at.as_second() - now.as_second() > super::duration::MAX_SECS {
+        return Err(Refusal::TooFarAhead);
+    }
+    Ok(at)
 }
 
 /// The next moment after `now` when the local clock in `tz` shows `t`.
@@ -108,6 +118,7 @@ mod tests {
             assert!(parse_when(bad, now, &tz).is_err(), "{bad} is not a time");
         }
         assert!(zone("Mars/Olympus").is_err());
+        assert_eq!(parse_when("2099-12-31 10:00", now, &tz), Err(Refusal::TooFarAhead), "more than a year ahead is refused");
     }
 
     #[test]

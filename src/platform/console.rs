@@ -9,7 +9,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 
 use crate::core::command::{self, Command, DeckCmd};
@@ -45,7 +45,8 @@ struct Console {
     community: CommunityId,
     channel: ChannelId,
     moderators: BTreeSet<String>,
-    first_speaker_is_moderator: bool,
+    /// No `--moderator` was given and none is stored: the first member to use a command claims it.
+    claimable: bool,
     json: bool,
     manual_clock: bool,
     interactive: bool,
@@ -57,13 +58,24 @@ struct Console {
 pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>, options: ConsoleOptions) -> Result<(), ConsoleError> {
     let catalogue = Catalogue::english().map_err(|_| ConsoleError::Ids)?;
     let interactive = std::io::stdin().is_terminal();
+    let mut moderators: BTreeSet<String> = options.moderators.into_iter().map(|m| m.to_lowercase()).collect();
+    if moderators.is_empty()
+        && let Some(stored) = engine.store().console_moderator().await.map_err(EngineError::from)?
+    {
+        // The same database keeps the same moderator across restarts.
+        moderators.insert(stored.user().to_owned());
+    }
+    if options.manual_clock {
+        // A restart of the manual clock resumes here, not at a fixed instant.
+        engine.store().set_console_clock(engine.clock().now()).await.map_err(EngineError::from)?;
+    }
     let mut console = Console {
         engine,
         catalogue,
         community: CommunityId::parse(COMMUNITY).map_err(|_| ConsoleError::Ids)?,
         channel: ChannelId::parse(CHANNEL).map_err(|_| ConsoleError::Ids)?,
-        first_speaker_is_moderator: options.moderators.is_empty(),
-        moderators: options.moderators.into_iter().map(|m| m.to_lowercase()).collect(),
+        claimable: moderators.is_empty(),
+        moderators,
         json: options.json,
         manual_clock: options.manual_clock,
         interactive,
@@ -72,8 +84,9 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
     if !console.json {
         console.note(&console.catalogue.line(&crate::core::effect::Line::new("console-welcome")));
     }
-    // Make sure the community exists (so `help` works before anyone speaks).
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let mut input = BufReader::new(tokio::io::stdin());
+    // Kept across `select!` rounds: a line interrupted by a delivery is continued, not lost.
+    let mut pending = Vec::new();
     console.prompt();
     loop {
         tokio::select! {
@@ -91,15 +104,19 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
                 }
                 console.prompt();
             }
-            line = lines.next_line() => {
-                let Some(line) = line? else { break };
+            line = read_line(&mut input, &mut pending) => {
+                let Some(bytes) = line? else { break };
                 if console.closed.get() {
                     break;
                 }
                 while let Ok(out) = outgoing.try_recv() {
                     console.print(out);
                 }
-                console.handle_line(&line).await;
+                match String::from_utf8(bytes) {
+                    Ok(line) => console.handle_line(&line).await,
+                    // One unreadable line is refused; the rest of the input still counts.
+                    Err(_) => console.note(&console.catalogue.line(&crate::core::effect::Line::new("console-unreadable-line"))),
+                }
                 while let Ok(out) = outgoing.try_recv() {
                     console.print(out);
                 }
@@ -115,6 +132,23 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
     }
     console.engine.store().close().await;
     Ok(())
+}
+
+/// Reads one line as bytes (without its line ending); `None` at the end of input.
+/// Cancel-safe: bytes read before a cancellation stay in `pending` for the next call.
+async fn read_line(input: &mut (impl AsyncBufRead + Unpin), pending: &mut Vec<u8>) -> std::io::Result<Option<Vec<u8>>> {
+    let n = input.read_until(b'\n', pending).await?;
+    if n == 0 && pending.is_empty() {
+        return Ok(None);
+    }
+    let mut line = std::mem::take(pending);
+    if line.last() == Some(&b'\n') {
+        line.pop();
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    Ok(Some(line))
 }
 
 impl Console {
@@ -182,8 +216,8 @@ impl Console {
             self.note(&self.catalogue.line(&crate::core::effect::Line::new("console-bad-line")));
             return;
         };
-        if self.first_speaker_is_moderator && self.moderators.is_empty() {
-            self.moderators.insert(member.user().to_owned());
+        if self.claimable && text.trim_start().starts_with('/') {
+            self.claim_moderator(&member).await;
         }
         let actor = Actor { moderator: self.moderators.contains(member.user()), member: member.clone(), display: name.to_owned() };
         let place = Place::Channel(self.channel.clone());
@@ -207,17 +241,36 @@ impl Console {
         }
     }
 
+    /// Without `--moderator`, the first member to use a command becomes the console's
+    /// moderator, for this database from then on. Chat never claims it.
+    async fn claim_moderator(&mut self, member: &MemberRef) {
+        self.claimable = false;
+        self.moderators.insert(member.user().to_owned());
+        if let Err(e) = self.engine.store().set_console_moderator(member).await {
+            tracing::error!(error = %e, "the console's moderator could not be stored");
+        }
+        self.note(&self.catalogue.line(&crate::core::effect::Line::new("console-moderator").text("name", member.user().to_owned())));
+    }
+
     async fn advance(&mut self, arg: &str) {
         if !self.manual_clock {
             self.note("@advance works with --clock manual; with the real clock, time moves on by itself.");
             return;
         }
         let Some(secs) = crate::core::duration::parse_duration(arg).filter(|s| *s > 0) else {
-            self.note("@advance needs a duration, like @advance 90s or @advance 5m.");
+            self.note("@advance needs a duration up to 366 days, like @advance 90s, @advance 5m or @advance 2d.");
             return;
         };
+        let target = crate::core::circle::plus(self.engine.clock().now(), secs);
+        if !crate::core::timeparse::supported(target) {
+            self.note("The manual clock can't go past the year 2199. Nothing moved.");
+            return;
+        }
         if let Err(e) = self.engine.advance(secs).await {
             tracing::error!(error = %e, "advancing the clock failed");
+        }
+        if let Err(e) = self.engine.store().set_console_clock(self.engine.clock().now()).await {
+            tracing::error!(error = %e, "the manual clock could not be stored");
         }
         if !self.json {
             self.emit(&format!(

@@ -15,6 +15,7 @@ use crate::core::ids::{CommunityId, MemberRef};
 use crate::core::member::Member;
 use crate::core::state::{Community, Dirty, State};
 
+mod console;
 mod export;
 
 /// Why the store couldn't do what was asked. The bot reports these and keeps
@@ -241,6 +242,8 @@ impl Store {
         for who in &dirty.forgotten {
             let key = who.key();
             sqlx::query("DELETE FROM members WHERE community = ? AND member = ?").bind(cid).bind(&key).execute(&mut *tx).await?;
+            // The console's moderator, if it was them, is a record about them too.
+            sqlx::query("DELETE FROM console_state WHERE value = ?").bind(&key).execute(&mut *tx).await?;
             sqlx::query("UPDATE audit SET actor = 'forgotten' WHERE community = ? AND actor = ?")
                 .bind(cid)
                 .bind(&key)

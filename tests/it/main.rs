@@ -13,6 +13,7 @@ mod console;
 mod crash;
 mod engine;
 mod identity;
+mod limits;
 mod privacy;
 mod props;
 mod regressions;
