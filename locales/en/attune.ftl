@@ -106,6 +106,11 @@ moved = { $name } will now speak at position { $pos }.
 removed-by-host = A host has removed you from this circle. If you'd like to talk about it, /support reaches the moderators.
 removed-done = Done. They've been told privately.
 cohost-added = { $name } is now co-hosting this circle.
+cohost-removed = { $name } is no longer co-hosting this circle.
+cohost-already = { $name } is already co-hosting.
+cohost-not = { $name } isn't co-hosting.
+readmitted = A host has welcomed you back to this circle. You can join again with /circle join.
+readmitted-done = Done. { $name } can join again, and has been told privately.
 status-head = Circle status: { $phase } · { $template } · { $count } of { $max } people.
 status-members = In the circle: { $names }
 status-waitlist = Waiting for a place: { $count }
@@ -211,7 +216,7 @@ help-circle =
     • /pass — pass your turn, now or when it comes
     • /hand — in a raise-hand circle, ask to speak next
 help-speaker = • During your turn: /done, /pass, /card (another prompt), /mode witness|reflections|feelings, /extend
-help-host = • Hosting: /circle start, schedule TIME, pause, resume, next, move NAME POS, remove NAME, cohost NAME, end
+help-host = • Hosting: /circle start, schedule TIME, pause, resume, next, move NAME POS, remove NAME, readmit NAME, cohost NAME [off], end
 help-private =
     • /reflect [theme] — a private prompt (themes: emotions, body, needs, inner-voice, self-respect, presence, relationships, rest)
     • /practice [name], then /next — a short guided practice
@@ -286,6 +291,11 @@ refusal-order-not-yet = This circle's order is drawn at random when it starts, s
 refusal-already-spoke = You've already had your turn this round. There'll be another chance in the next one.
 refusal-too-far-ahead = That's more than a year away. Please pick a time within the next year.
 refusal-cannot-schedule = I can't work out when that would next come round, so nothing was set.
+refusal-removed = A host has asked you to sit this circle out, so you can't join it again. If you'd like to talk about it, /support reaches the moderators.
+refusal-not-removed = "{ $name }" hasn't been removed from this circle.
+refusal-outranked = Only the person who opened this circle and moderators can do that to a co-host or the opener.
+refusal-already-opener = They opened this circle, so they already host it.
+refusal-not-yourself = That's for acting on someone else. To step out yourself, use /circle leave.
 refusal-name-empty = Your display name has no letters I can show once invisible characters are taken out. Please pick a name with visible letters, then try again.
 refusal-ambiguous-name = More than one person here goes by "{ $name }". Please use the name exactly as the circle shows it, like "{ $name } (2)".
 refusal-no-hands = This circle goes round in order, so there's no need to raise a hand.

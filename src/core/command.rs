@@ -57,7 +57,13 @@ pub enum CircleCmd {
         pos: usize,
     },
     Remove(String),
-    Cohost(String),
+    /// Lets a removed member join again.
+    Readmit(String),
+    /// `circle cohost NAME [on|off]`; `uncohost NAME` is `off`.
+    Cohost {
+        name: String,
+        on: bool,
+    },
     End,
 }
 
@@ -222,7 +228,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
 }
 
 fn parse_circle(rest: &str) -> Result<CircleCmd, Refusal> {
-    const U: &str = "circle open|join|leave|start|schedule|status|pause|resume|next|move|remove|cohost|end";
+    const U: &str = "circle open|join|leave|start|schedule|status|pause|resume|next|move|remove|readmit|cohost|uncohost|end";
     let (sub, args) = split_word(rest);
     let bare = |c: CircleCmd| if args.is_empty() { Ok(c) } else { Err(usage("circle", U)) };
     match sub.to_lowercase().as_str() {
@@ -246,8 +252,20 @@ fn parse_circle(rest: &str) -> Result<CircleCmd, Refusal> {
         }
         "remove" if !args.is_empty() => Ok(CircleCmd::Remove(args.to_owned())),
         "remove" => Err(usage("circle remove", "circle remove NAME")),
-        "cohost" if !args.is_empty() => Ok(CircleCmd::Cohost(args.to_owned())),
-        "cohost" => Err(usage("circle cohost", "circle cohost NAME")),
+        "readmit" if !args.is_empty() => Ok(CircleCmd::Readmit(args.to_owned())),
+        "readmit" => Err(usage("circle readmit", "circle readmit NAME")),
+        "cohost" | "uncohost" if !args.is_empty() => {
+            // A trailing on/off says which way; `uncohost` always revokes.
+            let (name, last) = args.rsplit_once(char::is_whitespace).map_or((args, ""), |(n, l)| (n.trim_end(), l));
+            let (name, on) = match last.to_lowercase().as_str() {
+                "off" => (name, false),
+                "on" => (name, true),
+                _ => (args, true),
+            };
+            Ok(CircleCmd::Cohost { name: name.to_owned(), on: on && sub.eq_ignore_ascii_case("cohost") })
+        }
+        "cohost" => Err(usage("circle cohost", "circle cohost NAME [on|off]")),
+        "uncohost" => Err(usage("circle uncohost", "circle uncohost NAME")),
         _ => Err(usage("circle", U)),
     }
 }

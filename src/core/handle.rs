@@ -216,7 +216,8 @@ fn circle_command(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, c: Ci
         CircleCmd::Next => circle::next(cx, actor, id),
         CircleCmd::Move { name, pos } => circle::move_member(cx, actor, id, &name, pos),
         CircleCmd::Remove(name) => circle::remove(cx, actor, id, &name),
-        CircleCmd::Cohost(name) => circle::cohost(cx, actor, id, &name),
+        CircleCmd::Readmit(name) => circle::readmit(cx, actor, id, &name),
+        CircleCmd::Cohost { name, on } => circle::cohost(cx, actor, id, &name, on),
         CircleCmd::End => circle::end(cx, actor, id),
         CircleCmd::Open(_) | CircleCmd::Status => Ok(()),
     }

@@ -91,6 +91,11 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::OrderNotYet => Line::new("refusal-order-not-yet"),
         R::TooFarAhead => Line::new("refusal-too-far-ahead"),
         R::CannotSchedule => Line::new("refusal-cannot-schedule"),
+        R::RemovedFromCircle => Line::new("refusal-removed"),
+        R::NotRemoved { name } => Line::new("refusal-not-removed").text("name", name.clone()),
+        R::Outranked => Line::new("refusal-outranked"),
+        R::AlreadyOpener => Line::new("refusal-already-opener"),
+        R::NotYourself => Line::new("refusal-not-yourself"),
         R::NameEmpty => Line::new("refusal-name-empty"),
         R::AmbiguousName { name } => Line::new("refusal-ambiguous-name").text("name", name.clone()),
     }

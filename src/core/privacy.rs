@@ -100,7 +100,7 @@ fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
                 || c.cohosts.contains(who)
                 || c.pulses.contains_key(who)
                 || c.log.iter().any(|r| &r.speaker == who)
-                || c.seats.iter().chain(c.waitlist.iter()).any(|s| &s.member == who)
+                || c.seats.iter().chain(c.waitlist.iter()).chain(c.removed.iter()).any(|s| &s.member == who)
                 || c.order.contains(who)
                 || c.turn.as_ref().is_some_and(|t| t.nudged.contains(who))
         })
@@ -112,7 +112,7 @@ fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
             c.anonymous_pulses.push(score);
         }
         c.unseat(who);
-        c.cohosts.retain(|m| m != who);
+        c.removed.retain(|s| &s.member != who);
         if let Some(t) = c.turn.as_mut() {
             t.nudged.retain(|m| m != who);
         }

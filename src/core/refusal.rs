@@ -123,6 +123,16 @@ pub enum Refusal {
     TooFarAhead,
     #[error("the time cannot be scheduled from now")]
     CannotSchedule,
+    #[error("removed from this circle by a host")]
+    RemovedFromCircle,
+    #[error("{name} was not removed from this circle")]
+    NotRemoved { name: String },
+    #[error("the opener and moderators outrank co-hosts")]
+    Outranked,
+    #[error("the opener is already the host")]
+    AlreadyOpener,
+    #[error("host tools act on others")]
+    NotYourself,
     #[error("the display name is empty once cleaned")]
     NameEmpty,
     #[error("more than one member matches {name}")]

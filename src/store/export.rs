@@ -25,7 +25,7 @@ impl Store {
         for r in sqlx::query("SELECT doc FROM circles WHERE community = ? ORDER BY id").bind(cid).fetch_all(self.pool()).await? {
             let c: Circle = super::decode("circle", &r.try_get::<String, _>("doc")?)?;
             let mine = c.host == *who
-                || c.seats.iter().chain(c.waitlist.iter()).any(|s| &s.member == who)
+                || c.seats.iter().chain(c.waitlist.iter()).chain(c.removed.iter()).any(|s| &s.member == who)
                 || c.log.iter().any(|t| &t.speaker == who)
                 || c.pulses.contains_key(who);
             if !mine {
@@ -46,6 +46,7 @@ impl Store {
                 "you_hosted": c.host == *who,
                 "your_turns": turns,
                 "your_pulse": c.pulses.get(who),
+                "you_were_removed": c.is_removed(who),
             }));
         }
         let mut audit = Vec::new();

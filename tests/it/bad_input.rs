@@ -105,7 +105,8 @@ fn name_of(c: &Command) -> &'static str {
             CircleCmd::Next => "circle next",
             CircleCmd::Move { .. } => "circle move",
             CircleCmd::Remove(_) => "circle remove",
-            CircleCmd::Cohost(_) => "circle cohost",
+            CircleCmd::Readmit(_) => "circle readmit",
+            CircleCmd::Cohost { .. } => "circle cohost",
             CircleCmd::End => "circle end",
         },
         Command::Agree => "agree",
@@ -148,7 +149,7 @@ fn name_of(c: &Command) -> &'static str {
 }
 
 /// Every command in the vocabulary.
-const VOCABULARY: [&str; 48] = [
+const VOCABULARY: [&str; 49] = [
     "help",
     "circle open",
     "circle join",
@@ -161,6 +162,7 @@ const VOCABULARY: [&str; 48] = [
     "circle next",
     "circle move",
     "circle remove",
+    "circle readmit",
     "circle cohost",
     "circle end",
     "agree",
@@ -290,6 +292,9 @@ fn cases() -> Vec<Case> {
     c(Running, "bob", false, "circle cohost carol", "refusal-not-host");
     c(Running, "alice", false, "circle cohost <@99>", "refusal-no-such-member");
     c(Running, "alice", false, "circle cohost", "refusal-usage");
+    c(Running, "bob", false, "circle readmit carol", "refusal-not-host");
+    c(Running, "alice", false, "circle readmit bob", "refusal-not-removed");
+    c(Running, "alice", false, "circle readmit", "refusal-usage");
     c(Running, "bob", false, "circle end", "refusal-not-host");
     c(Empty, "alice", false, "circle end", "refusal-no-circle");
     c(Running, "alice", false, "circle end now", "refusal-usage");

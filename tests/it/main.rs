@@ -12,6 +12,7 @@ mod cli;
 mod console;
 mod crash;
 mod engine;
+mod hosttools;
 mod identity;
 mod limits;
 mod privacy;

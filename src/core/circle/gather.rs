@@ -62,6 +62,7 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
         generation: 0,
         pulses: BTreeMap::new(),
         anonymous_pulses: Vec::new(),
+        removed: Vec::new(),
     };
     cx.st.insert_circle(circle);
     cx.audit(actor, "circle open", None, Some(id));
@@ -86,6 +87,9 @@ pub fn join(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     let c = cx.st.circles.get(&id).ok_or(Refusal::NoCircleHere)?;
     if c.seat(&actor.member).is_some() {
         return Err(Refusal::AlreadyJoined);
+    }
+    if c.is_removed(&actor.member) {
+        return Err(Refusal::RemovedFromCircle);
     }
     if c.waitlist.iter().any(|s| s.member == actor.member) {
         return Err(Refusal::AlreadyWaiting);

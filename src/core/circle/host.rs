@@ -145,27 +145,84 @@ pub fn move_member(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name:
     Ok(())
 }
 
+/// Whether the actor outranks the circle's co-hosts: the opener and moderators do.
+fn outranks_cohosts(c: &Circle, actor: &Actor) -> bool {
+    actor.moderator || c.host == actor.member
+}
+
+/// `circle remove NAME`: the member leaves this circle and stays out until readmitted.
+/// A co-host can't remove the opener or another co-host.
 pub fn remove(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str) -> Result<(), Refusal> {
     let c = hosted(cx, actor, id)?;
-    let who = c.named(name)?.member.clone();
+    let seat = c.named(name)?.clone();
+    let who = seat.member.clone();
+    if who == actor.member {
+        return Err(Refusal::NotYourself);
+    }
+    if c.is_host(&who) && !outranks_cohosts(c, actor) {
+        return Err(Refusal::Outranked);
+    }
     cx.audit(actor, "circle remove", Some(who.key()), Some(id));
+    if let Some(c) = cx.circle_mut(id) {
+        c.removed.push(seat);
+    }
     gather::unseat(cx, id, &who);
     cx.whisper_line(&who, Line::new("removed-by-host"));
     cx.whisper_line(&actor.member, Line::new("removed-done"));
     Ok(())
 }
 
-pub fn cohost(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str) -> Result<(), Refusal> {
+/// `circle readmit NAME`: lets a removed member join this circle again.
+pub fn readmit(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str) -> Result<(), Refusal> {
     let c = hosted(cx, actor, id)?;
+    let key = super::super::member::display_key(name.trim().trim_start_matches(['@', '＠']));
+    let user = name.trim().trim_start_matches(['@', '＠']).to_lowercase();
+    let matches: Vec<&super::Seat> = c
+        .removed
+        .iter()
+        .filter(|s| super::super::member::display_key(&s.display) == key || s.member.user().to_lowercase() == user)
+        .collect();
+    let seat = match matches.as_slice() {
+        [one] => (*one).clone(),
+        [] => return Err(Refusal::NotRemoved { name: super::super::textcheck::preview(name) }),
+        _ => return Err(Refusal::AmbiguousName { name: super::super::textcheck::preview(name) }),
+    };
+    if let Some(c) = cx.circle_mut(id) {
+        c.removed.retain(|s| s.member != seat.member);
+    }
+    cx.audit(actor, "circle readmit", Some(seat.member.key()), Some(id));
+    cx.whisper_line(&seat.member, Line::new("readmitted"));
+    cx.whisper_line(&actor.member, Line::new("readmitted-done").text("name", seat.display));
+    Ok(())
+}
+
+/// `circle cohost NAME [on|off]`: only the opener and moderators add or revoke co-hosts.
+pub fn cohost(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str, on: bool) -> Result<(), Refusal> {
+    let c = hosted(cx, actor, id)?;
+    if !outranks_cohosts(c, actor) {
+        return Err(Refusal::Outranked);
+    }
     let seat = c.named(name)?;
     let (who, display, channel) = (seat.member.clone(), seat.display.clone(), c.channel.clone());
-    if !c.is_host(&who)
-        && let Some(c) = cx.circle_mut(id)
-    {
-        c.cohosts.push(who.clone());
+    if who == c.host {
+        return Err(Refusal::AlreadyOpener);
     }
-    cx.audit(actor, "circle cohost", Some(who.key()), Some(id));
-    cx.say(&channel, Message::info(Line::new("cohost-added").text("name", display)));
+    let was = c.cohosts.contains(&who);
+    if on == was {
+        let line = if on { "cohost-already" } else { "cohost-not" };
+        cx.whisper_line(&actor.member, Line::new(line).text("name", display));
+        return Ok(());
+    }
+    if let Some(c) = cx.circle_mut(id) {
+        if on {
+            c.cohosts.push(who.clone());
+        } else {
+            c.cohosts.retain(|m| m != &who);
+        }
+    }
+    cx.audit(actor, if on { "circle cohost" } else { "circle cohost off" }, Some(who.key()), Some(id));
+    let line = if on { "cohost-added" } else { "cohost-removed" };
+    cx.say(&channel, Message::info(Line::new(line).text("name", display)));
     Ok(())
 }
 

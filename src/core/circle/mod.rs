@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use flow::{on_timer, recover};
 pub use gather::{agree, join, leave, leave_everywhere, open, schedule};
 pub(crate) use host::end_without_host;
-pub use host::{cohost, end, move_member, next, pause, remove, resume, start, status};
+pub use host::{cohost, end, move_member, next, pause, readmit, remove, resume, start, status};
 pub use speaker::{away, back, card, done, extend, hand, mode, pass, pulse};
 
 use super::ids::{ChannelId, CircleId, MemberRef, Slug};
@@ -170,6 +170,9 @@ pub struct Circle {
     pub pulses: BTreeMap<MemberRef, u8>,
     /// Pulses of members who asked to be forgotten: counted, not attributed.
     pub anonymous_pulses: Vec<u8>,
+    /// Members a host removed: they stay out of this circle until a host readmits them.
+    #[serde(default)]
+    pub removed: Vec<Seat>,
 }
 
 impl Circle {
@@ -184,6 +187,10 @@ impl Circle {
     }
     pub fn is_host(&self, who: &MemberRef) -> bool {
         &self.host == who || self.cohosts.contains(who)
+    }
+    /// Whether a member was removed from this circle and not readmitted.
+    pub fn is_removed(&self, who: &MemberRef) -> bool {
+        self.removed.iter().any(|s| &s.member == who)
     }
     pub fn speaker(&self) -> Option<&MemberRef> {
         self.turn.as_ref().map(|t| &t.speaker)
@@ -260,8 +267,10 @@ impl Circle {
     pub fn pulse_scores(&self) -> Vec<u8> {
         self.pulses.values().copied().chain(self.anonymous_pulses.iter().copied()).collect()
     }
-    /// Removes a member from the speaking order and every list, keeping metadata.
+    /// Removes a member from the speaking order and every list, keeping metadata. Someone
+    /// no longer in the circle doesn't keep co-host powers over it.
     pub(crate) fn unseat(&mut self, who: &MemberRef) {
+        self.cohosts.retain(|m| m != who);
         self.seats.retain(|s| &s.member != who);
         self.waitlist.retain(|s| &s.member != who);
         self.order.retain(|m| m != who);
