@@ -9,6 +9,7 @@ circle-shape = Up to { $max } people, turns of about { $time }, { $rounds ->
     [one] one round of sharing
    *[other] { $rounds } rounds of sharing
 }.
+circle-budget = Sharing has a time limit of about { $time }, so the circle may close before every round.
 circle-join-hint = Join with /circle join. You can leave at any time with /circle leave.
 agreements-intro = Before you join, here is what we agree to in every circle:
 agreements =
@@ -50,6 +51,7 @@ sharing-begins = Thank you for checking in. Now we move into sharing{ $rounds ->
    *[other] , { $rounds } rounds in all.
 }
 round-begins = Round { $round } of { $rounds } begins.
+closing-budget = We've reached this circle's time for sharing, so we'll close here, with a short check-out from each person.
 closing-begins = Thank you for sharing and for listening. We'll close with a short check-out from each person.
 
 ## Turns
@@ -67,6 +69,8 @@ turn-warning = About { $time } left. Take your time to finish; there's no need t
 turn-time = Thank you, { $name }. That's the time for this turn.
 passed = { $name } is passing this turn.
 turn-done = Thank you, { $name }.
+host-next = A host has moved the circle on. Thank you, { $name }.
+hand-own-turn = It's your turn now: the floor is yours.
 pass-ahead = Noted. You'll pass this round; no reason needed.
 extended = { $name } is taking a little more time ({ $time }).
 new-card = { $name } has a new prompt.
@@ -291,6 +295,11 @@ refusal-order-not-yet = This circle's order is drawn at random when it starts, s
 refusal-already-spoke = You've already had your turn this round. There'll be another chance in the next one.
 refusal-too-far-ahead = That's more than a year away. Please pick a time within the next year.
 refusal-cannot-schedule = I can't work out when that would next come round, so nothing was set.
+refusal-circle-gathering = A circle is gathering here already. You can join it with /circle join.
+refusal-move-speaker = { $name } is speaking now. You can move people who are still waiting to speak this round.
+refusal-not-waiting = { $name } isn't waiting to speak this round, so there's no place to move them to.
+refusal-pulse-answered = You've already answered. Thank you.
+refusal-nothing-to-pass = You've had your turn this round, so there's nothing to pass.
 refusal-removed = A host has asked you to sit this circle out, so you can't join it again. If you'd like to talk about it, /support reaches the moderators.
 refusal-not-removed = "{ $name }" hasn't been removed from this circle.
 refusal-outranked = Only the person who opened this circle and moderators can do that to a co-host or the opener.

@@ -33,6 +33,8 @@ pub enum Refusal {
     NoCircleHere,
     #[error("a circle is already running here")]
     CircleAlreadyHere,
+    #[error("a circle is already gathering here")]
+    CircleGatheringHere,
     #[error("this works in the circle's channel")]
     NeedsChannel,
     #[error("unknown template {given}")]
@@ -123,6 +125,14 @@ pub enum Refusal {
     TooFarAhead,
     #[error("the time cannot be scheduled from now")]
     CannotSchedule,
+    #[error("{name} is speaking now")]
+    MoveSpeaker { name: String },
+    #[error("{name} is not waiting to speak this round")]
+    NotWaiting { name: String },
+    #[error("already answered the pulse")]
+    PulseAnswered,
+    #[error("already had a turn this round, nothing to pass")]
+    NothingToPass,
     #[error("removed from this circle by a host")]
     RemovedFromCircle,
     #[error("{name} was not removed from this circle")]

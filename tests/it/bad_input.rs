@@ -248,7 +248,7 @@ fn cases() -> Vec<Case> {
     c(Empty, "bob", false, "circle open short ping <@1234>", "refusal-text-markup");
     c(Empty, "bob", false, "circle open see https://x.example", "refusal-text-link");
     c(Empty, "stranger", false, "circle open @here", "refusal-text-mention");
-    c(Gathering, "carol", false, "circle open", "refusal-circle-already");
+    c(Gathering, "carol", false, "circle open", "refusal-circle-gathering");
     // circle join / leave
     c(Empty, "bob", false, "circle join", "refusal-no-circle");
     c(Gathering, "carol", true, "circle join", "refusal-needs-channel");

@@ -166,10 +166,13 @@ fn advance_phase(cx: &mut Cx<'_, impl Rng>, id: CircleId) -> bool {
             cx.say(&channel, Message::info(Line::new("round-begins").num("round", round + 1).num("rounds", rounds)));
         }
         Phase::Sharing => {
+            // Closing before the promised rounds is said out loud, never done silently.
+            let early = round < rounds;
             if let Some(c) = cx.circle_mut(id) {
                 c.phase = Phase::Closing;
             }
-            cx.say(&channel, Message::info(Line::new("closing-begins")));
+            let line = if early { "closing-budget" } else { "closing-begins" };
+            cx.say(&channel, Message::info(Line::new(line)));
         }
         _ => {
             finish(cx, id);

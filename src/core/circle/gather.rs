@@ -18,11 +18,13 @@ use super::{Circle, Ending, Phase, Purpose, Seat, plus};
 
 /// `circle open [template] [title]`.
 pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words: &str) -> Result<(), Refusal> {
-    if cx.st.circle_in(channel).is_some() {
-        return Err(Refusal::CircleAlreadyHere);
+    if let Some(c) = cx.st.circle_in(channel).and_then(|id| cx.st.circles.get(&id)) {
+        return Err(if c.phase == Phase::Gathering { Refusal::CircleGatheringHere } else { Refusal::CircleAlreadyHere });
     }
     let (first, rest) = words.trim().split_once(char::is_whitespace).unwrap_or((words.trim(), ""));
-    let (template, title) = match cx.st.template(&first.to_lowercase()) {
+    // Template names are lowercase: "short Tuesday circle" uses the short template, while a
+    // title such as "Short walks" keeps its first word.
+    let (template, title) = match cx.st.template(first) {
         Some(t) => (t.clone(), rest.trim()),
         None => {
             let default = cx.st.community.settings.default_template.clone();
@@ -77,6 +79,9 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
             .secs("time", template.turn_secs)
             .num("rounds", template.rounds),
     );
+    if template.budget_secs > 0 {
+        lines.push(Line::new("circle-budget").secs("time", template.budget_secs));
+    }
     lines.push(Line::new("circle-join-hint"));
     cx.say(channel, Message::new(Kind::Info, lines).with_actions(&[Action::Join, Action::Leave]));
     Ok(())

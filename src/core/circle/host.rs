@@ -97,10 +97,12 @@ pub fn next(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
         return Err(Refusal::Paused);
     }
     let turn = c.turn.clone().ok_or(Refusal::NoTurn)?;
+    let channel = c.channel.clone();
     cx.audit(actor, "circle next", Some(turn.speaker.key()), Some(id));
     if turn.reflecting {
         turn::end_reflection(cx, id);
     } else {
+        cx.say(&channel, Message::info(Line::new("host-next").text("name", turn.display.clone())));
         turn::end_turn(cx, id, Ending::HostNext);
     }
     Ok(())
@@ -120,7 +122,11 @@ pub fn move_member(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name:
     }
     let list_len = if gathering { c.seats.len() } else { c.queue.len() };
     let in_list = if gathering { c.seats.iter().any(|s| s.member == who) } else { c.queue.contains(&who) };
-    if !in_list || pos > list_len {
+    if !in_list {
+        let name = display.clone();
+        return Err(if c.speaker() == Some(&who) { Refusal::MoveSpeaker { name } } else { Refusal::NotWaiting { name } });
+    }
+    if pos > list_len {
         return Err(Refusal::BadPosition { max: list_len });
     }
     let Some(c) = cx.circle_mut(id) else { return Ok(()) };
