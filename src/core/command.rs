@@ -152,7 +152,9 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
         "hand" => none(Command::Hand, "hand"),
         "card" => none(Command::Card, "card"),
         "next" => none(Command::Next, "next"),
-        "support" => none(Command::Support, "support"),
+        // Asking for help never fails on its shape: "support please help" still reaches a
+        // moderator. The extra words are dropped here, so they are never forwarded or stored.
+        "support" => Ok(Command::Support),
         "my-data" => none(Command::MyData, "my-data"),
         "mode" => Mode::parse(&rest.to_lowercase()).map(Command::Mode).ok_or_else(|| usage("mode", "mode witness|reflections|feelings")),
         "pulse" => match rest.parse::<u8>() {
@@ -355,6 +357,7 @@ mod tests {
         assert_eq!(parse("reflect body"), Ok(Command::Reflect(Some(Theme::Body))));
         assert_eq!(parse("daily 08:30"), Ok(Command::Daily(DailyArg::At("08:30".into()))));
         assert_eq!(parse("forget-me confirm"), Ok(Command::ForgetMe { confirm: true }));
+        assert_eq!(parse("support please help"), Ok(Command::Support), "extra words on the help path are dropped, not refused");
         assert_eq!(parse("suggestions approve 3"), Ok(Command::Suggestions(Some((true, 3)))));
         assert_eq!(parse("settings set retention-days 30"), Ok(Command::Settings(Some(("retention-days".into(), "30".into())))));
         assert_eq!(

@@ -350,7 +350,7 @@ fn cases() -> Vec<Case> {
     c(Empty, "bob", true, "timezone Mars/Olympus", "refusal-bad-timezone");
     c(Empty, "bob", true, "timezone Europe/\u{202E}nobsiL", "refusal-bad-timezone");
     // support and data
-    c(Empty, "bob", true, "support now", "refusal-usage");
+    c(Empty, "bob", true, &format!("support {}", long(2000)), "refusal-command-too-long");
     c(Empty, "bob", true, "my-data all", "refusal-usage");
     c(Empty, "bob", true, "forget-me confirm", "refusal-usage");
     c(Empty, "bob", true, "forget-me now", "refusal-usage");

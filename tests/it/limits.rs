@@ -23,3 +23,29 @@ fn a_circle_cannot_be_scheduled_more_than_a_year_ahead() {
     assert!(has(&refusals(&out), "refusal-too-far-ahead"), "{:?}", h.texts(&out));
     assert!(h.circle().scheduled_for.is_none());
 }
+
+#[test]
+fn a_flood_is_told_again_once_a_minute_never_more() {
+    let mut h = Harness::new();
+    h.dm("mod", "settings set rate-per-minute 5");
+    let mut told = Vec::new();
+    // One command every four seconds for three minutes: faster than 5 a minute.
+    for i in 0..45 {
+        let out = h.dm("bob", "help");
+        if has(&refusals(&out), "refusal-rate-limited") {
+            told.push(i * 4);
+        }
+        h.advance(4);
+    }
+    assert!(told.len() >= 3, "a member still flooding after a minute is told again: told at {told:?}s");
+    assert!(told.windows(2).all(|w| w[1] - w[0] >= 60), "but at most once a minute: told at {told:?}s");
+}
+
+#[test]
+fn a_moderator_setting_up_decks_is_not_cut_off() {
+    let mut h = Harness::new();
+    for i in 0..100 {
+        let out = h.dm("mod", &format!("deck add mine check-in body light Card number {i}, what do you notice?"));
+        assert!(refusals(&out).is_empty(), "command {i} of a setup burst went through: {:?}", h.texts(&out));
+    }
+}

@@ -18,6 +18,7 @@ mod limits;
 mod privacy;
 mod props;
 mod regressions;
+mod requests;
 mod scenario;
 mod support;
 mod transcript;

@@ -871,7 +871,7 @@ fn forget_me_needs_confirmation_and_then_no_member_data_remains() {
 }
 
 #[test]
-fn the_rate_limit_tells_once_then_stays_quiet() {
+fn the_rate_limit_tells_at_most_once_a_minute() {
     let mut h = Harness::new();
     h.dm("mod", "settings set rate-per-minute 5");
     for _ in 0..5 {
@@ -879,7 +879,7 @@ fn the_rate_limit_tells_once_then_stays_quiet() {
     }
     let out = h.dm("bob", "help");
     assert_eq!(ids(&[only_refusal(&out, "bob")]), ["refusal-rate-limited"], "the first command over the limit is told");
-    assert!(h.dm("bob", "help").is_empty(), "after that, silence");
+    assert!(h.dm("bob", "help").is_empty(), "after that, quiet for a minute");
     assert!(h.dm("bob", "dance").is_empty(), "bad commands are limited too");
     assert_eq!(h.dm("carol", "help").len(), 1, "the limit is per member");
     h.advance(60);
