@@ -78,6 +78,11 @@ pub enum DeckCmd {
         file: PathBuf,
         #[arg(long, default_value = "console")]
         community: String,
+        /// Create the community (and the database) if it doesn't exist yet. Without it, a
+        /// mistyped community is refused and nothing is created.
+        #[arg(long)]
+        create: bool,
+        /// SQLite file (default: ./data/attune.db, or database.path from the config).
         #[arg(long)]
         db: Option<PathBuf>,
     },

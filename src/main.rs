@@ -147,10 +147,25 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        DeckCmd::Import { file, community, db } => {
+        DeckCmd::Import { file, community, create, db } => {
             let content = std::fs::read_to_string(&file).with_context(|| format!("could not read {}", file.display()))?;
             let community = CommunityId::parse(&community).map_err(|_| anyhow::anyhow!("{community:?} is not a valid community id"))?;
-            let store = open_store(&db_path(db, config)).await?;
+            let path = db_path(db, config);
+            if !create && !path.exists() {
+                bail!("there is no database at {}; nothing was imported (add --create to start one)", path.display());
+            }
+            let store = open_store(&path).await?;
+            let known = store.communities().await?;
+            if !create && !known.contains(&community) {
+                let names: Vec<&str> = known.iter().map(CommunityId::as_str).collect();
+                store.close().await;
+                bail!(
+                    "there is no community {:?} in {}; these exist: {}. Nothing was imported (add --create to make it)",
+                    community.as_str(),
+                    path.display(),
+                    if names.is_empty() { "none yet".to_owned() } else { names.join(", ") }
+                );
+            }
             let actor = Actor {
                 member: MemberRef::parse(Platform::Console, "cli").map_err(|_| anyhow::anyhow!("bad id"))?,
                 display: "attune cli".into(),

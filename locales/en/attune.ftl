@@ -192,6 +192,7 @@ card-text = Text: { $text }
 card-guide = Listener guide: { $guide }
 card-cw = Content notes: { $cw }
 card-added = Added card { $id }.
+deck-created = Created the deck { $name }. Add cards with /deck add { $name } KIND THEME INTENSITY TEXT.
 card-edited = Updated card { $id }.
 removed-item = Removed { $name }.
 enabled = Enabled { $name }.
@@ -208,6 +209,7 @@ template-list = Templates:
 template-item = • { $name }: turns of { $time }, up to { $max } people
 template-head = Template { $name }:
 template-saved = Template { $name }: { $key } is now { $value }.
+template-created = Created the template { $name } with the standard shape. Change it with /template set { $name } KEY VALUE.
 resources-saved = The crisis resources card is updated.
 
 ## Help
@@ -228,7 +230,7 @@ help-private =
     • /mode witness|reflections|feelings — your usual choice for what comes back
     • /suggest TEXT — suggest a card
 help-data = • /support — reach a moderator · /my-data — see what's kept · /forget-me — delete it
-help-moderator = • Moderating: /deck list|show|add|edit|remove|enable|disable|import|export, /suggestions, /settings show|set, /template list|show|set, /resources set TEXT
+help-moderator = • Moderating: /deck list|show|new|add|edit|remove|enable|disable|import|export, /suggestions, /settings show|set, /template list|show|new|set, /resources set TEXT
 help-not-crisis = attune is peer support, not a crisis service.
 
 ## Refusals: what was wrong, and what would work
@@ -295,6 +297,9 @@ refusal-order-not-yet = This circle's order is drawn at random when it starts, s
 refusal-already-spoke = You've already had your turn this round. There'll be another chance in the next one.
 refusal-too-far-ahead = That's more than a year away. Please pick a time within the next year.
 refusal-cannot-schedule = I can't work out when that would next come round, so nothing was set.
+refusal-no-such-template = There's no template called "{ $given }"; these exist: { $known }. To make a new one, use /template new { $given }.
+refusal-no-such-deck = There's no deck called "{ $given }"; these exist: { $known }. To make a new one, use /deck new { $given }.
+refusal-name-taken = "{ $given }" already exists. Nothing was changed.
 refusal-circle-gathering = A circle is gathering here already. You can join it with /circle join.
 refusal-move-speaker = { $name } is speaking now. You can move people who are still waiting to speak this round.
 refusal-not-waiting = { $name } isn't waiting to speak this round, so there's no place to move them to.

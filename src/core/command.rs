@@ -85,6 +85,11 @@ pub enum CrisisArg {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeckCmd {
     List,
+    /// `deck new NAME [TITLE]`: creating a deck takes its own word, so a typo never creates one.
+    New {
+        name: String,
+        title: String,
+    },
     Show(String),
     /// `deck add DECK KIND THEME INTENSITY TEXT [| GUIDE]`
     Add {
@@ -116,7 +121,13 @@ pub enum DeckCmd {
 pub enum TemplateCmd {
     List,
     Show(String),
-    Set { name: String, key: String, value: String },
+    /// `template new NAME`: a new template with the standard shape.
+    New(String),
+    Set {
+        name: String,
+        key: String,
+        value: String,
+    },
 }
 
 fn usage(command: &'static str, usage: &'static str) -> Refusal {
@@ -273,7 +284,7 @@ fn parse_circle(rest: &str) -> Result<CircleCmd, Refusal> {
 }
 
 fn parse_deck(rest: &str) -> Result<DeckCmd, Refusal> {
-    const U: &str = "deck list|show|add|edit|remove|enable|disable|import|export";
+    const U: &str = "deck list|show|new|add|edit|remove|enable|disable|import|export";
     let (sub, args) = split_word(rest);
     let one = |name: &'static str, f: fn(String) -> DeckCmd| {
         let (a, more) = split_word(args);
@@ -287,6 +298,13 @@ fn parse_deck(rest: &str) -> Result<DeckCmd, Refusal> {
         "disable" => one("deck disable", DeckCmd::Disable),
         "export" => one("deck export", DeckCmd::Export),
         "import" if !args.is_empty() => Ok(DeckCmd::Import { source: args.to_owned(), content: None }),
+        "new" => {
+            let (name, title) = split_word(args);
+            if name.is_empty() {
+                return Err(usage("deck new", "deck new NAME [TITLE]"));
+            }
+            Ok(DeckCmd::New { name: name.to_owned(), title: title.to_owned() })
+        }
         "add" => {
             let (deck, r) = split_word(args);
             let (kind, r) = split_word(r);
@@ -326,10 +344,11 @@ fn parse_suggestions(rest: &str) -> Result<Option<(bool, u64)>, Refusal> {
 }
 
 fn parse_template(rest: &str) -> Result<TemplateCmd, Refusal> {
-    const U: &str = "template list | template show NAME | template set NAME KEY VALUE";
+    const U: &str = "template list | template show NAME | template new NAME | template set NAME KEY VALUE";
     let (sub, args) = split_word(rest);
-    match sub {
+    match sub.to_lowercase().as_str() {
         "list" if args.is_empty() => Ok(TemplateCmd::List),
+        "new" if !args.is_empty() && !args.contains(char::is_whitespace) => Ok(TemplateCmd::New(args.to_lowercase())),
         "show" if !args.is_empty() => Ok(TemplateCmd::Show(args.to_lowercase())),
         "set" => {
             let (name, r) = split_word(args);

@@ -92,6 +92,11 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::OrderNotYet => Line::new("refusal-order-not-yet"),
         R::TooFarAhead => Line::new("refusal-too-far-ahead"),
         R::CannotSchedule => Line::new("refusal-cannot-schedule"),
+        R::NoSuchTemplate { given, known } => {
+            Line::new("refusal-no-such-template").text("given", given.clone()).text("known", known.clone())
+        }
+        R::NoSuchDeck { given, known } => Line::new("refusal-no-such-deck").text("given", given.clone()).text("known", known.clone()),
+        R::NameTaken { given } => Line::new("refusal-name-taken").text("given", given.clone()),
         R::MoveSpeaker { name } => Line::new("refusal-move-speaker").text("name", name.clone()),
         R::NotWaiting { name } => Line::new("refusal-not-waiting").text("name", name.clone()),
         R::PulseAnswered => Line::new("refusal-pulse-answered"),

@@ -125,6 +125,12 @@ pub enum Refusal {
     TooFarAhead,
     #[error("the time cannot be scheduled from now")]
     CannotSchedule,
+    #[error("no template {given}")]
+    NoSuchTemplate { given: String, known: String },
+    #[error("no deck {given}")]
+    NoSuchDeck { given: String, known: String },
+    #[error("the name {given} is taken")]
+    NameTaken { given: String },
     #[error("{name} is speaking now")]
     MoveSpeaker { name: String },
     #[error("{name} is not waiting to speak this round")]

@@ -133,6 +133,7 @@ fn name_of(c: &Command) -> &'static str {
         Command::Deck(d) => match d {
             DeckCmd::List => "deck list",
             DeckCmd::Show(_) => "deck show",
+            DeckCmd::New { .. } => "deck new",
             DeckCmd::Add { .. } => "deck add",
             DeckCmd::Edit { .. } => "deck edit",
             DeckCmd::Remove(_) => "deck remove",
@@ -149,7 +150,7 @@ fn name_of(c: &Command) -> &'static str {
 }
 
 /// Every command in the vocabulary.
-const VOCABULARY: [&str; 49] = [
+const VOCABULARY: [&str; 50] = [
     "help",
     "circle open",
     "circle join",
@@ -188,6 +189,7 @@ const VOCABULARY: [&str; 49] = [
     "crisis",
     "deck list",
     "deck show",
+    "deck new",
     "deck add",
     "deck edit",
     "deck remove",
@@ -384,6 +386,13 @@ fn cases() -> Vec<Case> {
     c(Empty, "mod", true, "deck show", "refusal-usage");
     c(Empty, "mod", true, "deck show nope", "refusal-unknown-deck");
     c(Empty, "mod", true, "deck add x", "refusal-usage");
+    c(Empty, "mod", true, "deck add nodeck check-in body light A prompt", "refusal-no-such-deck");
+    c(Empty, "mod", true, "deck new", "refusal-usage");
+    c(Empty, "mod", true, "deck new check-in", "refusal-name-taken");
+    c(Empty, "mod", true, "deck new Bad_Name", "refusal-bad-slug");
+    c(Empty, "mod", true, "deck new fresh <b>Title</b>", "refusal-text-markup");
+    c(Empty, "mod", true, "template set nope turn 3m", "refusal-no-such-template");
+    c(Empty, "mod", true, "template new standard", "refusal-name-taken");
     c(Empty, "mod", true, "deck add mine sharing body light Only a prompt", "refusal-guide-required");
     c(Empty, "mod", true, "deck add mine check-in body light A prompt | A guide", "refusal-guide-not-allowed");
     c(Empty, "mod", true, "deck add Mine! check-in body light A prompt", "refusal-bad-slug");

@@ -44,6 +44,7 @@ fn a_flood_is_told_again_once_a_minute_never_more() {
 #[test]
 fn a_moderator_setting_up_decks_is_not_cut_off() {
     let mut h = Harness::new();
+    h.dm("mod", "deck new mine");
     for i in 0..100 {
         let out = h.dm("mod", &format!("deck add mine check-in body light Card number {i}, what do you notice?"));
         assert!(refusals(&out).is_empty(), "command {i} of a setup burst went through: {:?}", h.texts(&out));
