@@ -18,21 +18,26 @@ pub struct Cli {
 pub enum Cmd {
     /// Run a local community in this terminal (the default).
     Console(ConsoleArgs),
-    /// Start the configured platform adapters.
+    /// Start the configured platform adapters (none is built into this version; it says so
+    /// and creates nothing).
     Run {
+        /// SQLite file (default: ./data/attune.db, or database.path from the config).
         #[arg(long)]
         db: Option<PathBuf>,
     },
     /// Create or update the database schema.
     Migrate {
+        /// SQLite file (default: ./data/attune.db, or database.path from the config).
         #[arg(long)]
         db: Option<PathBuf>,
     },
     /// Check deck files, or move decks in and out of a community.
     #[command(subcommand)]
     Deck(DeckCmd),
-    /// Check the configuration, the database and the decks.
+    /// Check the configuration, the decks and the database (SQLite's integrity check and
+    /// every stored record). Changes nothing and creates nothing.
     Doctor {
+        /// SQLite file (default: ./data/attune.db, or database.path from the config).
         #[arg(long)]
         db: Option<PathBuf>,
     },
@@ -71,7 +76,7 @@ pub enum ClockArg {
 
 #[derive(Debug, Subcommand)]
 pub enum DeckCmd {
-    /// Check deck files and report every problem with its line.
+    /// Check deck files and report every problem with its line. Changes nothing.
     Validate { files: Vec<PathBuf> },
     /// Import a deck file into a community (replacing a deck of the same name).
     Import {
@@ -91,8 +96,10 @@ pub enum DeckCmd {
         name: String,
         #[arg(long, default_value = "console")]
         community: String,
+        /// Write the deck to this file instead of printing it.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// SQLite file (default: ./data/attune.db, or database.path from the config).
         #[arg(long)]
         db: Option<PathBuf>,
     },

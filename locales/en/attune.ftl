@@ -325,3 +325,24 @@ console-advanced = The clock moved on by { $time }.
 console-file-unreadable = I couldn't read the file "{ $path }".
 console-support = [to moderators] { $name } would like to talk with a moderator.
 store-unavailable = I couldn't save or read that just now, so nothing changed. Please try again in a moment.
+
+## Command line (attune deck validate, attune doctor)
+
+cli-deck-valid = { $file }: ok — deck { $name } with { $cards ->
+    [one] one card
+   *[other] { $cards } cards
+} and { $practices ->
+    [one] one practice
+   *[other] { $practices } practices
+}
+cli-doctor-decks = decks: ok ({ $decks ->
+    [one] one deck
+   *[other] { $decks } decks
+}, { $cards ->
+    [one] one card
+   *[other] { $cards } cards
+}); crisis phrases: { $phrases }; resources card: { $chars } characters
+cli-doctor-database = database: ok ({ $path }, { $count ->
+    [one] one community
+   *[other] { $count } communities
+}; integrity checked, every stored record readable)

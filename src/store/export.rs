@@ -18,12 +18,12 @@ impl Store {
             .fetch_optional(self.pool())
             .await?;
         let member: Value = match member {
-            Some(r) => super::decode("member", &r.try_get::<String, _>("doc")?)?,
+            Some(r) => super::decode("member", &key, &r.try_get::<String, _>("doc")?)?,
             None => Value::Null,
         };
         let mut circles = Vec::new();
-        for r in sqlx::query("SELECT doc FROM circles WHERE community = ? ORDER BY id").bind(cid).fetch_all(self.pool()).await? {
-            let c: Circle = super::decode("circle", &r.try_get::<String, _>("doc")?)?;
+        for r in sqlx::query("SELECT id, doc FROM circles WHERE community = ? ORDER BY id").bind(cid).fetch_all(self.pool()).await? {
+            let c: Circle = super::decode("circle", r.try_get::<i64, _>("id")?, &r.try_get::<String, _>("doc")?)?;
             let mine = c.host == *who
                 || c.seats.iter().chain(c.waitlist.iter()).chain(c.removed.iter()).any(|s| &s.member == who)
                 || c.log.iter().any(|t| &t.speaker == who)
@@ -70,7 +70,7 @@ impl Store {
         let suggestions: Vec<Value> =
             match sqlx::query("SELECT doc FROM communities WHERE id = ?").bind(cid).fetch_optional(self.pool()).await? {
                 Some(r) => {
-                    let c: Community = super::decode("community", &r.try_get::<String, _>("doc")?)?;
+                    let c: Community = super::decode("community", cid, &r.try_get::<String, _>("doc")?)?;
                     c.suggestions.iter().filter(|s| &s.member == who).map(|s| json!({ "id": s.id, "text": s.text, "at": s.at })).collect()
                 }
                 None => Vec::new(),

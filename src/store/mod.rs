@@ -15,8 +15,11 @@ use crate::core::ids::{CommunityId, MemberRef};
 use crate::core::member::Member;
 use crate::core::state::{Community, Dirty, State};
 
+mod check;
 mod console;
 mod export;
+
+pub use check::Damaged;
 
 /// Why the store couldn't do what was asked. The bot reports these and keeps
 /// what it had: a failed commit leaves the database as it was.
@@ -28,12 +31,14 @@ pub enum StoreError {
     Full,
     #[error("the database file is damaged or not an attune database")]
     Corrupt,
-    #[error("could not open the database at {path}: {source}")]
-    Open { path: String, source: sqlx::Error },
+    /// The reason is kept as text, not as a chained source, so it is said once.
+    #[error("could not open the database at {path}: {reason}")]
+    Open { path: String, reason: String },
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("a stored {what} could not be read: {source}")]
-    Decode { what: &'static str, source: serde_json::Error },
+    /// Names the damaged record but never quotes it: stored text stays out of messages and logs.
+    #[error("the stored {what} {key} is damaged and can't be read")]
+    Decode { what: &'static str, key: String },
     #[error("database error: {0}")]
     Other(sqlx::Error),
 }
@@ -55,8 +60,8 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(what: &'static str, doc: &str) -> Result<T, StoreError> {
-    serde_json::from_str(doc).map_err(|source| StoreError::Decode { what, source })
+fn decode<T: serde::de::DeserializeOwned>(what: &'static str, key: impl std::fmt::Display, doc: &str) -> Result<T, StoreError> {
+    serde_json::from_str(doc).map_err(|_| StoreError::Decode { what, key: key.to_string() })
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> String {
@@ -96,12 +101,12 @@ impl Store {
     /// Opens (creating if needed) the database and applies migrations.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open { path: path.display().to_string(), source: sqlx::Error::Io(e) })?;
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open { path: path.display().to_string(), reason: e.to_string() })?;
         }
         let pool =
             SqlitePoolOptions::new().max_connections(4).connect_with(connect_options(path)).await.map_err(
                 |source| match StoreError::from(source) {
-                    StoreError::Other(source) => StoreError::Open { path: path.display().to_string(), source },
+                    StoreError::Other(source) => StoreError::Open { path: path.display().to_string(), reason: source.to_string() },
                     other => other,
                 },
             )?;
@@ -127,20 +132,23 @@ impl Store {
         let Some(row) = sqlx::query("SELECT doc FROM communities WHERE id = ?").bind(id.as_str()).fetch_optional(&self.pool).await? else {
             return Ok(None);
         };
-        let community: Community = decode("community", &row.try_get::<String, _>("doc")?)?;
+        let community: Community = decode("community", id.as_str(), &row.try_get::<String, _>("doc")?)?;
         let mut decks = Vec::new();
-        for r in sqlx::query("SELECT doc FROM decks WHERE community = ? ORDER BY name").bind(id.as_str()).fetch_all(&self.pool).await? {
-            decks.push(decode::<Deck>("deck", &r.try_get::<String, _>("doc")?)?);
+        for r in
+            sqlx::query("SELECT name, doc FROM decks WHERE community = ? ORDER BY name").bind(id.as_str()).fetch_all(&self.pool).await?
+        {
+            decks.push(decode::<Deck>("deck", r.try_get::<String, _>("name")?, &r.try_get::<String, _>("doc")?)?);
         }
         let mut members = Vec::new();
         for r in sqlx::query("SELECT member, doc FROM members WHERE community = ?").bind(id.as_str()).fetch_all(&self.pool).await? {
             let key: String = r.try_get("member")?;
-            let who = MemberRef::try_from(key).map_err(|_| StoreError::Corrupt)?;
-            members.push((who, decode::<Member>("member", &r.try_get::<String, _>("doc")?)?));
+            let member = decode::<Member>("member", &key, &r.try_get::<String, _>("doc")?)?;
+            let who = MemberRef::try_from(key.clone()).map_err(|_| StoreError::Decode { what: "member", key })?;
+            members.push((who, member));
         }
         let mut circles = Vec::new();
-        for r in sqlx::query("SELECT doc FROM circles WHERE community = ? ORDER BY id").bind(id.as_str()).fetch_all(&self.pool).await? {
-            circles.push(decode::<Circle>("circle", &r.try_get::<String, _>("doc")?)?);
+        for r in sqlx::query("SELECT id, doc FROM circles WHERE community = ? ORDER BY id").bind(id.as_str()).fetch_all(&self.pool).await? {
+            circles.push(decode::<Circle>("circle", r.try_get::<i64, _>("id")?, &r.try_get::<String, _>("doc")?)?);
         }
         Ok(Some(Loaded { community, decks, members, circles }))
     }

@@ -11,6 +11,7 @@ mod bad_input;
 mod cli;
 mod console;
 mod crash;
+mod doctor;
 mod engine;
 mod hosttools;
 mod identity;
