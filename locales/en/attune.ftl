@@ -143,7 +143,10 @@ reflect-card = Something to sit with, if you like: { $prompt }
 content-note = Content note: { $tags }.
 reflect-private = This is just for you. You don't need to reply, and nothing you write back is kept.
 practice-list = Practices you can try, one step at a time (start one with /practice NAME):
-practice-item = • { $name }: { $title } ({ $steps } steps)
+practice-item = • { $name }: { $title } ({ $steps ->
+    [one] one step
+   *[other] { $steps } steps
+})
 practice-start = { $title }. Go at your own pace; you can stop whenever you like.
 practice-step = Step { $n } of { $total }: { $step }
 practice-done = That's the end of the practice. Thank you for taking this time for yourself.
@@ -185,7 +188,13 @@ suggestion-item = #{ $id }: { $text }
 suggestion-approved = Suggestion #{ $id } is now card { $card } in the "suggested" deck.
 suggestion-declined = Suggestion #{ $id } declined. The member isn't notified.
 deck-list = Decks:
-deck-item = • { $name } — { $title }: { $cards } cards, { $practices } practices{ $state }
+deck-item = • { $name } — { $title }: { $cards ->
+    [one] one card
+   *[other] { $cards } cards
+}, { $practices ->
+    [one] one practice
+   *[other] { $practices } practices
+}{ $state }
 deck-head = Deck { $name } — { $title }
 deck-card = { $id } [{ $kind } · { $theme } · { $intensity }]{ $state }: { $text }
 card-text = Text: { $text }

@@ -186,16 +186,16 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
             "resume" => Ok(Command::Daily(DailyArg::Resume)),
             _ => Ok(Command::Daily(DailyArg::At(rest.to_owned()))),
         },
-        "quiet" => match rest {
+        "quiet" => match rest.to_lowercase().as_str() {
             "" => Err(usage("quiet", "quiet HH:MM-HH:MM|off")),
             "off" => Ok(Command::Quiet(None)),
-            r => Ok(Command::Quiet(Some(r.to_owned()))),
+            _ => Ok(Command::Quiet(Some(rest.to_owned()))),
         },
         "timezone" | "tz" => match rest {
             "" => Err(usage("timezone", "timezone AREA/CITY, e.g. timezone Europe/Lisbon")),
             r => Ok(Command::Timezone(r.to_owned())),
         },
-        "forget-me" => match rest {
+        "forget-me" => match rest.to_lowercase().as_str() {
             "" => Ok(Command::ForgetMe { confirm: false }),
             "confirm" => Ok(Command::ForgetMe { confirm: true }),
             _ => Err(usage("forget-me", "forget-me, then forget-me confirm")),
@@ -204,7 +204,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
             "" => Err(usage("suggest", "suggest TEXT")),
             r => Ok(Command::Suggest(r.to_owned())),
         },
-        "crisis" => match rest {
+        "crisis" => match rest.to_lowercase().as_str() {
             "wrong" => Ok(Command::Crisis(CrisisArg::Wrong)),
             "off" => Ok(Command::Crisis(CrisisArg::Off)),
             "on" => Ok(Command::Crisis(CrisisArg::On)),
@@ -214,7 +214,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
         "suggestions" => parse_suggestions(rest).map(Command::Suggestions),
         "settings" => {
             let (sub, args) = split_word(rest);
-            match sub {
+            match sub.to_lowercase().as_str() {
                 "show" | "" if args.is_empty() => Ok(Command::Settings(None)),
                 "set" => {
                     let (key, value) = split_word(args);
@@ -229,7 +229,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
         "template" => parse_template(rest).map(Command::Template),
         "resources" => {
             let (sub, text) = split_word(rest);
-            if sub == "set" && !text.is_empty() {
+            if sub.eq_ignore_ascii_case("set") && !text.is_empty() {
                 Ok(Command::Resources(text.to_owned()))
             } else {
                 Err(usage("resources", "resources set TEXT"))
@@ -334,7 +334,7 @@ fn parse_deck(rest: &str) -> Result<DeckCmd, Refusal> {
 fn parse_suggestions(rest: &str) -> Result<Option<(bool, u64)>, Refusal> {
     const U: &str = "suggestions | suggestions approve ID | suggestions decline ID";
     let (sub, id) = split_word(rest);
-    let approve = match sub {
+    let approve = match sub.to_lowercase().as_str() {
         "" => return Ok(None),
         "approve" => true,
         "decline" => false,
@@ -390,6 +390,21 @@ mod tests {
                 guide: Some("Listen for the body.".into())
             }))
         );
+    }
+
+    #[test]
+    fn keywords_are_case_insensitive_everywhere() {
+        assert_eq!(parse("crisis OFF"), Ok(Command::Crisis(CrisisArg::Off)));
+        assert_eq!(parse("Quiet OFF"), Ok(Command::Quiet(None)));
+        assert_eq!(parse("settings SHOW"), Ok(Command::Settings(None)));
+        assert_eq!(parse("daily PAUSE"), Ok(Command::Daily(DailyArg::Pause)));
+        assert_eq!(parse("circle OPEN"), Ok(Command::Circle(CircleCmd::Open(String::new()))));
+        assert_eq!(parse("forget-me CONFIRM"), Ok(Command::ForgetMe { confirm: true }));
+        assert_eq!(parse("suggestions APPROVE 3"), Ok(Command::Suggestions(Some((true, 3)))));
+        assert_eq!(parse("TEMPLATE LIST"), Ok(Command::Template(TemplateCmd::List)));
+        assert_eq!(parse("Deck List"), Ok(Command::Deck(DeckCmd::List)));
+        assert_eq!(parse("resources SET Call 112"), Ok(Command::Resources("Call 112".into())));
+        assert_eq!(parse("settings SET Timezone UTC"), Ok(Command::Settings(Some(("timezone".into(), "UTC".into())))));
     }
 
     #[test]

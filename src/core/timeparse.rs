@@ -85,11 +85,13 @@ pub fn next_daily(now: Timestamp, tz: &TimeZone, t: ClockTime, quiet: Option<Qui
     next_at(now, tz, at)
 }
 
-/// A short local label such as `Fri 27 Nov 21:30 (Europe/Lisbon)`.
-pub fn local_label(at: Timestamp, tz: &TimeZone) -> String {
+/// A short local label such as `Fri 27 Nov 21:30 (Europe/Lisbon)`; a time in another
+/// year than `now` shows its year too (`Fri 1 Jan 2027 10:00`).
+pub fn local_label(at: Timestamp, now: Timestamp, tz: &TimeZone) -> String {
     let z = at.to_zoned(tz.clone());
     let name = tz.iana_name().unwrap_or("UTC");
-    format!("{} ({name})", z.strftime("%a %-d %b %H:%M"))
+    let format = if z.year() == now.to_zoned(tz.clone()).year() { "%a %-d %b %H:%M" } else { "%a %-d %b %Y %H:%M" };
+    format!("{} ({name})", z.strftime(format))
 }
 
 #[cfg(test)]
@@ -119,6 +121,14 @@ mod tests {
         }
         assert!(zone("Mars/Olympus").is_err());
         assert_eq!(parse_when("2099-12-31 10:00", now, &tz), Err(Refusal::TooFarAhead), "more than a year ahead is refused");
+    }
+
+    #[test]
+    fn a_time_in_another_year_shows_its_year() {
+        let tz = TimeZone::UTC;
+        let now = at("2026-12-30T20:00:00Z");
+        assert_eq!(local_label(at("2026-12-31T10:00:00Z"), now, &tz), "Thu 31 Dec 10:00 (UTC)");
+        assert_eq!(local_label(at("2027-01-01T10:00:00Z"), now, &tz), "Fri 1 Jan 2027 10:00 (UTC)");
     }
 
     #[test]

@@ -21,5 +21,6 @@ mod props;
 mod regressions;
 mod requests;
 mod scenario;
+mod small;
 mod support;
 mod transcript;

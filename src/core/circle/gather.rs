@@ -270,7 +270,7 @@ pub fn schedule(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, when: &s
         arm(cx, id, at, Purpose::Start);
     }
     cx.audit(actor, "circle schedule", None, Some(id));
-    let local = timeparse::local_label(at, &tz);
+    let local = timeparse::local_label(at, cx.now, &tz);
     cx.say(&channel, Message::info(Line::new("scheduled").text("when", local)));
     Ok(())
 }

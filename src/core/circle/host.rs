@@ -306,7 +306,7 @@ pub fn status(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) -> Result
     }
     if let Some(at) = c.scheduled_for.filter(|_| c.is_live()) {
         let tz = super::super::timeparse::zone_of(cx.st, &actor.member);
-        lines.push(Line::new("status-scheduled").text("when", super::super::timeparse::local_label(at, &tz)));
+        lines.push(Line::new("status-scheduled").text("when", super::super::timeparse::local_label(at, now, &tz)));
     }
     if (c.is_host(&actor.member) || actor.moderator) && c.phase == Phase::Ended {
         let scores = c.pulse_scores();
@@ -314,7 +314,9 @@ pub fn status(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) -> Result
             lines.push(Line::new("status-pulse-open"));
         } else if scores.len() >= 3 {
             let sum: i64 = scores.iter().map(|s| i64::from(*s)).sum();
-            let tenths = sum * 10 / scores.len() as i64;
+            // Rounded to the nearest tenth (4, 5 and 2 average 3.7), never truncated.
+            let n = scores.len() as i64;
+            let tenths = (sum * 20 + n) / (2 * n);
             lines.push(Line::new("status-pulse").num("count", scores.len()).text("average", format!("{}.{}", tenths / 10, tenths % 10)));
         } else {
             lines.push(Line::new("status-pulse-few").num("count", scores.len()));
