@@ -149,3 +149,18 @@ fn start_is_refused_with_the_system_clock() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--clock manual"));
     assert!(!dir.path().join("a.db").exists(), "and nothing was created");
 }
+
+#[test]
+fn nobody_can_read_an_erased_hosts_records_by_typing_the_old_placeholder() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let script = "mod: /deck list\nhost: /circle open\nhost: /forget-me\nhost: /forget-me confirm\nforgotten-member: /my-data\nforgotten-member: /circle end\n";
+    let out = run(dir.path(), &db, &[], script);
+    assert!(out.status.success());
+    let export = lines(&out).into_iter().find(|v| v["kind"] == "data" && v["to"] == "forgotten-member").expect("an export arrives");
+    let text = export["text"].as_str().unwrap_or_default();
+    assert!(
+        !text.contains("you_hosted\": true") && !text.contains("\"circle\": 1"),
+        "the erased host's circle is nobody's record:\n{text}"
+    );
+}
