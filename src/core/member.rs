@@ -45,8 +45,34 @@ fn is_filler(c: char) -> bool {
 }
 
 /// What two display names are compared by: names with the same key look the same.
+/// Besides case, common Cyrillic and Greek letters that look Latin are folded.
 pub fn display_key(display: &str) -> String {
-    clean_display(display).unwrap_or_default().to_lowercase()
+    clean_display(display).unwrap_or_default().to_lowercase().chars().map(latin_look_alike).collect()
+}
+
+fn latin_look_alike(c: char) -> char {
+    match c {
+        'а' | 'α' => 'a',
+        'с' | 'ϲ' => 'c',
+        'ԁ' => 'd',
+        'е' | 'ε' => 'e',
+        'һ' => 'h',
+        'і' | 'ι' => 'i',
+        'ј' => 'j',
+        'к' | 'κ' => 'k',
+        'ӏ' => 'l',
+        'о' | 'ο' => 'o',
+        'р' | 'ρ' => 'p',
+        'ԛ' => 'q',
+        'ѕ' => 's',
+        'τ' => 't',
+        'υ' => 'u',
+        'ν' => 'v',
+        'ԝ' => 'w',
+        'х' | 'χ' => 'x',
+        'у' => 'y',
+        other => other,
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -164,6 +190,7 @@ mod tests {
         assert_eq!(clean_display("\u{200B}\u{3164} \u{2800}"), None, "nothing visible is left");
         assert_eq!(clean_display(&"x".repeat(100)).map(|s| s.chars().count()), Some(MAX_DISPLAY_CHARS));
         assert_eq!(display_key("Alice"), display_key("alice\u{200D}"));
+        assert_eq!(display_key("аlice"), display_key("alice"), "a Cyrillic а looks like a Latin a");
     }
 
     #[test]

@@ -128,3 +128,13 @@ fn a_name_with_nothing_visible_cannot_take_a_seat_but_can_still_ask_for_help() {
     let out = as_shown(&mut h, "ghost", "\u{200B}", "support");
     assert!(refusals(&out).is_empty(), "reaching a moderator never depends on a name");
 }
+
+#[test]
+fn a_name_spelled_with_look_alike_letters_is_told_apart() {
+    let mut h = Harness::new();
+    h.gather("mod", "", &[]);
+    join_as(&mut h, "alice", "alice");
+    join_as(&mut h, "imposter", "\u{0430}lice");
+    let shown: Vec<String> = h.circle().seats.iter().map(|s| s.display.clone()).collect();
+    assert_eq!(shown[1], "\u{0430}lice (2)", "a Cyrillic а doesn't make a second 'alice'");
+}
