@@ -444,7 +444,7 @@ fn cases() -> Vec<Case> {
     c(Empty, "bob", true, "template list", "refusal-not-moderator");
     c(Empty, "bob", true, "template set standard turn 4m", "refusal-not-moderator");
     c(Empty, "mod", true, "template", "refusal-usage");
-    c(Empty, "mod", true, "template show nope", "refusal-unknown-template");
+    c(Empty, "mod", true, "template show nope", "refusal-no-such-template");
     c(Empty, "mod", true, "template set standard turn forever", "refusal-bad-value");
     c(Empty, "mod", true, "template set standard turn 5s", "refusal-bad-value");
     c(Empty, "mod", true, "template set standard min 20", "refusal-bad-value");

@@ -113,7 +113,11 @@ fn a_time_budget_is_promised_up_front_and_an_early_close_is_said() {
         h.join(n);
     }
     h.cmd("alice", "circle start");
+    let before = h.log.len();
     h.done_until(attune::core::circle::Phase::Sharing);
+    let ids = public_ids(&h.log[before..]);
+    let n = ids.iter().filter(|id| **id == "circle-budget").count();
+    assert_eq!(n, 1, "the start of sharing repeats the time limit beside '2 rounds': {ids:?}");
     h.advance(120);
     let before = h.log.len();
     h.done_until(attune::core::circle::Phase::Closing);
@@ -131,6 +135,10 @@ fn a_title_that_starts_with_a_template_name_keeps_it_when_capitalised() {
     h.cmd("alice", "circle open short Tuesday circle");
     assert_eq!(h.circle().title.as_deref(), Some("Tuesday circle"), "the lowercase template name still picks the template");
     assert_eq!(h.circle().template.name, "short");
+    h.cmd("alice", "circle end");
+    h.cmd("alice", "circle open \"short walks\"");
+    assert_eq!(h.circle().title.as_deref(), Some("short walks"), "a quoted title is always whole");
+    assert_eq!(h.circle().template.name, "standard");
 }
 
 #[test]

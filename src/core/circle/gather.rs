@@ -23,16 +23,17 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
     }
     let (first, rest) = words.trim().split_once(char::is_whitespace).unwrap_or((words.trim(), ""));
     // Template names are lowercase: "short Tuesday circle" uses the short template, while a
-    // title such as "Short walks" keeps its first word.
-    let (template, title) = match cx.st.template(first) {
-        Some(t) => (t.clone(), rest.trim()),
+    // title such as "Short walks" keeps its first word. A title in quotes is always whole.
+    let quoted = |s: &str| s.trim().strip_prefix('"').and_then(|t| t.strip_suffix('"')).map(|t| t.trim().to_owned());
+    let (template, title) = match cx.st.template(first).filter(|_| !first.starts_with('"')) {
+        Some(t) => (t.clone(), quoted(rest).unwrap_or_else(|| rest.trim().to_owned())),
         None => {
             let default = cx.st.community.settings.default_template.clone();
             let t = cx.st.template(&default).cloned().ok_or(Refusal::UnknownTemplate { given: default })?;
-            (t, words.trim())
+            (t, quoted(words).unwrap_or_else(|| words.trim().to_owned()))
         }
     };
-    let title = if title.is_empty() { None } else { Some(textcheck::check(title, TextUse::Title)?) };
+    let title = if title.is_empty() { None } else { Some(textcheck::check(&title, TextUse::Title)?) };
     let id = CircleId(cx.st.community.next_circle);
     cx.st.community.next_circle += 1;
     cx.st.dirty.community = true;

@@ -156,7 +156,8 @@ pub fn template(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: TemplateCmd) -> R
             cx.whisper(&actor.member, Message::new(Kind::Info, lines));
         }
         TemplateCmd::Show(name) => {
-            let t = cx.st.template(&name).ok_or_else(|| Refusal::UnknownTemplate { given: preview(&name) })?;
+            let known = || cx.st.community.templates.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", ");
+            let t = cx.st.template(&name).ok_or_else(|| Refusal::NoSuchTemplate { given: preview(&name), known: known() })?;
             let mut lines = vec![Line::new("template-head").text("name", t.name.clone())];
             lines.extend(t.describe().into_iter().map(|(k, v)| Line::new("kv").text("key", k).text("value", v)));
             cx.whisper(&actor.member, Message::new(Kind::Info, lines));
