@@ -329,6 +329,7 @@ console-welcome = attune console — a local witnessing circle, with nothing to 
 console-bad-line = I read lines as NAME: TEXT, for example "alice: /circle join". Try "help".
 console-bad-name = Names in the console are plain: visible letters and digits, no spaces, invisible characters, @ or < >. Try a name like "alice".
 console-unreadable-line = I couldn't read that line (it isn't valid UTF-8 text), so I skipped it. Nothing was changed.
+console-line-too-long = That line is longer than I can read (at most 16 KB), so I skipped it. Nothing was changed.
 console-moderator = { $name } is this console's moderator, also after a restart of the same database. Start with --moderator NAME to choose someone else.
 console-advanced = The clock moved on by { $time }.
 console-file-unreadable = I couldn't read the file "{ $path }".

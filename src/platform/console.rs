@@ -9,7 +9,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use serde_json::json;
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::sync::mpsc;
 
 use crate::core::command::{self, Command, DeckCmd};
@@ -84,9 +84,7 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
     if !console.json {
         console.note(&console.catalogue.line(&crate::core::effect::Line::new("console-welcome")));
     }
-    let mut input = BufReader::new(tokio::io::stdin());
-    // Kept across `select!` rounds: a line interrupted by a delivery is continued, not lost.
-    let mut pending = Vec::new();
+    let mut input = LineReader { input: BufReader::new(tokio::io::stdin()), pending: Vec::new(), skipping: false };
     console.prompt();
     loop {
         tokio::select! {
@@ -104,18 +102,23 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
                 }
                 console.prompt();
             }
-            line = read_line(&mut input, &mut pending) => {
-                let Some(bytes) = line? else { break };
+            line = input.next() => {
+                let bytes = match line? {
+                    Read::End => break,
+                    Read::Line(bytes) => Some(bytes),
+                    Read::TooLong => None,
+                };
                 if console.closed.get() {
                     break;
                 }
                 while let Ok(out) = outgoing.try_recv() {
                     console.print(out);
                 }
-                match String::from_utf8(bytes) {
-                    Ok(line) => console.handle_line(&line).await,
-                    // One unreadable line is refused; the rest of the input still counts.
-                    Err(_) => console.note(&console.catalogue.line(&crate::core::effect::Line::new("console-unreadable-line"))),
+                // One line that can't be read is refused; the rest of the input still counts.
+                match bytes.map(String::from_utf8) {
+                    Some(Ok(line)) => console.handle_line(&line).await,
+                    Some(Err(_)) => console.note(&console.catalogue.line(&crate::core::effect::Line::new("console-unreadable-line"))),
+                    None => console.note(&console.catalogue.line(&crate::core::effect::Line::new("console-line-too-long"))),
                 }
                 while let Ok(out) = outgoing.try_recv() {
                     console.print(out);
@@ -134,21 +137,52 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
     Ok(())
 }
 
-/// Reads one line as bytes (without its line ending); `None` at the end of input.
-/// Cancel-safe: bytes read before a cancellation stay in `pending` for the next call.
-async fn read_line(input: &mut (impl AsyncBufRead + Unpin), pending: &mut Vec<u8>) -> std::io::Result<Option<Vec<u8>>> {
-    let n = input.read_until(b'\n', pending).await?;
-    if n == 0 && pending.is_empty() {
-        return Ok(None);
+/// The longest input line the console reads (far more than any command); longer lines are skipped whole.
+const MAX_LINE_BYTES: usize = 16 * 1024;
+
+/// Input lines as bytes, bounded in length. Cancel-safe: everything read so far lives in the
+/// reader, so a line interrupted by a delivery in `select!` is continued, not lost.
+struct LineReader<R> {
+    input: R,
+    pending: Vec<u8>,
+    /// Inside an over-long line: its bytes are dropped until its end.
+    skipping: bool,
+}
+
+enum Read {
+    Line(Vec<u8>),
+    TooLong,
+    End,
+}
+
+impl<R: AsyncBufRead + Unpin> LineReader<R> {
+    async fn next(&mut self) -> std::io::Result<Read> {
+        loop {
+            let room = (MAX_LINE_BYTES + 1).saturating_sub(self.pending.len()).max(1) as u64;
+            let n = (&mut self.input).take(room).read_until(b'\n', &mut self.pending).await?;
+            let ended = self.pending.last() == Some(&b'\n');
+            if n == 0 && self.pending.is_empty() && !self.skipping {
+                return Ok(Read::End);
+            }
+            if ended || n == 0 {
+                let mut line = std::mem::take(&mut self.pending);
+                if std::mem::take(&mut self.skipping) {
+                    return Ok(Read::TooLong);
+                }
+                if line.last() == Some(&b'\n') {
+                    line.pop();
+                }
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                return Ok(Read::Line(line));
+            }
+            if self.pending.len() > MAX_LINE_BYTES {
+                self.pending.clear();
+                self.skipping = true;
+            }
+        }
     }
-    let mut line = std::mem::take(pending);
-    if line.last() == Some(&b'\n') {
-        line.pop();
-    }
-    if line.last() == Some(&b'\r') {
-        line.pop();
-    }
-    Ok(Some(line))
 }
 
 impl Console {

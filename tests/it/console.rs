@@ -164,3 +164,18 @@ fn nobody_can_read_an_erased_hosts_records_by_typing_the_old_placeholder() {
         "the erased host's circle is nobody's record:\n{text}"
     );
 }
+
+#[test]
+fn an_over_long_line_is_skipped_whole_and_the_next_line_still_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let script = format!("mod: /circle open\nalice: {}\nalice: /circle join\n", "x".repeat(100_000));
+    let out = run(dir.path(), &db, &[], &script);
+    assert!(out.status.success());
+    let text = texts(&out);
+    assert_eq!(text.matches("longer than I can read").count(), 1, "one note for the one long line:\n{}", &text[..text.len().min(2000)]);
+    assert!(
+        lines(&out).iter().any(|v| v["to"] == "alice" && v["text"].as_str().unwrap_or_default().contains("agree")),
+        "the next line is read"
+    );
+}
