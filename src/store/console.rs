@@ -21,10 +21,14 @@ impl Store {
         self.console_set(MODERATOR, &who.key()).await
     }
 
-    /// Where the manual clock stood when it last moved.
+    /// Where the manual clock stood when it last moved; for a database that never ran
+    /// with it, the latest moment anything was recorded (the audit log).
     pub async fn console_clock(&self) -> Result<Option<Timestamp>, StoreError> {
-        let Some(value) = self.console_get(CLOCK).await? else { return Ok(None) };
-        value.parse().map(Some).map_err(|_| StoreError::Corrupt)
+        if let Some(value) = self.console_get(CLOCK).await? {
+            return value.parse().map(Some).map_err(|_| StoreError::Corrupt);
+        }
+        let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(at) FROM audit").fetch_one(self.pool()).await?;
+        Ok(latest.and_then(|s| Timestamp::from_second(s).ok()))
     }
 
     pub async fn set_console_clock(&self, at: Timestamp) -> Result<(), StoreError> {

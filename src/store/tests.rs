@@ -100,3 +100,18 @@ async fn audit_entries_older_than_the_cutoff_are_purged() {
     let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit").fetch_all(s.pool()).await.unwrap();
     assert_eq!(actions, vec!["circle open".to_owned()], "only the entry older than the cutoff is gone");
 }
+
+#[tokio::test]
+async fn the_manual_clock_resumes_from_its_stored_time_else_the_latest_record() {
+    let (_d, s) = store().await;
+    assert_eq!(s.console_clock().await.unwrap(), None, "a fresh database has no time yet");
+    let mut st = state();
+    let bob = MemberRef::parse(Platform::Console, "bob").unwrap();
+    st.dirty.community = true;
+    st.dirty.audit.push(entry(500, &bob, "circle open", 1));
+    let dirty = st.take_dirty();
+    s.commit(&st, &dirty, &[], ts(500)).await.unwrap();
+    assert_eq!(s.console_clock().await.unwrap(), Some(ts(500)), "an older database resumes at its latest record");
+    s.set_console_clock(ts(900)).await.unwrap();
+    assert_eq!(s.console_clock().await.unwrap(), Some(ts(900)), "the stored clock wins");
+}
