@@ -52,7 +52,7 @@ pub struct ConsoleArgs {
     /// database before, else the first member to use a command (kept for this database).
     #[arg(long = "moderator", value_name = "NAME")]
     pub moderators: Vec<String>,
-    /// `system` (real time) or `manual` (time moves only with `@advance`).
+    /// `system` (real time) or `manual` (time moves only with `@advance`, at most 366 days at a time).
     #[arg(long, value_enum, default_value_t = ClockArg::System)]
     pub clock: ClockArg,
     /// Start time for the manual clock (RFC 3339). Default: where the clock stood when this
@@ -80,7 +80,9 @@ pub enum DeckCmd {
     Validate { files: Vec<PathBuf> },
     /// Import a deck file into a community (replacing a deck of the same name).
     Import {
+        /// The deck file (the format of config/decks/*.toml).
         file: PathBuf,
+        /// The community to import into; it must exist unless --create is given.
         #[arg(long, default_value = "console")]
         community: String,
         /// Create the community (and the database) if it doesn't exist yet. Without it, a
@@ -93,7 +95,9 @@ pub enum DeckCmd {
     },
     /// Export a community's deck as a file.
     Export {
+        /// The deck's name, as `deck list` shows it.
         name: String,
+        /// The community the deck belongs to.
         #[arg(long, default_value = "console")]
         community: String,
         /// Write the deck to this file instead of printing it.

@@ -379,7 +379,7 @@ const CONSOLE_HELP: &str = "\
 How the console works:
   NAME: TEXT         NAME says TEXT in #circle (e.g. alice: hello)
   NAME: /COMMAND     NAME uses a command (e.g. alice: /circle join, alice: /help)
-  @advance 90s       with --clock manual: move time forward
+  @advance 90s       with --clock manual: move time forward (up to 366d at a time)
   # ...              a comment (ignored)
   help               this text
 Lines marked [private → NAME] are for NAME alone, like a direct message.
