@@ -9,7 +9,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use serde_json::json;
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::BufReader;
 use tokio::sync::mpsc;
 
 use crate::core::command::{self, Command, DeckCmd};
@@ -18,6 +18,10 @@ use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
 use crate::core::input::{Actor, Input, Place};
 use crate::engine::{Delivery, Engine, EngineError, Outgoing};
 use crate::text::{Catalogue, duration_label};
+
+mod input;
+
+use input::{LineReader, Read};
 
 /// The console's one channel.
 pub const CHANNEL: &str = "circle";
@@ -84,7 +88,7 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
     if !console.json {
         console.note(&console.catalogue.line(&crate::core::effect::Line::new("console-welcome")));
     }
-    let mut input = LineReader { input: BufReader::new(tokio::io::stdin()), pending: Vec::new(), skipping: false };
+    let mut input = LineReader::new(BufReader::new(tokio::io::stdin()));
     console.prompt();
     loop {
         tokio::select! {
@@ -135,54 +139,6 @@ pub async fn run(engine: Engine, mut outgoing: mpsc::UnboundedReceiver<Outgoing>
     }
     console.engine.store().close().await;
     Ok(())
-}
-
-/// The longest input line the console reads (far more than any command); longer lines are skipped whole.
-const MAX_LINE_BYTES: usize = 16 * 1024;
-
-/// Input lines as bytes, bounded in length. Cancel-safe: everything read so far lives in the
-/// reader, so a line interrupted by a delivery in `select!` is continued, not lost.
-struct LineReader<R> {
-    input: R,
-    pending: Vec<u8>,
-    /// Inside an over-long line: its bytes are dropped until its end.
-    skipping: bool,
-}
-
-enum Read {
-    Line(Vec<u8>),
-    TooLong,
-    End,
-}
-
-impl<R: AsyncBufRead + Unpin> LineReader<R> {
-    async fn next(&mut self) -> std::io::Result<Read> {
-        loop {
-            let room = (MAX_LINE_BYTES + 1).saturating_sub(self.pending.len()).max(1) as u64;
-            let n = (&mut self.input).take(room).read_until(b'\n', &mut self.pending).await?;
-            let ended = self.pending.last() == Some(&b'\n');
-            if n == 0 && self.pending.is_empty() && !self.skipping {
-                return Ok(Read::End);
-            }
-            if ended || n == 0 {
-                let mut line = std::mem::take(&mut self.pending);
-                if std::mem::take(&mut self.skipping) {
-                    return Ok(Read::TooLong);
-                }
-                if line.last() == Some(&b'\n') {
-                    line.pop();
-                }
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                return Ok(Read::Line(line));
-            }
-            if self.pending.len() > MAX_LINE_BYTES {
-                self.pending.clear();
-                self.skipping = true;
-            }
-        }
-    }
 }
 
 impl Console {
