@@ -29,6 +29,8 @@ pub enum StoreError {
     Locked,
     #[error("the disk or database is full")]
     Full,
+    #[error("the database file is read-only, and attune needs to write to it")]
+    ReadOnly,
     #[error("the database file is damaged or not an attune database")]
     Corrupt,
     /// The reason is kept as text, not as a chained source, so it is said once.
@@ -46,11 +48,12 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &e {
-            // SQLite primary result codes, as text: 5 BUSY, 6 LOCKED, 13 FULL, 11 CORRUPT, 26 NOTADB.
+            // SQLite primary result codes, as text: 5 BUSY, 6 LOCKED, 8 READONLY, 13 FULL, 11 CORRUPT, 26 NOTADB.
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
             let primary = code.parse::<i64>().map(|c| c & 0xff).unwrap_or(-1);
             return match primary {
                 5 | 6 => StoreError::Locked,
+                8 => StoreError::ReadOnly,
                 13 => StoreError::Full,
                 11 | 26 => StoreError::Corrupt,
                 _ => StoreError::Other(e),
