@@ -61,7 +61,7 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
     cx.out
 }
 
-/// The command limit for moderators.
+/// The command limit for moderators and the console's local user.
 const SETUP_RATE_PER_MINUTE: u32 = 600;
 
 /// What a member whose display name is empty once cleaned is called, where a name is needed.
@@ -132,10 +132,12 @@ impl<R: Rng> Cx<'_, R> {
     }
 
     fn rate_ok(&mut self, actor: &Actor) -> bool {
-        // Moderators setting up a community send many commands in a row; the per-member limit
-        // is there to stop floods, not setup. (In the console, the local user is its moderator.)
+        // Moderators setting up a community send many commands in a row, and every console
+        // member is the one local person rehearsing; the per-member limit is there to stop
+        // floods from others, not setup.
+        let setup = actor.moderator || actor.member.platform() == super::ids::Platform::Console;
         let rate = self.st.community.settings.rate_per_minute;
-        let rate = if actor.moderator { rate.max(SETUP_RATE_PER_MINUTE) } else { rate };
+        let rate = if setup { rate.max(SETUP_RATE_PER_MINUTE) } else { rate };
         let now = self.now;
         let bucket = self.st.buckets.entry(actor.member.clone()).or_insert_with(|| Bucket::new(rate, now));
         match bucket.take(rate, now) {

@@ -31,7 +31,7 @@ fn a_flood_is_told_again_once_a_minute_never_more() {
     let mut told = Vec::new();
     // One command every four seconds for three minutes: faster than 5 a minute.
     for i in 0..45 {
-        let out = h.dm("bob", "help");
+        let out = h.dm_on(attune::core::ids::Platform::Matrix, "bob", "help");
         if has(&refusals(&out), "refusal-rate-limited") {
             told.push(i * 4);
         }
@@ -39,6 +39,15 @@ fn a_flood_is_told_again_once_a_minute_never_more() {
     }
     assert!(told.len() >= 3, "a member still flooding after a minute is told again: told at {told:?}s");
     assert!(told.windows(2).all(|w| w[1] - w[0] >= 60), "but at most once a minute: told at {told:?}s");
+}
+
+#[test]
+fn the_consoles_local_user_is_not_cut_off_while_rehearsing() {
+    let mut h = Harness::new();
+    for i in 0..100 {
+        let out = h.dm("alice", "help");
+        assert!(refusals(&out).is_empty(), "console command {i} went through: the console is one local person");
+    }
 }
 
 #[test]

@@ -872,18 +872,21 @@ fn forget_me_needs_confirmation_and_then_no_member_data_remains() {
 
 #[test]
 fn the_rate_limit_tells_at_most_once_a_minute() {
+    use attune::core::ids::Platform::Discord;
     let mut h = Harness::new();
     h.dm("mod", "settings set rate-per-minute 5");
     for _ in 0..5 {
-        assert_eq!(whispered(&h.dm("bob", "help"), "bob").len(), 1);
+        assert_eq!(h.dm_on(Discord, "bob", "help").len(), 1);
     }
-    let out = h.dm("bob", "help");
-    assert_eq!(ids(&[only_refusal(&out, "bob")]), ["refusal-rate-limited"], "the first command over the limit is told");
-    assert!(h.dm("bob", "help").is_empty(), "after that, quiet for a minute");
-    assert!(h.dm("bob", "dance").is_empty(), "bad commands are limited too");
-    assert_eq!(h.dm("carol", "help").len(), 1, "the limit is per member");
+    let out = h.dm_on(Discord, "bob", "help");
+    assert_eq!(ids(&refusals(&out)), ["refusal-rate-limited"], "the first command over the limit is told");
+    assert_eq!(out.len(), 1, "and only that");
+    assert!(h.dm_on(Discord, "bob", "help").is_empty(), "after that, quiet for a minute");
+    assert!(h.dm_on(Discord, "bob", "dance").is_empty(), "bad commands are limited too");
+    assert_eq!(h.dm_on(Discord, "carol", "help").len(), 1, "the limit is per member");
     h.advance(60);
-    assert_eq!(private_ids(&h.dm("bob", "help"), "bob")[0], "help-head", "the limit refills with time");
+    let out = h.dm_on(Discord, "bob", "help");
+    assert!(refusals(&out).is_empty() && !out.is_empty(), "the limit refills with time");
 }
 
 // ---- the floor -------------------------------------------------------------------
