@@ -320,7 +320,7 @@ refusal-outranked = Only the person who opened this circle and moderators can do
 refusal-already-opener = They opened this circle, so they already host it.
 refusal-not-yourself = That's for acting on someone else. To step out yourself, use /circle leave.
 refusal-name-empty = Your display name has no letters I can show once invisible characters are taken out. Please pick a name with visible letters, then try again.
-refusal-ambiguous-name = More than one person here goes by "{ $name }". Please use the name exactly as the circle shows it, like "{ $name } (2)".
+refusal-ambiguous-name = More than one person here could be "{ $name }", so I haven't guessed. Please use the name exactly as /circle status shows it.
 refusal-no-hands = This circle goes round in order, so there's no need to raise a hand.
 
 ## Console
