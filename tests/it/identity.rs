@@ -91,11 +91,18 @@ fn two_seats_never_look_the_same_and_host_tools_reach_the_right_one() {
 }
 
 #[test]
-fn a_name_that_fits_two_people_is_refused_in_host_tools() {
+fn host_tools_go_by_the_name_the_circle_shows_and_refuse_to_guess() {
     let mut h = Harness::new();
     h.gather("mod", "", &[]);
     join_as(&mut h, "bob", "carol");
     join_as(&mut h, "carol", "dave");
+    h.cmd("mod", "circle cohost carol");
+    assert_eq!(h.circle().cohosts, [member("bob")], "`carol` is the seat shown as carol, not the user id carol");
+    h.cmd("mod", "circle cohost bob off");
+    assert!(h.circle().cohosts.is_empty(), "a user id still works when no shown name fits");
+    // Two seats shown alike (as a record from before names were told apart might hold).
+    let id = h.circle().id;
+    h.state.circles.get_mut(&id).unwrap().seats[1].display = "Carol".into();
     let before = snapshot(&h.state);
     let out = h.cmd("mod", "circle remove carol");
     assert!(has(&refusals(&out), "refusal-ambiguous-name"), "a guess could remove the wrong person: {:?}", h.texts(&out));

@@ -181,17 +181,10 @@ pub fn remove(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str
 /// `circle readmit NAME`: lets a removed member join this circle again.
 pub fn readmit(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str) -> Result<(), Refusal> {
     let c = hosted(cx, actor, id)?;
-    let key = super::super::member::display_key(name.trim().trim_start_matches(['@', '＠']));
-    let user = name.trim().trim_start_matches(['@', '＠']).to_lowercase();
-    let matches: Vec<&super::Seat> = c
-        .removed
-        .iter()
-        .filter(|s| super::super::member::display_key(&s.display) == key || s.member.user().to_lowercase() == user)
-        .collect();
-    let seat = match matches.as_slice() {
-        [one] => (*one).clone(),
-        [] => return Err(Refusal::NotRemoved { name: super::super::textcheck::preview(name) }),
-        _ => return Err(Refusal::AmbiguousName { name: super::super::textcheck::preview(name) }),
+    let seat = match super::resolve(c.removed.iter(), name) {
+        Ok(seat) => seat.clone(),
+        Err(Refusal::NoSuchMember { .. }) => return Err(Refusal::NotRemoved { name: super::super::textcheck::preview(name) }),
+        Err(other) => return Err(other),
     };
     if let Some(c) = cx.circle_mut(id) {
         c.removed.retain(|s| s.member != seat.member);

@@ -195,25 +195,9 @@ impl Circle {
     pub fn speaker(&self) -> Option<&MemberRef> {
         self.turn.as_ref().map(|t| &t.speaker)
     }
-    /// Resolves a host tool's target to a seat (or waitlist place): by the name the circle
-    /// shows, or by user id; case-insensitive, `@` optional, cleaned like any display name.
-    /// A name that fits more than one person is refused rather than guessed.
-    /// This is the one place a target name becomes a member.
+    /// Resolves a host tool's target to a seated or waiting member. See [`resolve`].
     pub fn named(&self, name: &str) -> Result<&Seat, super::refusal::Refusal> {
-        use super::refusal::Refusal;
-        let raw = name.trim().trim_start_matches(['@', '＠']);
-        let key = super::member::display_key(raw);
-        let user = raw.to_lowercase();
-        let mut found = self
-            .seats
-            .iter()
-            .chain(self.waitlist.iter())
-            .filter(|s| (!key.is_empty() && super::member::display_key(&s.display) == key) || s.member.user().to_lowercase() == user);
-        let first = found.next().ok_or_else(|| Refusal::NoSuchMember { name: super::textcheck::preview(name) })?;
-        if found.any(|s| s.member != first.member) {
-            return Err(Refusal::AmbiguousName { name: super::textcheck::preview(raw) });
-        }
-        Ok(first)
+        resolve(self.seats.iter().chain(self.waitlist.iter()), name)
     }
 
     /// A name for a new seat that looks like nobody else's here: a look-alike gets a number.
@@ -277,6 +261,25 @@ impl Circle {
         self.queue.retain(|m| m != who);
         self.deferred.retain(|m| m != who);
         self.hands.retain(|m| m != who);
+    }
+}
+
+/// The one place a host tool's target name becomes a member. The name the circle shows
+/// comes first (case-insensitive, `@` optional, cleaned and folded like any display name);
+/// a user id is the fallback when no shown name fits. A name that fits more than one
+/// person is refused rather than guessed.
+pub fn resolve<'s>(seats: impl Iterator<Item = &'s Seat> + Clone, name: &str) -> Result<&'s Seat, super::refusal::Refusal> {
+    use super::refusal::Refusal;
+    let raw = name.trim().trim_start_matches(['@', '＠']);
+    let key = super::member::display_key(raw);
+    let user = raw.to_lowercase();
+    let by_display: Vec<&Seat> = seats.clone().filter(|s| !key.is_empty() && super::member::display_key(&s.display) == key).collect();
+    let found: Vec<&Seat> =
+        if by_display.is_empty() { seats.filter(|s| s.member.user().to_lowercase() == user).collect() } else { by_display };
+    match found.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Refusal::NoSuchMember { name: super::textcheck::preview(name) }),
+        _ => Err(Refusal::AmbiguousName { name: super::textcheck::preview(raw) }),
     }
 }
 
