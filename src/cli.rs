@@ -18,21 +18,26 @@ pub struct Cli {
 pub enum Cmd {
     /// Run a local community in this terminal (the default).
     Console(ConsoleArgs),
-    /// Start the configured platform adapters.
+    /// Start the configured platform adapters (none is built into this version; it says so
+    /// and creates nothing).
     Run {
+        /// SQLite file (default: ./data/attune.db, or database.path from the config).
         #[arg(long)]
         db: Option<PathBuf>,
     },
     /// Create or update the database schema.
     Migrate {
+        /// SQLite file (default: ./data/attune.db, or database.path from the config).
         #[arg(long)]
         db: Option<PathBuf>,
     },
     /// Check deck files, or move decks in and out of a community.
     #[command(subcommand)]
     Deck(DeckCmd),
-    /// Check the configuration, the database and the decks.
+    /// Check the configuration, the decks and the database (SQLite's integrity check and
+    /// every stored record). Changes nothing and creates nothing.
     Doctor {
+        /// SQLite file (default: ./data/attune.db, or database.path from the config).
         #[arg(long)]
         db: Option<PathBuf>,
     },
@@ -43,13 +48,15 @@ pub struct ConsoleArgs {
     /// SQLite file (default: ./data/attune.db, or database.path from the config).
     #[arg(long)]
     pub db: Option<PathBuf>,
-    /// A member who may use moderator commands (repeatable). Default: the first member to speak.
+    /// A member who may use moderator commands (repeatable). Default: whoever claimed it in this
+    /// database before, else the first member to use a command (kept for this database).
     #[arg(long = "moderator", value_name = "NAME")]
     pub moderators: Vec<String>,
-    /// `system` (real time) or `manual` (time moves only with `@advance`).
+    /// `system` (real time) or `manual` (time moves only with `@advance`, at most 366 days at a time).
     #[arg(long, value_enum, default_value_t = ClockArg::System)]
     pub clock: ClockArg,
-    /// Start time for the manual clock (RFC 3339), default 2026-01-05T18:00:00Z.
+    /// Start time for the manual clock (RFC 3339). Default: where the clock stood when this
+    /// database last ran, else 2026-01-05T18:00:00Z. Only with --clock manual.
     #[arg(long)]
     pub start: Option<String>,
     /// Print every effect as one JSON object per line.
@@ -69,23 +76,34 @@ pub enum ClockArg {
 
 #[derive(Debug, Subcommand)]
 pub enum DeckCmd {
-    /// Check deck files and report every problem with its line.
+    /// Check deck files and report every problem with its line. Changes nothing.
     Validate { files: Vec<PathBuf> },
     /// Import a deck file into a community (replacing a deck of the same name).
     Import {
+        /// The deck file (the format of config/decks/*.toml).
         file: PathBuf,
+        /// The community to import into; it must exist unless --create is given.
         #[arg(long, default_value = "console")]
         community: String,
+        /// Create the community (and the database) if it doesn't exist yet. Without it, a
+        /// mistyped community is refused and nothing is created.
+        #[arg(long)]
+        create: bool,
+        /// SQLite file (default: ./data/attune.db, or database.path from the config).
         #[arg(long)]
         db: Option<PathBuf>,
     },
     /// Export a community's deck as a file.
     Export {
+        /// The deck's name, as `deck list` shows it.
         name: String,
+        /// The community the deck belongs to.
         #[arg(long, default_value = "console")]
         community: String,
+        /// Write the deck to this file instead of printing it.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// SQLite file (default: ./data/attune.db, or database.path from the config).
         #[arg(long)]
         db: Option<PathBuf>,
     },

@@ -12,21 +12,60 @@ use attune::config::Config;
 use attune::core::command::{Command, DeckCmd as CoreDeckCmd};
 use attune::core::deck;
 use attune::core::effect::Effect;
+use attune::core::effect::Line;
 use attune::core::ids::{CommunityId, MemberRef, Platform};
 use attune::core::input::{Actor, Input, Place};
-use attune::engine::{Clock, Engine, Outlets, Seed, apply_once};
+use attune::engine::{Clock, Engine, EngineError, Outlets, Seed, apply_once};
 use attune::platform::console::{self, ConsoleOptions};
-use attune::store::Store;
+use attune::store::{Store, StoreError};
 use attune::text::Catalogue;
 
 fn main() -> ExitCode {
     match try_main() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("attune: {e:#}");
+            eprintln!("attune: {}", said_once(&e));
+            if damaged_record(&e) {
+                eprintln!("{DAMAGED_HINT}");
+            }
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, each said once: a cause whose text is already part of an
+/// earlier message (a wrapped error that repeats its source) is left out.
+fn said_once(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
+/// Whether the error is a stored record that can't be read back.
+fn damaged_record(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(c.downcast_ref::<StoreError>(), Some(StoreError::Decode { .. }))
+            || matches!(c.downcast_ref::<EngineError>(), Some(EngineError::Store(StoreError::Decode { .. })))
+    })
+}
+
+const DAMAGED_HINT: &str = "Nothing was changed. `attune doctor --db PATH` lists every damaged record; decks that are \
+still intact can be saved with `attune deck export NAME --community ID --db PATH --out FILE`.";
+
+/// Prints one line of command output. If stdout has closed (e.g. piped into `head`),
+/// attune stops quietly, as the console does.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
 }
 
 fn try_main() -> anyhow::Result<()> {
@@ -49,7 +88,11 @@ fn db_path(arg: Option<PathBuf>, config: &Config) -> PathBuf {
 }
 
 async fn open_store(path: &Path) -> anyhow::Result<Store> {
-    Store::open(path).await.with_context(|| format!("could not open the database {}", path.display()))
+    Store::open(path).await.map_err(|e| match e {
+        // Already names the file.
+        StoreError::Open { .. } => anyhow::Error::new(e),
+        e => anyhow::Error::new(e).context(format!("the database {} can't be used", path.display())),
+    })
 }
 
 async fn dispatch(cmd: Cmd, config: Config) -> anyhow::Result<()> {
@@ -58,8 +101,8 @@ async fn dispatch(cmd: Cmd, config: Config) -> anyhow::Result<()> {
         Cmd::Run { db } => run_platforms(&db_path(db, &config), &config).await,
         Cmd::Migrate { db } => {
             let path = db_path(db, &config);
-            open_store(&path).await?;
-            println!("The database at {} is up to date.", path.display());
+            open_store(&path).await?.close().await;
+            say!("The database at {} is up to date.", path.display());
             Ok(())
         }
         Cmd::Deck(d) => deck_command(d, &config).await,
@@ -69,14 +112,12 @@ async fn dispatch(cmd: Cmd, config: Config) -> anyhow::Result<()> {
 
 async fn run_console(args: ConsoleArgs, config: Config) -> anyhow::Result<()> {
     let defaults = config.content().context("the decks or safety files are invalid")?;
-    let store = open_store(&db_path(args.db, &config)).await?;
     let manual = args.clock == ClockArg::Manual;
-    let clock = if manual {
-        let start = args.start.as_deref().unwrap_or("2026-01-05T18:00:00Z");
-        Clock::manual(start.parse().with_context(|| format!("--start {start:?} is not an RFC 3339 time"))?)
-    } else {
-        Clock::System
-    };
+    if !manual && args.start.is_some() {
+        bail!("--start sets the manual clock; add --clock manual, or leave --start out to use the real time");
+    }
+    let store = open_store(&db_path(args.db, &config)).await?;
+    let clock = if manual { Clock::manual(manual_start(args.start.as_deref(), &store).await?) } else { Clock::System };
     let seed = match args.seed {
         Some(n) => Seed::Fixed(n),
         None if manual => Seed::Fixed(0),
@@ -89,6 +130,23 @@ async fn run_console(args: ConsoleArgs, config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where the manual clock starts: `--start`, else where it stood when this database last
+/// ran, else a fixed Monday evening (so a fresh transcript is reproducible).
+async fn manual_start(start: Option<&str>, store: &Store) -> anyhow::Result<jiff::Timestamp> {
+    let at = match start {
+        Some(s) => s.parse().with_context(|| format!("--start {s:?} is not an RFC 3339 time, like 2026-01-05T18:00:00Z"))?,
+        None => match store.console_clock().await {
+            Ok(Some(at)) => at,
+            Ok(None) => "2026-01-05T18:00:00Z".parse().context("the default start time")?,
+            Err(e) => return Err(e).context("the stored manual clock could not be read"),
+        },
+    };
+    if !attune::core::timeparse::supported(at) {
+        bail!("the manual clock works between the years 2000 and 2199; {at} is outside that");
+    }
+    Ok(at)
+}
+
 async fn run_platforms(db: &Path, config: &Config) -> anyhow::Result<()> {
     // Neither adapter is part of this build yet; say so plainly rather than pretend.
     let mut configured = Vec::new();
@@ -98,13 +156,10 @@ async fn run_platforms(db: &Path, config: &Config) -> anyhow::Result<()> {
     if config.matrix.enabled {
         configured.push("Matrix");
     }
-    open_store(db).await?;
-    println!("Database: {} (ready).", db.display());
-    println!(
-        "Discord: {}, and not built into this version of attune.",
-        if config.discord.enabled { "configured" } else { "not configured" }
-    );
-    println!("Matrix: {}, and not built into this version of attune.", if config.matrix.enabled { "configured" } else { "not configured" });
+    say!("Discord: {}, and not built into this version of attune.", if config.discord.enabled { "configured" } else { "not configured" });
+    say!("Matrix: {}, and not built into this version of attune.", if config.matrix.enabled { "configured" } else { "not configured" });
+    // Nothing can run in this build, so no database is created or opened for it.
+    let _ = db;
     if configured.is_empty() {
         bail!("no platform is configured and built in, so there is nothing to run; try `attune console` for a local circle");
     }
@@ -117,29 +172,64 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
             if files.is_empty() {
                 bail!("name one or more deck files, e.g. attune deck validate config/decks/*.toml");
             }
+            let catalogue = Catalogue::english()?;
             let mut bad = 0;
             for f in &files {
-                let src = std::fs::read_to_string(f).with_context(|| format!("could not read {}", f.display()))?;
-                match deck::parse_file(&src) {
-                    Ok(d) => {
-                        println!("{}: ok — deck {} with {} cards and {} practices", f.display(), d.name, d.cards.len(), d.practices.len());
-                        println!("  {}", deck::counts(&d));
-                    }
+                let src = match std::fs::read_to_string(f) {
+                    Ok(src) => src,
                     Err(e) => {
                         bad += 1;
-                        println!("{}: {e}", f.display());
+                        say!("{}: could not be read ({e})", f.display());
+                        continue;
+                    }
+                };
+                // Every problem in the file, each on its own line with its line number.
+                match deck::check_file(&src) {
+                    Ok(d) => {
+                        say!(
+                            "{}",
+                            catalogue.line(
+                                &Line::new("cli-deck-valid")
+                                    .text("file", f.display().to_string())
+                                    .text("name", d.name.as_str())
+                                    .num("cards", d.cards.len())
+                                    .num("practices", d.practices.len())
+                            )
+                        );
+                        say!("  {}", deck::counts(&d));
+                    }
+                    Err(problems) => {
+                        bad += 1;
+                        for e in problems {
+                            say!("{}: {e}", f.display());
+                        }
                     }
                 }
             }
             if bad > 0 {
-                bail!("{bad} of {} deck files have problems; nothing was imported", files.len());
+                bail!("{bad} of {} deck files have problems (validating never changes anything)", files.len());
             }
             Ok(())
         }
-        DeckCmd::Import { file, community, db } => {
+        DeckCmd::Import { file, community, create, db } => {
             let content = std::fs::read_to_string(&file).with_context(|| format!("could not read {}", file.display()))?;
             let community = CommunityId::from_key(&community).map_err(|_| anyhow::anyhow!("{community:?} is not a valid community id"))?;
-            let store = open_store(&db_path(db, config)).await?;
+            let path = db_path(db, config);
+            if !create && !path.exists() {
+                bail!("there is no database at {}; nothing was imported (add --create to start one)", path.display());
+            }
+            let store = open_store(&path).await?;
+            let known = store.communities().await?;
+            if !create && !known.contains(&community) {
+                let names: Vec<String> = known.iter().map(CommunityId::key).collect();
+                store.close().await;
+                bail!(
+                    "there is no community {:?} in {}; these exist: {}. Nothing was imported (add --create to make it)",
+                    community.key(),
+                    path.display(),
+                    if names.is_empty() { "none yet".to_owned() } else { names.join(", ") }
+                );
+            }
             let actor = Actor {
                 member: MemberRef::parse(Platform::Console, "cli").map_err(|_| anyhow::anyhow!("bad id"))?,
                 display: "attune cli".into(),
@@ -157,7 +247,7 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
                     && to.user() == "cli"
                 {
                     failed |= message.kind == attune::core::effect::Kind::Refusal;
-                    println!("{}", catalogue.render(&message));
+                    say!("{}", catalogue.render(&message));
                 }
             }
             if failed {
@@ -178,9 +268,9 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
             match out {
                 Some(path) => {
                     std::fs::write(&path, text).with_context(|| format!("could not write {}", path.display()))?;
-                    println!("Wrote deck {name} to {}.", path.display());
+                    say!("Wrote deck {name} to {}.", path.display());
                 }
-                None => print!("{text}"),
+                None => say!("{}", text.trim_end()),
             }
             Ok(())
         }
@@ -191,8 +281,8 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
 fn safety_lines(defaults: &attune::engine::Defaults) {
     let (signals, excepts) = defaults.phrases.counts();
     let locales = defaults.phrases.locales().join(", ");
-    println!("crisis rules: ok ({signals} signal patterns, {excepts} exceptions; locales: {locales})");
-    println!(
+    say!("crisis rules: ok ({signals} signal patterns, {excepts} exceptions; locales: {locales})");
+    say!(
         "crisis rules: only messages in {locales} are checked; messages in other languages are not checked. \
          To add a language, put a rules file per locale (like config/safety/en.toml) in a folder and set content.phrases to it."
     );
@@ -204,7 +294,7 @@ async fn default_card_lines(store: &Store, default: &str) -> anyhow::Result<()> 
         let Some(mut loaded) = store.load(&id, None).await? else { continue };
         loaded.community.follow_default_card(default);
         if !loaded.community.resources_custom {
-            println!(
+            say!(
                 "warning: community {} uses the default crisis resources card; a moderator can name local help with /resources set TEXT",
                 id.key()
             );
@@ -214,22 +304,91 @@ async fn default_card_lines(store: &Store, default: &str) -> anyhow::Result<()> 
 }
 
 async fn doctor(db: &Path, config: &Config) -> anyhow::Result<()> {
-    println!("config: ok (time zone {}, log level {})", config.community.timezone, config.log.level);
+    let catalogue = Catalogue::english().context("the message catalogue")?;
+    say!("config: ok (time zone {}, log level {})", config.community.timezone, config.log.level);
     let defaults = config.content().context("decks or safety files")?;
     let cards: usize = defaults.decks.iter().map(|d| d.cards.len()).sum();
-    println!(
-        "decks: ok ({} decks, {cards} cards); resources card: {} characters",
-        defaults.decks.len(),
-        defaults.resources.chars().count()
+    say!(
+        "{}",
+        catalogue.line(
+            &Line::new("cli-doctor-decks")
+                .num("decks", defaults.decks.len())
+                .num("cards", cards)
+                .num("chars", defaults.resources.chars().count())
+        )
     );
     safety_lines(&defaults);
-    Catalogue::english().context("the message catalogue")?;
-    println!("messages: ok");
-    let store = open_store(db).await?;
-    store.check().await.context("database integrity check")?;
-    println!("database: ok ({}, {} communities)", db.display(), store.communities().await?.len());
-    default_card_lines(&store, &defaults.resources).await?;
-    println!("discord: not built into this version");
-    println!("matrix: not built into this version");
+    say!("messages: ok");
+    let healthy = doctor_database(db, &catalogue, &defaults.resources).await;
+    say!("discord: not built into this version");
+    say!("matrix: not built into this version");
+    if !healthy {
+        bail!("the database at {} needs attention (see above); doctor changed nothing", db.display());
+    }
     Ok(())
+}
+
+/// Checks the database without creating or changing anything. Returns whether it is healthy.
+async fn doctor_database(db: &Path, catalogue: &Catalogue, default_card: &str) -> bool {
+    if !db.exists() {
+        say!("database: none yet at {} (attune console, attune migrate or a deck import with --create makes one)", db.display());
+        return true;
+    }
+    let store = match Store::open_existing(db).await {
+        Ok(s) => s,
+        Err(e) => {
+            say!("database: {} can't be used: {e}", db.display());
+            return false;
+        }
+    };
+    let healthy = doctor_checks(&store, db, catalogue).await;
+    if healthy && let Err(e) = default_card_lines(&store, default_card).await {
+        say!("database: {} can't be read: {e}", db.display());
+    }
+    store.close().await;
+    healthy
+}
+
+async fn doctor_checks(store: &Store, db: &Path, catalogue: &Catalogue) -> bool {
+    if let Err(e) = store.integrity().await {
+        say!("database: {} failed SQLite's integrity check: {e}", db.display());
+        return false;
+    }
+    match store.pending_migrations().await {
+        Ok(0) => {}
+        Ok(n) => {
+            say!("database: {} needs `attune migrate` ({n} schema updates waiting)", db.display());
+            return false;
+        }
+        Err(e) => {
+            say!("database: {} can't be read: {e}", db.display());
+            return false;
+        }
+    }
+    match store.damaged_documents().await {
+        Ok(damaged) if damaged.is_empty() => {}
+        Ok(damaged) => {
+            say!("database: {} has {} damaged {}:", db.display(), damaged.len(), if damaged.len() == 1 { "record" } else { "records" });
+            for d in &damaged {
+                say!("  - {d}");
+            }
+            say!("{DAMAGED_HINT}");
+            return false;
+        }
+        Err(e) => {
+            say!("database: {} can't be read: {e}", db.display());
+            return false;
+        }
+    }
+    match store.communities().await {
+        Ok(c) => {
+            let line = Line::new("cli-doctor-database").text("path", db.display().to_string()).num("count", c.len());
+            say!("{}", catalogue.line(&line));
+            true
+        }
+        Err(e) => {
+            say!("database: {} can't be read: {e}", db.display());
+            false
+        }
+    }
 }

@@ -9,6 +9,7 @@ circle-shape = Up to { $max } people, turns of about { $time }, { $rounds ->
     [one] one round of sharing
    *[other] { $rounds } rounds of sharing
 }.
+circle-budget = Sharing has a time limit of about { $time }, so the circle may close before every round.
 circle-join-hint = Join with /circle join. You can leave at any time with /circle leave.
 agreements-intro = Before you join, here is what we agree to in every circle:
 agreements =
@@ -30,6 +31,8 @@ scheduled = This circle will begin at { $when }.
 reminder = A gentle reminder: the circle you joined begins in about { $time }.
 cancelled-quorum = Not enough people could gather this time, so this circle won't go ahead. Thank you to everyone who came — you're welcome next time.
 closed-before-start = The host has closed this circle before it began. Thank you for coming.
+host-gone-before-start = This circle's host can't hold it any more, so it won't go ahead. Thank you for coming.
+host-gone = This circle's host can't hold it any more, so we'll close here. Thank you for being here together.
 
 ## Opening
 
@@ -48,6 +51,7 @@ sharing-begins = Thank you for checking in. Now we move into sharing{ $rounds ->
    *[other] , { $rounds } rounds in all.
 }
 round-begins = Round { $round } of { $rounds } begins.
+closing-budget = We've reached this circle's time for sharing, so we'll close here, with a short check-out from each person.
 closing-begins = Thank you for sharing and for listening. We'll close with a short check-out from each person.
 
 ## Turns
@@ -69,6 +73,8 @@ turn-warning = About { $time } left. { $extend ->
 turn-time = Thank you, { $name }. That's the time for this turn.
 passed = { $name } is passing this turn.
 turn-done = Thank you, { $name }.
+host-next = A host has moved the circle on. Thank you, { $name }.
+hand-own-turn = It's your turn now: the floor is yours.
 pass-ahead = Noted. You'll pass this round; no reason needed.
 extended = { $name } is taking a little more time ({ $time }).
 cw-speaker = This prompt comes only to you, because it touches on { $tags }.
@@ -116,6 +122,11 @@ moved = { $name } will now speak at position { $pos }.
 removed-by-host = A host has removed you from this circle. If you'd like to talk about it, /support reaches the moderators.
 removed-done = Done. They've been told privately.
 cohost-added = { $name } is now co-hosting this circle.
+cohost-removed = { $name } is no longer co-hosting this circle.
+cohost-already = { $name } is already co-hosting.
+cohost-not = { $name } isn't co-hosting.
+readmitted = A host has welcomed you back to this circle. You can join again with /circle join.
+readmitted-done = Done. { $name } can join again, and has been told privately.
 status-head = Circle status: { $phase } · { $template } · { $count } of { $max } people.
 status-members = In the circle: { $names }
 status-waitlist = Waiting for a place: { $count }
@@ -145,7 +156,10 @@ content-note = Content note: { $tags }.
 reflect-cw-next = The card is ready when you are: say /next to see it, or /reflect for a gentler one.
 reflect-private = This is just for you. You don't need to reply, and nothing you write back is kept.
 practice-list = Practices you can try, one step at a time (start one with /practice NAME):
-practice-item = • { $name }: { $title } ({ $steps } steps)
+practice-item = • { $name }: { $title } ({ $steps ->
+    [one] one step
+   *[other] { $steps } steps
+})
 practice-start = { $title }. Go at your own pace; you can stop whenever you like.
 practice-step = Step { $n } of { $total }: { $step }
 practice-done = That's the end of the practice. Thank you for taking this time for yourself.
@@ -196,13 +210,20 @@ suggestion-item = #{ $id }: { $text }
 suggestion-approved = Suggestion #{ $id } is now card { $card } in the "suggested" deck, filed as a self-reflection card, theme presence, intensity light. To change it: /deck edit { $card } theme|intensity|cw VALUE.
 suggestion-declined = Suggestion #{ $id } declined. The member isn't notified.
 deck-list = Decks:
-deck-item = • { $name } — { $title }: { $cards } cards, { $practices } practices{ $state }
+deck-item = • { $name } — { $title }: { $cards ->
+    [one] one card
+   *[other] { $cards } cards
+}, { $practices ->
+    [one] one practice
+   *[other] { $practices } practices
+}{ $state }
 deck-head = Deck { $name } — { $title }
 deck-card = { $id } [{ $kind } · { $theme } · { $intensity }]{ $state }: { $text }
 card-text = Text: { $text }
 card-guide = Listener guide: { $guide }
 card-cw = Content notes: { $cw }
 card-added = Added card { $id }.
+deck-created = Created the deck { $name }. Add cards with /deck add { $name } KIND THEME INTENSITY TEXT.
 card-edited = Updated card { $id }.
 removed-item = Removed { $name }.
 enabled = Enabled { $name }.
@@ -224,6 +245,7 @@ settings-resources = { $custom ->
     [yes] Crisis resources: your community's own card. Change it with /resources set TEXT.
    *[no] Crisis resources: the default card (international and a few national helplines). To name help that fits your community, use /resources set TEXT.
 }
+template-created = Created the template { $name } with the standard shape. Change it with /template set { $name } KEY VALUE.
 
 ## Help
 
@@ -235,7 +257,7 @@ help-circle =
     • /pass — pass your turn, now or when it comes
     • /hand — in a raise-hand circle, ask to speak next
 help-speaker = • During your turn: /done, /pass, /card (another prompt), /mode witness|reflections|feelings, /extend
-help-host = • Hosting: /circle start, schedule TIME, pause, resume, next, move NAME POS, remove NAME, cohost NAME, end
+help-host = • Hosting: /circle start, schedule TIME, pause, resume, next, move NAME POS, remove NAME, readmit NAME, cohost NAME [off], end
 help-private =
     • /reflect [theme] — a private prompt (themes: emotions, body, needs, inner-voice, self-respect, presence, relationships, rest); /reflect deep for a deeper one
     • /practice [name], then /next — a short guided practice
@@ -246,7 +268,7 @@ help-data =
     • /support — reach a moderator · /resources — helplines, any time, privately
     • /crisis on|off — checking your messages for words about suicide or self-harm (in memory, never stored)
     • /my-data — see what's kept · /forget-me — delete it
-help-moderator = • Moderating: /deck list|show|add|edit|remove|enable|disable|import|export, /suggestions, /settings show|set, /template list|show|set, /resources set TEXT
+help-moderator = • Moderating: /deck list|show|new|add|edit|remove|enable|disable|import|export, /suggestions, /settings show|set, /template list|show|new|set, /resources set TEXT
 help-not-crisis = attune is peer support, not a crisis service. /resources lists helplines you can reach any time.
 
 ## Refusals: what was wrong, and what would work
@@ -314,13 +336,55 @@ refusal-guide-required = Sharing cards need a listener guide too: add it after "
 refusal-guide-not-allowed = Only sharing cards have a listener guide.
 refusal-order-not-yet = This circle's order is drawn at random when it starts, so there's nothing to move yet. Once it has begun, you can move people who are still waiting to speak.
 refusal-already-spoke = You've already had your turn this round. Thank you for sharing it.
+refusal-too-far-ahead = That's more than a year away. Please pick a time within the next year.
+refusal-cannot-schedule = I can't work out when that would next come round, so nothing was set.
+refusal-no-such-template = There's no template called "{ $given }"; these exist: { $known }. To make a new one, use /template new { $given }.
+refusal-no-such-deck = There's no deck called "{ $given }"; these exist: { $known }. To make a new one, use /deck new { $given }.
+refusal-name-taken = "{ $given }" already exists. Nothing was changed.
+refusal-circle-gathering = A circle is gathering here already. You can join it with /circle join.
+refusal-move-speaker = { $name } is speaking now. You can move people who are still waiting to speak this round.
+refusal-not-waiting = { $name } isn't waiting to speak this round, so there's no place to move them to.
+refusal-pulse-answered = You've already answered. Thank you.
+refusal-nothing-to-pass = You've had your turn this round, so there's nothing to pass.
+refusal-removed = A host has asked you to sit this circle out, so you can't join it again. If you'd like to talk about it, /support reaches the moderators.
+refusal-not-removed = "{ $name }" hasn't been removed from this circle.
+refusal-outranked = Only the person who opened this circle and moderators can do that to a co-host or the opener.
+refusal-already-opener = They opened this circle, so they already host it.
+refusal-not-yourself = That's for acting on someone else. To step out yourself, use /circle leave.
+refusal-name-empty = Your display name has no letters I can show once invisible characters are taken out. Please pick a name with visible letters, then try again.
+refusal-ambiguous-name = More than one person here could be "{ $name }", so I haven't guessed. Please use the name exactly as /circle status shows it.
 refusal-no-hands = This circle goes round in order, so there's no need to raise a hand.
 
 ## Console
 
 console-welcome = attune console — a local witnessing circle, with nothing to set up. Type NAME: TEXT to speak as NAME (commands start with /), or "help". Ctrl-D to leave.
 console-bad-line = I read lines as NAME: TEXT, for example "alice: /circle join". Try "help".
+console-bad-name = Names in the console are plain: visible letters and digits, no spaces, invisible characters, @ or < >. Try a name like "alice".
+console-unreadable-line = I couldn't read that line (it isn't valid UTF-8 text), so I skipped it. Nothing was changed.
+console-line-too-long = That line is longer than I can read (at most 16 KB), so I skipped it. Nothing was changed.
+console-moderator = { $name } is this console's moderator, also after a restart of the same database. Start with --moderator NAME to choose someone else.
 console-advanced = The clock moved on by { $time }.
 console-file-unreadable = I couldn't read the file "{ $path }".
 console-support = [to moderators] { $name } would like to talk with a moderator.
 store-unavailable = I couldn't save or read that just now, so nothing changed. Please try again in a moment.
+
+## Command line (attune deck validate, attune doctor)
+
+cli-deck-valid = { $file }: ok — deck { $name } with { $cards ->
+    [one] one card
+   *[other] { $cards } cards
+} and { $practices ->
+    [one] one practice
+   *[other] { $practices } practices
+}
+cli-doctor-decks = decks: ok ({ $decks ->
+    [one] one deck
+   *[other] { $decks } decks
+}, { $cards ->
+    [one] one card
+   *[other] { $cards } cards
+}); resources card: { $chars } characters
+cli-doctor-database = database: ok ({ $path }, { $count ->
+    [one] one community
+   *[other] { $count } communities
+}; integrity checked, every stored record readable)

@@ -84,7 +84,13 @@ pub enum CircleCmd {
         pos: usize,
     },
     Remove(String),
-    Cohost(String),
+    /// Lets a removed member join again.
+    Readmit(String),
+    /// `circle cohost NAME [on|off]`; `uncohost NAME` is `off`.
+    Cohost {
+        name: String,
+        on: bool,
+    },
     End,
 }
 
@@ -106,6 +112,11 @@ pub enum CrisisArg {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeckCmd {
     List,
+    /// `deck new NAME [TITLE]`: creating a deck takes its own word, so a typo never creates one.
+    New {
+        name: String,
+        title: String,
+    },
     Show(String),
     /// `deck add DECK KIND THEME INTENSITY TEXT [| GUIDE]`
     Add {
@@ -137,7 +148,13 @@ pub enum DeckCmd {
 pub enum TemplateCmd {
     List,
     Show(String),
-    Set { name: String, key: String, value: String },
+    /// `template new NAME`: a new template with the standard shape.
+    New(String),
+    Set {
+        name: String,
+        key: String,
+        value: String,
+    },
 }
 
 fn usage(command: &'static str, usage: &'static str) -> Refusal {
@@ -173,7 +190,9 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
         "hand" => none(Command::Hand, "hand"),
         "card" => none(Command::Card, "card"),
         "next" => none(Command::Next, "next"),
-        "support" => none(Command::Support, "support"),
+        // Asking for help never fails on its shape: "support please help" still reaches a
+        // moderator. The extra words are dropped here, so they are never forwarded or stored.
+        "support" => Ok(Command::Support),
         "my-data" => none(Command::MyData, "my-data"),
         "mode" => Mode::parse(&rest.to_lowercase()).map(Command::Mode).ok_or_else(|| usage("mode", "mode witness|reflections|feelings")),
         "pulse" => match rest.parse::<u8>() {
@@ -197,16 +216,16 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
             "resume" => Ok(Command::Daily(DailyArg::Resume)),
             _ => Ok(Command::Daily(DailyArg::At(rest.to_owned()))),
         },
-        "quiet" => match rest {
+        "quiet" => match rest.to_lowercase().as_str() {
             "" => Err(usage("quiet", "quiet HH:MM-HH:MM|off")),
             "off" => Ok(Command::Quiet(None)),
-            r => Ok(Command::Quiet(Some(r.to_owned()))),
+            _ => Ok(Command::Quiet(Some(rest.to_owned()))),
         },
         "timezone" | "tz" => match rest {
             "" => Err(usage("timezone", "timezone AREA/CITY, e.g. timezone Europe/Lisbon")),
             r => Ok(Command::Timezone(r.to_owned())),
         },
-        "forget-me" => match rest {
+        "forget-me" => match rest.to_lowercase().as_str() {
             "" => Ok(Command::ForgetMe { confirm: false }),
             "confirm" => Ok(Command::ForgetMe { confirm: true }),
             _ => Err(usage("forget-me", "forget-me, then forget-me confirm")),
@@ -215,7 +234,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
             "" => Err(usage("suggest", "suggest TEXT")),
             r => Ok(Command::Suggest(r.to_owned())),
         },
-        "crisis" => match rest {
+        "crisis" => match rest.to_lowercase().as_str() {
             "wrong" => Ok(Command::Crisis(CrisisArg::Wrong)),
             "off" => Ok(Command::Crisis(CrisisArg::Off)),
             "on" => Ok(Command::Crisis(CrisisArg::On)),
@@ -225,7 +244,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
         "suggestions" => parse_suggestions(rest).map(Command::Suggestions),
         "settings" => {
             let (sub, args) = split_word(rest);
-            match sub {
+            match sub.to_lowercase().as_str() {
                 "show" | "" if args.is_empty() => Ok(Command::Settings(None)),
                 "set" => {
                     let (key, value) = split_word(args);
@@ -242,7 +261,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
             let (sub, text) = split_word(rest);
             if sub.is_empty() {
                 Ok(Command::ResourcesShow)
-            } else if sub == "set" && !text.is_empty() {
+            } else if sub.eq_ignore_ascii_case("set") && !text.is_empty() {
                 Ok(Command::Resources(text.to_owned()))
             } else {
                 Err(usage("resources", "resources | resources set TEXT"))
@@ -254,7 +273,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
 }
 
 fn parse_circle(rest: &str) -> Result<CircleCmd, Refusal> {
-    const U: &str = "circle open|join|leave|start|schedule|status|pause|resume|next|move|remove|cohost|end";
+    const U: &str = "circle open|join|leave|start|schedule|status|pause|resume|next|move|remove|readmit|cohost|uncohost|end";
     let (sub, args) = split_word(rest);
     let bare = |c: CircleCmd| if args.is_empty() { Ok(c) } else { Err(usage("circle", U)) };
     match sub.to_lowercase().as_str() {
@@ -278,14 +297,26 @@ fn parse_circle(rest: &str) -> Result<CircleCmd, Refusal> {
         }
         "remove" if !args.is_empty() => Ok(CircleCmd::Remove(args.to_owned())),
         "remove" => Err(usage("circle remove", "circle remove NAME")),
-        "cohost" if !args.is_empty() => Ok(CircleCmd::Cohost(args.to_owned())),
-        "cohost" => Err(usage("circle cohost", "circle cohost NAME")),
+        "readmit" if !args.is_empty() => Ok(CircleCmd::Readmit(args.to_owned())),
+        "readmit" => Err(usage("circle readmit", "circle readmit NAME")),
+        "cohost" | "uncohost" if !args.is_empty() => {
+            // A trailing on/off says which way; `uncohost` always revokes.
+            let (name, last) = args.rsplit_once(char::is_whitespace).map_or((args, ""), |(n, l)| (n.trim_end(), l));
+            let (name, on) = match last.to_lowercase().as_str() {
+                "off" => (name, false),
+                "on" => (name, true),
+                _ => (args, true),
+            };
+            Ok(CircleCmd::Cohost { name: name.to_owned(), on: on && sub.eq_ignore_ascii_case("cohost") })
+        }
+        "cohost" => Err(usage("circle cohost", "circle cohost NAME [on|off]")),
+        "uncohost" => Err(usage("circle uncohost", "circle uncohost NAME")),
         _ => Err(usage("circle", U)),
     }
 }
 
 fn parse_deck(rest: &str) -> Result<DeckCmd, Refusal> {
-    const U: &str = "deck list|show|add|edit|remove|enable|disable|import|export";
+    const U: &str = "deck list|show|new|add|edit|remove|enable|disable|import|export";
     let (sub, args) = split_word(rest);
     let one = |name: &'static str, f: fn(String) -> DeckCmd| {
         let (a, more) = split_word(args);
@@ -299,6 +330,13 @@ fn parse_deck(rest: &str) -> Result<DeckCmd, Refusal> {
         "disable" => one("deck disable", DeckCmd::Disable),
         "export" => one("deck export", DeckCmd::Export),
         "import" if !args.is_empty() => Ok(DeckCmd::Import { source: args.to_owned(), content: None }),
+        "new" => {
+            let (name, title) = split_word(args);
+            if name.is_empty() {
+                return Err(usage("deck new", "deck new NAME [TITLE]"));
+            }
+            Ok(DeckCmd::New { name: name.to_owned(), title: title.to_owned() })
+        }
         "add" => {
             let (deck, r) = split_word(args);
             let (kind, r) = split_word(r);
@@ -328,7 +366,7 @@ fn parse_deck(rest: &str) -> Result<DeckCmd, Refusal> {
 fn parse_suggestions(rest: &str) -> Result<Option<(bool, u64)>, Refusal> {
     const U: &str = "suggestions | suggestions approve ID | suggestions decline ID";
     let (sub, id) = split_word(rest);
-    let approve = match sub {
+    let approve = match sub.to_lowercase().as_str() {
         "" => return Ok(None),
         "approve" => true,
         "decline" => false,
@@ -338,10 +376,11 @@ fn parse_suggestions(rest: &str) -> Result<Option<(bool, u64)>, Refusal> {
 }
 
 fn parse_template(rest: &str) -> Result<TemplateCmd, Refusal> {
-    const U: &str = "template list | template show NAME | template set NAME KEY VALUE";
+    const U: &str = "template list | template show NAME | template new NAME | template set NAME KEY VALUE";
     let (sub, args) = split_word(rest);
-    match sub {
+    match sub.to_lowercase().as_str() {
         "list" if args.is_empty() => Ok(TemplateCmd::List),
+        "new" if !args.is_empty() && !args.contains(char::is_whitespace) => Ok(TemplateCmd::New(args.to_lowercase())),
         "show" if !args.is_empty() => Ok(TemplateCmd::Show(args.to_lowercase())),
         "set" => {
             let (name, r) = split_word(args);
@@ -369,6 +408,7 @@ mod tests {
         assert_eq!(parse("reflect body"), Ok(Command::Reflect(Some(Theme::Body))));
         assert_eq!(parse("daily 08:30"), Ok(Command::Daily(DailyArg::At("08:30".into()))));
         assert_eq!(parse("forget-me confirm"), Ok(Command::ForgetMe { confirm: true }));
+        assert_eq!(parse("support please help"), Ok(Command::Support), "extra words on the help path are dropped, not refused");
         assert_eq!(parse("suggestions approve 3"), Ok(Command::Suggestions(Some((true, 3)))));
         assert_eq!(parse("settings set retention-days 30"), Ok(Command::Settings(Some(("retention-days".into(), "30".into())))));
         assert_eq!(
@@ -382,6 +422,21 @@ mod tests {
                 guide: Some("Listen for the body.".into())
             }))
         );
+    }
+
+    #[test]
+    fn keywords_are_case_insensitive_everywhere() {
+        assert_eq!(parse("crisis OFF"), Ok(Command::Crisis(CrisisArg::Off)));
+        assert_eq!(parse("Quiet OFF"), Ok(Command::Quiet(None)));
+        assert_eq!(parse("settings SHOW"), Ok(Command::Settings(None)));
+        assert_eq!(parse("daily PAUSE"), Ok(Command::Daily(DailyArg::Pause)));
+        assert_eq!(parse("circle OPEN"), Ok(Command::Circle(CircleCmd::Open(String::new()))));
+        assert_eq!(parse("forget-me CONFIRM"), Ok(Command::ForgetMe { confirm: true }));
+        assert_eq!(parse("suggestions APPROVE 3"), Ok(Command::Suggestions(Some((true, 3)))));
+        assert_eq!(parse("TEMPLATE LIST"), Ok(Command::Template(TemplateCmd::List)));
+        assert_eq!(parse("Deck List"), Ok(Command::Deck(DeckCmd::List)));
+        assert_eq!(parse("resources SET Call 112"), Ok(Command::Resources("Call 112".into())));
+        assert_eq!(parse("settings SET Timezone UTC"), Ok(Command::Settings(Some(("timezone".into(), "UTC".into())))));
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //! and `deck import` on every platform share one validator.
 
 use serde::{Deserialize, Serialize};
-use toml::Spanned;
 
 use super::ids::Slug;
 use super::rng::Rng;
-use super::textcheck::{self, TextUse};
+
+mod file;
+
+pub use file::{check_file, parse_file, to_file};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -198,130 +200,6 @@ pub fn draw<'d>(decks: impl IntoIterator<Item = &'d Deck>, filter: &Filter<'_>, 
     Some(fits[rng.below(fits.len())])
 }
 
-// ---- the file format -------------------------------------------------------
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFile {
-    deck: RawDeck,
-    #[serde(default)]
-    cards: Vec<RawCard>,
-    #[serde(default)]
-    practices: Vec<RawPractice>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDeck {
-    name: Spanned<String>,
-    title: Spanned<String>,
-    #[serde(default)]
-    description: String,
-    #[serde(default = "yes")]
-    enabled: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCard {
-    id: Spanned<String>,
-    kind: Kind,
-    theme: Theme,
-    intensity: Intensity,
-    #[serde(default)]
-    cw: Vec<String>,
-    text: Spanned<String>,
-    #[serde(default)]
-    guide: Option<Spanned<String>>,
-    #[serde(default)]
-    group: Option<String>,
-    #[serde(default = "yes")]
-    enabled: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPractice {
-    name: Spanned<String>,
-    title: String,
-    theme: Theme,
-    steps: Vec<String>,
-}
-
-fn line_of(src: &str, offset: usize) -> usize {
-    src.get(..offset).map_or(1, |s| s.bytes().filter(|b| *b == b'\n').count() + 1)
-}
-
-/// Parses and validates a whole deck file; any problem rejects the whole file.
-pub fn parse_file(src: &str) -> Result<Deck, DeckFileError> {
-    let raw: RawFile = toml::from_str(src)
-        .map_err(|e| DeckFileError { line: e.span().map(|s| line_of(src, s.start)), message: e.message().trim().to_owned() })?;
-    let at = |span: std::ops::Range<usize>, message: String| DeckFileError { line: Some(line_of(src, span.start)), message };
-    let name = Slug::parse(raw.deck.name.get_ref())
-        .map_err(|_| at(raw.deck.name.span(), "the deck name must use lowercase letters, digits and '-'".into()))?;
-    let title = raw.deck.title.get_ref().trim().to_owned();
-    if title.is_empty() || title.chars().count() > 80 {
-        return Err(at(raw.deck.title.span(), "the deck title must be 1 to 80 characters".into()));
-    }
-    let mut cards: Vec<Card> = Vec::with_capacity(raw.cards.len());
-    for c in raw.cards {
-        let id = Slug::parse(c.id.get_ref()).map_err(|_| {
-            at(c.id.span(), format!("card id {:?} must use lowercase letters, digits and '-'", textcheck::preview(c.id.get_ref())))
-        })?;
-        if cards.iter().any(|k| k.id == id) {
-            return Err(at(c.id.span(), format!("card id {id} appears twice")));
-        }
-        let text = textcheck::check(c.text.get_ref(), TextUse::Card).map_err(|r| at(c.text.span(), format!("card {id}: text {}", r)))?;
-        let guide = match (c.kind, c.guide) {
-            (Kind::Sharing, None) => return Err(at(c.id.span(), format!("card {id} is a sharing card and needs a guide for listeners"))),
-            (Kind::Sharing, Some(g)) => {
-                Some(textcheck::check(g.get_ref(), TextUse::Card).map_err(|r| at(g.span(), format!("card {id}: guide {}", r)))?)
-            }
-            (_, Some(g)) => return Err(at(g.span(), format!("card {id}: only sharing cards have a guide"))),
-            (_, None) => None,
-        };
-        let mut cw = Vec::with_capacity(c.cw.len());
-        for tag in c.cw {
-            let tag = Slug::parse(tag.trim())
-                .map_err(|_| at(c.id.span(), format!("card {id}: content-warning tags use lowercase letters, digits and '-'")))?;
-            cw.push(tag.as_str().to_owned());
-        }
-        let group = match c.group {
-            None => None,
-            Some(g) => Some(
-                Slug::parse(g.trim())
-                    .map_err(|_| at(c.id.span(), format!("card {id}: a group name uses lowercase letters, digits and '-'")))?
-                    .as_str()
-                    .to_owned(),
-            ),
-        };
-        cards.push(Card { id, kind: c.kind, theme: c.theme, intensity: c.intensity, cw, text, guide, group, enabled: c.enabled });
-    }
-    let mut practices: Vec<Practice> = Vec::with_capacity(raw.practices.len());
-    for p in raw.practices {
-        let pname = Slug::parse(p.name.get_ref())
-            .map_err(|_| at(p.name.span(), "a practice name must use lowercase letters, digits and '-'".into()))?;
-        if practices.iter().any(|k| k.name == pname) {
-            return Err(at(p.name.span(), format!("practice {pname} appears twice")));
-        }
-        if p.steps.is_empty() || p.steps.len() > 12 {
-            return Err(at(p.name.span(), format!("practice {pname} needs 1 to 12 steps")));
-        }
-        let steps = p
-            .steps
-            .iter()
-            .map(|s| textcheck::check(s, TextUse::Card))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|r| at(p.name.span(), format!("practice {pname}: a step {}", r)))?;
-        let title = textcheck::check(&p.title, TextUse::Title).map_err(|r| at(p.name.span(), format!("practice {pname}: title {}", r)))?;
-        practices.push(Practice { name: pname, title, theme: p.theme, steps });
-    }
-    if cards.is_empty() && practices.is_empty() {
-        return Err(DeckFileError { line: None, message: "the file has no [[cards]] and no [[practices]]".into() });
-    }
-    Ok(Deck { name, title, description: raw.deck.description.trim().to_owned(), enabled: raw.deck.enabled, cards, practices })
-}
-
 /// A deck's cards counted per kind, theme and intensity, for `deck validate`.
 /// Kinds and themes with no cards are left out; intensities are always shown.
 pub fn counts(deck: &Deck) -> String {
@@ -350,32 +228,6 @@ pub fn counts(deck: &Deck) -> String {
         if theme.is_empty() { "none".to_owned() } else { theme.join(", ") },
         intensity.join(", ")
     )
-}
-
-/// Writes a deck in the file format `parse_file` reads.
-pub fn to_file(deck: &Deck) -> String {
-    #[derive(Serialize)]
-    struct OutDeck<'a> {
-        name: &'a str,
-        title: &'a str,
-        description: &'a str,
-        enabled: bool,
-    }
-    #[derive(Serialize)]
-    struct Out<'a> {
-        deck: OutDeck<'a>,
-        #[serde(skip_serializing_if = "<[_]>::is_empty")]
-        cards: &'a [Card],
-        #[serde(skip_serializing_if = "<[_]>::is_empty")]
-        practices: &'a [Practice],
-    }
-    let out = Out {
-        deck: OutDeck { name: deck.name.as_str(), title: &deck.title, description: &deck.description, enabled: deck.enabled },
-        cards: &deck.cards,
-        practices: &deck.practices,
-    };
-    // Serialising plain strings, enums and vectors to TOML cannot fail.
-    toml::to_string_pretty(&out).unwrap_or_default()
 }
 
 /// The decks shipped in `config/decks/`, embedded so the binary runs anywhere.

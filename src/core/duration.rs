@@ -1,7 +1,15 @@
 //! Parsing and formatting of short durations (`90s`, `5m`, `1m30s`, `2h`).
 
-/// Parses `90s`, `5m`, `1m30s`, `2h` or a bare number of seconds.
+/// The longest duration attune reads anywhere (366 days). Anything longer is refused, so
+/// time arithmetic never comes near the edge of representable time.
+pub const MAX_SECS: i64 = 366 * 86_400;
+
+/// Parses `90s`, `5m`, `1m30s`, `2h`, `3d` or a bare number of seconds, up to [`MAX_SECS`].
 pub fn parse_duration(s: &str) -> Option<i64> {
+    parse_unbounded(s).filter(|n| *n <= MAX_SECS)
+}
+
+fn parse_unbounded(s: &str) -> Option<i64> {
     let s = s.trim();
     if s.is_empty() || s.len() > 16 {
         return None;
@@ -35,7 +43,7 @@ pub fn parse_duration(s: &str) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::{MAX_SECS, parse_duration};
 
     #[test]
     fn common_forms_parse() {
@@ -44,11 +52,12 @@ mod tests {
         assert_eq!(parse_duration("1m30s"), Some(90));
         assert_eq!(parse_duration("2h"), Some(7200));
         assert_eq!(parse_duration("45"), Some(45));
+        assert_eq!(parse_duration("366d"), Some(MAX_SECS));
     }
 
     #[test]
     fn nonsense_is_refused() {
-        for s in ["", "m", "5x", "-3", "1m30", "99999999999999999h"] {
+        for s in ["", "m", "5x", "-3", "1m30", "99999999999999999h", "99999999999h", "367d", "31622401"] {
             assert_eq!(parse_duration(s), None, "{s:?} is not a duration");
         }
     }

@@ -8,6 +8,7 @@ use super::command::{CircleCmd, Command, Scope};
 use super::effect::{Effect, Kind, Line, Message};
 use super::ids::{ChannelId, CircleId, MemberRef};
 use super::input::{Actor, Input, Place, TimerKey};
+use super::member::clean_display;
 use super::refusal::Refusal;
 use super::rng::Rng;
 use super::safety::{self, Bucket, Rate};
@@ -22,23 +23,29 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
     let mut cx = Cx { st: state, now, rng, out: Vec::new() };
     match input {
         Input::Command { actor, place, command } => {
+            let (actor, nameless) = cleaned(actor);
             if cx.rate_ok(&actor) {
                 let forgetting = matches!(command, Command::ForgetMe { confirm: true });
+                // A name shown to a circle must be a name; everything else (help above all) works without one.
+                let seats = matches!(command, Command::Circle(CircleCmd::Open(_) | CircleCmd::Join));
+                let go =
+                    |cx: &mut Cx<'_, _>| if nameless && seats { Err(Refusal::NameEmpty) } else { dispatch(cx, &actor, &place, command) };
                 // Only a command that went through is remembered: a refusal changes nothing,
                 // and a member who was just forgotten stays forgotten.
-                if cx.guarded(&actor, |cx| dispatch(cx, &actor, &place, command)) && !forgetting {
+                if cx.guarded(&actor, go) && !forgetting && !nameless {
                     cx.remember_display(&actor);
                 }
             }
         }
         Input::BadCommand { actor, place, refusal, text } => {
+            let (actor, _) = cleaned(actor);
             // "/i want to die" is not a command, but it may be a cry for help.
             safety::check_chat(&mut cx, &actor, &place, &text);
             if cx.rate_ok(&actor) {
                 cx.refuse(&actor.member, &refusal);
             }
         }
-        Input::Chat { actor, place, text } => chat(&mut cx, &actor, &place, &text),
+        Input::Chat { actor, place, text } => chat(&mut cx, &cleaned(actor).0, &place, &text),
         Input::MemberLeft { member } => circle::leave_everywhere(&mut cx, &member),
         Input::TimerFired { key, generation } => match key {
             TimerKey::Circle(id) => circle::on_timer(&mut cx, id, generation),
@@ -53,6 +60,26 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
         }
     }
     cx.out
+}
+
+/// The command limit for moderators and the console's local user.
+const SETUP_RATE_PER_MINUTE: u32 = 600;
+
+/// What a member whose display name is empty once cleaned is called, where a name is needed.
+const NAMELESS: &str = "a member";
+
+/// The actor with their display name cleaned (see [`clean_display`]); true when nothing was left.
+fn cleaned(mut actor: Actor) -> (Actor, bool) {
+    match clean_display(&actor.display) {
+        Some(d) => {
+            actor.display = d;
+            (actor, false)
+        }
+        None => {
+            actor.display = NAMELESS.to_owned();
+            (actor, true)
+        }
+    }
 }
 
 /// The working context of one `handle` call.
@@ -106,7 +133,12 @@ impl<R: Rng> Cx<'_, R> {
     }
 
     fn rate_ok(&mut self, actor: &Actor) -> bool {
+        // Moderators setting up a community send many commands in a row, and every console
+        // member is the one local person rehearsing; the per-member limit is there to stop
+        // floods from others, not setup.
+        let setup = actor.moderator || actor.member.platform() == super::ids::Platform::Console;
         let rate = self.st.community.settings.rate_per_minute;
+        let rate = if setup { rate.max(SETUP_RATE_PER_MINUTE) } else { rate };
         let now = self.now;
         let bucket = self.st.buckets.entry(actor.member.clone()).or_insert_with(|| Bucket::new(rate, now));
         match bucket.take(rate, now) {
@@ -199,7 +231,8 @@ fn circle_command(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, c: Ci
         CircleCmd::Next => circle::next(cx, actor, id),
         CircleCmd::Move { name, pos } => circle::move_member(cx, actor, id, &name, pos),
         CircleCmd::Remove(name) => circle::remove(cx, actor, id, &name),
-        CircleCmd::Cohost(name) => circle::cohost(cx, actor, id, &name),
+        CircleCmd::Readmit(name) => circle::readmit(cx, actor, id, &name),
+        CircleCmd::Cohost { name, on } => circle::cohost(cx, actor, id, &name, on),
         CircleCmd::End => circle::end(cx, actor, id),
         CircleCmd::Open(_) | CircleCmd::Status => Ok(()),
     }

@@ -70,9 +70,13 @@ macro_rules! platform_id {
             pub fn parse(platform: Platform, raw: &str) -> Result<Self, Refusal> {
                 if well_formed(raw) { Ok(Self { platform, $raw: raw.to_owned() }) } else { Err(Refusal::BadId) }
             }
-            /// Reads a stored key (`platform:raw`).
+            /// Reads a stored key (`platform:raw`). Stored records may name the
+            /// erased-member placeholder; only the store's own text reaches this.
             pub fn from_key(key: &str) -> Result<Self, Refusal> {
                 let (platform, raw) = split_key(key, $bare_is_console)?;
+                if raw == ERASED_USER {
+                    return Ok(Self { platform, $raw: raw.to_owned() });
+                }
                 Self::parse(platform, raw)
             }
             pub fn platform(&self) -> Platform {
@@ -116,12 +120,28 @@ platform_id!(
     true
 );
 
+/// The user part of the placeholder that stands in for an erased member. It holds a space,
+/// which no user id on any platform may hold (see `well_formed`), so no member can ever be
+/// it, act as it or ask for its records.
+const ERASED_USER: &str = "erased member";
+
 platform_id!(
     /// A member: a platform user, identified by `(platform, user id)`.
     MemberRef,
     user,
     false
 );
+
+impl MemberRef {
+    /// The placeholder that replaces a member who asked to be forgotten. `parse` never
+    /// returns it, so it is reachable by nobody.
+    pub fn erased(platform: Platform) -> Self {
+        Self { platform, user: ERASED_USER.to_owned() }
+    }
+    pub fn is_erased(&self) -> bool {
+        self.user == ERASED_USER
+    }
+}
 
 platform_id!(
     /// A channel, thread or room where a circle can run.

@@ -7,6 +7,74 @@ use serde::{Deserialize, Serialize};
 use super::ids::{CircleId, Slug};
 use super::template::Mode;
 
+/// The longest display name attune shows; longer names are cut.
+pub const MAX_DISPLAY_CHARS: usize = 32;
+
+/// Cleans a display name, which comes from outside like any other text: Unicode-normalised
+/// (NFKC), invisible and direction-changing characters removed, anything that could ping or
+/// mark up defused (`@`, `<`, `>` become look-alikes), spaces collapsed, length capped.
+/// `None` when nothing visible is left.
+pub fn clean_display(raw: &str) -> Option<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = String::new();
+    for c in raw.nfkc() {
+        if super::textcheck::is_invisible_control(c) || is_filler(c) {
+            continue;
+        }
+        if c.is_whitespace() || c.is_control() {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+            continue;
+        }
+        out.push(match c {
+            '@' => '＠',
+            '<' => '‹',
+            '>' => '›',
+            other => other,
+        });
+    }
+    let cut: String = out.trim().chars().take(MAX_DISPLAY_CHARS).collect();
+    let cut = cut.trim_end().to_owned();
+    (!cut.is_empty()).then_some(cut)
+}
+
+/// Characters that render as nothing (fillers and joiners not covered by the control check).
+fn is_filler(c: char) -> bool {
+    matches!(c, '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180E}' | '\u{2800}' | '\u{3164}' | '\u{FFA0}' | '\u{FE00}'..='\u{FE0F}')
+}
+
+/// What two display names are compared by: names with the same key look the same.
+/// Besides case, common Cyrillic and Greek letters that look Latin are folded.
+pub fn display_key(display: &str) -> String {
+    clean_display(display).unwrap_or_default().to_lowercase().chars().map(latin_look_alike).collect()
+}
+
+fn latin_look_alike(c: char) -> char {
+    match c {
+        'а' | 'α' => 'a',
+        'с' | 'ϲ' => 'c',
+        'ԁ' => 'd',
+        'е' | 'ε' => 'e',
+        'һ' => 'h',
+        'і' | 'ι' => 'i',
+        'ј' => 'j',
+        'к' | 'κ' => 'k',
+        'ӏ' => 'l',
+        'о' | 'ο' => 'o',
+        'р' | 'ρ' => 'p',
+        'ԛ' => 'q',
+        'ѕ' => 's',
+        'τ' => 't',
+        'υ' => 'u',
+        'ν' => 'v',
+        'ԝ' => 'w',
+        'х' | 'χ' => 'x',
+        'у' => 'y',
+        other => other,
+    }
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Member {
     pub display: String,
@@ -114,6 +182,21 @@ mod tests {
         assert!(q.contains(ClockTime::parse("06:59").unwrap()));
         assert!(!q.contains(ClockTime::parse("07:00").unwrap()));
         assert!(!q.contains(ClockTime::parse("12:00").unwrap()));
+    }
+
+    #[test]
+    fn display_names_are_cleaned_and_defused() {
+        assert_eq!(clean_display("  alice  ").as_deref(), Some("alice"));
+        assert_eq!(clean_display("ali\u{200B}ce").as_deref(), Some("alice"));
+        assert_eq!(clean_display("\u{202E}ecila").as_deref(), Some("ecila"));
+        assert_eq!(clean_display("@everyone").as_deref(), Some("＠everyone"));
+        assert_eq!(clean_display("<b>x</b>").as_deref(), Some("‹b›x‹/b›"));
+        assert_eq!(clean_display("ａｌｉｃｅ").as_deref(), Some("alice"), "full-width letters are the same name");
+        assert_eq!(clean_display("a\n\tb").as_deref(), Some("a b"));
+        assert_eq!(clean_display("\u{200B}\u{3164} \u{2800}"), None, "nothing visible is left");
+        assert_eq!(clean_display(&"x".repeat(100)).map(|s| s.chars().count()), Some(MAX_DISPLAY_CHARS));
+        assert_eq!(display_key("Alice"), display_key("alice\u{200D}"));
+        assert_eq!(display_key("аlice"), display_key("alice"), "a Cyrillic а looks like a Latin a");
     }
 
     #[test]

@@ -51,6 +51,7 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::CircleOver => Line::new("refusal-circle-over"),
         R::PulseClosed => Line::new("refusal-pulse-closed"),
         R::CircleAlreadyHere => Line::new("refusal-circle-already"),
+        R::CircleGatheringHere => Line::new("refusal-circle-gathering"),
         R::NeedsChannel => Line::new("refusal-needs-channel"),
         R::UnknownTemplate { given } => Line::new("refusal-unknown-template").text("given", given.clone()),
         R::AlreadyJoined => Line::new("refusal-already-joined"),
@@ -94,5 +95,23 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::NoHands => Line::new("refusal-no-hands"),
         R::AlreadySpoke => Line::new("refusal-already-spoke"),
         R::OrderNotYet => Line::new("refusal-order-not-yet"),
+        R::TooFarAhead => Line::new("refusal-too-far-ahead"),
+        R::CannotSchedule => Line::new("refusal-cannot-schedule"),
+        R::NoSuchTemplate { given, known } => {
+            Line::new("refusal-no-such-template").text("given", given.clone()).text("known", known.clone())
+        }
+        R::NoSuchDeck { given, known } => Line::new("refusal-no-such-deck").text("given", given.clone()).text("known", known.clone()),
+        R::NameTaken { given } => Line::new("refusal-name-taken").text("given", given.clone()),
+        R::MoveSpeaker { name } => Line::new("refusal-move-speaker").text("name", name.clone()),
+        R::NotWaiting { name } => Line::new("refusal-not-waiting").text("name", name.clone()),
+        R::PulseAnswered => Line::new("refusal-pulse-answered"),
+        R::NothingToPass => Line::new("refusal-nothing-to-pass"),
+        R::RemovedFromCircle => Line::new("refusal-removed"),
+        R::NotRemoved { name } => Line::new("refusal-not-removed").text("name", name.clone()),
+        R::Outranked => Line::new("refusal-outranked"),
+        R::AlreadyOpener => Line::new("refusal-already-opener"),
+        R::NotYourself => Line::new("refusal-not-yourself"),
+        R::NameEmpty => Line::new("refusal-name-empty"),
+        R::AmbiguousName { name } => Line::new("refusal-ambiguous-name").text("name", name.clone()),
     }
 }

@@ -5,7 +5,7 @@ use super::circle::Phase;
 use super::command::CrisisArg;
 use super::effect::{Action, Effect, Kind, Line, Message};
 use super::handle::Cx;
-use super::ids::{CircleId, MemberRef, Platform};
+use super::ids::{CircleId, MemberRef};
 use super::input::{Actor, TimerKey};
 use super::refusal::Refusal;
 use super::rng::Rng;
@@ -61,15 +61,36 @@ pub fn forget_me(cx: &mut Cx<'_, impl Rng>, actor: &Actor, confirm: bool) -> Res
     if !cx.st.members.get(who).is_some_and(|m| m.forget_requested) {
         return Err(Refusal::Usage { command: "forget-me", usage: "forget-me first, then forget-me confirm" });
     }
+    hand_over(cx, who);
     super::circle::leave_everywhere(cx, who);
     forget(cx, who);
+    // Someone who was just forgotten hears only that: no pulse question from a circle that closed.
+    cx.out.retain(|e| !matches!(e, Effect::Whisper { to, .. } if to == who));
     cx.whisper_line(who, Line::new("forgotten"));
     Ok(())
 }
 
+/// Every live circle the member opened passes to its first co-host, or, with none, ends
+/// kindly. This comes before they leave, so no turn is announced in a circle about to close.
+fn hand_over(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
+    let hosted: Vec<CircleId> = cx.st.circles.values().filter(|c| c.is_live() && &c.host == who).map(|c| c.id).collect();
+    for id in hosted {
+        let Some(c) = cx.circle_mut(id) else { continue };
+        c.cohosts.retain(|m| m != who);
+        if c.cohosts.is_empty() {
+            super::circle::end_without_host(cx, id);
+        } else {
+            c.host = c.cohosts.remove(0);
+            // The opener wrote the title, and it may carry their name.
+            c.title = None;
+        }
+    }
+}
+
 /// Removes every trace of a member from the state; the store does the same for its rows.
+/// Their records keep only a placeholder that no member can be.
 fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
-    let ghost = MemberRef::parse(Platform::Console, "forgotten-member").ok();
+    let ghost = MemberRef::erased(who.platform());
     let touched: Vec<CircleId> = cx
         .st
         .circles
@@ -79,7 +100,7 @@ fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
                 || c.cohosts.contains(who)
                 || c.pulses.contains_key(who)
                 || c.log.iter().any(|r| &r.speaker == who)
-                || c.seats.iter().chain(c.waitlist.iter()).any(|s| &s.member == who)
+                || c.seats.iter().chain(c.waitlist.iter()).chain(c.removed.iter()).any(|s| &s.member == who)
                 || c.order.contains(who)
                 || c.turn.as_ref().is_some_and(|t| t.nudged.contains(who))
         })
@@ -91,19 +112,16 @@ fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
             c.anonymous_pulses.push(score);
         }
         c.unseat(who);
-        c.cohosts.retain(|m| m != who);
+        c.removed.retain(|s| &s.member != who);
         if let Some(t) = c.turn.as_mut() {
             t.nudged.retain(|m| m != who);
         }
-        if let Some(g) = &ghost {
-            if &c.host == who {
-                c.host = g.clone();
-                // The opener wrote the title, and it may carry their name.
-                c.title = None;
-            }
-            for r in c.log.iter_mut().filter(|r| &r.speaker == who) {
-                r.speaker = g.clone();
-            }
+        if &c.host == who {
+            c.host = ghost.clone();
+            c.title = None;
+        }
+        for r in c.log.iter_mut().filter(|r| &r.speaker == who) {
+            r.speaker = ghost.clone();
         }
     }
     cx.st.members.remove(who);

@@ -188,9 +188,12 @@ pub fn daily(cx: &mut Cx<'_, impl Rng>, actor: &Actor, arg: DailyArg) -> Result<
                 key: "a daily reflection".into(),
                 detail: "a time of day like 07:30 or 19:00".into(),
             })?;
-            if cx.st.members.get(who).and_then(|m| m.quiet).is_some_and(|q| q.contains(at)) {
+            let quiet = cx.st.members.get(who).and_then(|m| m.quiet);
+            if quiet.is_some_and(|q| q.contains(at)) {
                 return Err(Refusal::DailyInQuietHours);
             }
+            // Never say a time is set unless the next card can actually be scheduled.
+            timeparse::next_daily(cx.now, &timeparse::zone_of(cx.st, who), at, quiet).ok_or(Refusal::CannotSchedule)?;
             super::safety::notice_once(cx, who);
             cx.st.member_mut(who).daily = Some(Daily { at, paused: false });
             arm_daily(cx, who);

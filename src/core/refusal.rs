@@ -39,6 +39,8 @@ pub enum Refusal {
     PulseClosed,
     #[error("a circle is already running here")]
     CircleAlreadyHere,
+    #[error("a circle is already gathering here")]
+    CircleGatheringHere,
     #[error("this works in the circle's channel")]
     NeedsChannel,
     #[error("unknown template {given}")]
@@ -125,4 +127,36 @@ pub enum Refusal {
     AlreadySpoke,
     #[error("this circle does not use raised hands")]
     NoHands,
+    #[error("the time is more than a year ahead")]
+    TooFarAhead,
+    #[error("the time cannot be scheduled from now")]
+    CannotSchedule,
+    #[error("no template {given}")]
+    NoSuchTemplate { given: String, known: String },
+    #[error("no deck {given}")]
+    NoSuchDeck { given: String, known: String },
+    #[error("the name {given} is taken")]
+    NameTaken { given: String },
+    #[error("{name} is speaking now")]
+    MoveSpeaker { name: String },
+    #[error("{name} is not waiting to speak this round")]
+    NotWaiting { name: String },
+    #[error("already answered the pulse")]
+    PulseAnswered,
+    #[error("already had a turn this round, nothing to pass")]
+    NothingToPass,
+    #[error("removed from this circle by a host")]
+    RemovedFromCircle,
+    #[error("{name} was not removed from this circle")]
+    NotRemoved { name: String },
+    #[error("the opener and moderators outrank co-hosts")]
+    Outranked,
+    #[error("the opener is already the host")]
+    AlreadyOpener,
+    #[error("host tools act on others")]
+    NotYourself,
+    #[error("the display name is empty once cleaned")]
+    NameEmpty,
+    #[error("more than one member matches {name}")]
+    AmbiguousName { name: String },
 }

@@ -13,6 +13,12 @@ use super::refusal::Refusal;
 use super::state::State;
 use super::textcheck::preview;
 
+/// The span of time attune works in: a manual clock can't be set or moved outside it, so
+/// "next day" and "next daily time" always exist.
+pub fn supported(t: Timestamp) -> bool {
+    (946_684_800..=7_258_118_400).contains(&t.as_second())
+}
+
 /// Looks up an IANA zone name.
 pub fn zone(name: &str) -> Result<TimeZone, Refusal> {
     TimeZone::get(name).map_err(|_| Refusal::BadTimeZone { given: preview(name) })
@@ -50,7 +56,11 @@ pub fn parse_when(s: &str, now: Timestamp, tz: &TimeZone) -> Result<Timestamp, R
     let date: Date = d.trim().parse().map_err(|_| bad())?;
     let t = ClockTime::parse(t).ok_or_else(bad)?;
     let time = Time::new(t.hour, t.minute, 0, 0).map_err(|_| bad())?;
-    date.to_datetime(time).to_zoned(tz.clone()).map(|z| z.timestamp()).map_err(|_| bad())
+    let at = date.to_datetime(time).to_zoned(tz.clone()).map(|z| z.timestamp()).map_err(|_| bad())?;
+    if at.as_second() - now.as_second() > super::duration::MAX_SECS {
+        return Err(Refusal::TooFarAhead);
+    }
+    Ok(at)
 }
 
 /// The next moment after `now` when the local clock in `tz` shows `t`.
@@ -75,11 +85,13 @@ pub fn next_daily(now: Timestamp, tz: &TimeZone, t: ClockTime, quiet: Option<Qui
     next_at(now, tz, at)
 }
 
-/// A short local label such as `Fri 27 Nov 21:30 (Europe/Lisbon)`.
-pub fn local_label(at: Timestamp, tz: &TimeZone) -> String {
+/// A short local label such as `Fri 27 Nov 21:30 (Europe/Lisbon)`; a time in another
+/// year than `now` shows its year too (`Fri 1 Jan 2027 10:00`).
+pub fn local_label(at: Timestamp, now: Timestamp, tz: &TimeZone) -> String {
     let z = at.to_zoned(tz.clone());
     let name = tz.iana_name().unwrap_or("UTC");
-    format!("{} ({name})", z.strftime("%a %-d %b %H:%M"))
+    let format = if z.year() == now.to_zoned(tz.clone()).year() { "%a %-d %b %H:%M" } else { "%a %-d %b %Y %H:%M" };
+    format!("{} ({name})", z.strftime(format))
 }
 
 #[cfg(test)]
@@ -108,6 +120,15 @@ mod tests {
             assert!(parse_when(bad, now, &tz).is_err(), "{bad} is not a time");
         }
         assert!(zone("Mars/Olympus").is_err());
+        assert_eq!(parse_when("2099-12-31 10:00", now, &tz), Err(Refusal::TooFarAhead), "more than a year ahead is refused");
+    }
+
+    #[test]
+    fn a_time_in_another_year_shows_its_year() {
+        let tz = TimeZone::UTC;
+        let now = at("2026-12-30T20:00:00Z");
+        assert_eq!(local_label(at("2026-12-31T10:00:00Z"), now, &tz), "Thu 31 Dec 10:00 (UTC)");
+        assert_eq!(local_label(at("2027-01-01T10:00:00Z"), now, &tz), "Fri 1 Jan 2027 10:00 (UTC)");
     }
 
     #[test]

@@ -152,7 +152,7 @@ async fn load_or_create_in(store: &Store, d: &Defaults, id: &CommunityId, now: T
     let since = crate::core::time::plus(now, -2 * crate::core::circle::PULSE_WINDOW_SECS);
     if let Some(loaded) = store.load(id, Some(since)).await? {
         for damaged in &loaded.damaged {
-            warn!(community = %id, record = %damaged, "a stored record is damaged and was left out; `attune doctor` lists it");
+            warn!(community = %id, record = %damaged, "a stored record is damaged and was left out, so the rest can run; `attune doctor` names it, and `attune deck export` saves a community's decks");
         }
         let mut community = loaded.community;
         let card_changed = community.follow_default_card(&d.resources);

@@ -9,7 +9,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::BufReader;
 use tokio::sync::mpsc;
 
 use crate::core::command::{self, Command, DeckCmd};
@@ -18,6 +18,10 @@ use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
 use crate::core::input::{Actor, Input, Place};
 use crate::engine::{Delivery, Engine, EngineError, Outgoing};
 use crate::text::{Catalogue, duration_label};
+
+mod input;
+
+use input::{LineReader, Read};
 
 /// The console's one channel.
 pub const CHANNEL: &str = "circle";
@@ -45,7 +49,8 @@ struct Console {
     community: CommunityId,
     channel: ChannelId,
     moderators: BTreeSet<String>,
-    first_speaker_is_moderator: bool,
+    /// No `--moderator` was given and none is stored: the first member to use a command claims it.
+    claimable: bool,
     json: bool,
     manual_clock: bool,
     interactive: bool,
@@ -62,13 +67,24 @@ pub async fn run(
 ) -> Result<(), ConsoleError> {
     let catalogue = Catalogue::english().map_err(|_| ConsoleError::Ids)?;
     let interactive = std::io::stdin().is_terminal();
+    let mut moderators: BTreeSet<String> = options.moderators.into_iter().map(|m| m.to_lowercase()).collect();
+    if moderators.is_empty()
+        && let Some(stored) = engine.store().console_moderator().await.map_err(EngineError::from)?
+    {
+        // The same database keeps the same moderator across restarts.
+        moderators.insert(stored.user().to_owned());
+    }
+    if options.manual_clock {
+        // A restart of the manual clock resumes here, not at a fixed instant.
+        engine.store().set_console_clock(engine.clock().now()).await.map_err(EngineError::from)?;
+    }
     let mut console = Console {
         engine,
         catalogue,
         community: CommunityId::parse(Platform::Console, COMMUNITY).map_err(|_| ConsoleError::Ids)?,
         channel: ChannelId::parse(Platform::Console, CHANNEL).map_err(|_| ConsoleError::Ids)?,
-        first_speaker_is_moderator: options.moderators.is_empty(),
-        moderators: options.moderators.into_iter().map(|m| m.to_lowercase()).collect(),
+        claimable: moderators.is_empty(),
+        moderators,
         json: options.json,
         manual_clock: options.manual_clock,
         interactive,
@@ -81,7 +97,7 @@ pub async fn run(
     for out in resumed {
         console.print(out);
     }
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let mut input = LineReader::new(BufReader::new(tokio::io::stdin()));
     let mut stop = Box::pin(stop_signal());
     console.prompt();
     loop {
@@ -101,15 +117,30 @@ pub async fn run(
                 }
                 console.prompt();
             }
-            line = lines.next_line() => {
-                let Some(line) = line? else { break };
+            line = input.next() => {
+                let bytes = match line? {
+                    Read::End => break,
+                    Read::Line(bytes) => Some(bytes),
+                    Read::TooLong => None,
+                };
                 if console.closed.get() {
                     break;
                 }
                 while let Ok(out) = outgoing.try_recv() {
                     console.print(out);
                 }
-                let caused = console.handle_line(&line).await;
+                // One line that can't be read is refused; the rest of the input still counts.
+                let caused = match bytes.map(String::from_utf8) {
+                    Some(Ok(line)) => console.handle_line(&line).await,
+                    Some(Err(_)) => {
+                        console.note(&console.catalogue.line(&crate::core::effect::Line::new("console-unreadable-line")));
+                        Vec::new()
+                    }
+                    None => {
+                        console.note(&console.catalogue.line(&crate::core::effect::Line::new("console-line-too-long")));
+                        Vec::new()
+                    }
+                };
                 for delivery in caused {
                     console.print(Outgoing { community: console.community.clone(), delivery });
                 }
@@ -211,12 +242,18 @@ impl Console {
             // Piped transcripts show what each member typed, so they read as a conversation.
             self.emit(&format!("{name}: {}", text.trim()));
         }
+        // In the console a name is also the member's id, so it must be plain: no invisible,
+        // direction-changing, mention or markup characters that could make two names look alike.
+        if crate::core::member::clean_display(name).as_deref() != Some(name) {
+            self.note(&self.catalogue.line(&crate::core::effect::Line::new("console-bad-name")));
+            return Vec::new();
+        }
         let Ok(member) = MemberRef::parse(Platform::Console, &name.to_lowercase()) else {
             self.note(&self.catalogue.line(&crate::core::effect::Line::new("console-bad-line")));
             return Vec::new();
         };
-        if self.first_speaker_is_moderator && self.moderators.is_empty() {
-            self.moderators.insert(member.user().to_owned());
+        if self.claimable && text.trim_start().starts_with('/') {
+            self.claim_moderator(&member).await;
         }
         let actor = Actor { moderator: self.moderators.contains(member.user()), member: member.clone(), display: name.to_owned() };
         let place = Place::Channel(self.channel.clone());
@@ -244,17 +281,36 @@ impl Console {
         }
     }
 
+    /// Without `--moderator`, the first member to use a command becomes the console's
+    /// moderator, for this database from then on. Chat never claims it.
+    async fn claim_moderator(&mut self, member: &MemberRef) {
+        self.claimable = false;
+        self.moderators.insert(member.user().to_owned());
+        if let Err(e) = self.engine.store().set_console_moderator(member).await {
+            tracing::error!(error = %e, "the console's moderator could not be stored");
+        }
+        self.note(&self.catalogue.line(&crate::core::effect::Line::new("console-moderator").text("name", member.user().to_owned())));
+    }
+
     async fn advance(&mut self, arg: &str) {
         if !self.manual_clock {
             self.note("@advance works with --clock manual; with the real clock, time moves on by itself.");
             return;
         }
         let Some(secs) = crate::core::duration::parse_duration(arg).filter(|s| *s > 0) else {
-            self.note("@advance needs a duration, like @advance 90s or @advance 5m.");
+            self.note("@advance needs a duration up to 366 days, like @advance 90s, @advance 5m or @advance 2d.");
             return;
         };
+        let target = crate::core::circle::plus(self.engine.clock().now(), secs);
+        if !crate::core::timeparse::supported(target) {
+            self.note("The manual clock can't go past the year 2199. Nothing moved.");
+            return;
+        }
         if let Err(e) = self.engine.advance(secs).await {
             tracing::error!(error = %e, "advancing the clock failed");
+        }
+        if let Err(e) = self.engine.store().set_console_clock(self.engine.clock().now()).await {
+            tracing::error!(error = %e, "the manual clock could not be stored");
         }
         if !self.json {
             self.emit(&format!(
@@ -329,7 +385,7 @@ const CONSOLE_HELP: &str = "\
 How the console works:
   NAME: TEXT         NAME says TEXT in #circle (e.g. alice: hello)
   NAME: /COMMAND     NAME uses a command (e.g. alice: /circle join, alice: /help)
-  @advance 90s       with --clock manual: move time forward
+  @advance 90s       with --clock manual: move time forward (up to 366d at a time)
   # ...              a comment (ignored)
   help               this text
 Lines marked [private → NAME] are for NAME alone, like a direct message.

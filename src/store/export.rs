@@ -19,14 +19,15 @@ impl Store {
             .fetch_optional(self.pool())
             .await?;
         let member: Value = match member {
-            Some(r) => super::decode_doc("member", r.try_get("format")?, &r.try_get::<String, _>("doc")?)?,
+            Some(r) => super::decode_doc("member", &key, r.try_get("format")?, &r.try_get::<String, _>("doc")?)?,
             None => Value::Null,
         };
         let mut circles = Vec::new();
-        for r in sqlx::query("SELECT doc, format FROM circles WHERE community = ? ORDER BY id").bind(cid).fetch_all(self.pool()).await? {
-            let c: Circle = super::decode_doc("circle", r.try_get("format")?, &r.try_get::<String, _>("doc")?)?;
+        for r in sqlx::query("SELECT id, doc, format FROM circles WHERE community = ? ORDER BY id").bind(cid).fetch_all(self.pool()).await?
+        {
+            let c: Circle = super::decode_doc("circle", r.try_get::<i64, _>("id")?, r.try_get("format")?, &r.try_get::<String, _>("doc")?)?;
             let mine = c.host == *who
-                || c.seats.iter().chain(c.waitlist.iter()).any(|s| &s.member == who)
+                || c.seats.iter().chain(c.waitlist.iter()).chain(c.removed.iter()).any(|s| &s.member == who)
                 || c.log.iter().any(|t| &t.speaker == who)
                 || c.pulses.contains_key(who);
             if !mine {
@@ -47,6 +48,7 @@ impl Store {
                 "you_hosted": c.host == *who,
                 "your_turns": turns,
                 "your_pulse": c.pulses.get(who),
+                "you_were_removed": c.is_removed(who),
             }));
         }
         let mut audit = Vec::new();
@@ -70,7 +72,7 @@ impl Store {
         let suggestions: Vec<Value> =
             match sqlx::query("SELECT doc, format FROM communities WHERE id = ?").bind(cid).fetch_optional(self.pool()).await? {
                 Some(r) => {
-                    let c: Community = super::decode_doc("community", r.try_get("format")?, &r.try_get::<String, _>("doc")?)?;
+                    let c: Community = super::decode_doc("community", cid, r.try_get("format")?, &r.try_get::<String, _>("doc")?)?;
                     c.suggestions.iter().filter(|s| &s.member == who).map(|s| json!({ "id": s.id, "text": s.text, "at": s.at })).collect()
                 }
                 None => Vec::new(),

@@ -17,7 +17,11 @@ use crate::core::ids::{ChannelId, CommunityId, MemberRef};
 use crate::core::member::Member;
 use crate::core::state::{Community, Dirty, State};
 
+mod check;
+mod console;
 mod export;
+
+pub use check::Damaged;
 
 /// Why the store couldn't do what was asked. The bot reports these and keeps
 /// what it had: a failed commit leaves the database as it was.
@@ -27,14 +31,18 @@ pub enum StoreError {
     Locked,
     #[error("the disk or database is full")]
     Full,
+    #[error("the database file is read-only, and attune needs to write to it")]
+    ReadOnly,
     #[error("the database file is damaged or not an attune database")]
     Corrupt,
-    #[error("could not open the database at {path}: {source}")]
-    Open { path: String, source: sqlx::Error },
+    /// The reason is kept as text, not as a chained source, so it is said once.
+    #[error("could not open the database at {path}: {reason}")]
+    Open { path: String, reason: String },
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("a stored {what} could not be read: {source}")]
-    Decode { what: &'static str, source: serde_json::Error },
+    /// Names the damaged record but never quotes it: stored text stays out of messages and logs.
+    #[error("the stored {what} {key} is damaged and can't be read")]
+    Decode { what: &'static str, key: String },
     #[error("a document could not be written: {0}")]
     Encode(serde_json::Error),
     #[error("a stored {what} was written by a newer attune (format {found}; this build reads up to {FORMAT})")]
@@ -48,11 +56,12 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &e {
-            // SQLite primary result codes, as text: 5 BUSY, 6 LOCKED, 13 FULL, 11 CORRUPT, 26 NOTADB.
+            // SQLite primary result codes, as text: 5 BUSY, 6 LOCKED, 8 READONLY, 13 FULL, 11 CORRUPT, 26 NOTADB.
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
             let primary = code.parse::<i64>().map(|c| c & 0xff).unwrap_or(-1);
             return match primary {
                 5 | 6 => StoreError::Locked,
+                8 => StoreError::ReadOnly,
                 13 => StoreError::Full,
                 11 | 26 => StoreError::Corrupt,
                 _ => StoreError::Other(e),
@@ -60,6 +69,10 @@ impl From<sqlx::Error> for StoreError {
         }
         StoreError::Other(e)
     }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(what: &'static str, key: impl std::fmt::Display, doc: &str) -> Result<T, StoreError> {
+    serde_json::from_str(doc).map_err(|_| StoreError::Decode { what, key: key.to_string() })
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
@@ -85,24 +98,6 @@ pub struct FloorHold {
     pub channel: ChannelId,
     pub target: String,
     pub original: String,
-}
-
-/// A stored record that could not be read. Names the record, never its content.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Damaged {
-    Deck(String),
-    Member(String),
-    Circle(i64),
-}
-
-impl std::fmt::Display for Damaged {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Damaged::Deck(name) => write!(f, "deck {}", crate::core::textcheck::preview(name)),
-            Damaged::Member(key) => write!(f, "member record {}", crate::core::textcheck::preview(key)),
-            Damaged::Circle(id) => write!(f, "circle {id}"),
-        }
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -153,9 +148,14 @@ pub fn upgrade(what: &'static str, format: i64, mut doc: serde_json::Value) -> R
     Ok(doc)
 }
 
-fn decode_doc<T: serde::de::DeserializeOwned>(what: &'static str, format: i64, doc: &str) -> Result<T, StoreError> {
-    let value: serde_json::Value = serde_json::from_str(doc).map_err(|source| StoreError::Decode { what, source })?;
-    serde_json::from_value(upgrade(what, format, value)?).map_err(|source| StoreError::Decode { what, source })
+fn decode_doc<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    key: impl std::fmt::Display,
+    format: i64,
+    doc: &str,
+) -> Result<T, StoreError> {
+    let value: serde_json::Value = decode(what, &key, doc)?;
+    serde_json::from_value(upgrade(what, format, value)?).map_err(|_| StoreError::Decode { what, key: key.to_string() })
 }
 
 /// The lock that makes one process the owner of a database: an exclusive
@@ -163,14 +163,14 @@ fn decode_doc<T: serde::de::DeserializeOwned>(what: &'static str, format: i64, d
 /// SQLite's own locks are `fcntl` locks, which are independent of it, so
 /// nothing else changes and no side file is left behind.
 #[derive(Debug, Default)]
-struct Owner {
+pub(super) struct Owner {
     file: std::sync::Mutex<Option<std::fs::File>>,
 }
 
-fn take_ownership(path: &Path) -> Result<Owner, StoreError> {
-    let io = |e: std::io::Error| StoreError::Open { path: path.display().to_string(), source: sqlx::Error::Io(e) };
+pub(super) fn take_ownership(path: &Path, create: bool) -> Result<Owner, StoreError> {
+    let io = |e: std::io::Error| StoreError::Open { path: path.display().to_string(), reason: e.to_string() };
     // An empty file is an empty SQLite database; an existing one is opened as it is.
-    let file = std::fs::OpenOptions::new().create(true).truncate(false).read(true).write(true).open(path).map_err(io)?;
+    let file = std::fs::OpenOptions::new().create(create).truncate(false).read(true).write(create).open(path).map_err(io)?;
     match file.try_lock() {
         Ok(()) => Ok(Owner { file: std::sync::Mutex::new(Some(file)) }),
         Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::InUse { path: path.display().to_string() }),
@@ -183,13 +183,13 @@ impl Store {
     /// process per database), and applies migrations.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open { path: path.display().to_string(), source: sqlx::Error::Io(e) })?;
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open { path: path.display().to_string(), reason: e.to_string() })?;
         }
-        let owner = take_ownership(path)?;
+        let owner = take_ownership(path, true)?;
         let pool =
             SqlitePoolOptions::new().max_connections(4).connect_with(connect_options(path)).await.map_err(
                 |source| match StoreError::from(source) {
-                    StoreError::Other(source) => StoreError::Open { path: path.display().to_string(), source },
+                    StoreError::Other(source) => StoreError::Open { path: path.display().to_string(), reason: source.to_string() },
                     other => other,
                 },
             )?;
@@ -239,15 +239,15 @@ impl Store {
         let Some(row) = sqlx::query("SELECT doc, format FROM communities WHERE id = ?").bind(&cid).fetch_optional(&self.pool).await? else {
             return Ok(None);
         };
-        let community: Community = decode_doc("community", row.try_get("format")?, &row.try_get::<String, _>("doc")?)?;
+        let community: Community = decode_doc("community", &cid, row.try_get("format")?, &row.try_get::<String, _>("doc")?)?;
         let mut damaged = Vec::new();
         let mut decks = Vec::new();
         for r in
             sqlx::query("SELECT name, doc, format FROM decks WHERE community = ? ORDER BY name").bind(&cid).fetch_all(&self.pool).await?
         {
-            match decode_doc::<Deck>("deck", r.try_get("format")?, &r.try_get::<String, _>("doc")?) {
+            match decode_doc::<Deck>("deck", r.try_get::<String, _>("name")?, r.try_get("format")?, &r.try_get::<String, _>("doc")?) {
                 Ok(d) => decks.push(d),
-                Err(_) => damaged.push(Damaged::Deck(r.try_get("name")?)),
+                Err(_) => damaged.push(Damaged { what: "deck", community: cid.clone(), key: r.try_get("name")? }),
             }
         }
         let mut members = Vec::new();
@@ -255,10 +255,10 @@ impl Store {
             let key: String = r.try_get("member")?;
             let decoded = MemberRef::try_from(key.clone())
                 .map_err(|_| StoreError::Corrupt)
-                .and_then(|who| Ok((who, decode_doc::<Member>("member", r.try_get("format")?, &r.try_get::<String, _>("doc")?)?)));
+                .and_then(|who| Ok((who, decode_doc::<Member>("member", &key, r.try_get("format")?, &r.try_get::<String, _>("doc")?)?)));
             match decoded {
                 Ok(m) => members.push(m),
-                Err(_) => damaged.push(Damaged::Member(key)),
+                Err(_) => damaged.push(Damaged { what: "member", community: cid.clone(), key }),
             }
         }
         let mut circles = Vec::new();
@@ -269,9 +269,9 @@ impl Store {
             None => "SELECT id, doc, format FROM circles WHERE community = ? AND ? IS NULL ORDER BY id",
         };
         for r in sqlx::query(query).bind(&cid).bind(since.map(|t| t.as_second())).fetch_all(&self.pool).await? {
-            match decode_doc::<Circle>("circle", r.try_get("format")?, &r.try_get::<String, _>("doc")?) {
+            match decode_doc::<Circle>("circle", r.try_get::<i64, _>("id")?, r.try_get("format")?, &r.try_get::<String, _>("doc")?) {
                 Ok(c) => circles.push(c),
-                Err(_) => damaged.push(Damaged::Circle(r.try_get("id")?)),
+                Err(_) => damaged.push(Damaged { what: "circle", community: cid.clone(), key: r.try_get::<i64, _>("id")?.to_string() }),
             }
         }
         Ok(Some(Loaded { community, decks, members, circles, damaged }))
@@ -465,6 +465,8 @@ impl Store {
         for who in &dirty.forgotten {
             let key = who.key();
             sqlx::query("DELETE FROM members WHERE community = ? AND member = ?").bind(cid).bind(&key).execute(&mut *tx).await?;
+            // The console's moderator, if it was them, is a record about them too.
+            sqlx::query("DELETE FROM console_state WHERE value = ?").bind(&key).execute(&mut *tx).await?;
             sqlx::query("UPDATE audit SET actor = 'forgotten' WHERE community = ? AND actor = ?")
                 .bind(cid)
                 .bind(&key)

@@ -129,7 +129,7 @@ async fn a_damaged_circle_or_member_is_left_out_and_named_and_the_rest_loads() {
     let loaded = s.load(&st.community.id, None).await.unwrap().unwrap();
     assert!(loaded.circles.is_empty() && loaded.members.is_empty());
     let names: Vec<String> = loaded.damaged.iter().map(|d| d.to_string()).collect();
-    assert_eq!(names, ["member record console:alice", "circle 1"]);
+    assert_eq!(names, ["member console:alice in community console:test", "circle 1 in community console:test"]);
     assert!(names.iter().all(|n| !n.contains("secret")), "a damaged record is named, its content never echoed");
     assert_eq!(loaded.decks.len(), st.decks.len(), "the rest of the community loads");
 }
@@ -210,4 +210,19 @@ async fn floor_holds_keep_the_first_original_survive_a_reopen_and_go_when_releas
     s.release_floor(&ch, "member:7").await.unwrap();
     assert!(s.floor_holds(&ch).await.unwrap().is_empty());
     assert_eq!(s.floor_holds(&other).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_manual_clock_resumes_from_its_stored_time_else_the_latest_record() {
+    let (_d, s) = store().await;
+    assert_eq!(s.console_clock().await.unwrap(), None, "a fresh database has no time yet");
+    let mut st = state();
+    let bob = MemberRef::parse(Platform::Console, "bob").unwrap();
+    st.dirty.community = true;
+    st.dirty.audit.push(entry(500, &bob, "circle open", 1));
+    let dirty = st.take_dirty();
+    s.commit(&st, &dirty, &[], ts(500)).await.unwrap();
+    assert_eq!(s.console_clock().await.unwrap(), Some(ts(500)), "an older database resumes at its latest record");
+    s.set_console_clock(ts(900)).await.unwrap();
+    assert_eq!(s.console_clock().await.unwrap(), Some(ts(900)), "the stored clock wins");
 }

@@ -107,7 +107,8 @@ fn name_of(c: &Command) -> &'static str {
             CircleCmd::Next => "circle next",
             CircleCmd::Move { .. } => "circle move",
             CircleCmd::Remove(_) => "circle remove",
-            CircleCmd::Cohost(_) => "circle cohost",
+            CircleCmd::Readmit(_) => "circle readmit",
+            CircleCmd::Cohost { .. } => "circle cohost",
             CircleCmd::End => "circle end",
         },
         Command::Agree => "agree",
@@ -134,6 +135,7 @@ fn name_of(c: &Command) -> &'static str {
         Command::Deck(d) => match d {
             DeckCmd::List => "deck list",
             DeckCmd::Show(_) => "deck show",
+            DeckCmd::New { .. } => "deck new",
             DeckCmd::Add { .. } => "deck add",
             DeckCmd::Edit { .. } => "deck edit",
             DeckCmd::Remove(_) => "deck remove",
@@ -150,7 +152,7 @@ fn name_of(c: &Command) -> &'static str {
 }
 
 /// Every command in the vocabulary.
-const VOCABULARY: [&str; 48] = [
+const VOCABULARY: [&str; 50] = [
     "help",
     "circle open",
     "circle join",
@@ -163,6 +165,7 @@ const VOCABULARY: [&str; 48] = [
     "circle next",
     "circle move",
     "circle remove",
+    "circle readmit",
     "circle cohost",
     "circle end",
     "agree",
@@ -188,6 +191,7 @@ const VOCABULARY: [&str; 48] = [
     "crisis",
     "deck list",
     "deck show",
+    "deck new",
     "deck add",
     "deck edit",
     "deck remove",
@@ -248,7 +252,7 @@ fn cases() -> Vec<Case> {
     c(Empty, "bob", false, "circle open short ping <@1234>", "refusal-text-markup");
     c(Empty, "bob", false, "circle open see https://x.example", "refusal-text-link");
     c(Empty, "stranger", false, "circle open @here", "refusal-text-mention");
-    c(Gathering, "carol", false, "circle open", "refusal-circle-already");
+    c(Gathering, "carol", false, "circle open", "refusal-circle-gathering");
     // circle join / leave
     c(Empty, "bob", false, "circle join", "refusal-no-circle");
     c(Gathering, "carol", true, "circle join", "refusal-needs-channel");
@@ -292,6 +296,9 @@ fn cases() -> Vec<Case> {
     c(Running, "bob", false, "circle cohost carol", "refusal-not-host");
     c(Running, "alice", false, "circle cohost <@99>", "refusal-no-such-member");
     c(Running, "alice", false, "circle cohost", "refusal-usage");
+    c(Running, "bob", false, "circle readmit carol", "refusal-not-host");
+    c(Running, "alice", false, "circle readmit bob", "refusal-not-removed");
+    c(Running, "alice", false, "circle readmit", "refusal-usage");
     c(Running, "bob", false, "circle end", "refusal-not-host");
     c(Empty, "alice", false, "circle end", "refusal-no-circle");
     c(Running, "alice", false, "circle end now", "refusal-usage");
@@ -347,7 +354,7 @@ fn cases() -> Vec<Case> {
     c(Empty, "bob", true, "timezone Mars/Olympus", "refusal-bad-timezone");
     c(Empty, "bob", true, "timezone Europe/\u{202E}nobsiL", "refusal-bad-timezone");
     // support and data
-    c(Empty, "bob", true, "support now", "refusal-usage");
+    c(Empty, "bob", true, &format!("support {}", long(2000)), "refusal-command-too-long");
     c(Empty, "bob", true, "my-data all", "refusal-usage");
     c(Empty, "bob", true, "forget-me confirm", "refusal-usage");
     c(Empty, "bob", true, "forget-me now", "refusal-usage");
@@ -381,6 +388,13 @@ fn cases() -> Vec<Case> {
     c(Empty, "mod", true, "deck show", "refusal-usage");
     c(Empty, "mod", true, "deck show nope", "refusal-unknown-deck");
     c(Empty, "mod", true, "deck add x", "refusal-usage");
+    c(Empty, "mod", true, "deck add nodeck check-in body light A prompt", "refusal-no-such-deck");
+    c(Empty, "mod", true, "deck new", "refusal-usage");
+    c(Empty, "mod", true, "deck new check-in", "refusal-name-taken");
+    c(Empty, "mod", true, "deck new Bad_Name", "refusal-bad-slug");
+    c(Empty, "mod", true, "deck new fresh <b>Title</b>", "refusal-text-markup");
+    c(Empty, "mod", true, "template set nope turn 3m", "refusal-no-such-template");
+    c(Empty, "mod", true, "template new standard", "refusal-name-taken");
     c(Empty, "mod", true, "deck add mine sharing body light Only a prompt", "refusal-guide-required");
     c(Empty, "mod", true, "deck add mine check-in body light A prompt | A guide", "refusal-guide-not-allowed");
     c(Empty, "mod", true, "deck add Mine! check-in body light A prompt", "refusal-bad-slug");
@@ -432,7 +446,7 @@ fn cases() -> Vec<Case> {
     c(Empty, "bob", true, "template list", "refusal-not-moderator");
     c(Empty, "bob", true, "template set standard turn 4m", "refusal-not-moderator");
     c(Empty, "mod", true, "template", "refusal-usage");
-    c(Empty, "mod", true, "template show nope", "refusal-unknown-template");
+    c(Empty, "mod", true, "template show nope", "refusal-no-such-template");
     c(Empty, "mod", true, "template set standard turn forever", "refusal-bad-value");
     c(Empty, "mod", true, "template set standard turn 5s", "refusal-bad-value");
     c(Empty, "mod", true, "template set standard min 20", "refusal-bad-value");

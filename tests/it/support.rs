@@ -168,6 +168,17 @@ impl Harness {
         self.cmd_in(name, Place::Private, line)
     }
 
+    /// A command line sent privately by a member of another platform (console members are
+    /// the local user, whose rate limit fits setting up a community).
+    pub fn dm_on(&mut self, platform: Platform, name: &str, line: &str) -> Vec<Effect> {
+        let actor =
+            Actor { member: MemberRef::parse(platform, name).expect("a well-formed id"), display: name.to_owned(), moderator: false };
+        match command::parse(line) {
+            Ok(command) => self.input(Input::Command { actor, place: Place::Private, command }),
+            Err(refusal) => self.input(Input::BadCommand { actor, place: Place::Private, refusal, text: line.to_owned() }),
+        }
+    }
+
     /// An already-built command (e.g. a deck import carrying file content).
     pub fn command(&mut self, name: &str, place: Place, command: Command) -> Vec<Effect> {
         self.input(Input::Command { actor: actor(name), place, command })

@@ -148,7 +148,7 @@ fn budget_spent(c: &super::Circle, now: jiff::Timestamp) -> bool {
 fn advance_phase(cx: &mut Cx<'_, impl Rng>, id: CircleId) -> bool {
     let Some(c) = cx.st.circles.get(&id) else { return false };
     let channel = c.channel.clone();
-    let (phase, round, rounds) = (c.phase, c.round, c.template.rounds);
+    let (phase, round, rounds, budget) = (c.phase, c.round, c.template.rounds, c.template.budget_secs);
     match phase {
         Phase::Opening => {
             let now = cx.now;
@@ -157,7 +157,11 @@ fn advance_phase(cx: &mut Cx<'_, impl Rng>, id: CircleId) -> bool {
                 c.round = 1;
                 c.sharing_started_at = Some(now);
             }
-            cx.say(&channel, Message::info(Line::new("sharing-begins").num("rounds", rounds)));
+            let mut lines = vec![Line::new("sharing-begins").num("rounds", rounds)];
+            if budget > 0 && rounds > 1 {
+                lines.push(Line::new("circle-budget").secs("time", budget));
+            }
+            cx.say(&channel, Message::new(Kind::Info, lines));
         }
         Phase::Sharing if round < rounds && !budget_spent(c, cx.now) => {
             if let Some(c) = cx.circle_mut(id) {
@@ -166,10 +170,13 @@ fn advance_phase(cx: &mut Cx<'_, impl Rng>, id: CircleId) -> bool {
             cx.say(&channel, Message::info(Line::new("round-begins").num("round", round + 1).num("rounds", rounds)));
         }
         Phase::Sharing => {
+            // Closing before the promised rounds is said out loud, never done silently.
+            let early = round < rounds;
             if let Some(c) = cx.circle_mut(id) {
                 c.phase = Phase::Closing;
             }
-            cx.say(&channel, Message::info(Line::new("closing-begins")));
+            let line = if early { "closing-budget" } else { "closing-begins" };
+            cx.say(&channel, Message::info(Line::new(line)));
         }
         _ => {
             finish(cx, id);

@@ -18,19 +18,22 @@ use super::{Circle, Ending, Phase, Purpose, Seat, plus};
 
 /// `circle open [template] [title]`.
 pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words: &str) -> Result<(), Refusal> {
-    if cx.st.circle_in(channel).is_some() {
-        return Err(Refusal::CircleAlreadyHere);
+    if let Some(c) = cx.st.circle_in(channel).and_then(|id| cx.st.circles.get(&id)) {
+        return Err(if c.phase == Phase::Gathering { Refusal::CircleGatheringHere } else { Refusal::CircleAlreadyHere });
     }
     let (first, rest) = words.trim().split_once(char::is_whitespace).unwrap_or((words.trim(), ""));
-    let (template, title) = match cx.st.template(&first.to_lowercase()) {
-        Some(t) => (t.clone(), rest.trim()),
+    // Template names are lowercase: "short Tuesday circle" uses the short template, while a
+    // title such as "Short walks" keeps its first word. A title in quotes is always whole.
+    let quoted = |s: &str| s.trim().strip_prefix('"').and_then(|t| t.strip_suffix('"')).map(|t| t.trim().to_owned());
+    let (template, title) = match cx.st.template(first).filter(|_| !first.starts_with('"')) {
+        Some(t) => (t.clone(), quoted(rest).unwrap_or_else(|| rest.trim().to_owned())),
         None => {
             let default = cx.st.community.settings.default_template.clone();
             let t = cx.st.template(&default).cloned().ok_or(Refusal::UnknownTemplate { given: default })?;
-            (t, words.trim())
+            (t, quoted(words).unwrap_or_else(|| words.trim().to_owned()))
         }
     };
-    let title = if title.is_empty() { None } else { Some(textcheck::check(title, TextUse::Title)?) };
+    let title = if title.is_empty() { None } else { Some(textcheck::check(&title, TextUse::Title)?) };
     let id = CircleId(cx.st.community.next_circle);
     cx.st.community.next_circle += 1;
     cx.st.dirty.community = true;
@@ -64,6 +67,7 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
         anonymous_pulses: Vec::new(),
         unreachable: Vec::new(),
         turns_begun: 0,
+        removed: Vec::new(),
     };
     cx.st.insert_circle(circle);
     cx.audit(actor, "circle open", None, Some(id));
@@ -78,6 +82,9 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
             .secs("time", template.turn_secs)
             .num("rounds", template.rounds),
     );
+    if template.budget_secs > 0 {
+        lines.push(Line::new("circle-budget").secs("time", template.budget_secs));
+    }
     lines.push(Line::new("circle-join-hint"));
     cx.say(channel, Message::new(Kind::Info, lines).with_actions(&[Action::Join(id), Action::Leave(id)]));
     Ok(())
@@ -88,6 +95,9 @@ pub fn join(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     let c = cx.st.circles.get(&id).ok_or(Refusal::NoCircleHere)?;
     if c.seat(&actor.member).is_some() {
         return Err(Refusal::AlreadyJoined);
+    }
+    if c.is_removed(&actor.member) {
+        return Err(Refusal::RemovedFromCircle);
     }
     if c.waitlist.iter().any(|s| s.member == actor.member) {
         return Err(Refusal::AlreadyWaiting);
@@ -116,7 +126,8 @@ pub fn join(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
 /// Takes a seat (or a waitlist place) once consent is in order.
 fn seat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) {
     let Some(c) = cx.circle_mut(id) else { return };
-    let new = Seat { member: actor.member.clone(), display: actor.display.clone(), away: false };
+    let display = c.distinct_display(&actor.member, &actor.display);
+    let new = Seat { member: actor.member.clone(), display: display.clone(), away: false };
     let channel = c.channel.clone();
     let max = c.template.max_size;
     if c.seats.len() >= max {
@@ -133,9 +144,9 @@ fn seat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) {
         if !c.had_turn_this_round(&actor.member) {
             c.queue.push(actor.member.clone());
         }
-        cx.say(&channel, Message::info(Line::new("joined-late").text("name", actor.display.clone())));
+        cx.say(&channel, Message::info(Line::new("joined-late").text("name", display)));
     } else {
-        cx.say(&channel, Message::info(Line::new("joined").text("name", actor.display.clone()).num("count", count).num("max", max)));
+        cx.say(&channel, Message::info(Line::new("joined").text("name", display).num("count", count).num("max", max)));
     }
 }
 
@@ -263,7 +274,7 @@ pub fn schedule(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, when: &s
         arm(cx, id, at, Purpose::Start);
     }
     cx.audit(actor, "circle schedule", None, Some(id));
-    let local = timeparse::local_label(at, &tz);
+    let local = timeparse::local_label(at, cx.now, &tz);
     cx.say(&channel, Message::info(Line::new("scheduled").text("when", local)));
     Ok(())
 }

@@ -97,10 +97,12 @@ pub fn next(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
         return Err(Refusal::Paused);
     }
     let turn = c.turn.clone().ok_or(Refusal::NoTurn)?;
+    let channel = c.channel.clone();
     cx.audit(actor, "circle next", Some(turn.speaker.key()), Some(id));
     if turn.reflecting {
         turn::end_reflection(cx, id);
     } else {
+        cx.say(&channel, Message::info(Line::new("host-next").text("name", turn.display.clone())));
         turn::end_turn(cx, id, Ending::HostNext);
     }
     Ok(())
@@ -120,7 +122,11 @@ pub fn move_member(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name:
     }
     let list_len = if gathering { c.seats.len() } else { c.queue.len() };
     let in_list = if gathering { c.seats.iter().any(|s| s.member == who) } else { c.queue.contains(&who) };
-    if !in_list || pos > list_len {
+    if !in_list {
+        let name = display.clone();
+        return Err(if c.speaker() == Some(&who) { Refusal::MoveSpeaker { name } } else { Refusal::NotWaiting { name } });
+    }
+    if pos > list_len {
         return Err(Refusal::BadPosition { max: list_len });
     }
     let Some(c) = cx.circle_mut(id) else { return Ok(()) };
@@ -145,27 +151,77 @@ pub fn move_member(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name:
     Ok(())
 }
 
+/// Whether the actor outranks the circle's co-hosts: the opener and moderators do.
+fn outranks_cohosts(c: &Circle, actor: &Actor) -> bool {
+    actor.moderator || c.host == actor.member
+}
+
+/// `circle remove NAME`: the member leaves this circle and stays out until readmitted.
+/// A co-host can't remove the opener or another co-host.
 pub fn remove(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str) -> Result<(), Refusal> {
     let c = hosted(cx, actor, id)?;
-    let who = c.named(name)?.member.clone();
+    let seat = c.named(name)?.clone();
+    let who = seat.member.clone();
+    if who == actor.member {
+        return Err(Refusal::NotYourself);
+    }
+    if c.is_host(&who) && !outranks_cohosts(c, actor) {
+        return Err(Refusal::Outranked);
+    }
     cx.audit(actor, "circle remove", Some(who.key()), Some(id));
+    if let Some(c) = cx.circle_mut(id) {
+        c.removed.push(seat);
+    }
     gather::unseat(cx, id, &who);
     cx.whisper_line(&who, Line::new("removed-by-host"));
     cx.whisper_line(&actor.member, Line::new("removed-done"));
     Ok(())
 }
 
-pub fn cohost(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str) -> Result<(), Refusal> {
+/// `circle readmit NAME`: lets a removed member join this circle again.
+pub fn readmit(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str) -> Result<(), Refusal> {
     let c = hosted(cx, actor, id)?;
+    let seat = match super::resolve(c.removed.iter(), name) {
+        Ok(seat) => seat.clone(),
+        Err(Refusal::NoSuchMember { .. }) => return Err(Refusal::NotRemoved { name: super::super::textcheck::preview(name) }),
+        Err(other) => return Err(other),
+    };
+    if let Some(c) = cx.circle_mut(id) {
+        c.removed.retain(|s| s.member != seat.member);
+    }
+    cx.audit(actor, "circle readmit", Some(seat.member.key()), Some(id));
+    cx.whisper_line(&seat.member, Line::new("readmitted"));
+    cx.whisper_line(&actor.member, Line::new("readmitted-done").text("name", seat.display));
+    Ok(())
+}
+
+/// `circle cohost NAME [on|off]`: only the opener and moderators add or revoke co-hosts.
+pub fn cohost(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str, on: bool) -> Result<(), Refusal> {
+    let c = hosted(cx, actor, id)?;
+    if !outranks_cohosts(c, actor) {
+        return Err(Refusal::Outranked);
+    }
     let seat = c.named(name)?;
     let (who, display, channel) = (seat.member.clone(), seat.display.clone(), c.channel.clone());
-    if !c.is_host(&who)
-        && let Some(c) = cx.circle_mut(id)
-    {
-        c.cohosts.push(who.clone());
+    if who == c.host {
+        return Err(Refusal::AlreadyOpener);
     }
-    cx.audit(actor, "circle cohost", Some(who.key()), Some(id));
-    cx.say(&channel, Message::info(Line::new("cohost-added").text("name", display)));
+    let was = c.cohosts.contains(&who);
+    if on == was {
+        let line = if on { "cohost-already" } else { "cohost-not" };
+        cx.whisper_line(&actor.member, Line::new(line).text("name", display));
+        return Ok(());
+    }
+    if let Some(c) = cx.circle_mut(id) {
+        if on {
+            c.cohosts.push(who.clone());
+        } else {
+            c.cohosts.retain(|m| m != &who);
+        }
+    }
+    cx.audit(actor, if on { "circle cohost" } else { "circle cohost off" }, Some(who.key()), Some(id));
+    let line = if on { "cohost-added" } else { "cohost-removed" };
+    cx.say(&channel, Message::info(Line::new(line).text("name", display)));
     Ok(())
 }
 
@@ -187,6 +243,26 @@ pub fn end(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(),
         flow::finish(cx, id);
     }
     Ok(())
+}
+
+/// The circle's host is gone for good (they asked to be forgotten) and no co-host can take
+/// over: it ends kindly, before it began or with the usual closing.
+pub(crate) fn end_without_host(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+    let Some(c) = cx.st.circles.get(&id).filter(|c| c.is_live()) else { return };
+    let channel = c.channel.clone();
+    if c.phase == Phase::Gathering {
+        let now = cx.now;
+        disarm(cx, id);
+        if let Some(c) = cx.circle_mut(id) {
+            c.phase = Phase::Cancelled;
+            c.ended_at = Some(now);
+        }
+        gather::drop_pending_joins(cx, id);
+        cx.say(&channel, Message::info(Line::new("host-gone-before-start")));
+    } else {
+        cx.say(&channel, Message::info(Line::new("host-gone")));
+        flow::finish(cx, id);
+    }
 }
 
 /// `circle status`: where the circle is. Hosts also see the pulse aggregate (n ≥ 3 only).
@@ -223,7 +299,7 @@ pub fn status(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) -> Result
     }
     if let Some(at) = c.scheduled_for.filter(|_| c.is_live()) {
         let tz = super::super::timeparse::zone_of(cx.st, &actor.member);
-        lines.push(Line::new("status-scheduled").text("when", super::super::timeparse::local_label(at, &tz)));
+        lines.push(Line::new("status-scheduled").text("when", super::super::timeparse::local_label(at, now, &tz)));
     }
     if (c.is_host(&actor.member) || actor.moderator) && c.phase == Phase::Ended {
         let scores = c.pulse_scores();
@@ -231,7 +307,9 @@ pub fn status(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) -> Result
             lines.push(Line::new("status-pulse-open"));
         } else if scores.len() >= 3 {
             let sum: i64 = scores.iter().map(|s| i64::from(*s)).sum();
-            let tenths = sum * 10 / scores.len() as i64;
+            // Rounded to the nearest tenth (4, 5 and 2 average 3.7), never truncated.
+            let n = scores.len() as i64;
+            let tenths = (sum * 20 + n) / (2 * n);
             lines.push(Line::new("status-pulse").num("count", scores.len()).text("average", format!("{}.{}", tenths / 10, tenths % 10)));
         } else {
             lines.push(Line::new("status-pulse-few").num("count", scores.len()));

@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 pub use flow::{on_timer, recover};
 pub use gather::{agree, join, leave, leave_everywhere, open, schedule};
-pub use host::{cohost, end, move_member, next, pause, remove, resume, start, status};
+pub(crate) use host::end_without_host;
+pub use host::{cohost, end, move_member, next, pause, readmit, remove, resume, start, status};
 pub use speaker::{away, back, card, done, extend, hand, mode, pass, pulse};
 
 use super::ids::{ChannelId, CircleId, MemberRef, Slug};
@@ -190,6 +191,9 @@ pub struct Circle {
     /// How many turns have begun, for each turn's `seq`.
     #[serde(default)]
     pub turns_begun: u64,
+    /// Members a host removed: they stay out of this circle until a host readmits them.
+    #[serde(default)]
+    pub removed: Vec<Seat>,
 }
 
 impl Circle {
@@ -209,17 +213,31 @@ impl Circle {
     pub fn turn_ref(&self) -> Option<TurnRef> {
         self.turn.as_ref().map(|t| TurnRef { circle: self.id, seq: t.seq })
     }
+    /// Whether a member was removed from this circle and not readmitted.
+    pub fn is_removed(&self, who: &MemberRef) -> bool {
+        self.removed.iter().any(|s| &s.member == who)
+    }
     pub fn speaker(&self) -> Option<&MemberRef> {
         self.turn.as_ref().map(|t| &t.speaker)
     }
-    /// Finds a seated or waiting member by display name or user id (case-insensitive, `@` optional).
-    pub fn find(&self, name: &str) -> Option<&Seat> {
-        let name = name.trim().trim_start_matches('@').to_lowercase();
-        self.seats.iter().chain(self.waitlist.iter()).find(|s| s.display.to_lowercase() == name || s.member.user().to_lowercase() == name)
-    }
-    /// Like [`Circle::find`], with the refusal a host sees when nobody matches.
+    /// Resolves a host tool's target to a seated or waiting member. See [`resolve`].
     pub fn named(&self, name: &str) -> Result<&Seat, super::refusal::Refusal> {
-        self.find(name).ok_or_else(|| super::refusal::Refusal::NoSuchMember { name: super::textcheck::preview(name) })
+        resolve(self.seats.iter().chain(self.waitlist.iter()), name)
+    }
+
+    /// A name for a new seat that looks like nobody else's here: a look-alike gets a number.
+    pub fn distinct_display(&self, who: &MemberRef, display: &str) -> String {
+        let taken = |d: &str| {
+            let key = super::member::display_key(d);
+            self.seats
+                .iter()
+                .chain(self.waitlist.iter())
+                .any(|s| &s.member != who && (super::member::display_key(&s.display) == key || s.member.user().to_lowercase() == key))
+        };
+        if !taken(display) {
+            return display.to_owned();
+        }
+        (2..).map(|n| format!("{display} ({n})")).find(|d| !taken(d)).unwrap_or_else(|| display.to_owned())
     }
 
     pub fn display_of(&self, who: &MemberRef) -> String {
@@ -258,14 +276,35 @@ impl Circle {
     pub fn pulse_scores(&self) -> Vec<u8> {
         self.pulses.values().copied().chain(self.anonymous_pulses.iter().copied()).collect()
     }
-    /// Removes a member from the speaking order and every list, keeping metadata.
+    /// Removes a member from the speaking order and every list, keeping metadata. Someone
+    /// no longer in the circle doesn't keep co-host powers over it.
     pub(crate) fn unseat(&mut self, who: &MemberRef) {
+        self.cohosts.retain(|m| m != who);
         self.seats.retain(|s| &s.member != who);
         self.waitlist.retain(|s| &s.member != who);
         self.order.retain(|m| m != who);
         self.queue.retain(|m| m != who);
         self.deferred.retain(|m| m != who);
         self.hands.retain(|m| m != who);
+    }
+}
+
+/// The one place a host tool's target name becomes a member. The name the circle shows
+/// comes first (case-insensitive, `@` optional, cleaned and folded like any display name);
+/// a user id is the fallback when no shown name fits. A name that fits more than one
+/// person is refused rather than guessed.
+pub fn resolve<'s>(seats: impl Iterator<Item = &'s Seat> + Clone, name: &str) -> Result<&'s Seat, super::refusal::Refusal> {
+    use super::refusal::Refusal;
+    let raw = name.trim().trim_start_matches(['@', '＠']);
+    let key = super::member::display_key(raw);
+    let user = raw.to_lowercase();
+    let by_display: Vec<&Seat> = seats.clone().filter(|s| !key.is_empty() && super::member::display_key(&s.display) == key).collect();
+    let found: Vec<&Seat> =
+        if by_display.is_empty() { seats.filter(|s| s.member.user().to_lowercase() == user).collect() } else { by_display };
+    match found.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Refusal::NoSuchMember { name: super::textcheck::preview(name) }),
+        _ => Err(Refusal::AmbiguousName { name: super::textcheck::preview(raw) }),
     }
 }
 

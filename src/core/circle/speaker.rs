@@ -55,7 +55,7 @@ pub fn pass(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
         return Ok(());
     }
     if !c.queue.contains(&actor.member) {
-        return Err(Refusal::NotYourTurn);
+        return Err(if c.had_turn_this_round(&actor.member) { Refusal::NothingToPass } else { Refusal::NotYourTurn });
     }
     let now = cx.now;
     let kind = c.turn.as_ref().map_or(TurnKind::Sharing, |t| t.kind);
@@ -140,6 +140,10 @@ pub fn hand(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     if c.seat(&actor.member).is_none() {
         return Err(Refusal::NotInCircle);
     }
+    if c.speaker() == Some(&actor.member) {
+        cx.whisper_line(&actor.member, Line::new("hand-own-turn"));
+        return Ok(());
+    }
     if !c.queue.contains(&actor.member) {
         return Err(Refusal::AlreadySpoke);
     }
@@ -150,11 +154,11 @@ pub fn hand(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
         cx.whisper_line(&actor.member, Line::new(if first { "hand-already" } else { "hand-already-queued" }));
         return Ok(());
     }
-    let channel = c.channel.clone();
+    let (channel, display) = (c.channel.clone(), c.display_of(&actor.member));
     if let Some(c) = cx.circle_mut(id) {
         c.hands.push(actor.member.clone());
     }
-    cx.say(&channel, Message::info(Line::new("hand-raised").text("name", actor.display.clone())));
+    cx.say(&channel, Message::info(Line::new("hand-raised").text("name", display)));
     Ok(())
 }
 
@@ -223,7 +227,11 @@ pub fn card(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
 
 /// `pulse N`: the private "did you feel heard?" answer for the member's last circle.
 pub fn pulse(cx: &mut Cx<'_, impl Rng>, actor: &Actor, n: u8) -> Result<(), Refusal> {
-    let id = cx.st.members.get(&actor.member).and_then(|m| m.pending_pulse).ok_or(Refusal::NoPulseWaiting)?;
+    let Some(id) = cx.st.members.get(&actor.member).and_then(|m| m.pending_pulse) else {
+        let now = cx.now;
+        let answered = cx.st.circles.values().any(|c| c.pulses.contains_key(&actor.member) && c.pulse_open(now));
+        return Err(if answered { Refusal::PulseAnswered } else { Refusal::NoPulseWaiting });
+    };
     if !cx.st.circles.get(&id).is_some_and(|c| c.pulse_open(cx.now)) {
         return Err(Refusal::NoPulseWaiting);
     }

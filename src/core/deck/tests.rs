@@ -132,3 +132,18 @@ fn a_filter_without_warnings_never_draws_a_tagged_card() {
         assert!(c.cw.is_empty(), "card {} carries a content warning", c.id);
     }
 }
+
+#[test]
+fn every_problem_in_a_file_is_reported_with_its_line_and_titles_are_checked() {
+    let src = GOOD
+        .replace("title = \"Mine\"", "title = \"<b>Mine</b>\"\ndescription = \"Join @everyone at https://x.example\"")
+        .replace("One word for how you arrive.", "hey @everyone")
+        .replace("guide = \"Notice where the speaker's attention goes.\"\n", "");
+    let all = check_file(&src).expect_err("this file must be rejected");
+    let text: Vec<String> = all.iter().map(ToString::to_string).collect();
+    assert_eq!(all.len(), 4, "every problem is reported, not just the first: {text:?}");
+    assert!(all.iter().all(|e| e.line.is_some()), "each with its line: {text:?}");
+    assert!(text[0].contains("deck title") && text[0].contains("markup"), "{text:?}");
+    assert!(text[1].contains("deck description"), "{text:?}");
+    assert!(!text.iter().any(|t| t.contains("text text")), "no doubled words: {text:?}");
+}

@@ -94,6 +94,11 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<()
                 (_, Some(_)) => return Err(Refusal::GuideNotAllowed),
                 (_, None) => None,
             };
+            // Only `deck new` creates a deck: a typo gets the names that exist, not a new deck.
+            if !cx.st.decks.contains_key(&deck_name) {
+                let known = cx.st.decks.keys().map(Slug::to_string).collect::<Vec<_>>().join(", ");
+                return Err(Refusal::NoSuchDeck { given: deck_name.to_string(), known });
+            }
             let id = (1..)
                 .map(|n| format!("{}-{:02}", deck_name.as_str(), n))
                 .filter_map(|s| Slug::parse(&s).ok())
@@ -111,6 +116,18 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<()
             cx.st.dirty.decks.insert(deck_name);
             cx.audit(actor, "card add", Some(id.to_string()), None);
             cx.whisper_line(&who, Line::new("card-added").text("id", id.as_str()));
+        }
+        DeckCmd::New { name, title } => {
+            let name = Slug::parse(&name)?;
+            if cx.st.decks.contains_key(&name) {
+                return Err(Refusal::NameTaken { given: name.to_string() });
+            }
+            let title = if title.trim().is_empty() { name.to_string() } else { textcheck::check(&title, TextUse::Title)? };
+            let d = Deck { name: name.clone(), title, description: String::new(), enabled: true, cards: Vec::new(), practices: Vec::new() };
+            cx.st.decks.insert(name.clone(), d);
+            cx.st.dirty.decks.insert(name.clone());
+            cx.audit(actor, "deck new", Some(name.to_string()), None);
+            cx.whisper_line(&who, Line::new("deck-created").text("name", name.as_str()));
         }
         DeckCmd::Edit { card, field, value } => {
             let (deck, i) = card_position(cx, &card).ok_or_else(|| Refusal::UnknownDeckOrCard { given: preview(&card) })?;

@@ -159,18 +159,32 @@ pub fn template(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: TemplateCmd) -> R
             cx.whisper(&actor.member, Message::new(Kind::Info, lines));
         }
         TemplateCmd::Show(name) => {
-            let t = cx.st.template(&name).ok_or_else(|| Refusal::UnknownTemplate { given: preview(&name) })?;
+            let known = || cx.st.community.templates.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", ");
+            let t = cx.st.template(&name).ok_or_else(|| Refusal::NoSuchTemplate { given: preview(&name), known: known() })?;
             let mut lines = vec![Line::new("template-head").text("name", t.name.clone())];
             lines.extend(t.describe().into_iter().map(|(k, v)| Line::new("kv").text("key", k).text("value", v)));
             cx.whisper(&actor.member, Message::new(Kind::Info, lines));
         }
+        TemplateCmd::New(name) => {
+            let slug = Slug::parse(&name)?;
+            if cx.st.template(slug.as_str()).is_some() {
+                return Err(Refusal::NameTaken { given: slug.to_string() });
+            }
+            let t = super::template::Template { name: slug.to_string(), ..super::template::Template::standard() };
+            cx.st.community.templates.push(t);
+            cx.st.dirty.community = true;
+            cx.audit(actor, "template new", Some(slug.to_string()), None);
+            cx.whisper_line(&actor.member, Line::new("template-created").text("name", slug.to_string()));
+        }
         TemplateCmd::Set { name, key, value } => {
             let slug = Slug::parse(&name)?;
-            let mut t = match cx.st.template(slug.as_str()) {
-                Some(t) => t.clone(),
-                // Setting a key on a new name creates a template from the standard shape.
-                None => super::template::Template { name: slug.to_string(), ..super::template::Template::standard() },
-            };
+            // Only `template new` creates: a typo gets the names that exist, not a new template.
+            let known = || cx.st.community.templates.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", ");
+            let mut t = cx
+                .st
+                .template(slug.as_str())
+                .cloned()
+                .ok_or_else(|| Refusal::NoSuchTemplate { given: slug.to_string(), known: known() })?;
             t.set(&key, &value)?;
             let templates = &mut cx.st.community.templates;
             match templates.iter_mut().find(|x| x.name == t.name) {

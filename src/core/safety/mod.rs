@@ -117,14 +117,18 @@ fn tell_hosts(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) {
 pub struct Bucket {
     tokens: f64,
     at: Timestamp,
-    told: bool,
+    /// When the member was last told they are being limited.
+    told_at: Option<Timestamp>,
 }
+
+/// A limited member is told again at most this often, so a flood is neither silent nor noisy.
+const TELL_EVERY_SECS: i64 = 60;
 
 /// What the rate limiter decided.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Rate {
     Allowed,
-    /// Over the limit; `tell` is true only the first time, so the bot never pages repeatedly.
+    /// Over the limit; `tell` is true at most once a minute, so the bot never pages repeatedly.
     Limited {
         tell: bool,
     },
@@ -132,7 +136,7 @@ pub enum Rate {
 
 impl Bucket {
     pub fn new(rate: u32, now: Timestamp) -> Self {
-        Self { tokens: f64::from(rate), at: now, told: false }
+        Self { tokens: f64::from(rate), at: now, told_at: None }
     }
 
     pub fn take(&mut self, rate: u32, now: Timestamp) -> Rate {
@@ -141,11 +145,12 @@ impl Bucket {
         self.at = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
-            self.told = false;
             Rate::Allowed
         } else {
-            let tell = !self.told;
-            self.told = true;
+            let tell = self.told_at.is_none_or(|t| now.as_second() - t.as_second() >= TELL_EVERY_SECS);
+            if tell {
+                self.told_at = Some(now);
+            }
             Rate::Limited { tell }
         }
     }
@@ -159,7 +164,7 @@ mod bucket_tests {
     use super::*;
 
     #[test]
-    fn the_bucket_tells_once_then_stays_quiet_until_it_refills() {
+    fn the_bucket_tells_at_most_once_a_minute() {
         let t0 = Timestamp::from_second(1_000_000).unwrap();
         let mut b = Bucket::new(2, t0);
         assert_eq!(b.take(2, t0), Rate::Allowed);
@@ -168,5 +173,9 @@ mod bucket_tests {
         assert_eq!(b.take(2, t0), Rate::Limited { tell: false });
         let later = Timestamp::from_second(1_000_030).unwrap();
         assert_eq!(b.take(2, later), Rate::Allowed, "half a minute refills one token at 2 per minute");
+        assert_eq!(b.take(2, later), Rate::Limited { tell: false }, "told at most once a minute");
+        let minute = Timestamp::from_second(1_000_060).unwrap();
+        assert_eq!(b.take(2, minute), Rate::Allowed);
+        assert_eq!(b.take(2, minute), Rate::Limited { tell: true }, "and again after a minute");
     }
 }

@@ -1,0 +1,211 @@
+//! The deck file format (`config/decks/*.toml`): parsing, checking every
+//! problem with its line, and writing a deck back out.
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::super::ids::Slug;
+use super::super::refusal::Refusal;
+use super::super::textcheck::{self, TextUse};
+use super::{Card, Deck, DeckFileError, Intensity, Kind, Practice, Theme, yes};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    deck: RawDeck,
+    #[serde(default)]
+    cards: Vec<RawCard>,
+    #[serde(default)]
+    practices: Vec<RawPractice>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDeck {
+    name: Spanned<String>,
+    title: Spanned<String>,
+    #[serde(default)]
+    description: Option<Spanned<String>>,
+    #[serde(default = "yes")]
+    enabled: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCard {
+    id: Spanned<String>,
+    kind: Kind,
+    theme: Theme,
+    intensity: Intensity,
+    #[serde(default)]
+    cw: Vec<String>,
+    text: Spanned<String>,
+    #[serde(default)]
+    guide: Option<Spanned<String>>,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default = "yes")]
+    enabled: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPractice {
+    name: Spanned<String>,
+    title: String,
+    theme: Theme,
+    steps: Vec<String>,
+}
+
+fn line_of(src: &str, offset: usize) -> usize {
+    src.get(..offset).map_or(1, |s| s.bytes().filter(|b| *b == b'\n').count() + 1)
+}
+
+/// What is wrong with a piece of text, as the end of a sentence ("card x: text …").
+fn problem(r: &Refusal) -> String {
+    match r {
+        Refusal::TextEmpty => "is empty".into(),
+        Refusal::TextTooLong { max, given } => format!("is too long ({given} characters; at most {max} fit)"),
+        Refusal::TextInvisible => "contains invisible or direction-changing characters".into(),
+        Refusal::TextMention => "contains a mass mention (like @everyone)".into(),
+        Refusal::TextMarkup => "contains markup or a platform mention (something inside < >)".into(),
+        Refusal::TextLink => "contains a link".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Parses and validates a whole deck file; any problem rejects the whole file.
+/// Returns the first problem; [`check_file`] returns them all.
+pub fn parse_file(src: &str) -> Result<Deck, DeckFileError> {
+    check_file(src).map_err(|mut all| all.swap_remove(0))
+}
+
+/// Parses and validates a whole deck file, collecting every problem with its line.
+/// A file TOML itself can't read stops at that first problem.
+pub fn check_file(src: &str) -> Result<Deck, Vec<DeckFileError>> {
+    let raw: RawFile = toml::from_str(src)
+        .map_err(|e| vec![DeckFileError { line: e.span().map(|s| line_of(src, s.start)), message: e.message().trim().to_owned() }])?;
+    let mut problems = Vec::new();
+    let mut at =
+        |span: std::ops::Range<usize>, message: String| problems.push(DeckFileError { line: Some(line_of(src, span.start)), message });
+    let name = Slug::parse(raw.deck.name.get_ref());
+    if name.is_err() {
+        at(raw.deck.name.span(), "the deck name must use lowercase letters, digits and '-'".into());
+    }
+    let title = textcheck::check(raw.deck.title.get_ref(), TextUse::Title).unwrap_or_else(|r| {
+        at(raw.deck.title.span(), format!("the deck title {}", problem(&r)));
+        String::new()
+    });
+    let description = match &raw.deck.description {
+        Some(d) if !d.get_ref().trim().is_empty() => textcheck::check(d.get_ref(), TextUse::Card).unwrap_or_else(|r| {
+            at(d.span(), format!("the deck description {}", problem(&r)));
+            String::new()
+        }),
+        _ => String::new(),
+    };
+    let mut cards: Vec<Card> = Vec::with_capacity(raw.cards.len());
+    for c in raw.cards {
+        let Ok(id) = Slug::parse(c.id.get_ref()) else {
+            at(c.id.span(), format!("card id {:?} must use lowercase letters, digits and '-'", textcheck::preview(c.id.get_ref())));
+            continue;
+        };
+        if cards.iter().any(|k| k.id == id) {
+            at(c.id.span(), format!("card id {id} appears twice"));
+        }
+        let text = textcheck::check(c.text.get_ref(), TextUse::Card).unwrap_or_else(|r| {
+            at(c.text.span(), format!("card {id}: the text {}", problem(&r)));
+            String::new()
+        });
+        let guide = match (c.kind, c.guide) {
+            (Kind::Sharing, None) => {
+                at(c.id.span(), format!("card {id} is a sharing card and needs a guide for listeners"));
+                None
+            }
+            (Kind::Sharing, Some(g)) => Some(textcheck::check(g.get_ref(), TextUse::Card).unwrap_or_else(|r| {
+                at(g.span(), format!("card {id}: the guide {}", problem(&r)));
+                String::new()
+            })),
+            (_, Some(g)) => {
+                at(g.span(), format!("card {id}: only sharing cards have a guide"));
+                None
+            }
+            (_, None) => None,
+        };
+        let mut cw = Vec::with_capacity(c.cw.len());
+        for tag in c.cw {
+            match Slug::parse(tag.trim()) {
+                Ok(tag) => cw.push(tag.as_str().to_owned()),
+                Err(_) => at(c.id.span(), format!("card {id}: content-warning tags use lowercase letters, digits and '-'")),
+            }
+        }
+        let group = match c.group {
+            None => None,
+            Some(g) => match Slug::parse(g.trim()) {
+                Ok(g) => Some(g.as_str().to_owned()),
+                Err(_) => {
+                    at(c.id.span(), format!("card {id}: a group name uses lowercase letters, digits and '-'"));
+                    None
+                }
+            },
+        };
+        cards.push(Card { id, kind: c.kind, theme: c.theme, intensity: c.intensity, cw, text, guide, group, enabled: c.enabled });
+    }
+    let mut practices: Vec<Practice> = Vec::with_capacity(raw.practices.len());
+    for p in raw.practices {
+        let Ok(pname) = Slug::parse(p.name.get_ref()) else {
+            at(p.name.span(), "a practice name must use lowercase letters, digits and '-'".into());
+            continue;
+        };
+        if practices.iter().any(|k| k.name == pname) {
+            at(p.name.span(), format!("practice {pname} appears twice"));
+        }
+        if p.steps.is_empty() || p.steps.len() > 12 {
+            at(p.name.span(), format!("practice {pname} needs 1 to 12 steps"));
+        }
+        let mut steps = Vec::with_capacity(p.steps.len());
+        for (i, step) in p.steps.iter().enumerate() {
+            match textcheck::check(step, TextUse::Card) {
+                Ok(s) => steps.push(s),
+                Err(r) => at(p.name.span(), format!("practice {pname}: step {} {}", i + 1, problem(&r))),
+            }
+        }
+        let title = textcheck::check(&p.title, TextUse::Title).unwrap_or_else(|r| {
+            at(p.name.span(), format!("practice {pname}: the title {}", problem(&r)));
+            String::new()
+        });
+        practices.push(Practice { name: pname, title, theme: p.theme, steps });
+    }
+    if cards.is_empty() && practices.is_empty() && problems.is_empty() {
+        problems.push(DeckFileError { line: None, message: "the file has no [[cards]] and no [[practices]]".into() });
+    }
+    match name {
+        Ok(name) if problems.is_empty() => Ok(Deck { name, title, description, enabled: raw.deck.enabled, cards, practices }),
+        _ => Err(problems),
+    }
+}
+
+/// Writes a deck in the file format `parse_file` reads.
+pub fn to_file(deck: &Deck) -> String {
+    #[derive(Serialize)]
+    struct OutDeck<'a> {
+        name: &'a str,
+        title: &'a str,
+        description: &'a str,
+        enabled: bool,
+    }
+    #[derive(Serialize)]
+    struct Out<'a> {
+        deck: OutDeck<'a>,
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        cards: &'a [Card],
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        practices: &'a [Practice],
+    }
+    let out = Out {
+        deck: OutDeck { name: deck.name.as_str(), title: &deck.title, description: &deck.description, enabled: deck.enabled },
+        cards: &deck.cards,
+        practices: &deck.practices,
+    };
+    // Serialising plain strings, enums and vectors to TOML cannot fail.
+    toml::to_string_pretty(&out).unwrap_or_default()
+}
