@@ -3,7 +3,7 @@
 //! what assumed the message arrived and tells whoever can help.
 
 use super::effect::{Kind, Line};
-use super::handle::Cx;
+use super::cx::Cx;
 use super::ids::MemberRef;
 use super::rng::Rng;
 

@@ -5,6 +5,7 @@
 
 pub mod circle;
 pub mod command;
+pub mod cx;
 pub mod deck;
 pub mod delivery;
 pub mod duration;

@@ -4,7 +4,7 @@
 use super::circle::Phase;
 use super::command::CrisisArg;
 use super::effect::{Action, Effect, Kind, Line, Message};
-use super::handle::Cx;
+use super::cx::Cx;
 use super::ids::{CircleId, MemberRef};
 use super::input::{Actor, TimerKey};
 use super::refusal::Refusal;

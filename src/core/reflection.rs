@@ -5,7 +5,7 @@
 use super::command::DailyArg;
 use super::deck::{self, Filter, Intensity, Kind as CardKind, Theme};
 use super::effect::{Action, Effect, Kind, Line, Message};
-use super::handle::Cx;
+use super::cx::Cx;
 use super::ids::{MemberRef, Slug};
 use super::input::{Actor, TimerKey};
 use super::member::{ClockTime, Daily, PracticeProgress, QuietHours};

@@ -110,3 +110,22 @@ fn the_word_check_matches_whole_names_only() {
     assert!(names("she was poised", "poise").is_empty(), "part of a word is not a name");
     assert!(names("tokio_util", "tokio").is_empty());
 }
+
+#[test]
+fn feature_modules_depend_on_the_context_not_on_the_dispatcher() {
+    // handle.rs dispatches to the feature modules; if they imported from it, the two would
+    // depend on each other. They work through `cx.rs` instead.
+    let core = root().join("src/core");
+    let mut offenders = Vec::new();
+    for f in rust_files(&core) {
+        let name = f.strip_prefix(&core).expect("under src/core").display().to_string();
+        if name == "handle.rs" || name == "mod.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).expect("readable source");
+        if text.lines().any(|l| l.trim_start().starts_with("use ") && l.contains("handle::")) {
+            offenders.push(name);
+        }
+    }
+    assert!(offenders.is_empty(), "these core modules import from handle.rs; use core::cx instead: {offenders:?}");
+}

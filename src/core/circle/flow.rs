@@ -1,7 +1,7 @@
 //! The circle's flow: opening, rounds, turns, timers, closing and recovery.
 
 use super::super::effect::{Action, Effect, Kind, Line, Message};
-use super::super::handle::Cx;
+use super::super::cx::Cx;
 use super::super::ids::{CircleId, MemberRef};
 use super::super::input::TimerKey;
 use super::super::rng::Rng;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::super::effect::{Action, Kind, Line, Message};
-use super::super::handle::Cx;
+use super::super::cx::Cx;
 use super::super::ids::{ChannelId, CircleId, MemberRef};
 use super::super::input::Actor;
 use super::super::member::Consent;

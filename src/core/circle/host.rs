@@ -2,7 +2,7 @@
 //! status. Every host action is audited (who, what, when; never content).
 
 use super::super::effect::{Effect, Kind, Line, Message};
-use super::super::handle::{Cx, here};
+use super::super::cx::{Cx, here};
 use super::super::ids::CircleId;
 use super::super::input::{Actor, Place};
 use super::super::refusal::Refusal;

@@ -2,7 +2,7 @@
 //! raise a hand, choose what comes back, ask for another card, and the pulse.
 
 use super::super::effect::{Kind, Line, Message};
-use super::super::handle::{Cx, here};
+use super::super::cx::{Cx, here};
 use super::super::ids::CircleId;
 use super::super::input::{Actor, Place};
 use super::super::refusal::Refusal;

@@ -4,7 +4,7 @@
 
 use super::super::deck::{self, Filter, Intensity};
 use super::super::effect::{Action, Effect, Kind, Line, Message};
-use super::super::handle::Cx;
+use super::super::cx::Cx;
 use super::super::ids::{CircleId, MemberRef, Slug};
 use super::super::rng::Rng;
 use super::super::template::{FloorPolicy, Mode};

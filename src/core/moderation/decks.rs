@@ -4,7 +4,7 @@
 use super::super::command::DeckCmd;
 use super::super::deck::{self, Card, Deck, Intensity, Kind as CardKind, Theme};
 use super::super::effect::{Attachment, Kind, Line, Message};
-use super::super::handle::Cx;
+use super::super::cx::Cx;
 use super::super::ids::Slug;
 use super::super::input::Actor;
 use super::super::refusal::Refusal;

@@ -9,7 +9,7 @@ pub use decks::deck;
 use super::command::TemplateCmd;
 use super::deck::{Card, Deck, Intensity, Kind as CardKind, Theme};
 use super::effect::{Kind, Line, Message};
-use super::handle::Cx;
+use super::cx::Cx;
 use super::ids::Slug;
 use super::input::Actor;
 use super::refusal::Refusal;

@@ -11,7 +11,7 @@ pub use matcher::{RuleSet, Rules, RulesError};
 use jiff::Timestamp;
 
 use crate::core::effect::{Action, Kind, Line, Message};
-use crate::core::handle::Cx;
+use crate::core::cx::Cx;
 use crate::core::ids::MemberRef;
 use crate::core::input::{Actor, Place};
 use crate::core::rng::Rng;
