@@ -103,4 +103,3 @@ pub fn here(cx: &Cx<'_, impl Rng>, place: &Place) -> Result<CircleId, Refusal> {
         Place::Private => Err(Refusal::NeedsChannel),
     }
 }
-

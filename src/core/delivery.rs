@@ -2,8 +2,8 @@
 //! error). The adapter falls back where its platform allows; the core undoes
 //! what assumed the message arrived and tells whoever can help.
 
-use super::effect::{Kind, Line};
 use super::cx::Cx;
+use super::effect::{Kind, Line};
 use super::ids::MemberRef;
 use super::rng::Rng;
 

@@ -68,10 +68,27 @@ pub struct Line {
     pub args: Vec<(&'static str, Arg)>,
 }
 
+/// One argument of a catalogue line.
+///
+/// **Rendering contract.** Every adapter renders lines through
+/// `text::Catalogue::render_as` with its platform's [`crate::text::Markup`]; it
+/// never pastes an argument into markup itself. `Text` is outside text (from
+/// members, moderators, decks): it is cleaned of invisible and
+/// direction-changing characters and escaped for the platform's markup, so it
+/// can't ping, link, format or inject (Markdown on Discord, HTML on Matrix).
+/// `Member` names a person: Discord renders a mention (sent with
+/// `allowed_mentions` empty, so it pings nobody), Matrix a pill (with
+/// `m.mentions` empty), the console the display name. `text/tests.rs` checks
+/// each escaper against hostile text.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Arg {
     /// Text from members, moderators or decks: rendered safely (no pings, no markup).
     Text(String),
+    /// A person: their platform reference and the display name the circle shows.
+    Member {
+        member: MemberRef,
+        display: String,
+    },
     Num(i64),
     /// A duration, rendered as "4 min 30 s".
     Secs(i64),
@@ -164,6 +181,11 @@ impl Line {
     }
     pub fn text(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.args.push((name, Arg::Text(value.into())));
+        self
+    }
+    /// Names a person (see [`Arg::Member`]).
+    pub fn member(mut self, name: &'static str, member: &MemberRef, display: impl Into<String>) -> Self {
+        self.args.push((name, Arg::Member { member: member.clone(), display: display.into() }));
         self
     }
     pub fn num(mut self, name: &'static str, value: impl TryInto<i64>) -> Self {

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 
 use super::circle;
 use super::command::{CircleCmd, Command, Scope};
+use super::cx::{Cx, here};
 use super::effect::{Effect, Line};
 use super::input::{Actor, Input, Place, TimerKey};
 use super::member::clean_display;
@@ -12,7 +13,6 @@ use super::refusal::Refusal;
 use super::rng::Rng;
 use super::safety;
 use super::state::State;
-use super::cx::{Cx, here};
 use super::{help, moderation, privacy, reflection};
 
 /// Applies one input and returns what the outside world must do.
@@ -61,7 +61,6 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
     }
     cx.out
 }
-
 
 /// What a member whose display name is empty once cleaned is called, where a name is needed.
 const NAMELESS: &str = "a member";
@@ -196,7 +195,7 @@ fn chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text: &str) {
     if !listener_speaking_over {
         return;
     }
-    let speaker = turn.display.clone();
+    let (speaker, speaker_name) = (turn.speaker.clone(), turn.display.clone());
     // "Your own turn" only to someone who still has one coming in this circle.
     // Everyone seated speaks again at the check-out, so only the closing round can leave someone without one.
     let own_turn_ahead = c.queue.contains(&actor.member) || (c.phase != super::circle::Phase::Closing && c.seat(&actor.member).is_some());
@@ -204,5 +203,5 @@ fn chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text: &str) {
         t.nudged.push(actor.member.clone());
     }
     let line = if own_turn_ahead { "floor-nudge" } else { "floor-nudge-plain" };
-    cx.whisper_line(&actor.member, Line::new(line).text("speaker", speaker));
+    cx.whisper_line(&actor.member, Line::new(line).member("speaker", &speaker, speaker_name));
 }

@@ -1,7 +1,7 @@
 //! `help`: lists what the asker may use where they are.
 
-use super::effect::{Kind, Line, Message};
 use super::cx::Cx;
+use super::effect::{Kind, Line, Message};
 use super::input::{Actor, Place};
 use super::rng::Rng;
 

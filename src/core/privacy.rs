@@ -3,8 +3,8 @@
 
 use super::circle::Phase;
 use super::command::CrisisArg;
-use super::effect::{Action, Effect, Kind, Line, Message};
 use super::cx::Cx;
+use super::effect::{Action, Effect, Kind, Line, Message};
 use super::ids::{CircleId, MemberRef};
 use super::input::{Actor, TimerKey};
 use super::refusal::Refusal;

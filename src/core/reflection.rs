@@ -3,9 +3,9 @@
 //! Nothing a member writes back is read, stored or logged.
 
 use super::command::DailyArg;
+use super::cx::Cx;
 use super::deck::{self, Filter, Intensity, Kind as CardKind, Theme};
 use super::effect::{Action, Effect, Kind, Line, Message};
-use super::cx::Cx;
 use super::ids::{MemberRef, Slug};
 use super::input::{Actor, TimerKey};
 use super::member::{ClockTime, Daily, PracticeProgress, QuietHours};

@@ -106,3 +106,99 @@ fn durations_read_naturally() {
     assert_eq!(duration_label(270), "4 min 30 s");
     assert_eq!(duration_label(3900), "1 h 5 min");
 }
+
+/// Outside text that tries to ping, format, link, inject or reverse.
+const HOSTILE: [&str; 12] = [
+    "@everyone and @here",
+    "<@123456789012345678> <@&42> <#99>",
+    "**bold** __under__ ~~strike~~ ||spoiler||",
+    "[click](https://evil.example) <https://evil.example>",
+    "`code` ```block```",
+    "# heading\n> quote\n- list\n1. item",
+    "<script>alert('x')</script>",
+    "<a href=\"javascript:x\">y</a> &amp; &lt;",
+    "\u{202E}reversed\u{202C} and zero\u{200B}width",
+    ":smile: <t:1:R> \\*escaped\\*",
+    "{ $name } and { -brand } look like Fluent",
+    "mixed *all* <b>of</b> @them [x](y)",
+];
+
+fn hostile_line(text: &str) -> Line {
+    Line::new("passed").text("name", text)
+}
+
+#[test]
+fn markdown_escaping_leaves_no_formatting_mention_or_link_in_outside_text() {
+    let cat = Catalogue::english().unwrap();
+    for h in HOSTILE {
+        let out = cat.line_as(&hostile_line(h), Markup::Markdown);
+        // Every special character in the hostile part is preceded by a backslash.
+        let mut prev = ' ';
+        for c in out.chars() {
+            if "*_~`|<>[]()@#".contains(c) {
+                assert_eq!(prev, '\\', "unescaped {c:?} in {out:?} (from {h:?})");
+            }
+            prev = if prev == '\\' && c == '\\' { ' ' } else { c };
+        }
+        assert!(!out.contains('\u{202E}') && !out.contains('\u{200B}'), "invisible characters are removed: {out:?}");
+    }
+}
+
+#[test]
+fn html_escaping_leaves_no_tag_entity_or_attribute_in_outside_text() {
+    let cat = Catalogue::english().unwrap();
+    for h in HOSTILE {
+        let out = cat.line_as(&hostile_line(h), Markup::Html);
+        assert!(!out.contains('<') && !out.contains('>'), "no tag survives: {out:?} (from {h:?})");
+        assert!(!out.contains('"') && !out.contains('\''), "no quote survives: {out:?}");
+        for (i, _) in out.match_indices('&') {
+            let rest = &out[i..];
+            assert!(["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"].iter().any(|e| rest.starts_with(e)), "a bare & in {out:?}");
+        }
+        assert!(!out.contains('\u{202E}'), "{out:?}");
+    }
+}
+
+#[test]
+fn outside_text_that_looks_like_a_selector_or_placeable_is_only_text() {
+    let cat = Catalogue::english().unwrap();
+    let line = Line::new("joined").text("name", "{ $count } -> [one]").num("count", 2).num("max", 8);
+    for markup in [Markup::Plain, Markup::Markdown, Markup::Html] {
+        let out = cat.line_as(&line, markup);
+        assert!(out.contains("2 of 8"), "{out:?}");
+        assert!(!out.contains("2 } "), "the text was not evaluated: {out:?}");
+    }
+}
+
+#[test]
+fn selectors_still_choose_their_branch_in_every_markup() {
+    let cat = Catalogue::english().unwrap();
+    let line = Line::new("turn-warning").secs("time", 60).text("extend", "yes");
+    for markup in [Markup::Plain, Markup::Markdown, Markup::Html] {
+        assert!(cat.line_as(&line, markup).contains("/extend"), "{markup:?}");
+    }
+}
+
+#[test]
+fn people_render_as_a_mention_on_discord_a_pill_on_matrix_and_a_name_in_the_console() {
+    use crate::core::ids::{MemberRef, Platform};
+    let cat = Catalogue::english().unwrap();
+    let d = MemberRef::parse(Platform::Discord, "123456789012345678").unwrap();
+    let m = MemberRef::parse(Platform::Matrix, "@ana:example.org").unwrap();
+    let c = MemberRef::parse(Platform::Console, "ana").unwrap();
+    let line = |who: &MemberRef| Line::new("passed").member("name", who, "Ana <b>*</b>");
+    assert_eq!(cat.line_as(&line(&d), Markup::Markdown), cat.line(&Line::new("passed").text("name", "<@123456789012345678>")));
+    let pill = cat.line_as(&line(&m), Markup::Html);
+    assert!(pill.contains(r#"<a href="https://matrix.to/#/@ana:example.org">Ana &lt;b&gt;*&lt;/b&gt;</a>"#), "{pill}");
+    assert_eq!(cat.line_as(&line(&c), Markup::Plain), cat.line(&Line::new("passed").text("name", "Ana <b>*</b>")));
+    // A person from another platform is shown by name, escaped like any text.
+    let other = cat.line_as(&line(&c), Markup::Markdown);
+    assert!(other.contains(r"Ana \<b\>\*\</b\>"), "{other}");
+}
+
+#[test]
+fn html_escapes_the_catalogues_own_words_too() {
+    let cat = Catalogue::from_source("t = Use <this> & { $x }\n").unwrap();
+    let out = cat.line_as(&Line::new("t").text("x", "<that>"), Markup::Html);
+    assert_eq!(out, "Use &lt;this&gt; &amp; &lt;that&gt;");
+}

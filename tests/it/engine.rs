@@ -199,7 +199,11 @@ fn a_restart_resumes_a_live_circle_at_the_same_speaker_with_the_time_left() {
         assert!(!said.iter().any(|m| matches!(m.kind, Kind::TurnStarted { .. })), "no turn is announced again");
         let line = &said[0].lines[0];
         assert_eq!(line.id, "recovered-turn");
-        assert!(line.args.contains(&("name", Arg::Text("alice".into()))), "the same speaker keeps the floor");
+        assert!(
+            line.args.contains(&("name", Arg::Member { member: member("alice"), display: "alice".into() })),
+            "the same speaker keeps the floor, named as a person: {:?}",
+            line.args
+        );
         assert!(line.args.contains(&("time", Arg::Secs(170))), "with the time that is really left: {:?}", line.args);
         assert!(!ds.iter().any(|d| matches!(d, Delivery::Whisper { .. })), "nobody gets a prompt or guide again");
         let c = circle(&engine).await;

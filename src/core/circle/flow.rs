@@ -1,7 +1,7 @@
 //! The circle's flow: opening, rounds, turns, timers, closing and recovery.
 
-use super::super::effect::{Action, Effect, Kind, Line, Message};
 use super::super::cx::Cx;
+use super::super::effect::{Action, Effect, Kind, Line, Message};
 use super::super::ids::{CircleId, MemberRef};
 use super::super::input::TimerKey;
 use super::super::rng::Rng;
@@ -252,7 +252,7 @@ pub fn on_timer(cx: &mut Cx<'_, impl Rng>, id: CircleId, generation: u64) {
         }
         Purpose::Deadline => {
             let Some(turn) = cx.st.circles.get(&id).and_then(|c| c.turn.clone()) else { return };
-            cx.say(&channel, Message::info(Line::new("turn-time").text("name", turn.display)));
+            cx.say(&channel, Message::info(Line::new("turn-time").member("name", &turn.speaker, turn.display)));
             end_turn(cx, id, Ending::Time);
         }
         Purpose::ReflectionEnd => end_reflection(cx, id),
@@ -289,8 +289,10 @@ pub fn recover(cx: &mut Cx<'_, impl Rng>) {
         let line = match turn {
             // Time ran out while attune was down; the deadline fires next, so don't claim "0 s left".
             Some(t) if secs_until(now, t.deadline) == 0 => Line::new("recovered"),
-            Some(t) if t.reflecting => Line::new("recovered-reflecting").text("name", t.display).secs("time", secs_until(now, t.deadline)),
-            Some(t) => Line::new("recovered-turn").text("name", t.display).secs("time", secs_until(now, t.deadline)),
+            Some(t) if t.reflecting => {
+                Line::new("recovered-reflecting").member("name", &t.speaker, t.display).secs("time", secs_until(now, t.deadline))
+            }
+            Some(t) => Line::new("recovered-turn").member("name", &t.speaker, t.display).secs("time", secs_until(now, t.deadline)),
             None => Line::new("recovered"),
         };
         cx.say(&channel, Message::info(line));

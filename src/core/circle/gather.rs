@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::super::effect::{Action, Kind, Line, Message};
 use super::super::cx::Cx;
+use super::super::effect::{Action, Kind, Line, Message};
 use super::super::ids::{ChannelId, CircleId, MemberRef};
 use super::super::input::Actor;
 use super::super::member::Consent;
@@ -144,9 +144,9 @@ fn seat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) {
         if !c.had_turn_this_round(&actor.member) {
             c.queue.push(actor.member.clone());
         }
-        cx.say(&channel, Message::info(Line::new("joined-late").text("name", display)));
+        cx.say(&channel, Message::info(Line::new("joined-late").member("name", &actor.member, display)));
     } else {
-        cx.say(&channel, Message::info(Line::new("joined").text("name", display).num("count", count).num("max", max)));
+        cx.say(&channel, Message::info(Line::new("joined").member("name", &actor.member, display).num("count", count).num("max", max)));
     }
 }
 

@@ -1,8 +1,8 @@
 //! Host tools: start, pause/resume, skip, move, remove, co-host, end, and
 //! status. Every host action is audited (who, what, when; never content).
 
-use super::super::effect::{Effect, Kind, Line, Message};
 use super::super::cx::{Cx, here};
+use super::super::effect::{Effect, Kind, Line, Message};
 use super::super::ids::CircleId;
 use super::super::input::{Actor, Place};
 use super::super::refusal::Refusal;
@@ -102,7 +102,7 @@ pub fn next(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     if turn.reflecting {
         turn::end_reflection(cx, id);
     } else {
-        cx.say(&channel, Message::info(Line::new("host-next").text("name", turn.display.clone())));
+        cx.say(&channel, Message::info(Line::new("host-next").member("name", &turn.speaker, turn.display.clone())));
         turn::end_turn(cx, id, Ending::HostNext);
     }
     Ok(())

@@ -1,8 +1,8 @@
 //! What members do inside a running circle: done, pass, extend, away/back,
 //! raise a hand, choose what comes back, ask for another card, and the pulse.
 
-use super::super::effect::{Kind, Line, Message};
 use super::super::cx::{Cx, here};
+use super::super::effect::{Kind, Line, Message};
 use super::super::ids::CircleId;
 use super::super::input::{Actor, Place};
 use super::super::refusal::Refusal;
@@ -49,7 +49,7 @@ pub fn pass(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
         if turn.reflecting {
             turn::end_reflection(cx, id);
         } else {
-            cx.say(&channel, Message::info(Line::new("passed").text("name", name)));
+            cx.say(&channel, Message::info(Line::new("passed").member("name", &actor.member, name)));
             turn::end_turn(cx, id, Ending::Passed);
         }
         return Ok(());

@@ -2,9 +2,9 @@
 //! holding the floor, and ending it (with a reflection window when the
 //! speaker welcomed one).
 
+use super::super::cx::Cx;
 use super::super::deck::{self, Filter, Intensity};
 use super::super::effect::{Action, Effect, Kind, Line, Message};
-use super::super::cx::Cx;
 use super::super::ids::{CircleId, MemberRef, Slug};
 use super::super::rng::Rng;
 use super::super::template::{FloorPolicy, Mode};
@@ -132,7 +132,7 @@ pub(super) fn start_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, speaker: Membe
     // A card with a content warning goes to the speaker alone, note first; the
     // circle sees only that the floor is theirs.
     let public_card = card.as_ref().filter(|d| d.cw.is_empty()).map(|d| d.text.as_str());
-    let announce = turn_message(turn_ref, kind, &display, public_card, secs, mode, mode_chosen, extend > 0);
+    let announce = turn_message(turn_ref, &speaker, kind, &display, public_card, secs, mode, mode_chosen, extend > 0);
     cx.say(&channel, announce);
     if let Some(d) = card.as_ref().filter(|d| !d.cw.is_empty()) {
         private_prompt(cx, &speaker, d, turn_ref);
@@ -153,6 +153,7 @@ pub(super) fn hosts_of(c: &super::Circle) -> Vec<MemberRef> {
 #[allow(clippy::too_many_arguments)]
 pub(super) fn turn_message(
     turn: TurnRef,
+    speaker: &MemberRef,
     kind: TurnKind,
     display: &str,
     card: Option<&str>,
@@ -166,14 +167,14 @@ pub(super) fn turn_message(
         TurnKind::Sharing => "turn-sharing",
         TurnKind::CheckOut => "turn-checkout",
     };
-    let mut lines = vec![Line::new(head).text("name", display).secs("time", secs)];
+    let mut lines = vec![Line::new(head).member("name", speaker, display).secs("time", secs)];
     match card {
         Some(text) => lines.push(Line::new("turn-prompt").text("prompt", text)),
         None => lines.push(Line::new("turn-free")),
     }
     let mut actions = vec![Action::Done(turn), Action::Pass(turn)];
     if kind == TurnKind::Sharing {
-        lines.push(Line::new(mode_line(mode, chosen)).text("name", display));
+        lines.push(Line::new(mode_line(mode, chosen)).member("name", speaker, display));
         lines.push(Line::new("turn-speaker-options"));
         actions.extend([
             Action::Card(turn),
@@ -245,7 +246,7 @@ pub(super) fn end_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, how: Ending) {
     let (floor, reflection_secs) = (c.template.floor, c.template.reflection_secs);
     record(cx, id, &turn.speaker, turn.kind, turn.started_at, how);
     if how == Ending::Done {
-        cx.say(&channel, Message::info(Line::new("turn-done").text("name", turn.display.clone())));
+        cx.say(&channel, Message::info(Line::new("turn-done").member("name", &turn.speaker, turn.display.clone())));
     }
     let reflect = matches!(how, Ending::Done | Ending::Time) && turn.kind == TurnKind::Sharing && turn.mode != Mode::Witness;
     if floor == FloorPolicy::Hold {
@@ -258,7 +259,7 @@ pub(super) fn end_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, how: Ending) {
             t.deadline = at;
         }
         let line = if turn.mode == Mode::Feelings { "reflect-window-feelings" } else { "reflect-window" };
-        cx.say(&channel, Message::info(Line::new(line).text("name", turn.display).secs("time", reflection_secs)));
+        cx.say(&channel, Message::info(Line::new(line).member("name", &turn.speaker, turn.display).secs("time", reflection_secs)));
         arm(cx, id, at, Purpose::ReflectionEnd);
         return;
     }
@@ -273,8 +274,8 @@ pub(super) fn end_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, how: Ending) {
 pub(super) fn end_reflection(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
     let Some(c) = cx.circle_mut(id) else { return };
     let channel = c.channel.clone();
-    let name = c.turn.take().map(|t| t.display).unwrap_or_default();
-    cx.say(&channel, Message::info(Line::new("reflect-window-closed").text("name", name)));
+    let Some(t) = c.turn.take() else { return };
+    cx.say(&channel, Message::info(Line::new("reflect-window-closed").member("name", &t.speaker, t.display)));
     disarm(cx, id);
     next_speaker(cx, id);
 }

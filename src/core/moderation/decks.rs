@@ -2,9 +2,9 @@
 //! import and export. Cards are validated whole before anything changes.
 
 use super::super::command::DeckCmd;
+use super::super::cx::Cx;
 use super::super::deck::{self, Card, Deck, Intensity, Kind as CardKind, Theme};
 use super::super::effect::{Attachment, Kind, Line, Message};
-use super::super::cx::Cx;
 use super::super::ids::Slug;
 use super::super::input::Actor;
 use super::super::refusal::Refusal;

@@ -7,9 +7,9 @@ use decks::card_id_taken;
 pub use decks::deck;
 
 use super::command::TemplateCmd;
+use super::cx::Cx;
 use super::deck::{Card, Deck, Intensity, Kind as CardKind, Theme};
 use super::effect::{Kind, Line, Message};
-use super::cx::Cx;
 use super::ids::Slug;
 use super::input::Actor;
 use super::refusal::Refusal;

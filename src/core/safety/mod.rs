@@ -10,8 +10,8 @@ pub use matcher::{RuleSet, Rules, RulesError};
 
 use jiff::Timestamp;
 
-use crate::core::effect::{Action, Kind, Line, Message};
 use crate::core::cx::Cx;
+use crate::core::effect::{Action, Kind, Line, Message};
 use crate::core::ids::MemberRef;
 use crate::core::input::{Actor, Place};
 use crate::core::rng::Rng;
