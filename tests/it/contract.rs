@@ -260,3 +260,43 @@ async fn a_host_learns_once_privately_that_a_member_cannot_receive_private_messa
     let second = e.submit(&c, fail(), None).await.unwrap();
     assert!(second.deliveries.is_empty(), "once per circle: {second:?}");
 }
+
+#[tokio::test]
+async fn host_tools_take_a_mention_or_a_matrix_id_and_never_confuse_look_alike_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let two = two_platforms(&dir.path().join("a.db")).await;
+    let e = &two.engine;
+    // On Discord two members show the same name; a mention says exactly which one.
+    let g = community(Platform::Discord, "g");
+    let host = person(Platform::Discord, "100", true);
+    cmd(e, &g, &host, in_channel(Platform::Discord, "t"), "circle open").await;
+    for id in ["201", "202"] {
+        let a = Actor { member: MemberRef::parse(Platform::Discord, id).unwrap(), display: "Sam".into(), moderator: false };
+        cmd(e, &g, &a, in_channel(Platform::Discord, "t"), "circle join").await;
+        cmd(e, &g, &a, Place::Private, "agree").await;
+    }
+    let before = e.store().load(&g, None).await.unwrap().unwrap().circles.pop().unwrap();
+    let shown: Vec<&str> = before.seats.iter().map(|s| s.display.as_str()).collect();
+    assert_eq!(shown, ["Sam", "Sam (2)"], "two seats never look the same");
+    let by_mention = cmd(e, &g, &host, in_channel(Platform::Discord, "t"), "circle remove <@!202>").await;
+    assert!(!by_mention.private_to(&host.member).any(|m| m.kind == Kind::Refusal), "{by_mention:?}");
+    let circle = e.store().load(&g, None).await.unwrap().unwrap().circles.pop().unwrap();
+    let seated: Vec<&str> = circle.seats.iter().map(|s| s.member.user()).collect();
+    assert_eq!(seated, ["201"], "the mentioned member, and only them, was removed");
+
+    // On Matrix a user id is exact, even when a display name looks like another id.
+    let m = community(Platform::Matrix, "!room:example.org");
+    let mhost = Actor { member: MemberRef::parse(Platform::Matrix, "@host:example.org").unwrap(), display: "host".into(), moderator: true };
+    let room = in_channel(Platform::Matrix, "!room:example.org");
+    cmd(e, &m, &mhost, room.clone(), "circle open").await;
+    for (id, shown) in [("@ana:example.org", "ana"), ("@mallory:evil.example", "@ana:example.org")] {
+        let a = Actor { member: MemberRef::parse(Platform::Matrix, id).unwrap(), display: shown.into(), moderator: false };
+        cmd(e, &m, &a, room.clone(), "circle join").await;
+        cmd(e, &m, &a, Place::Private, "agree").await;
+    }
+    let out = cmd(e, &m, &mhost, room.clone(), "circle cohost @ana:example.org").await;
+    assert!(!out.private_to(&mhost.member).any(|msg| msg.kind == Kind::Refusal), "{out:?}");
+    let circle = e.store().load(&m, None).await.unwrap().unwrap().circles.pop().unwrap();
+    let cohosts: Vec<&str> = circle.cohosts.iter().map(|c| c.user()).collect();
+    assert_eq!(cohosts, ["@ana:example.org"], "the id, not the look-alike display name");
+}

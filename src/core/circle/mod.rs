@@ -289,13 +289,21 @@ impl Circle {
     }
 }
 
-/// The one place a host tool's target name becomes a member. The name the circle shows
-/// comes first (case-insensitive, `@` optional, cleaned and folded like any display name);
-/// a user id is the fallback when no shown name fits. A name that fits more than one
-/// person is refused rather than guessed.
+/// The one place a host tool's target becomes a member.
+///
+/// A platform reference is exact and comes first: a Discord mention (`<@123>`,
+/// `<@!123>`) or a Matrix user id (`@name:server`) names that user and nobody
+/// else. Otherwise the name the circle shows comes first (case-insensitive, `@`
+/// optional, cleaned and folded like any display name), and a user id is the
+/// fallback when no shown name fits. A name that fits more than one person is
+/// refused rather than guessed.
 pub fn resolve<'s>(seats: impl Iterator<Item = &'s Seat> + Clone, name: &str) -> Result<&'s Seat, super::refusal::Refusal> {
     use super::refusal::Refusal;
-    let raw = name.trim().trim_start_matches(['@', '＠']);
+    let trimmed = name.trim();
+    if let Some(user) = reference(trimmed) {
+        return seats.into_iter().find(|s| s.member.user() == user).ok_or(Refusal::NoSuchMember { name: super::textcheck::preview(name) });
+    }
+    let raw = trimmed.trim_start_matches(['@', '＠']);
     let key = super::member::display_key(raw);
     let user = raw.to_lowercase();
     let by_display: Vec<&Seat> = seats.clone().filter(|s| !key.is_empty() && super::member::display_key(&s.display) == key).collect();
@@ -306,6 +314,16 @@ pub fn resolve<'s>(seats: impl Iterator<Item = &'s Seat> + Clone, name: &str) ->
         [] => Err(Refusal::NoSuchMember { name: super::textcheck::preview(name) }),
         _ => Err(Refusal::AmbiguousName { name: super::textcheck::preview(raw) }),
     }
+}
+
+/// The user id an exact platform reference names: a Discord mention or a Matrix user id.
+fn reference(s: &str) -> Option<&str> {
+    if let Some(inner) = s.strip_prefix("<@").and_then(|r| r.strip_suffix('>')) {
+        let id = inner.strip_prefix('!').unwrap_or(inner);
+        return (!id.is_empty() && id.chars().all(|c| c.is_ascii_digit())).then_some(id);
+    }
+    let (local, server) = s.strip_prefix('@')?.split_once(':')?;
+    (!local.is_empty() && !server.is_empty() && !s.chars().any(char::is_whitespace)).then_some(s)
 }
 
 /// How long after a circle ends its pulse stays open.
