@@ -380,6 +380,22 @@ async fn doctor_checks(store: &Store, db: &Path, catalogue: &Catalogue) -> bool 
             return false;
         }
     }
+    match store.quarantined().await {
+        Ok(q) if q.is_empty() => {}
+        Ok(q) => {
+            for (community, reason) in &q {
+                say!(
+                    "database: community {community} was paused after repeated failures ({reason}); the others ran on. \
+                     Its records are kept; attune tries it again at the next start."
+                );
+            }
+            return false;
+        }
+        Err(e) => {
+            say!("database: {} can't be read: {e}", db.display());
+            return false;
+        }
+    }
     match store.communities().await {
         Ok(c) => {
             let line = Line::new("cli-doctor-database").text("path", db.display().to_string()).num("count", c.len());

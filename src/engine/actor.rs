@@ -19,7 +19,7 @@ use crate::core::input::Input;
 use crate::core::rng::SplitMix64;
 use crate::core::state::{Community, Dirty, State};
 use crate::core::{self};
-use crate::store::Store;
+use crate::store::{Pending, Store};
 
 /// Most inputs folded into one transaction.
 const MAX_BATCH: usize = 256;
@@ -91,6 +91,7 @@ async fn life(weak: Weak<Inner>, id: CommunityId, first: bool, queue: Queue) -> 
         // re-arms what the store says, without announcing anything again.
         rearm(&engine, &mut state);
     }
+    redeliver(&engine, &state).await?;
     let seed = match engine.inner.seed {
         Seed::Fixed(n) => n,
         Seed::Random => RandomState::new().hash_one(id.key()),
@@ -277,16 +278,23 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
         dirty.merge(state.take_dirty());
         applied.push(Applied { slot, effects: out, answer: job.answer });
     }
+    let pending: Vec<Pending> = applied.iter().flat_map(|a| a.effects.iter()).filter_map(must_not_be_lost).collect();
     // An input that changed nothing (and named no event to remember) opens no transaction.
-    let changed = !dirty.is_empty() || !events.is_empty();
-    if changed && let Err(e) = store.commit(state, &dirty, &events, now).await {
-        error!(community = %id, error = %e, "commit failed; keeping the last committed state");
-        reload(engine, state).await;
-        let reason = e.to_string();
-        for a in applied {
-            results[a.slot] = Err(EngineError::NotSaved(reason.clone()));
+    let changed = !dirty.is_empty() || !events.is_empty() || !pending.is_empty();
+    let mut outbox = Vec::new();
+    if changed {
+        match store.commit_with_outbox(state, &dirty, &events, &pending, now).await {
+            Ok(seqs) => outbox = seqs,
+            Err(e) => {
+                error!(community = %id, error = %e, "commit failed; keeping the last committed state");
+                reload(engine, state).await;
+                let reason = e.to_string();
+                for a in applied {
+                    results[a.slot] = Err(EngineError::NotSaved(reason.clone()));
+                }
+                return results;
+            }
         }
-        return results;
     }
     for a in applied {
         let mut answer = Answer::default();
@@ -300,7 +308,51 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
         }
         results[a.slot] = Ok(answer);
     }
+    // Handed on (to the outlet, or back to the caller): the outbox can let go.
+    if !outbox.is_empty()
+        && let Err(e) = store.outbox_done(&outbox).await
+    {
+        // Harmless but for a repeat after a restart: the card or page would come twice.
+        warn!(community = %id, error = %e, "could not clear delivered outbox entries");
+    }
     results
+}
+
+/// The deliveries that must not be lost to a crash after their commit: the crisis card
+/// offered after a match, and a page to the moderators.
+fn must_not_be_lost(effect: &Effect) -> Option<Pending> {
+    match effect {
+        Effect::Whisper { to, message }
+            if message.kind == Kind::Crisis && message.lines.first().is_some_and(|l| l.id == "crisis-intro") =>
+        {
+            Some(Pending::Crisis { member: to.clone() })
+        }
+        Effect::OpenSupport { member, display } => Some(Pending::Support { member: member.clone(), display: display.clone() }),
+        _ => None,
+    }
+}
+
+/// Delivers what a crash left in the outbox, then clears it.
+async fn redeliver(engine: &Engine, state: &State) -> Result<(), EngineError> {
+    let id = &state.community.id;
+    let entries = engine.inner.store.outbox(id).await?;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut done = Vec::with_capacity(entries.len());
+    for (seq, pending) in entries {
+        let delivery = match pending {
+            Pending::Crisis { member } => {
+                Delivery::Whisper { to: member, message: crate::core::safety::card(&state.community.resources, Line::new("crisis-intro")) }
+            }
+            Pending::Support { member, display } => Delivery::OpenSupport { member, display },
+        };
+        hand_on(engine, id, delivery).await;
+        done.push(seq);
+    }
+    tracing::info!(community = %id, count = done.len(), "delivered what a crash had left undelivered");
+    engine.inner.store.outbox_done(&done).await?;
+    Ok(())
 }
 
 /// Throws away uncommitted changes by reloading from the store, then re-arms its timers.

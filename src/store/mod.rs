@@ -90,6 +90,23 @@ pub struct Loaded {
     pub damaged: Vec<Damaged>,
 }
 
+/// A delivery that must survive a crash between its commit and its hand-off.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pending {
+    /// The crisis resources card offered after a match.
+    Crisis { member: MemberRef },
+    /// A member's page to the moderators.
+    Support { member: MemberRef, display: String },
+}
+
+impl Pending {
+    pub fn member(&self) -> &MemberRef {
+        match self {
+            Pending::Crisis { member } | Pending::Support { member, .. } => member,
+        }
+    }
+}
+
 /// One thing an adapter changed to hold the floor, and what it was before.
 /// `target` and `original` are the adapter's own encoding (e.g. a Discord
 /// overwrite as JSON); the store keeps them opaque.
@@ -368,6 +385,19 @@ impl Store {
 
     /// Writes everything in `dirty` (and the processed event ids) in one transaction.
     pub async fn commit(&self, state: &State, dirty: &Dirty, events: &[String], now: Timestamp) -> Result<(), StoreError> {
+        self.commit_with_outbox(state, dirty, events, &[], now).await.map(|_| ())
+    }
+
+    /// Like [`Store::commit`], and records `outbox` entries in the same
+    /// transaction; returns their sequence numbers, for [`Store::outbox_done`].
+    pub async fn commit_with_outbox(
+        &self,
+        state: &State,
+        dirty: &Dirty,
+        events: &[String],
+        outbox: &[Pending],
+        now: Timestamp,
+    ) -> Result<Vec<i64>, StoreError> {
         let cid_key = state.community.id.key();
         let cid = cid_key.as_str();
         self.commits.fetch_add(1, Ordering::Relaxed);
@@ -486,13 +516,59 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        let mut seqs = Vec::with_capacity(outbox.len());
+        for p in outbox {
+            let (kind, display) = match p {
+                Pending::Crisis { .. } => ("crisis", None),
+                Pending::Support { display, .. } => ("support", Some(display.as_str())),
+            };
+            let row = sqlx::query("INSERT INTO outbox (community, member, kind, display, at) VALUES (?, ?, ?, ?, ?) RETURNING seq")
+                .bind(cid)
+                .bind(p.member().key())
+                .bind(kind)
+                .bind(display)
+                .bind(now.as_second())
+                .fetch_one(&mut *tx)
+                .await?;
+            seqs.push(row.try_get::<i64, _>("seq")?);
+        }
         tx.commit().await?;
         if !dirty.forgotten.is_empty() {
             // Older copies of the forgotten member's rows live on in the write-ahead log until a
             // checkpoint; copy it back (secure_delete zeroes the freed space) and empty it now.
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
         }
+        Ok(seqs)
+    }
+
+    /// Forgets outbox entries once their deliveries were handed on.
+    pub async fn outbox_done(&self, seqs: &[i64]) -> Result<(), StoreError> {
+        for seq in seqs {
+            sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(seq).execute(&self.pool).await?;
+        }
         Ok(())
+    }
+
+    /// A community's outbox entries that were committed but never handed on (after a crash).
+    pub async fn outbox(&self, community: &CommunityId) -> Result<Vec<(i64, Pending)>, StoreError> {
+        let rows = sqlx::query("SELECT seq, member, kind, display FROM outbox WHERE community = ? ORDER BY seq")
+            .bind(community.key())
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let seq: i64 = r.try_get("seq")?;
+            let key: String = r.try_get("member")?;
+            let Ok(member) = MemberRef::try_from(key) else { continue };
+            let kind: String = r.try_get("kind")?;
+            let pending = match kind.as_str() {
+                "crisis" => Pending::Crisis { member },
+                "support" => Pending::Support { member, display: r.try_get::<Option<String>, _>("display")?.unwrap_or_default() },
+                _ => continue,
+            };
+            out.push((seq, pending));
+        }
+        Ok(out)
     }
 
     /// Closes every connection, which checkpoints and removes the write-ahead log,

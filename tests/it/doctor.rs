@@ -142,3 +142,22 @@ fn every_db_option_has_help() {
         assert!(line.contains("SQLite file"), "`attune {} --help` explains --db: {line:?}", cmd.join(" "));
     }
 }
+
+#[test]
+fn doctor_names_a_quarantined_community_without_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let out = crate::transcript::feed(&mut crate::transcript::console(dir.path(), &db), "mod: /help\n");
+    assert!(out.status.success());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = attune::store::Store::open(&db).await.unwrap();
+        let id = attune::core::ids::CommunityId::parse(attune::core::ids::Platform::Discord, "42").unwrap();
+        store.quarantine(&id, "panic", jiff::Timestamp::UNIX_EPOCH).await.unwrap();
+        store.close().await;
+    });
+    let out = run(dir.path(), &["doctor", "--db", db.to_str().unwrap()]);
+    let text = printed(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("community discord:42 was paused after repeated failures (panic)"), "{text}");
+}

@@ -279,3 +279,45 @@ async fn a_database_written_by_release_0_1_0_loads_and_resumes_its_circles() {
     assert_eq!(formats, vec![attune::store::FORMAT], "a rewritten record is in the current format");
     let _ = MemberRef::parse(Platform::Console, "alice").unwrap();
 }
+
+#[tokio::test]
+async fn a_crisis_card_or_support_page_committed_but_not_handed_on_before_a_crash_is_delivered_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.db");
+    let c = community(Platform::Discord, "g");
+    let amy = person(Platform::Discord, "amy", false);
+    {
+        let two = two_platforms(&path).await;
+        let e = &two.engine;
+        let got = e
+            .submit(&c, Input::Chat { actor: amy.clone(), place: in_channel(Platform::Discord, "t"), text: "I want to die".into() }, None)
+            .await
+            .unwrap();
+        assert!(got.private_to(&amy.member).any(|m| m.kind == Kind::Crisis));
+        cmd(e, &c, &amy, Place::Private, "support").await;
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(e.store().pool()).await.unwrap();
+        assert_eq!(left, 0, "once handed on, nothing waits in the outbox");
+        // The crash window: a commit wrote the outbox entries, and the process died before handing them on.
+        let loaded = e.store().load(&c, None).await.unwrap().unwrap();
+        let mut state = attune::core::state::State::new(loaded.community, loaded.decks, &Config::default().content().unwrap().phrases);
+        state.dirty.community = true;
+        let dirty = state.take_dirty();
+        let pending = [
+            attune::store::Pending::Crisis { member: amy.member.clone() },
+            attune::store::Pending::Support { member: amy.member.clone(), display: "amy".into() },
+        ];
+        e.store().commit_with_outbox(&state, &dirty, &[], &pending, t0()).await.unwrap();
+        e.shutdown().await;
+    }
+    let store = Store::open(&path).await.unwrap();
+    let mut outlets = Outlets::new();
+    let mut rx = outlets.add(Platform::Discord);
+    let (e, _) = Engine::start(store, Clock::manual(t0()), Config::default().content().unwrap(), Seed::Fixed(1), outlets).await.unwrap();
+    let out = drain(&mut rx);
+    let card =
+        out.iter().any(|o| matches!(&o.delivery, Delivery::Whisper { to, message } if *to == amy.member && message.kind == Kind::Crisis));
+    let page = out.iter().any(|o| matches!(&o.delivery, Delivery::OpenSupport { member, .. } if *member == amy.member));
+    assert!(card && page, "both reach the adapter after the restart: {out:?}");
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(e.store().pool()).await.unwrap();
+    assert_eq!(left, 0, "and are not delivered twice");
+}
