@@ -25,7 +25,13 @@ pub struct Cx<'a, R: Rng> {
 }
 
 impl<R: Rng> Cx<'_, R> {
+    /// Says something in a channel. A private kind of message is never said in
+    /// public: it is a bug to try, caught in every test, and dropped in production.
     pub fn say(&mut self, channel: &ChannelId, message: Message) {
+        debug_assert!(!message.kind.is_private(), "a private {:?} message was about to be said in public", message.kind);
+        if message.kind.is_private() {
+            return;
+        }
         self.out.push(Effect::Say { channel: channel.clone(), message });
     }
 

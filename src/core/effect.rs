@@ -47,6 +47,30 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, for checks that must cover them all.
+    pub fn all() -> [Kind; 8] {
+        [
+            Kind::Info,
+            Kind::TurnStarted { speaker: String::new() },
+            Kind::Refusal,
+            Kind::Guide,
+            Kind::Card,
+            Kind::Crisis,
+            Kind::Pulse,
+            Kind::Data,
+        ]
+    }
+
+    /// Whether messages of this kind are for one member alone and may never be
+    /// said in a channel: refusals, listener guides, private cards, the crisis
+    /// card, the pulse question and data exports. `Cx::say` refuses them.
+    pub fn is_private(&self) -> bool {
+        match self {
+            Kind::Info | Kind::TurnStarted { .. } => false,
+            Kind::Refusal | Kind::Guide | Kind::Card | Kind::Crisis | Kind::Pulse | Kind::Data => true,
+        }
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Kind::Info => "info",

@@ -202,3 +202,74 @@ fn html_escapes_the_catalogues_own_words_too() {
     let out = cat.line_as(&Line::new("t").text("x", "<that>"), Markup::Html);
     assert_eq!(out, "Use &lt;this&gt; &amp; &lt;that&gt;");
 }
+
+/// The variables a catalogue message uses (`{ $name }` and selectors), from the source.
+fn message_vars(ftl: &str, id: &str) -> Option<std::collections::BTreeSet<String>> {
+    let mut lines = ftl.lines().skip_while(|l| !l.starts_with(&format!("{id} =")));
+    let first = lines.next()?;
+    let body: Vec<&str> = std::iter::once(first).chain(lines.take_while(|l| l.starts_with(' ') || l.is_empty())).collect();
+    let text = body.join("\n");
+    let mut vars = std::collections::BTreeSet::new();
+    for (i, _) in text.match_indices('$') {
+        let name: String = text[i + 1..].chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').collect();
+        vars.insert(name);
+    }
+    Some(vars)
+}
+
+#[test]
+fn every_refusal_variant_has_a_catalogue_line_with_exactly_the_arguments_it_is_given() {
+    // Over every variant: `refusal_line` is an exhaustive match, so its arms are the variants.
+    let mapping = std::fs::read_to_string("src/core/mod.rs").unwrap();
+    let body = &mapping[mapping.find("pub fn refusal_line").unwrap()..];
+    let body = &body[..body.find("\n}\n").unwrap()];
+    let enum_src = std::fs::read_to_string("src/core/refusal.rs").unwrap();
+    let variants: Vec<String> = enum_src
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#') && !l.starts_with("//") && !l.is_empty())
+        .skip_while(|l| !l.starts_with("pub enum Refusal"))
+        .skip(1)
+        .take_while(|l| *l != "}")
+        .filter(|l| l.chars().next().is_some_and(char::is_uppercase))
+        .map(|l| l.chars().take_while(|c| c.is_alphanumeric()).collect())
+        .collect();
+    assert!(variants.len() > 40, "the enum was read: {variants:?}");
+    let ftl = ENGLISH;
+    let cat = Catalogue::english().unwrap();
+    let mut problems = Vec::new();
+    for v in &variants {
+        // An arm runs from its `R::Variant` to the next arm (rustfmt may wrap it).
+        let arms: Vec<String> = body
+            .split("\n        R::")
+            .filter(|a| a.starts_with(&format!("{v} ")))
+            .map(|a| a.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        if arms.is_empty() {
+            problems.push(format!("{v}: no arm in refusal_line"));
+            continue;
+        }
+        for arm in &arms {
+            let Some(start) = arm.find("Line::new(\"") else {
+                problems.push(format!("{v}: arm without a line: {arm}"));
+                continue;
+            };
+            let id: String = arm[start + 11..].chars().take_while(|c| *c != '"').collect();
+            if !cat.has(&id) {
+                problems.push(format!("{v}: {id} is not in the catalogue"));
+                continue;
+            }
+            let mut given = std::collections::BTreeSet::new();
+            for call in [".text(\"", ".num(\"", ".secs(\""] {
+                for (i, _) in arm.match_indices(call) {
+                    given.insert(arm[i + call.len()..].chars().take_while(|c| *c != '"').collect::<String>());
+                }
+            }
+            let used = message_vars(ftl, &id).unwrap_or_default();
+            if used != given {
+                problems.push(format!("{v}: {id} uses {used:?} but is given {given:?}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}

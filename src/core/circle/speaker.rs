@@ -215,7 +215,7 @@ pub fn card(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     // The swap itself is not announced: the circle sees only the prompt, and a
     // prompt with a content warning goes to the speaker alone.
     if drawn.cw.is_empty() {
-        cx.say(&channel, Message::new(Kind::Card, vec![Line::new("turn-prompt").text("prompt", drawn.text.clone())]));
+        cx.say(&channel, Message::new(Kind::Info, vec![Line::new("turn-prompt").text("prompt", drawn.text.clone())]));
     } else {
         turn::private_prompt(cx, &actor.member, &drawn, turn_ref);
     }
