@@ -58,7 +58,14 @@ impl Timers {
         self.len() == 0
     }
 
-    fn next_at(&self) -> Option<Timestamp> {
+    /// The deadline and generation armed for a key, if any.
+    pub fn get(&self, community: &CommunityId, key: &TimerKey) -> Option<(Timestamp, u64)> {
+        let t = self.inner.lock().ok()?;
+        t.current.get(&(community.clone(), key.clone())).copied()
+    }
+
+    /// When the earliest armed timer is due.
+    pub fn next_at(&self) -> Option<Timestamp> {
         let mut t = self.inner.lock().ok()?;
         Self::drop_stale(&mut t);
         t.heap.peek().map(|Reverse((at, _, _))| *at)

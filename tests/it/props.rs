@@ -174,7 +174,7 @@ impl Run {
         prop_assert_eq!(order.len(), c.order.len(), "nobody is twice in the order");
         prop_assert!(c.queue.iter().all(|m| seated.contains(m)), "only seated members wait to speak");
         if c.is_running() && c.paused.is_none() {
-            let armed = h.timers.get(&TimerKey::Circle(c.id)).map(|(_, g)| *g);
+            let armed = h.timer(&TimerKey::Circle(c.id)).map(|(_, g)| g);
             prop_assert_eq!(armed, Some(c.generation), "a running circle always has its current timer armed");
         }
         let json = if self.seen.forgotten.is_empty() { String::new() } else { snapshot(&h.state) };

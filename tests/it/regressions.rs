@@ -92,7 +92,7 @@ fn a_warning_that_comes_due_after_its_deadline_says_nothing() {
     h.done_until(Phase::Sharing);
     let speaker = h.speaker().unwrap();
     let id = h.circle().id;
-    let (_, generation) = h.timers[&TimerKey::Circle(id)];
+    let (_, generation) = h.timer(&TimerKey::Circle(id)).expect("an armed timer");
     let deadline = h.circle().turn.as_ref().unwrap().deadline;
     assert!(h.circle().timer.is_some_and(|t| t.purpose == attune::core::circle::Purpose::Warning), "a sharing turn arms its warning first");
     // As after downtime: the warning fires only once the deadline has already passed.

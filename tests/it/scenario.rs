@@ -634,7 +634,7 @@ fn pause_and_resume_keep_the_remaining_time() {
 fn a_stale_timer_does_nothing() {
     let mut h = Harness::started(&["alice", "bob"]);
     let id = h.circle().id;
-    let (_, old) = h.timers[&TimerKey::Circle(id)];
+    let (_, old) = h.timer(&TimerKey::Circle(id)).expect("an armed timer");
     h.cmd("alice", "done");
     let before = snapshot(&h.state);
     let out = h.input(Input::TimerFired { key: TimerKey::Circle(id), generation: old });
@@ -730,12 +730,12 @@ fn a_daily_reflection_arrives_at_the_chosen_time_and_re_arms_for_the_next_day() 
     let out = h.dm("bob", "daily 18:00");
     assert!(line_text(&h, &out, "daily-set").contains("18:00 (UTC)"));
     let key = TimerKey::Daily(member("bob"));
-    assert_eq!(h.timers[&key].0, ts("2026-03-02T18:00:00Z"));
+    assert_eq!(h.timer(&key).expect("an armed timer").0, ts("2026-03-02T18:00:00Z"));
     let out = h.advance_to(ts("2026-03-02T18:00:00Z"));
     let cards = whispered(&out, "bob");
     assert_eq!((cards.len(), ids(&cards)), (1, vec!["daily-card", "daily-footer"]), "one daily card, privately");
     assert!(said(&out).is_empty());
-    assert_eq!(h.timers[&key].0, ts("2026-03-03T18:00:00Z"), "the next day is armed");
+    assert_eq!(h.timer(&key).expect("an armed timer").0, ts("2026-03-03T18:00:00Z"), "the next day is armed");
     let out = h.advance(86_400);
     assert_eq!(private_ids(&out, "bob"), ["daily-card", "daily-footer"]);
 }
@@ -752,7 +752,7 @@ fn a_daily_reflection_never_falls_inside_quiet_hours() {
     let from = h.log.len();
     h.dm("bob", "quiet 21:00-22:00");
     let key = TimerKey::Daily(member("bob"));
-    assert_eq!(h.timers[&key].0, ts("2026-03-02T22:00:00Z"), "new quiet hours move the daily card to their end");
+    assert_eq!(h.timer(&key).expect("an armed timer").0, ts("2026-03-02T22:00:00Z"), "new quiet hours move the daily card to their end");
     let out = h.advance_to(ts("2026-03-04T00:00:00Z"));
     assert_eq!(private_ids(&out, "bob").iter().filter(|id| **id == "daily-card").count(), 2);
     let quiet = attune::core::member::QuietHours::parse("21:00-22:00").expect("valid");
@@ -774,14 +774,14 @@ fn the_members_time_zone_sets_the_daily_time_across_a_clock_change() {
     assert!(line_text(&h, &out, "timezone-set").contains("America/New_York"));
     h.dm("bob", "daily 08:00");
     let key = TimerKey::Daily(member("bob"));
-    assert_eq!(h.timers[&key].0, ts("2026-03-02T13:00:00Z"), "08:00 in New York is 13:00 UTC in winter");
+    assert_eq!(h.timer(&key).expect("an armed timer").0, ts("2026-03-02T13:00:00Z"), "08:00 in New York is 13:00 UTC in winter");
     let tz = jiff::tz::TimeZone::get("America/New_York").expect("zone");
     for _ in 0..10 {
-        let at = h.timers[&key].0;
+        let at = h.timer(&key).expect("an armed timer").0;
         assert_eq!(at.to_zoned(tz.clone()).hour(), 8, "every daily card comes at 08:00 local time");
         h.advance_to(at);
     }
-    assert_eq!(h.timers[&key].0, ts("2026-03-12T12:00:00Z"), "after the clocks change, 08:00 is 12:00 UTC");
+    assert_eq!(h.timer(&key).expect("an armed timer").0, ts("2026-03-12T12:00:00Z"), "after the clocks change, 08:00 is 12:00 UTC");
 }
 
 #[test]

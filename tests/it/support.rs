@@ -68,8 +68,9 @@ pub struct Harness {
     pub audit: Vec<AuditEntry>,
     /// Members the core asked the store to forget.
     pub forgotten: Vec<MemberRef>,
-    /// The latest schedule per key, as the engine keeps it.
-    pub timers: BTreeMap<TimerKey, (Timestamp, u64)>,
+    /// The engine's own timer model: the latest schedule per key wins, and each
+    /// fires at its own moment, in order.
+    pub timers: attune::engine::Timers,
     pub cat: Catalogue,
     /// When set, every input's changes are committed to a real SQLite file and
     /// read back, and the reloaded state must equal the one in memory.
@@ -124,7 +125,7 @@ impl Harness {
             log: Vec::new(),
             audit: Vec::new(),
             forgotten: Vec::new(),
-            timers: BTreeMap::new(),
+            timers: attune::engine::Timers::default(),
             cat: Catalogue::english().expect("the English catalogue loads"),
             mirror: None,
         }
@@ -135,7 +136,7 @@ impl Harness {
         let out = attune::core::handle(&mut self.state, input, self.now, &mut self.rng);
         for e in &out {
             if let Effect::Schedule { key, at, generation } = e {
-                self.timers.insert(key.clone(), (*at, *generation));
+                self.timers.arm(self.state.community.id.clone(), key.clone(), *at, *generation);
             }
         }
         let dirty = self.state.take_dirty();
@@ -201,14 +202,7 @@ impl Harness {
 
     pub fn advance_to(&mut self, target: Timestamp) -> Vec<Effect> {
         let mut out = Vec::new();
-        while let Some((key, (at, generation))) = self
-            .timers
-            .iter()
-            .filter(|(_, (at, _))| *at <= target)
-            .min_by_key(|(k, (at, _))| (*at, (*k).clone()))
-            .map(|(k, v)| (k.clone(), *v))
-        {
-            self.timers.remove(&key);
+        while let Some((at, _, key, generation)) = self.timers.pop_due_before(target) {
             self.now = self.now.max(at);
             out.extend(self.input(Input::TimerFired { key, generation }));
         }
@@ -230,14 +224,19 @@ impl Harness {
         out
     }
 
+    /// The deadline and generation armed for a key.
+    pub fn timer(&self, key: &TimerKey) -> Option<(Timestamp, u64)> {
+        self.timers.get(&self.state.community.id, key)
+    }
+
     /// When the earliest armed timer is due.
     pub fn next_timer(&self) -> Option<Timestamp> {
-        self.timers.values().map(|(at, _)| *at).min()
+        self.timers.next_at()
     }
 
     pub fn circle_timer(&self) -> Option<Timestamp> {
         let id = self.circle().id;
-        self.timers.get(&TimerKey::Circle(id)).map(|(at, _)| *at)
+        self.timer(&TimerKey::Circle(id)).map(|(at, _)| at)
     }
 
     /// The most recent circle in the channel.
