@@ -367,6 +367,7 @@ console-advanced = The clock moved on by { $time }.
 console-file-unreadable = I couldn't read the file "{ $path }".
 console-support = [to moderators] { $name } would like to talk with a moderator.
 store-unavailable = I couldn't save or read that just now, so nothing changed. Please try again in a moment.
+store-quarantined = This community's records need a moderator's attention, so I can't do that right now. A moderator can run attune doctor to see why. /resources and /support still work.
 
 ## Command line (attune deck validate, attune doctor)
 

@@ -24,7 +24,10 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
     match input {
         Input::Command { actor, place, command } => {
             let (actor, nameless) = cleaned(actor);
-            if cx.rate_ok(&actor) {
+            // Help is never rate-limited: reaching a moderator and the crisis resources always
+            // answer (support pages moderators at most once per ten minutes on its own).
+            let care = matches!(command.clone().unscoped(), Command::Support | Command::ResourcesShow | Command::Crisis(_));
+            if care || cx.rate_ok(&actor) {
                 let forgetting = matches!(command, Command::ForgetMe { confirm: true });
                 // A name shown to a circle must be a name; everything else (help above all) works without one.
                 let seats = matches!(command, Command::Circle(CircleCmd::Open(_) | CircleCmd::Join));

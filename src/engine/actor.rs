@@ -287,6 +287,15 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
             Ok(seqs) => outbox = seqs,
             Err(e) => {
                 error!(community = %id, error = %e, "commit failed; keeping the last committed state");
+                // Help goes out even when the change behind it can't be saved: the crisis card
+                // and a page to the moderators are delivered; only their bookkeeping is lost.
+                for a in &applied {
+                    for effect in a.effects.iter().filter(|e| is_care(e)) {
+                        if let Some(delivery) = resolve(engine, &id, effect.clone()).await {
+                            hand_on(engine, &id, delivery).await;
+                        }
+                    }
+                }
                 reload(engine, state).await;
                 let reason = e.to_string();
                 for a in applied {
@@ -329,6 +338,16 @@ fn must_not_be_lost(effect: &Effect) -> Option<Pending> {
         }
         Effect::OpenSupport { member, display } => Some(Pending::Support { member: member.clone(), display: display.clone() }),
         _ => None,
+    }
+}
+
+/// Help that must reach a member whatever else fails: the crisis card (after a
+/// match or on request) and a page to the moderators.
+fn is_care(effect: &Effect) -> bool {
+    match effect {
+        Effect::Whisper { message, .. } => message.kind == Kind::Crisis,
+        Effect::OpenSupport { .. } => true,
+        _ => false,
     }
 }
 
@@ -392,7 +411,7 @@ async fn resolve(engine: &Engine, community: &CommunityId, effect: Effect) -> Op
 }
 
 /// Hands a delivery to its platform's adapter, waiting while that queue is full.
-async fn hand_on(engine: &Engine, community: &CommunityId, delivery: Delivery) {
+pub(super) async fn hand_on(engine: &Engine, community: &CommunityId, delivery: Delivery) {
     let Some(out) = engine.inner.outlets.get(community.platform()) else {
         warn!(community = %community, "no adapter for this platform is running; a delivery was dropped");
         return;

@@ -148,6 +148,30 @@ impl Outlets {
     }
 }
 
+/// Help an input asks for (or may need), for when its community can't answer.
+enum Care {
+    Card(MemberRef),
+    Resources(MemberRef),
+    Support(MemberRef, String),
+}
+
+impl Care {
+    fn of(input: &Input, defaults: &Defaults) -> Option<Self> {
+        use crate::core::command::Command;
+        match input {
+            Input::Chat { actor, text, .. } | Input::BadCommand { actor, text, .. } => {
+                defaults.phrases.matches(text).then(|| Care::Card(actor.member.clone()))
+            }
+            Input::Command { actor, command, .. } => match command.clone().unscoped() {
+                Command::ResourcesShow => Some(Care::Resources(actor.member.clone())),
+                Command::Support => Some(Care::Support(actor.member.clone(), actor.display.clone())),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
 /// A fault injected by a test into one community's actor.
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -269,7 +293,34 @@ impl Engine {
         if let Some(member) = input.channel_actor() {
             self.note_community(member, community);
         }
-        self.apply(community, input, event, true).await
+        let care = Care::of(&input, &self.inner.defaults);
+        let result = self.apply(community, input, event, true).await;
+        // A commit that failed already delivered its help (see `actor::process`).
+        if matches!(result, Err(EngineError::Quarantined | EngineError::Failed | EngineError::Store(_))) && care.is_some() {
+            self.fallback_care(community, care).await;
+        }
+        result
+    }
+
+    /// When a community can't take an input at all (its record is damaged, or it is
+    /// quarantined, or its worker failed), help still goes out: a message that may be a
+    /// cry for help gets the default crisis card, `resources` gets it too, and `support`
+    /// still pages the moderators. Nothing is saved, and the member's own settings can't
+    /// be read, so this errs on the side of offering help.
+    async fn fallback_care(&self, community: &CommunityId, care: Option<Care>) {
+        let resources = &self.inner.defaults.resources;
+        let delivery = match care {
+            Some(Care::Card(to)) => {
+                Delivery::Whisper { to, message: crate::core::safety::card(resources, crate::core::effect::Line::new("crisis-intro")) }
+            }
+            Some(Care::Resources(to)) => {
+                Delivery::Whisper { to, message: crate::core::safety::card(resources, crate::core::effect::Line::new("resources-asked")) }
+            }
+            Some(Care::Support(member, display)) => Delivery::OpenSupport { member, display },
+            None => return,
+        };
+        tracing::warn!(community = %community, "the community could not take an input; help was sent from the defaults");
+        actor::hand_on(self, community, delivery).await;
     }
 
     /// Queues an input without waiting for it (a platform event nobody awaits,

@@ -270,12 +270,19 @@ impl Console {
             },
             None => Input::Chat { actor, place, text: text.to_owned() },
         };
+        let chat = matches!(input, Input::Chat { .. });
         match self.engine.submit(&self.community, input, None).await {
             Ok(answer) => answer.deliveries,
             Err(e) => {
                 tracing::error!(error = %e, "an input could not be applied");
-                let text = self.catalogue.line(&crate::core::effect::Line::new("store-unavailable"));
-                self.error(member.user(), &text);
+                // Chat asked for nothing, so it gets no "try again" (any help it needed was sent).
+                if !chat {
+                    let id = match e {
+                        EngineError::Quarantined => "store-quarantined",
+                        _ => "store-unavailable",
+                    };
+                    self.error(member.user(), &self.catalogue.line(&crate::core::effect::Line::new(id)));
+                }
                 Vec::new()
             }
         }

@@ -321,3 +321,53 @@ async fn a_crisis_card_or_support_page_committed_but_not_handed_on_before_a_cras
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(e.store().pool()).await.unwrap();
     assert_eq!(left, 0, "and are not delivered twice");
 }
+
+#[tokio::test]
+async fn a_crisis_message_gets_the_card_even_when_nothing_can_be_saved_or_the_community_cannot_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.db");
+    let (full, broken) = (community(Platform::Discord, "full"), community(Platform::Discord, "broken"));
+    let amy = person(Platform::Discord, "amy", false);
+    let cry = |c: &str| Input::Chat { actor: amy.clone(), place: in_channel(Platform::Discord, "t"), text: c.into() };
+    {
+        let two = two_platforms(&path).await;
+        cmd(&two.engine, &full, &amy, Place::Private, "help").await;
+        cmd(&two.engine, &broken, &amy, Place::Private, "help").await;
+        sqlx::query("UPDATE communities SET doc = '{}' WHERE id = 'discord:broken'").execute(two.engine.store().pool()).await.unwrap();
+        two.engine.shutdown().await;
+    }
+    let mut two = two_platforms(&path).await;
+    let e = two.engine.clone();
+    // The disk is "full": every write to members fails.
+    sqlx::query("CREATE TRIGGER full BEFORE INSERT ON members BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;")
+        .execute(e.store().pool())
+        .await
+        .unwrap();
+    let r = e.submit(&full, cry("i want to kill myself"), None).await;
+    assert!(matches!(r, Err(EngineError::NotSaved(_))), "{r:?}");
+    let out = drain(&mut two.discord);
+    assert!(
+        out.iter().any(|o| matches!(&o.delivery, Delivery::Whisper { to, message } if *to == amy.member && message.kind == Kind::Crisis)),
+        "the card still goes out: {out:?}"
+    );
+
+    // A community whose record is damaged can't load at all; help still comes from the defaults.
+    let r = e.submit(&broken, cry("i want to kill myself"), None).await;
+    assert!(r.is_err());
+    let out = drain(&mut two.discord);
+    assert!(out.iter().any(|o| matches!(&o.delivery, Delivery::Whisper { message, .. } if message.kind == Kind::Crisis)), "{out:?}");
+    for (line, want) in [("resources", "crisis"), ("support", "page")] {
+        let command = attune::core::command::parse(line).unwrap();
+        let _ = e.submit(&broken, Input::Command { actor: amy.clone(), place: Place::Private, command }, None).await;
+        let out = drain(&mut two.discord);
+        let got = out.iter().any(|o| match &o.delivery {
+            Delivery::Whisper { message, .. } => want == "crisis" && message.kind == Kind::Crisis,
+            Delivery::OpenSupport { member, .. } => want == "page" && *member == amy.member,
+            _ => false,
+        });
+        assert!(got, "{line} still answers: {out:?}");
+    }
+    let plain = e.submit(&broken, cry("hello everyone"), None).await;
+    assert!(plain.is_err());
+    assert!(drain(&mut two.discord).is_empty(), "ordinary chat gets nothing extra");
+}

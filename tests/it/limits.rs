@@ -59,3 +59,23 @@ fn a_moderator_setting_up_decks_is_not_cut_off() {
         assert!(refusals(&out).is_empty(), "command {i} of a setup burst went through: {:?}", h.texts(&out));
     }
 }
+
+#[test]
+fn a_rate_limited_member_still_reaches_support_and_the_crisis_resources() {
+    use attune::core::effect::{Effect, Kind};
+    use attune::core::ids::Platform;
+    let mut h = Harness::new();
+    for _ in 0..60 {
+        h.dm_on(Platform::Matrix, "bob", "help");
+    }
+    let out = h.dm_on(Platform::Matrix, "bob", "help");
+    assert!(out.is_empty(), "bob is being limited now: {:?}", h.texts(&out));
+    let out = h.dm_on(Platform::Matrix, "bob", "resources");
+    assert!(
+        out.iter().any(|e| matches!(e, Effect::Whisper { message, .. } if message.kind == Kind::Crisis)),
+        "the resources still come: {:?}",
+        h.texts(&out)
+    );
+    let out = h.dm_on(Platform::Matrix, "bob", "support");
+    assert!(out.iter().any(|e| matches!(e, Effect::OpenSupport { .. })), "the moderators are still asked: {:?}", h.texts(&out));
+}
