@@ -89,6 +89,10 @@ pub enum DeckCmd {
         /// mistyped community is refused and nothing is created.
         #[arg(long)]
         create: bool,
+        /// Replace a deck of the same name (losing edits made to it). Without it, an
+        /// existing deck is never overwritten.
+        #[arg(long)]
+        replace: bool,
         /// SQLite file (default: ./data/attune.db, or database.path from the config).
         #[arg(long)]
         db: Option<PathBuf>,

@@ -133,6 +133,20 @@ const ENV_KEYS: [(&str, &str, &str); 9] = [
     ("ATTUNE_MATRIX_HOMESERVER", "matrix", "homeserver"),
 ];
 
+/// A log level (`warn`), or per-module directives (`attune=debug,sqlx=warn`).
+/// A bare word that is not a level would be read as a module name and silence
+/// every log, so it is refused.
+fn log_level_ok(level: &str) -> bool {
+    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    let is_level = |s: &str| LEVELS.contains(&s.trim().to_ascii_lowercase().as_str());
+    !level.trim().is_empty()
+        && level.split(',').all(|d| match d.split_once('=') {
+            Some((target, lvl)) => !target.trim().is_empty() && is_level(lvl),
+            None => is_level(d),
+        })
+        && tracing_subscriber::EnvFilter::try_new(level).is_ok()
+}
+
 fn line_of(src: &str, offset: usize) -> usize {
     src.get(..offset).map_or(1, |s| s.bytes().filter(|b| *b == b'\n').count() + 1)
 }
@@ -191,7 +205,7 @@ impl Config {
         if self.database.path.as_os_str().is_empty() {
             return Err(ConfigError::Invalid { key: "database.path", message: "must not be empty".into() });
         }
-        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+        if !log_level_ok(&self.log.level) {
             return Err(ConfigError::Invalid { key: "log.level", message: "use error, warn, info, debug or trace".into() });
         }
         if self.matrix.prefix.trim().is_empty() {
@@ -374,5 +388,21 @@ mod tests {
         let c = Config::load(None, |k| (k == "ATTUNE_DISCORD_TOKEN").then(|| "super-secret-token".to_owned())).unwrap();
         assert!(!format!("{c:?}").contains("super-secret-token"));
         assert_eq!(c.discord_token.expose(), "super-secret-token");
+    }
+}
+
+#[cfg(test)]
+mod log_level_tests {
+    use super::*;
+
+    #[test]
+    fn a_log_level_that_would_silence_logging_is_refused_with_its_key() {
+        for ok in ["warn", "INFO", "attune=debug,sqlx=warn", "off"] {
+            assert!(Config::load(None, |k| (k == "ATTUNE_LOG_LEVEL").then(|| ok.to_owned())).is_ok(), "{ok}");
+        }
+        for bad in ["loud", "shout", "attune=loud", "", "warn,"] {
+            let e = Config::load(None, |k| (k == "ATTUNE_LOG_LEVEL").then(|| bad.to_owned())).expect_err(bad);
+            assert!(e.to_string().contains("log.level") || e.to_string().contains("ATTUNE_LOG_LEVEL"), "{bad}: {e}");
+        }
     }
 }

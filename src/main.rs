@@ -116,8 +116,10 @@ async fn run_console(args: ConsoleArgs, config: Config) -> anyhow::Result<()> {
     if !manual && args.start.is_some() {
         bail!("--start sets the manual clock; add --clock manual, or leave --start out to use the real time");
     }
+    // A bad --start is refused before anything is opened or created.
+    let given = args.start.as_deref().map(parse_start).transpose()?;
     let store = open_store(&db_path(args.db, &config)).await?;
-    let clock = if manual { Clock::manual(manual_start(args.start.as_deref(), &store).await?) } else { Clock::System };
+    let clock = if manual { Clock::manual(manual_start(given, &store).await?) } else { Clock::System };
     let seed = match args.seed {
         Some(n) => Seed::Fixed(n),
         None if manual => Seed::Fixed(0),
@@ -132,9 +134,17 @@ async fn run_console(args: ConsoleArgs, config: Config) -> anyhow::Result<()> {
 
 /// Where the manual clock starts: `--start`, else where it stood when this database last
 /// ran, else a fixed Monday evening (so a fresh transcript is reproducible).
-async fn manual_start(start: Option<&str>, store: &Store) -> anyhow::Result<jiff::Timestamp> {
+fn parse_start(s: &str) -> anyhow::Result<jiff::Timestamp> {
+    let at: jiff::Timestamp = s.parse().with_context(|| format!("--start {s:?} is not an RFC 3339 time, like 2026-01-05T18:00:00Z"))?;
+    if !attune::core::timeparse::supported(at) {
+        bail!("the manual clock works between the years 2000 and 2199; {at} is outside that");
+    }
+    Ok(at)
+}
+
+async fn manual_start(start: Option<jiff::Timestamp>, store: &Store) -> anyhow::Result<jiff::Timestamp> {
     let at = match start {
-        Some(s) => s.parse().with_context(|| format!("--start {s:?} is not an RFC 3339 time, like 2026-01-05T18:00:00Z"))?,
+        Some(at) => at,
         None => match store.console_clock().await {
             Ok(Some(at)) => at,
             Ok(None) => "2026-01-05T18:00:00Z".parse().context("the default start time")?,
@@ -211,7 +221,7 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        DeckCmd::Import { file, community, create, db } => {
+        DeckCmd::Import { file, community, create, replace, db } => {
             let content = std::fs::read_to_string(&file).with_context(|| format!("could not read {}", file.display()))?;
             let community = CommunityId::from_key(&community).map_err(|_| anyhow::anyhow!("{community:?} is not a valid community id"))?;
             let path = db_path(db, config);
@@ -228,6 +238,21 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
                     community.key(),
                     path.display(),
                     if names.is_empty() { "none yet".to_owned() } else { names.join(", ") }
+                );
+            }
+            // Replacing a deck loses a moderator's edits to it, so it takes an explicit word.
+            if !replace
+                && let Ok(incoming) = deck::parse_file(&content)
+                && let Some(existing) =
+                    store.load(&community, None).await?.and_then(|l| l.decks.into_iter().find(|d| d.name == incoming.name))
+            {
+                store.close().await;
+                bail!(
+                    "community {:?} already has a deck called {} ({} cards); nothing was imported. \
+                     To replace it, and lose any edits made to it, add --replace (attune deck export saves it first)",
+                    community.key(),
+                    existing.name,
+                    existing.cards.len()
                 );
             }
             let actor = Actor {
@@ -257,7 +282,11 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
         }
         DeckCmd::Export { name, community, out, db } => {
             let community = CommunityId::from_key(&community).map_err(|_| anyhow::anyhow!("{community:?} is not a valid community id"))?;
-            let store = open_store(&db_path(db, config)).await?;
+            let path = db_path(db, config);
+            if !path.exists() {
+                bail!("there is no database at {}; nothing to export", path.display());
+            }
+            let store = open_store(&path).await?;
             let Some(loaded) = store.load(&community, None).await? else {
                 bail!("there is no community {:?} in this database", community.key())
             };
@@ -336,6 +365,10 @@ async fn doctor_database(db: &Path, catalogue: &Catalogue, default_card: &str) -
     }
     let store = match Store::open_existing(db).await {
         Ok(s) => s,
+        Err(attune::store::StoreError::InUse { .. }) => {
+            say!("database: {} is in use by a running attune, which is as it should be; stop it to let doctor read it", db.display());
+            return true;
+        }
         Err(e) => {
             say!("database: {} can't be used: {e}", db.display());
             return false;

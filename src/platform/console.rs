@@ -252,7 +252,14 @@ impl Console {
             self.note(&self.catalogue.line(&crate::core::effect::Line::new("console-bad-line")));
             return Vec::new();
         };
-        if self.claimable && text.trim_start().starts_with('/') {
+        // Asking for help (or for the helplines) never makes someone the moderator: they
+        // would be paging themselves.
+        let asks_for_help = text
+            .trim_start()
+            .strip_prefix('/')
+            .map(|c| c.split_whitespace().next().unwrap_or("").to_ascii_lowercase())
+            .is_some_and(|w| matches!(w.as_str(), "support" | "resources" | "crisis" | "help"));
+        if self.claimable && text.trim_start().starts_with('/') && !asks_for_help {
             self.claim_moderator(&member).await;
         }
         let actor = Actor { moderator: self.moderators.contains(member.user()), member: member.clone(), display: name.to_owned() };

@@ -39,7 +39,8 @@ impl Store {
     /// it while a running attune writes.
     pub async fn open_existing(path: &Path) -> Result<Self, StoreError> {
         let owner = super::take_ownership(path, false)?;
-        let options = connect_options(path).create_if_missing(false);
+        // Read-only: doctor changes nothing, not even a checkpoint of a crash's write-ahead log.
+        let options = connect_options(path).create_if_missing(false).read_only(true);
         let pool =
             SqlitePoolOptions::new().max_connections(1).connect_with(options).await.map_err(|source| match StoreError::from(source) {
                 StoreError::Other(source) => StoreError::Open { path: path.display().to_string(), reason: source.to_string() },

@@ -99,6 +99,9 @@ fn a_deck_exported_and_imported_again_is_unchanged() {
 
     let out = run(attune(dir.path()).args(["deck", "import"]).arg(&first).arg("--db").arg(&db));
     let text = printed(&out);
+    assert!(!out.status.success() && text.contains("--replace"), "an existing deck is never replaced silently: {text}");
+    let out = run(attune(dir.path()).args(["deck", "import", "--replace"]).arg(&first).arg("--db").arg(&db));
+    let text = printed(&out);
     assert!(out.status.success(), "an exported deck imports cleanly: {text}");
     assert!(text.contains(&format!("Imported deck sharing ({cards} cards)")), "import says what it imported: {text}");
 

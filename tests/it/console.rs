@@ -88,10 +88,16 @@ fn refused_moderator(out: &Output, who: &str) -> bool {
 fn the_console_moderator_is_claimed_by_a_command_not_chat_and_kept_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
-    let out = run(dir.path(), &db, &[], "alice: hello everyone\nbob: /deck list\nalice: /deck list\n");
+    let out = run(
+        dir.path(),
+        &db,
+        &[],
+        "alice: hello everyone\ndan: /support\ndan: /resources\nbob: /deck list\nalice: /deck list\ndan: /deck list\n",
+    );
     assert!(out.status.success());
     assert!(refused_moderator(&out, "alice"), "chatting first doesn't make alice the moderator:\n{}", texts(&out));
     assert!(!refused_moderator(&out, "bob"), "bob's command claimed it:\n{}", texts(&out));
+    assert!(refused_moderator(&out, "dan"), "asking for help first never makes dan the moderator:\n{}", texts(&out));
     let out = run(dir.path(), &db, &[], "carol: /deck list\nbob: /deck list\n");
     assert!(refused_moderator(&out, "carol"), "after a restart, the first speaker doesn't become moderator:\n{}", texts(&out));
     assert!(!refused_moderator(&out, "bob"), "bob still is:\n{}", texts(&out));
