@@ -2,9 +2,11 @@
 //!
 //! Code map:
 //! - [`core`]: the sans-I/O domain. Inputs in, effects out; time and randomness injected.
-//! - [`text`]: the Fluent catalogue and rendering of messages to text.
-//! - [`store`]: SQLite through sqlx; row structs are the store's own.
-//! - [`engine`]: async glue: one actor per community, the timer scheduler, recovery.
+//! - [`text`]: the Fluent catalogue and rendering of messages for each platform's markup.
+//! - [`store`]: SQLite through sqlx; core types travel as versioned JSON documents, and the
+//!   store alone maps them to rows.
+//! - [`engine`]: async glue: one supervised actor per community, answers and outlets for
+//!   adapters, the timer scheduler, recovery.
 //! - [`platform`]: adapters. Today the console; Discord and Matrix follow.
 //! - [`config`]: typed, layered configuration.
 //!
@@ -13,6 +15,7 @@
 //! - A state change is committed before its effects leave the process.
 //! - A timer is a persisted deadline with a generation; a stale one does nothing.
 //! - Private text goes only through private effects.
+//! - No community can stop another, and one process owns a database.
 //! - Nothing a member shares, and nothing written in reply to a reflection, is stored or logged.
 
 pub mod cli;

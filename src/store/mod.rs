@@ -1,6 +1,7 @@
-//! SQLite through sqlx. The store owns its row structs; core types travel
-//! as JSON documents inside them. One `commit` writes everything a batch of
-//! inputs changed in a single transaction, before any effect leaves.
+//! SQLite through sqlx. Core types travel as JSON documents with a format
+//! version, and the store alone maps them to rows (no core type derives
+//! `FromRow`). One `commit` writes everything a batch of inputs changed in a
+//! single transaction, before any effect leaves.
 
 use std::path::Path;
 use std::sync::Arc;
