@@ -13,7 +13,7 @@ use tokio::io::BufReader;
 use tokio::sync::mpsc;
 
 use crate::core::command::{self, Command, DeckCmd};
-use crate::core::effect::{Kind, Message};
+use crate::core::effect::{Action, Kind, Message};
 use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
 use crate::core::input::{Actor, Input, Place};
 use crate::engine::{Delivery, Engine, EngineError, Outgoing};
@@ -368,7 +368,12 @@ impl Console {
         if let Some(a) = &message.attachment {
             text.push_str(&format!("\n--- {} ---\n{}", a.filename, a.content.trim_end()));
         }
-        let actions: Vec<String> = message.actions.iter().map(|a| format!("/{}", a.text())).collect();
+        let mut actions: Vec<String> =
+            message.actions.iter().filter(|a| !matches!(a, Action::Pulse(..))).map(|a| format!("/{}", a.text())).collect();
+        // The five pulse answers read as one hint in a terminal.
+        if message.actions.iter().any(|a| matches!(a, Action::Pulse(..))) {
+            actions.push("/pulse 1–5".to_owned());
+        }
         if self.json {
             let mut v = json!({ "kind": message.kind.as_str(), "to": to, "private": private, "text": text });
             if let Kind::TurnStarted { speaker } = &message.kind {
