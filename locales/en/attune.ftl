@@ -145,9 +145,9 @@ status-pulse-open = "Did you feel heard?": answers are still coming in. The aver
 
 ## After a restart
 
-recovered = I'm back after a short interruption. We'll carry on from where we were.
-recovered-turn = I'm back after a short interruption. { $name } still has the floor, with { $time } left.
-recovered-reflecting = I'm back after a short interruption. Reflections for { $name } continue, with { $time } left.
+recovered = I'm back after an interruption. We'll carry on from where we were.
+recovered-turn = I'm back after an interruption. { $name } still has the floor, with { $time } left.
+recovered-reflecting = I'm back after an interruption. Reflections for { $name } continue, with { $time } left.
 
 ## Private reflection
 
