@@ -58,10 +58,41 @@ pub fn check(text: &str, usage: TextUse) -> Result<String, Refusal> {
     if looks_like_markup(text) {
         return Err(Refusal::TextMarkup);
     }
-    if !usage.links_allowed() && (lower.contains("http://") || lower.contains("https://") || lower.contains("www.")) {
+    if lower.contains("](") {
+        // A Markdown link, whatever it points at.
+        return Err(Refusal::TextMarkup);
+    }
+    if !usage.links_allowed() && has_link(&lower) {
         return Err(Refusal::TextLink);
     }
     Ok(text.to_owned())
+}
+
+/// Top-level domains common enough that a bare `name.tld` is read as a link.
+const COMMON_TLDS: [&str; 20] = [
+    "com", "org", "net", "io", "gg", "ly", "me", "co", "app", "xyz", "info", "link", "site", "online", "ru", "de", "uk", "tk", "dev", "to",
+];
+
+/// A URL, a link scheme (`javascript:`, `data:`, `mailto:`), `www.`, or a bare
+/// domain (`evil.com`, `name.tld/path`). `lower` is already lowercase.
+fn has_link(lower: &str) -> bool {
+    if lower.contains("://") || lower.contains("www.") {
+        return true;
+    }
+    if ["javascript:", "data:", "mailto:", "vbscript:", "file:"].iter().any(|s| lower.contains(s)) {
+        return true;
+    }
+    lower.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '"' | '\'' | ',' | ';')).any(|token| {
+        let token = token.trim_end_matches(['.', '!', '?', ':']);
+        let (host, path) = match token.split_once('/') {
+            Some((h, _)) => (h, true),
+            None => (token, false),
+        };
+        let Some((name, tld)) = host.rsplit_once('.') else { return false };
+        let name_ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        let tld_ok = (2..=24).contains(&tld.len()) && tld.chars().all(|c| c.is_ascii_lowercase());
+        name_ok && tld_ok && (path || COMMON_TLDS.contains(&tld))
+    })
 }
 
 /// `<tag>`, `</tag>`, `<@123>` or `<#123>`: HTML or a platform mention.
@@ -109,6 +140,24 @@ mod tests {
         assert_eq!(check("<b>bold</b>", TextUse::Card), Err(Refusal::TextMarkup));
         assert_eq!(check("hi <@1234>", TextUse::Card), Err(Refusal::TextMarkup));
         assert_eq!(check("see https://x.example", TextUse::Card), Err(Refusal::TextLink));
+    }
+
+    #[test]
+    fn links_in_any_disguise_are_refused_and_ordinary_sentences_are_not() {
+        for bad in
+            ["see evil.com/x", "visit evil.com", "[click](javascript:alert(1))", "javascript:alert(1)", "go to bit.ly/abc", "hxxp://x.y"]
+        {
+            assert!(check(bad, TextUse::Card).is_err(), "{bad}");
+        }
+        for fine in [
+            "Take a breath. Notice what is here.",
+            "e.g. a walk, a meal",
+            "It was 3.5 hours",
+            "end.Then again",
+            "What is one thing you need? Rest, maybe.",
+        ] {
+            assert_eq!(check(fine, TextUse::Card), Ok(fine.to_owned()), "{fine}");
+        }
     }
 
     #[test]
