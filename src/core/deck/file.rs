@@ -30,13 +30,15 @@ struct RawDeck {
     enabled: bool,
 }
 
+/// A card as written. Kind, theme and intensity are read as text and checked
+/// here, and unknown keys are collected rather than refused by serde, so one
+/// mistake doesn't hide the others.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawCard {
     id: Spanned<String>,
-    kind: Kind,
-    theme: Theme,
-    intensity: Intensity,
+    kind: Spanned<String>,
+    theme: Spanned<String>,
+    intensity: Spanned<String>,
     #[serde(default)]
     cw: Vec<String>,
     text: Spanned<String>,
@@ -46,6 +48,8 @@ struct RawCard {
     group: Option<String>,
     #[serde(default = "yes")]
     enabled: bool,
+    #[serde(flatten)]
+    unknown: std::collections::BTreeMap<String, toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -112,11 +116,39 @@ pub fn check_file(src: &str) -> Result<Deck, Vec<DeckFileError>> {
         if cards.iter().any(|k| k.id == id) {
             at(c.id.span(), format!("card id {id} appears twice"));
         }
+        for key in c.unknown.keys() {
+            // serde can't keep the span of a collected key; find its line after the card's id.
+            let from = c.id.span().start;
+            let found = src.get(from..).and_then(|rest| rest.find(&format!("\n{key}")).map(|i| from + i + 1));
+            at(
+                found.map_or(c.id.span(), |i| i..i + 1),
+                format!(
+                    "card {id}: unknown key {:?} (known: id, kind, theme, intensity, cw, text, guide, group, enabled)",
+                    textcheck::preview(key)
+                ),
+            );
+        }
+        let known = |what: &str, given: &str, all: &[&str]| {
+            format!("card {id}: unknown {what} {:?}; use one of {}", textcheck::preview(given), all.join(", "))
+        };
+        let kind = Kind::parse(c.kind.get_ref()).unwrap_or_else(|| {
+            at(c.kind.span(), known("kind", c.kind.get_ref(), &["check-in", "sharing", "closing", "listener-guide", "self-reflection"]));
+            Kind::CheckIn
+        });
+        let theme = Theme::parse(c.theme.get_ref()).unwrap_or_else(|| {
+            let all: Vec<&str> = Theme::ALL.iter().map(|t| t.as_str()).collect();
+            at(c.theme.span(), known("theme", c.theme.get_ref(), &all));
+            Theme::ALL[0]
+        });
+        let intensity = Intensity::parse(c.intensity.get_ref()).unwrap_or_else(|| {
+            at(c.intensity.span(), known("intensity", c.intensity.get_ref(), &["light", "medium", "deep"]));
+            Intensity::Light
+        });
         let text = textcheck::check(c.text.get_ref(), TextUse::Card).unwrap_or_else(|r| {
             at(c.text.span(), format!("card {id}: the text {}", problem(&r)));
             String::new()
         });
-        let guide = match (c.kind, c.guide) {
+        let guide = match (kind, c.guide) {
             (Kind::Sharing, None) => {
                 at(c.id.span(), format!("card {id} is a sharing card and needs a guide for listeners"));
                 None
@@ -148,7 +180,7 @@ pub fn check_file(src: &str) -> Result<Deck, Vec<DeckFileError>> {
                 }
             },
         };
-        cards.push(Card { id, kind: c.kind, theme: c.theme, intensity: c.intensity, cw, text, guide, group, enabled: c.enabled });
+        cards.push(Card { id, kind, theme, intensity, cw, text, guide, group, enabled: c.enabled });
     }
     let mut practices: Vec<Practice> = Vec::with_capacity(raw.practices.len());
     for p in raw.practices {

@@ -60,9 +60,9 @@ fn every_deck_file_error_names_its_line_and_problem() {
     let cases: Vec<(String, usize, &str)> = vec![
         ("[deck\nname=1".into(), 1, ""),
         (GOOD.replace("name = \"mine\"", "name = \"Mine Deck\""), 3, "deck name"),
-        (GOOD.replace("kind = \"check-in\"", "kind = \"chat\""), 16, "unknown variant"),
-        (GOOD.replace("theme = \"body\"", "theme = \"sadness\""), 9, "unknown variant"),
-        (GOOD.replace("intensity = \"light\"\ntext = \"What", "intensity = \"huge\"\ntext = \"What"), 10, "unknown variant"),
+        (GOOD.replace("kind = \"check-in\"", "kind = \"chat\""), 16, "unknown kind"),
+        (GOOD.replace("theme = \"body\"", "theme = \"sadness\""), 9, "unknown theme"),
+        (GOOD.replace("intensity = \"light\"\ntext = \"What", "intensity = \"huge\"\ntext = \"What"), 10, "unknown intensity"),
         (GOOD.replace("mine-02", "mine-01"), 15, "appears twice"),
         (GOOD.replace("guide = \"Notice where the speaker's attention goes.\"\n", ""), 7, "needs a guide"),
         (GOOD.replace("cw = [\"family\"]", "cw = [\"family\"]\nguide = \"x\""), 20, "only sharing cards"),
@@ -71,7 +71,7 @@ fn every_deck_file_error_names_its_line_and_problem() {
         (GOOD.replace("One word for how you arrive.", "a\u{202E}b"), 20, "invisible"),
         (GOOD.replace("One word for how you arrive.", ""), 20, "empty"),
         (GOOD.replace("One word for how you arrive.", &"long ".repeat(100)), 20, "too long"),
-        (GOOD.replace("intensity = \"light\"\ntext = \"What", "colour = 1\nintensity = \"light\"\ntext = \"What"), 10, "unknown field"),
+        (GOOD.replace("intensity = \"light\"\ntext = \"What", "colour = 1\nintensity = \"light\"\ntext = \"What"), 10, "unknown key"),
         (GOOD.replace("cw = [\"family\"]", "cw = [\"Family Stuff\"]"), 15, "content-warning"),
         ("[deck]\nname = \"x\"\ntitle = \"X\"\n".into(), 0, "no [[cards]]"),
     ];
@@ -146,4 +146,35 @@ fn every_problem_in_a_file_is_reported_with_its_line_and_titles_are_checked() {
     assert!(text[0].contains("deck title") && text[0].contains("markup"), "{text:?}");
     assert!(text[1].contains("deck description"), "{text:?}");
     assert!(!text.iter().any(|t| t.contains("text text")), "no doubled words: {text:?}");
+}
+
+#[test]
+fn wrong_kinds_themes_intensities_and_unknown_keys_are_all_reported_together() {
+    let src = r#"
+[deck]
+name = "x"
+title = "X"
+
+[[cards]]
+id = "x-01"
+kind = "sharing"
+theme = "feelings"
+intensity = "extreme"
+text = "What is here for you?"
+colour = "blue"
+
+[[cards]]
+id = "x-02"
+kind = "chat"
+theme = "body"
+intensity = "light"
+text = "What do you notice?"
+"#;
+    let problems = super::file::check_file(src).expect_err("the file has problems");
+    let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    let all = text.join("\n");
+    for want in ["unknown theme", "unknown intensity", "unknown key \"colour\"", "needs a guide", "unknown kind"] {
+        assert!(all.contains(want), "missing {want:?} in:\n{all}");
+    }
+    assert!(problems.iter().all(|p| p.line.is_some()), "each with its line:\n{all}");
 }
