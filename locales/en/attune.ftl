@@ -286,6 +286,7 @@ refusal-text-mention = That text would ping a whole group (like @everyone), whic
 refusal-text-markup = That text contains markup or a mention (something inside < >), which I can't post. Plain text works best.
 refusal-text-link = Links can't go here. Plain text works best.
 refusal-no-circle = There's no circle running here. A host can open one with /circle open.
+refusal-title-private = I haven't opened the circle, so those words stay with you and aren't posted as its title. You're welcome to open it with another title, or without one.
 refusal-turn-over = That button belongs to a turn that has already ended, so I left the current turn as it is.
 refusal-circle-over = That circle has already ended, so that button no longer does anything.
 refusal-pulse-closed = That question belongs to a circle whose pulse has closed. Thank you all the same.

@@ -58,6 +58,20 @@ pub enum Scope {
 }
 
 impl Command {
+    /// Words a member typed freely into a command (a circle's title, a practice's or
+    /// time zone's name, a time): read for crisis phrases like chat, never stored.
+    pub fn free_text(&self) -> Option<&str> {
+        match self {
+            Command::Circle(CircleCmd::Open(words)) => Some(words),
+            Command::Practice(Some(name)) => Some(name),
+            Command::Timezone(tz) => Some(tz),
+            Command::Quiet(Some(q)) => Some(q),
+            Command::Daily(DailyArg::At(at)) => Some(at),
+            Command::Scoped(_, inner) => inner.free_text(),
+            _ => None,
+        }
+    }
+
     /// The command without its button scope, as typing it would give.
     pub fn unscoped(self) -> Command {
         match self {

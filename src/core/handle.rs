@@ -27,7 +27,12 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
             // Help is never rate-limited: reaching a moderator and the crisis resources always
             // answer (support pages moderators at most once per ten minutes on its own).
             let care = matches!(command.clone().unscoped(), Command::Support | Command::ResourcesShow | Command::Crisis(_));
-            if care || cx.rate_ok(&actor) {
+            // Words typed into a command may be a cry for help too (a circle's title, say).
+            let signposted = command.free_text().is_some_and(|t| safety::check_chat(&mut cx, &actor, &place, t));
+            if signposted && matches!(command, Command::Circle(CircleCmd::Open(_))) {
+                // Never post those words as a public title.
+                cx.refuse(&actor.member, &Refusal::TitleKeptPrivate);
+            } else if care || cx.rate_ok(&actor) {
                 let forgetting = matches!(command, Command::ForgetMe { confirm: true });
                 // A name shown to a circle must be a name; everything else (help above all) works without one.
                 let seats = matches!(command, Command::Circle(CircleCmd::Open(_) | CircleCmd::Join));

@@ -33,6 +33,8 @@ pub enum Refusal {
     NoCircleHere,
     #[error("that turn has already ended")]
     TurnOver,
+    #[error("the circle's title was kept private")]
+    TitleKeptPrivate,
     #[error("that circle has already ended")]
     CircleOver,
     #[error("that pulse has closed")]

@@ -210,3 +210,21 @@ fn a_community_on_the_default_card_follows_the_current_default_and_keeps_its_own
     assert_eq!((own.resources.as_str(), own.resources_custom), ("Call our warmline.", true), "a community's own card is never replaced");
     assert!(!own.follow_default_card(&current), "and nothing changes the second time");
 }
+
+#[test]
+fn words_typed_into_a_command_are_read_for_crisis_and_a_title_is_never_posted_with_them() {
+    let mut h = Harness::new();
+    let out = h.cmd("cara", "circle open i want to kill myself tonight");
+    assert!(
+        whispered(&out, "cara").iter().any(|m| m.kind == attune::core::effect::Kind::Crisis),
+        "cara gets the card: {:?}",
+        h.texts(&out)
+    );
+    assert!(said(&out).is_empty(), "nothing is posted publicly: {:?}", h.public(&out));
+    assert!(h.state.circles.is_empty(), "no circle was opened with that title");
+    assert!(has(&refusals(&out), "refusal-title-private"));
+    let out = h.dm("dan", "practice i want to die");
+    assert!(whispered(&out, "dan").iter().any(|m| m.kind == attune::core::effect::Kind::Crisis), "{:?}", h.texts(&out));
+    let out = h.cmd("erin", "circle open Sunday listening circle");
+    assert!(!said(&out).is_empty(), "an ordinary title opens the circle");
+}
