@@ -30,7 +30,7 @@ left = You've left the circle. Take care of yourself. If you'd like to talk with
 scheduled = This circle will begin at { $when }.
 reminder = A gentle reminder: the circle you joined begins in about { $time }.
 cancelled-quorum = Not enough people could gather this time, so this circle won't go ahead. Thank you to everyone who came — you're welcome next time.
-closed-before-start = The host has closed this circle before it began. Thank you for coming.
+closed-before-start = This circle has been closed before it began. Thank you for coming.
 host-gone-before-start = This circle's host can't hold it any more, so it won't go ahead. Thank you for coming.
 host-gone = This circle's host can't hold it any more, so we'll close here. Thank you for being here together.
 

@@ -41,6 +41,19 @@ fn parse_unbounded(s: &str) -> Option<i64> {
     Some(total)
 }
 
+/// `45 s`, `5 min`, `4 min 30 s`, `1 h 5 min`.
+pub fn label(secs: i64) -> String {
+    let secs = secs.max(0);
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    match (h, m, s) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, 0) => format!("{m} min"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, 0, _) => format!("{h} h"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{MAX_SECS, parse_duration};

@@ -136,8 +136,9 @@ impl Template {
         let mut next = self.clone();
         let bad = |detail: &str| Refusal::BadValue { key: key.to_owned(), detail: detail.to_owned() };
         let secs = |lo: i64, hi: i64| -> Result<i64, Refusal> {
-            let s = parse_duration(value).ok_or_else(|| bad("a duration like 90s, 5m or 1m30s"))?;
-            if s < lo || s > hi { Err(bad(&format!("a duration from {lo}s to {hi}s"))) } else { Ok(s) }
+            let range = format!("a duration from {} to {}, like 90s, 5m or 1m30s", super::duration::label(lo), super::duration::label(hi));
+            let s = parse_duration(value).ok_or_else(|| bad(&range))?;
+            if s < lo || s > hi { Err(bad(&range)) } else { Ok(s) }
         };
         let count = |lo: u64, hi: u64| -> Result<u64, Refusal> {
             match value.parse::<u64>() {

@@ -191,18 +191,7 @@ pub fn clean(text: &str) -> String {
     text.chars().filter(|c| !is_invisible_control(*c) && (!c.is_control() || *c == '\n')).collect()
 }
 
-/// `45 s`, `5 min`, `4 min 30 s`, `1 h 5 min`.
-pub fn duration_label(secs: i64) -> String {
-    let secs = secs.max(0);
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    match (h, m, s) {
-        (0, 0, s) => format!("{s} s"),
-        (0, m, 0) => format!("{m} min"),
-        (0, m, s) => format!("{m} min {s} s"),
-        (h, 0, _) => format!("{h} h"),
-        (h, m, _) => format!("{h} h {m} min"),
-    }
-}
+pub use crate::core::duration::label as duration_label;
 
 #[cfg(test)]
 mod tests;
