@@ -221,7 +221,8 @@ impl Console {
 
     /// Applies one line; returns everything it caused, in order.
     async fn handle_line(&mut self, raw: &str) -> Vec<Delivery> {
-        let line = raw.trim();
+        // A script saved by some editors starts with a byte-order mark; it is not part of the line.
+        let line = raw.trim_start_matches('\u{FEFF}').trim();
         if line.is_empty() || line.starts_with('#') {
             return Vec::new();
         }

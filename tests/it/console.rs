@@ -185,3 +185,12 @@ fn an_over_long_line_is_skipped_whole_and_the_next_line_still_counts() {
         "the next line is read"
     );
 }
+
+#[test]
+fn a_script_saved_with_a_byte_order_mark_reads_normally() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let out = run_bytes(dir.path(), &db, &[], "\u{FEFF}mod: /circle open\n".as_bytes());
+    assert!(out.status.success());
+    assert!(texts(&out).contains("has opened a witnessing circle"), "{}", texts(&out));
+}
