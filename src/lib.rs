@@ -9,6 +9,7 @@
 //!   adapters, the timer scheduler, recovery.
 //! - [`platform`]: adapters. Today the console; Discord and Matrix follow.
 //! - [`config`]: typed, layered configuration.
+//! - [`content`]: the shipped decks, resources card and crisis rules, loaded and checked.
 //!
 //! Architecture invariants (also in `ARCHITECTURE.md`):
 //! - `core` does no I/O and can't fail except with a `Refusal` the member sees.
@@ -20,6 +21,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod content;
 pub mod core;
 pub mod engine;
 pub mod platform;
