@@ -18,6 +18,7 @@ agreements =
     • Listen without fixing: no advice unless someone asks for it.
     • Anyone may pass, at any time, without giving a reason.
 agreements-custom = { $agreements }
+agreements-changed = The agreements changed since I showed them; here they are now:
 agreements-ask = If that feels right to you, reply /agree and you'll be added to the circle.
 agreed = Thank you. Your agreement is noted.
 agreed-circle-gone = That circle has closed in the meantime. You're welcome in the next one.

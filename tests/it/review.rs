@@ -1,0 +1,34 @@
+//! Defects found by the second review, each pinned by a test that failed
+//! before its fix: consent only to agreements that were shown, a removal that
+//! outlives forget-me, a running circle that outlives its opener, look-alike
+//! names that can't reach the genuine member, a content note before its card,
+//! and a second `circle next` that can't skip a turn that just began.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use crate::support::*;
+
+// ---- 1. consent is to the agreements the member was shown --------------------------
+
+#[test]
+fn agreeing_after_the_agreements_changed_shows_them_again_and_records_nothing() {
+    let mut h = Harness::new();
+    h.cmd("mod", "circle open");
+    let out = h.cmd("alice", "circle join");
+    assert!(private_ids(&out, "alice").contains(&"agreements-intro"), "{:?}", h.texts(&out));
+    let out = h.dm("mod", "settings set agreements We record everything and share it publicly.");
+    assert!(refusals(&out).is_empty(), "{:?}", h.texts(&out));
+
+    let out = h.dm("alice", "agree");
+    assert!(refusals(&out).is_empty(), "not a mistake of hers, so not a refusal: {:?}", h.texts(&out));
+    assert_eq!(private_ids(&out, "alice"), ["agreements-changed", "agreements-custom", "agreements-ask"], "{:?}", h.texts(&out));
+    let shown = h.private(&out, "alice").join("\n");
+    assert!(shown.contains("We record everything and share it publicly."), "the current agreements are shown: {shown}");
+    assert!(h.state.members[&member("alice")].consent.is_none(), "no consent is recorded to text she never saw");
+    assert!(h.circle().seat(&member("alice")).is_none(), "and she hasn't joined");
+
+    let out = h.dm("alice", "agree");
+    assert!(private_ids(&out, "alice").contains(&"agreed"), "a fresh agree to what she was shown counts: {:?}", h.texts(&out));
+    assert_eq!(h.state.members[&member("alice")].consent.map(|c| c.version), Some(2));
+    assert!(h.circle().seat(&member("alice")).is_some());
+}
