@@ -197,6 +197,7 @@ support-request = { $name } would like to talk with a moderator. Please reach ou
 my-data-intro = Here is everything attune keeps about you.
 forget-ask = This will delete everything attune keeps about you: your agreement, preferences, reminders and circle records. Pulse answers stay only as anonymous counts. Reply /forget-me confirm to go ahead.
 forgotten = Done. I've deleted what attune kept about you. Circle records no longer name you, and any pulse answers remain only as anonymous counts.
+forgotten-removal-kept = One thing stays for now: a host asked you to sit out a circle that is still open. That stays in place until the circle ends, and then it's deleted too.
 
 ## Suggestions and moderation
 

@@ -32,3 +32,39 @@ fn agreeing_after_the_agreements_changed_shows_them_again_and_records_nothing() 
     assert_eq!(h.state.members[&member("alice")].consent.map(|c| c.version), Some(2));
     assert!(h.circle().seat(&member("alice")).is_some());
 }
+
+// ---- 2. a host's removal outlives forget-me, for that live circle -------------------
+
+#[test]
+fn a_removed_member_who_asks_to_be_forgotten_stays_out_of_that_circle_until_it_ends() {
+    let mut h = Harness::new();
+    h.start("", &["mod", "alice", "bob", "dan"]);
+    let out = h.cmd("mod", "circle remove dan");
+    assert!(refusals(&out).is_empty(), "{:?}", h.texts(&out));
+    h.dm("dan", "forget-me");
+    let out = h.dm("dan", "forget-me confirm");
+    assert_eq!(private_ids(&out, "dan"), ["forgotten", "forgotten-removal-kept"], "told honestly what stays: {:?}", h.texts(&out));
+    assert!(!h.state.members.contains_key(&member("dan")), "everything else about him is gone");
+    let json = snapshot(&h.state);
+    assert!(!json.contains("\"dan\""), "the kept removal holds no name: {json}");
+
+    let before = snapshot(&h.state);
+    let out = h.cmd("dan", "circle join");
+    assert!(has(&refusals(&out), "refusal-removed"), "the removal still holds: {:?}", h.texts(&out));
+    let out = h.dm("dan", "agree");
+    assert!(has(&refusals(&out), "refusal-nothing-to-agree"), "{:?}", h.texts(&out));
+    assert!(h.circle().seat(&member("dan")).is_none(), "he did not get back in");
+    assert_same(&snapshot(&h.state), &before, "the refused attempts changed nothing");
+
+    h.cmd("mod", "circle end");
+    let json = snapshot(&h.state);
+    assert!(!json.contains("console:dan"), "once the circle ends, the removal goes with the rest: {json}");
+}
+
+#[test]
+fn forgetting_without_a_removal_says_nothing_about_one() {
+    let mut h = Harness::started(&["alice", "bob", "carol"]);
+    h.dm("bob", "forget-me");
+    let out = h.dm("bob", "forget-me confirm");
+    assert_eq!(private_ids(&out, "bob"), ["forgotten"]);
+}

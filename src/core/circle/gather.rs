@@ -320,8 +320,7 @@ pub(super) fn scheduled_start(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
     let now = cx.now;
     disarm(cx, id);
     if let Some(c) = cx.circle_mut(id) {
-        c.phase = Phase::Cancelled;
-        c.ended_at = Some(now);
+        c.conclude(Phase::Cancelled, now);
     }
     drop_pending_joins(cx, id);
     cx.say(&channel, Message::info(Line::new("cancelled-quorum")));

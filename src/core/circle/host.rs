@@ -191,7 +191,9 @@ pub fn readmit(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &st
     }
     cx.audit(actor, "circle readmit", Some(seat.member.key()), Some(id));
     cx.whisper_line(&seat.member, Line::new("readmitted"));
-    cx.whisper_line(&actor.member, Line::new("readmitted-done").text("name", seat.display));
+    // A removal kept for someone who asked to be forgotten has no name: their user id stands in.
+    let name = if seat.display.is_empty() { seat.member.user().to_owned() } else { seat.display };
+    cx.whisper_line(&actor.member, Line::new("readmitted-done").text("name", name));
     Ok(())
 }
 
@@ -234,8 +236,7 @@ pub fn end(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(),
         let now = cx.now;
         disarm(cx, id);
         if let Some(c) = cx.circle_mut(id) {
-            c.phase = Phase::Cancelled;
-            c.ended_at = Some(now);
+            c.conclude(Phase::Cancelled, now);
         }
         gather::drop_pending_joins(cx, id);
         cx.say(&channel, Message::info(Line::new("closed-before-start")));
@@ -254,8 +255,7 @@ pub(crate) fn end_without_host(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
         let now = cx.now;
         disarm(cx, id);
         if let Some(c) = cx.circle_mut(id) {
-            c.phase = Phase::Cancelled;
-            c.ended_at = Some(now);
+            c.conclude(Phase::Cancelled, now);
         }
         gather::drop_pending_joins(cx, id);
         cx.say(&channel, Message::info(Line::new("host-gone-before-start")));

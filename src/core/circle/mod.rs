@@ -192,6 +192,8 @@ pub struct Circle {
     #[serde(default)]
     pub turns_begun: u64,
     /// Members a host removed: they stay out of this circle until a host readmits them.
+    /// A removed member who asks to be forgotten keeps only their reference here, with an
+    /// empty display name, until the circle ends (see [`Circle::conclude`]).
     #[serde(default)]
     pub removed: Vec<Seat>,
 }
@@ -212,6 +214,13 @@ impl Circle {
     /// The current turn, as its buttons name it.
     pub fn turn_ref(&self) -> Option<TurnRef> {
         self.turn.as_ref().map(|t| TurnRef { circle: self.id, seq: t.seq })
+    }
+    /// Ends or cancels the circle. A removal kept for someone who asked to be forgotten (an
+    /// empty display name) has done its job once the circle is over, and goes now.
+    pub(crate) fn conclude(&mut self, phase: Phase, now: Timestamp) {
+        self.phase = phase;
+        self.ended_at = Some(now);
+        self.removed.retain(|s| !s.display.is_empty());
     }
     /// Whether a member was removed from this circle and not readmitted.
     pub fn is_removed(&self, who: &MemberRef) -> bool {
