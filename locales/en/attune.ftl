@@ -33,7 +33,7 @@ reminder = A gentle reminder: the circle you joined begins in about { $time }.
 cancelled-quorum = Not enough people could gather this time, so this circle won't go ahead. Thank you to everyone who came — you're welcome next time.
 closed-before-start = The host has closed this circle before it began. Thank you for coming.
 host-gone-before-start = This circle's host can't hold it any more, so it won't go ahead. Thank you for coming.
-host-gone = This circle's host can't hold it any more, so we'll close here. Thank you for being here together.
+host-gone-carry-on = This circle's host has had to step away. We'll carry on as we are, and moderators can help with anything a host would do.
 
 ## Opening
 

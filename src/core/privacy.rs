@@ -74,15 +74,17 @@ pub fn forget_me(cx: &mut Cx<'_, impl Rng>, actor: &Actor, confirm: bool) -> Res
     Ok(())
 }
 
-/// Every live circle the member opened passes to its first co-host, or, with none, ends
-/// kindly. This comes before they leave, so no turn is announced in a circle about to close.
+/// Every live circle the member opened passes to its first co-host. With none, a gathering
+/// circle is cancelled kindly and a running one carries on without a host (see
+/// `circle::continue_without_host`). This comes before they leave, so no turn is announced
+/// in a circle about to close.
 fn hand_over(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
     let hosted: Vec<CircleId> = cx.st.circles.values().filter(|c| c.is_live() && &c.host == who).map(|c| c.id).collect();
     for id in hosted {
         let Some(c) = cx.circle_mut(id) else { continue };
         c.cohosts.retain(|m| m != who);
         if c.cohosts.is_empty() {
-            super::circle::end_without_host(cx, id);
+            super::circle::continue_without_host(cx, id);
         } else {
             c.host = c.cohosts.remove(0);
             // The opener wrote the title, and it may carry their name.

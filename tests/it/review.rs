@@ -68,3 +68,49 @@ fn forgetting_without_a_removal_says_nothing_about_one() {
     let out = h.dm("bob", "forget-me confirm");
     assert_eq!(private_ids(&out, "bob"), ["forgotten"]);
 }
+
+// ---- 3. the opener's forget-me never cuts off someone else's share ------------------
+
+#[test]
+fn a_running_circle_whose_opener_is_forgotten_without_a_cohost_carries_on() {
+    use attune::core::circle::Phase;
+    let mut h = Harness::started(&["alice", "bob", "carol"]);
+    h.cmd("alice", "done");
+    assert_eq!(h.speaker().as_deref(), Some("bob"), "bob is sharing");
+    let turn = h.circle().turn.clone().unwrap();
+    h.dm("alice", "forget-me");
+    let out = h.dm("alice", "forget-me confirm");
+    assert!(refusals(&out).is_empty(), "{:?}", h.texts(&out));
+    assert!(h.circle().is_live(), "the circle carries on");
+    assert_eq!(h.circle().turn.as_ref(), Some(&turn), "bob's turn goes on untouched, timer and all");
+    assert!(h.circle().host.is_erased(), "the opener is nobody now");
+    assert!(h.circle().title.is_none());
+    assert!(!public_ids(&out).contains(&"circle-ended"), "{:?}", h.texts(&out));
+    assert!(public_ids(&out).contains(&"host-gone-carry-on"), "the circle hears who can help: {:?}", h.texts(&out));
+    for line in ["circle pause", "circle resume", "circle next"] {
+        let out = h.cmd("mod", line);
+        assert!(refusals(&out).is_empty(), "a moderator can act as host: `{line}` {:?}", h.texts(&out));
+    }
+    h.run_until(200, |h| h.phase() == Phase::Ended);
+    assert!(!snapshot(&h.state).contains("console:alice"), "and nothing about alice remains");
+}
+
+#[test]
+fn a_held_floor_never_names_an_erased_host() {
+    use attune::core::effect::Effect;
+    let mut h = Harness::new();
+    h.template("standard", "floor", "hold");
+    h.start("", &["alice", "bob", "carol"]);
+    h.cmd("alice", "done");
+    h.dm("alice", "forget-me");
+    h.dm("alice", "forget-me confirm");
+    let out = h.cmd("bob", "done");
+    let hosts: Vec<_> = out
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Floor { speaker: Some(_), hosts, .. } => Some(hosts.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(hosts, [Vec::new()], "no platform permissions go to the erased placeholder");
+}

@@ -247,8 +247,10 @@ pub fn end(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(),
 }
 
 /// The circle's host is gone for good (they asked to be forgotten) and no co-host can take
-/// over: it ends kindly, before it began or with the usual closing.
-pub(crate) fn end_without_host(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+/// over. A gathering circle is cancelled kindly: nobody has begun to share, and nobody is
+/// left to start it. A running circle carries on without a host, so nobody's share is cut
+/// off; its timers move it on, and moderators can use the host tools as in any circle.
+pub(crate) fn continue_without_host(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
     let Some(c) = cx.st.circles.get(&id).filter(|c| c.is_live()) else { return };
     let channel = c.channel.clone();
     if c.phase == Phase::Gathering {
@@ -260,8 +262,7 @@ pub(crate) fn end_without_host(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
         gather::drop_pending_joins(cx, id);
         cx.say(&channel, Message::info(Line::new("host-gone-before-start")));
     } else {
-        cx.say(&channel, Message::info(Line::new("host-gone")));
-        flow::finish(cx, id);
+        cx.say(&channel, Message::info(Line::new("host-gone-carry-on")));
     }
 }
 

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use flow::{on_timer, recover};
 pub use gather::{agree, join, leave, leave_everywhere, open, schedule};
-pub(crate) use host::end_without_host;
+pub(crate) use host::continue_without_host;
 pub use host::{cohost, end, move_member, next, pause, readmit, remove, resume, start, status};
 pub use speaker::{away, back, card, done, extend, hand, mode, pass, pulse};
 

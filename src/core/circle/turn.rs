@@ -145,8 +145,9 @@ pub(super) fn start_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, speaker: Membe
     }
 }
 
+/// The circle's hosts, for the floor. A host who was erased is nobody, and gets no permissions.
 pub(super) fn hosts_of(c: &super::Circle) -> Vec<MemberRef> {
-    std::iter::once(c.host.clone()).chain(c.cohosts.iter().cloned()).collect()
+    std::iter::once(c.host.clone()).chain(c.cohosts.iter().cloned()).filter(|m| !m.is_erased()).collect()
 }
 
 /// The public turn announcement.
