@@ -114,3 +114,58 @@ fn a_held_floor_never_names_an_erased_host() {
         .collect();
     assert_eq!(hosts, [Vec::new()], "no platform permissions go to the erased placeholder");
 }
+
+// ---- 4. an impersonator's shown name never reaches the genuine member ---------------
+
+fn join_shown(h: &mut Harness, user: &str, display: &str) {
+    use attune::core::command::Command;
+    use attune::core::input::{Actor, Input, Place};
+    let actor = Actor { member: member(user), display: display.to_owned(), moderator: false };
+    h.input(Input::Command { actor: actor.clone(), place: here(), command: Command::Circle(attune::core::command::CircleCmd::Join) });
+    h.input(Input::Command { actor, place: Place::Private, command: Command::Agree });
+}
+
+#[test]
+fn typing_a_look_alike_name_is_refused_rather_than_reaching_the_member_it_imitates() {
+    let mut h = Harness::new();
+    h.gather("mod", "", &[]);
+    join_shown(&mut h, "alice", "alice");
+    join_shown(&mut h, "imposter", "\u{0430}lice");
+    let shown: Vec<String> = h.circle().seats.iter().map(|s| s.display.clone()).collect();
+    assert_eq!(shown, ["alice", "\u{0430}lice (2)"]);
+
+    let before = snapshot(&h.state);
+    for line in ["circle remove \u{0430}lice", "circle cohost \u{0430}lice", "circle move \u{0430}lice 1"] {
+        let out = h.cmd("mod", line);
+        assert!(has(&refusals(&out), "refusal-ambiguous-name"), "`{line}` must not reach the genuine alice: {:?}", h.texts(&out));
+    }
+    assert_same(&snapshot(&h.state), &before, "the refused tools changed nothing");
+
+    // Exact shown names and platform references still reach exactly one person.
+    let out = h.cmd("mod", "circle remove \u{0430}lice (2)");
+    assert!(refusals(&out).is_empty(), "{:?}", h.texts(&out));
+    let left: Vec<_> = h.circle().seats.iter().map(|s| s.member.clone()).collect();
+    assert_eq!(left, [member("alice")], "the seat shown as аlice (2) was removed");
+    let out = h.cmd("mod", "circle remove alice");
+    assert!(refusals(&out).is_empty(), "the exact shown name reaches alice: {:?}", h.texts(&out));
+    assert!(h.circle().seats.is_empty());
+
+    // Readmitting goes through the same resolver.
+    let before = snapshot(&h.state);
+    let out = h.cmd("mod", "circle readmit \u{0430}lice");
+    assert!(has(&refusals(&out), "refusal-ambiguous-name"), "{:?}", h.texts(&out));
+    assert_same(&snapshot(&h.state), &before, "nobody was readmitted by a look-alike spelling");
+    let out = h.cmd("mod", "circle readmit alice");
+    assert!(private_ids(&out, "alice").contains(&"readmitted"), "{:?}", h.texts(&out));
+}
+
+#[test]
+fn a_look_alike_spelling_still_finds_someone_when_nobody_else_looks_like_them() {
+    let mut h = Harness::new();
+    h.gather("mod", "", &[]);
+    join_shown(&mut h, "alice", "\u{0430}lice");
+    join_shown(&mut h, "bob", "bob");
+    let out = h.cmd("mod", "circle cohost alice");
+    assert!(refusals(&out).is_empty(), "{:?}", h.texts(&out));
+    assert_eq!(h.circle().cohosts, [member("alice")]);
+}
