@@ -169,3 +169,61 @@ fn a_look_alike_spelling_still_finds_someone_when_nobody_else_looks_like_them() 
     assert!(refusals(&out).is_empty(), "{:?}", h.texts(&out));
     assert_eq!(h.circle().cohosts, [member("alice")]);
 }
+
+// ---- 5. a content note comes alone, before its card --------------------------------
+
+#[test]
+fn a_warned_card_waits_behind_its_note_until_the_speaker_chooses_to_see_it() {
+    use attune::core::circle::Phase;
+    use attune::core::deck::{Intensity, Kind as CardKind};
+    use attune::core::effect::{Action, Effect};
+    let mut h = Harness::new();
+    h.template("standard", "intensity", "deep");
+    // Every deep sharing card carries a warning, and only deep ones are left for a /card.
+    for d in h.state.decks.values_mut() {
+        for c in d.cards.iter_mut().filter(|c| c.kind == CardKind::Sharing) {
+            if c.intensity == Intensity::Deep {
+                c.cw = vec!["grief".into()];
+            } else {
+                c.cw.clear();
+            }
+        }
+    }
+    h.start("", &["alice", "bob", "carol"]);
+    h.done_until(Phase::Sharing);
+    let speaker = h.speaker().unwrap();
+    let turn = h.circle().turn.clone().unwrap();
+    let timer = h.circle_timer();
+    // Draw until a warned card comes.
+    let mut note = Vec::new();
+    for _ in 0..60 {
+        let out = h.cmd(&speaker, "card");
+        if private_ids(&out, &speaker).contains(&"cw-speaker") {
+            note = out;
+            break;
+        }
+    }
+    assert!(!note.is_empty(), "a warned card was drawn");
+    let card = h.circle().turn.as_ref().and_then(|t| t.card.clone()).unwrap();
+    let text = h.state.decks.values().flat_map(|d| &d.cards).find(|c| c.id == card).unwrap().text.clone();
+    let mine = whispered(&note, &speaker);
+    assert_eq!(ids(&mine), ["cw-speaker", "cw-speaker-choice"], "the note comes first, alone");
+    assert!(!h.private(&note, &speaker).join("\n").contains(&text), "the prompt isn't in the note's message");
+    assert!(!h.public(&note).join("\n").contains(&text), "nor posted");
+    let actions: Vec<Action> = mine.iter().flat_map(|m| m.actions.clone()).collect();
+    let seq = turn.seq;
+    assert!(matches!(actions.as_slice(), [Action::CardShow(t1), Action::Card(t2)] if t1.seq == seq && t2.seq == seq), "{actions:?}");
+
+    let show = actions[0];
+    let out = h.command(&speaker, here(), show.command());
+    assert_eq!(private_ids(&out, &speaker), ["turn-prompt"], "{:?}", h.texts(&out));
+    assert!(h.private(&out, &speaker)[0].contains(&text), "the prompt comes once they choose to see it");
+    assert!(said(&out).is_empty() && !out.iter().any(|e| matches!(e, Effect::Schedule { .. })), "privately, and the timer is untouched");
+    assert_eq!(h.circle_timer(), timer);
+    assert_eq!(h.circle().turn.as_ref().map(|t| (t.started_at, t.deadline)), Some((turn.started_at, turn.deadline)));
+
+    let out = h.cmd("bob", "card show");
+    let out2 = h.cmd("carol", "card show");
+    let not_speaker = if speaker == "bob" { out2 } else { out };
+    assert!(has(&refusals(&not_speaker), "refusal-not-your-turn"), "only the speaker sees their prompt");
+}

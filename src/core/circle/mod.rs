@@ -20,7 +20,7 @@ pub use flow::{on_timer, recover};
 pub use gather::{agree, join, leave, leave_everywhere, open, schedule};
 pub(crate) use host::continue_without_host;
 pub use host::{cohost, end, move_member, next, pause, readmit, remove, resume, start, status};
-pub use speaker::{away, back, card, done, extend, hand, mode, pass, pulse};
+pub use speaker::{away, back, card, card_show, done, extend, hand, mode, pass, pulse};
 
 use super::ids::{ChannelId, CircleId, MemberRef, Slug};
 use super::template::{Mode, Template};
