@@ -289,6 +289,7 @@ refusal-text-markup = That text contains markup or a mention (something inside <
 refusal-text-link = Links can't go here. Plain text works best.
 refusal-no-circle = There's no circle running here. A host can open one with /circle open.
 refusal-turn-over = That button belongs to a turn that has already ended, so I left the current turn as it is.
+refusal-just-moved-on = The circle has just moved on to { $name }, so I left their turn as it is. If you meant their turn too, say /circle next again in a moment.
 refusal-circle-over = That circle has already ended, so that button no longer does anything.
 refusal-pulse-closed = That question belongs to a circle whose pulse has closed. Thank you all the same.
 refusal-circle-already = A circle is already running here. You can join it with /circle join.

@@ -49,6 +49,7 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::TextLink => Line::new("refusal-text-link"),
         R::NoCircleHere => Line::new("refusal-no-circle"),
         R::TurnOver => Line::new("refusal-turn-over"),
+        R::JustMovedOn { name } => Line::new("refusal-just-moved-on").text("name", name.clone()),
         R::CircleOver => Line::new("refusal-circle-over"),
         R::PulseClosed => Line::new("refusal-pulse-closed"),
         R::CircleAlreadyHere => Line::new("refusal-circle-already"),

@@ -33,6 +33,8 @@ pub enum Refusal {
     NoCircleHere,
     #[error("that turn has already ended")]
     TurnOver,
+    #[error("the circle has just moved on to {name}")]
+    JustMovedOn { name: String },
     #[error("that circle has already ended")]
     CircleOver,
     #[error("that pulse has closed")]

@@ -87,6 +87,7 @@ fn a_running_circle_whose_opener_is_forgotten_without_a_cohost_carries_on() {
     assert!(h.circle().title.is_none());
     assert!(!public_ids(&out).contains(&"circle-ended"), "{:?}", h.texts(&out));
     assert!(public_ids(&out).contains(&"host-gone-carry-on"), "the circle hears who can help: {:?}", h.texts(&out));
+    h.advance(10);
     for line in ["circle pause", "circle resume", "circle next"] {
         let out = h.cmd("mod", line);
         assert!(refusals(&out).is_empty(), "a moderator can act as host: `{line}` {:?}", h.texts(&out));
@@ -226,4 +227,29 @@ fn a_warned_card_waits_behind_its_note_until_the_speaker_chooses_to_see_it() {
     let out2 = h.cmd("carol", "card show");
     let not_speaker = if speaker == "bob" { out2 } else { out };
     assert!(has(&refusals(&not_speaker), "refusal-not-your-turn"), "only the speaker sees their prompt");
+}
+
+// ---- 6. two hosts typing `circle next` at once don't skip a whole turn --------------
+
+#[test]
+fn a_second_circle_next_moments_after_the_first_leaves_the_new_turn_alone() {
+    let mut h = Harness::started(&["alice", "bob", "carol"]);
+    h.advance(30);
+    let out = h.cmd("alice", "circle next");
+    assert!(refusals(&out).is_empty(), "{:?}", h.texts(&out));
+    assert_eq!(h.speaker().as_deref(), Some("bob"));
+    let turn = h.circle().turn.clone();
+    h.advance(1);
+    let before = snapshot(&h.state);
+    let out = h.cmd("mod", "circle next");
+    assert!(has(&refusals(&out), "refusal-just-moved-on"), "bob's turn is not skipped at 1 s: {:?}", h.texts(&out));
+    let said = h.texts(&out).join("\n");
+    assert!(said.contains("just moved on to bob") && said.contains("again"), "said kindly, with the way forward: {said}");
+    assert_same(&snapshot(&h.state), &before, "the refused next changed nothing");
+    assert_eq!(h.circle().turn, turn);
+
+    h.advance(3);
+    let out = h.cmd("mod", "circle next");
+    assert!(refusals(&out).is_empty(), "said again a moment later, it moves on: {:?}", h.texts(&out));
+    assert_eq!(h.speaker().as_deref(), Some("carol"));
 }

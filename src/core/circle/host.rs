@@ -97,6 +97,12 @@ pub fn next(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
         return Err(Refusal::Paused);
     }
     let turn = c.turn.clone().ok_or(Refusal::NoTurn)?;
+    // A typed `circle next` names no turn. One that lands just after a turn began (two hosts
+    // typing at once, or a host a beat behind a `done`) was almost surely meant for the turn
+    // before, and must not skip this speaker's whole turn.
+    if !turn.reflecting && cx.now.as_second() - turn.started_at.as_second() < NEXT_GRACE_SECS {
+        return Err(Refusal::JustMovedOn { name: turn.display });
+    }
     let channel = c.channel.clone();
     cx.audit(actor, "circle next", Some(turn.speaker.key()), Some(id));
     if turn.reflecting {
@@ -107,6 +113,9 @@ pub fn next(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     }
     Ok(())
 }
+
+/// How long after a turn begins a typed `circle next` is taken as meant for the turn before.
+pub const NEXT_GRACE_SECS: i64 = 3;
 
 /// `circle move NAME POS`: changes where someone waiting to speak stands.
 pub fn move_member(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str, pos: usize) -> Result<(), Refusal> {
