@@ -18,6 +18,7 @@ agreements =
     • Listen without fixing: no advice unless someone asks for it.
     • Anyone may pass, at any time, without giving a reason.
 agreements-custom = { $agreements }
+agreements-changed = The agreements changed since I showed them; here they are now:
 agreements-ask = If that feels right to you, reply /agree and you'll be added to the circle.
 agreed = Thank you. Your agreement is noted.
 agreed-circle-gone = That circle has closed in the meantime. You're welcome in the next one.
@@ -32,7 +33,7 @@ reminder = A gentle reminder: the circle you joined begins in about { $time }.
 cancelled-quorum = Not enough people could gather this time, so this circle won't go ahead. Thank you to everyone who came — you're welcome next time.
 closed-before-start = This circle has been closed before it began. Thank you for coming.
 host-gone-before-start = This circle's host can't hold it any more, so it won't go ahead. Thank you for coming.
-host-gone = This circle's host can't hold it any more, so we'll close here. Thank you for being here together.
+host-gone-carry-on = This circle's host has had to step away. We'll carry on as we are, and moderators can help with anything a host would do.
 
 ## Opening
 
@@ -77,8 +78,8 @@ host-next = A host has moved the circle on. Thank you, { $name }.
 hand-own-turn = It's your turn now: the floor is yours.
 pass-ahead = Noted. You'll pass this round; no reason needed.
 extended = { $name } is taking a little more time ({ $time }).
-cw-speaker = This prompt comes only to you, because it touches on { $tags }.
-cw-speaker-choice = Share from it if you choose, share whatever is with you, or say /card for another one. It won't be posted in the circle.
+cw-speaker = Your prompt touches on { $tags }, so it comes only to you, and only if you want it.
+cw-speaker-choice = Say /card show to see it, or /card for a different one. You can also share whatever is with you. Nothing of it will be posted in the circle.
 reflect-window = Listeners, you have { $time } to reflect back what you heard from { $name }. Stay with their words; no advice.
 reflect-window-feelings = Listeners, you have { $time } to name, gently, the feelings you heard from { $name }.
 reflect-window-closed = Thank you for your reflections for { $name }.
@@ -196,6 +197,7 @@ support-request = { $name } would like to talk with a moderator. Please reach ou
 my-data-intro = Here is everything attune keeps about you.
 forget-ask = This will delete everything attune keeps about you: your agreement, preferences, reminders and circle records. Pulse answers stay only as anonymous counts. Reply /forget-me confirm to go ahead.
 forgotten = Done. I've deleted what attune kept about you. Circle records no longer name you, and any pulse answers remain only as anonymous counts.
+forgotten-removal-kept = One thing stays for now: a host asked you to sit out a circle that is still open. That stays in place until the circle ends, and then it's deleted too.
 
 ## Suggestions and moderation
 
@@ -288,6 +290,7 @@ refusal-text-link = Links can't go here. Plain text works best.
 refusal-no-circle = There's no circle running here. A host can open one with /circle open.
 refusal-title-private = I haven't opened the circle, so those words stay with you and aren't posted as its title. You're welcome to open it with another title, or without one.
 refusal-turn-over = That button belongs to a turn that has already ended, so I left the current turn as it is.
+refusal-just-moved-on = The circle has just moved on to { $name }, so I left their turn as it is. If you meant their turn too, say /circle next again in a moment.
 refusal-circle-over = That circle has already ended, so that button no longer does anything.
 refusal-pulse-closed = That question belongs to a circle whose pulse has closed. Thank you all the same.
 refusal-circle-already = A circle is already running here. You can join it with /circle join.

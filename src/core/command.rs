@@ -21,6 +21,8 @@ pub enum Command {
     Hand,
     Mode(Mode),
     Card,
+    /// `card show`: the speaker chose to see a prompt held back behind its content note.
+    CardShow,
     Pulse(u8),
     Reflect(Option<Theme>),
     /// `reflect light|medium|deep`: a self-reflection card of that intensity.
@@ -202,7 +204,11 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
         "away" => none(Command::Away, "away"),
         "back" => none(Command::Back, "back"),
         "hand" => none(Command::Hand, "hand"),
-        "card" => none(Command::Card, "card"),
+        "card" => match rest.to_lowercase().as_str() {
+            "" => Ok(Command::Card),
+            "show" => Ok(Command::CardShow),
+            _ => Err(usage("card", "card | card show")),
+        },
         "next" => none(Command::Next, "next"),
         // Asking for help never fails on its shape: "support please help" still reaches a
         // moderator. The extra words are dropped here, so they are never forwarded or stored.

@@ -134,6 +134,8 @@ pub enum Action {
     Pass(TurnRef),
     Extend(TurnRef),
     Card(TurnRef),
+    /// See the prompt a content note is holding back.
+    CardShow(TurnRef),
     Mode(TurnRef, Mode),
     /// One of the five answers to "did you feel heard?" for a circle.
     Pulse(CircleId, u8),
@@ -162,6 +164,7 @@ impl Action {
             Action::Pass(t) => turn(t, Command::Pass),
             Action::Extend(t) => turn(t, Command::Extend),
             Action::Card(t) => turn(t, Command::Card),
+            Action::CardShow(t) => turn(t, Command::CardShow),
             Action::Mode(t, m) => turn(t, Command::Mode(m)),
             Action::Pulse(id, n) => circle(id, Command::Pulse(n)),
             Action::NextStep => Command::Next,
@@ -182,6 +185,7 @@ impl Action {
             Action::Pass(_) => "pass".into(),
             Action::Extend(_) => "extend".into(),
             Action::Card(_) => "card".into(),
+            Action::CardShow(_) => "card show".into(),
             Action::Mode(_, m) => format!("mode {}", m.as_str()),
             Action::Pulse(_, n) => format!("pulse {n}"),
             Action::NextStep => "next".into(),

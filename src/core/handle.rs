@@ -104,6 +104,7 @@ fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Co
         Command::Hand => circle::hand(cx, actor, here(cx, place)?),
         Command::Mode(m) => circle::mode(cx, actor, place, m),
         Command::Card => circle::card(cx, actor, here(cx, place)?),
+        Command::CardShow => circle::card_show(cx, actor, here(cx, place)?),
         Command::Pulse(n) => circle::pulse(cx, actor, n),
         Command::Reflect(theme) => reflection::reflect(cx, actor, theme),
         Command::ReflectAt(intensity) => reflection::reflect_at(cx, actor, intensity),

@@ -92,6 +92,10 @@ pub struct Member {
     pub practice: Option<PracticeProgress>,
     /// A join waiting for consent to the current agreements.
     pub pending_join: Option<CircleId>,
+    /// The agreements version shown with `pending_join`: consent is taken only to the
+    /// version the member was shown. `None` (a join stored before this was kept) is shown again.
+    #[serde(default)]
+    pub pending_agreements: Option<u32>,
     /// The circle whose "did you feel heard?" pulse is open to this member.
     pub pending_pulse: Option<CircleId>,
     pub crisis_checks_off: bool,

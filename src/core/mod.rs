@@ -50,6 +50,7 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::NoCircleHere => Line::new("refusal-no-circle"),
         R::TurnOver => Line::new("refusal-turn-over"),
         R::TitleKeptPrivate => Line::new("refusal-title-private"),
+        R::JustMovedOn { name } => Line::new("refusal-just-moved-on").text("name", name.clone()),
         R::CircleOver => Line::new("refusal-circle-over"),
         R::PulseClosed => Line::new("refusal-pulse-closed"),
         R::CircleAlreadyHere => Line::new("refusal-circle-already"),

@@ -63,22 +63,28 @@ pub fn forget_me(cx: &mut Cx<'_, impl Rng>, actor: &Actor, confirm: bool) -> Res
     }
     hand_over(cx, who);
     super::circle::leave_everywhere(cx, who);
-    forget(cx, who);
+    let kept_removal = forget(cx, who);
     // Someone who was just forgotten hears only that: no pulse question from a circle that closed.
     cx.out.retain(|e| !matches!(e, Effect::Whisper { to, .. } if to == who));
-    cx.whisper_line(who, Line::new("forgotten"));
+    let mut lines = vec![Line::new("forgotten")];
+    if kept_removal {
+        lines.push(Line::new("forgotten-removal-kept"));
+    }
+    cx.whisper(who, Message::new(Kind::Info, lines));
     Ok(())
 }
 
-/// Every live circle the member opened passes to its first co-host, or, with none, ends
-/// kindly. This comes before they leave, so no turn is announced in a circle about to close.
+/// Every live circle the member opened passes to its first co-host. With none, a gathering
+/// circle is cancelled kindly and a running one carries on without a host (see
+/// `circle::continue_without_host`). This comes before they leave, so no turn is announced
+/// in a circle about to close.
 fn hand_over(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
     let hosted: Vec<CircleId> = cx.st.circles.values().filter(|c| c.is_live() && &c.host == who).map(|c| c.id).collect();
     for id in hosted {
         let Some(c) = cx.circle_mut(id) else { continue };
         c.cohosts.retain(|m| m != who);
         if c.cohosts.is_empty() {
-            super::circle::end_without_host(cx, id);
+            super::circle::continue_without_host(cx, id);
         } else {
             c.host = c.cohosts.remove(0);
             // The opener wrote the title, and it may carry their name.
@@ -88,9 +94,11 @@ fn hand_over(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
 }
 
 /// Removes every trace of a member from the state; the store does the same for its rows.
-/// Their records keep only a placeholder that no member can be.
-fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
+/// Their records keep only a placeholder that no member can be. The one exception is a host's
+/// removal from a live circle, kept without a name until that circle ends; returns whether one was.
+fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) -> bool {
     let ghost = MemberRef::erased(who.platform());
+    let mut kept_removal = false;
     let touched: Vec<CircleId> = cx
         .st
         .circles
@@ -112,7 +120,16 @@ fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
             c.anonymous_pulses.push(score);
         }
         c.unseat(who);
-        c.removed.retain(|s| &s.member != who);
+        if c.is_live() {
+            // A host's removal is a safety tool: it holds for this live circle, kept as the
+            // member reference alone (no name), and goes when the circle ends.
+            for s in c.removed.iter_mut().filter(|s| &s.member == who) {
+                s.display.clear();
+                kept_removal = true;
+            }
+        } else {
+            c.removed.retain(|s| &s.member != who);
+        }
         if let Some(t) = c.turn.as_mut() {
             t.nudged.retain(|m| m != who);
         }
@@ -135,6 +152,7 @@ fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
     }
     cx.st.dirty.audit.retain(|a| &a.actor != who);
     cx.st.dirty.forgotten.push(who.clone());
+    kept_removal
 }
 
 /// Drops ended circles and audit entries older than the retention period, and re-arms itself daily.

@@ -35,6 +35,8 @@ pub enum Refusal {
     TurnOver,
     #[error("the circle's title was kept private")]
     TitleKeptPrivate,
+    #[error("the circle has just moved on to {name}")]
+    JustMovedOn { name: String },
     #[error("that circle has already ended")]
     CircleOver,
     #[error("that pulse has closed")]

@@ -120,6 +120,7 @@ fn name_of(c: &Command) -> &'static str {
         Command::Hand => "hand",
         Command::Mode(_) => "mode",
         Command::Card => "card",
+        Command::CardShow => "card show",
         Command::Pulse(_) => "pulse",
         Command::Reflect(_) | Command::ReflectAt(_) => "reflect",
         Command::Practice(_) => "practice",
@@ -152,7 +153,7 @@ fn name_of(c: &Command) -> &'static str {
 }
 
 /// Every command in the vocabulary.
-const VOCABULARY: [&str; 50] = [
+const VOCABULARY: [&str; 51] = [
     "help",
     "circle open",
     "circle join",
@@ -177,6 +178,7 @@ const VOCABULARY: [&str; 50] = [
     "hand",
     "mode",
     "card",
+    "card show",
     "pulse",
     "reflect",
     "practice",
@@ -332,6 +334,9 @@ fn cases() -> Vec<Case> {
     c(Running, "bob", false, "card", "refusal-not-your-turn");
     c(Paused, "alice", false, "card", "refusal-paused");
     c(Empty, "bob", false, "card", "refusal-no-circle");
+    c(Running, "bob", false, "card show", "refusal-not-your-turn");
+    c(Paused, "alice", false, "card show", "refusal-paused");
+    c(Empty, "bob", false, "card shows", "refusal-usage");
     c(Empty, "bob", true, "pulse 9", "refusal-bad-pulse");
     c(Empty, "bob", true, "pulse", "refusal-bad-pulse");
     c(Empty, "bob", true, "pulse 3", "refusal-no-pulse");

@@ -96,9 +96,11 @@ fn a_card_with_a_warning_goes_to_the_speaker_alone_note_first() {
     let speaker = h.speaker().unwrap();
     let public = public_ids(&out);
     assert!(public.contains(&"turn-sharing") && !public.contains(&"turn-prompt"), "the prompt is not posted: {public:?}");
-    assert_eq!(&private_ids(&out, &speaker)[..2], ["cw-speaker", "turn-prompt"], "the content note comes before the prompt");
+    assert_eq!(&private_ids(&out, &speaker)[..2], ["cw-speaker", "cw-speaker-choice"], "the content note comes before the prompt, alone");
     let note = h.private(&out, &speaker).join("\n");
     assert!(note.contains("grief") && note.contains("/card"), "the note names the warning and offers another card: {note}");
+    let out = h.cmd(&speaker, "card show");
+    assert_eq!(private_ids(&out, &speaker), ["turn-prompt"], "the prompt comes once the speaker chooses to see it");
 
     let out = h.cmd(&speaker, "card");
     assert!(said(&out).is_empty(), "/card swaps without announcing the swap, and a warned card stays private");

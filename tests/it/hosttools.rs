@@ -59,6 +59,7 @@ fn the_opener_and_moderators_outrank_cohosts() {
 #[test]
 fn circle_next_says_the_turn_was_moved_on() {
     let mut h = Harness::started(&["alice", "bob", "carol"]);
+    h.advance(10);
     let out = h.cmd("alice", "circle next");
     assert!(public_ids(&out).contains(&"host-next"), "the channel hears why the turn ended: {:?}", h.texts(&out));
 }

@@ -49,16 +49,6 @@ fn a_cohost_takes_over_a_circle_whose_host_was_erased() {
     assert!(refusals(&out).is_empty(), "the new host has host tools: {:?}", h.texts(&out));
 }
 
-#[test]
-fn a_running_circle_whose_erased_host_had_no_cohost_closes_kindly() {
-    let mut h = Harness::started(&["alice", "bob", "carol"]);
-    forget(&mut h, "alice");
-    assert_eq!(h.phase(), Phase::Ended);
-    assert!(h.circle().host.is_erased());
-    let ended = h.log.iter().any(|e| public_ids(std::slice::from_ref(e)).contains(&"host-gone"));
-    assert!(ended, "the circle is told why it closes");
-}
-
 /// A command from a member whose user id and display name are given separately.
 fn as_shown(h: &mut Harness, user: &str, display: &str, line: &str) -> Vec<attune::core::effect::Effect> {
     let actor = Actor { member: member(user), display: display.to_owned(), moderator: false };

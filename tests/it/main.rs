@@ -27,6 +27,7 @@ mod privacy;
 mod props;
 mod regressions;
 mod requests;
+mod review;
 mod scenario;
 mod small;
 mod support;

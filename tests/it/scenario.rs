@@ -573,6 +573,10 @@ fn host_tools_used_by_a_host_or_a_moderator_are_audited() {
     for who in ["alice", "mod"] {
         for (s, line, action, target) in HOST_TOOLS {
             let mut h = setup(s);
+            if line == "circle next" {
+                // A `circle next` in a turn's first seconds is taken as meant for the turn before.
+                h.advance(10);
+            }
             let out = h.cmd(who, line);
             assert!(refusals(&out).is_empty(), "{line} by {who} works: {:?}", h.texts(&out));
             assert_eq!(h.audit.len(), 1, "{line} by {who} writes one audit entry");
@@ -592,6 +596,7 @@ fn host_tools_do_what_they_say() {
     h.cmd("alice", "circle move carol 1");
     h.cmd("alice", "done");
     assert_eq!(h.speaker().as_deref(), Some("carol"), "move puts a member where the host asked");
+    h.advance(10);
     h.cmd("alice", "circle next");
     assert_eq!(h.speaker().as_deref(), Some("bob"), "next moves on from the speaker");
     assert_eq!(h.circle().log.last().map(|r| r.how), Some(Ending::HostNext));

@@ -204,11 +204,10 @@ pub(super) fn finish(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
     disarm(cx, id);
     let waiting: Vec<MemberRef> = cx.st.circles.get(&id).map(|c| c.waitlist.iter().map(|s| s.member.clone()).collect()).unwrap_or_default();
     if let Some(c) = cx.circle_mut(id) {
-        c.phase = Phase::Ended;
+        c.conclude(Phase::Ended, now);
         c.turn = None;
         c.queue.clear();
         c.waitlist.clear();
-        c.ended_at = Some(now);
         c.paused = None;
     }
     // Nobody is left waiting for a place that will never come.

@@ -109,18 +109,24 @@ pub fn join(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     let version = cx.st.community.agreements_version;
     let consented = cx.st.members.get(&actor.member).and_then(|m| m.consent).is_some_and(|k| k.version >= version);
     if !consented {
-        cx.st.member_mut(&actor.member).pending_join = Some(id);
-        let agreements = match cx.st.community.agreements_text.clone() {
-            Some(text) => Line::new("agreements-custom").text("agreements", text),
-            None => Line::new("agreements"),
-        };
-        let msg = Message::new(Kind::Info, vec![Line::new("agreements-intro"), agreements, Line::new("agreements-ask")])
-            .with_actions(&[Action::Agree]);
-        cx.whisper(&actor.member, msg);
+        let member = cx.st.member_mut(&actor.member);
+        member.pending_join = Some(id);
+        member.pending_agreements = Some(version);
+        show_agreements(cx, &actor.member, "agreements-intro");
         return Ok(());
     }
     seat(cx, actor, id);
     Ok(())
+}
+
+/// Shows the current agreements privately, after `intro`, and asks for `agree`.
+fn show_agreements(cx: &mut Cx<'_, impl Rng>, to: &MemberRef, intro: &'static str) {
+    let agreements = match cx.st.community.agreements_text.clone() {
+        Some(text) => Line::new("agreements-custom").text("agreements", text),
+        None => Line::new("agreements"),
+    };
+    let msg = Message::new(Kind::Info, vec![Line::new(intro), agreements, Line::new("agreements-ask")]).with_actions(&[Action::Agree]);
+    cx.whisper(to, msg);
 }
 
 /// Takes a seat (or a waitlist place) once consent is in order.
@@ -155,11 +161,18 @@ pub fn agree(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
     let version = cx.st.community.agreements_version;
     let now = cx.now;
     // Consent is only taken right after the agreements were shown, when joining.
-    if cx.st.members.get(&actor.member).is_none_or(|m| m.pending_join.is_none()) {
+    let Some(shown) = cx.st.members.get(&actor.member).filter(|m| m.pending_join.is_some()).map(|m| m.pending_agreements) else {
         return Err(Refusal::NothingToAgree);
+    };
+    if shown != Some(version) {
+        // The agreements changed after they were shown: nobody consents to text they never saw.
+        cx.st.member_mut(&actor.member).pending_agreements = Some(version);
+        show_agreements(cx, &actor.member, "agreements-changed");
+        return Ok(());
     }
     let member = cx.st.member_mut(&actor.member);
     member.consent = Some(Consent { version, at: now });
+    member.pending_agreements = None;
     let pending = member.pending_join.take();
     cx.whisper_line(&actor.member, Line::new("agreed"));
     let Some(id) = pending else { return Ok(()) };
@@ -187,7 +200,9 @@ pub fn leave(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(
     }
     let pending = cx.st.members.get(&actor.member).and_then(|m| m.pending_join) == Some(id);
     if pending {
-        cx.st.member_mut(&actor.member).pending_join = None;
+        let member = cx.st.member_mut(&actor.member);
+        member.pending_join = None;
+        member.pending_agreements = None;
     }
     cx.whisper_line(&actor.member, Line::new("left"));
     unseat(cx, id, &actor.member);
@@ -305,8 +320,7 @@ pub(super) fn scheduled_start(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
     let now = cx.now;
     disarm(cx, id);
     if let Some(c) = cx.circle_mut(id) {
-        c.phase = Phase::Cancelled;
-        c.ended_at = Some(now);
+        c.conclude(Phase::Cancelled, now);
     }
     drop_pending_joins(cx, id);
     cx.say(&channel, Message::info(Line::new("cancelled-quorum")));
@@ -317,6 +331,8 @@ pub(super) fn scheduled_start(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
 pub(super) fn drop_pending_joins(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
     let waiting: Vec<MemberRef> = cx.st.members.iter().filter(|(_, m)| m.pending_join == Some(id)).map(|(k, _)| k.clone()).collect();
     for m in &waiting {
-        cx.st.member_mut(m).pending_join = None;
+        let member = cx.st.member_mut(m);
+        member.pending_join = None;
+        member.pending_agreements = None;
     }
 }

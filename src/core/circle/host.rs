@@ -97,6 +97,12 @@ pub fn next(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
         return Err(Refusal::Paused);
     }
     let turn = c.turn.clone().ok_or(Refusal::NoTurn)?;
+    // A typed `circle next` names no turn. One that lands just after a turn began (two hosts
+    // typing at once, or a host a beat behind a `done`) was almost surely meant for the turn
+    // before, and must not skip this speaker's whole turn.
+    if !turn.reflecting && cx.now.as_second() - turn.started_at.as_second() < NEXT_GRACE_SECS {
+        return Err(Refusal::JustMovedOn { name: turn.display });
+    }
     let channel = c.channel.clone();
     cx.audit(actor, "circle next", Some(turn.speaker.key()), Some(id));
     if turn.reflecting {
@@ -107,6 +113,9 @@ pub fn next(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     }
     Ok(())
 }
+
+/// How long after a turn begins a typed `circle next` is taken as meant for the turn before.
+pub const NEXT_GRACE_SECS: i64 = 3;
 
 /// `circle move NAME POS`: changes where someone waiting to speak stands.
 pub fn move_member(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str, pos: usize) -> Result<(), Refusal> {
@@ -191,7 +200,9 @@ pub fn readmit(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &st
     }
     cx.audit(actor, "circle readmit", Some(seat.member.key()), Some(id));
     cx.whisper_line(&seat.member, Line::new("readmitted"));
-    cx.whisper_line(&actor.member, Line::new("readmitted-done").text("name", seat.display));
+    // A removal kept for someone who asked to be forgotten has no name: their user id stands in.
+    let name = if seat.display.is_empty() { seat.member.user().to_owned() } else { seat.display };
+    cx.whisper_line(&actor.member, Line::new("readmitted-done").text("name", name));
     Ok(())
 }
 
@@ -234,8 +245,7 @@ pub fn end(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(),
         let now = cx.now;
         disarm(cx, id);
         if let Some(c) = cx.circle_mut(id) {
-            c.phase = Phase::Cancelled;
-            c.ended_at = Some(now);
+            c.conclude(Phase::Cancelled, now);
         }
         gather::drop_pending_joins(cx, id);
         cx.say(&channel, Message::info(Line::new("closed-before-start")));
@@ -246,22 +256,22 @@ pub fn end(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(),
 }
 
 /// The circle's host is gone for good (they asked to be forgotten) and no co-host can take
-/// over: it ends kindly, before it began or with the usual closing.
-pub(crate) fn end_without_host(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+/// over. A gathering circle is cancelled kindly: nobody has begun to share, and nobody is
+/// left to start it. A running circle carries on without a host, so nobody's share is cut
+/// off; its timers move it on, and moderators can use the host tools as in any circle.
+pub(crate) fn continue_without_host(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
     let Some(c) = cx.st.circles.get(&id).filter(|c| c.is_live()) else { return };
     let channel = c.channel.clone();
     if c.phase == Phase::Gathering {
         let now = cx.now;
         disarm(cx, id);
         if let Some(c) = cx.circle_mut(id) {
-            c.phase = Phase::Cancelled;
-            c.ended_at = Some(now);
+            c.conclude(Phase::Cancelled, now);
         }
         gather::drop_pending_joins(cx, id);
         cx.say(&channel, Message::info(Line::new("host-gone-before-start")));
     } else {
-        cx.say(&channel, Message::info(Line::new("host-gone")));
-        flow::finish(cx, id);
+        cx.say(&channel, Message::info(Line::new("host-gone-carry-on")));
     }
 }
 

@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 
 pub use flow::{on_timer, recover};
 pub use gather::{agree, join, leave, leave_everywhere, open, schedule};
-pub(crate) use host::end_without_host;
+pub(crate) use host::continue_without_host;
 pub use host::{cohost, end, move_member, next, pause, readmit, remove, resume, start, status};
-pub use speaker::{away, back, card, done, extend, hand, mode, pass, pulse};
+pub use speaker::{away, back, card, card_show, done, extend, hand, mode, pass, pulse};
 
 use super::ids::{ChannelId, CircleId, MemberRef, Slug};
 use super::template::{Mode, Template};
@@ -192,6 +192,8 @@ pub struct Circle {
     #[serde(default)]
     pub turns_begun: u64,
     /// Members a host removed: they stay out of this circle until a host readmits them.
+    /// A removed member who asks to be forgotten keeps only their reference here, with an
+    /// empty display name, until the circle ends (see [`Circle::conclude`]).
     #[serde(default)]
     pub removed: Vec<Seat>,
 }
@@ -212,6 +214,13 @@ impl Circle {
     /// The current turn, as its buttons name it.
     pub fn turn_ref(&self) -> Option<TurnRef> {
         self.turn.as_ref().map(|t| TurnRef { circle: self.id, seq: t.seq })
+    }
+    /// Ends or cancels the circle. A removal kept for someone who asked to be forgotten (an
+    /// empty display name) has done its job once the circle is over, and goes now.
+    pub(crate) fn conclude(&mut self, phase: Phase, now: Timestamp) {
+        self.phase = phase;
+        self.ended_at = Some(now);
+        self.removed.retain(|s| !s.display.is_empty());
     }
     /// Whether a member was removed from this circle and not readmitted.
     pub fn is_removed(&self, who: &MemberRef) -> bool {
@@ -293,27 +302,52 @@ impl Circle {
 ///
 /// A platform reference is exact and comes first: a Discord mention (`<@123>`,
 /// `<@!123>`) or a Matrix user id (`@name:server`) names that user and nobody
-/// else. Otherwise the name the circle shows comes first (case-insensitive, `@`
-/// optional, cleaned and folded like any display name), and a user id is the
-/// fallback when no shown name fits. A name that fits more than one person is
-/// refused rather than guessed.
+/// else. Otherwise the name the circle shows comes first: exactly as shown
+/// (case-insensitive, `@` optional, cleaned like any display name), then folded
+/// for look-alike letters; a user id is the fallback when no shown name fits. A
+/// name that fits more than one person is refused rather than guessed, and so is
+/// a match that needed folding while another seat's shown name folds to the same
+/// base (`alice` and `аlice (2)`): typing an impersonator's name must never reach
+/// the member they imitate.
 pub fn resolve<'s>(seats: impl Iterator<Item = &'s Seat> + Clone, name: &str) -> Result<&'s Seat, super::refusal::Refusal> {
+    use super::member::{clean_display, display_key};
     use super::refusal::Refusal;
     let trimmed = name.trim();
     if let Some(user) = reference(trimmed) {
         return seats.into_iter().find(|s| s.member.user() == user).ok_or(Refusal::NoSuchMember { name: super::textcheck::preview(name) });
     }
     let raw = trimmed.trim_start_matches(['@', '＠']);
-    let key = super::member::display_key(raw);
+    let ambiguous = || Refusal::AmbiguousName { name: super::textcheck::preview(raw) };
+    let shown = clean_display(raw).map(|d| d.to_lowercase());
+    let exact: Vec<&Seat> = seats.clone().filter(|s| shown.as_deref().is_some_and(|d| s.display.to_lowercase() == d)).collect();
+    match exact.as_slice() {
+        [one] => return Ok(one),
+        [] => {}
+        _ => return Err(ambiguous()),
+    }
+    let key = display_key(raw);
+    let folded: Vec<&Seat> = seats.clone().filter(|s| !key.is_empty() && display_key(&s.display) == key).collect();
+    if let [one] = folded.as_slice() {
+        let base = display_key(numbered_base(&one.display));
+        let look_alike = seats.clone().any(|s| s.member != one.member && display_key(numbered_base(&s.display)) == base);
+        return if look_alike { Err(ambiguous()) } else { Ok(one) };
+    }
     let user = raw.to_lowercase();
-    let by_display: Vec<&Seat> = seats.clone().filter(|s| !key.is_empty() && super::member::display_key(&s.display) == key).collect();
-    let found: Vec<&Seat> =
-        if by_display.is_empty() { seats.filter(|s| s.member.user().to_lowercase() == user).collect() } else { by_display };
+    let found: Vec<&Seat> = if folded.is_empty() { seats.filter(|s| s.member.user().to_lowercase() == user).collect() } else { folded };
     match found.as_slice() {
         [one] => Ok(one),
         [] => Err(Refusal::NoSuchMember { name: super::textcheck::preview(name) }),
-        _ => Err(Refusal::AmbiguousName { name: super::textcheck::preview(raw) }),
+        _ => Err(ambiguous()),
     }
+}
+
+/// A shown name without the number a look-alike seat was given: `alice (2)` → `alice`.
+fn numbered_base(display: &str) -> &str {
+    display
+        .strip_suffix(')')
+        .and_then(|s| s.rsplit_once(" ("))
+        .filter(|(_, n)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        .map_or(display, |(base, _)| base)
 }
 
 /// The user id an exact platform reference names: a Discord mention or a Matrix user id.

@@ -217,11 +217,26 @@ pub fn card(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
     if drawn.cw.is_empty() {
         cx.say(&channel, Message::new(Kind::Info, vec![Line::new("turn-prompt").text("prompt", drawn.text.clone())]));
     } else {
-        turn::private_prompt(cx, &actor.member, &drawn, turn_ref);
+        turn::private_note(cx, &actor.member, &drawn, turn_ref);
     }
     if turn_kind == TurnKind::Sharing {
         turn::send_guides(cx, id, Some(drawn));
     }
+    Ok(())
+}
+
+/// `card show`: the speaker chose to see the prompt behind its content note. It comes
+/// privately; the turn and its timer are untouched. Asked again, or for a card without
+/// a note, it simply shows the turn's prompt again, privately.
+pub fn card_show(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let c = running(cx, id)?;
+    let turn = c.turn.as_ref().filter(|t| t.speaker == actor.member && !t.reflecting).ok_or(Refusal::NotYourTurn)?;
+    let prompt = turn.card.as_ref().and_then(|card| super::super::deck::find(cx.st.decks.values(), card)).map(|card| card.text.clone());
+    let line = match prompt {
+        Some(text) => Line::new("turn-prompt").text("prompt", text),
+        None => Line::new("turn-free"),
+    };
+    cx.whisper(&actor.member, Message::new(Kind::Card, vec![line]));
     Ok(())
 }
 

@@ -66,18 +66,12 @@ pub fn round_cap(max: Intensity, round: u32, rounds: u32) -> Intensity {
     }
 }
 
-/// The private note to a speaker whose card carries a content warning: the
-/// note first, then the prompt, which is never posted publicly.
-pub(super) fn private_prompt(cx: &mut Cx<'_, impl Rng>, speaker: &MemberRef, card: &Drawn, turn: TurnRef) {
-    let msg = Message::new(
-        Kind::Card,
-        vec![
-            Line::new("cw-speaker").text("tags", card.cw.join(", ")),
-            Line::new("turn-prompt").text("prompt", card.text.clone()),
-            Line::new("cw-speaker-choice"),
-        ],
-    )
-    .with_actions(&[Action::Card(turn)]);
+/// The private note to a speaker whose card carries a content warning. The note
+/// comes alone, with the choice of seeing the prompt (`card show`) or another
+/// card; the prompt follows only if they choose it, and is never posted publicly.
+pub(super) fn private_note(cx: &mut Cx<'_, impl Rng>, speaker: &MemberRef, card: &Drawn, turn: TurnRef) {
+    let msg = Message::new(Kind::Card, vec![Line::new("cw-speaker").text("tags", card.cw.join(", ")), Line::new("cw-speaker-choice")])
+        .with_actions(&[Action::CardShow(turn), Action::Card(turn)]);
     cx.whisper(speaker, msg);
 }
 
@@ -135,7 +129,7 @@ pub(super) fn start_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, speaker: Membe
     let announce = turn_message(turn_ref, &speaker, kind, &display, public_card, secs, mode, mode_chosen, extend > 0);
     cx.say(&channel, announce);
     if let Some(d) = card.as_ref().filter(|d| !d.cw.is_empty()) {
-        private_prompt(cx, &speaker, d, turn_ref);
+        private_note(cx, &speaker, d, turn_ref);
     }
     if kind == TurnKind::Sharing {
         send_guides(cx, id, card);
@@ -145,8 +139,9 @@ pub(super) fn start_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, speaker: Membe
     }
 }
 
+/// The circle's hosts, for the floor. A host who was erased is nobody, and gets no permissions.
 pub(super) fn hosts_of(c: &super::Circle) -> Vec<MemberRef> {
-    std::iter::once(c.host.clone()).chain(c.cohosts.iter().cloned()).collect()
+    std::iter::once(c.host.clone()).chain(c.cohosts.iter().cloned()).filter(|m| !m.is_erased()).collect()
 }
 
 /// The public turn announcement.
