@@ -316,6 +316,13 @@ pub(super) fn scheduled_start(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
         flow::begin(cx, id);
         return;
     }
+    cancel(cx, id, "cancelled-quorum");
+}
+
+/// Cancels a circle that hasn't begun: its timer stops, joins waiting for consent are
+/// dropped, and the channel hears `line`.
+pub(super) fn cancel(cx: &mut Cx<'_, impl Rng>, id: CircleId, line: &'static str) {
+    let Some(c) = cx.st.circles.get(&id) else { return };
     let channel = c.channel.clone();
     let now = cx.now;
     disarm(cx, id);
@@ -323,7 +330,7 @@ pub(super) fn scheduled_start(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
         c.conclude(Phase::Cancelled, now);
     }
     drop_pending_joins(cx, id);
-    cx.say(&channel, Message::info(Line::new("cancelled-quorum")));
+    cx.say(&channel, Message::info(Line::new(line)));
 }
 
 /// Forgets joins still waiting for consent to a circle that won't go ahead.

@@ -238,17 +238,10 @@ pub fn cohost(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str
 
 pub fn end(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
     let c = hosted(cx, actor, id)?;
-    let channel = c.channel.clone();
     let gathering = c.phase == Phase::Gathering;
     cx.audit(actor, "circle end", None, Some(id));
     if gathering {
-        let now = cx.now;
-        disarm(cx, id);
-        if let Some(c) = cx.circle_mut(id) {
-            c.conclude(Phase::Cancelled, now);
-        }
-        gather::drop_pending_joins(cx, id);
-        cx.say(&channel, Message::info(Line::new("closed-before-start")));
+        gather::cancel(cx, id, "closed-before-start");
     } else {
         flow::finish(cx, id);
     }
@@ -263,13 +256,7 @@ pub(crate) fn continue_without_host(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
     let Some(c) = cx.st.circles.get(&id).filter(|c| c.is_live()) else { return };
     let channel = c.channel.clone();
     if c.phase == Phase::Gathering {
-        let now = cx.now;
-        disarm(cx, id);
-        if let Some(c) = cx.circle_mut(id) {
-            c.conclude(Phase::Cancelled, now);
-        }
-        gather::drop_pending_joins(cx, id);
-        cx.say(&channel, Message::info(Line::new("host-gone-before-start")));
+        gather::cancel(cx, id, "host-gone-before-start");
     } else {
         cx.say(&channel, Message::info(Line::new("host-gone-carry-on")));
     }
