@@ -195,7 +195,11 @@ impl RuleSet {
 
     /// Reads text as words: folded, lower case, look-alikes and aliases resolved.
     pub fn words(&self, text: &str) -> Vec<String> {
+        // Accents are dropped ("kíll", "suícide" read as "kill", "suicide"): decompose,
+        // leave out the combining marks, then fold compatibility forms.
         let chars: Vec<char> = text
+            .nfd()
+            .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
             .nfkc()
             .flat_map(char::to_lowercase)
             .filter(|c| !is_invisible_control(*c) && !matches!(c, '\'' | '’' | '‘' | '`'))

@@ -97,3 +97,25 @@ fn a_bad_rule_is_rejected_with_its_line() {
     let e = RuleSet::parse("locale = \"en\"\nsignal = [\"x\"]\nsurprise = 1\n").unwrap_err();
     assert_eq!(e.line, Some(3), "unknown keys are named too: {e}");
 }
+
+#[test]
+fn accents_overdoses_relapses_and_tonight_are_heard_and_everyday_words_are_not() {
+    let r = en();
+    for yes in [
+        "i want to kíll myself",
+        "thinking about suícide",
+        "i overdosed last night",
+        "i've been cutting again",
+        "i'm going to end it tonight",
+    ] {
+        assert!(r.matches(yes), "{yes}");
+    }
+    for no in [
+        "i overdosed on caffeine again",
+        "cutting again my hair tonight",
+        "going to end it with him tonight",
+        "I'm cutting back on sugar again",
+    ] {
+        assert!(!r.matches(no), "{no}");
+    }
+}
