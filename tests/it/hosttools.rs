@@ -149,3 +149,23 @@ fn passing_after_your_turn_says_there_is_nothing_to_pass() {
     let out = h.cmd("alice", "pass");
     assert!(has(&refusals(&out), "refusal-nothing-to-pass"), "not 'you can pass at any time': {:?}", h.texts(&out));
 }
+
+#[test]
+fn the_hosts_hear_privately_when_only_one_person_is_left() {
+    let mut h = Harness::new();
+    h.gather("mod", "", &["alice", "bob", "cara"]);
+    h.cmd("mod", "circle start");
+    h.cmd("bob", "circle leave");
+    let out = h.cmd("cara", "circle leave");
+    let to_host = h.private(&out, "mod");
+    assert!(to_host.iter().any(|t| t.contains("Only alice is still in the circle")), "{:?}", h.texts(&out));
+    assert!(h.public(&out).iter().all(|t| !t.contains("Only alice")), "never said publicly");
+}
+
+#[test]
+fn a_host_left_alone_is_told_kindly_and_only_once_it_happens() {
+    let mut h = Harness::started(&["alice", "bob"]);
+    let out = h.cmd("bob", "circle leave");
+    let to_host = h.private(&out, "alice");
+    assert!(to_host.iter().any(|t| t.contains("You're the only one left")), "{:?}", h.texts(&out));
+}

@@ -246,6 +246,17 @@ pub(super) fn unseat(cx: &mut Cx<'_, impl Rng>, id: CircleId, who: &MemberRef) {
     }
     if cx.st.circles.get(&id).is_some_and(|c| c.is_running() && c.seats.is_empty()) {
         flow::finish(cx, id);
+        return;
+    }
+    // One person left in a running circle: the hosts hear it privately, and decide.
+    let alone = cx.st.circles.get(&id).filter(|c| was_seated && c.is_running() && c.seats.len() == 1);
+    if let Some(c) = alone {
+        let (last, name) = (c.seats[0].member.clone(), c.seats[0].display.clone());
+        let hosts: Vec<MemberRef> = std::iter::once(c.host.clone()).chain(c.cohosts.iter().cloned()).filter(|h| !h.is_erased()).collect();
+        for h in hosts {
+            let line = if h == last { Line::new("host-alone") } else { Line::new("host-one-left").member("name", &last, name.clone()) };
+            cx.whisper_line(&h, line);
+        }
     }
 }
 
