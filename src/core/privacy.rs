@@ -1,7 +1,7 @@
 //! Reaching a moderator, crisis-check choices, my-data, forget-me and the
 //! retention purge.
 
-use super::circle::Phase;
+use super::circle::{Circle, Phase};
 use super::command::CrisisArg;
 use super::effect::{Action, Effect, Kind, Line, Message};
 use super::handle::Cx;
@@ -67,44 +67,53 @@ pub fn forget_me(cx: &mut Cx<'_, impl Rng>, actor: &Actor, confirm: bool) -> Res
     Ok(())
 }
 
+/// Who a forgotten member becomes where a record must keep someone (a circle's
+/// host, a finished turn): one shared stand-in that names nobody.
+pub fn ghost() -> Option<MemberRef> {
+    MemberRef::parse(Platform::Console, "forgotten-member").ok()
+}
+
+/// Whether a circle names a member anywhere.
+pub fn names(c: &Circle, who: &MemberRef) -> bool {
+    &c.host == who
+        || c.cohosts.contains(who)
+        || c.pulses.contains_key(who)
+        || c.log.iter().any(|r| &r.speaker == who)
+        || c.seats.iter().chain(c.waitlist.iter()).any(|s| &s.member == who)
+        || c.order.contains(who)
+        || c.turn.as_ref().is_some_and(|t| t.nudged.contains(who))
+}
+
+/// Removes a member from one circle: unseated, pulse kept but unattributed, and
+/// replaced by [`ghost`] as host and speaker. The store applies the same to circles
+/// a running bot has not loaded.
+pub fn forget_in(c: &mut Circle, who: &MemberRef) {
+    if let Some(score) = c.pulses.remove(who) {
+        c.anonymous_pulses.push(score);
+    }
+    c.unseat(who);
+    c.cohosts.retain(|m| m != who);
+    if let Some(t) = c.turn.as_mut() {
+        t.nudged.retain(|m| m != who);
+    }
+    if let Some(g) = ghost() {
+        if &c.host == who {
+            c.host = g.clone();
+            // The opener wrote the title, and it may carry their name.
+            c.title = None;
+        }
+        for r in c.log.iter_mut().filter(|r| &r.speaker == who) {
+            r.speaker = g.clone();
+        }
+    }
+}
+
 /// Removes every trace of a member from the state; the store does the same for its rows.
 fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
-    let ghost = MemberRef::parse(Platform::Console, "forgotten-member").ok();
-    let touched: Vec<CircleId> = cx
-        .st
-        .circles
-        .values()
-        .filter(|c| {
-            &c.host == who
-                || c.cohosts.contains(who)
-                || c.pulses.contains_key(who)
-                || c.log.iter().any(|r| &r.speaker == who)
-                || c.seats.iter().chain(c.waitlist.iter()).any(|s| &s.member == who)
-                || c.order.contains(who)
-                || c.turn.as_ref().is_some_and(|t| t.nudged.contains(who))
-        })
-        .map(|c| c.id)
-        .collect();
+    let touched: Vec<CircleId> = cx.st.circles.values().filter(|c| names(c, who)).map(|c| c.id).collect();
     for id in touched {
         let Some(c) = cx.circle_mut(id) else { continue };
-        if let Some(score) = c.pulses.remove(who) {
-            c.anonymous_pulses.push(score);
-        }
-        c.unseat(who);
-        c.cohosts.retain(|m| m != who);
-        if let Some(t) = c.turn.as_mut() {
-            t.nudged.retain(|m| m != who);
-        }
-        if let Some(g) = &ghost {
-            if &c.host == who {
-                c.host = g.clone();
-                // The opener wrote the title, and it may carry their name.
-                c.title = None;
-            }
-            for r in c.log.iter_mut().filter(|r| &r.speaker == who) {
-                r.speaker = g.clone();
-            }
-        }
+        forget_in(c, who);
     }
     cx.st.members.remove(who);
     cx.st.buckets.remove(who);

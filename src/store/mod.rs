@@ -2,6 +2,7 @@
 //! as JSON documents inside them. One `commit` writes everything a batch of
 //! inputs changed in a single transaction, before any effect leaves.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,7 +12,7 @@ use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::core::circle::Circle;
+use crate::core::circle::{Circle, TurnRecord};
 use crate::core::deck::Deck;
 use crate::core::ids::{ChannelId, CommunityId, MemberRef};
 use crate::core::member::Member;
@@ -128,7 +129,11 @@ pub fn connect_options(path: &Path) -> SqliteConnectOptions {
 
 /// The format this build writes stored documents in. Loading upgrades older
 /// formats (see [`upgrade`]) and refuses newer ones rather than misread them.
-pub const FORMAT: i64 = 2;
+///
+/// - 1: release 0.1.0.
+/// - 2: community and channel ids carry their platform.
+/// - 3: a circle's turn log is kept in `turns`, one row per turn, not in its document.
+pub const FORMAT: i64 = 3;
 
 /// Upgrades a stored document from `format` to [`FORMAT`]. Fields added since
 /// take their defaults through serde; only changed meanings need a step here.
@@ -150,6 +155,9 @@ pub fn upgrade(what: &'static str, format: i64, mut doc: serde_json::Value) -> R
             *id = format!("console:{id}");
         }
     }
+    // Format 2 → 3: migration 0012 moved every embedded turn log to `turns`. A circle
+    // document that still carries one is read with it, and the next commit of that
+    // circle appends the entries `turns` lacks and writes the document without it.
     Ok(doc)
 }
 
@@ -274,7 +282,41 @@ impl Store {
                 Err(_) => damaged.push(Damaged::Circle(r.try_get("id")?)),
             }
         }
+        let mut logs = self.turns_of(&cid, since).await?;
+        circles.retain_mut(|c| match logs.remove(&(c.id.0 as i64)) {
+            Some(Ok(log)) => {
+                c.log = log;
+                true
+            }
+            Some(Err(())) => {
+                damaged.push(Damaged::Circle(c.id.0 as i64));
+                false
+            }
+            None => true,
+        });
         Ok(Some(Loaded { community, decks, members, circles, damaged }))
+    }
+
+    /// The stored turn logs of the circles [`Store::load`] loads, per circle; `Err` for a
+    /// circle with an unreadable turn (the circle is then left out as damaged).
+    async fn turns_of(&self, cid: &str, since: Option<Timestamp>) -> Result<HashMap<i64, Result<Vec<TurnRecord>, ()>>, StoreError> {
+        let query = match since {
+            Some(_) => {
+                "SELECT t.circle, t.doc, t.format FROM turns t JOIN circles c ON c.community = t.community AND c.id = t.circle \
+                 WHERE t.community = ? AND (c.live = 1 OR c.ended_at IS NULL OR c.ended_at >= ?) ORDER BY t.circle, t.seq"
+            }
+            None => "SELECT circle, doc, format FROM turns WHERE community = ? AND ? IS NULL ORDER BY circle, seq",
+        };
+        let mut logs: HashMap<i64, Result<Vec<TurnRecord>, ()>> = HashMap::new();
+        for r in sqlx::query(query).bind(cid).bind(since.map(|t| t.as_second())).fetch_all(&self.pool).await? {
+            let turn = decode_doc::<TurnRecord>("turn", r.try_get("format")?, &r.try_get::<String, _>("doc")?);
+            let log = logs.entry(r.try_get("circle")?).or_insert_with(|| Ok(Vec::new()));
+            match (log, turn) {
+                (Ok(log), Ok(turn)) => log.push(turn),
+                (log, _) => *log = Err(()),
+            }
+        }
+        Ok(logs)
     }
 
     /// Records that a community was quarantined (for `attune doctor`).
@@ -431,6 +473,7 @@ impl Store {
                     .bind(FORMAT)
                     .execute(&mut *tx)
                     .await?;
+                    append_turns(&mut tx, cid, c).await?;
                 }
                 None => {
                     sqlx::query("DELETE FROM circles WHERE community = ? AND id = ?").bind(cid).bind(id.0 as i64).execute(&mut *tx).await?;
@@ -465,6 +508,7 @@ impl Store {
         for who in &dirty.forgotten {
             let key = who.key();
             sqlx::query("DELETE FROM members WHERE community = ? AND member = ?").bind(cid).bind(&key).execute(&mut *tx).await?;
+            forget_in_stored_circles(&mut tx, state, who).await?;
             sqlx::query("UPDATE audit SET actor = 'forgotten' WHERE community = ? AND actor = ?")
                 .bind(cid)
                 .bind(&key)
@@ -510,5 +554,77 @@ impl Store {
     }
 }
 
+/// Appends the turns of a circle's log that `turns` doesn't hold yet. Turn records are
+/// only ever appended (forget-me rewrites the speaker in place), so the stored count is
+/// where the new ones begin.
+async fn append_turns(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, cid: &str, c: &Circle) -> Result<(), StoreError> {
+    let id = c.id.0 as i64;
+    let stored: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq) + 1, 0) FROM turns WHERE community = ? AND circle = ?")
+        .bind(cid)
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    for (seq, turn) in c.log.iter().enumerate().skip(usize::try_from(stored).unwrap_or(0)) {
+        sqlx::query("INSERT INTO turns (community, circle, seq, speaker, doc, format) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(cid)
+            .bind(id)
+            .bind(seq as i64)
+            .bind(turn.speaker.key())
+            .bind(encode(turn)?)
+            .bind(FORMAT)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Forget-me for what a running bot has not loaded: the member's turns become the
+/// stand-in's, and every stored circle that names them (ended ones older than the
+/// load window included) gets the same treatment as a loaded one
+/// ([`crate::core::privacy::forget_in`]). Loaded circles were already changed in memory
+/// and are written with the rest of the commit.
+async fn forget_in_stored_circles(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, state: &State, who: &MemberRef) -> Result<(), StoreError> {
+    let cid = state.community.id.key();
+    let key = who.key();
+    if let Some(ghost) = crate::core::privacy::ghost() {
+        sqlx::query("UPDATE turns SET speaker = ?, doc = json_set(doc, '$.speaker', ?) WHERE community = ? AND speaker = ?")
+            .bind(ghost.key())
+            .bind(ghost.key())
+            .bind(&cid)
+            .bind(&key)
+            .execute(&mut **tx)
+            .await?;
+    }
+    // The member's reference as it appears in a document, quotes included, so that
+    // `console:al` never matches `console:alice`.
+    let quoted = encode(&key)?;
+    let rows = sqlx::query("SELECT id, doc, format FROM circles WHERE community = ? AND instr(doc, ?) > 0")
+        .bind(&cid)
+        .bind(&quoted)
+        .fetch_all(&mut **tx)
+        .await?;
+    for r in rows {
+        let id: i64 = r.try_get("id")?;
+        if state.circles.keys().any(|c| c.0 as i64 == id) {
+            continue;
+        }
+        let mut c: Circle = decode_doc("circle", r.try_get("format")?, &r.try_get::<String, _>("doc")?)?;
+        crate::core::privacy::forget_in(&mut c, who);
+        sqlx::query("UPDATE circles SET doc = ?, format = ? WHERE community = ? AND id = ?")
+            .bind(encode(&c)?)
+            .bind(FORMAT)
+            .bind(&cid)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        // A document that still carried its log (see `upgrade`) leaves it behind here; keep
+        // its entries, anonymised, in `turns`.
+        append_turns(tx, &cid, &c).await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod turn_tests;
