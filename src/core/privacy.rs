@@ -128,7 +128,15 @@ fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
     cx.st.dirty.forgotten.push(who.clone());
 }
 
-/// Drops ended circles and audit entries older than the retention period, and re-arms itself daily.
+/// Ended circles that ended before this are not kept in memory (see [`purge`]); the
+/// engine loads no older ones either. Two pulse windows: the pulse needs one, and the
+/// second is a margin.
+pub fn kept_since(now: jiff::Timestamp) -> jiff::Timestamp {
+    super::circle::plus(now, -2 * super::circle::PULSE_WINDOW_SECS)
+}
+
+/// Drops ended circles and audit entries older than the retention period, lets go of
+/// ended circles a restarted bot wouldn't load, and re-arms itself daily.
 pub fn purge(cx: &mut Cx<'_, impl Rng>) {
     let days = i64::from(cx.st.community.settings.retention_days);
     let cutoff = super::circle::plus(cx.now, -days * 86_400);
@@ -143,6 +151,11 @@ pub fn purge(cx: &mut Cx<'_, impl Rng>) {
         cx.st.circles.remove(&id);
         cx.st.dirty.circles.insert(id);
     }
+    // A running bot keeps in memory what a restarted one loads: live circles and those
+    // that ended within the last two pulse windows. Older ones stay on disk, where
+    // my-data, forget-me and this purge read them, so nothing needs them in memory.
+    let since = kept_since(cx.now);
+    cx.st.circles.retain(|_, c| c.is_live() || c.ended_at.is_none_or(|t| t >= since));
     let stale: Vec<MemberRef> = cx
         .st
         .members

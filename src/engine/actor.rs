@@ -149,7 +149,7 @@ async fn load_or_create(engine: &Engine, id: &CommunityId) -> Result<(State, boo
 
 async fn load_or_create_in(store: &Store, d: &Defaults, id: &CommunityId, now: Timestamp) -> Result<(State, bool), EngineError> {
     // Ended circles older than the pulse window (with a day's margin) stay on disk.
-    let since = crate::core::time::plus(now, -2 * crate::core::circle::PULSE_WINDOW_SECS);
+    let since = crate::core::privacy::kept_since(now);
     if let Some(loaded) = store.load(id, Some(since)).await? {
         for damaged in &loaded.damaged {
             warn!(community = %id, record = %damaged, "a stored record is damaged and was left out; `attune doctor` lists it");

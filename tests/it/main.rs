@@ -14,6 +14,7 @@ mod cli;
 mod contract;
 mod crash;
 mod crisis_corpus;
+mod data;
 mod engine;
 mod fixture_db;
 mod healing;
