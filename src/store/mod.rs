@@ -302,8 +302,10 @@ impl Store {
     async fn turns_of(&self, cid: &str, since: Option<Timestamp>) -> Result<HashMap<i64, Result<Vec<TurnRecord>, ()>>, StoreError> {
         let query = match since {
             Some(_) => {
-                "SELECT t.circle, t.doc, t.format FROM turns t JOIN circles c ON c.community = t.community AND c.id = t.circle \
-                 WHERE t.community = ? AND (c.live = 1 OR c.ended_at IS NULL OR c.ended_at >= ?) ORDER BY t.circle, t.seq"
+                // CROSS JOIN keeps the circles outside: only the turns of loaded circles are read,
+                // not every turn the community ever had.
+                "SELECT t.circle, t.doc, t.format FROM circles c CROSS JOIN turns t ON t.community = c.community AND t.circle = c.id \
+                 WHERE c.community = ? AND (c.live = 1 OR c.ended_at IS NULL OR c.ended_at >= ?) ORDER BY c.id, t.seq"
             }
             None => "SELECT circle, doc, format FROM turns WHERE community = ? AND ? IS NULL ORDER BY circle, seq",
         };
