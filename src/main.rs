@@ -171,7 +171,9 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
             let Some(loaded) = store.load(&community, None).await? else {
                 bail!("there is no community {:?} in this database", community.key())
             };
-            let Some(d) = loaded.decks.iter().find(|d| d.name.as_str() == name) else {
+            // What the community sees: the shipped decks with its changes on top.
+            let decks = loaded.decks.over(&config.content()?.decks);
+            let Some(d) = decks.iter().find(|d| d.name.as_str() == name) else {
                 bail!("community {:?} has no deck called {name:?}", community.key())
             };
             let text = deck::to_file(d);

@@ -14,6 +14,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use crate::core::circle::{Circle, TurnRecord};
 use crate::core::deck::Deck;
+use crate::core::deck::layer::{self, Stored};
 use crate::core::ids::{ChannelId, CommunityId, MemberRef};
 use crate::core::member::Member;
 use crate::core::state::{Community, Dirty, State};
@@ -71,11 +72,29 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
 #[derive(Debug)]
 pub struct Loaded {
     pub community: Community,
-    pub decks: Vec<Deck>,
+    /// The community's deck rows: its changes to the shipped decks. The decks it
+    /// sees are [`StoredDecks::over`] the shipped ones.
+    pub decks: StoredDecks,
     pub members: Vec<(MemberRef, Member)>,
     pub circles: Vec<Circle>,
     /// Records that could not be read and were left out.
     pub damaged: Vec<Damaged>,
+}
+
+/// A community's stored deck rows, by deck name.
+#[derive(Clone, Debug, Default)]
+pub struct StoredDecks {
+    pub rows: Vec<(String, Stored)>,
+    /// Written before format 3, when a community kept a full copy of every deck;
+    /// a shipped deck without a row was then removed by its moderators.
+    pub legacy: bool,
+}
+
+impl StoredDecks {
+    /// The decks the community sees: `shipped` with its changes on top.
+    pub fn over(&self, shipped: &[Deck]) -> Vec<Deck> {
+        layer::effective(shipped, self.rows.clone(), self.legacy)
+    }
 }
 
 /// One thing an adapter changed to hold the floor, and what it was before.
@@ -247,15 +266,23 @@ impl Store {
         let Some(row) = sqlx::query("SELECT doc, format FROM communities WHERE id = ?").bind(&cid).fetch_optional(&self.pool).await? else {
             return Ok(None);
         };
-        let community: Community = decode_doc("community", row.try_get("format")?, &row.try_get::<String, _>("doc")?)?;
+        let community_format: i64 = row.try_get("format")?;
+        let community: Community = decode_doc("community", community_format, &row.try_get::<String, _>("doc")?)?;
         let mut damaged = Vec::new();
-        let mut decks = Vec::new();
+        let mut decks = StoredDecks { rows: Vec::new(), legacy: community_format < 3 };
         for r in
             sqlx::query("SELECT name, doc, format FROM decks WHERE community = ? ORDER BY name").bind(&cid).fetch_all(&self.pool).await?
         {
-            match decode_doc::<Deck>("deck", r.try_get("format")?, &r.try_get::<String, _>("doc")?) {
-                Ok(d) => decks.push(d),
-                Err(_) => damaged.push(Damaged::Deck(r.try_get("name")?)),
+            let (name, format, doc): (String, i64, String) = (r.try_get("name")?, r.try_get("format")?, r.try_get("doc")?);
+            // Before format 3 a row was a full copy of the deck; since, the community's changes.
+            let stored = if format < 3 {
+                decode_doc::<Deck>("deck", format, &doc).map(Stored::Full)
+            } else {
+                decode_doc::<layer::Changes>("deck", format, &doc).map(Stored::Changes)
+            };
+            match stored {
+                Ok(d) => decks.rows.push((name, d)),
+                Err(_) => damaged.push(Damaged::Deck(name)),
             }
         }
         let mut members = Vec::new();
@@ -427,13 +454,16 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        // A deck row holds only how the community's deck differs from the shipped one;
+        // a deck the community sees as shipped has no row.
         for name in &dirty.decks {
-            match state.decks.get(name) {
-                Some(deck) => {
+            let shipped = state.shipped.iter().find(|d| &d.name == name);
+            match layer::diff(shipped, state.decks.get(name)) {
+                Some(changes) => {
                     sqlx::query("INSERT INTO decks (community, name, doc, format) VALUES (?, ?, ?, ?) ON CONFLICT(community, name) DO UPDATE SET doc = excluded.doc, format = excluded.format")
                         .bind(cid)
                         .bind(name.as_str())
-                        .bind(encode(deck)?)
+                        .bind(encode(&changes)?)
                         .bind(FORMAT)
                         .execute(&mut *tx)
                         .await?;

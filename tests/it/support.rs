@@ -99,7 +99,7 @@ impl Mirror {
             self.store.commit(state, dirty, &[], now).await.expect("the commit succeeds");
             let l = self.store.load(&state.community.id, None).await.expect("the store answers").expect("the community is stored");
             assert!(l.damaged.is_empty(), "nothing reads back damaged: {:?}", l.damaged);
-            let decks: BTreeMap<_, _> = l.decks.into_iter().map(|d| (d.name.clone(), d)).collect();
+            let decks: BTreeMap<_, _> = l.decks.over(&state.shipped).into_iter().map(|d| (d.name.clone(), d)).collect();
             let members: BTreeMap<_, _> = l.members.into_iter().collect();
             let circles: BTreeMap<_, _> = l.circles.into_iter().map(|c| (c.id, c)).collect();
             let logs: BTreeMap<_, _> = circles.values().map(|c| (c.id, &c.log)).collect();

@@ -106,6 +106,7 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<()
                 enabled: true,
                 cards: Vec::new(),
                 practices: Vec::new(),
+                own: true,
             });
             d.cards.push(Card { id: id.clone(), kind, theme, intensity, cw: Vec::new(), text, guide, group: None, enabled: true });
             cx.st.dirty.decks.insert(deck_name);
@@ -159,7 +160,9 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<()
         DeckCmd::Disable(name) => toggle(cx, actor, &name, false)?,
         DeckCmd::Import { source, content } => {
             let content = content.ok_or_else(|| Refusal::DeckFile { detail: format!("couldn't read {}", preview(&source)) })?;
-            let d = deck::parse_file(&content).map_err(|e| Refusal::DeckFile { detail: e.to_string() })?;
+            let mut d = deck::parse_file(&content).map_err(|e| Refusal::DeckFile { detail: e.to_string() })?;
+            // An imported deck replaces whatever had its name, shipped or not, as the community's own.
+            d.own = true;
             if let Some(taken) = d.cards.iter().find(|c| card_id_taken(cx, &c.id, Some(&d.name))) {
                 return Err(Refusal::CardIdTaken { given: taken.id.to_string() });
             }
