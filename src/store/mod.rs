@@ -181,6 +181,11 @@ pub fn upgrade(what: &'static str, format: i64, mut doc: serde_json::Value) -> R
 }
 
 fn decode_doc<T: serde::de::DeserializeOwned>(what: &'static str, format: i64, doc: &str) -> Result<T, StoreError> {
+    if format == FORMAT {
+        // The current format needs no upgrade, so it is read straight into its type. Going
+        // through a generic JSON tree first was most of a restart's time with many circles.
+        return serde_json::from_str(doc).map_err(|source| StoreError::Decode { what, source });
+    }
     let value: serde_json::Value = serde_json::from_str(doc).map_err(|source| StoreError::Decode { what, source })?;
     serde_json::from_value(upgrade(what, format, value)?).map_err(|source| StoreError::Decode { what, source })
 }
