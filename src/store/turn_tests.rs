@@ -99,7 +99,7 @@ async fn forgetting_anonymises_turns_and_circles_a_running_bot_never_loaded() {
 }
 
 #[tokio::test]
-async fn a_purged_or_removed_circle_takes_its_turns_with_it() {
+async fn a_purged_circle_takes_its_turns_with_it() {
     let (_d, s) = store().await;
     let (mut st, id) = with_circle(&s).await;
     st.circles.get_mut(&id).unwrap().log.push(turn(&member("alice"), 1));
@@ -126,4 +126,19 @@ async fn a_circle_document_that_still_carries_its_log_loads_with_it_and_moves_it
     commit_circle(&s, &mut st, id, 1).await;
     assert_eq!(speakers(&s).await, vec![(0, alice.key()), (1, alice.key())], "its entries moved to the turn log");
     assert!(!circle_doc(&s).await.contains("\"log\""));
+}
+
+#[tokio::test]
+async fn my_data_lists_the_members_own_turns_from_the_turn_log() {
+    let (_d, s) = store().await;
+    let (mut st, id) = with_circle(&s).await;
+    let (alice, bob) = (member("alice"), member("bob"));
+    st.circles.get_mut(&id).unwrap().log.extend([turn(&alice, 1), turn(&bob, 1), turn(&alice, 2)]);
+    commit_circle(&s, &mut st, id, 1).await;
+    let data = s.export_member(&st.community.id, &alice).await.unwrap();
+    let turns = data["circles"][0]["your_turns"].as_array().expect("alice's turns are listed");
+    assert_eq!(turns.len(), 2, "her two turns, and not bob's: {data}");
+    assert_eq!(turns[1]["round"], 2);
+    let nobody = s.export_member(&st.community.id, &member("cara")).await.unwrap();
+    assert!(nobody["circles"].as_array().unwrap().is_empty(), "a member who never took part is in no circle");
 }
