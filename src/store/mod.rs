@@ -146,6 +146,9 @@ pub fn connect_options(path: &Path) -> SqliteConnectOptions {
         .pragma("secure_delete", "ON")
 }
 
+/// Circles read per query when loading a community.
+const LOAD_PAGE: i64 = 1000;
+
 /// The format this build writes stored documents in. Loading upgrades older
 /// formats (see [`upgrade`]) and refuses newer ones rather than misread them.
 ///
@@ -304,14 +307,25 @@ impl Store {
         let mut circles = Vec::new();
         let query = match since {
             Some(_) => {
-                "SELECT id, doc, format FROM circles WHERE community = ? AND (live = 1 OR ended_at IS NULL OR ended_at >= ?) ORDER BY id"
+                "SELECT id, doc, format FROM circles WHERE community = ? AND (live = 1 OR ended_at IS NULL OR ended_at >= ?) AND id > ? ORDER BY id LIMIT ?"
             }
-            None => "SELECT id, doc, format FROM circles WHERE community = ? AND ? IS NULL ORDER BY id",
+            None => "SELECT id, doc, format FROM circles WHERE community = ? AND ? IS NULL AND id > ? ORDER BY id LIMIT ?",
         };
-        for r in sqlx::query(query).bind(&cid).bind(since.map(|t| t.as_second())).fetch_all(&self.pool).await? {
-            match decode_doc::<Circle>("circle", r.try_get("format")?, &r.try_get::<String, _>("doc")?) {
-                Ok(c) => circles.push(c),
-                Err(_) => damaged.push(Damaged::Circle(r.try_get("id")?)),
+        // A page at a time, so that the raw documents of a big community and its decoded
+        // circles are never all in memory at once.
+        let mut after = i64::MIN;
+        loop {
+            let rows =
+                sqlx::query(query).bind(&cid).bind(since.map(|t| t.as_second())).bind(after).bind(LOAD_PAGE).fetch_all(&self.pool).await?;
+            for r in &rows {
+                after = r.try_get("id")?;
+                match decode_doc::<Circle>("circle", r.try_get("format")?, &r.try_get::<String, _>("doc")?) {
+                    Ok(c) => circles.push(c),
+                    Err(_) => damaged.push(Damaged::Circle(after)),
+                }
+            }
+            if rows.len() < LOAD_PAGE as usize {
+                break;
             }
         }
         let mut logs = self.turns_of(&cid, since).await?;

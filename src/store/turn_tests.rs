@@ -1,5 +1,5 @@
-//! The turn log: one row per finished turn, appended once; forget-me, purge and
-//! old documents with an embedded log.
+//! The turn log: one row per finished turn, appended once; forget-me, purge,
+//! my-data and old documents with an embedded log; loading circles page by page.
 
 use super::*;
 use crate::core::circle::{Ending, TurnKind};
@@ -141,4 +141,22 @@ async fn my_data_lists_the_members_own_turns_from_the_turn_log() {
     assert_eq!(turns[1]["round"], 2);
     let nobody = s.export_member(&st.community.id, &member("cara")).await.unwrap();
     assert!(nobody["circles"].as_array().unwrap().is_empty(), "a member who never took part is in no circle");
+}
+
+#[tokio::test]
+async fn a_community_with_more_circles_than_one_page_loads_every_one_in_order() {
+    let (_d, s) = store().await;
+    let (st, _) = with_circle(&s).await;
+    sqlx::query(
+        "WITH RECURSIVE n(k) AS (SELECT 2 UNION ALL SELECT k + 1 FROM n WHERE k < 2500) \
+         INSERT INTO circles (community, id, channel, phase, live, ended_at, doc, format) \
+         SELECT c.community, n.k, 'console:c' || n.k, c.phase, c.live, c.ended_at, json_set(c.doc, '$.id', n.k, '$.channel', 'console:c' || n.k), c.format \
+         FROM n, circles c WHERE c.id = 1",
+    )
+    .execute(s.pool())
+    .await
+    .unwrap();
+    let loaded = s.load(&st.community.id, Some(ts(0))).await.unwrap().unwrap();
+    let ids: Vec<u64> = loaded.circles.iter().map(|c| c.id.0).collect();
+    assert_eq!(ids, (1..=2500).collect::<Vec<u64>>(), "pages follow one another without a gap or a repeat");
 }
