@@ -4,7 +4,13 @@
 //! (a) commands/s through engine + store, against raw sqlx commits/s with the same pragmas;
 //! (b) 10,000 live circles with short turns: timer lateness p50/p99 and peak RSS (child process);
 //! (c) restart on that database until every circle is resumed (another child process, after
-//!     the first was stopped hard, as in a crash).
+//!     the first was stopped hard, as in a crash);
+//! (d) bytes written to the database file and its write-ahead log per `circle join` and per
+//!     `done` (a child process, so `/proc/self/io` counts only the store's writes);
+//! (e) restart with 10,000 ended circles in the database: time and peak RSS.
+//!
+//! `ATTUNE_BENCH_CIRCLES=100000` runs (b) and (c) at that many live circles (not in CI), and
+//! `ATTUNE_BENCH_ONLY=a,b,c,d,e` runs only the parts named (b needs nothing, c needs b, e needs d).
 
 use std::path::Path;
 use std::time::Instant;
@@ -18,24 +24,49 @@ use attune::core::input::{Actor, Input, Place};
 use attune::engine::{Clock, Engine, Outlets, Seed};
 use attune::store::{Store, connect_options};
 
-const CIRCLES: usize = 10_000;
 const RUN_SECS: u64 = 45;
+/// Ended circles written for (e).
+const ENDED: usize = 10_000;
+
+/// Live circles for (b) and (c): 10,000 unless `ATTUNE_BENCH_CIRCLES` says otherwise.
+fn circles() -> usize {
+    std::env::var("ATTUNE_BENCH_CIRCLES").ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(10_000)
+}
+
+fn wanted(part: &str) -> bool {
+    std::env::var("ATTUNE_BENCH_ONLY").map_or(true, |only| only.split(',').any(|p| p.trim() == part))
+}
 
 fn main() -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match std::env::var("ATTUNE_BENCH_ROLE").as_deref() {
         Ok("timers") => rt.block_on(timers(Path::new(&std::env::var("ATTUNE_BENCH_DB")?))),
-        Ok("restart") => rt.block_on(restart(Path::new(&std::env::var("ATTUNE_BENCH_DB")?))),
+        Ok("restart") => rt.block_on(restart(Path::new(&std::env::var("ATTUNE_BENCH_DB")?), "c")),
+        Ok("bytes") => rt.block_on(bytes(Path::new(&std::env::var("ATTUNE_BENCH_DB")?))),
+        Ok("ended") => rt.block_on(restart(Path::new(&std::env::var("ATTUNE_BENCH_DB")?), "e")),
         _ => rt.block_on(parent()),
     }
 }
 
 async fn parent() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    throughput(dir.path()).await?;
+    if wanted("a") {
+        throughput(dir.path()).await?;
+    }
     let db = dir.path().join("circles.db");
-    child("timers", &db)?;
-    child("restart", &db)?;
+    if wanted("b") {
+        child("timers", &db)?;
+    }
+    if wanted("c") {
+        child("restart", &db)?;
+    }
+    let ended = dir.path().join("ended.db");
+    if wanted("d") {
+        child("bytes", &ended)?;
+    }
+    if wanted("e") {
+        child("ended", &ended)?;
+    }
     Ok(())
 }
 
@@ -144,6 +175,7 @@ fn percentile(sorted: &[i64], p: f64) -> i64 {
 
 /// (b) 10,000 live circles with short turns, one community, one channel each.
 async fn timers(db: &Path) -> Result<()> {
+    let circles = circles();
     let (engine, _drain) = start(db).await?;
     let community = CommunityId::parse(Platform::Console, "bench")?;
     let m = actor("mod", true)?;
@@ -164,7 +196,7 @@ async fn timers(db: &Path) -> Result<()> {
     for w in 0..200 {
         let (engine, community) = (engine.clone(), community.clone());
         tasks.push(tokio::spawn(async move {
-            for i in (w..CIRCLES).step_by(200) {
+            for i in (w..circles).step_by(200) {
                 let ch = format!("c{i}");
                 // Each circle's first member hosts it: one member sending 20,000 commands would
                 // (rightly) be rate-limited.
@@ -186,8 +218,8 @@ async fn timers(db: &Path) -> Result<()> {
     let setup = t.elapsed().as_secs_f64();
     let live: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM circles WHERE live = 1 AND phase != 'gathering'").fetch_one(engine.store().pool()).await?;
-    anyhow::ensure!(live as usize == CIRCLES, "only {live} of {CIRCLES} circles started; the benchmark set-up is wrong");
-    println!("(b) set up {CIRCLES} live circles (6 commands each) in {setup:.1} s ({:.0} commands/s)", CIRCLES as f64 * 6.0 / setup);
+    anyhow::ensure!(live as usize == circles, "only {live} of {circles} circles started; the benchmark set-up is wrong");
+    println!("(b) set up {circles} live circles (6 commands each) in {setup:.1} s ({:.0} commands/s)", circles as f64 * 6.0 / setup);
     engine.measure_lateness();
     tokio::time::sleep(std::time::Duration::from_secs(RUN_SECS)).await;
     let mut samples = engine.take_lateness();
@@ -206,16 +238,149 @@ async fn timers(db: &Path) -> Result<()> {
 }
 
 /// (c) Restart on the database left by (b): time until every live circle is resumed.
-async fn restart(db: &Path) -> Result<()> {
+/// (e) The same on the database left by (d), which holds 10,000 ended circles.
+async fn restart(db: &Path, part: &str) -> Result<()> {
     let t = Instant::now();
     let (engine, _drain) = start(db).await?;
     let elapsed = t.elapsed();
     let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM circles WHERE live = 1").fetch_one(engine.store().pool()).await?;
+    let ended: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM circles WHERE live = 0").fetch_one(engine.store().pool()).await?;
     println!(
-        "(c) restart with {live} live circles: all resumed and re-armed in {} ms ({} timers armed)",
+        "({part}) restart with {live} live and {ended} ended circles: all resumed and re-armed in {} ms ({} timers armed)",
         elapsed.as_millis(),
         engine.armed_timers()
     );
-    println!("(c) peak RSS {:.1} MiB", peak_rss_mib());
+    println!("({part}) peak RSS {:.1} MiB", peak_rss_mib());
     std::process::exit(0)
+}
+
+/// Bytes this process has written with write(2) and friends: SQLite's writes to the database
+/// file and its write-ahead log (checkpoints included), plus a few bytes of tokio wake-ups.
+fn written() -> u64 {
+    let io = std::fs::read_to_string("/proc/self/io").unwrap_or_default();
+    io.lines().find_map(|l| l.strip_prefix("wchar:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+}
+
+/// The current speaker of a circle, read from its stored document.
+async fn speaker(engine: &Engine, community: &CommunityId, circle: i64) -> Result<Option<String>> {
+    let doc: String = sqlx::query_scalar("SELECT doc FROM circles WHERE community = ? AND id = ?")
+        .bind(community.key())
+        .bind(circle)
+        .fetch_one(engine.store().pool())
+        .await?;
+    let doc: serde_json::Value = serde_json::from_str(&doc)?;
+    Ok(doc.pointer("/turn/speaker").and_then(|s| s.as_str()).map(|s| s.trim_start_matches("console:").to_owned()))
+}
+
+/// (d) Bytes written per `circle join` and per `done`, on a manual clock so no timer writes in
+/// between; then (for (e)) 10,000 copies of the ended circles, ended a month ago.
+async fn bytes(db: &Path) -> Result<()> {
+    const RUNS: usize = 20;
+    // The host opens each circle; the other seven sit in it.
+    const SEATS: usize = 7;
+    let month_ago = jiff::Timestamp::now().checked_sub(jiff::SignedDuration::from_hours(24 * 31))?;
+    let store = Store::open(db).await?;
+    let (outlets, mut rx) = Outlets::single(Platform::Console);
+    tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let (engine, _) = Engine::start(store, Clock::manual(month_ago), Config::default().content()?, Seed::Fixed(7), outlets).await?;
+    let community = CommunityId::parse(Platform::Console, "bench")?;
+    let m = actor("mod", true)?;
+    for setting in [
+        "settings set rate-per-minute 600",
+        "template set quick arrival off",
+        "template set quick mode witness",
+        "template set quick rounds 3",
+        "template set quick max 12",
+        "template set quick late-join off",
+    ] {
+        engine.submit(&community, cmd(&m, "c", setting)?, None).await?;
+    }
+    let members: Vec<Actor> = (0..=SEATS).map(|i| actor(&format!("u{i}"), false)).collect::<Result<_>>()?;
+    // Everyone consents once, in a first circle, so the measured joins are plain joins.
+    engine.submit(&community, cmd(&members[0], "c0", "circle open quick")?, None).await?;
+    for a in &members[1..] {
+        engine.submit(&community, cmd(a, "c0", "circle join")?, None).await?;
+        engine.submit(&community, cmd(a, "c0", "agree")?, None).await?;
+    }
+    let (mut join_bytes, mut joins) = (0u64, 0usize);
+    for k in 1..RUNS {
+        let ch = format!("c{k}");
+        engine.submit(&community, cmd(&members[0], &ch, "circle open quick")?, None).await?;
+        for a in &members[1..] {
+            let before = written();
+            engine.submit(&community, cmd(a, &ch, "circle join")?, None).await?;
+            join_bytes += written() - before;
+            joins += 1;
+        }
+    }
+    let seated: i64 = sqlx::query_scalar("SELECT SUM(json_array_length(doc, '$.seats')) FROM circles WHERE id > 1")
+        .fetch_one(engine.store().pool())
+        .await?;
+    anyhow::ensure!(seated as usize == joins, "only {seated} of {joins} joins took a seat; the benchmark set-up is wrong");
+    let (mut done_bytes, mut dones, mut first_round, mut last_round) = (0u64, 0usize, 0u64, 0u64);
+    for k in 1..RUNS as i64 {
+        let ch = format!("c{k}");
+        engine.submit(&community, cmd(&members[0], &ch, "circle start")?, None).await?;
+        let circle = k + 1;
+        let mut turn = 0;
+        while let Some(who) = speaker(&engine, &community, circle).await? {
+            let a = members.iter().find(|a| a.display == who).context("a seated speaker")?;
+            let before = written();
+            engine.submit(&community, cmd(a, &ch, "done")?, None).await?;
+            let w = written() - before;
+            done_bytes += w;
+            dones += 1;
+            if turn < SEATS {
+                first_round += w;
+            }
+            if turn >= 4 * SEATS {
+                last_round += w;
+            }
+            turn += 1;
+            anyhow::ensure!(turn < 100 * SEATS, "circle {circle} never ended");
+        }
+    }
+    let per = |b: u64, n: usize| b as f64 / n.max(1) as f64;
+    println!("(d) bytes written per `circle join` (database + WAL): {:.0} over {joins} joins", per(join_bytes, joins));
+    println!(
+        "(d) bytes written per `done` (database + WAL): {:.0} over {dones} turns; {:.0} in the check-in round, {:.0} in the closing round",
+        per(done_bytes, dones),
+        per(first_round, SEATS * (RUNS - 1)),
+        per(last_round, SEATS * (RUNS - 1)),
+    );
+    ended_copies(engine.store()).await?;
+    engine.shutdown().await;
+    Ok(())
+}
+
+/// Copies the ended circles (and whatever else stores their turns) until there are 10,000.
+async fn ended_copies(store: &Store) -> Result<()> {
+    let pool = store.pool();
+    let ended: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM circles WHERE live = 0").fetch_one(pool).await?;
+    let mut tx = pool.begin().await?;
+    let copies = ENDED as i64 - ended;
+    sqlx::query(
+        "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < ?) \
+         INSERT INTO circles (community, id, channel, phase, live, ended_at, doc, format) \
+         SELECT c.community, 1000 + n.k, 'console:old-' || n.k, c.phase, 0, c.ended_at, json_set(c.doc, '$.id', 1000 + n.k, '$.channel', 'console:old-' || n.k), c.format \
+         FROM n JOIN circles c ON c.id = 2 + (n.k % 19)",
+    )
+    .bind(copies)
+    .execute(&mut *tx)
+    .await?;
+    copy_turns(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Copies the turn log of each copied circle.
+async fn copy_turns(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO turns (community, circle, seq, speaker, doc, format) \
+         SELECT t.community, c.id, t.seq, t.speaker, t.doc, t.format \
+         FROM circles c JOIN turns t ON t.community = c.community AND t.circle = 2 + ((c.id - 1000) % 19) WHERE c.id > 1000",
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -243,8 +243,10 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
             // Replacing a deck loses a moderator's edits to it, so it takes an explicit word.
             if !replace
                 && let Ok(incoming) = deck::parse_file(&content)
-                && let Some(existing) =
-                    store.load(&community, None).await?.and_then(|l| l.decks.into_iter().find(|d| d.name == incoming.name))
+                && let Some(existing) = store
+                    .load(&community, None)
+                    .await?
+                    .and_then(|l| l.decks.over(&config.content().ok()?.decks).into_iter().find(|d| d.name == incoming.name))
             {
                 store.close().await;
                 bail!(
@@ -290,7 +292,9 @@ async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
             let Some(loaded) = store.load(&community, None).await? else {
                 bail!("there is no community {:?} in this database", community.key())
             };
-            let Some(d) = loaded.decks.iter().find(|d| d.name.as_str() == name) else {
+            // What the community sees: the shipped decks with its changes on top.
+            let decks = loaded.decks.over(&config.content()?.decks);
+            let Some(d) = decks.iter().find(|d| d.name.as_str() == name) else {
                 bail!("community {:?} has no deck called {name:?}", community.key())
             };
             let text = deck::to_file(d);

@@ -142,6 +142,11 @@ pub struct Deck {
     pub enabled: bool,
     pub cards: Vec<Card>,
     pub practices: Vec<Practice>,
+    /// Whether this is the community's own whole deck (added, or imported over a
+    /// shipped one), which shipped changes never reach. Not stored in the deck: the
+    /// store knows it from the kind of row (see [`layer`]).
+    #[serde(skip)]
+    pub own: bool,
 }
 
 /// A problem in a deck file, with the line it is on when known.
@@ -244,6 +249,8 @@ pub const DEFAULT_DECK_FILES: [(&str, &str); 5] = [
 pub fn default_decks() -> Result<Vec<Deck>, DeckFileError> {
     DEFAULT_DECK_FILES.iter().map(|(_, src)| parse_file(src)).collect()
 }
+
+pub mod layer;
 
 #[cfg(test)]
 mod tests;

@@ -16,7 +16,7 @@ pub mod ids;
 pub mod input;
 pub mod member;
 mod moderation;
-mod privacy;
+pub(crate) mod privacy;
 pub mod reflection;
 pub mod refusal;
 pub mod rng;

@@ -1,11 +1,11 @@
 //! Reaching a moderator, crisis-check choices, my-data, forget-me and the
 //! retention purge.
 
-use super::circle::Phase;
+use super::circle::{Circle, Phase};
 use super::command::CrisisArg;
 use super::cx::Cx;
 use super::effect::{Action, Effect, Kind, Line, Message};
-use super::ids::{CircleId, MemberRef};
+use super::ids::{CircleId, MemberRef, Platform};
 use super::input::{Actor, TimerKey};
 use super::refusal::Refusal;
 use super::rng::Rng;
@@ -93,53 +93,68 @@ fn hand_over(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
     }
 }
 
-/// Removes every trace of a member from the state; the store does the same for its rows.
-/// Their records keep only a placeholder that no member can be. The one exception is a host's
-/// removal from a live circle, kept without a name until that circle ends; returns whether one was.
-fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) -> bool {
-    let ghost = MemberRef::erased(who.platform());
+/// Who a forgotten member becomes where a record must keep someone (a circle's host, a
+/// finished turn): a placeholder no member on any platform can be (see `MemberRef::erased`).
+pub fn ghost(platform: Platform) -> MemberRef {
+    MemberRef::erased(platform)
+}
+
+/// Whether a circle names a member anywhere.
+pub fn names(c: &Circle, who: &MemberRef) -> bool {
+    &c.host == who
+        || c.cohosts.contains(who)
+        || c.pulses.contains_key(who)
+        || c.log.iter().any(|r| &r.speaker == who)
+        || c.seats.iter().chain(c.waitlist.iter()).chain(c.removed.iter()).any(|s| &s.member == who)
+        || c.order.contains(who)
+        || c.turn.as_ref().is_some_and(|t| t.nudged.contains(who))
+}
+
+/// Removes a member from one circle: unseated, pulse kept but unattributed, and replaced
+/// by [`ghost`] as host and speaker. The one exception is a host's removal from a live
+/// circle, kept without a name until that circle ends; returns whether one was. The store
+/// applies the same to circles a running bot has not loaded.
+pub fn forget_in(c: &mut Circle, who: &MemberRef) -> bool {
+    let ghost = ghost(who.platform());
     let mut kept_removal = false;
-    let touched: Vec<CircleId> = cx
-        .st
-        .circles
-        .values()
-        .filter(|c| {
-            &c.host == who
-                || c.cohosts.contains(who)
-                || c.pulses.contains_key(who)
-                || c.log.iter().any(|r| &r.speaker == who)
-                || c.seats.iter().chain(c.waitlist.iter()).chain(c.removed.iter()).any(|s| &s.member == who)
-                || c.order.contains(who)
-                || c.turn.as_ref().is_some_and(|t| t.nudged.contains(who))
-        })
-        .map(|c| c.id)
-        .collect();
+    if let Some(score) = c.pulses.remove(who) {
+        c.anonymous_pulses.push(score);
+    }
+    c.unseat(who);
+    c.cohosts.retain(|m| m != who);
+    if c.is_live() {
+        // A host's removal is a safety tool: it holds for this live circle, kept as the
+        // member reference alone (no name), and goes when the circle ends.
+        for s in c.removed.iter_mut().filter(|s| &s.member == who) {
+            s.display.clear();
+            kept_removal = true;
+        }
+    } else {
+        c.removed.retain(|s| &s.member != who);
+    }
+    if let Some(t) = c.turn.as_mut() {
+        t.nudged.retain(|m| m != who);
+    }
+    if &c.host == who {
+        c.host = ghost.clone();
+        // The opener wrote the title, and it may carry their name.
+        c.title = None;
+    }
+    for r in c.log.iter_mut().filter(|r| &r.speaker == who) {
+        r.speaker = ghost.clone();
+    }
+    kept_removal
+}
+
+/// Removes every trace of a member from the state; the store does the same for its rows.
+/// Their records keep only a placeholder that no member can be; returns whether a
+/// removal from a live circle was kept (see [`forget_in`]).
+fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) -> bool {
+    let mut kept_removal = false;
+    let touched: Vec<CircleId> = cx.st.circles.values().filter(|c| names(c, who)).map(|c| c.id).collect();
     for id in touched {
         let Some(c) = cx.circle_mut(id) else { continue };
-        if let Some(score) = c.pulses.remove(who) {
-            c.anonymous_pulses.push(score);
-        }
-        c.unseat(who);
-        if c.is_live() {
-            // A host's removal is a safety tool: it holds for this live circle, kept as the
-            // member reference alone (no name), and goes when the circle ends.
-            for s in c.removed.iter_mut().filter(|s| &s.member == who) {
-                s.display.clear();
-                kept_removal = true;
-            }
-        } else {
-            c.removed.retain(|s| &s.member != who);
-        }
-        if let Some(t) = c.turn.as_mut() {
-            t.nudged.retain(|m| m != who);
-        }
-        if &c.host == who {
-            c.host = ghost.clone();
-            c.title = None;
-        }
-        for r in c.log.iter_mut().filter(|r| &r.speaker == who) {
-            r.speaker = ghost.clone();
-        }
+        kept_removal |= forget_in(c, who);
     }
     cx.st.members.remove(who);
     cx.st.buckets.remove(who);
@@ -155,7 +170,15 @@ fn forget(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) -> bool {
     kept_removal
 }
 
-/// Drops ended circles and audit entries older than the retention period, and re-arms itself daily.
+/// Ended circles that ended before this are not kept in memory (see [`purge`]); the
+/// engine loads no older ones either. Two pulse windows: the pulse needs one, and the
+/// second is a margin.
+pub fn kept_since(now: jiff::Timestamp) -> jiff::Timestamp {
+    super::circle::plus(now, -2 * super::circle::PULSE_WINDOW_SECS)
+}
+
+/// Drops ended circles and audit entries older than the retention period, lets go of
+/// ended circles a restarted bot wouldn't load, and re-arms itself daily.
 pub fn purge(cx: &mut Cx<'_, impl Rng>) {
     let days = i64::from(cx.st.community.settings.retention_days);
     let cutoff = super::circle::plus(cx.now, -days * 86_400);
@@ -170,6 +193,11 @@ pub fn purge(cx: &mut Cx<'_, impl Rng>) {
         cx.st.circles.remove(&id);
         cx.st.dirty.circles.insert(id);
     }
+    // A running bot keeps in memory what a restarted one loads: live circles and those
+    // that ended within the last two pulse windows. Older ones stay on disk, where
+    // my-data, forget-me and this purge read them, so nothing needs them in memory.
+    let since = kept_since(cx.now);
+    cx.st.circles.retain(|_, c| c.is_live() || c.ended_at.is_none_or(|t| t >= since));
     let stale: Vec<MemberRef> = cx
         .st
         .members

@@ -166,6 +166,10 @@ pub struct State {
     /// The most recently opened circle per channel. Checked for liveness on
     /// every lookup, so an entry for an ended circle is harmless.
     channel_index: HashMap<super::ids::ChannelId, CircleId>,
+    /// The shipped decks `decks` is layered over: the store keeps only how this
+    /// community's decks differ from them (see `deck::layer`). Empty when the
+    /// community's decks are all its own.
+    pub shipped: std::sync::Arc<Vec<Deck>>,
     pub dirty: Dirty,
 }
 
@@ -182,8 +186,15 @@ impl State {
             crisis_reminded: HashMap::new(),
             care_noted: std::collections::HashSet::new(),
             channel_index: HashMap::new(),
+            shipped: std::sync::Arc::default(),
             dirty: Dirty::default(),
         }
+    }
+
+    /// Names the shipped decks this community's decks are layered over.
+    pub fn with_shipped(mut self, shipped: std::sync::Arc<Vec<Deck>>) -> Self {
+        self.shipped = shipped;
+        self
     }
 
     /// Replaces the circles (after loading from the store) and rebuilds the channel index.

@@ -14,7 +14,7 @@ use tracing::{error, warn};
 
 use super::{ACTOR_QUEUE, Answer, Defaults, Delivery, Engine, EngineError, Fault, Inner, Job, Outgoing, Seed, Slot};
 use crate::core::effect::{Attachment, Effect, Kind, Line, Message};
-use crate::core::ids::CommunityId;
+use crate::core::ids::{CommunityId, Slug};
 use crate::core::input::Input;
 use crate::core::rng::SplitMix64;
 use crate::core::state::{Community, Dirty, State};
@@ -135,12 +135,16 @@ async fn fail_queued(queue: &Queue) {
 fn rearm(engine: &Engine, state: &mut State) {
     let now = engine.inner.clock.now();
     let mut rng = SplitMix64::new(0);
+    // What loading itself marked (an upgraded record to rewrite) stays marked; what
+    // re-arming touched was already stored.
+    let loaded = state.take_dirty();
     for effect in core::handle(state, Input::Recover, now, &mut rng) {
         if let Effect::Schedule { key, at, generation } = effect {
             engine.arm(&state.community.id, key, at, generation);
         }
     }
     state.take_dirty();
+    state.dirty = loaded;
 }
 
 /// The stored state of a community, or a new one from the defaults (then `true`).
@@ -150,24 +154,32 @@ async fn load_or_create(engine: &Engine, id: &CommunityId) -> Result<(State, boo
 
 async fn load_or_create_in(store: &Store, d: &Defaults, id: &CommunityId, now: Timestamp) -> Result<(State, bool), EngineError> {
     // Ended circles older than the pulse window (with a day's margin) stay on disk.
-    let since = crate::core::time::plus(now, -2 * crate::core::circle::PULSE_WINDOW_SECS);
+    let since = crate::core::privacy::kept_since(now);
     if let Some(loaded) = store.load(id, Some(since)).await? {
         for damaged in &loaded.damaged {
             warn!(community = %id, record = %damaged, "a stored record is damaged and was left out, so the rest can run; `attune doctor` names it, and `attune deck export` saves a community's decks");
         }
         let mut community = loaded.community;
         let card_changed = community.follow_default_card(&d.resources);
-        let mut st = State::new(community, loaded.decks, &d.phrases);
+        let shipped = Arc::new(d.decks.clone());
+        let mut st = State::new(community, loaded.decks.over(&shipped), &d.phrases).with_shipped(shipped);
         st.dirty.community |= card_changed;
+        if loaded.decks.legacy {
+            // Full copies from before format 3 become changes at the next commit, together
+            // with the community record that says so (format 3), in one transaction.
+            st.dirty.community = true;
+            let names = st.shipped.iter().map(|s| s.name.clone()).chain(loaded.decks.rows.iter().filter_map(|(n, _)| Slug::parse(n).ok()));
+            st.dirty.decks = names.chain(st.decks.keys().cloned()).collect();
+        }
         st.members = loaded.members.into_iter().collect();
         st.set_circles(loaded.circles);
         return Ok((st, false));
     }
     let mut community = Community::new(id.clone(), d.resources.clone());
     community.settings.timezone = d.timezone.clone();
-    let mut st = State::new(community, d.decks.clone(), &d.phrases);
+    // A new community stores no decks: it sees the shipped ones until its moderators change them.
+    let mut st = State::new(community, d.decks.clone(), &d.phrases).with_shipped(Arc::new(d.decks.clone()));
     st.dirty.community = true;
-    st.dirty.decks = st.decks.keys().cloned().collect();
     let dirty = st.take_dirty();
     store.commit(&st, &dirty, &[], now).await?;
     Ok((st, true))

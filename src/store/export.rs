@@ -1,10 +1,12 @@
 //! `my-data`: everything stored about one member, as JSON.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 use sqlx::Row;
 
 use super::{Store, StoreError};
-use crate::core::circle::Circle;
+use crate::core::circle::{Circle, TurnRecord};
 use crate::core::ids::{CommunityId, MemberRef};
 use crate::core::state::Community;
 
@@ -22,10 +24,25 @@ impl Store {
             Some(r) => super::decode_doc("member", &key, r.try_get("format")?, &r.try_get::<String, _>("doc")?)?,
             None => Value::Null,
         };
+        // The member's finished turns, per circle, from the turn log.
+        let mut spoke: BTreeMap<i64, Vec<TurnRecord>> = BTreeMap::new();
+        for r in sqlx::query("SELECT circle, doc, format FROM turns WHERE community = ? AND speaker = ? ORDER BY circle, seq")
+            .bind(cid)
+            .bind(&key)
+            .fetch_all(self.pool())
+            .await?
+        {
+            let turn: TurnRecord =
+                super::decode_doc("turn", r.try_get::<i64, _>("circle")?, r.try_get("format")?, &r.try_get::<String, _>("doc")?)?;
+            spoke.entry(r.try_get("circle")?).or_default().push(turn);
+        }
         let mut circles = Vec::new();
         for r in sqlx::query("SELECT id, doc, format FROM circles WHERE community = ? ORDER BY id").bind(cid).fetch_all(self.pool()).await?
         {
-            let c: Circle = super::decode_doc("circle", r.try_get::<i64, _>("id")?, r.try_get("format")?, &r.try_get::<String, _>("doc")?)?;
+            let mut c: Circle =
+                super::decode_doc("circle", r.try_get::<i64, _>("id")?, r.try_get("format")?, &r.try_get::<String, _>("doc")?)?;
+            // A document that still carries its log (see `upgrade`) has its turns there.
+            c.log.extend(spoke.remove(&(c.id.0 as i64)).unwrap_or_default());
             let mine = c.host == *who
                 || c.seats.iter().chain(c.waitlist.iter()).chain(c.removed.iter()).any(|s| &s.member == who)
                 || c.log.iter().any(|t| &t.speaker == who)

@@ -3,6 +3,7 @@
 //! `FromRow`). One `commit` writes everything a batch of inputs changed in a
 //! single transaction, before any effect leaves.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,8 +13,9 @@ use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::core::circle::Circle;
+use crate::core::circle::{Circle, TurnRecord};
 use crate::core::deck::Deck;
+use crate::core::deck::layer::{self, Stored};
 use crate::core::ids::{ChannelId, CommunityId, MemberRef};
 use crate::core::member::Member;
 use crate::core::state::{Community, Dirty, State};
@@ -84,7 +86,9 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
 #[derive(Debug)]
 pub struct Loaded {
     pub community: Community,
-    pub decks: Vec<Deck>,
+    /// The community's deck rows: its changes to the shipped decks. The decks it
+    /// sees are [`StoredDecks::over`] the shipped ones.
+    pub decks: StoredDecks,
     pub members: Vec<(MemberRef, Member)>,
     pub circles: Vec<Circle>,
     /// Records that could not be read and were left out.
@@ -105,6 +109,22 @@ impl Pending {
         match self {
             Pending::Crisis { member } | Pending::Support { member, .. } => member,
         }
+    }
+}
+
+/// A community's stored deck rows, by deck name.
+#[derive(Clone, Debug, Default)]
+pub struct StoredDecks {
+    pub rows: Vec<(String, Stored)>,
+    /// Written before format 3, when a community kept a full copy of every deck;
+    /// a shipped deck without a row was then removed by its moderators.
+    pub legacy: bool,
+}
+
+impl StoredDecks {
+    /// The decks the community sees: `shipped` with its changes on top.
+    pub fn over(&self, shipped: &[Deck]) -> Vec<Deck> {
+        layer::effective(shipped, self.rows.clone(), self.legacy)
     }
 }
 
@@ -139,9 +159,16 @@ pub fn connect_options(path: &Path) -> SqliteConnectOptions {
         .pragma("secure_delete", "ON")
 }
 
+/// Circles read per query when loading a community.
+const LOAD_PAGE: i64 = 1000;
+
 /// The format this build writes stored documents in. Loading upgrades older
 /// formats (see [`upgrade`]) and refuses newer ones rather than misread them.
-pub const FORMAT: i64 = 2;
+///
+/// - 1: release 0.1.0.
+/// - 2: community and channel ids carry their platform.
+/// - 3: a circle's turn log is kept in `turns`, one row per turn, not in its document.
+pub const FORMAT: i64 = 3;
 
 /// Upgrades a stored document from `format` to [`FORMAT`]. Fields added since
 /// take their defaults through serde; only changed meanings need a step here.
@@ -163,6 +190,9 @@ pub fn upgrade(what: &'static str, format: i64, mut doc: serde_json::Value) -> R
             *id = format!("console:{id}");
         }
     }
+    // Format 2 → 3: migration 0014 moved every embedded turn log to `turns`. A circle
+    // document that still carries one is read with it, and the next commit of that
+    // circle appends the entries `turns` lacks and writes the document without it.
     Ok(doc)
 }
 
@@ -172,6 +202,11 @@ fn decode_doc<T: serde::de::DeserializeOwned>(
     format: i64,
     doc: &str,
 ) -> Result<T, StoreError> {
+    if format == FORMAT {
+        // The current format needs no upgrade, so it is read straight into its type. Going
+        // through a generic JSON tree first was most of a restart's time with many circles.
+        return decode(what, &key, doc);
+    }
     let value: serde_json::Value = decode(what, &key, doc)?;
     serde_json::from_value(upgrade(what, format, value)?).map_err(|_| StoreError::Decode { what, key: key.to_string() })
 }
@@ -257,15 +292,23 @@ impl Store {
         let Some(row) = sqlx::query("SELECT doc, format FROM communities WHERE id = ?").bind(&cid).fetch_optional(&self.pool).await? else {
             return Ok(None);
         };
-        let community: Community = decode_doc("community", &cid, row.try_get("format")?, &row.try_get::<String, _>("doc")?)?;
+        let community_format: i64 = row.try_get("format")?;
+        let community: Community = decode_doc("community", &cid, community_format, &row.try_get::<String, _>("doc")?)?;
         let mut damaged = Vec::new();
-        let mut decks = Vec::new();
+        let mut decks = StoredDecks { rows: Vec::new(), legacy: community_format < 3 };
         for r in
             sqlx::query("SELECT name, doc, format FROM decks WHERE community = ? ORDER BY name").bind(&cid).fetch_all(&self.pool).await?
         {
-            match decode_doc::<Deck>("deck", r.try_get::<String, _>("name")?, r.try_get("format")?, &r.try_get::<String, _>("doc")?) {
-                Ok(d) => decks.push(d),
-                Err(_) => damaged.push(Damaged { what: "deck", community: cid.clone(), key: r.try_get("name")? }),
+            let (name, format, doc): (String, i64, String) = (r.try_get("name")?, r.try_get("format")?, r.try_get("doc")?);
+            // Before format 3 a row was a full copy of the deck; since, the community's changes.
+            let stored = if format < 3 {
+                decode_doc::<Deck>("deck", &name, format, &doc).map(Stored::Full)
+            } else {
+                decode_doc::<layer::Changes>("deck", &name, format, &doc).map(Stored::Changes)
+            };
+            match stored {
+                Ok(d) => decks.rows.push((name, d)),
+                Err(_) => damaged.push(Damaged { what: "deck", community: cid.clone(), key: name }),
             }
         }
         let mut members = Vec::new();
@@ -282,17 +325,65 @@ impl Store {
         let mut circles = Vec::new();
         let query = match since {
             Some(_) => {
-                "SELECT id, doc, format FROM circles WHERE community = ? AND (live = 1 OR ended_at IS NULL OR ended_at >= ?) ORDER BY id"
+                "SELECT id, doc, format FROM circles WHERE community = ? AND (live = 1 OR ended_at IS NULL OR ended_at >= ?) AND id > ? ORDER BY id LIMIT ?"
             }
-            None => "SELECT id, doc, format FROM circles WHERE community = ? AND ? IS NULL ORDER BY id",
+            None => "SELECT id, doc, format FROM circles WHERE community = ? AND ? IS NULL AND id > ? ORDER BY id LIMIT ?",
         };
-        for r in sqlx::query(query).bind(&cid).bind(since.map(|t| t.as_second())).fetch_all(&self.pool).await? {
-            match decode_doc::<Circle>("circle", r.try_get::<i64, _>("id")?, r.try_get("format")?, &r.try_get::<String, _>("doc")?) {
-                Ok(c) => circles.push(c),
-                Err(_) => damaged.push(Damaged { what: "circle", community: cid.clone(), key: r.try_get::<i64, _>("id")?.to_string() }),
+        // A page at a time, so that the raw documents of a big community and its decoded
+        // circles are never all in memory at once.
+        let mut after = i64::MIN;
+        loop {
+            let rows =
+                sqlx::query(query).bind(&cid).bind(since.map(|t| t.as_second())).bind(after).bind(LOAD_PAGE).fetch_all(&self.pool).await?;
+            for r in &rows {
+                after = r.try_get("id")?;
+                match decode_doc::<Circle>("circle", after, r.try_get("format")?, &r.try_get::<String, _>("doc")?) {
+                    Ok(c) => circles.push(c),
+                    Err(_) => damaged.push(Damaged { what: "circle", community: cid.clone(), key: after.to_string() }),
+                }
+            }
+            if rows.len() < LOAD_PAGE as usize {
+                break;
             }
         }
+        let mut logs = self.turns_of(&cid, since).await?;
+        circles.retain_mut(|c| match logs.remove(&(c.id.0 as i64)) {
+            Some(Ok(log)) => {
+                c.log = log;
+                true
+            }
+            Some(Err(())) => {
+                damaged.push(Damaged { what: "circle", community: cid.clone(), key: c.id.0.to_string() });
+                false
+            }
+            None => true,
+        });
         Ok(Some(Loaded { community, decks, members, circles, damaged }))
+    }
+
+    /// The stored turn logs of the circles [`Store::load`] loads, per circle; `Err` for a
+    /// circle with an unreadable turn (the circle is then left out as damaged).
+    async fn turns_of(&self, cid: &str, since: Option<Timestamp>) -> Result<HashMap<i64, Result<Vec<TurnRecord>, ()>>, StoreError> {
+        let query = match since {
+            Some(_) => {
+                // CROSS JOIN keeps the circles outside: only the turns of loaded circles are read,
+                // not every turn the community ever had.
+                "SELECT t.circle, t.doc, t.format FROM circles c CROSS JOIN turns t ON t.community = c.community AND t.circle = c.id \
+                 WHERE c.community = ? AND (c.live = 1 OR c.ended_at IS NULL OR c.ended_at >= ?) ORDER BY c.id, t.seq"
+            }
+            None => "SELECT circle, doc, format FROM turns WHERE community = ? AND ? IS NULL ORDER BY circle, seq",
+        };
+        let mut logs: HashMap<i64, Result<Vec<TurnRecord>, ()>> = HashMap::new();
+        for r in sqlx::query(query).bind(cid).bind(since.map(|t| t.as_second())).fetch_all(&self.pool).await? {
+            let turn =
+                decode_doc::<TurnRecord>("turn", r.try_get::<i64, _>("circle")?, r.try_get("format")?, &r.try_get::<String, _>("doc")?);
+            let log = logs.entry(r.try_get("circle")?).or_insert_with(|| Ok(Vec::new()));
+            match (log, turn) {
+                (Ok(log), Ok(turn)) => log.push(turn),
+                (log, _) => *log = Err(()),
+            }
+        }
+        Ok(logs)
     }
 
     /// Records that a community was quarantined (for `attune doctor`).
@@ -414,13 +505,16 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        // A deck row holds only how the community's deck differs from the shipped one;
+        // a deck the community sees as shipped has no row.
         for name in &dirty.decks {
-            match state.decks.get(name) {
-                Some(deck) => {
+            let shipped = state.shipped.iter().find(|d| &d.name == name);
+            match layer::diff(shipped, state.decks.get(name)) {
+                Some(changes) => {
                     sqlx::query("INSERT INTO decks (community, name, doc, format) VALUES (?, ?, ?, ?) ON CONFLICT(community, name) DO UPDATE SET doc = excluded.doc, format = excluded.format")
                         .bind(cid)
                         .bind(name.as_str())
-                        .bind(encode(deck)?)
+                        .bind(encode(&changes)?)
                         .bind(FORMAT)
                         .execute(&mut *tx)
                         .await?;
@@ -462,6 +556,7 @@ impl Store {
                     .bind(FORMAT)
                     .execute(&mut *tx)
                     .await?;
+                    append_turns(&mut tx, cid, c).await?;
                 }
                 None => {
                     sqlx::query("DELETE FROM circles WHERE community = ? AND id = ?").bind(cid).bind(id.0 as i64).execute(&mut *tx).await?;
@@ -498,6 +593,7 @@ impl Store {
             sqlx::query("DELETE FROM members WHERE community = ? AND member = ?").bind(cid).bind(&key).execute(&mut *tx).await?;
             // The console's moderator, if it was them, is a record about them too.
             sqlx::query("DELETE FROM console_state WHERE value = ?").bind(&key).execute(&mut *tx).await?;
+            forget_in_stored_circles(&mut tx, state, who).await?;
             sqlx::query("UPDATE audit SET actor = 'forgotten' WHERE community = ? AND actor = ?")
                 .bind(cid)
                 .bind(&key)
@@ -589,5 +685,76 @@ impl Store {
     }
 }
 
+/// Appends the turns of a circle's log that `turns` doesn't hold yet. Turn records are
+/// only ever appended (forget-me rewrites the speaker in place), so the stored count is
+/// where the new ones begin.
+async fn append_turns(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, cid: &str, c: &Circle) -> Result<(), StoreError> {
+    let id = c.id.0 as i64;
+    let stored: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq) + 1, 0) FROM turns WHERE community = ? AND circle = ?")
+        .bind(cid)
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    for (seq, turn) in c.log.iter().enumerate().skip(usize::try_from(stored).unwrap_or(0)) {
+        sqlx::query("INSERT INTO turns (community, circle, seq, speaker, doc, format) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(cid)
+            .bind(id)
+            .bind(seq as i64)
+            .bind(turn.speaker.key())
+            .bind(encode(turn)?)
+            .bind(FORMAT)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Forget-me for what a running bot has not loaded: the member's turns become the
+/// stand-in's, and every stored circle that names them (ended ones older than the
+/// load window included) gets the same treatment as a loaded one
+/// ([`crate::core::privacy::forget_in`]). Loaded circles were already changed in memory
+/// and are written with the rest of the commit.
+async fn forget_in_stored_circles(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, state: &State, who: &MemberRef) -> Result<(), StoreError> {
+    let cid = state.community.id.key();
+    let key = who.key();
+    let ghost = crate::core::privacy::ghost(who.platform());
+    sqlx::query("UPDATE turns SET speaker = ?, doc = json_set(doc, '$.speaker', ?) WHERE community = ? AND speaker = ?")
+        .bind(ghost.key())
+        .bind(ghost.key())
+        .bind(&cid)
+        .bind(&key)
+        .execute(&mut **tx)
+        .await?;
+    // The member's reference as it appears in a document, quotes included, so that
+    // `console:al` never matches `console:alice`.
+    let quoted = encode(&key)?;
+    let rows = sqlx::query("SELECT id, doc, format FROM circles WHERE community = ? AND instr(doc, ?) > 0")
+        .bind(&cid)
+        .bind(&quoted)
+        .fetch_all(&mut **tx)
+        .await?;
+    for r in rows {
+        let id: i64 = r.try_get("id")?;
+        if state.circles.keys().any(|c| c.0 as i64 == id) {
+            continue;
+        }
+        let mut c: Circle = decode_doc("circle", id, r.try_get("format")?, &r.try_get::<String, _>("doc")?)?;
+        crate::core::privacy::forget_in(&mut c, who);
+        sqlx::query("UPDATE circles SET doc = ?, format = ? WHERE community = ? AND id = ?")
+            .bind(encode(&c)?)
+            .bind(FORMAT)
+            .bind(&cid)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        // A document that still carried its log (see `upgrade`) leaves it behind here; keep
+        // its entries, anonymised, in `turns`.
+        append_turns(tx, &cid, &c).await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod turn_tests;

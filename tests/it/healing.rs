@@ -239,6 +239,17 @@ async fn a_database_written_by_release_0_1_0_loads_and_resumes_its_circles() {
     let path = dir.path().join("old.db");
     std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/db/v0.1.0.db"), &path).unwrap();
     let store = Store::open(&path).await.expect("the old database migrates");
+    // Release 0.1.0 kept each circle's turn log inside its document; the migration moves it to `turns`.
+    let embedded: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM circles WHERE json_type(doc, '$.log') IS NOT NULL").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(embedded, 0, "no circle document carries its turn log any more");
+    let ended_turns: Vec<String> =
+        sqlx::query_scalar("SELECT t.speaker FROM turns t JOIN circles c ON c.community = t.community AND c.id = t.circle WHERE c.channel = 'console:room-ended' ORDER BY t.seq")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(ended_turns.len(), 9, "the ended circle's nine turns (check-in, sharing, closing for three) moved, in order");
+    assert_eq!(ended_turns[..3], ["console:alice", "console:bob", "console:cara"]);
     let (outlets, mut rx) = Outlets::single(Platform::Console);
     // The fixture's live circles were 400 s into their sharing rounds at 12:03:00 + 400 s.
     let now: jiff::Timestamp = "2026-03-02T12:05:00Z".parse().unwrap();
@@ -249,12 +260,16 @@ async fn a_database_written_by_release_0_1_0_loads_and_resumes_its_circles() {
     let loaded = e.store().load(&id, None).await.unwrap().unwrap();
     assert!(loaded.damaged.is_empty(), "every record reads: {:?}", loaded.damaged);
     assert_eq!(loaded.circles.len(), 5);
+    let ended = loaded.circles.iter().find(|c| c.channel.raw() == "room-ended").unwrap();
+    assert_eq!(ended.log.len(), 9, "the ended circle loads with its turn log from the table");
     assert!(loaded.circles.iter().all(|c| c.channel.platform() == Platform::Console));
     let member = |u: &str| loaded.members.iter().find(|(m, _)| m.user() == u).map(|(_, m)| m.clone()).unwrap();
     assert_eq!(member("alice").timezone.as_deref(), Some("Europe/Lisbon"));
     assert!(member("alice").quiet.is_some() && member("alice").daily.is_some());
     assert!(member("cara").crisis_checks_off);
-    assert!(loaded.decks.iter().any(|d| d.name.as_str() == "extra"), "a moderator's deck survives");
+    let shipped = Config::default().content().unwrap().decks;
+    let decks = loaded.decks.over(&shipped);
+    assert!(decks.iter().any(|d| d.name.as_str() == "extra"), "a moderator's deck survives");
     assert_eq!(loaded.community.settings.retention_days, 60);
     assert_eq!(loaded.community.suggestions.len(), 1);
     let said: Vec<&str> = resumed
@@ -299,7 +314,8 @@ async fn a_crisis_card_or_support_page_committed_but_not_handed_on_before_a_cras
         assert_eq!(left, 0, "once handed on, nothing waits in the outbox");
         // The crash window: a commit wrote the outbox entries, and the process died before handing them on.
         let loaded = e.store().load(&c, None).await.unwrap().unwrap();
-        let mut state = attune::core::state::State::new(loaded.community, loaded.decks, &Config::default().content().unwrap().phrases);
+        let content = Config::default().content().unwrap();
+        let mut state = attune::core::state::State::new(loaded.community, loaded.decks.over(&content.decks), &content.phrases);
         state.dirty.community = true;
         let dirty = state.take_dirty();
         let pending = [

@@ -16,6 +16,7 @@ mod console;
 mod contract;
 mod crash;
 mod crisis_corpus;
+mod data;
 mod doctor;
 mod engine;
 mod fixture_db;

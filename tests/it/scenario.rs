@@ -517,7 +517,10 @@ fn leaving_mid_circle_removes_you_from_the_order_without_public_comment() {
     assert_eq!(h.circle().log.last().map(|r| (r.speaker.user().to_owned(), r.how)), Some(("alice".into(), Ending::Left)));
 
     let out = h.input(Input::MemberLeft { member: member("dave") });
-    assert!(out.is_empty(), "a member who left the platform is removed silently");
+    assert!(said(&out).is_empty(), "a member who left the platform is removed without public comment");
+    // Only the host hears, privately, that one person is left.
+    assert_eq!(whisper_targets(&out), ["alice"]);
+    assert_eq!(ids(&whispered(&out, "alice")), ["host-one-left"]);
     assert_eq!(users(&h.circle().order), ["bob"]);
 }
 

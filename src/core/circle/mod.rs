@@ -172,6 +172,9 @@ pub struct Circle {
     pub round: u32,
     pub turn: Option<Turn>,
     pub used_cards: Vec<Slug>,
+    /// Finished turns, in order. Stored one row per turn by the store, never inside the
+    /// circle's document, so a turn's end appends a row instead of rewriting a growing log.
+    #[serde(default, skip_serializing)]
     pub log: Vec<TurnRecord>,
     pub opened_at: Timestamp,
     pub started_at: Option<Timestamp>,

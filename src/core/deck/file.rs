@@ -211,7 +211,7 @@ pub fn check_file(src: &str) -> Result<Deck, Vec<DeckFileError>> {
         problems.push(DeckFileError { line: None, message: "the file has no [[cards]] and no [[practices]]".into() });
     }
     match name {
-        Ok(name) if problems.is_empty() => Ok(Deck { name, title, description, enabled: raw.deck.enabled, cards, practices }),
+        Ok(name) if problems.is_empty() => Ok(Deck { name, title, description, enabled: raw.deck.enabled, cards, practices, own: false }),
         _ => Err(problems),
     }
 }

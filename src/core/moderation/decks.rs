@@ -111,6 +111,7 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<()
                 enabled: true,
                 cards: Vec::new(),
                 practices: Vec::new(),
+                own: true,
             });
             d.cards.push(Card { id: id.clone(), kind, theme, intensity, cw: Vec::new(), text, guide, group: None, enabled: true });
             cx.st.dirty.decks.insert(deck_name);
@@ -123,7 +124,15 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<()
                 return Err(Refusal::NameTaken { given: name.to_string() });
             }
             let title = if title.trim().is_empty() { name.to_string() } else { textcheck::check(&title, TextUse::Title)? };
-            let d = Deck { name: name.clone(), title, description: String::new(), enabled: true, cards: Vec::new(), practices: Vec::new() };
+            let d = Deck {
+                name: name.clone(),
+                title,
+                description: String::new(),
+                enabled: true,
+                cards: Vec::new(),
+                practices: Vec::new(),
+                own: true,
+            };
             cx.st.decks.insert(name.clone(), d);
             cx.st.dirty.decks.insert(name.clone());
             cx.audit(actor, "deck new", Some(name.to_string()), None);
@@ -176,7 +185,9 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<()
         DeckCmd::Disable(name) => toggle(cx, actor, &name, false)?,
         DeckCmd::Import { source, content } => {
             let content = content.ok_or_else(|| Refusal::DeckFile { detail: format!("couldn't read {}", preview(&source)) })?;
-            let d = deck::parse_file(&content).map_err(|e| Refusal::DeckFile { detail: e.to_string() })?;
+            let mut d = deck::parse_file(&content).map_err(|e| Refusal::DeckFile { detail: e.to_string() })?;
+            // An imported deck replaces whatever had its name, shipped or not, as the community's own.
+            d.own = true;
             if let Some(taken) = d.cards.iter().find(|c| card_id_taken(cx, &c.id, Some(&d.name))) {
                 return Err(Refusal::CardIdTaken { given: taken.id.to_string() });
             }

@@ -70,6 +70,7 @@ pub fn suggestions(cx: &mut Cx<'_, impl Rng>, actor: &Actor, decision: Option<(b
         enabled: true,
         cards: Vec::new(),
         practices: Vec::new(),
+        own: true,
     });
     d.cards.push(Card {
         id: card_id.clone(),
