@@ -44,6 +44,7 @@ impl Store {
             // A document that still carries its log (see `upgrade`) has its turns there.
             c.log.extend(spoke.remove(&(c.id.0 as i64)).unwrap_or_default());
             let mine = c.host == *who
+                || c.cohosts.contains(who)
                 || c.seats.iter().chain(c.waitlist.iter()).chain(c.removed.iter()).any(|s| &s.member == who)
                 || c.log.iter().any(|t| &t.speaker == who)
                 || c.pulses.contains_key(who);
@@ -63,6 +64,7 @@ impl Store {
                 "opened_at": c.opened_at,
                 "ended_at": c.ended_at,
                 "you_hosted": c.host == *who,
+                "you_cohosted": c.cohosts.contains(who),
                 "your_turns": turns,
                 "your_pulse": c.pulses.get(who),
                 "you_were_removed": c.is_removed(who),

@@ -300,3 +300,23 @@ async fn host_tools_take_a_mention_or_a_matrix_id_and_never_confuse_look_alike_n
     let cohosts: Vec<&str> = circle.cohosts.iter().map(|c| c.user()).collect();
     assert_eq!(cohosts, ["@ana:example.org"], "the id, not the look-alike display name");
 }
+
+#[tokio::test]
+async fn a_cohosts_my_data_says_they_cohosted() {
+    let dir = tempfile::tempdir().unwrap();
+    let two = two_platforms(&dir.path().join("a.db")).await;
+    let e = &two.engine;
+    let g = community(Platform::Discord, "g");
+    let host = person(Platform::Discord, "1", true);
+    let bob = person(Platform::Discord, "2", false);
+    cmd(e, &g, &host, in_channel(Platform::Discord, "t"), "circle open").await;
+    cmd(e, &g, &bob, in_channel(Platform::Discord, "t"), "circle join").await;
+    cmd(e, &g, &bob, Place::Private, "agree").await;
+    cmd(e, &g, &host, in_channel(Platform::Discord, "t"), "circle cohost <@2>").await;
+    let data = e.submit_private(Some(g.clone()), bob.clone(), Command::MyData, None).await.unwrap();
+    let file = data.private_to(&bob.member).find_map(|m| m.attachment.clone()).expect("a file");
+    let json: serde_json::Value = serde_json::from_str(&file.content).unwrap();
+    let circle = &json["communities"][0]["data"]["circles"][0];
+    assert_eq!(circle["you_cohosted"], true, "{json:#}");
+    assert_eq!(circle["you_hosted"], false);
+}
