@@ -169,3 +169,16 @@ fn a_host_left_alone_is_told_kindly_and_only_once_it_happens() {
     let to_host = h.private(&out, "alice");
     assert!(to_host.iter().any(|t| t.contains("You're the only one left")), "{:?}", h.texts(&out));
 }
+
+#[test]
+fn a_cohost_can_step_down_but_not_revoke_another() {
+    let mut h = Harness::new();
+    h.gather("mod", "", &["alice", "bob", "cara"]);
+    h.cmd("mod", "circle cohost bob");
+    h.cmd("mod", "circle cohost cara");
+    let out = h.cmd("cara", "circle cohost bob off");
+    assert!(has(&refusals(&out), "refusal-outranked"), "{:?}", h.texts(&out));
+    let out = h.cmd("bob", "circle cohost bob off");
+    assert!(refusals(&out).is_empty(), "{:?}", h.texts(&out));
+    assert_eq!(h.circle().cohosts, vec![member("cara")]);
+}

@@ -209,11 +209,13 @@ pub fn readmit(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &st
 /// `circle cohost NAME [on|off]`: only the opener and moderators add or revoke co-hosts.
 pub fn cohost(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name: &str, on: bool) -> Result<(), Refusal> {
     let c = hosted(cx, actor, id)?;
-    if !outranks_cohosts(c, actor) {
-        return Err(Refusal::Outranked);
-    }
     let seat = c.named(name)?;
     let (who, display, channel) = (seat.member.clone(), seat.display.clone(), c.channel.clone());
+    // A co-host may always step down themselves; anything else takes the opener or a moderator.
+    let stepping_down = !on && who == actor.member;
+    if !stepping_down && !outranks_cohosts(c, actor) {
+        return Err(Refusal::Outranked);
+    }
     if who == c.host {
         return Err(Refusal::AlreadyOpener);
     }
