@@ -229,6 +229,10 @@ card-cw = Content notes: { $cw }
 card-added = Added card { $id }.
 deck-created = Created the deck { $name }. Add cards with /deck add { $name } KIND THEME INTENSITY TEXT.
 card-edited = Updated card { $id }.
+deck-remove-ask = This removes the deck { $name } and its { $cards ->
+    [one] one card
+   *[other] { $cards } cards
+} for this community. To go ahead, say /deck remove { $name } confirm. (/deck export { $name } saves a copy first.)
 removed-item = Removed { $name }.
 enabled = Enabled { $name }.
 disabled = Disabled { $name }.

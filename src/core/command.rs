@@ -149,7 +149,11 @@ pub enum DeckCmd {
         field: String,
         value: String,
     },
-    Remove(String),
+    /// A card, or a whole deck (which takes `confirm`).
+    Remove {
+        name: String,
+        confirm: bool,
+    },
     Enable(String),
     Disable(String),
     /// The adapter reads the file (console: a path; Discord: an attachment) and passes its text.
@@ -345,7 +349,15 @@ fn parse_deck(rest: &str) -> Result<DeckCmd, Refusal> {
     match sub.to_lowercase().as_str() {
         "list" if args.is_empty() => Ok(DeckCmd::List),
         "show" => one("deck show", DeckCmd::Show),
-        "remove" => one("deck remove", DeckCmd::Remove),
+        "remove" => {
+            let (name, more) = split_word(args);
+            match more.to_lowercase().as_str() {
+                _ if name.is_empty() => Err(usage("deck remove", "deck remove CARD | deck remove DECK confirm")),
+                "" => Ok(DeckCmd::Remove { name: name.to_owned(), confirm: false }),
+                "confirm" => Ok(DeckCmd::Remove { name: name.to_owned(), confirm: true }),
+                _ => Err(usage("deck remove", "deck remove CARD | deck remove DECK confirm")),
+            }
+        }
         "enable" => one("deck enable", DeckCmd::Enable),
         "disable" => one("deck disable", DeckCmd::Disable),
         "export" => one("deck export", DeckCmd::Export),

@@ -139,7 +139,7 @@ fn name_of(c: &Command) -> &'static str {
             DeckCmd::New { .. } => "deck new",
             DeckCmd::Add { .. } => "deck add",
             DeckCmd::Edit { .. } => "deck edit",
-            DeckCmd::Remove(_) => "deck remove",
+            DeckCmd::Remove { .. } => "deck remove",
             DeckCmd::Enable(_) => "deck enable",
             DeckCmd::Disable(_) => "deck disable",
             DeckCmd::Import { .. } => "deck import",

@@ -121,7 +121,7 @@ async fn an_imported_deck_replaces_the_shipped_one_and_a_removed_one_stays_remov
     mine.cards.truncate(2);
     mine.title = "Our check-in".into();
     let import = Command::Deck(DeckCmd::Import { source: "check-in.toml".into(), content: Some(deck::to_file(&mine)) });
-    as_moderator(&path, &first, vec![import, line("deck remove closing")]).await;
+    as_moderator(&path, &first, vec![import, line("deck remove closing confirm")]).await;
     let later = exported(&path, &next_release(), "check-in").await;
     assert_eq!(later, mine, "an imported deck is the community's own: nothing shipped later changes it");
     let answers = as_moderator(&path, &next_release(), vec![line("deck list")]).await;

@@ -55,3 +55,17 @@ fn importing_into_a_mistyped_community_creates_nothing_without_create() {
         crate::cli::attune(dir.path()).args(["deck", "export", "check-in", "--community", "consloe", "--db"]).arg(&db).output().unwrap();
     assert!(!out.status.success(), "and no community called consloe was made");
 }
+
+#[test]
+fn removing_a_whole_deck_takes_a_second_word_and_a_card_does_not() {
+    let mut h = Harness::new();
+    let before = h.state.decks.len();
+    let out = h.dm("mod", "deck remove sharing");
+    assert!(has(&whispered(&out, "mod"), "deck-remove-ask"), "{:?}", h.texts(&out));
+    assert_eq!(h.state.decks.len(), before, "nothing is removed yet");
+    let out = h.dm("mod", "deck remove sharing confirm");
+    assert!(refusals(&out).is_empty(), "{:?}", h.texts(&out));
+    assert_eq!(h.state.decks.len(), before - 1);
+    let out = h.dm("mod", "deck remove check-in-02");
+    assert!(has(&whispered(&out, "mod"), "removed-item"), "a single card goes at once: {:?}", h.texts(&out));
+}

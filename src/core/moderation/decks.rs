@@ -166,7 +166,7 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<()
             cx.audit(actor, "card edit", Some(card.clone()), None);
             cx.whisper_line(&who, Line::new("card-edited").text("id", card));
         }
-        DeckCmd::Remove(name) => {
+        DeckCmd::Remove { name, confirm } => {
             if let Some((deck, i)) = card_position(cx, &name) {
                 if let Some(d) = cx.st.decks.get_mut(&deck) {
                     d.cards.remove(i);
@@ -175,7 +175,13 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<()
                 cx.audit(actor, "card remove", Some(name.clone()), None);
             } else {
                 let slug = Slug::parse(&name).map_err(|_| Refusal::UnknownDeckOrCard { given: preview(&name) })?;
-                cx.st.decks.remove(&slug).ok_or_else(|| Refusal::UnknownDeckOrCard { given: preview(&name) })?;
+                let cards = cx.st.decks.get(&slug).ok_or_else(|| Refusal::UnknownDeckOrCard { given: preview(&name) })?.cards.len();
+                if !confirm {
+                    // A whole deck goes at once, so it takes a second word.
+                    cx.whisper_line(&who, Line::new("deck-remove-ask").text("name", slug.to_string()).num("cards", cards));
+                    return Ok(());
+                }
+                cx.st.decks.remove(&slug);
                 cx.st.dirty.decks.insert(slug);
                 cx.audit(actor, "deck remove", Some(name.clone()), None);
             }
