@@ -402,3 +402,38 @@ async fn a_message_answered_429_is_sent_when_allowed_once_and_never_lost() {
     assert_eq!(bot.fake.rate_limited(), 2, "the fake did answer 429 twice");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attune_run_with_discord_enabled_connects_serves_a_command_and_stops_cleanly_on_sigterm() {
+    let (host, _, _, _) = people();
+    let fake = Fake::start().await;
+    fake.add_user(&host);
+    let dir = tempfile::tempdir().unwrap();
+    let child = crate::cli::attune(dir.path())
+        .args(["run", "--db", "run.db"])
+        .env("ATTUNE_DISCORD_ENABLED", "true")
+        .env("ATTUNE_DISCORD_API_BASE", &fake.base)
+        .env("ATTUNE_DISCORD_TOKEN", "fake-token-for-run")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("attune starts");
+    fake.ready().await;
+    let id = fake.slash(&host, "circle", json!([{ "name": "open", "type": 1, "options": [] }]));
+    fake.answered(id).await;
+    assert!(fake.posted().iter().any(|p| p.button(":join:").is_some()), "attune run answered /circle open with an invitation");
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+    assert!(killed.success());
+    let out = tokio::time::timeout(std::time::Duration::from_secs(20), tokio::task::spawn_blocking(move || child.wait_with_output()))
+        .await
+        .expect("attune stops within 20 s of SIGTERM")
+        .expect("the wait finishes")
+        .expect("its output");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "a stop on SIGTERM is a clean exit:\n{text}");
+    assert!(text.contains("Discord: configured, starting"), "{text}");
+    assert!(!text.contains("fake-token-for-run"), "the token never appears:\n{text}");
+    assert!(fake.unexpected().is_empty(), "{:?}", fake.unexpected());
+}
