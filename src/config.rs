@@ -66,10 +66,33 @@ pub struct Log {
     pub level: String,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+/// The Discord adapter's settings. The token comes only from `ATTUNE_DISCORD_TOKEN`.
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Discord {
     pub enabled: bool,
+    /// The REST base URL. Discord's own by default; an HTTP proxy (such as a shared
+    /// rate-limit proxy) or a test server otherwise. The gateway URL is whatever this
+    /// server's `GET /api/v10/gateway` answers.
+    pub api_base: String,
+    /// A guild (server) id: commands are registered there only, and show up at once.
+    /// Without it they are registered globally.
+    pub dev_guild: Option<u64>,
+    /// Role ids whose members are moderators, besides those with Manage Server.
+    pub moderator_roles: Vec<u64>,
+    /// Ask for the privileged Message Content intent, which crisis signposting and
+    /// floor nudges in circle channels need. Turn it off if the application isn't
+    /// allowed it: circles still run by slash commands and buttons.
+    pub message_content: bool,
+}
+
+/// Discord's REST base URL.
+pub const DISCORD_API: &str = "https://discord.com";
+
+impl Default for Discord {
+    fn default() -> Self {
+        Self { enabled: false, api_base: DISCORD_API.into(), dev_guild: None, moderator_roles: Vec::new(), message_content: true }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -119,7 +142,7 @@ pub enum ConfigError {
 }
 
 /// Environment overrides: `ATTUNE_<SECTION>_<KEY>`.
-const ENV_KEYS: [(&str, &str, &str); 9] = [
+const ENV_KEYS: [(&str, &str, &str); 10] = [
     ("ATTUNE_DATABASE_PATH", "database", "path"),
     ("ATTUNE_COMMUNITY_TIMEZONE", "community", "timezone"),
     ("ATTUNE_CONTENT_DECKS_DIR", "content", "decks_dir"),
@@ -127,6 +150,7 @@ const ENV_KEYS: [(&str, &str, &str); 9] = [
     ("ATTUNE_CONTENT_PHRASES", "content", "phrases"),
     ("ATTUNE_LOG_LEVEL", "log", "level"),
     ("ATTUNE_DISCORD_ENABLED", "discord", "enabled"),
+    ("ATTUNE_DISCORD_API_BASE", "discord", "api_base"),
     ("ATTUNE_MATRIX_ENABLED", "matrix", "enabled"),
     ("ATTUNE_MATRIX_HOMESERVER", "matrix", "homeserver"),
 ];
@@ -206,6 +230,12 @@ impl Config {
         if !log_level_ok(&self.log.level) {
             return Err(ConfigError::Invalid { key: "log.level", message: "use error, warn, info, debug or trace".into() });
         }
+        if !(self.discord.api_base.starts_with("https://") || self.discord.api_base.starts_with("http://")) {
+            return Err(ConfigError::Invalid {
+                key: "discord.api_base",
+                message: format!("{:?} is not an http(s) URL; leave it out to use {DISCORD_API}", self.discord.api_base),
+            });
+        }
         if self.matrix.prefix.trim().is_empty() {
             return Err(ConfigError::Invalid { key: "matrix.prefix", message: "must not be empty".into() });
         }
@@ -268,6 +298,22 @@ mod tests {
         let c = Config::load(None, |k| (k == "ATTUNE_DISCORD_TOKEN").then(|| "super-secret-token".to_owned())).unwrap();
         assert!(!format!("{c:?}").contains("super-secret-token"));
         assert_eq!(c.discord_token.expose(), "super-secret-token");
+    }
+}
+
+#[cfg(test)]
+mod discord_tests {
+    use super::*;
+
+    #[test]
+    fn discord_settings_default_to_discord_itself_and_a_bad_api_base_is_refused_with_its_key() {
+        let c = Config::load(None, |_| None).unwrap();
+        assert_eq!(c.discord.api_base, DISCORD_API);
+        assert!(c.discord.message_content && c.discord.dev_guild.is_none() && c.discord.moderator_roles.is_empty());
+        let c = Config::load(None, |k| (k == "ATTUNE_DISCORD_API_BASE").then(|| "http://127.0.0.1:9".to_owned())).unwrap();
+        assert_eq!(c.discord.api_base, "http://127.0.0.1:9");
+        let e = Config::load(None, |k| (k == "ATTUNE_DISCORD_API_BASE").then(|| "discord.com".to_owned())).unwrap_err();
+        assert!(e.to_string().contains("discord.api_base"), "{e}");
     }
 }
 

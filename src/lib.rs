@@ -7,7 +7,8 @@
 //!   store alone maps them to rows.
 //! - [`engine`]: async glue: one supervised actor per community, answers and outlets for
 //!   adapters, the timer scheduler, recovery.
-//! - [`platform`]: adapters. Today the console; Discord and Matrix follow.
+//! - [`platform`]: adapters: the console, and Discord with the `discord` feature; Matrix
+//!   follows. Only `platform/discord` names the Discord libraries.
 //! - [`config`]: typed, layered configuration.
 //! - [`content`]: the shipped decks, resources card and crisis rules, loaded and checked.
 //!

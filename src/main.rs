@@ -157,8 +157,25 @@ async fn manual_start(start: Option<jiff::Timestamp>, store: &Store) -> anyhow::
     Ok(at)
 }
 
+/// How `attune run` describes a platform: configured or not, built in or not.
+fn platform_state(enabled: bool, built: bool) -> &'static str {
+    match (enabled, built) {
+        (true, true) => "configured, starting",
+        (false, true) => "not configured (built in; set enabled = true in its section to use it)",
+        (true, false) => "configured, and not built into this version of attune",
+        (false, false) => "not configured, and not built into this version of attune",
+    }
+}
+
 async fn run_platforms(db: &Path, config: &Config) -> anyhow::Result<()> {
-    // Neither adapter is part of this build yet; say so plainly rather than pretend.
+    let discord_built = cfg!(feature = "discord");
+    say!("Discord: {}.", platform_state(config.discord.enabled, discord_built));
+    say!("Matrix: {}.", platform_state(config.matrix.enabled, false));
+    if config.discord.enabled && discord_built {
+        return run_discord(db, config).await;
+    }
+    // Nothing can run in this build, so no database is created or opened for it.
+    let _ = db;
     let mut configured = Vec::new();
     if config.discord.enabled {
         configured.push("Discord");
@@ -166,14 +183,58 @@ async fn run_platforms(db: &Path, config: &Config) -> anyhow::Result<()> {
     if config.matrix.enabled {
         configured.push("Matrix");
     }
-    say!("Discord: {}, and not built into this version of attune.", if config.discord.enabled { "configured" } else { "not configured" });
-    say!("Matrix: {}, and not built into this version of attune.", if config.matrix.enabled { "configured" } else { "not configured" });
-    // Nothing can run in this build, so no database is created or opened for it.
-    let _ = db;
     if configured.is_empty() {
         bail!("no platform is configured and built in, so there is nothing to run; try `attune console` for a local circle");
     }
     bail!("{} configured, but this build has no adapter for it yet; try `attune console` for a local circle", configured.join(" and "))
+}
+
+/// What `doctor` says about Discord: built in or not, enabled or not, and the token's shape
+/// (never the token). Connecting to check intents and permissions comes with the floor.
+#[cfg(feature = "discord")]
+fn discord_doctor(config: &Config) -> &'static str {
+    let token = config.discord_token.expose();
+    match (config.discord.enabled, token.trim().is_empty()) {
+        (false, _) => "built in, not enabled ([discord] enabled = true to use it)",
+        (true, true) => "enabled, but ATTUNE_DISCORD_TOKEN is not set",
+        (true, false) if !attune::platform::discord::token_shape_ok(token) => {
+            "enabled, but ATTUNE_DISCORD_TOKEN doesn't look like a bot token (three parts separated by dots)"
+        }
+        (true, false) => "enabled, token set and well formed",
+    }
+}
+
+#[cfg(not(feature = "discord"))]
+fn discord_doctor(_config: &Config) -> &'static str {
+    "not built into this version"
+}
+
+/// Runs the Discord adapter over one engine until SIGINT or SIGTERM.
+#[cfg(feature = "discord")]
+async fn run_discord(db: &Path, config: &Config) -> anyhow::Result<()> {
+    use attune::platform::discord::{self, DiscordOptions};
+    if config.discord_token.expose().trim().is_empty() {
+        bail!("Discord is enabled, but ATTUNE_DISCORD_TOKEN is not set (the token is read from the environment only)");
+    }
+    let defaults = config.content().context("the decks or safety files are invalid")?;
+    let store = open_store(db).await?;
+    let (outlets, rx) = Outlets::single(Platform::Discord);
+    let (engine, resumed) =
+        Engine::start(store, Clock::System, defaults, Seed::Random, outlets).await.context("could not start the engine")?;
+    let options = DiscordOptions {
+        token: config.discord_token.expose().to_owned(),
+        api_base: config.discord.api_base.clone(),
+        dev_guild: config.discord.dev_guild,
+        moderator_roles: config.discord.moderator_roles.clone(),
+        message_content: config.discord.message_content,
+    };
+    discord::run(engine, resumed, rx, options).await.context("the Discord adapter stopped")?;
+    Ok(())
+}
+
+#[cfg(not(feature = "discord"))]
+async fn run_discord(_db: &Path, _config: &Config) -> anyhow::Result<()> {
+    bail!("this build of attune has no Discord adapter")
 }
 
 async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Result<()> {
@@ -353,7 +414,7 @@ async fn doctor(db: &Path, config: &Config) -> anyhow::Result<()> {
     safety_lines(&defaults);
     say!("messages: ok");
     let healthy = doctor_database(db, &catalogue, &defaults.resources).await;
-    say!("discord: not built into this version");
+    say!("discord: {}", discord_doctor(config));
     say!("matrix: not built into this version");
     if !healthy {
         bail!("the database at {} needs attention (see above); doctor changed nothing", db.display());

@@ -399,3 +399,25 @@ cli-doctor-database = database: ok ({ $path }, { $count ->
     [one] one community
    *[other] { $count } communities
 }; integrity checked, every stored record readable)
+
+## Discord (button labels, private-thread fallback)
+
+button-join = Join
+button-leave = Leave
+button-agree = I agree
+button-done = Done
+button-pass = Pass
+button-extend = More time
+button-card = Another card
+button-mode-witness = Just witness
+button-mode-reflections = Reflections welcome
+button-mode-feelings = Feelings only
+button-next = Next step
+button-support = Talk to a moderator
+button-crisis-wrong = This was wrong
+button-crisis-off = Don't check my messages
+button-forget-confirm = Yes, forget me
+discord-private-thread = A private note from attune
+discord-private-thread-intro = I couldn't send you a direct message (your DMs are closed to me), so this private thread is just for you and me. Nobody else in the channel can read it.
+discord-done = Done.
+discord-button-unknown = That button is from an older version of attune and no longer works. The command does the same: try /help.

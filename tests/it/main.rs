@@ -6,6 +6,9 @@
 //! Through the `attune` binary: golden console transcripts (`transcript`),
 //! kill-and-resume (`crash`), the privacy sentinel (`privacy`) and the CLI (`cli`).
 
+// The fake Discord writes whole gateway payloads with `serde_json::json!`.
+#![recursion_limit = "256"]
+
 mod architecture;
 mod bad_input;
 mod buttons;
@@ -17,6 +20,8 @@ mod contract;
 mod crash;
 mod crisis_corpus;
 mod data;
+#[cfg(feature = "discord")]
+mod discord;
 mod doctor;
 mod engine;
 mod fixture_db;

@@ -124,6 +124,8 @@ fn the_discord_token_and_matrix_password_never_appear_in_any_output() {
                 .env("ATTUNE_MATRIX_PASSWORD", FAKE_PASSWORD)
                 .env("ATTUNE_DISCORD_ENABLED", enabled)
                 .env("ATTUNE_MATRIX_ENABLED", enabled)
+                // Built with Discord, `run` tries to connect: nothing listens here, so it stops at once.
+                .env("ATTUNE_DISCORD_API_BASE", "http://127.0.0.1:9")
                 .env("ATTUNE_LOG_LEVEL", "trace")
                 .stdin(std::process::Stdio::null())
                 .output()

@@ -1,0 +1,180 @@
+//! Buttons carry their scope: an [`Action`] becomes a Discord `custom_id`
+//! that names the community (so a press in a DM reaches the right guild), the
+//! circle and, for a turn's buttons, the turn. A press is decoded back into
+//! the same `Action`, and `Action::command()` makes the scoped command; the
+//! core refuses a button of an earlier turn or an ended circle. This file
+//! names no platform library, so its rules are tested on plain strings.
+
+use crate::core::circle::TurnRef;
+use crate::core::effect::Action;
+use crate::core::ids::CircleId;
+use crate::core::template::Mode;
+
+/// The format's version, first in every custom id. A press of a button whose
+/// version attune doesn't know is answered kindly and acts on nothing.
+const VERSION: &str = "a1";
+
+/// Discord's longest custom id.
+pub const MAX_CUSTOM_ID: usize = 100;
+
+/// A decoded button press: the guild the button was sent for, and its action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Press {
+    pub guild: u64,
+    pub action: Action,
+}
+
+/// The custom id of `action`, sent for the community of guild `guild`.
+pub fn encode(guild: u64, action: Action) -> String {
+    let turn = |name: &str, t: TurnRef| format!("{name}:{}:{}", t.circle.0, t.seq);
+    let body = match action {
+        Action::Join(c) => format!("join:{}", c.0),
+        Action::Leave(c) => format!("leave:{}", c.0),
+        Action::Agree => "agree".to_owned(),
+        Action::Done(t) => turn("done", t),
+        Action::Pass(t) => turn("pass", t),
+        Action::Extend(t) => turn("extend", t),
+        Action::Card(t) => turn("card", t),
+        Action::Mode(t, m) => format!("{}:{}", turn("mode", t), m.as_str()),
+        Action::Pulse(c, n) => format!("pulse:{}:{n}", c.0),
+        Action::NextStep => "next".to_owned(),
+        Action::Support => "support".to_owned(),
+        Action::CrisisWrong => "crisis-wrong".to_owned(),
+        Action::CrisisOff => "crisis-off".to_owned(),
+        Action::ForgetConfirm => "forget-confirm".to_owned(),
+    };
+    let id = format!("{VERSION}:{guild}:{body}");
+    // Two u64s and a short name: always well inside Discord's limit.
+    debug_assert!(id.len() <= MAX_CUSTOM_ID, "{id}");
+    id
+}
+
+/// Reads a custom id back. `None` for anything attune did not write (or an
+/// older format), which the adapter answers kindly without acting.
+pub fn decode(custom_id: &str) -> Option<Press> {
+    let mut parts = custom_id.split(':');
+    if parts.next()? != VERSION {
+        return None;
+    }
+    let guild: u64 = parts.next()?.parse().ok()?;
+    let name = parts.next()?;
+    let rest: Vec<&str> = parts.collect();
+    let num = |i: usize| rest.get(i).and_then(|s| s.parse::<u64>().ok());
+    let circle = |i: usize| num(i).map(CircleId);
+    let turn = || Some(TurnRef { circle: circle(0)?, seq: num(1)? });
+    let arity = |n: usize| (rest.len() == n).then_some(());
+    let action = match name {
+        "join" => arity(1).and_then(|()| circle(0)).map(Action::Join)?,
+        "leave" => arity(1).and_then(|()| circle(0)).map(Action::Leave)?,
+        "agree" => arity(0).map(|()| Action::Agree)?,
+        "done" => arity(2).and_then(|()| turn()).map(Action::Done)?,
+        "pass" => arity(2).and_then(|()| turn()).map(Action::Pass)?,
+        "extend" => arity(2).and_then(|()| turn()).map(Action::Extend)?,
+        "card" => arity(2).and_then(|()| turn()).map(Action::Card)?,
+        "mode" => {
+            arity(3)?;
+            Action::Mode(turn()?, Mode::parse(rest.get(2)?)?)
+        }
+        "pulse" => {
+            arity(2)?;
+            let n = u8::try_from(num(1)?).ok().filter(|n| (1..=5).contains(n))?;
+            Action::Pulse(circle(0)?, n)
+        }
+        "next" => arity(0).map(|()| Action::NextStep)?,
+        "support" => arity(0).map(|()| Action::Support)?,
+        "crisis-wrong" => arity(0).map(|()| Action::CrisisWrong)?,
+        "crisis-off" => arity(0).map(|()| Action::CrisisOff)?,
+        "forget-confirm" => arity(0).map(|()| Action::ForgetConfirm)?,
+        _ => return None,
+    };
+    Some(Press { guild, action })
+}
+
+/// The catalogue line that labels an action's button.
+pub fn label_id(action: Action) -> &'static str {
+    match action {
+        Action::Join(_) => "button-join",
+        Action::Leave(_) => "button-leave",
+        Action::Agree => "button-agree",
+        Action::Done(_) => "button-done",
+        Action::Pass(_) => "button-pass",
+        Action::Extend(_) => "button-extend",
+        Action::Card(_) => "button-card",
+        Action::Mode(_, Mode::Witness) => "button-mode-witness",
+        Action::Mode(_, Mode::Reflections) => "button-mode-reflections",
+        Action::Mode(_, Mode::Feelings) => "button-mode-feelings",
+        // The five pulse answers are labelled with their number.
+        Action::Pulse(..) => "",
+        Action::NextStep => "button-next",
+        Action::Support => "button-support",
+        Action::CrisisWrong => "button-crisis-wrong",
+        Action::CrisisOff => "button-crisis-off",
+        Action::ForgetConfirm => "button-forget-confirm",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_action() -> Vec<Action> {
+        let t = TurnRef { circle: CircleId(u64::MAX), seq: u64::MAX };
+        let c = CircleId(u64::MAX);
+        let mut all = vec![
+            Action::Join(c),
+            Action::Leave(c),
+            Action::Agree,
+            Action::Done(t),
+            Action::Pass(t),
+            Action::Extend(t),
+            Action::Card(t),
+            Action::NextStep,
+            Action::Support,
+            Action::CrisisWrong,
+            Action::CrisisOff,
+            Action::ForgetConfirm,
+        ];
+        all.extend([Mode::Witness, Mode::Reflections, Mode::Feelings].map(|m| Action::Mode(t, m)));
+        all.extend(Action::pulse_choices(c));
+        all
+    }
+
+    #[test]
+    fn every_action_survives_the_round_trip_with_its_scope_and_guild() {
+        for action in every_action() {
+            let id = encode(u64::MAX, action);
+            assert!(id.len() <= MAX_CUSTOM_ID, "{id} fits Discord's custom id ({} chars)", id.len());
+            assert_eq!(decode(&id), Some(Press { guild: u64::MAX, action }), "{id}");
+        }
+    }
+
+    #[test]
+    fn custom_ids_attune_did_not_write_act_on_nothing() {
+        for bad in [
+            "",
+            "a1",
+            "a1:1",
+            "a0:1:agree",
+            "a1:x:agree",
+            "a1:1:agree:extra",
+            "a1:1:done:3",
+            "a1:1:done:3:x",
+            "a1:1:mode:3:4:loud",
+            "a1:1:pulse:3:6",
+            "a1:1:pulse:3:0",
+            "a1:1:dance",
+            "a1:-1:agree",
+        ] {
+            assert_eq!(decode(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_action_but_the_pulse_has_a_label_in_the_catalogue() {
+        let catalogue = crate::text::Catalogue::english().expect("the catalogue loads");
+        for action in every_action() {
+            let id = label_id(action);
+            assert!(matches!(action, Action::Pulse(..)) || catalogue.has(id), "{action:?} needs {id}");
+        }
+    }
+}

@@ -1,0 +1,456 @@
+//! The slash commands. Each one is a line of the shared vocabulary
+//! (`circle join`, `pulse 4`, `reflect body`), parsed by the same
+//! `command::parse` the console and Matrix use, so Discord can't drift from
+//! them; Discord checks the options' shape, the core checks everything else.
+//! People are Discord mentions (`<@id>`), which host tools resolve exactly.
+//!
+//! Moderator commands (`/deck`, `/template`, `/settings`, `/suggestions`,
+//! `/resources-set`) are hidden from members by default permissions (Manage
+//! Server), and the core still checks who may use them.
+
+use std::sync::{Arc, OnceLock};
+
+use poise::serenity_prelude as serenity;
+
+use super::events::Invocation;
+use super::{Error, Shared};
+
+type Ctx<'a> = poise::Context<'a, Arc<Shared>, Error>;
+
+/// The poise framework with every command, `allowed_mentions` empty, and the
+/// setup that registers the commands once the gateway is ready.
+pub(super) fn framework(cell: Arc<OnceLock<Arc<Shared>>>, dev_guild: Option<u64>) -> poise::Framework<Arc<Shared>, Error> {
+    let options = poise::FrameworkOptions {
+        commands: all(),
+        // poise's default lets replies ping users; attune pings nobody, ever.
+        allowed_mentions: Some(serenity::CreateAllowedMentions::new()),
+        on_error: |error| Box::pin(on_error(error)),
+        event_handler: |framework, event| Box::pin(super::events::on_event(framework.serenity_context, event, framework.user_data)),
+        ..Default::default()
+    };
+    poise::Framework::builder()
+        .options(options)
+        // Owners mean nothing to attune (moderators come from the guild), so poise needn't ask.
+        .initialize_owners(false)
+        .setup(move |ctx, _ready, framework| {
+            Box::pin(async move {
+                let Some(shared) = cell.get().cloned() else {
+                    return Err("the adapter's state was not ready".into());
+                };
+                let commands = &framework.options().commands;
+                // A failed registration is logged, never fatal: commands registered
+                // before still work, and buttons do not depend on it.
+                let registered = match dev_guild {
+                    Some(g) => poise::builtins::register_in_guild(&ctx.http, commands, serenity::GuildId::new(g)).await,
+                    None => poise::builtins::register_globally(&ctx.http, commands).await,
+                };
+                match registered {
+                    Ok(()) => tracing::info!(commands = commands.len(), guild = ?dev_guild, "slash commands registered"),
+                    Err(e) => tracing::error!(error = %e, "the slash commands could not be registered"),
+                }
+                Ok(shared)
+            })
+        })
+        .build()
+}
+
+async fn on_error(error: poise::FrameworkError<'_, Arc<Shared>, Error>) {
+    match error {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            tracing::error!(command = %ctx.command().qualified_name, error = %error, "a Discord command failed");
+        }
+        other => {
+            if let Err(e) = poise::builtins::on_error(other).await {
+                tracing::error!(error = %e, "a Discord framework error could not be reported");
+            }
+        }
+    }
+}
+
+fn all() -> Vec<poise::Command<Arc<Shared>, Error>> {
+    vec![
+        help(),
+        circle(),
+        agree(),
+        done(),
+        pass(),
+        extend(),
+        away(),
+        back(),
+        hand(),
+        card(),
+        mode(),
+        pulse(),
+        reflect(),
+        practice(),
+        next(),
+        daily(),
+        quiet(),
+        timezone(),
+        support(),
+        resources(),
+        my_data(),
+        forget_me(),
+        suggest(),
+        crisis(),
+        deck(),
+        template(),
+        settings(),
+        suggestions(),
+        resources_set(),
+    ]
+}
+
+/// Acknowledges the interaction at once, then hands the line to the engine.
+async fn line(ctx: Ctx<'_>, line: String) -> Result<(), Error> {
+    let poise::Context::Application(app) = ctx else { return Ok(()) };
+    let invocation = Invocation::from_command(app.interaction);
+    // Discord forgets an interaction that isn't answered within 3 seconds; the
+    // engine is usually much faster, but a busy database must not cost the answer.
+    app.interaction.defer_ephemeral(&ctx.serenity_context().http).await?;
+    ctx.data().handle_line(&invocation, &line).await;
+    Ok(())
+}
+
+fn mention(user: &serenity::User) -> String {
+    format!("<@{}>", user.id)
+}
+
+fn words(parts: &[Option<&str>]) -> String {
+    parts.iter().flatten().map(|s| s.trim()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// What attune can do here, for you
+#[poise::command(slash_command)]
+async fn help(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "help".into()).await
+}
+
+/// Witnessing circles: open, join, leave, and the host's tools
+#[poise::command(
+    slash_command,
+    subcommands(
+        "circle_open",
+        "circle_join",
+        "circle_leave",
+        "circle_start",
+        "circle_status",
+        "circle_schedule",
+        "circle_pause",
+        "circle_resume",
+        "circle_next",
+        "circle_move",
+        "circle_remove",
+        "circle_readmit",
+        "circle_cohost",
+        "circle_end"
+    ),
+    subcommand_required
+)]
+async fn circle(_ctx: Ctx<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Open a witnessing circle in this channel
+#[poise::command(slash_command, rename = "open")]
+async fn circle_open(
+    ctx: Ctx<'_>,
+    #[description = "A template name (optional)"] template: Option<String>,
+    #[description = "A title for the circle (optional)"] title: Option<String>,
+) -> Result<(), Error> {
+    line(ctx, format!("circle open {}", words(&[template.as_deref(), title.as_deref()]))).await
+}
+
+/// Join the circle in this channel
+#[poise::command(slash_command, rename = "join")]
+async fn circle_join(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "circle join".into()).await
+}
+
+/// Leave the circle in this channel (quietly)
+#[poise::command(slash_command, rename = "leave")]
+async fn circle_leave(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "circle leave".into()).await
+}
+
+/// Start the circle now (hosts)
+#[poise::command(slash_command, rename = "start")]
+async fn circle_start(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "circle start".into()).await
+}
+
+/// Where the circle is, and who speaks when
+#[poise::command(slash_command, rename = "status")]
+async fn circle_status(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "circle status".into()).await
+}
+
+/// Schedule the circle's start (hosts)
+#[poise::command(slash_command, rename = "schedule")]
+async fn circle_schedule(ctx: Ctx<'_>, #[description = "HH:MM, in 30m, or YYYY-MM-DD HH:MM"] when: String) -> Result<(), Error> {
+    line(ctx, format!("circle schedule {when}")).await
+}
+
+/// Pause the circle (hosts)
+#[poise::command(slash_command, rename = "pause")]
+async fn circle_pause(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "circle pause".into()).await
+}
+
+/// Resume a paused circle (hosts)
+#[poise::command(slash_command, rename = "resume")]
+async fn circle_resume(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "circle resume".into()).await
+}
+
+/// Move on to the next speaker (hosts)
+#[poise::command(slash_command, rename = "next")]
+async fn circle_next(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "circle next".into()).await
+}
+
+/// Move a member in the speaking order (hosts)
+#[poise::command(slash_command, rename = "move")]
+async fn circle_move(
+    ctx: Ctx<'_>,
+    #[description = "Who to move"] member: serenity::User,
+    #[description = "Their new place (1 = next to speak)"]
+    #[min = 1]
+    position: u32,
+) -> Result<(), Error> {
+    line(ctx, format!("circle move {} {position}", mention(&member))).await
+}
+
+/// Remove a member from the circle (hosts)
+#[poise::command(slash_command, rename = "remove")]
+async fn circle_remove(ctx: Ctx<'_>, #[description = "Who to remove"] member: serenity::User) -> Result<(), Error> {
+    line(ctx, format!("circle remove {}", mention(&member))).await
+}
+
+/// Let a removed member join again (hosts)
+#[poise::command(slash_command, rename = "readmit")]
+async fn circle_readmit(ctx: Ctx<'_>, #[description = "Who may join again"] member: serenity::User) -> Result<(), Error> {
+    line(ctx, format!("circle readmit {}", mention(&member))).await
+}
+
+/// Make a member a co-host, or stop them being one (hosts)
+#[poise::command(slash_command, rename = "cohost")]
+async fn circle_cohost(
+    ctx: Ctx<'_>,
+    #[description = "Who"] member: serenity::User,
+    #[description = "On (default) or off"] on: Option<bool>,
+) -> Result<(), Error> {
+    let way = if on.unwrap_or(true) { "on" } else { "off" };
+    line(ctx, format!("circle cohost {} {way}", mention(&member))).await
+}
+
+/// End the circle (hosts)
+#[poise::command(slash_command, rename = "end")]
+async fn circle_end(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "circle end".into()).await
+}
+
+/// Agree to the circle's agreements and join
+#[poise::command(slash_command)]
+async fn agree(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "agree".into()).await
+}
+
+/// End your turn
+#[poise::command(slash_command)]
+async fn done(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "done".into()).await
+}
+
+/// Pass, now or when your turn comes, without giving a reason
+#[poise::command(slash_command)]
+async fn pass(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "pass".into()).await
+}
+
+/// Take a little more time, once per turn
+#[poise::command(slash_command)]
+async fn extend(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "extend".into()).await
+}
+
+/// Step away for a while; your place is kept
+#[poise::command(slash_command)]
+async fn away(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "away".into()).await
+}
+
+/// Come back after stepping away
+#[poise::command(slash_command)]
+async fn back(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "back".into()).await
+}
+
+/// Raise your hand to speak
+#[poise::command(slash_command)]
+async fn hand(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "hand".into()).await
+}
+
+/// Another card for your turn
+#[poise::command(slash_command)]
+async fn card(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "card".into()).await
+}
+
+/// What listeners may say back after your turn
+#[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
+enum ModeChoice {
+    #[name = "just witness"]
+    Witness,
+    #[name = "reflections welcome"]
+    Reflections,
+    #[name = "feelings only"]
+    Feelings,
+}
+
+/// What comes back after your turn: witness, reflections or feelings
+#[poise::command(slash_command)]
+async fn mode(ctx: Ctx<'_>, #[description = "What listeners may say back"] mode: ModeChoice) -> Result<(), Error> {
+    let word = match mode {
+        ModeChoice::Witness => "witness",
+        ModeChoice::Reflections => "reflections",
+        ModeChoice::Feelings => "feelings",
+    };
+    line(ctx, format!("mode {word}")).await
+}
+
+/// Did you feel heard? 1 (not at all) to 5 (fully); private
+#[poise::command(slash_command)]
+async fn pulse(
+    ctx: Ctx<'_>,
+    #[description = "1 to 5"]
+    #[min = 1]
+    #[max = 5]
+    answer: u8,
+) -> Result<(), Error> {
+    line(ctx, format!("pulse {answer}")).await
+}
+
+/// A private self-reflection card
+#[poise::command(slash_command)]
+async fn reflect(
+    ctx: Ctx<'_>,
+    #[description = "A theme (emotions, body, needs, …) or light, medium, deep"] theme: Option<String>,
+) -> Result<(), Error> {
+    line(ctx, format!("reflect {}", words(&[theme.as_deref()]))).await
+}
+
+/// A short guided practice, step by step
+#[poise::command(slash_command)]
+async fn practice(ctx: Ctx<'_>, #[description = "Which practice (optional)"] name: Option<String>) -> Result<(), Error> {
+    line(ctx, format!("practice {}", words(&[name.as_deref()]))).await
+}
+
+/// The next step of your practice, or the card behind a content note
+#[poise::command(slash_command)]
+async fn next(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "next".into()).await
+}
+
+/// A daily reflection card at a time you choose
+#[poise::command(slash_command)]
+async fn daily(ctx: Ctx<'_>, #[description = "HH:MM, off, pause or resume"] when: String) -> Result<(), Error> {
+    line(ctx, format!("daily {when}")).await
+}
+
+/// Quiet hours: no daily card then
+#[poise::command(slash_command)]
+async fn quiet(ctx: Ctx<'_>, #[description = "HH:MM-HH:MM or off"] hours: String) -> Result<(), Error> {
+    line(ctx, format!("quiet {hours}")).await
+}
+
+/// Your time zone
+#[poise::command(slash_command)]
+async fn timezone(ctx: Ctx<'_>, #[description = "Area/City, e.g. Europe/Lisbon"] zone: String) -> Result<(), Error> {
+    line(ctx, format!("timezone {zone}")).await
+}
+
+/// Reach a moderator privately
+#[poise::command(slash_command)]
+async fn support(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "support".into()).await
+}
+
+/// Crisis resources and helplines, privately
+#[poise::command(slash_command)]
+async fn resources(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "resources".into()).await
+}
+
+/// Everything attune stores about you, as a file
+#[poise::command(slash_command, rename = "my-data")]
+async fn my_data(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "my-data".into()).await
+}
+
+/// Ask attune to forget you (asks you to confirm)
+#[poise::command(slash_command, rename = "forget-me")]
+async fn forget_me(ctx: Ctx<'_>, #[description = "Yes, forget me now"] confirm: Option<bool>) -> Result<(), Error> {
+    line(ctx, if confirm.unwrap_or(false) { "forget-me confirm".into() } else { "forget-me".into() }).await
+}
+
+/// Suggest a self-reflection card to the moderators
+#[poise::command(slash_command)]
+async fn suggest(ctx: Ctx<'_>, #[description = "The card's text"] text: String) -> Result<(), Error> {
+    line(ctx, format!("suggest {text}")).await
+}
+
+#[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
+enum CrisisChoice {
+    #[name = "that was wrong"]
+    Wrong,
+    #[name = "stop checking my messages"]
+    Off,
+    #[name = "check my messages again"]
+    On,
+}
+
+/// Crisis signposting: say it was wrong, or turn the check off or on
+#[poise::command(slash_command)]
+async fn crisis(ctx: Ctx<'_>, #[description = "What to do"] what: CrisisChoice) -> Result<(), Error> {
+    let word = match what {
+        CrisisChoice::Wrong => "wrong",
+        CrisisChoice::Off => "off",
+        CrisisChoice::On => "on",
+    };
+    line(ctx, format!("crisis {word}")).await
+}
+
+/// Decks and cards (moderators): list, show, new, add, edit, remove, enable, disable, export
+#[poise::command(slash_command, default_member_permissions = "MANAGE_GUILD")]
+async fn deck(ctx: Ctx<'_>, #[description = "e.g. list, show NAME, add DECK KIND THEME INTENSITY TEXT"] what: String) -> Result<(), Error> {
+    line(ctx, format!("deck {what}")).await
+}
+
+/// Circle templates (moderators): list, show, new, set
+#[poise::command(slash_command, default_member_permissions = "MANAGE_GUILD")]
+async fn template(ctx: Ctx<'_>, #[description = "e.g. list, show NAME, set NAME KEY VALUE"] what: String) -> Result<(), Error> {
+    line(ctx, format!("template {what}")).await
+}
+
+/// Community settings (moderators): show, or set KEY VALUE
+#[poise::command(slash_command, default_member_permissions = "MANAGE_GUILD")]
+async fn settings(ctx: Ctx<'_>, #[description = "show, or set KEY VALUE"] what: Option<String>) -> Result<(), Error> {
+    line(ctx, format!("settings {}", words(&[what.as_deref()]))).await
+}
+
+/// Suggested cards (moderators): list, approve ID, decline ID
+#[poise::command(slash_command, default_member_permissions = "MANAGE_GUILD")]
+async fn suggestions(
+    ctx: Ctx<'_>,
+    #[description = "approve ID or decline ID (empty lists them)"] what: Option<String>,
+) -> Result<(), Error> {
+    line(ctx, format!("suggestions {}", words(&[what.as_deref()]))).await
+}
+
+/// Set this community's crisis resources card (moderators)
+#[poise::command(slash_command, rename = "resources-set", default_member_permissions = "MANAGE_GUILD")]
+async fn resources_set(ctx: Ctx<'_>, #[description = "The card's text"] text: String) -> Result<(), Error> {
+    line(ctx, format!("resources set {text}")).await
+}

@@ -1,0 +1,258 @@
+//! Discord events → inputs, and the answer to an interaction.
+//!
+//! Every interaction is acknowledged before the engine is asked (a slash
+//! command with an ephemeral "thinking" reply, a button press with a silent
+//! acknowledgement), so Discord's 3-second window never depends on the
+//! database. Then the engine's [`Answer`](crate::engine::Answer) is carried
+//! out in order: the sender's private messages become ephemeral follow-ups,
+//! everything else goes out as usual (`send.rs`). The interaction id is the
+//! event id, so a replayed interaction changes nothing.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use poise::serenity_prelude as serenity;
+
+use super::{Error, Shared, buttons};
+use crate::core::command::{self, Command};
+use crate::core::effect::{Kind, Line, Message};
+use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
+use crate::core::input::{Actor, Input, Place};
+use crate::engine::{Answer, Delivery, EngineError};
+
+/// Known gateway events that serenity could not read. serenity turns them into
+/// unknown events and logs them at debug only, so they would vanish silently;
+/// attune counts and warns.
+pub(super) struct Watch {
+    pub(super) unreadable: Arc<AtomicU64>,
+}
+
+#[serenity::async_trait]
+impl serenity::RawEventHandler for Watch {
+    async fn raw_event(&self, _ctx: serenity::Context, event: serenity::Event) {
+        if let serenity::Event::Unknown(unknown) = &event
+            && KNOWN.contains(&unknown.kind.as_str())
+        {
+            self.unreadable.fetch_add(1, Ordering::SeqCst);
+            tracing::warn!(event = %unknown.kind, "Discord sent an event attune could not read; it was dropped");
+        }
+    }
+}
+
+/// Event names serenity 0.12 parses; one of these arriving as "unknown" was dropped.
+const KNOWN: [&str; 14] = [
+    "READY",
+    "RESUMED",
+    "GUILD_CREATE",
+    "GUILD_UPDATE",
+    "GUILD_MEMBER_REMOVE",
+    "CHANNEL_CREATE",
+    "CHANNEL_UPDATE",
+    "CHANNEL_DELETE",
+    "THREAD_CREATE",
+    "INTERACTION_CREATE",
+    "MESSAGE_CREATE",
+    "MESSAGE_UPDATE",
+    "VOICE_STATE_UPDATE",
+    "GUILD_ROLE_UPDATE",
+];
+
+/// Who asked, where, and how to answer: the parts of a command or component
+/// interaction the adapter needs.
+pub(super) struct Invocation {
+    id: u64,
+    token: String,
+    guild: Option<u64>,
+    channel: u64,
+    user: u64,
+    display: String,
+    /// Manage Server, as Discord resolved it for this member in this channel.
+    manage_guild: bool,
+    roles: Vec<u64>,
+    /// A slash command (deferred with an ephemeral "thinking" reply that must be
+    /// replaced or removed) or a button (acknowledged silently).
+    slash: bool,
+}
+
+impl Invocation {
+    pub(super) fn from_command(i: &serenity::CommandInteraction) -> Self {
+        Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_deref(), true)
+    }
+
+    fn from_component(i: &serenity::ComponentInteraction) -> Self {
+        Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_ref(), false)
+    }
+
+    fn new(
+        id: u64,
+        token: &str,
+        guild: Option<serenity::GuildId>,
+        channel: serenity::ChannelId,
+        user: &serenity::User,
+        member: Option<&serenity::Member>,
+        slash: bool,
+    ) -> Self {
+        let display = member.and_then(|m| m.nick.clone()).or_else(|| user.global_name.clone()).unwrap_or_else(|| user.name.clone());
+        Self {
+            id,
+            token: token.to_owned(),
+            guild: guild.map(serenity::GuildId::get),
+            channel: channel.get(),
+            user: user.id.get(),
+            display,
+            manage_guild: member.and_then(|m| m.permissions).is_some_and(|p| p.contains(serenity::Permissions::MANAGE_GUILD)),
+            roles: member.map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default(),
+            slash,
+        }
+    }
+}
+
+/// poise's event handler: button presses and messages (slash commands go to `commands.rs`).
+pub(super) async fn on_event(ctx: &serenity::Context, event: &serenity::FullEvent, shared: &Arc<Shared>) -> Result<(), Error> {
+    match event {
+        serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(press) } => {
+            let invocation = Invocation::from_component(press);
+            // Acknowledge at once, silently; what the press caused follows.
+            press.defer(&ctx.http).await?;
+            shared.handle_press(&invocation, &press.data.custom_id).await;
+        }
+        serenity::FullEvent::Message { new_message } => shared.handle_message(new_message).await,
+        _ => {}
+    }
+    Ok(())
+}
+
+impl Shared {
+    fn member(&self, user: u64) -> Option<MemberRef> {
+        MemberRef::parse(Platform::Discord, &user.to_string()).ok()
+    }
+
+    fn actor(&self, inv: &Invocation) -> Option<Actor> {
+        let moderator = inv.manage_guild || inv.roles.iter().any(|r| self.moderator_roles.contains(r));
+        Some(Actor { member: self.member(inv.user)?, display: inv.display.clone(), moderator })
+    }
+
+    /// A slash command's line: parsed by the shared parser and submitted.
+    pub(super) async fn handle_line(&self, inv: &Invocation, line: &str) {
+        let parsed = command::parse(line.trim());
+        self.submit(inv, parsed, line, None).await;
+    }
+
+    /// A button press: decoded back into its scoped action.
+    async fn handle_press(&self, inv: &Invocation, custom_id: &str) {
+        let Some(press) = buttons::decode(custom_id) else {
+            let Some(member) = self.member(inv.user) else { return };
+            let note = Message::info(Line::new("discord-button-unknown"));
+            self.answer(inv, &member, Answer { deliveries: vec![Delivery::Whisper { to: member.clone(), message: note }] }, None).await;
+            return;
+        };
+        if inv.guild.is_some_and(|g| g != press.guild) {
+            // A button sent for one guild can't be pressed in another: act on nothing.
+            tracing::warn!(interaction = inv.id, "a button named another guild; ignored");
+            return;
+        }
+        // A press in a DM has no guild; the button names the community it was sent for.
+        self.submit(inv, Ok(press.action.command()), "", Some(press.guild)).await;
+    }
+
+    /// Submits a command (or a line that failed to parse) from an interaction and
+    /// answers it. In a guild, the guild is the community and the channel the place;
+    /// in a DM the input is private, for the community a button names, or else the
+    /// one the engine routes the member to.
+    async fn submit(&self, inv: &Invocation, parsed: Result<Command, crate::core::Refusal>, text: &str, button_guild: Option<u64>) {
+        let Some(actor) = self.actor(inv) else { return };
+        let member = actor.member.clone();
+        let event = Some(format!("interaction:{}", inv.id));
+        let channel = inv.guild.and_then(|_| ChannelId::parse(Platform::Discord, &inv.channel.to_string()).ok());
+        let mut community = inv.guild.or(button_guild).and_then(|g| CommunityId::parse(Platform::Discord, &g.to_string()).ok());
+        if channel.is_some()
+            && let Ok(mut homes) = self.homes.lock()
+        {
+            homes.insert(member.clone(), inv.channel);
+        }
+        if community.is_none()
+            && let Ok(crate::engine::Route::One(c)) = self.engine.route_private(&member).await
+        {
+            // Known here, so the buttons of the answer can name it.
+            community = Some(c);
+        }
+        let result = match (parsed, &community, channel) {
+            (Ok(command), Some(c), Some(ch)) => {
+                self.engine.submit(c, Input::Command { actor, place: Place::Channel(ch), command }, event).await
+            }
+            (Ok(command), known, _) => self.engine.submit_private(known.clone(), actor, command, event).await,
+            (Err(refusal), Some(c), Some(ch)) => {
+                let input = Input::BadCommand { actor, place: Place::Channel(ch), refusal, text: text.to_owned() };
+                self.engine.submit(c, input, event).await
+            }
+            (Err(refusal), _, _) => {
+                let message = Message::new(Kind::Refusal, vec![crate::core::refusal_line(&refusal)]);
+                Ok(Answer { deliveries: vec![Delivery::Whisper { to: member.clone(), message }] })
+            }
+        };
+        let answer = match result {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::error!(error = %e, interaction = inv.id, "an interaction could not be applied");
+                let id = if matches!(e, EngineError::Quarantined) { "store-quarantined" } else { "store-unavailable" };
+                let message = Message::new(Kind::Refusal, vec![Line::new(id)]);
+                Answer { deliveries: vec![Delivery::Whisper { to: member.clone(), message }] }
+            }
+        };
+        self.answer(inv, &member, answer, community.as_ref()).await;
+    }
+
+    /// Carries out an answer in order: the sender's private messages as ephemeral
+    /// follow-ups, everything else as usual. A slash command's "thinking" reply is
+    /// removed when nothing private came back for the sender.
+    async fn answer(&self, inv: &Invocation, sender: &MemberRef, answer: Answer, community: Option<&CommunityId>) {
+        let mut replied = false;
+        for delivery in answer.deliveries {
+            match delivery {
+                Delivery::Whisper { to, message } if &to == sender => {
+                    self.follow_up(&inv.token, &message, community).await;
+                    replied = true;
+                }
+                other => match community {
+                    Some(c) => self.deliver(c, other).await,
+                    None => tracing::warn!("a delivery without a known community was dropped"),
+                },
+            }
+        }
+        if inv.slash && !replied {
+            self.delete_thinking(&inv.token).await;
+        }
+    }
+
+    /// A message in a channel the bot can read: checked for crisis phrases and the
+    /// floor in memory, never stored. Without the Message Content intent the text is
+    /// empty, and there is nothing to check.
+    async fn handle_message(&self, message: &serenity::Message) {
+        if message.author.bot || message.webhook_id.is_some() || message.content.trim().is_empty() {
+            return;
+        }
+        let Some(guild) = message.guild_id else { return };
+        let (Ok(community), Ok(channel), Some(member)) = (
+            CommunityId::parse(Platform::Discord, &guild.get().to_string()),
+            ChannelId::parse(Platform::Discord, &message.channel_id.get().to_string()),
+            self.member(message.author.id.get()),
+        ) else {
+            return;
+        };
+        let roles: Vec<u64> = message.member.as_ref().map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default();
+        let display = message
+            .member
+            .as_ref()
+            .and_then(|m| m.nick.clone())
+            .or_else(|| message.author.global_name.clone())
+            .unwrap_or_else(|| message.author.name.clone());
+        let moderator = roles.iter().any(|r| self.moderator_roles.contains(r));
+        let actor = Actor { member, display, moderator };
+        let input = Input::Chat { actor, place: Place::Channel(channel), text: message.content.clone() };
+        // Whatever the message causes goes out through the outlet (a nudge or a card
+        // for its author arrives as a DM; there is no interaction to answer).
+        if let Err(e) = self.engine.post(&community, input, Some(format!("message:{}", message.id.get()))).await {
+            tracing::error!(error = %e, "a message could not be checked");
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! The Discord adapter (serenity 0.12 and poise 0.7). It translates and
+//! never decides: slash commands and button presses become [`Input`]s for the
+//! engine, and the engine's deliveries become Discord messages.
+//!
+//! Its parts, in the order an event travels:
+//! - `mod.rs` (this file): connecting (HTTP through `discord.api_base`, the
+//!   gateway URL that server names), starting and stopping, and the loop
+//!   that carries the engine's outlet to Discord;
+//! - `commands.rs`: the poise slash commands, each a line of the shared
+//!   command vocabulary;
+//! - `events.rs`: interactions and messages → inputs, and the answer to an
+//!   interaction (acknowledged at once, then followed up);
+//! - `buttons.rs`: an [`Action`](crate::core::effect::Action) ↔ a `custom_id`
+//!   that carries its scope;
+//! - `send.rs`: deliveries → Discord (ephemeral replies, channel messages,
+//!   DMs, and the private-thread fallback when DMs are closed);
+//! - `render.rs`: a message → Markdown content and buttons, with
+//!   `allowed_mentions` empty on everything attune sends.
+//!
+//! Only this folder names serenity or poise (`tests/it/architecture.rs`).
+
+mod buttons;
+mod commands;
+mod events;
+mod render;
+mod send;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use poise::serenity_prelude as serenity;
+use tokio::sync::{Notify, mpsc};
+
+use crate::core::ids::MemberRef;
+use crate::engine::{Engine, Outgoing};
+use crate::text::Catalogue;
+
+pub use buttons::{Press, decode as decode_button, encode as encode_button};
+
+/// What the adapter needs from the configuration. The token is never logged.
+#[derive(Clone)]
+pub struct DiscordOptions {
+    pub token: String,
+    /// Discord's REST base (`https://discord.com`), or a proxy or test server.
+    pub api_base: String,
+    /// Register commands in this guild only (they show up at once); else globally.
+    pub dev_guild: Option<u64>,
+    /// Members with one of these roles are moderators (besides Manage Server).
+    pub moderator_roles: Vec<u64>,
+    /// Ask for the Message Content intent (crisis signposting and floor nudges in
+    /// circle channels read messages). The bot's application must have it enabled.
+    pub message_content: bool,
+}
+
+impl std::fmt::Debug for DiscordOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordOptions")
+            .field("token", &"[redacted]")
+            .field("api_base", &self.api_base)
+            .field("dev_guild", &self.dev_guild)
+            .field("moderator_roles", &self.moderator_roles)
+            .field("message_content", &self.message_content)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiscordError {
+    #[error("the Discord token is missing; set ATTUNE_DISCORD_TOKEN (it is read from the environment only)")]
+    NoToken,
+    #[error("the message catalogue could not be loaded: {0}")]
+    Catalogue(String),
+    #[error("could not start the Discord client: {0}")]
+    Client(String),
+}
+
+/// The error type of poise commands and handlers. Errors are logged with
+/// their kind by `on_error`; the member has already been answered kindly.
+pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// What every handler shares: the engine, the catalogue, the HTTP client and
+/// what the adapter remembers in memory (never anything a member wrote).
+pub(crate) struct Shared {
+    engine: Engine,
+    catalogue: Catalogue,
+    http: Arc<serenity::Http>,
+    moderator_roles: Vec<u64>,
+    /// The guild channel each member last used, where a private thread can be
+    /// opened for them when their DMs are closed. Memory only.
+    homes: Mutex<HashMap<MemberRef, u64>>,
+    /// DM channel per user id, so a DM costs one request after the first.
+    dms: Mutex<HashMap<u64, u64>>,
+    /// The private fallback thread per (user id, channel id).
+    threads: Mutex<HashMap<(u64, u64), u64>>,
+    /// Gateway events of a kind serenity knows that it could not read.
+    unreadable: Arc<AtomicU64>,
+}
+
+/// A running Discord adapter.
+pub struct Running {
+    shared: Arc<Shared>,
+    shard_manager: Arc<serenity::ShardManager>,
+    client: tokio::task::JoinHandle<()>,
+    outlet: tokio::task::JoinHandle<()>,
+    stop_outlet: Arc<Notify>,
+}
+
+impl Running {
+    /// How many gateway events of a known kind could not be read (serenity
+    /// drops them quietly; attune logs each at `warn`). Tests require zero.
+    pub fn unreadable_events(&self) -> u64 {
+        self.shared.unreadable.load(Ordering::SeqCst)
+    }
+
+    /// Stops the gateway (no more events), lets the engine apply, commit and
+    /// hand on what it holds, sends what is left in the outlet, and closes the
+    /// database.
+    pub async fn stop(self) {
+        self.shard_manager.shutdown_all().await;
+        let _ = self.client.await;
+        self.shared.engine.shutdown().await;
+        self.stop_outlet.notify_one();
+        let _ = self.outlet.await;
+    }
+}
+
+/// Connects to Discord and starts serving. Returns once the client is
+/// started; commands are registered when the gateway says READY.
+pub async fn start(
+    engine: Engine,
+    resumed: Vec<Outgoing>,
+    mut outlet: mpsc::Receiver<Outgoing>,
+    options: DiscordOptions,
+) -> Result<Running, DiscordError> {
+    if options.token.trim().is_empty() {
+        return Err(DiscordError::NoToken);
+    }
+    let catalogue = Catalogue::english().map_err(|e| DiscordError::Catalogue(e.to_string()))?;
+    let http = http_client(&options);
+    let mut intents =
+        serenity::GatewayIntents::GUILDS | serenity::GatewayIntents::GUILD_MESSAGES | serenity::GatewayIntents::DIRECT_MESSAGES;
+    if options.message_content {
+        intents |= serenity::GatewayIntents::MESSAGE_CONTENT;
+    }
+    let unreadable = Arc::new(AtomicU64::new(0));
+    let cell: Arc<OnceLock<Arc<Shared>>> = Arc::new(OnceLock::new());
+    let framework = commands::framework(cell.clone(), options.dev_guild);
+    // `new_with_http` keeps the proxy; calling `.token()` afterwards would build a new
+    // Http and silently send everything to discord.com instead.
+    let client = serenity::ClientBuilder::new_with_http(http, intents)
+        .framework(framework)
+        .raw_event_handler(events::Watch { unreadable: unreadable.clone() })
+        .await
+        .map_err(|e| DiscordError::Client(e.to_string()))?;
+    // Fail fast on a refused token or an unreachable API rather than retry forever in
+    // the gateway's reconnect loop; a service manager restarts attune.
+    if let Err(e) = client.http.get_current_user().await {
+        return Err(DiscordError::Client(format!(
+            "Discord at {} did not accept the token or could not be reached ({e})",
+            options.api_base
+        )));
+    }
+    let shared = Arc::new(Shared {
+        engine,
+        catalogue,
+        http: client.http.clone(),
+        moderator_roles: options.moderator_roles.clone(),
+        homes: Mutex::new(HashMap::new()),
+        dms: Mutex::new(HashMap::new()),
+        threads: Mutex::new(HashMap::new()),
+        unreadable,
+    });
+    if cell.set(shared.clone()).is_err() {
+        return Err(DiscordError::Client("the adapter was started twice".into()));
+    }
+    let shard_manager = client.shard_manager.clone();
+    let client = tokio::spawn(run_client(client));
+    let stop_outlet = Arc::new(Notify::new());
+    let outlet = {
+        let (shared, stop) = (shared.clone(), stop_outlet.clone());
+        tokio::spawn(async move {
+            // What the restart told live circles goes out first.
+            for out in resumed {
+                shared.deliver(&out.community, out.delivery).await;
+            }
+            loop {
+                tokio::select! {
+                    Some(out) = outlet.recv() => shared.deliver(&out.community, out.delivery).await,
+                    () = stop.notified() => break,
+                    else => break,
+                }
+            }
+            while let Ok(out) = outlet.try_recv() {
+                shared.deliver(&out.community, out.delivery).await;
+            }
+        })
+    };
+    Ok(Running { shared, shard_manager, client, outlet, stop_outlet })
+}
+
+/// Runs until SIGINT or SIGTERM, then stops in order (see [`Running::stop`]).
+pub async fn run(
+    engine: Engine,
+    resumed: Vec<Outgoing>,
+    outlet: mpsc::Receiver<Outgoing>,
+    options: DiscordOptions,
+) -> Result<(), DiscordError> {
+    let running = start(engine, resumed, outlet, options).await?;
+    crate::platform::console::stop_signal().await;
+    running.stop().await;
+    Ok(())
+}
+
+/// Whether a token has a bot token's shape (three non-empty parts separated by dots).
+/// Says nothing about whether Discord accepts it.
+pub fn token_shape_ok(token: &str) -> bool {
+    let token = token.trim();
+    !token.is_empty() && serenity::validate_token(token).is_ok()
+}
+
+async fn run_client(mut client: serenity::Client) {
+    if let Err(e) = client.start().await {
+        tracing::error!(error = %e, "the Discord client stopped");
+    }
+}
+
+/// The HTTP client. With Discord's own base, serenity's rate limiter handles 429s.
+/// Through another base (a shared rate-limit proxy, a test server) serenity
+/// ignores the proxy unless its own rate limiter is off, so it is turned off and
+/// the proxy is trusted with rate limits.
+fn http_client(options: &DiscordOptions) -> serenity::Http {
+    let base = options.api_base.trim_end_matches('/');
+    let builder = serenity::HttpBuilder::new(&options.token).default_allowed_mentions(serenity::CreateAllowedMentions::new());
+    if base == crate::config::DISCORD_API { builder.build() } else { builder.proxy(base).ratelimiter_disabled(true).build() }
+}

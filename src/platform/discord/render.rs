@@ -1,0 +1,98 @@
+//! A message, rendered for Discord: the catalogue's lines as Markdown (outside
+//! text escaped, people as mentions), split to fit Discord's 2,000
+//! characters, and its actions as buttons that carry their scope. Every
+//! message attune builds sets `allowed_mentions` empty, so a mention shows a
+//! name and pings nobody, and `@everyone` in a card or a name stays text.
+
+use poise::serenity_prelude as serenity;
+
+use super::buttons;
+use crate::core::effect::{Action, Message};
+use crate::text::{Catalogue, Markup};
+
+/// Discord's longest message content, in characters.
+pub(super) const MAX_CONTENT: usize = 2000;
+/// At most five buttons in a row, and five rows in a message.
+const ROW: usize = 5;
+const ROWS: usize = 5;
+
+/// A message ready to send: one or more parts (the buttons go with the last).
+pub(super) struct Rendered {
+    pub(super) parts: Vec<String>,
+    pub(super) rows: Vec<serenity::CreateActionRow>,
+    pub(super) file: Option<serenity::CreateAttachment>,
+}
+
+/// Mentions are never allowed to notify anyone.
+pub(super) fn no_pings() -> serenity::CreateAllowedMentions {
+    serenity::CreateAllowedMentions::new()
+}
+
+pub(super) fn render(catalogue: &Catalogue, message: &Message, guild: u64) -> Rendered {
+    let text = catalogue.render_as(message, Markup::Markdown);
+    let buttons: Vec<serenity::CreateButton> = message.actions.iter().map(|a| button(catalogue, guild, *a)).collect();
+    let rows = buttons.chunks(ROW).take(ROWS).map(|r| serenity::CreateActionRow::Buttons(r.to_vec())).collect();
+    let file = message.attachment.as_ref().map(|a| serenity::CreateAttachment::bytes(a.content.as_bytes().to_vec(), a.filename.clone()));
+    Rendered { parts: split(&text), rows, file }
+}
+
+fn button(catalogue: &Catalogue, guild: u64, action: Action) -> serenity::CreateButton {
+    let label = match action {
+        Action::Pulse(_, n) => n.to_string(),
+        a => catalogue.line(&crate::core::effect::Line::new(buttons::label_id(a))),
+    };
+    let style = match action {
+        Action::Done(_) | Action::Agree | Action::Join(_) => serenity::ButtonStyle::Primary,
+        Action::Support => serenity::ButtonStyle::Success,
+        _ => serenity::ButtonStyle::Secondary,
+    };
+    serenity::CreateButton::new(buttons::encode(guild, action)).label(label).style(style)
+}
+
+/// Splits text into parts of at most [`MAX_CONTENT`] characters, at line ends where
+/// it can (a single over-long line is cut between characters).
+pub(super) fn split(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    for line in text.split('\n') {
+        let mut line = line.to_owned();
+        loop {
+            let needed = current.chars().count() + usize::from(!current.is_empty()) + line.chars().count();
+            if needed <= MAX_CONTENT {
+                if !current.is_empty() {
+                    current.push('\n');
+                }
+                current.push_str(&line);
+                break;
+            }
+            if !current.is_empty() {
+                parts.push(std::mem::take(&mut current));
+                continue;
+            }
+            // One line longer than a whole message: cut it.
+            let head: String = line.chars().take(MAX_CONTENT).collect();
+            line = line.chars().skip(MAX_CONTENT).collect();
+            parts.push(head);
+        }
+    }
+    if !current.is_empty() || parts.is_empty() {
+        parts.push(current);
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_is_split_at_line_ends_into_parts_discord_accepts() {
+        let line = "x".repeat(1500);
+        let text = format!("{line}\n{line}\n{}", "y".repeat(4500));
+        let parts = split(&text);
+        assert!(parts.iter().all(|p| p.chars().count() <= MAX_CONTENT), "every part fits");
+        assert_eq!(parts.concat().chars().filter(|c| *c != '\n').count(), 3000 + 4500, "nothing is lost");
+        assert_eq!(parts[0], line, "a line is kept whole when it fits");
+        assert_eq!(split("short"), ["short"]);
+    }
+}

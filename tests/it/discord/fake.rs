@@ -1,0 +1,830 @@
+//! A local Discord for tests: REST (hyper) and the gateway (a real websocket)
+//! on 127.0.0.1, speaking Discord's JSON, which the real serenity client
+//! reaches through `discord.api_base`. It records every request, answers
+//! HELLO, IDENTIFY (READY, GUILD_CREATE), heartbeats and RESUME, injects
+//! interactions and messages, and rejects what Discord rejects that matters
+//! here: an interaction acknowledged after 3 s (10062) or twice (40060), a
+//! DM to a member whose DMs are closed (50007), and any request it doesn't
+//! know (recorded as unexpected, so a test fails on it).
+//!
+//! Its payloads are complete: serenity drops an event it can't parse, so
+//! `payloads_parse` checks each one against serenity's own types.
+
+use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, Response, StatusCode};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message as Ws;
+
+pub const APP: u64 = 900_000_000_000_000_001;
+pub const BOT: u64 = 900_000_000_000_000_002;
+pub const GUILD: u64 = 900_000_000_000_000_003;
+pub const CHANNEL: u64 = 900_000_000_000_000_004;
+pub const OWNER: u64 = 900_000_000_000_000_005;
+const T: &str = "2026-01-05T18:00:00.000000+00:00";
+/// The privileged Message Content intent.
+pub const MESSAGE_CONTENT: u64 = 1 << 15;
+/// How long Discord waits for an interaction's first answer.
+const WINDOW: Duration = Duration::from_secs(3);
+
+/// A member of the fake guild.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: u64,
+    pub name: String,
+    pub nick: Option<String>,
+    pub manage_guild: bool,
+}
+
+impl User {
+    pub fn new(id: u64, name: &str) -> Self {
+        Self { id, name: name.to_owned(), nick: None, manage_guild: false }
+    }
+    pub fn moderator(mut self) -> Self {
+        self.manage_guild = true;
+        self
+    }
+    pub fn nick(mut self, nick: &str) -> Self {
+        self.nick = Some(nick.to_owned());
+        self
+    }
+    pub fn mention(&self) -> String {
+        format!("<@{}>", self.id)
+    }
+    fn json(&self) -> Value {
+        json!({
+            "id": self.id.to_string(), "username": self.name, "discriminator": "0", "global_name": self.name,
+            "avatar": null, "bot": false, "public_flags": 0, "avatar_decoration_data": null,
+        })
+    }
+    fn member_json(&self) -> Value {
+        // Manage Server is 0x20; a member without it gets View Channel, Send Messages and Use Application Commands.
+        let permissions: u64 = if self.manage_guild { 0x20 | 0x400 | 0x800 | 0x8000_0000 } else { 0x400 | 0x800 | 0x8000_0000 };
+        json!({
+            "user": self.json(), "nick": self.nick, "avatar": null, "banner": null, "roles": [], "joined_at": T,
+            "premium_since": null, "deaf": false, "mute": false, "flags": 0, "pending": false,
+            "permissions": permissions.to_string(), "communication_disabled_until": null,
+        })
+    }
+}
+
+/// One request the bot made.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub body: Value,
+}
+
+/// A message the bot posted: in a channel, a DM, a thread or as an interaction reply.
+#[derive(Clone, Debug)]
+pub struct Posted {
+    pub id: u64,
+    pub channel: u64,
+    /// The user a DM went to, or for an interaction reply, the user who interacted.
+    pub to: Option<u64>,
+    pub ephemeral: bool,
+    /// The JSON the bot sent (content, components, allowed_mentions, …).
+    pub body: Value,
+}
+
+impl Posted {
+    pub fn content(&self) -> &str {
+        self.body["content"].as_str().unwrap_or_default()
+    }
+    /// (label, custom_id) of every button.
+    pub fn buttons(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for row in self.body["components"].as_array().into_iter().flatten() {
+            for b in row["components"].as_array().into_iter().flatten() {
+                out.push((b["label"].as_str().unwrap_or_default().to_owned(), b["custom_id"].as_str().unwrap_or_default().to_owned()));
+            }
+        }
+        out
+    }
+    pub fn button(&self, custom_id_part: &str) -> Option<String> {
+        self.buttons().into_iter().map(|(_, id)| id).find(|id| id.contains(custom_id_part))
+    }
+}
+
+struct Interaction {
+    user: u64,
+    created: Instant,
+    acked: Option<u64>,
+    /// The deferred "thinking" reply, not yet replaced by a follow-up.
+    thinking: bool,
+    ephemeral: bool,
+}
+
+#[derive(Default)]
+struct State {
+    requests: Vec<Recorded>,
+    unexpected: Vec<String>,
+    posted: Vec<Posted>,
+    /// token → interaction
+    interactions: HashMap<String, Interaction>,
+    dms_closed: HashSet<u64>,
+    /// DM channel → user
+    dm_channels: HashMap<u64, u64>,
+    threads: HashMap<u64, Vec<u64>>,
+    identified: u32,
+    resumed: u32,
+    /// How many more channel messages to answer with 429, and how many were.
+    limit_next: u32,
+    limited: u32,
+    /// Every interaction dispatched, by id, so a test can replay one.
+    dispatched: HashMap<u64, Value>,
+    intents: u64,
+    late_acks: u32,
+    acks: Vec<Duration>,
+    users: HashMap<u64, User>,
+}
+
+pub struct Fake {
+    pub base: String,
+    gateway_url: String,
+    state: Arc<Mutex<State>>,
+    ids: Arc<AtomicU64>,
+    gateway: Arc<Mutex<Option<mpsc::UnboundedSender<Value>>>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// How many IDENTIFYs `ready` has seen, so a restart waits for a new one.
+    ready_seen: std::sync::atomic::AtomicU32,
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl Fake {
+    pub async fn start() -> Self {
+        let rest = TcpListener::bind("127.0.0.1:0").await.expect("bind REST");
+        let ws = TcpListener::bind("127.0.0.1:0").await.expect("bind gateway");
+        let base = format!("http://{}", rest.local_addr().expect("addr"));
+        let gateway_url = format!("ws://{}", ws.local_addr().expect("addr"));
+        let state = Arc::new(Mutex::new(State::default()));
+        let ids = Arc::new(AtomicU64::new(910_000_000_000_000_000));
+        let gateway = Arc::new(Mutex::new(None));
+        let mut fake = Self { base, gateway_url, state, ids, gateway, tasks: Vec::new(), ready_seen: std::sync::atomic::AtomicU32::new(0) };
+        let rest_task = tokio::spawn(serve_rest(rest, fake.shared()));
+        let ws_task = tokio::spawn(serve_gateway(ws, fake.shared()));
+        fake.tasks = vec![rest_task, ws_task];
+        fake
+    }
+
+    fn shared(&self) -> Shared {
+        Shared { gateway_url: self.gateway_url.clone(), state: self.state.clone(), ids: self.ids.clone(), gateway: self.gateway.clone() }
+    }
+
+    pub fn add_user(&self, user: &User) {
+        self.state.lock().unwrap().users.insert(user.id, user.clone());
+    }
+
+    /// The next `n` channel messages are answered 429 (rate limited).
+    pub fn rate_limit(&self, n: u32) {
+        self.state.lock().unwrap().limit_next = n;
+    }
+
+    pub fn rate_limited(&self) -> u32 {
+        self.state.lock().unwrap().limited
+    }
+
+    pub fn close_dms(&self, user: u64) {
+        self.state.lock().unwrap().dms_closed.insert(user);
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    pub fn unexpected(&self) -> Vec<String> {
+        self.state.lock().unwrap().unexpected.clone()
+    }
+
+    pub fn posted(&self) -> Vec<Posted> {
+        self.state.lock().unwrap().posted.clone()
+    }
+
+    pub fn late_acks(&self) -> u32 {
+        self.state.lock().unwrap().late_acks
+    }
+
+    pub fn ack_times(&self) -> Vec<Duration> {
+        self.state.lock().unwrap().acks.clone()
+    }
+
+    pub fn intents(&self) -> u64 {
+        self.state.lock().unwrap().intents
+    }
+
+    pub fn threads(&self) -> HashMap<u64, Vec<u64>> {
+        self.state.lock().unwrap().threads.clone()
+    }
+
+    /// Waits until the bot is connected to the gateway and has registered its commands
+    /// (once per start of the adapter).
+    pub async fn ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let before = self.ready_seen.load(Ordering::SeqCst);
+        loop {
+            let connected = self.gateway.lock().unwrap().is_some();
+            let (identified, registered) = {
+                let s = self.state.lock().unwrap();
+                (s.identified, s.requests.iter().filter(|r| r.method == "PUT" && r.path.ends_with("/commands")).count())
+            };
+            if connected && identified > before && registered >= identified as usize {
+                self.ready_seen.store(identified, Ordering::SeqCst);
+                return;
+            }
+            assert!(Instant::now() < deadline, "the bot never identified and registered its commands: {:?}", self.requests());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Drops the gateway connection without a close frame, and waits until the bot
+    /// is back (by RESUME or a new IDENTIFY).
+    pub async fn drop_gateway(&self) {
+        let before = {
+            let s = self.state.lock().unwrap();
+            s.identified + s.resumed
+        };
+        self.dispatch("DROP", json!({}));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let back = {
+                let s = self.state.lock().unwrap();
+                s.identified + s.resumed > before
+            };
+            if back && self.gateway.lock().unwrap().is_some() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the bot never came back after the gateway dropped");
+        }
+    }
+
+    /// Waits until the bot has acknowledged interaction `id`, then until it is quiet.
+    pub async fn answered(&self, id: u64) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let token = format!("token-{id}");
+        while self.state.lock().unwrap().interactions.get(&token).is_none_or(|i| i.acked.is_none()) {
+            assert!(Instant::now() < deadline, "interaction {id} was never acknowledged");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.settle().await;
+    }
+
+    /// Waits until the bot has been quiet for a moment (every request it makes
+    /// for an event is made within a few milliseconds of the last).
+    pub async fn settle(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut last = (usize::MAX, Instant::now());
+        loop {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            let n = self.state.lock().unwrap().requests.len();
+            if n != last.0 {
+                last = (n, Instant::now());
+            } else if last.1.elapsed() > Duration::from_millis(250) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the bot never settled");
+        }
+    }
+
+    fn next_id(&self) -> u64 {
+        self.ids.fetch_add(1, Ordering::SeqCst)
+    }
+
+    fn dispatch(&self, t: &str, d: Value) {
+        let sender = self.gateway.lock().unwrap().clone().expect("the bot is connected to the gateway");
+        let event = if t == "DROP" { json!({ "drop": true }) } else { json!({ "t": t, "d": d }) };
+        sender.send(event).expect("the gateway session is open");
+    }
+
+    fn register_interaction(&self, token: &str, user: u64) {
+        self.state
+            .lock()
+            .unwrap()
+            .interactions
+            .insert(token.to_owned(), Interaction { user, created: Instant::now(), acked: None, thinking: false, ephemeral: false });
+    }
+
+    /// A slash command in the guild's channel. `options` are Discord's option objects,
+    /// e.g. `[{"name": "join", "type": 1, "options": []}]` for `/circle join`.
+    pub fn slash(&self, user: &User, name: &str, options: Value) -> u64 {
+        let id = self.next_id();
+        let token = format!("token-{id}");
+        self.register_interaction(&token, user.id);
+        let mut users = serde_json::Map::new();
+        let mut members = serde_json::Map::new();
+        collect_users(&options, &self.state.lock().unwrap().users, &mut users, &mut members);
+        let mut data = json!({ "id": (APP + 100).to_string(), "name": name, "type": 1, "options": options, "guild_id": GUILD.to_string() });
+        if !users.is_empty() {
+            data["resolved"] = json!({ "users": users, "members": members });
+        }
+        let mut d = interaction(id, &token, 2, user, Some(CHANNEL));
+        d["data"] = data;
+        self.state.lock().unwrap().dispatched.insert(id, d.clone());
+        self.dispatch("INTERACTION_CREATE", d);
+        id
+    }
+
+    /// A press of a button on a message the bot posted (in the guild, or in a DM).
+    pub fn press(&self, user: &User, on: &Posted, custom_id: &str) -> u64 {
+        let id = self.next_id();
+        let token = format!("token-{id}");
+        self.register_interaction(&token, user.id);
+        let in_dm = self.state.lock().unwrap().dm_channels.contains_key(&on.channel);
+        let mut d = interaction(id, &token, 3, user, (!in_dm).then_some(on.channel));
+        if in_dm {
+            d["channel_id"] = json!(on.channel.to_string());
+            d["channel"] = json!({ "id": on.channel.to_string(), "type": 1 });
+        }
+        d["data"] = json!({ "custom_id": custom_id, "component_type": 2 });
+        d["message"] = message_json(on.id, on.channel, &on.body, None);
+        self.state.lock().unwrap().dispatched.insert(id, d.clone());
+        self.dispatch("INTERACTION_CREATE", d);
+        id
+    }
+
+    /// Sends interaction `id` again, as a gateway may after a resume. It can be
+    /// acknowledged again; what it asks for must not happen twice.
+    pub fn replay(&self, id: u64) {
+        let d = {
+            let mut s = self.state.lock().unwrap();
+            if let Some(i) = s.interactions.get_mut(&format!("token-{id}")) {
+                i.acked = None;
+                i.created = Instant::now();
+            }
+            s.dispatched.get(&id).cloned().expect("a dispatched interaction")
+        };
+        self.dispatch("INTERACTION_CREATE", d);
+    }
+
+    /// A member writes in the guild's channel. As on Discord, a bot without the
+    /// Message Content intent receives the message with its content blank.
+    pub fn say(&self, user: &User, content: &str) {
+        let id = self.next_id();
+        let content = if self.intents() & MESSAGE_CONTENT == 0 { "" } else { content };
+        let mut m = message_json(id, CHANNEL, &json!({ "content": content }), Some(user));
+        m["guild_id"] = json!(GUILD.to_string());
+        let mut member = user.member_json();
+        if let Some(o) = member.as_object_mut() {
+            o.remove("user");
+            o.remove("permissions");
+        }
+        m["member"] = member;
+        self.dispatch("MESSAGE_CREATE", m);
+    }
+
+    /// Every payload the fake sends, for `payloads_parse`.
+    pub fn samples(&self) -> Vec<(&'static str, Value)> {
+        let u = User::new(OWNER, "owner").moderator();
+        let mut slash = interaction(1, "t", 2, &u, Some(CHANNEL));
+        slash["data"] = json!({ "id": "5", "name": "circle", "type": 1, "options": [{ "name": "open", "type": 1, "options": [{ "name": "title", "type": 3, "value": "x" }] }], "guild_id": GUILD.to_string() });
+        let posted = message_json(
+            7,
+            CHANNEL,
+            &json!({ "content": "hi", "components": [{ "type": 1, "components": [{ "type": 2, "style": 1, "label": "Join", "custom_id": "a1:1:join:1" }] }] }),
+            None,
+        );
+        let mut press = interaction(2, "t2", 3, &u, Some(CHANNEL));
+        press["data"] = json!({ "custom_id": "a1:1:join:1", "component_type": 2 });
+        press["message"] = posted.clone();
+        let mut said = message_json(8, CHANNEL, &json!({ "content": "hello" }), Some(&u));
+        said["guild_id"] = json!(GUILD.to_string());
+        vec![
+            ("READY", ready(&self.gateway_url)),
+            ("GUILD_CREATE", guild(std::slice::from_ref(&u))),
+            ("INTERACTION_CREATE", slash),
+            ("INTERACTION_CREATE", press),
+            ("MESSAGE_CREATE", said),
+            ("message", posted),
+            ("thread", thread_json(9, CHANNEL, "t")),
+            ("dm", dm_channel_json(10, &u)),
+        ]
+    }
+}
+
+/// Users named by `user` options (type 6), for the interaction's `resolved` data.
+fn collect_users(
+    options: &Value,
+    known: &HashMap<u64, User>,
+    users: &mut serde_json::Map<String, Value>,
+    members: &mut serde_json::Map<String, Value>,
+) {
+    for o in options.as_array().into_iter().flatten() {
+        if o["type"] == 6
+            && let Some(id) = o["value"].as_str().and_then(|v| v.parse::<u64>().ok())
+        {
+            let user = known.get(&id).cloned().unwrap_or_else(|| User::new(id, "someone"));
+            users.insert(id.to_string(), user.json());
+            let mut m = user.member_json();
+            if let Some(o) = m.as_object_mut() {
+                o.remove("user");
+            }
+            members.insert(id.to_string(), m);
+        }
+        collect_users(&o["options"], known, users, members);
+    }
+}
+
+fn interaction(id: u64, token: &str, kind: u8, user: &User, channel: Option<u64>) -> Value {
+    let mut d = json!({
+        "id": id.to_string(), "application_id": APP.to_string(), "type": kind, "token": token, "version": 1,
+        "locale": "en-US", "entitlements": [], "attachment_size_limit": 10_485_760,
+        "app_permissions": "2248473465835073", "context": 0,
+    });
+    match channel {
+        Some(ch) => {
+            d["guild_id"] = json!(GUILD.to_string());
+            d["guild_locale"] = json!("en-US");
+            d["channel_id"] = json!(ch.to_string());
+            d["channel"] = json!({ "id": ch.to_string(), "type": 0, "guild_id": GUILD.to_string(), "name": "circles", "permissions": "2248473465835073" });
+            d["member"] = user.member_json();
+            d["authorizing_integration_owners"] = json!({ "0": GUILD.to_string() });
+        }
+        None => {
+            d["user"] = user.json();
+            d["authorizing_integration_owners"] = json!({ "1": user.id.to_string() });
+            d["context"] = json!(1);
+        }
+    }
+    d
+}
+
+fn bot_json() -> Value {
+    json!({ "id": BOT.to_string(), "username": "attune", "discriminator": "0", "global_name": null, "avatar": null, "bot": true, "public_flags": 0 })
+}
+
+/// A message object as Discord returns it, from the JSON the bot sent.
+fn message_json(id: u64, channel: u64, sent: &Value, author: Option<&User>) -> Value {
+    json!({
+        "id": id.to_string(), "channel_id": channel.to_string(), "author": author.map_or_else(bot_json, User::json),
+        "content": sent["content"].as_str().unwrap_or_default(), "timestamp": T, "edited_timestamp": null, "tts": false,
+        "mention_everyone": false, "mentions": [], "mention_roles": [], "mention_channels": [], "attachments": [],
+        "embeds": sent.get("embeds").cloned().unwrap_or(json!([])), "reactions": [], "pinned": false, "type": 0,
+        "flags": sent.get("flags").cloned().unwrap_or(json!(0)),
+        "components": sent.get("components").cloned().unwrap_or(json!([])),
+    })
+}
+
+fn thread_json(id: u64, parent: u64, name: &str) -> Value {
+    json!({
+        "id": id.to_string(), "guild_id": GUILD.to_string(), "type": 12, "name": name, "parent_id": parent.to_string(),
+        "owner_id": BOT.to_string(), "last_message_id": null, "rate_limit_per_user": 0, "message_count": 0, "member_count": 1,
+        "thread_metadata": { "archived": false, "auto_archive_duration": 1440, "archive_timestamp": T, "locked": false, "invitable": false, "create_timestamp": T },
+        "flags": 0, "total_message_sent": 0,
+    })
+}
+
+fn dm_channel_json(id: u64, user: &User) -> Value {
+    json!({ "id": id.to_string(), "type": 1, "last_message_id": null, "flags": 0, "recipients": [user.json()] })
+}
+
+fn ready(gateway_url: &str) -> Value {
+    json!({
+        "v": 10, "user": { "id": BOT.to_string(), "username": "attune", "discriminator": "0", "global_name": null, "avatar": null,
+            "bot": true, "verified": true, "mfa_enabled": false, "flags": 0, "email": null },
+        "guilds": [{ "id": GUILD.to_string(), "unavailable": true }],
+        "session_id": "fake-session", "resume_gateway_url": gateway_url, "shard": [0, 1],
+        "application": { "id": APP.to_string(), "flags": 0 }, "private_channels": [], "relationships": [], "user_settings": {},
+        "presences": [], "geo_ordered_rtc_regions": [], "auth": {}, "_trace": [],
+    })
+}
+
+fn guild(users: &[User]) -> Value {
+    let everyone = json!({
+        "id": GUILD.to_string(), "name": "@everyone", "color": 0, "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
+        "hoist": false, "icon": null, "unicode_emoji": null, "position": 0, "permissions": "2248473465835073", "managed": false,
+        "mentionable": false, "flags": 0,
+    });
+    let mut members: Vec<Value> = users.iter().map(User::member_json).collect();
+    let mut bot = json!({ "user": bot_json(), "nick": null, "avatar": null, "banner": null, "roles": [], "joined_at": T, "premium_since": null,
+        "deaf": false, "mute": false, "flags": 0, "pending": false, "communication_disabled_until": null });
+    if let Some(o) = bot.as_object_mut() {
+        o.remove("permissions");
+    }
+    members.push(bot);
+    json!({
+        "id": GUILD.to_string(), "name": "Circle Commons", "icon": null, "icon_hash": null, "splash": null, "discovery_splash": null,
+        "owner_id": OWNER.to_string(), "afk_channel_id": null, "afk_timeout": 300, "widget_enabled": false, "widget_channel_id": null,
+        "verification_level": 1, "default_message_notifications": 1, "explicit_content_filter": 2, "roles": [everyone], "emojis": [],
+        "features": [], "mfa_level": 0, "application_id": null, "system_channel_id": null, "system_channel_flags": 0,
+        "rules_channel_id": null, "max_presences": null, "max_members": 500000, "vanity_url_code": null, "description": null,
+        "banner": null, "premium_tier": 0, "premium_subscription_count": 0, "preferred_locale": "en-US",
+        "public_updates_channel_id": null, "max_video_channel_users": 25, "max_stage_video_channel_users": 50,
+        "approximate_member_count": null, "approximate_presence_count": null, "welcome_screen": null, "nsfw_level": 0,
+        "stickers": [], "premium_progress_bar_enabled": false, "safety_alerts_channel_id": null, "incidents_data": null,
+        "joined_at": T, "large": false, "unavailable": false, "member_count": members.len(), "voice_states": [],
+        "members": members,
+        "channels": [{ "id": CHANNEL.to_string(), "type": 0, "guild_id": GUILD.to_string(), "position": 0, "permission_overwrites": [],
+            "name": "circles", "topic": null, "nsfw": false, "last_message_id": null, "rate_limit_per_user": 0, "parent_id": null,
+            "last_pin_timestamp": null, "flags": 0 }],
+        "threads": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
+        "embedded_activities": [], "activity_instances": [], "hub_type": null, "latest_onboarding_question_id": null,
+        "home_header": null, "inventory_settings": null, "version": 1,
+    })
+}
+
+#[derive(Clone)]
+struct Shared {
+    gateway_url: String,
+    state: Arc<Mutex<State>>,
+    ids: Arc<AtomicU64>,
+    gateway: Arc<Mutex<Option<mpsc::UnboundedSender<Value>>>>,
+}
+
+type Reply = Response<Full<Bytes>>;
+
+fn reply(status: StatusCode, body: Value) -> Reply {
+    let mut r =
+        Response::new(Full::new(Bytes::from(if status == StatusCode::NO_CONTENT { Vec::new() } else { body.to_string().into_bytes() })));
+    *r.status_mut() = status;
+    r.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
+    r
+}
+
+fn error(status: StatusCode, code: u64, message: &str) -> Reply {
+    reply(status, json!({ "code": code, "message": message }))
+}
+
+async fn serve_rest(listener: TcpListener, shared: Shared) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { return };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(shared.handle(req).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+/// The JSON of a request body: plain JSON, or the `payload_json` part of a multipart upload.
+fn body_json(raw: &[u8]) -> Value {
+    if let Ok(v) = serde_json::from_slice(raw) {
+        return v;
+    }
+    let text = String::from_utf8_lossy(raw);
+    if let Some(i) = text.find("name=\"payload_json\"") {
+        let after = &text[i..];
+        if let Some(start) = after.find("\r\n\r\n") {
+            let rest = &after[start + 4..];
+            let end = rest.find("\r\n--").unwrap_or(rest.len());
+            if let Ok(v) = serde_json::from_str(&rest[..end]) {
+                return v;
+            }
+        }
+    }
+    Value::Null
+}
+
+impl Shared {
+    fn next_id(&self) -> u64 {
+        self.ids.fetch_add(1, Ordering::SeqCst)
+    }
+
+    async fn handle(&self, req: Request<hyper::body::Incoming>) -> Reply {
+        let method = req.method().to_string();
+        let path = req.uri().path().to_owned();
+        let raw = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let body = body_json(&raw);
+        self.state.lock().unwrap().requests.push(Recorded { method: method.clone(), path: path.clone(), body: body.clone() });
+        let Some(route) = path.strip_prefix("/api/v10") else {
+            return self.unexpected(&method, &path);
+        };
+        let parts: Vec<&str> = route.trim_matches('/').split('/').collect();
+        match (method.as_str(), parts.as_slice()) {
+            ("GET", ["gateway"]) => reply(StatusCode::OK, json!({ "url": self.gateway_url })),
+            ("GET", ["gateway", "bot"]) => reply(
+                StatusCode::OK,
+                json!({ "url": self.gateway_url, "shards": 1, "session_start_limit": { "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1 } }),
+            ),
+            ("GET", ["users", "@me"]) => reply(StatusCode::OK, bot_json()),
+            ("GET", ["oauth2", "applications", "@me"]) => reply(
+                StatusCode::OK,
+                json!({ "id": APP.to_string(), "name": "attune", "icon": null,
+                "description": "", "bot_public": true, "bot_require_code_grant": false, "verify_key": "00", "flags": 0,
+                "owner": { "id": OWNER.to_string(), "username": "owner", "discriminator": "0", "avatar": null, "public_flags": 0 }, "team": null }),
+            ),
+            ("PUT", ["applications", _, "commands"]) | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
+                reply(StatusCode::OK, json!([]))
+            }
+            ("POST", ["interactions", _, token, "callback"]) => self.callback(token, &body),
+            ("POST", ["webhooks", _, token]) => self.follow_up(token, body),
+            ("DELETE", ["webhooks", _, token, "messages", "@original"]) => {
+                let mut s = self.state.lock().unwrap();
+                match s.interactions.get_mut(*token) {
+                    Some(i) => {
+                        i.thinking = false;
+                        reply(StatusCode::NO_CONTENT, Value::Null)
+                    }
+                    None => error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook"),
+                }
+            }
+            ("POST", ["users", "@me", "channels"]) => {
+                let Some(user) = body["recipient_id"].as_str().and_then(|u| u.parse::<u64>().ok()) else {
+                    return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
+                };
+                let id = self.next_id();
+                let mut s = self.state.lock().unwrap();
+                s.dm_channels.insert(id, user);
+                let u = s.users.get(&user).cloned().unwrap_or_else(|| User::new(user, "someone"));
+                reply(StatusCode::OK, dm_channel_json(id, &u))
+            }
+            ("POST", ["channels", channel, "messages"]) => {
+                let Ok(channel) = channel.parse::<u64>() else { return self.unexpected(&method, &path) };
+                let mut s = self.state.lock().unwrap();
+                if s.limit_next > 0 {
+                    s.limit_next -= 1;
+                    s.limited += 1;
+                    let mut r = reply(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        json!({ "message": "You are being rate limited.", "retry_after": 0.1, "global": false }),
+                    );
+                    r.headers_mut().insert("retry-after", hyper::header::HeaderValue::from_static("1"));
+                    return r;
+                }
+                let dm_user = s.dm_channels.get(&channel).copied();
+                if dm_user.is_some_and(|u| s.dms_closed.contains(&u)) {
+                    return error(StatusCode::FORBIDDEN, 50007, "Cannot send messages to this user");
+                }
+                let id = self.ids.fetch_add(1, Ordering::SeqCst);
+                s.posted.push(Posted { id, channel, to: dm_user, ephemeral: false, body: body.clone() });
+                reply(StatusCode::OK, message_json(id, channel, &body, None))
+            }
+            ("POST", ["channels", channel, "threads"]) => {
+                let Ok(channel) = channel.parse::<u64>() else { return self.unexpected(&method, &path) };
+                if body["type"] != 12 {
+                    return self.unexpected(&method, &format!("{path} (a public thread)"));
+                }
+                let id = self.next_id();
+                self.state.lock().unwrap().threads.insert(id, Vec::new());
+                reply(StatusCode::CREATED, thread_json(id, channel, body["name"].as_str().unwrap_or_default()))
+            }
+            ("PUT", ["channels", thread, "thread-members", user]) => {
+                let (Ok(thread), Ok(user)) = (thread.parse::<u64>(), user.parse::<u64>()) else { return self.unexpected(&method, &path) };
+                let mut s = self.state.lock().unwrap();
+                match s.threads.get_mut(&thread) {
+                    Some(members) => {
+                        members.push(user);
+                        reply(StatusCode::NO_CONTENT, Value::Null)
+                    }
+                    None => error(StatusCode::NOT_FOUND, 10003, "Unknown Channel"),
+                }
+            }
+            _ => self.unexpected(&method, &path),
+        }
+    }
+
+    fn unexpected(&self, method: &str, path: &str) -> Reply {
+        self.state.lock().unwrap().unexpected.push(format!("{method} {path}"));
+        error(StatusCode::NOT_FOUND, 0, "404: Not Found (the fake doesn't know this request)")
+    }
+
+    fn callback(&self, token: &str, body: &Value) -> Reply {
+        let mut s = self.state.lock().unwrap();
+        let Some(i) = s.interactions.get_mut(token) else { return error(StatusCode::NOT_FOUND, 10062, "Unknown interaction") };
+        let elapsed = i.created.elapsed();
+        if elapsed > WINDOW {
+            s.late_acks += 1;
+            return error(StatusCode::NOT_FOUND, 10062, "Unknown interaction");
+        }
+        if i.acked.is_some() {
+            return error(StatusCode::BAD_REQUEST, 40060, "Interaction has already been acknowledged.");
+        }
+        let kind = body["type"].as_u64().unwrap_or(0);
+        i.acked = Some(kind);
+        i.thinking = kind == 5;
+        i.ephemeral = body["data"]["flags"].as_u64().is_some_and(|f| f & 64 != 0);
+        let user = i.user;
+        s.acks.push(elapsed);
+        if kind == 4 {
+            let id = self.ids.fetch_add(1, Ordering::SeqCst);
+            let ephemeral = body["data"]["flags"].as_u64().is_some_and(|f| f & 64 != 0);
+            s.posted.push(Posted { id, channel: CHANNEL, to: Some(user), ephemeral, body: body["data"].clone() });
+        }
+        reply(StatusCode::NO_CONTENT, Value::Null)
+    }
+
+    fn follow_up(&self, token: &str, body: Value) -> Reply {
+        let mut s = self.state.lock().unwrap();
+        let Some(i) = s.interactions.get_mut(token) else { return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook") };
+        if i.acked.is_none() {
+            return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
+        }
+        // The first follow-up after a deferred reply replaces the "thinking" message and
+        // keeps the deferral's ephemerality, whatever flags it carries.
+        let ephemeral = if i.thinking { i.ephemeral } else { body["flags"].as_u64().is_some_and(|f| f & 64 != 0) };
+        i.thinking = false;
+        let user = i.user;
+        let id = self.ids.fetch_add(1, Ordering::SeqCst);
+        s.posted.push(Posted { id, channel: CHANNEL, to: Some(user), ephemeral, body: body.clone() });
+        reply(StatusCode::OK, message_json(id, CHANNEL, &body, None))
+    }
+}
+
+async fn serve_gateway(listener: TcpListener, shared: Shared) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { return };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let Ok(ws) = tokio_tungstenite::accept_async(stream).await else { return };
+            shared.session(ws).await;
+        });
+    }
+}
+
+impl Shared {
+    async fn session(&self, ws: tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>) {
+        let (events, queued) = mpsc::unbounded_channel::<Value>();
+        self.run_session(ws, &events, queued).await;
+        // Injecting an event while the bot is disconnected then fails loudly.
+        let mut current = self.gateway.lock().unwrap();
+        if current.as_ref().is_some_and(|c| c.same_channel(&events)) {
+            *current = None;
+        }
+    }
+
+    async fn run_session(
+        &self,
+        ws: tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+        events: &mpsc::UnboundedSender<Value>,
+        mut queued: mpsc::UnboundedReceiver<Value>,
+    ) {
+        let (mut tx, mut rx) = ws.split();
+        let mut seq: u64 = 0;
+        let hello = json!({ "op": 10, "d": { "heartbeat_interval": 41_250 }, "s": null, "t": null });
+        if tx.send(Ws::Text(hello.to_string())).await.is_err() {
+            return;
+        }
+        loop {
+            tokio::select! {
+                frame = rx.next() => {
+                    let Some(Ok(frame)) = frame else { break };
+                    let text = match frame {
+                        Ws::Text(t) => t,
+                        Ws::Close(_) => break,
+                        _ => continue,
+                    };
+                    let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
+                    let out: Vec<Value> = match v["op"].as_u64() {
+                        Some(1) => vec![json!({ "op": 11, "d": null, "s": null, "t": null })],
+                        Some(2) => {
+                            {
+                                let mut s = self.state.lock().unwrap();
+                                s.identified += 1;
+                                s.intents = v["d"]["intents"].as_u64().unwrap_or(0);
+                            }
+                            *self.gateway.lock().unwrap() = Some(events.clone());
+                            let users: Vec<User> = self.state.lock().unwrap().users.values().cloned().collect();
+                            vec![json!({ "t": "READY", "d": ready(&self.gateway_url) }), json!({ "t": "GUILD_CREATE", "d": guild(&users) })]
+                        }
+                        Some(6) => {
+                            self.state.lock().unwrap().resumed += 1;
+                            *self.gateway.lock().unwrap() = Some(events.clone());
+                            vec![json!({ "t": "RESUMED", "d": {} })]
+                        }
+                        _ => Vec::new(),
+                    };
+                    for mut o in out {
+                        if o.get("op").is_none() {
+                            seq += 1;
+                            o["op"] = json!(0);
+                            o["s"] = json!(seq);
+                        }
+                        if tx.send(Ws::Text(o.to_string())).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Some(event) = queued.recv() => {
+                    if event.get("drop").is_some() {
+                        // The connection just goes away (no close frame), as networks do.
+                        return;
+                    }
+                    seq += 1;
+                    let frame = json!({ "op": 0, "s": seq, "t": event["t"], "d": event["d"] });
+                    if tx.send(Ws::Text(frame.to_string())).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
