@@ -113,6 +113,9 @@ pub enum Arg {
         member: MemberRef,
         display: String,
     },
+    /// Text a moderator may put links in (the crisis resources card): escaped like
+    /// `Text`, except that a plain `https://` address stays clickable.
+    Linkable(String),
     Num(i64),
     /// A duration, rendered as "4 min 30 s".
     Secs(i64),
@@ -209,6 +212,11 @@ impl Line {
     }
     pub fn text(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.args.push((name, Arg::Text(value.into())));
+        self
+    }
+    /// Text whose web addresses stay clickable (see [`Arg::Linkable`]).
+    pub fn linkable(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, Arg::Linkable(value.into())));
         self
     }
     /// Names a person (see [`Arg::Member`]).

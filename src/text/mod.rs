@@ -75,6 +75,8 @@ impl Catalogue {
         for (name, value) in &line.args {
             let v = match value {
                 Arg::Text(s) => FluentValue::from(escape(markup, &clean(s))),
+                Arg::Linkable(s) if markup == Markup::Markdown => FluentValue::from(markdown_escape_keeping_links(&clean(s))),
+                Arg::Linkable(s) => FluentValue::from(escape(markup, &clean(s))),
                 Arg::Member { member, display } => FluentValue::from(person(markup, member, &clean(display))),
                 Arg::Num(n) => FluentValue::from(*n),
                 Arg::Secs(s) => FluentValue::from(duration_label(*s)),
@@ -149,7 +151,36 @@ fn person(markup: Markup, member: &MemberRef, display: &str) -> String {
 pub fn markdown_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '<' | '#' | '-' | '[' | ']' | '(' | ')' | '@' | ':' | '.' | '+' | '!') {
+        if is_markdown_special(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn is_markdown_special(c: char) -> bool {
+    matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '<' | '#' | '-' | '[' | ']' | '(' | ')' | '@' | ':' | '.' | '+' | '!')
+}
+
+/// Like [`markdown_escape`], but a plain `https://` or `http://` address stays
+/// clickable: inside it only what could end it or start markup is escaped. Only
+/// for text a moderator may put links in (the crisis resources card).
+pub fn markdown_escape_keeping_links(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut in_url = false;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            in_url = false;
+        } else if !in_url && (text[i..].starts_with("https://") || text[i..].starts_with("http://")) {
+            in_url = true;
+        }
+        let special = if in_url {
+            matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '<' | '@' | '(' | ')' | '[' | ']')
+        } else {
+            is_markdown_special(c)
+        };
+        if special {
             out.push('\\');
         }
         out.push(c);

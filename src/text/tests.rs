@@ -273,3 +273,13 @@ fn every_refusal_variant_has_a_catalogue_line_with_exactly_the_arguments_it_is_g
     }
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+#[test]
+fn a_helpline_address_stays_clickable_on_discord_and_what_surrounds_it_is_escaped() {
+    let out = markdown_escape_keeping_links("Find a line: https://findahelpline.com/countries. Call 988.");
+    assert!(out.contains("https://findahelpline.com/countries."), "{out}");
+    assert!(out.contains("Find a line\\:") && out.contains("988\\."), "{out}");
+    assert!(markdown_escape("https://x.example").contains("https\\:"), "other outside text never links");
+    let sneaky = markdown_escape_keeping_links("https://x.example/<@123>*bold*");
+    assert!(sneaky.contains("\\<\\@123\\>") && sneaky.contains("\\*bold\\*"), "{sneaky}");
+}

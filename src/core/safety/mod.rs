@@ -74,7 +74,7 @@ pub fn notice_once(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
 pub fn card(resources: &str, intro: Line) -> Message {
     Message::new(
         Kind::Crisis,
-        vec![intro, Line::new("crisis-resources").text("resources", resources.to_owned()), Line::new("crisis-options")],
+        vec![intro, Line::new("crisis-resources").linkable("resources", resources.to_owned()), Line::new("crisis-options")],
     )
     .with_actions(&[Action::Support, Action::CrisisWrong, Action::CrisisOff])
 }
@@ -85,7 +85,7 @@ pub fn resources(cx: &mut Cx<'_, impl Rng>, actor: &Actor) {
         Kind::Crisis,
         vec![
             Line::new("resources-asked"),
-            Line::new("crisis-resources").text("resources", cx.st.community.resources.clone()),
+            Line::new("crisis-resources").linkable("resources", cx.st.community.resources.clone()),
             Line::new("resources-options"),
         ],
     )
