@@ -409,6 +409,7 @@ button-done = Done
 button-pass = Pass
 button-extend = More time
 button-card = Another card
+button-card-show = Show me the card
 button-mode-witness = Just witness
 button-mode-reflections = Reflections welcome
 button-mode-feelings = Feelings only

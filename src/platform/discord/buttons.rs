@@ -35,6 +35,7 @@ pub fn encode(guild: u64, action: Action) -> String {
         Action::Pass(t) => turn("pass", t),
         Action::Extend(t) => turn("extend", t),
         Action::Card(t) => turn("card", t),
+        Action::CardShow(t) => turn("card-show", t),
         Action::Mode(t, m) => format!("{}:{}", turn("mode", t), m.as_str()),
         Action::Pulse(c, n) => format!("pulse:{}:{n}", c.0),
         Action::NextStep => "next".to_owned(),
@@ -71,6 +72,7 @@ pub fn decode(custom_id: &str) -> Option<Press> {
         "pass" => arity(2).and_then(|()| turn()).map(Action::Pass)?,
         "extend" => arity(2).and_then(|()| turn()).map(Action::Extend)?,
         "card" => arity(2).and_then(|()| turn()).map(Action::Card)?,
+        "card-show" => arity(2).and_then(|()| turn()).map(Action::CardShow)?,
         "mode" => {
             arity(3)?;
             Action::Mode(turn()?, Mode::parse(rest.get(2)?)?)
@@ -100,6 +102,7 @@ pub fn label_id(action: Action) -> &'static str {
         Action::Pass(_) => "button-pass",
         Action::Extend(_) => "button-extend",
         Action::Card(_) => "button-card",
+        Action::CardShow(_) => "button-card-show",
         Action::Mode(_, Mode::Witness) => "button-mode-witness",
         Action::Mode(_, Mode::Reflections) => "button-mode-reflections",
         Action::Mode(_, Mode::Feelings) => "button-mode-feelings",
@@ -128,6 +131,7 @@ mod tests {
             Action::Pass(t),
             Action::Extend(t),
             Action::Card(t),
+            Action::CardShow(t),
             Action::NextStep,
             Action::Support,
             Action::CrisisWrong,
