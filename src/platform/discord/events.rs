@@ -72,6 +72,8 @@ pub(super) struct Invocation {
     /// A slash command (deferred with an ephemeral "thinking" reply that must be
     /// replaced or removed) or a button (acknowledged silently).
     slash: bool,
+    /// `/circle open`'s place and voice channel (`place.rs`).
+    pub(super) placing: Option<super::place::Placing>,
 }
 
 impl Invocation {
@@ -103,6 +105,7 @@ impl Invocation {
             manage_guild: member.and_then(|m| m.permissions).is_some_and(|p| p.contains(serenity::Permissions::MANAGE_GUILD)),
             roles: member.map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default(),
             slash,
+            placing: None,
         }
     }
 }
@@ -212,6 +215,14 @@ impl Shared {
                 Delivery::Whisper { to, message } if &to == sender => {
                     self.follow_up(&inv.token, &message, community).await;
                     replied = true;
+                }
+                // A new circle's invitation: it gets its place (a thread, a voice channel).
+                Delivery::Say { channel, message }
+                    if inv.placing.is_some() && community.is_some() && super::place::invitation(&message).is_some() =>
+                {
+                    if let (Some(placing), Some(c)) = (inv.placing, community) {
+                        self.open_place(c, &channel, message, placing).await;
+                    }
                 }
                 other => match community {
                     Some(c) => self.deliver(c, other).await,

@@ -22,6 +22,7 @@
 mod buttons;
 mod commands;
 mod events;
+mod place;
 mod render;
 mod send;
 
@@ -93,6 +94,9 @@ pub(crate) struct Shared {
     dms: Mutex<HashMap<u64, u64>>,
     /// The private fallback thread per (user id, channel id).
     threads: Mutex<HashMap<(u64, u64), u64>>,
+    /// The circles' threads attune made, with the channel each was made in
+    /// (a private fallback thread goes there, never into a thread). Memory only.
+    circle_threads: Mutex<HashMap<u64, u64>>,
     /// Gateway events of a kind serenity knows that it could not read.
     unreadable: Arc<AtomicU64>,
 }
@@ -169,6 +173,7 @@ pub async fn start(
         homes: Mutex::new(HashMap::new()),
         dms: Mutex::new(HashMap::new()),
         threads: Mutex::new(HashMap::new()),
+        circle_threads: Mutex::new(HashMap::new()),
         unreadable,
     });
     if cell.set(shared.clone()).is_err() {
