@@ -120,6 +120,8 @@ pub(super) async fn on_event(ctx: &serenity::Context, event: &serenity::FullEven
             shared.handle_press(&invocation, &press.data.custom_id).await;
         }
         serenity::FullEvent::Message { new_message } => shared.handle_message(new_message).await,
+        serenity::FullEvent::VoiceStateUpdate { new, .. } => shared.on_voice_state(new).await,
+        serenity::FullEvent::GuildCreate { guild, .. } => shared.on_guild_voice(guild).await,
         _ => {}
     }
     Ok(())

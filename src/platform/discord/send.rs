@@ -40,11 +40,7 @@ impl Shared {
                 }
             }
             Delivery::Whisper { to, message } => self.whisper(community, &to, &message).await,
-            Delivery::Floor { channel, speaker, .. } => {
-                // Holding the floor with permission overwrites comes with its own change;
-                // until then the floor is a nudge on Discord, which the core already sends.
-                tracing::debug!(channel = %channel, held = speaker.is_some(), "floor change not applied on Discord yet");
-            }
+            Delivery::Floor { channel, speaker, hosts, voice } => self.floor(community, channel, speaker, hosts, voice).await,
             Delivery::OpenSupport { member, .. } => {
                 // The modmail thread comes with its own change. Until then the member is
                 // told plainly that nobody was paged, and may ask again.
@@ -80,7 +76,7 @@ impl Shared {
 
     /// Tells the core a delivery failed. Posted from its own task: the outlet
     /// must never wait on a community queue that waits on the outlet.
-    fn failed(&self, community: &CommunityId, what: Failed, reason: Reason) {
+    pub(super) fn failed(&self, community: &CommunityId, what: Failed, reason: Reason) {
         let (engine, community) = (self.engine.clone(), community.clone());
         tokio::spawn(async move {
             if let Err(e) = engine.post(&community, Input::DeliveryFailed { what, reason }, None).await {
@@ -225,7 +221,7 @@ pub(super) fn snowflake(raw: &str) -> Option<u64> {
 }
 
 /// Discord's JSON error code of a failed request.
-fn code(e: &serenity::Error) -> Option<isize> {
+pub(super) fn code(e: &serenity::Error) -> Option<isize> {
     match e {
         serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => Some(r.error.code),
         _ => None,

@@ -149,6 +149,14 @@ struct State {
     users: HashMap<u64, User>,
     /// Every guild channel and thread, by id.
     channels: HashMap<u64, Chan>,
+    /// Missing permissions: overwrites and member edits are refused with 50013.
+    forbidden: bool,
+    /// Who is connected to which voice channel.
+    voice: HashMap<u64, u64>,
+    /// Who is server-muted (it stays with the member across voice channels).
+    server_muted: HashSet<u64>,
+    /// Every server mute change: (user, mute).
+    mute_log: Vec<(u64, bool)>,
 }
 
 /// A guild channel or thread of the fake guild.
@@ -259,6 +267,54 @@ impl Fake {
     /// The private threads the bot opened, with their members.
     pub fn threads(&self) -> HashMap<u64, Vec<u64>> {
         self.state.lock().unwrap().threads.clone()
+    }
+
+    /// Missing permissions from now on (or no longer): overwrites and mutes answer 50013.
+    pub fn forbid(&self, on: bool) {
+        self.state.lock().unwrap().forbidden = on;
+    }
+
+    /// A member connects to (or moves to) a voice channel.
+    pub fn join_voice(&self, user: &User, channel: u64) {
+        let state = {
+            let mut s = self.state.lock().unwrap();
+            s.voice.insert(user.id, channel);
+            voice_state_json(user, Some(channel), s.server_muted.contains(&user.id))
+        };
+        if self.gateway.lock().unwrap().is_some() {
+            self.dispatch("VOICE_STATE_UPDATE", state);
+        }
+    }
+
+    /// A member disconnects from voice.
+    pub fn leave_voice(&self, user: &User) {
+        let state = {
+            let mut s = self.state.lock().unwrap();
+            s.voice.remove(&user.id);
+            voice_state_json(user, None, s.server_muted.contains(&user.id))
+        };
+        self.dispatch("VOICE_STATE_UPDATE", state);
+    }
+
+    /// A moderator server-mutes a member (not attune).
+    pub fn moderator_mute(&self, user: &User) {
+        let state = {
+            let mut s = self.state.lock().unwrap();
+            s.server_muted.insert(user.id);
+            voice_state_json(user, s.voice.get(&user.id).copied(), true)
+        };
+        if self.gateway.lock().unwrap().is_some() {
+            self.dispatch("VOICE_STATE_UPDATE", state);
+        }
+    }
+
+    pub fn is_muted(&self, user: &User) -> bool {
+        self.state.lock().unwrap().server_muted.contains(&user.id)
+    }
+
+    /// Every server mute change the bot made: (user, mute).
+    pub fn mute_log(&self) -> Vec<(u64, bool)> {
+        self.state.lock().unwrap().mute_log.clone()
     }
 
     /// Adds a channel to the guild (before the bot connects, so GUILD_CREATE lists it).
@@ -475,7 +531,13 @@ impl Fake {
         said["guild_id"] = json!(GUILD.to_string());
         vec![
             ("READY", ready(&self.gateway_url)),
-            ("GUILD_CREATE", guild(std::slice::from_ref(&u), &self.state.lock().unwrap().channels)),
+            ("GUILD_CREATE", {
+                let mut voice = HashMap::new();
+                voice.insert(u.id, CHANNEL + 50);
+                guild(std::slice::from_ref(&u), &self.state.lock().unwrap().channels, &voice, &HashSet::new())
+            }),
+            ("VOICE_STATE_UPDATE", voice_state_json(&u, Some(CHANNEL + 50), true)),
+            ("VOICE_STATE_UPDATE", voice_state_json(&u, None, false)),
             ("INTERACTION_CREATE", slash),
             ("INTERACTION_CREATE", press),
             ("MESSAGE_CREATE", said),
@@ -599,6 +661,19 @@ fn channel_json(id: u64, c: &Chan) -> Value {
     v
 }
 
+fn voice_state_json(user: &User, channel: Option<u64>, mute: bool) -> Value {
+    let mut member = user.member_json();
+    if let Some(o) = member.as_object_mut() {
+        o.remove("permissions");
+        o.insert("mute".into(), json!(mute));
+    }
+    json!({
+        "guild_id": GUILD.to_string(), "channel_id": channel.map(|c| c.to_string()), "user_id": user.id.to_string(),
+        "member": member, "session_id": format!("voice-{}", user.id), "deaf": false, "mute": mute, "self_deaf": false,
+        "self_mute": false, "self_video": false, "self_stream": false, "suppress": false, "request_to_speak_timestamp": null,
+    })
+}
+
 fn dm_channel_json(id: u64, user: &User) -> Value {
     json!({ "id": id.to_string(), "type": 1, "last_message_id": null, "flags": 0, "recipients": [user.json()] })
 }
@@ -614,7 +689,15 @@ fn ready(gateway_url: &str) -> Value {
     })
 }
 
-fn guild(users: &[User], channels: &HashMap<u64, Chan>) -> Value {
+fn guild(users: &[User], channels: &HashMap<u64, Chan>, voice: &HashMap<u64, u64>, muted: &HashSet<u64>) -> Value {
+    let voice_states: Vec<Value> = users
+        .iter()
+        .filter_map(|u| {
+            let mut v = voice_state_json(u, Some(*voice.get(&u.id)?), muted.contains(&u.id));
+            v.as_object_mut()?.remove("guild_id");
+            Some(v)
+        })
+        .collect();
     let everyone = json!({
         "id": GUILD.to_string(), "name": "@everyone", "color": 0, "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
         "hoist": false, "icon": null, "unicode_emoji": null, "position": 0, "permissions": "2248473465835073", "managed": false,
@@ -637,7 +720,7 @@ fn guild(users: &[User], channels: &HashMap<u64, Chan>) -> Value {
         "public_updates_channel_id": null, "max_video_channel_users": 25, "max_stage_video_channel_users": 50,
         "approximate_member_count": null, "approximate_presence_count": null, "welcome_screen": null, "nsfw_level": 0,
         "stickers": [], "premium_progress_bar_enabled": false, "safety_alerts_channel_id": null, "incidents_data": null,
-        "joined_at": T, "large": false, "unavailable": false, "member_count": members.len(), "voice_states": [],
+        "joined_at": T, "large": false, "unavailable": false, "member_count": members.len(), "voice_states": voice_states,
         "members": members,
         "channels": channels.iter().filter(|(_, c)| !c.is_thread()).map(|(id, c)| channel_json(*id, c)).collect::<Vec<_>>(),
         "threads": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
@@ -805,6 +888,59 @@ impl Shared {
                 s.channels.insert(id, Chan { kind: 11, name: name.clone(), parent: Some(channel), overwrites: Vec::new() });
                 reply(StatusCode::CREATED, thread_json_of(id, 11, channel, &name))
             }
+            ("PUT", ["channels", channel, "permissions", target]) => {
+                let (Ok(channel), Ok(target)) = (channel.parse::<u64>(), target.parse::<u64>()) else {
+                    return self.unexpected(&method, &path);
+                };
+                let mut s = self.state.lock().unwrap();
+                if s.forbidden {
+                    return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
+                }
+                let Some(c) = s.channels.get_mut(&channel) else { return error(StatusCode::NOT_FOUND, 10003, "Unknown Channel") };
+                if c.is_thread() {
+                    return error(StatusCode::BAD_REQUEST, 50024, "Cannot execute action on this channel type");
+                }
+                let o = json!({ "id": target.to_string(), "type": body["type"], "allow": body["allow"], "deny": body["deny"] });
+                c.overwrites.retain(|x| x["id"] != target.to_string());
+                c.overwrites.push(o);
+                reply(StatusCode::NO_CONTENT, Value::Null)
+            }
+            ("DELETE", ["channels", channel, "permissions", target]) => {
+                let Ok(channel) = channel.parse::<u64>() else { return self.unexpected(&method, &path) };
+                let mut s = self.state.lock().unwrap();
+                if s.forbidden {
+                    return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
+                }
+                let Some(c) = s.channels.get_mut(&channel) else { return error(StatusCode::NOT_FOUND, 10003, "Unknown Channel") };
+                c.overwrites.retain(|x| x["id"] != *target);
+                reply(StatusCode::NO_CONTENT, Value::Null)
+            }
+            ("PATCH", ["guilds", _, "members", user]) => {
+                let Ok(user) = user.parse::<u64>() else { return self.unexpected(&method, &path) };
+                let (state, member) = {
+                    let mut s = self.state.lock().unwrap();
+                    if s.forbidden {
+                        return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
+                    }
+                    let Some(mute) = body["mute"].as_bool() else { return self.unexpected(&method, &format!("{path} (not a mute)")) };
+                    let Some(u) = s.users.get(&user).cloned() else { return error(StatusCode::NOT_FOUND, 10007, "Unknown Member") };
+                    let Some(channel) = s.voice.get(&user).copied() else {
+                        return error(StatusCode::BAD_REQUEST, 40032, "Target user is not connected to voice.");
+                    };
+                    if mute {
+                        s.server_muted.insert(user);
+                    } else {
+                        s.server_muted.remove(&user);
+                    }
+                    s.mute_log.push((user, mute));
+                    let mut member = u.member_json();
+                    member["mute"] = json!(mute);
+                    member["guild_id"] = json!(GUILD.to_string());
+                    (voice_state_json(&u, Some(channel), mute), member)
+                };
+                self.dispatch("VOICE_STATE_UPDATE", state);
+                reply(StatusCode::OK, member)
+            }
             ("GET", ["channels", channel]) => {
                 let Ok(channel) = channel.parse::<u64>() else { return self.unexpected(&method, &path) };
                 let s = self.state.lock().unwrap();
@@ -828,6 +964,13 @@ impl Shared {
                 }
             }
             _ => self.unexpected(&method, &path),
+        }
+    }
+
+    /// Sends a gateway event, when the bot is connected.
+    fn dispatch(&self, t: &str, d: Value) {
+        if let Some(sender) = self.gateway.lock().unwrap().clone() {
+            let _ = sender.send(json!({ "t": t, "d": d }));
         }
     }
 
@@ -934,7 +1077,7 @@ impl Shared {
                             let guild = {
                                 let s = self.state.lock().unwrap();
                                 let users: Vec<User> = s.users.values().cloned().collect();
-                                guild(&users, &s.channels)
+                                guild(&users, &s.channels, &s.voice, &s.server_muted)
                             };
                             vec![json!({ "t": "READY", "d": ready(&self.gateway_url) }), json!({ "t": "GUILD_CREATE", "d": guild })]
                         }

@@ -188,6 +188,7 @@ async fn every_payload_the_fake_sends_parses_with_serenitys_own_types() {
         let parsed = match what {
             "READY" => serde_json::from_value::<serenity::model::gateway::Ready>(v).map(drop),
             "GUILD_CREATE" => serde_json::from_value::<serenity::model::event::GuildCreateEvent>(v).map(drop),
+            "VOICE_STATE_UPDATE" => serde_json::from_value::<serenity::model::voice::VoiceState>(v).map(drop),
             "INTERACTION_CREATE" => serde_json::from_value::<serenity::model::application::Interaction>(v).map(drop),
             "MESSAGE_CREATE" | "message" => serde_json::from_value::<serenity::model::channel::Message>(v).map(drop),
             "thread" | "channel" => serde_json::from_value::<serenity::model::channel::GuildChannel>(v).map(drop),
