@@ -500,9 +500,14 @@ impl Fake {
     /// A member writes in the guild's channel. As on Discord, a bot without the
     /// Message Content intent receives the message with its content blank.
     pub fn say(&self, user: &User, content: &str) {
+        self.say_in(CHANNEL, user, content);
+    }
+
+    /// A member writes in a channel or thread of the guild.
+    pub fn say_in(&self, channel: u64, user: &User, content: &str) {
         let id = self.next_id();
         let content = if self.intents() & MESSAGE_CONTENT == 0 { "" } else { content };
-        let mut m = message_json(id, CHANNEL, &json!({ "content": content }), Some(user));
+        let mut m = message_json(id, channel, &json!({ "content": content }), Some(user));
         m["guild_id"] = json!(GUILD.to_string());
         let mut member = user.member_json();
         if let Some(o) = member.as_object_mut() {

@@ -8,6 +8,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod fake;
+mod floor;
 
 use attune::config::Config;
 use attune::core::ids::Platform;
@@ -106,7 +107,12 @@ impl Bot {
 
     /// Stops the bot and checks what every test must hold.
     async fn stop(self) -> Fake {
-        let Bot { fake, running, dir: _dir } = self;
+        self.finish().await.0
+    }
+
+    /// Stops the bot, checks what every test must hold, and keeps the database.
+    async fn finish(self) -> (Fake, tempfile::TempDir) {
+        let Bot { fake, running, dir } = self;
         let running = running.expect("running");
         assert_eq!(running.unreadable_events(), 0, "every gateway event the fake sent was readable by serenity");
         running.stop().await;
@@ -115,7 +121,7 @@ impl Bot {
         for p in fake.posted() {
             assert_no_pings(&p);
         }
-        fake
+        (fake, dir)
     }
 }
 
