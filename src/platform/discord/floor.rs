@@ -189,7 +189,8 @@ impl Shared {
                 None if originals.contains_key(&t) => self.put_back(channel, ch, t, original, now.get(&t).copied()).await,
                 None => Ok(()),
                 Some(want) => {
-                    if !originals.contains_key(&t)
+                    let fresh = !originals.contains_key(&t);
+                    if fresh
                         && let Err(e) =
                             self.engine.store().hold_floor(channel, &t.key(), &encode(original), self.engine.clock().now()).await
                     {
@@ -197,7 +198,15 @@ impl Shared {
                         tracing::error!(error = %e, "the floor's bookkeeping could not be written; the floor is not held");
                         return;
                     }
-                    if now.get(&t) == Some(&want) { Ok(()) } else { self.set(ch, t, Some(want)).await }
+                    let set = if now.get(&t) == Some(&want) { Ok(()) } else { self.set(ch, t, Some(want)).await };
+                    if set.is_err()
+                        && fresh
+                        && let Err(e) = self.engine.store().release_floor(channel, &t.key()).await
+                    {
+                        // Nothing changed; a later restore only puts back what was there.
+                        tracing::error!(error = %e, "an overwrite that was never changed could not be forgotten");
+                    }
+                    set
                 }
             };
             if let Err(e) = result {

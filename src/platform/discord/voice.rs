@@ -13,6 +13,8 @@
 //!
 //! Who is in which voice channel comes from the gateway (`voice_states` in
 //! GUILD_CREATE, then VOICE_STATE_UPDATE; the GUILD_VOICE_STATES intent).
+//! Whether someone is already muted is asked of Discord right before a mute:
+//! serenity runs handlers concurrently, so the gateway's view may be stale.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -24,13 +26,6 @@ use crate::core::ids::{ChannelId, CommunityId, Platform};
 
 /// Discord's "Target user is not connected to voice".
 pub(super) const NOT_IN_VOICE: isize = 40032;
-
-/// Where a member is in voice, and whether they are server-muted.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct InVoice {
-    channel: u64,
-    mute: bool,
-}
 
 /// A voice channel whose floor is held: who may speak there now.
 #[derive(Clone, Debug)]
@@ -44,8 +39,9 @@ pub(super) struct VoiceFloor {
 /// What the adapter knows about voice, in memory (rebuilt from the gateway at start).
 #[derive(Default)]
 pub(super) struct Voice {
-    /// (guild, user) → where they are.
-    states: HashMap<(u64, u64), InVoice>,
+    /// (guild, user) → the voice channel they are in. Whether they are muted is
+    /// asked of Discord when it matters (the gateway's view may be a moment old).
+    states: HashMap<(u64, u64), u64>,
     /// voice channel → its held floor.
     floors: HashMap<u64, VoiceFloor>,
 }
@@ -88,12 +84,8 @@ impl Shared {
         let (floor, present) = {
             let Ok(voice_state) = self.voice.lock() else { return };
             let Some(floor) = voice_state.floors.get(&v).cloned() else { return };
-            let present: Vec<(u64, bool)> = voice_state
-                .states
-                .iter()
-                .filter(|((g, _), s)| *g == floor.guild && s.channel == v)
-                .map(|((_, u), s)| (*u, s.mute))
-                .collect();
+            let present: Vec<u64> =
+                voice_state.states.iter().filter(|((g, _), c)| *g == floor.guild && **c == v).map(|((_, u), _)| *u).collect();
             (floor, present)
         };
         let held: BTreeSet<String> = match self.engine.store().floor_holds(&floor.voice).await {
@@ -103,7 +95,7 @@ impl Shared {
                 return;
             }
         };
-        for (user, mute) in present {
+        for user in present {
             let target = mute_target(floor.guild, user);
             let ours = held.contains(&target);
             if floor.speakers.contains(&user) {
@@ -112,8 +104,20 @@ impl Shared {
                 }
                 continue;
             }
-            // Muted by someone else (a moderator): not attune's to touch, now or later.
-            if ours || mute {
+            if ours {
+                continue;
+            }
+            // Muted by someone else (a moderator): not attune's to touch, now or later. The
+            // gateway's view may be a moment old (handlers run concurrently), so Discord is
+            // asked before a decision that would later unmute someone.
+            let muted = match self.http.get_member(serenity::GuildId::new(floor.guild), serenity::UserId::new(user)).await {
+                Ok(m) => m.mute,
+                Err(e) => {
+                    tracing::warn!(error = %e, "a listener's voice state could not be read; they are left as they are");
+                    continue;
+                }
+            };
+            if muted {
                 continue;
             }
             if let Err(e) = self.engine.store().hold_floor(&floor.voice, &target, r#"{"mute":false}"#, self.engine.clock().now()).await {
@@ -142,7 +146,7 @@ impl Shared {
         let joined_held = {
             let Ok(mut voice_state) = self.voice.lock() else { return };
             match now {
-                Some(channel) => voice_state.states.insert((guild, user), InVoice { channel, mute: state.mute }),
+                Some(channel) => voice_state.states.insert((guild, user), channel),
                 None => voice_state.states.remove(&(guild, user)),
             };
             now.filter(|c| voice_state.floors.contains_key(c))
@@ -161,7 +165,7 @@ impl Shared {
             voice_state.states.retain(|(gg, _), _| *gg != g);
             for (user, s) in &guild.voice_states {
                 if let Some(c) = s.channel_id {
-                    voice_state.states.insert((g, user.get()), InVoice { channel: c.get(), mute: s.mute });
+                    voice_state.states.insert((g, user.get()), c.get());
                 }
             }
             guild.voice_states.iter().map(|(u, s)| (u.get(), s.channel_id.map(serenity::ChannelId::get))).collect()
@@ -221,14 +225,6 @@ impl Shared {
     async fn set_mute(&self, guild: u64, user: u64, mute: bool) -> serenity::Result<()> {
         let g = serenity::GuildId::new(guild);
         let edit = serenity::EditMember::new().mute(mute);
-        retrying(|| g.edit_member(&*self.http, serenity::UserId::new(user), edit.clone())).await?;
-        // Known now, before the gateway says so: a later look must not take attune's
-        // own change for a moderator's.
-        if let Ok(mut voice_state) = self.voice.lock()
-            && let Some(s) = voice_state.states.get_mut(&(guild, user))
-        {
-            s.mute = mute;
-        }
-        Ok(())
+        retrying(|| g.edit_member(&*self.http, serenity::UserId::new(user), edit.clone())).await.map(drop)
     }
 }

@@ -921,6 +921,15 @@ impl Shared {
                 c.overwrites.retain(|x| x["id"] != *target);
                 reply(StatusCode::NO_CONTENT, Value::Null)
             }
+            ("GET", ["guilds", _, "members", user]) => {
+                let Ok(user) = user.parse::<u64>() else { return self.unexpected(&method, &path) };
+                let s = self.state.lock().unwrap();
+                let Some(u) = s.users.get(&user) else { return error(StatusCode::NOT_FOUND, 10007, "Unknown Member") };
+                let mut member = u.member_json();
+                member["mute"] = json!(s.server_muted.contains(&user));
+                member["guild_id"] = json!(GUILD.to_string());
+                reply(StatusCode::OK, member)
+            }
             ("PATCH", ["guilds", _, "members", user]) => {
                 let Ok(user) = user.parse::<u64>() else { return self.unexpected(&method, &path) };
                 let (state, member) = {

@@ -220,7 +220,9 @@ async fn without_the_permissions_the_hosts_are_told_once_and_the_circle_goes_on(
     assert_eq!(told.len(), 1, "the host is told once, plainly");
     assert!(bot.fake.requests().iter().any(|r| r.method == "PUT" && r.path.contains("/permissions/")), "attune did try");
     assert_eq!(overwrites(&bot.fake, HELD), before, "nothing changed");
-    bot.stop().await;
+    let (_fake, dir) = bot.finish().await;
+    let store = Store::open(&dir.path().join("attune.db")).await.unwrap();
+    assert!(store.floor_holds_on(Platform::Discord).await.unwrap().is_empty(), "nothing that never changed is held");
 }
 
 /// Polls until `ok` holds (a real clock and a real process: no settle to lean on).
