@@ -96,8 +96,9 @@ pub(crate) struct Shared {
     dms: Mutex<HashMap<u64, u64>>,
     /// The private fallback thread per (user id, channel id).
     threads: Mutex<HashMap<(u64, u64), u64>>,
-    /// The circles' threads attune made, with the channel each was made in
-    /// (a private fallback thread goes there, never into a thread). Memory only.
+    /// Channel → the channel outside threads (a circle's thread → the channel it
+    /// was made in; a channel → itself): a private fallback thread goes there,
+    /// never into a thread. Memory only.
     circle_threads: Mutex<HashMap<u64, u64>>,
     /// Gateway events of a kind serenity knows that it could not read.
     unreadable: Arc<AtomicU64>,

@@ -91,6 +91,25 @@ impl Shared {
         }
     }
 
+    /// The channel a thread was made in (a private thread can't go inside a
+    /// thread), or the channel itself. Known for the circles' threads attune
+    /// made; otherwise Discord is asked once and the answer remembered.
+    pub(super) async fn outside_threads(&self, channel: u64) -> u64 {
+        if let Some(parent) = self.circle_threads.lock().ok().and_then(|t| t.get(&channel).copied()) {
+            return parent;
+        }
+        let outside = match self.http.get_channel(serenity::ChannelId::new(channel)).await {
+            Ok(serenity::Channel::Guild(c)) if c.thread_metadata.is_some() => c.parent_id.map_or(channel, serenity::ChannelId::get),
+            Ok(_) => channel,
+            // Not known now: asked again next time.
+            Err(_) => return channel,
+        };
+        if let Ok(mut threads) = self.circle_threads.lock() {
+            threads.insert(channel, outside);
+        }
+        outside
+    }
+
     /// Whether a thread can be made from a message in `channel` (a text or
     /// announcement channel; not a thread, a voice channel's chat or a forum).
     async fn threadable(&self, channel: u64) -> bool {

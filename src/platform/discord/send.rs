@@ -105,7 +105,7 @@ impl Shared {
     async fn private_thread(&self, to: &MemberRef, user: u64, rendered: Rendered) -> serenity::Result<bool> {
         let Some(home) = self.homes.lock().ok().and_then(|h| h.get(to).copied()) else { return Ok(false) };
         // Threads can't hold threads: in a circle's thread, the channel it was made in.
-        let home = self.circle_threads.lock().ok().and_then(|t| t.get(&home).copied()).unwrap_or(home);
+        let home = self.outside_threads(home).await;
         let cached = self.threads.lock().ok().and_then(|t| t.get(&(user, home)).copied());
         let thread = match cached {
             Some(t) => t,
