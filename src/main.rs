@@ -101,8 +101,14 @@ async fn dispatch(cmd: Cmd, config: Config) -> anyhow::Result<()> {
         Cmd::Run { db } => run_platforms(&db_path(db, &config), &config).await,
         Cmd::Migrate { db } => {
             let path = db_path(db, &config);
+            // An empty file is as new as a missing one: SQLite makes it a database.
+            let existed = std::fs::metadata(&path).is_ok_and(|m| m.len() > 0);
             open_store(&path).await?.close().await;
-            say!("The database at {} is up to date.", path.display());
+            if existed {
+                say!("The database at {} is up to date.", path.display());
+            } else {
+                say!("Created a new database at {}. It is ready to use.", path.display());
+            }
             Ok(())
         }
         Cmd::Deck(d) => deck_command(d, &config).await,
