@@ -149,6 +149,7 @@ status-pulse-open = "Did you feel heard?": answers are still coming in. The aver
 recovered = I'm back after an interruption. We'll carry on from where we were.
 recovered-turn = I'm back after an interruption. { $name } still has the floor, with { $time } left.
 recovered-reflecting = I'm back after an interruption. Reflections for { $name } continue, with { $time } left.
+circle-interrupted = I'm back after an interruption, but I couldn't pick up the circle that was running here, and I'm sorry. It has been set aside. A host can open a new one whenever the group is ready.
 
 ## Private reflection
 
