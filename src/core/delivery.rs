@@ -4,7 +4,7 @@
 
 use super::cx::Cx;
 use super::effect::{Kind, Line};
-use super::ids::MemberRef;
+use super::ids::{ChannelId, MemberRef};
 use super::rng::Rng;
 
 /// What could not be delivered.
@@ -14,6 +14,8 @@ pub enum Failed {
     Whisper { to: MemberRef, kind: Kind },
     /// The page to the moderators that a member asked for with `support`.
     Support { member: MemberRef },
+    /// Holding the floor in this channel (the circle's place, or its voice place).
+    Floor { channel: ChannelId },
 }
 
 /// Why it could not be delivered. Never carries the message.
@@ -56,6 +58,27 @@ pub fn failed(cx: &mut Cx<'_, impl Rng>, what: Failed, reason: Reason) {
             cx.st.support_asked.remove(&member);
             cx.whisper_line(&member, Line::new("support-failed"));
         }
+        Failed::Floor { channel } => floor_failed(cx, &channel),
+    }
+}
+
+/// The hosts of the live circle in (or voice-linked to) `channel` learn, once
+/// per circle, that the floor could not be held there. The circle goes on; the
+/// core's nudges still reach whoever posts during another's turn.
+fn floor_failed(cx: &mut Cx<'_, impl Rng>, channel: &ChannelId) {
+    let circle = cx
+        .st
+        .circles
+        .values()
+        .find(|c| c.is_live() && (&c.channel == channel || c.voice.as_ref() == Some(channel)))
+        .filter(|c| !c.floor_failed)
+        .map(|c| (c.id, c.host.clone(), c.cohosts.clone()));
+    let Some((id, host, cohosts)) = circle else { return };
+    if let Some(c) = cx.circle_mut(id) {
+        c.floor_failed = true;
+    }
+    for h in std::iter::once(host).chain(cohosts) {
+        cx.whisper_line(&h, Line::new("host-floor-failed"));
     }
 }
 

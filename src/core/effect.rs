@@ -16,7 +16,9 @@ pub enum Effect {
     /// A message only `to` sees (DM, ephemeral reply or private thread; never public).
     Whisper { to: MemberRef, message: Message },
     /// Who holds the floor in a channel. `speaker: None` restores normal posting.
-    Floor { channel: ChannelId, speaker: Option<MemberRef>, hosts: Vec<MemberRef> },
+    /// `voice` is the place linked to the circle for speaking aloud (a Discord voice
+    /// channel), where the floor is held too.
+    Floor { channel: ChannelId, speaker: Option<MemberRef>, hosts: Vec<MemberRef>, voice: Option<ChannelId> },
     /// Arms (or re-arms) a timer; a later generation for the same key supersedes it.
     Schedule { key: TimerKey, at: Timestamp, generation: u64 },
     /// Opens a private line between the member and the community's moderators.

@@ -60,6 +60,7 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
             TimerKey::Daily(member) => reflection::on_daily(&mut cx, &member, generation),
             TimerKey::Purge => privacy::purge(&mut cx),
         },
+        Input::Placed { circle: id, channel, voice } => circle::place(&mut cx, id, channel, voice),
         Input::DeliveryFailed { what, reason } => super::delivery::failed(&mut cx, what, reason),
         Input::Recover => {
             circle::recover(&mut cx);

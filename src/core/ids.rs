@@ -28,6 +28,14 @@ impl Platform {
         }
     }
 
+    /// Whether circles on this platform may run where `hold` can't restrict who
+    /// posts: a Discord circle usually runs in a thread, and Discord has no
+    /// per-thread permission overwrites, so there `hold` works as `nudge`. A
+    /// fact about the platform, not a decision; the core says so to hosts.
+    pub fn hold_may_fall_back(self) -> bool {
+        matches!(self, Platform::Discord)
+    }
+
     fn parse(s: &str) -> Option<Self> {
         match s {
             "console" => Some(Platform::Console),

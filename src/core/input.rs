@@ -59,6 +59,16 @@ pub enum Input {
     },
     /// The process (re)started: re-arm every timer and tell live circles.
     Recover,
+    /// The platform gave a circle a place of its own: `channel`, where it now runs
+    /// (a Discord thread made from its invitation), and/or `voice`, a place for
+    /// speaking aloud linked to it (a Discord voice channel), where the floor is
+    /// held too. Only a live circle moves, and never into a place another live
+    /// circle uses.
+    Placed {
+        circle: super::ids::CircleId,
+        channel: Option<ChannelId>,
+        voice: Option<ChannelId>,
+    },
     /// The adapter could not deliver something (see `core::delivery`).
     DeliveryFailed {
         what: super::delivery::Failed,

@@ -213,6 +213,18 @@ impl State {
         self.circles.insert(circle.id, circle);
     }
 
+    /// Moves a circle to another channel (a thread of its own): the old channel
+    /// no longer names it, so another circle may open there.
+    pub fn move_circle(&mut self, id: CircleId, to: super::ids::ChannelId) {
+        let Some(c) = self.circles.get_mut(&id) else { return };
+        if self.channel_index.get(&c.channel) == Some(&id) {
+            self.channel_index.remove(&c.channel);
+        }
+        c.channel = to.clone();
+        self.channel_index.insert(to, id);
+        self.dirty.circles.insert(id);
+    }
+
     /// Hands the change record to the caller (the engine commits it).
     pub fn take_dirty(&mut self) -> Dirty {
         std::mem::take(&mut self.dirty)

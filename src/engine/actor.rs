@@ -246,6 +246,7 @@ fn input_kind(input: &Input) -> &'static str {
         Input::MemberLeft { .. } => "member_left",
         Input::TimerFired { .. } => "timer",
         Input::Recover => "recover",
+        Input::Placed { .. } => "placed",
         Input::DeliveryFailed { .. } => "delivery_failed",
     }
 }
@@ -433,7 +434,7 @@ async fn resolve(engine: &Engine, community: &CommunityId, effect: Effect) -> Op
         Effect::ExportData { to } => super::route::export(engine, community, to).await,
         Effect::Say { channel, message } => Delivery::Say { channel, message },
         Effect::Whisper { to, message } => Delivery::Whisper { to, message },
-        Effect::Floor { channel, speaker, hosts } => Delivery::Floor { channel, speaker, hosts },
+        Effect::Floor { channel, speaker, hosts, voice } => Delivery::Floor { channel, speaker, hosts, voice },
         Effect::OpenSupport { member, display } => Delivery::OpenSupport { member, display },
     })
 }

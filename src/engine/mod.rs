@@ -49,7 +49,7 @@ pub const OUTLET_QUEUE: usize = 1024;
 pub enum Delivery {
     Say { channel: ChannelId, message: Message },
     Whisper { to: MemberRef, message: Message },
-    Floor { channel: ChannelId, speaker: Option<MemberRef>, hosts: Vec<MemberRef> },
+    Floor { channel: ChannelId, speaker: Option<MemberRef>, hosts: Vec<MemberRef>, voice: Option<ChannelId> },
     OpenSupport { member: MemberRef, display: String },
 }
 

@@ -970,7 +970,7 @@ fn a_held_floor_goes_to_the_speaker_at_each_turn_and_is_restored_after() {
             .collect()
     };
     assert_eq!(floor(&out), [Some("alice".to_owned())], "the speaker holds the floor from the turn's start");
-    assert!(out.contains(&Effect::Floor { channel: channel(), speaker: Some(member("alice")), hosts: vec![member("alice")] }));
+    assert!(out.contains(&Effect::Floor { channel: channel(), speaker: Some(member("alice")), hosts: vec![member("alice")], voice: None }));
     let out = h.cmd("alice", "done");
     assert_eq!(floor(&out), [None, Some("bob".to_owned())], "the floor is restored, then given to the next speaker");
     let out = h.cmd("alice", "circle pause");

@@ -195,6 +195,7 @@ pub(super) fn finish(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
     let now = cx.now;
     let Some(c) = cx.st.circles.get(&id) else { return };
     let channel = c.channel.clone();
+    let voice = c.voice.clone();
     let floor = c.template.floor;
     let members: Vec<MemberRef> = c.seats.iter().map(|s| s.member.clone()).collect();
     let turn = c.turn.clone();
@@ -215,7 +216,7 @@ pub(super) fn finish(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
         cx.whisper_line(&m, Line::new("waitlist-ended"));
     }
     if floor == FloorPolicy::Hold {
-        cx.out.push(Effect::Floor { channel: channel.clone(), speaker: None, hosts: Vec::new() });
+        cx.out.push(Effect::Floor { channel: channel.clone(), speaker: None, hosts: Vec::new(), voice });
     }
     cx.say(&channel, Message::new(Kind::Info, vec![Line::new("circle-ended"), Line::new("confidentiality-reminder")]));
     for m in members {
@@ -270,10 +271,11 @@ pub fn recover(cx: &mut Cx<'_, impl Rng>) {
         .map(|c| {
             let hold = c.template.floor == FloorPolicy::Hold;
             let running = c.is_running() && c.paused.is_none();
-            (c.id, c.channel.clone(), c.timer, c.generation, running, c.turn.clone(), hold, super::turn::hosts_of(c))
+            let place = (c.channel.clone(), c.voice.clone());
+            (c.id, place, c.timer, c.generation, running, c.turn.clone(), hold, super::turn::hosts_of(c))
         })
         .collect();
-    for (id, channel, timer, generation, running, turn, hold, hosts) in live {
+    for (id, (channel, voice), timer, generation, running, turn, hold, hosts) in live {
         if let Some(t) = timer {
             cx.out.push(Effect::Schedule { key: TimerKey::Circle(id), at: t.at, generation });
         }
@@ -283,7 +285,7 @@ pub fn recover(cx: &mut Cx<'_, impl Rng>) {
         if hold {
             // The platform's permissions may not have survived the crash: set them again.
             let speaker = turn.as_ref().filter(|t| !t.reflecting).map(|t| t.speaker.clone());
-            cx.out.push(Effect::Floor { channel: channel.clone(), speaker, hosts });
+            cx.out.push(Effect::Floor { channel: channel.clone(), speaker, hosts, voice });
         }
         let line = match turn {
             // Time ran out while attune was down; the deadline fires next, so don't claim "0 s left".

@@ -68,6 +68,8 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
         unreachable: Vec::new(),
         turns_begun: 0,
         removed: Vec::new(),
+        voice: None,
+        floor_failed: false,
     };
     cx.st.insert_circle(circle);
     cx.audit(actor, "circle open", None, Some(id));
@@ -88,6 +90,25 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
     lines.push(Line::new("circle-join-hint"));
     cx.say(channel, Message::new(Kind::Info, lines).with_actions(&[Action::Join(id), Action::Leave(id)]));
     Ok(())
+}
+
+/// The platform gave a live circle a place of its own and/or linked a voice
+/// place (see `Input::Placed`). A place another live circle uses is left alone.
+pub fn place(cx: &mut Cx<'_, impl Rng>, id: CircleId, channel: Option<ChannelId>, voice: Option<ChannelId>) {
+    if !cx.st.circles.get(&id).is_some_and(|c| c.is_live()) {
+        return;
+    }
+    if let Some(to) = channel
+        && cx.st.circle_in(&to).is_none_or(|other| other == id)
+    {
+        cx.st.move_circle(id, to);
+    }
+    if let Some(v) = voice {
+        let taken = cx.st.circles.values().any(|c| c.id != id && c.is_live() && c.voice.as_ref() == Some(&v));
+        if let Some(c) = cx.circle_mut(id).filter(|_| !taken) {
+            c.voice = Some(v);
+        }
+    }
 }
 
 /// `circle join`: asks for consent to the current agreements first.

@@ -45,13 +45,14 @@ pub fn pause(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(
         turn_left: c.turn.as_ref().map_or(0, |turn| secs_until(now, turn.deadline)),
     });
     let channel = c.channel.clone();
+    let voice = c.voice.clone();
     let hold = c.template.floor == FloorPolicy::Hold && c.turn.is_some();
     disarm(cx, id);
     if let Some(c) = cx.circle_mut(id) {
         c.paused = Some(frozen.unwrap_or(Frozen { timer_left: 0, purpose: super::Purpose::Deadline, turn_left: 0 }));
     }
     if hold {
-        cx.out.push(Effect::Floor { channel: channel.clone(), speaker: None, hosts: Vec::new() });
+        cx.out.push(Effect::Floor { channel: channel.clone(), speaker: None, hosts: Vec::new(), voice });
     }
     cx.audit(actor, "circle pause", None, Some(id));
     cx.say(&channel, Message::info(Line::new("paused").text("name", actor.display.clone())));
@@ -62,6 +63,7 @@ pub fn resume(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<
     let c = hosted(cx, actor, id)?;
     let frozen = c.paused.ok_or(Refusal::NotPaused)?;
     let channel = c.channel.clone();
+    let voice = c.voice.clone();
     let now = cx.now;
     let turn = c.turn.clone();
     let hold = c.template.floor == FloorPolicy::Hold;
@@ -79,7 +81,7 @@ pub fn resume(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<
             let line = if t.reflecting { "resumed-reflecting" } else { "resumed-turn" };
             cx.say(&channel, Message::info(Line::new(line).text("name", t.display).secs("time", frozen.turn_left)));
             if hold && !t.reflecting {
-                cx.out.push(Effect::Floor { channel, speaker: Some(t.speaker), hosts });
+                cx.out.push(Effect::Floor { channel, speaker: Some(t.speaker), hosts, voice });
             }
         }
         None => {

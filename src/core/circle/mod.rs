@@ -17,6 +17,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub use flow::{on_timer, recover};
+pub use gather::place;
 pub use gather::{agree, join, leave, leave_everywhere, open, schedule};
 pub(crate) use host::continue_without_host;
 pub use host::{cohost, end, move_member, next, pause, readmit, remove, resume, start, status};
@@ -199,6 +200,13 @@ pub struct Circle {
     /// empty display name, until the circle ends (see [`Circle::conclude`]).
     #[serde(default)]
     pub removed: Vec<Seat>,
+    /// A place linked for speaking aloud (a Discord voice channel), where the
+    /// platform holds the floor too. Set by the adapter (`Input::Placed`).
+    #[serde(default)]
+    pub voice: Option<ChannelId>,
+    /// The platform could not hold the floor (missing permissions); the hosts were told.
+    #[serde(default)]
+    pub floor_failed: bool,
 }
 
 impl Circle {

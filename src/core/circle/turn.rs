@@ -94,6 +94,7 @@ pub(super) fn start_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, speaker: Membe
     let (warning, floor, extend) = (t.warning_secs, t.floor, t.extend_secs);
     let display = c.display_of(&speaker);
     let channel = c.channel.clone();
+    let voice = c.voice.clone();
     let card = draw_card(cx, id, kind);
     let now = cx.now;
     let deadline = plus(now, secs);
@@ -135,7 +136,7 @@ pub(super) fn start_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, speaker: Membe
         send_guides(cx, id, card);
     }
     if floor == FloorPolicy::Hold {
-        cx.out.push(Effect::Floor { channel, speaker: Some(speaker), hosts });
+        cx.out.push(Effect::Floor { channel, speaker: Some(speaker), hosts, voice });
     }
 }
 
@@ -238,6 +239,7 @@ pub(super) fn end_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, how: Ending) {
     let Some(c) = cx.st.circles.get(&id) else { return };
     let Some(turn) = c.turn.clone() else { return };
     let channel = c.channel.clone();
+    let voice = c.voice.clone();
     let (floor, reflection_secs) = (c.template.floor, c.template.reflection_secs);
     record(cx, id, &turn.speaker, turn.kind, turn.started_at, how);
     if how == Ending::Done {
@@ -245,7 +247,7 @@ pub(super) fn end_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, how: Ending) {
     }
     let reflect = matches!(how, Ending::Done | Ending::Time) && turn.kind == TurnKind::Sharing && turn.mode != Mode::Witness;
     if floor == FloorPolicy::Hold {
-        cx.out.push(Effect::Floor { channel: channel.clone(), speaker: None, hosts: Vec::new() });
+        cx.out.push(Effect::Floor { channel: channel.clone(), speaker: None, hosts: Vec::new(), voice });
     }
     if reflect {
         let at = plus(cx.now, reflection_secs);

@@ -187,6 +187,7 @@ pub fn template(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: TemplateCmd) -> R
                 .cloned()
                 .ok_or_else(|| Refusal::NoSuchTemplate { given: slug.to_string(), known: known() })?;
             t.set(&key, &value)?;
+            let holds = key == "floor" && t.floor == super::template::FloorPolicy::Hold;
             let templates = &mut cx.st.community.templates;
             match templates.iter_mut().find(|x| x.name == t.name) {
                 Some(slot) => *slot = t,
@@ -194,7 +195,11 @@ pub fn template(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: TemplateCmd) -> R
             }
             cx.st.dirty.community = true;
             cx.audit(actor, "template set", Some(format!("{name} {key}")), None);
-            cx.whisper_line(&actor.member, Line::new("template-saved").text("name", name).text("key", key).text("value", value));
+            let mut lines = vec![Line::new("template-saved").text("name", name).text("key", key).text("value", value)];
+            if holds && actor.member.platform().hold_may_fall_back() {
+                lines.push(Line::new("template-floor-hold-threads"));
+            }
+            cx.whisper(&actor.member, Message::new(Kind::Info, lines));
         }
     }
     Ok(())

@@ -151,14 +151,40 @@ async fn circle(_ctx: Ctx<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Open a witnessing circle in this channel
+/// Where a new circle runs.
+#[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
+enum Place {
+    #[name = "a thread of its own (default)"]
+    Thread,
+    #[name = "this channel (floor hold works here)"]
+    Channel,
+}
+
+/// Open a witnessing circle here
 #[poise::command(slash_command, rename = "open")]
 async fn circle_open(
     ctx: Ctx<'_>,
     #[description = "A template name (optional)"] template: Option<String>,
     #[description = "A title for the circle (optional)"] title: Option<String>,
+    #[rename = "in"]
+    #[description = "Run it in a thread of its own (default) or in this channel"]
+    place: Option<Place>,
+    #[description = "A voice channel to link (with floor hold, listeners are muted while someone speaks)"]
+    #[channel_types("Voice", "Stage")]
+    voice: Option<serenity::ChannelId>,
 ) -> Result<(), Error> {
-    line(ctx, format!("circle open {}", words(&[template.as_deref(), title.as_deref()]))).await
+    let place = match place {
+        Some(Place::Channel) => super::place::Where::Channel,
+        Some(Place::Thread) | None => super::place::Where::Thread,
+    };
+    let placing = super::place::Placing { place, voice: voice.map(serenity::ChannelId::get) };
+    let line = format!("circle open {}", words(&[template.as_deref(), title.as_deref()]));
+    let poise::Context::Application(app) = ctx else { return Ok(()) };
+    let mut invocation = Invocation::from_command(app.interaction);
+    invocation.placing = Some(placing);
+    app.interaction.defer_ephemeral(&ctx.serenity_context().http).await?;
+    ctx.data().handle_line(&invocation, &line).await;
+    Ok(())
 }
 
 /// Join the circle in this channel

@@ -72,6 +72,8 @@ pub(super) struct Invocation {
     /// A slash command (deferred with an ephemeral "thinking" reply that must be
     /// replaced or removed) or a button (acknowledged silently).
     slash: bool,
+    /// `/circle open`'s place and voice channel (`place.rs`).
+    pub(super) placing: Option<super::place::Placing>,
 }
 
 impl Invocation {
@@ -103,6 +105,7 @@ impl Invocation {
             manage_guild: member.and_then(|m| m.permissions).is_some_and(|p| p.contains(serenity::Permissions::MANAGE_GUILD)),
             roles: member.map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default(),
             slash,
+            placing: None,
         }
     }
 }
@@ -117,6 +120,8 @@ pub(super) async fn on_event(ctx: &serenity::Context, event: &serenity::FullEven
             shared.handle_press(&invocation, &press.data.custom_id).await;
         }
         serenity::FullEvent::Message { new_message } => shared.handle_message(new_message).await,
+        serenity::FullEvent::VoiceStateUpdate { new, .. } => shared.on_voice_state(new).await,
+        serenity::FullEvent::GuildCreate { guild, .. } => shared.on_guild_voice(guild).await,
         _ => {}
     }
     Ok(())
@@ -212,6 +217,14 @@ impl Shared {
                 Delivery::Whisper { to, message } if &to == sender => {
                     self.follow_up(&inv.token, &message, community).await;
                     replied = true;
+                }
+                // A new circle's invitation: it gets its place (a thread, a voice channel).
+                Delivery::Say { channel, message }
+                    if inv.placing.is_some() && community.is_some() && super::place::invitation(&message).is_some() =>
+                {
+                    if let (Some(placing), Some(c)) = (inv.placing, community) {
+                        self.open_place(c, &channel, message, placing).await;
+                    }
                 }
                 other => match community {
                     Some(c) => self.deliver(c, other).await,

@@ -22,8 +22,11 @@
 mod buttons;
 mod commands;
 mod events;
+mod floor;
+mod place;
 mod render;
 mod send;
+mod voice;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -93,8 +96,17 @@ pub(crate) struct Shared {
     dms: Mutex<HashMap<u64, u64>>,
     /// The private fallback thread per (user id, channel id).
     threads: Mutex<HashMap<(u64, u64), u64>>,
+    /// The circles' threads attune made, with the channel each was made in
+    /// (a private fallback thread goes there, never into a thread). Memory only.
+    circle_threads: Mutex<HashMap<u64, u64>>,
     /// Gateway events of a kind serenity knows that it could not read.
     unreadable: Arc<AtomicU64>,
+    /// attune's own user id (it keeps the floor in a held channel, and is never muted).
+    bot: Option<u64>,
+    /// Who is in which voice channel, and the voice floors held (`voice.rs`).
+    voice: Mutex<voice::Voice>,
+    /// One voice-floor change at a time, so a mute and an unmute never cross.
+    voice_turns: tokio::sync::Mutex<()>,
 }
 
 /// A running Discord adapter.
@@ -138,8 +150,11 @@ pub async fn start(
     }
     let catalogue = Catalogue::english().map_err(|e| DiscordError::Catalogue(e.to_string()))?;
     let http = http_client(&options);
-    let mut intents =
-        serenity::GatewayIntents::GUILDS | serenity::GatewayIntents::GUILD_MESSAGES | serenity::GatewayIntents::DIRECT_MESSAGES;
+    // Voice states: who is in a circle's voice channel, for `hold` there (`voice.rs`).
+    let mut intents = serenity::GatewayIntents::GUILDS
+        | serenity::GatewayIntents::GUILD_MESSAGES
+        | serenity::GatewayIntents::DIRECT_MESSAGES
+        | serenity::GatewayIntents::GUILD_VOICE_STATES;
     if options.message_content {
         intents |= serenity::GatewayIntents::MESSAGE_CONTENT;
     }
@@ -155,12 +170,15 @@ pub async fn start(
         .map_err(|e| DiscordError::Client(e.to_string()))?;
     // Fail fast on a refused token or an unreachable API rather than retry forever in
     // the gateway's reconnect loop; a service manager restarts attune.
-    if let Err(e) = client.http.get_current_user().await {
-        return Err(DiscordError::Client(format!(
-            "Discord at {} did not accept the token or could not be reached ({e})",
-            options.api_base
-        )));
-    }
+    let bot = match client.http.get_current_user().await {
+        Ok(me) => me.id.get(),
+        Err(e) => {
+            return Err(DiscordError::Client(format!(
+                "Discord at {} did not accept the token or could not be reached ({e})",
+                options.api_base
+            )));
+        }
+    };
     let shared = Arc::new(Shared {
         engine,
         catalogue,
@@ -169,7 +187,11 @@ pub async fn start(
         homes: Mutex::new(HashMap::new()),
         dms: Mutex::new(HashMap::new()),
         threads: Mutex::new(HashMap::new()),
+        circle_threads: Mutex::new(HashMap::new()),
         unreadable,
+        bot: Some(bot),
+        voice: Mutex::new(voice::Voice::default()),
+        voice_turns: tokio::sync::Mutex::new(()),
     });
     if cell.set(shared.clone()).is_err() {
         return Err(DiscordError::Client("the adapter was started twice".into()));
@@ -180,6 +202,9 @@ pub async fn start(
     let outlet = {
         let (shared, stop) = (shared.clone(), stop_outlet.clone());
         tokio::spawn(async move {
+            // Whatever the floor still held when attune stopped (a crash, say) is put
+            // back first; the restart's floor deliveries then hold it again.
+            shared.restore_all().await;
             // What the restart told live circles goes out first.
             for out in resumed {
                 shared.deliver(&out.community, out.delivery).await;

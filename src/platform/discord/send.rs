@@ -40,11 +40,7 @@ impl Shared {
                 }
             }
             Delivery::Whisper { to, message } => self.whisper(community, &to, &message).await,
-            Delivery::Floor { channel, speaker, .. } => {
-                // Holding the floor with permission overwrites comes with its own change;
-                // until then the floor is a nudge on Discord, which the core already sends.
-                tracing::debug!(channel = %channel, held = speaker.is_some(), "floor change not applied on Discord yet");
-            }
+            Delivery::Floor { channel, speaker, hosts, voice } => self.floor(community, channel, speaker, hosts, voice).await,
             Delivery::OpenSupport { member, .. } => {
                 // The modmail thread comes with its own change. Until then the member is
                 // told plainly that nobody was paged, and may ask again.
@@ -80,7 +76,7 @@ impl Shared {
 
     /// Tells the core a delivery failed. Posted from its own task: the outlet
     /// must never wait on a community queue that waits on the outlet.
-    fn failed(&self, community: &CommunityId, what: Failed, reason: Reason) {
+    pub(super) fn failed(&self, community: &CommunityId, what: Failed, reason: Reason) {
         let (engine, community) = (self.engine.clone(), community.clone());
         tokio::spawn(async move {
             if let Err(e) = engine.post(&community, Input::DeliveryFailed { what, reason }, None).await {
@@ -108,6 +104,8 @@ impl Shared {
     /// channel they last used. `Ok(false)` when no such channel is known.
     async fn private_thread(&self, to: &MemberRef, user: u64, rendered: Rendered) -> serenity::Result<bool> {
         let Some(home) = self.homes.lock().ok().and_then(|h| h.get(to).copied()) else { return Ok(false) };
+        // Threads can't hold threads: in a circle's thread, the channel it was made in.
+        let home = self.circle_threads.lock().ok().and_then(|t| t.get(&home).copied()).unwrap_or(home);
         let cached = self.threads.lock().ok().and_then(|t| t.get(&(user, home)).copied());
         let thread = match cached {
             Some(t) => t,
@@ -130,6 +128,12 @@ impl Shared {
 
     /// Posts a rendered message into a channel, part by part.
     async fn post(&self, channel: u64, rendered: Rendered) -> serenity::Result<()> {
+        self.post_id(channel, rendered).await.map(drop)
+    }
+
+    /// Posts a rendered message, part by part; the id of its last part.
+    pub(super) async fn post_id(&self, channel: u64, rendered: Rendered) -> serenity::Result<Option<u64>> {
+        let mut posted = None;
         let Rendered { parts, rows, mut file } = rendered;
         let last = parts.len().saturating_sub(1);
         for (i, part) in parts.into_iter().enumerate() {
@@ -142,9 +146,9 @@ impl Shared {
                     m = m.add_file(f);
                 }
             }
-            retrying(|| serenity::ChannelId::new(channel).send_message(&*self.http, m.clone())).await?;
+            posted = Some(retrying(|| serenity::ChannelId::new(channel).send_message(&*self.http, m.clone())).await?.id.get());
         }
-        Ok(())
+        Ok(posted)
     }
 
     /// The sender's own private message, as an ephemeral follow-up to their interaction.
@@ -187,7 +191,7 @@ impl Shared {
 /// each time (0.1 s, 0.2 s, 0.4 s, 0.8 s). Through Discord itself, serenity's own
 /// rate limiter waits before a 429 can happen; through a proxy (`api_base`) the
 /// proxy owns rate limits and may answer 429, and nothing may be lost behind it.
-async fn retrying<T, F, Fut>(mut request: F) -> serenity::Result<T>
+pub(super) async fn retrying<T, F, Fut>(mut request: F) -> serenity::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = serenity::Result<T>>,
@@ -217,7 +221,7 @@ pub(super) fn snowflake(raw: &str) -> Option<u64> {
 }
 
 /// Discord's JSON error code of a failed request.
-fn code(e: &serenity::Error) -> Option<isize> {
+pub(super) fn code(e: &serenity::Error) -> Option<isize> {
     match e {
         serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => Some(r.error.code),
         _ => None,

@@ -147,6 +147,39 @@ struct State {
     late_acks: u32,
     acks: Vec<Duration>,
     users: HashMap<u64, User>,
+    /// Every guild channel and thread, by id.
+    channels: HashMap<u64, Chan>,
+    /// Missing permissions: overwrites and member edits are refused with 50013.
+    forbidden: bool,
+    /// Who is connected to which voice channel.
+    voice: HashMap<u64, u64>,
+    /// Who is server-muted (it stays with the member across voice channels).
+    server_muted: HashSet<u64>,
+    /// Every server mute change: (user, mute).
+    mute_log: Vec<(u64, bool)>,
+}
+
+/// A guild channel or thread of the fake guild.
+#[derive(Clone, Debug)]
+pub struct Chan {
+    /// Discord's channel type: 0 text, 2 voice, 11 public thread, 12 private thread.
+    pub kind: u8,
+    pub name: String,
+    pub parent: Option<u64>,
+    /// Permission overwrites as Discord returns them (`id`, `type`, `allow`, `deny`).
+    pub overwrites: Vec<Value>,
+}
+
+impl Chan {
+    pub fn text(name: &str) -> Self {
+        Self { kind: 0, name: name.to_owned(), parent: None, overwrites: Vec::new() }
+    }
+    pub fn voice(name: &str) -> Self {
+        Self { kind: 2, name: name.to_owned(), parent: None, overwrites: Vec::new() }
+    }
+    fn is_thread(&self) -> bool {
+        matches!(self.kind, 10..=12)
+    }
 }
 
 pub struct Fake {
@@ -174,7 +207,9 @@ impl Fake {
         let ws = TcpListener::bind("127.0.0.1:0").await.expect("bind gateway");
         let base = format!("http://{}", rest.local_addr().expect("addr"));
         let gateway_url = format!("ws://{}", ws.local_addr().expect("addr"));
-        let state = Arc::new(Mutex::new(State::default()));
+        let mut initial = State::default();
+        initial.channels.insert(CHANNEL, Chan::text("circles"));
+        let state = Arc::new(Mutex::new(initial));
         let ids = Arc::new(AtomicU64::new(910_000_000_000_000_000));
         let gateway = Arc::new(Mutex::new(None));
         let mut fake = Self { base, gateway_url, state, ids, gateway, tasks: Vec::new(), ready_seen: std::sync::atomic::AtomicU32::new(0) };
@@ -229,8 +264,74 @@ impl Fake {
         self.state.lock().unwrap().intents
     }
 
+    /// The private threads the bot opened, with their members.
     pub fn threads(&self) -> HashMap<u64, Vec<u64>> {
         self.state.lock().unwrap().threads.clone()
+    }
+
+    /// Missing permissions from now on (or no longer): overwrites and mutes answer 50013.
+    pub fn forbid(&self, on: bool) {
+        self.state.lock().unwrap().forbidden = on;
+    }
+
+    /// A member connects to (or moves to) a voice channel.
+    pub fn join_voice(&self, user: &User, channel: u64) {
+        let state = {
+            let mut s = self.state.lock().unwrap();
+            s.voice.insert(user.id, channel);
+            voice_state_json(user, Some(channel), s.server_muted.contains(&user.id))
+        };
+        if self.gateway.lock().unwrap().is_some() {
+            self.dispatch("VOICE_STATE_UPDATE", state);
+        }
+    }
+
+    /// A member disconnects from voice.
+    pub fn leave_voice(&self, user: &User) {
+        let state = {
+            let mut s = self.state.lock().unwrap();
+            s.voice.remove(&user.id);
+            voice_state_json(user, None, s.server_muted.contains(&user.id))
+        };
+        self.dispatch("VOICE_STATE_UPDATE", state);
+    }
+
+    /// A moderator server-mutes a member (not attune).
+    pub fn moderator_mute(&self, user: &User) {
+        let state = {
+            let mut s = self.state.lock().unwrap();
+            s.server_muted.insert(user.id);
+            voice_state_json(user, s.voice.get(&user.id).copied(), true)
+        };
+        if self.gateway.lock().unwrap().is_some() {
+            self.dispatch("VOICE_STATE_UPDATE", state);
+        }
+    }
+
+    pub fn is_muted(&self, user: &User) -> bool {
+        self.state.lock().unwrap().server_muted.contains(&user.id)
+    }
+
+    /// Every server mute change the bot made: (user, mute).
+    pub fn mute_log(&self) -> Vec<(u64, bool)> {
+        self.state.lock().unwrap().mute_log.clone()
+    }
+
+    /// Adds a channel to the guild (before the bot connects, so GUILD_CREATE lists it).
+    pub fn add_channel(&self, id: u64, chan: Chan) {
+        self.state.lock().unwrap().channels.insert(id, chan);
+    }
+
+    pub fn channel(&self, id: u64) -> Option<Chan> {
+        self.state.lock().unwrap().channels.get(&id).cloned()
+    }
+
+    /// The public threads made from a message in `parent`, oldest first.
+    pub fn public_threads(&self, parent: u64) -> Vec<u64> {
+        let s = self.state.lock().unwrap();
+        let mut ids: Vec<u64> = s.channels.iter().filter(|(_, c)| c.kind == 11 && c.parent == Some(parent)).map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        ids
     }
 
     /// Waits until the bot is connected to the gateway and has registered its commands
@@ -324,17 +425,28 @@ impl Fake {
     /// A slash command in the guild's channel. `options` are Discord's option objects,
     /// e.g. `[{"name": "join", "type": 1, "options": []}]` for `/circle join`.
     pub fn slash(&self, user: &User, name: &str, options: Value) -> u64 {
+        self.slash_in(CHANNEL, user, name, options)
+    }
+
+    /// A slash command in a given channel or thread of the guild.
+    pub fn slash_in(&self, channel: u64, user: &User, name: &str, options: Value) -> u64 {
         let id = self.next_id();
         let token = format!("token-{id}");
         self.register_interaction(&token, user.id);
         let mut users = serde_json::Map::new();
         let mut members = serde_json::Map::new();
-        collect_users(&options, &self.state.lock().unwrap().users, &mut users, &mut members);
-        let mut data = json!({ "id": (APP + 100).to_string(), "name": name, "type": 1, "options": options, "guild_id": GUILD.to_string() });
-        if !users.is_empty() {
-            data["resolved"] = json!({ "users": users, "members": members });
+        let mut channels = serde_json::Map::new();
+        {
+            let s = self.state.lock().unwrap();
+            collect_users(&options, &s.users, &mut users, &mut members);
+            collect_channels(&options, &s.channels, &mut channels);
         }
-        let mut d = interaction(id, &token, 2, user, Some(CHANNEL));
+        let mut data = json!({ "id": (APP + 100).to_string(), "name": name, "type": 1, "options": options, "guild_id": GUILD.to_string() });
+        if !users.is_empty() || !channels.is_empty() {
+            data["resolved"] = json!({ "users": users, "members": members, "channels": channels });
+        }
+        let mut d = interaction(id, &token, 2, user, Some(channel));
+        self.describe_channel(&mut d, channel);
         d["data"] = data;
         self.state.lock().unwrap().dispatched.insert(id, d.clone());
         self.dispatch("INTERACTION_CREATE", d);
@@ -348,6 +460,7 @@ impl Fake {
         self.register_interaction(&token, user.id);
         let in_dm = self.state.lock().unwrap().dm_channels.contains_key(&on.channel);
         let mut d = interaction(id, &token, 3, user, (!in_dm).then_some(on.channel));
+        self.describe_channel(&mut d, on.channel);
         if in_dm {
             d["channel_id"] = json!(on.channel.to_string());
             d["channel"] = json!({ "id": on.channel.to_string(), "type": 1 });
@@ -357,6 +470,17 @@ impl Fake {
         self.state.lock().unwrap().dispatched.insert(id, d.clone());
         self.dispatch("INTERACTION_CREATE", d);
         id
+    }
+
+    /// The interaction's partial channel with the channel's real type (a thread's too).
+    fn describe_channel(&self, d: &mut Value, channel: u64) {
+        if let Some(c) = self.channel(channel) {
+            d["channel"]["type"] = json!(c.kind);
+            d["channel"]["name"] = json!(c.name);
+            if let Some(p) = c.parent {
+                d["channel"]["parent_id"] = json!(p.to_string());
+            }
+        }
     }
 
     /// Sends interaction `id` again, as a gateway may after a resume. It can be
@@ -376,9 +500,14 @@ impl Fake {
     /// A member writes in the guild's channel. As on Discord, a bot without the
     /// Message Content intent receives the message with its content blank.
     pub fn say(&self, user: &User, content: &str) {
+        self.say_in(CHANNEL, user, content);
+    }
+
+    /// A member writes in a channel or thread of the guild.
+    pub fn say_in(&self, channel: u64, user: &User, content: &str) {
         let id = self.next_id();
         let content = if self.intents() & MESSAGE_CONTENT == 0 { "" } else { content };
-        let mut m = message_json(id, CHANNEL, &json!({ "content": content }), Some(user));
+        let mut m = message_json(id, channel, &json!({ "content": content }), Some(user));
         m["guild_id"] = json!(GUILD.to_string());
         let mut member = user.member_json();
         if let Some(o) = member.as_object_mut() {
@@ -407,12 +536,21 @@ impl Fake {
         said["guild_id"] = json!(GUILD.to_string());
         vec![
             ("READY", ready(&self.gateway_url)),
-            ("GUILD_CREATE", guild(std::slice::from_ref(&u))),
+            ("GUILD_CREATE", {
+                let mut voice = HashMap::new();
+                voice.insert(u.id, CHANNEL + 50);
+                guild(std::slice::from_ref(&u), &self.state.lock().unwrap().channels, &voice, &HashSet::new())
+            }),
+            ("VOICE_STATE_UPDATE", voice_state_json(&u, Some(CHANNEL + 50), true)),
+            ("VOICE_STATE_UPDATE", voice_state_json(&u, None, false)),
             ("INTERACTION_CREATE", slash),
             ("INTERACTION_CREATE", press),
             ("MESSAGE_CREATE", said),
             ("message", posted),
             ("thread", thread_json(9, CHANNEL, "t")),
+            ("thread", thread_json_of(9, 11, CHANNEL, "t")),
+            ("thread", channel_json(11, &Chan::text("text"))),
+            ("thread", channel_json(12, &Chan::voice("voice"))),
             ("dm", dm_channel_json(10, &u)),
         ]
     }
@@ -438,6 +576,20 @@ fn collect_users(
             members.insert(id.to_string(), m);
         }
         collect_users(&o["options"], known, users, members);
+    }
+}
+
+/// Channels named by `channel` options (type 7), for the interaction's `resolved` data.
+fn collect_channels(options: &Value, known: &HashMap<u64, Chan>, channels: &mut serde_json::Map<String, Value>) {
+    for o in options.as_array().into_iter().flatten() {
+        if o["type"] == 7
+            && let Some(id) = o["value"].as_str().and_then(|v| v.parse::<u64>().ok())
+        {
+            let c = known.get(&id).cloned().unwrap_or_else(|| Chan::text("somewhere"));
+            channels
+                .insert(id.to_string(), json!({ "id": id.to_string(), "name": c.name, "type": c.kind, "permissions": "2248473465835073" }));
+        }
+        collect_channels(&o["options"], known, channels);
     }
 }
 
@@ -482,11 +634,48 @@ fn message_json(id: u64, channel: u64, sent: &Value, author: Option<&User>) -> V
 }
 
 fn thread_json(id: u64, parent: u64, name: &str) -> Value {
+    thread_json_of(id, 12, parent, name)
+}
+
+fn thread_json_of(id: u64, kind: u8, parent: u64, name: &str) -> Value {
     json!({
-        "id": id.to_string(), "guild_id": GUILD.to_string(), "type": 12, "name": name, "parent_id": parent.to_string(),
+        "id": id.to_string(), "guild_id": GUILD.to_string(), "type": kind, "name": name, "parent_id": parent.to_string(),
         "owner_id": BOT.to_string(), "last_message_id": null, "rate_limit_per_user": 0, "message_count": 0, "member_count": 1,
-        "thread_metadata": { "archived": false, "auto_archive_duration": 1440, "archive_timestamp": T, "locked": false, "invitable": false, "create_timestamp": T },
+        "thread_metadata": { "archived": false, "auto_archive_duration": 1440, "archive_timestamp": T, "locked": false, "invitable": kind == 11, "create_timestamp": T },
         "flags": 0, "total_message_sent": 0,
+    })
+}
+
+/// A guild channel (text or voice) or a thread, as `GET /channels/{id}` and GUILD_CREATE return it.
+fn channel_json(id: u64, c: &Chan) -> Value {
+    if c.is_thread() {
+        return thread_json_of(id, c.kind, c.parent.unwrap_or(CHANNEL), &c.name);
+    }
+    let mut v = json!({ "id": id.to_string(), "type": c.kind, "guild_id": GUILD.to_string(), "position": 0,
+        "permission_overwrites": c.overwrites, "name": c.name, "nsfw": false, "parent_id": null,
+        "last_message_id": null, "rate_limit_per_user": 0, "flags": 0 });
+    if c.kind == 2 {
+        v["bitrate"] = json!(64_000);
+        v["user_limit"] = json!(0);
+        v["rtc_region"] = json!(null);
+        v["video_quality_mode"] = json!(1);
+    } else {
+        v["topic"] = json!(null);
+        v["last_pin_timestamp"] = json!(null);
+    }
+    v
+}
+
+fn voice_state_json(user: &User, channel: Option<u64>, mute: bool) -> Value {
+    let mut member = user.member_json();
+    if let Some(o) = member.as_object_mut() {
+        o.remove("permissions");
+        o.insert("mute".into(), json!(mute));
+    }
+    json!({
+        "guild_id": GUILD.to_string(), "channel_id": channel.map(|c| c.to_string()), "user_id": user.id.to_string(),
+        "member": member, "session_id": format!("voice-{}", user.id), "deaf": false, "mute": mute, "self_deaf": false,
+        "self_mute": false, "self_video": false, "self_stream": false, "suppress": false, "request_to_speak_timestamp": null,
     })
 }
 
@@ -505,7 +694,15 @@ fn ready(gateway_url: &str) -> Value {
     })
 }
 
-fn guild(users: &[User]) -> Value {
+fn guild(users: &[User], channels: &HashMap<u64, Chan>, voice: &HashMap<u64, u64>, muted: &HashSet<u64>) -> Value {
+    let voice_states: Vec<Value> = users
+        .iter()
+        .filter_map(|u| {
+            let mut v = voice_state_json(u, Some(*voice.get(&u.id)?), muted.contains(&u.id));
+            v.as_object_mut()?.remove("guild_id");
+            Some(v)
+        })
+        .collect();
     let everyone = json!({
         "id": GUILD.to_string(), "name": "@everyone", "color": 0, "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
         "hoist": false, "icon": null, "unicode_emoji": null, "position": 0, "permissions": "2248473465835073", "managed": false,
@@ -528,11 +725,9 @@ fn guild(users: &[User]) -> Value {
         "public_updates_channel_id": null, "max_video_channel_users": 25, "max_stage_video_channel_users": 50,
         "approximate_member_count": null, "approximate_presence_count": null, "welcome_screen": null, "nsfw_level": 0,
         "stickers": [], "premium_progress_bar_enabled": false, "safety_alerts_channel_id": null, "incidents_data": null,
-        "joined_at": T, "large": false, "unavailable": false, "member_count": members.len(), "voice_states": [],
+        "joined_at": T, "large": false, "unavailable": false, "member_count": members.len(), "voice_states": voice_states,
         "members": members,
-        "channels": [{ "id": CHANNEL.to_string(), "type": 0, "guild_id": GUILD.to_string(), "position": 0, "permission_overwrites": [],
-            "name": "circles", "topic": null, "nsfw": false, "last_message_id": null, "rate_limit_per_user": 0, "parent_id": null,
-            "last_pin_timestamp": null, "flags": 0 }],
+        "channels": channels.iter().filter(|(_, c)| !c.is_thread()).map(|(id, c)| channel_json(*id, c)).collect::<Vec<_>>(),
         "threads": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
         "embedded_activities": [], "activity_instances": [], "hub_type": null, "latest_onboarding_question_id": null,
         "home_header": null, "inventory_settings": null, "version": 1,
@@ -674,8 +869,93 @@ impl Shared {
                     return self.unexpected(&method, &format!("{path} (a public thread)"));
                 }
                 let id = self.next_id();
-                self.state.lock().unwrap().threads.insert(id, Vec::new());
-                reply(StatusCode::CREATED, thread_json(id, channel, body["name"].as_str().unwrap_or_default()))
+                let name = body["name"].as_str().unwrap_or_default().to_owned();
+                let mut s = self.state.lock().unwrap();
+                s.threads.insert(id, Vec::new());
+                s.channels.insert(id, Chan { kind: 12, name: name.clone(), parent: Some(channel), overwrites: Vec::new() });
+                reply(StatusCode::CREATED, thread_json(id, channel, &name))
+            }
+            ("POST", ["channels", channel, "messages", message, "threads"]) => {
+                let (Ok(channel), Ok(message)) = (channel.parse::<u64>(), message.parse::<u64>()) else {
+                    return self.unexpected(&method, &path);
+                };
+                let mut s = self.state.lock().unwrap();
+                if !s.posted.iter().any(|p| p.id == message && p.channel == channel) {
+                    return error(StatusCode::NOT_FOUND, 10008, "Unknown Message");
+                }
+                match s.channels.get(&channel) {
+                    Some(c) if c.kind == 0 || c.kind == 5 => {}
+                    Some(_) => return error(StatusCode::BAD_REQUEST, 50024, "Cannot execute action on this channel type"),
+                    None => return error(StatusCode::NOT_FOUND, 10003, "Unknown Channel"),
+                }
+                let id = self.next_id();
+                let name = body["name"].as_str().unwrap_or_default().to_owned();
+                s.channels.insert(id, Chan { kind: 11, name: name.clone(), parent: Some(channel), overwrites: Vec::new() });
+                reply(StatusCode::CREATED, thread_json_of(id, 11, channel, &name))
+            }
+            ("PUT", ["channels", channel, "permissions", target]) => {
+                let (Ok(channel), Ok(target)) = (channel.parse::<u64>(), target.parse::<u64>()) else {
+                    return self.unexpected(&method, &path);
+                };
+                let mut s = self.state.lock().unwrap();
+                if s.forbidden {
+                    return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
+                }
+                let Some(c) = s.channels.get_mut(&channel) else { return error(StatusCode::NOT_FOUND, 10003, "Unknown Channel") };
+                if c.is_thread() {
+                    return error(StatusCode::BAD_REQUEST, 50024, "Cannot execute action on this channel type");
+                }
+                let o = json!({ "id": target.to_string(), "type": body["type"], "allow": body["allow"], "deny": body["deny"] });
+                c.overwrites.retain(|x| x["id"] != target.to_string());
+                c.overwrites.push(o);
+                reply(StatusCode::NO_CONTENT, Value::Null)
+            }
+            ("DELETE", ["channels", channel, "permissions", target]) => {
+                let Ok(channel) = channel.parse::<u64>() else { return self.unexpected(&method, &path) };
+                let mut s = self.state.lock().unwrap();
+                if s.forbidden {
+                    return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
+                }
+                let Some(c) = s.channels.get_mut(&channel) else { return error(StatusCode::NOT_FOUND, 10003, "Unknown Channel") };
+                c.overwrites.retain(|x| x["id"] != *target);
+                reply(StatusCode::NO_CONTENT, Value::Null)
+            }
+            ("PATCH", ["guilds", _, "members", user]) => {
+                let Ok(user) = user.parse::<u64>() else { return self.unexpected(&method, &path) };
+                let (state, member) = {
+                    let mut s = self.state.lock().unwrap();
+                    if s.forbidden {
+                        return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
+                    }
+                    let Some(mute) = body["mute"].as_bool() else { return self.unexpected(&method, &format!("{path} (not a mute)")) };
+                    let Some(u) = s.users.get(&user).cloned() else { return error(StatusCode::NOT_FOUND, 10007, "Unknown Member") };
+                    let Some(channel) = s.voice.get(&user).copied() else {
+                        return error(StatusCode::BAD_REQUEST, 40032, "Target user is not connected to voice.");
+                    };
+                    if mute {
+                        s.server_muted.insert(user);
+                    } else {
+                        s.server_muted.remove(&user);
+                    }
+                    s.mute_log.push((user, mute));
+                    let mut member = u.member_json();
+                    member["mute"] = json!(mute);
+                    member["guild_id"] = json!(GUILD.to_string());
+                    (voice_state_json(&u, Some(channel), mute), member)
+                };
+                self.dispatch("VOICE_STATE_UPDATE", state);
+                reply(StatusCode::OK, member)
+            }
+            ("GET", ["channels", channel]) => {
+                let Ok(channel) = channel.parse::<u64>() else { return self.unexpected(&method, &path) };
+                let s = self.state.lock().unwrap();
+                match s.channels.get(&channel) {
+                    Some(c) => reply(StatusCode::OK, channel_json(channel, c)),
+                    None => match s.dm_channels.get(&channel).and_then(|u| s.users.get(u)) {
+                        Some(u) => reply(StatusCode::OK, dm_channel_json(channel, u)),
+                        None => error(StatusCode::NOT_FOUND, 10003, "Unknown Channel"),
+                    },
+                }
             }
             ("PUT", ["channels", thread, "thread-members", user]) => {
                 let (Ok(thread), Ok(user)) = (thread.parse::<u64>(), user.parse::<u64>()) else { return self.unexpected(&method, &path) };
@@ -689,6 +969,13 @@ impl Shared {
                 }
             }
             _ => self.unexpected(&method, &path),
+        }
+    }
+
+    /// Sends a gateway event, when the bot is connected.
+    fn dispatch(&self, t: &str, d: Value) {
+        if let Some(sender) = self.gateway.lock().unwrap().clone() {
+            let _ = sender.send(json!({ "t": t, "d": d }));
         }
     }
 
@@ -792,8 +1079,12 @@ impl Shared {
                                 s.intents = v["d"]["intents"].as_u64().unwrap_or(0);
                             }
                             *self.gateway.lock().unwrap() = Some(events.clone());
-                            let users: Vec<User> = self.state.lock().unwrap().users.values().cloned().collect();
-                            vec![json!({ "t": "READY", "d": ready(&self.gateway_url) }), json!({ "t": "GUILD_CREATE", "d": guild(&users) })]
+                            let guild = {
+                                let s = self.state.lock().unwrap();
+                                let users: Vec<User> = s.users.values().cloned().collect();
+                                guild(&users, &s.channels, &s.voice, &s.server_muted)
+                            };
+                            vec![json!({ "t": "READY", "d": ready(&self.gateway_url) }), json!({ "t": "GUILD_CREATE", "d": guild })]
                         }
                         Some(6) => {
                             self.state.lock().unwrap().resumed += 1;

@@ -8,6 +8,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod fake;
+mod floor;
 
 use attune::config::Config;
 use attune::core::ids::Platform;
@@ -76,14 +77,27 @@ impl Bot {
         self.slash(user, "circle", json!([{ "name": sub, "type": 1, "options": options }])).await;
     }
 
+    /// A `/circle …` command in a given channel or thread.
+    async fn circle_in(&self, channel: u64, user: &User, sub: &str, options: Value) {
+        let id = self.fake.slash_in(channel, user, "circle", json!([{ "name": sub, "type": 1, "options": options }]));
+        self.fake.answered(id).await;
+    }
+
+    /// Where the latest circle opened in the channel runs: its thread (made from
+    /// the invitation), or the channel itself.
+    fn place(&self) -> u64 {
+        self.fake.public_threads(CHANNEL).last().copied().unwrap_or(CHANNEL)
+    }
+
     async fn press(&self, user: &User, on: &Posted, custom_id: &str) {
         let id = self.fake.press(user, on, custom_id);
         self.fake.answered(id).await;
     }
 
-    /// The latest message posted in the channel (not a reply, not a DM) with a button whose id contains `part`.
+    /// The latest public message (in the channel or a circle's thread; not a reply, a DM
+    /// or a private thread) with a button whose id contains `part`.
     fn channel_with(&self, part: &str) -> Option<Posted> {
-        self.fake.posted().into_iter().rev().find(|p| p.to.is_none() && p.channel == CHANNEL && p.button(part).is_some())
+        self.fake.posted().into_iter().rev().find(|p| public(&self.fake, p) && p.button(part).is_some())
     }
 
     /// Everything private that reached `user`: ephemeral replies and DMs.
@@ -93,7 +107,12 @@ impl Bot {
 
     /// Stops the bot and checks what every test must hold.
     async fn stop(self) -> Fake {
-        let Bot { fake, running, dir: _dir } = self;
+        self.finish().await.0
+    }
+
+    /// Stops the bot, checks what every test must hold, and keeps the database.
+    async fn finish(self) -> (Fake, tempfile::TempDir) {
+        let Bot { fake, running, dir } = self;
         let running = running.expect("running");
         assert_eq!(running.unreadable_events(), 0, "every gateway event the fake sent was readable by serenity");
         running.stop().await;
@@ -102,8 +121,13 @@ impl Bot {
         for p in fake.posted() {
             assert_no_pings(&p);
         }
-        fake
+        (fake, dir)
     }
+}
+
+/// Whether a message went out publicly: in a guild channel or a public thread.
+fn public(fake: &Fake, p: &Posted) -> bool {
+    p.to.is_none() && fake.channel(p.channel).is_some_and(|c| c.kind != 12)
 }
 
 /// A message pings nobody: `allowed_mentions` is present and allows nothing.
@@ -143,7 +167,7 @@ async fn gathered(bot: &Bot, host: &User, members: &[&User]) {
         assert!(agreements.ephemeral, "the agreements answer the press privately");
         bot.press(m, &agreements, &agreements.button(":agree").unwrap()).await;
     }
-    bot.circle(host, "start", json!([])).await;
+    bot.circle_in(bot.place(), host, "start", json!([])).await;
 }
 
 /// Presses Done as the speaker of the latest turn until nobody's turn is open.
@@ -170,9 +194,10 @@ async fn every_payload_the_fake_sends_parses_with_serenitys_own_types() {
         let parsed = match what {
             "READY" => serde_json::from_value::<serenity::model::gateway::Ready>(v).map(drop),
             "GUILD_CREATE" => serde_json::from_value::<serenity::model::event::GuildCreateEvent>(v).map(drop),
+            "VOICE_STATE_UPDATE" => serde_json::from_value::<serenity::model::voice::VoiceState>(v).map(drop),
             "INTERACTION_CREATE" => serde_json::from_value::<serenity::model::application::Interaction>(v).map(drop),
             "MESSAGE_CREATE" | "message" => serde_json::from_value::<serenity::model::channel::Message>(v).map(drop),
-            "thread" => serde_json::from_value::<serenity::model::channel::GuildChannel>(v).map(drop),
+            "thread" | "channel" => serde_json::from_value::<serenity::model::channel::GuildChannel>(v).map(drop),
             "dm" => serde_json::from_value::<serenity::model::channel::PrivateChannel>(v).map(drop),
             other => panic!("no check for {other}"),
         };
@@ -185,6 +210,19 @@ async fn a_three_member_circle_runs_from_open_to_the_pulse_by_slash_commands_and
     let (host, alice, bob, cara) = people();
     let bot = Bot::start(&[&host, &alice, &bob, &cara]).await;
     gathered(&bot, &host, &[&alice, &bob, &cara]).await;
+    // The circle lives in a public thread made from its invitation, and its turns run there.
+    let invitation = bot.fake.posted().into_iter().find(|p| p.button(":join:").is_some()).expect("the invitation");
+    assert_eq!(invitation.channel, CHANNEL, "the invitation is posted where /circle open was used");
+    let thread = bot.place();
+    assert_ne!(thread, CHANNEL, "a thread was made");
+    assert!(
+        bot.fake
+            .requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.path == format!("/api/v10/channels/{CHANNEL}/messages/{}/threads", invitation.id)),
+        "from the invitation message"
+    );
+    assert_eq!(bot.channel_with(":done:").map(|p| p.channel), Some(thread), "the first turn is announced in the thread");
     let turns = done_until_the_end(&bot, &[&alice, &bob, &cara]).await;
     assert!(turns >= 9, "check-in, sharing and check-out rounds for three: {turns} turns");
     for m in [&alice, &bob, &cara] {
@@ -248,7 +286,7 @@ async fn a_replayed_interaction_changes_nothing() {
 }
 
 fn fake_posts_in_channel(bot: &Bot) -> usize {
-    bot.fake.posted().iter().filter(|p| p.to.is_none() && p.channel == CHANNEL).count()
+    bot.fake.posted().iter().filter(|p| public(&bot.fake, p)).count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -276,7 +314,7 @@ async fn at_everyone_and_markdown_in_a_card_or_a_name_ping_nobody_and_render_as_
     bot.press(&loud, &invitation, &invitation.button(":join:").unwrap()).await;
     let agreements = bot.private_to(&loud).into_iter().rev().find(|p| p.button(":agree").is_some()).expect("agreements");
     bot.press(&loud, &agreements, &agreements.button(":agree").unwrap()).await;
-    bot.circle(&host, "status", json!([])).await;
+    bot.circle_in(bot.place(), &host, "status", json!([])).await;
     let joined = bot.fake.posted().into_iter().find(|p| p.to.is_none() && p.content().contains(&loud.mention()));
     assert!(joined.is_some(), "the channel names the member by a mention (which pings nobody)");
     for p in bot.fake.posted() {
@@ -297,11 +335,17 @@ async fn a_member_with_closed_dms_gets_a_private_thread_never_a_public_post_and_
     assert!(!threads.is_empty(), "a private thread was opened");
     assert!(threads.values().all(|members| members == &vec![bob.id]), "only bob was added: {threads:?}");
     let requests = fake.requests();
-    let created: Vec<_> = requests.iter().filter(|r| r.path.ends_with("/threads")).collect();
+    let created: Vec<_> = requests.iter().filter(|r| r.path.ends_with("/threads") && !r.path.contains("/messages/")).collect();
+    assert!(!created.is_empty());
+    assert!(
+        created.iter().all(|r| r.path == format!("/api/v10/channels/{CHANNEL}/threads")),
+        "in the channel, never inside the circle's thread"
+    );
     assert!(created.iter().all(|r| r.body["type"] == 12 && r.body["invitable"] == false), "private, and nobody else may be invited");
     let in_threads: Vec<Posted> = fake.posted().into_iter().filter(|p| threads.contains_key(&p.channel)).collect();
     assert!(in_threads.iter().any(|p| p.button(":pulse:").is_some()), "bob's pulse went into the thread");
-    let public: Vec<Posted> = fake.posted().into_iter().filter(|p| p.channel == CHANNEL && p.to.is_none()).collect();
+    let public: Vec<Posted> = fake.posted().into_iter().filter(|p| public(&fake, p)).collect();
+    assert!(public.iter().any(|p| p.channel != CHANNEL), "the circle ran in its own thread");
     assert!(public.iter().all(|p| p.button(":pulse:").is_none()), "the pulse never goes to the channel");
     let told = fake.posted().into_iter().any(|p| p.to == Some(host.id) && p.content().contains("bob"));
     assert!(told, "the host learns privately that bob can't get private messages");

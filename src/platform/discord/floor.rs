@@ -1,0 +1,338 @@
+//! The floor on Discord: `hold` in a channel of the circle's own.
+//!
+//! While someone speaks, permission overwrites let only the speaker, the
+//! hosts and attune itself send messages: `@everyone` and every role or
+//! member overwrite that allowed sending is made to deny it, and the speaker,
+//! hosts and attune get an overwrite that allows it. Before anything is
+//! changed the original overwrite (or its absence) is written down with
+//! `Store::hold_floor` (the first original wins), and the turn's end, the
+//! circle's end, and the adapter's start after a crash put back exactly what
+//! was there, deleting an overwrite that did not exist before.
+//!
+//! A thread has no overwrites of its own, so in a thread `hold` does nothing
+//! here and works as `nudge` (the core nudges whoever posts during another's
+//! turn under `hold` too). A voice channel linked to the circle is handled in
+//! `voice.rs`. When Discord refuses (50013, missing permissions), the core
+//! hears `DeliveryFailed { Floor }` and tells the hosts once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use poise::serenity_prelude as serenity;
+
+use super::Shared;
+use super::send::{code, retrying, snowflake};
+use crate::core::delivery::{Failed, Reason};
+use crate::core::ids::{ChannelId, CommunityId, MemberRef};
+use crate::store::FloorHold;
+
+/// Discord's "Missing Permissions".
+pub(super) const MISSING_PERMISSIONS: isize = 50013;
+/// Unknown Channel, Unknown Guild, Unknown Member, Unknown Role, Unknown Overwrite.
+const GONE: [isize; 5] = [10003, 10004, 10007, 10011, 10009];
+
+/// Who an overwrite is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Target {
+    Role(u64),
+    Member(u64),
+}
+
+impl Target {
+    fn key(self) -> String {
+        match self {
+            Target::Role(id) => format!("overwrite:role:{id}"),
+            Target::Member(id) => format!("overwrite:member:{id}"),
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Self> {
+        let rest = key.strip_prefix("overwrite:")?;
+        let (kind, id) = rest.split_once(':')?;
+        let id = snowflake(id)?;
+        match kind {
+            "role" => Some(Target::Role(id)),
+            "member" => Some(Target::Member(id)),
+            _ => None,
+        }
+    }
+
+    fn kind(self) -> serenity::PermissionOverwriteType {
+        match self {
+            Target::Role(id) => serenity::PermissionOverwriteType::Role(serenity::RoleId::new(id)),
+            Target::Member(id) => serenity::PermissionOverwriteType::Member(serenity::UserId::new(id)),
+        }
+    }
+}
+
+/// An overwrite's two bit sets; `None` where the channel had no overwrite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Bits {
+    allow: u64,
+    deny: u64,
+}
+
+/// What the store keeps as a hold's original: the overwrite, or its absence.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum Original {
+    Was(Bits),
+    None { none: bool },
+}
+
+fn encode(original: Option<Bits>) -> String {
+    let o = match original {
+        Some(b) => Original::Was(b),
+        None => Original::None { none: true },
+    };
+    serde_json::to_string(&o).unwrap_or_else(|_| r#"{"none":true}"#.to_owned())
+}
+
+fn decode(raw: &str) -> Option<Option<Bits>> {
+    match serde_json::from_str::<Original>(raw).ok()? {
+        Original::Was(b) => Some(Some(b)),
+        Original::None { .. } => Some(None),
+    }
+}
+
+/// Sending messages (and in threads made there).
+const SEND: u64 = (1 << 11) | (1 << 38);
+
+/// The overwrite a target should have while the floor is held, from what it
+/// was before attune touched it: those who may speak are allowed to send, and
+/// everyone else who was allowed is denied. `None` keeps the original.
+fn held(original: Option<Bits>, may_speak: bool, everyone: bool) -> Option<Bits> {
+    let base = original.unwrap_or(Bits { allow: 0, deny: 0 });
+    let want = if may_speak {
+        Bits { allow: base.allow | SEND, deny: base.deny & !SEND }
+    } else if everyone || base.allow & SEND != 0 {
+        Bits { allow: base.allow & !SEND, deny: base.deny | SEND }
+    } else {
+        return None;
+    };
+    (Some(want) != original).then_some(want)
+}
+
+impl Shared {
+    /// Carries out `Delivery::Floor` for the circle's channel and its voice channel.
+    pub(super) async fn floor(
+        &self,
+        community: &CommunityId,
+        channel: ChannelId,
+        speaker: Option<MemberRef>,
+        hosts: Vec<MemberRef>,
+        voice: Option<ChannelId>,
+    ) {
+        let ids = |m: &MemberRef| snowflake(m.user());
+        let speaking: Option<u64> = speaker.as_ref().and_then(ids);
+        let hosts: Vec<u64> = hosts.iter().filter_map(ids).collect();
+        match speaking {
+            Some(s) => self.hold_channel(community, &channel, s, &hosts).await,
+            None => self.restore(community, &channel).await,
+        }
+        if let Some(v) = voice {
+            match speaking {
+                Some(s) => self.hold_voice(community, &channel, &v, s, &hosts).await,
+                None => self.release_voice(community, &v).await,
+            }
+        }
+    }
+
+    /// Holds the floor in a text channel; in a thread, does nothing (`nudge`).
+    async fn hold_channel(&self, community: &CommunityId, channel: &ChannelId, speaker: u64, hosts: &[u64]) {
+        let (Some(ch), Some(guild)) = (snowflake(channel.raw()), snowflake(community.raw())) else { return };
+        let current = match self.http.get_channel(serenity::ChannelId::new(ch)).await {
+            Ok(serenity::Channel::Guild(c)) if matches!(c.kind, serenity::ChannelType::Text | serenity::ChannelType::News) => c,
+            Ok(_) => {
+                tracing::debug!(channel = ch, "no overwrites here (a thread): the floor works as a nudge");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, channel = ch, "the circle's channel could not be read; the floor is not held");
+                self.floor_failed(community, channel, &e);
+                return;
+            }
+        };
+        let mut now: BTreeMap<Target, Bits> = BTreeMap::new();
+        for o in &current.permission_overwrites {
+            let target = match o.kind {
+                serenity::PermissionOverwriteType::Role(r) => Target::Role(r.get()),
+                serenity::PermissionOverwriteType::Member(u) => Target::Member(u.get()),
+                _ => continue,
+            };
+            now.insert(target, Bits { allow: o.allow.bits(), deny: o.deny.bits() });
+        }
+        let holds = match self.engine.store().floor_holds(channel).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "the floor's bookkeeping could not be read; the floor is not held");
+                return;
+            }
+        };
+        let mut originals: BTreeMap<Target, Option<Bits>> = BTreeMap::new();
+        for h in &holds {
+            if let (Some(t), Some(o)) = (Target::from_key(&h.target), decode(&h.original)) {
+                originals.insert(t, o);
+            }
+        }
+        let speakers: BTreeSet<u64> = std::iter::once(speaker).chain(hosts.iter().copied()).chain(self.bot).collect();
+        let mut targets: BTreeSet<Target> = now.keys().chain(originals.keys()).copied().collect();
+        targets.insert(Target::Role(guild));
+        targets.extend(speakers.iter().map(|u| Target::Member(*u)));
+        for t in targets {
+            let original = originals.get(&t).copied().unwrap_or_else(|| now.get(&t).copied());
+            let may_speak = matches!(t, Target::Member(u) if speakers.contains(&u));
+            let result = match held(original, may_speak, t == Target::Role(guild)) {
+                // What it was is what it should be: put it back if attune changed it.
+                None if originals.contains_key(&t) => self.put_back(channel, ch, t, original, now.get(&t).copied()).await,
+                None => Ok(()),
+                Some(want) => {
+                    if !originals.contains_key(&t)
+                        && let Err(e) =
+                            self.engine.store().hold_floor(channel, &t.key(), &encode(original), self.engine.clock().now()).await
+                    {
+                        // Never change what could not be written down first.
+                        tracing::error!(error = %e, "the floor's bookkeeping could not be written; the floor is not held");
+                        return;
+                    }
+                    if now.get(&t) == Some(&want) { Ok(()) } else { self.set(ch, t, Some(want)).await }
+                }
+            };
+            if let Err(e) = result {
+                tracing::warn!(error = %e, channel = ch, "a permission overwrite could not be changed");
+                self.floor_failed(community, channel, &e);
+                return;
+            }
+        }
+    }
+
+    /// Puts back everything attune changed in a channel (text or voice).
+    pub(super) async fn restore(&self, community: &CommunityId, channel: &ChannelId) {
+        let holds = match self.engine.store().floor_holds(channel).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "the floor's bookkeeping could not be read; nothing was restored");
+                return;
+            }
+        };
+        for hold in holds {
+            if let Err(e) = self.restore_one(&hold).await {
+                tracing::warn!(error = %e, "a floor change could not be undone yet; it is tried again later");
+                self.floor_failed(community, channel, &e);
+            }
+        }
+    }
+
+    /// After a start: puts back everything a crash may have left held.
+    pub(super) async fn restore_all(&self) {
+        let holds = match self.engine.store().floor_holds_on(crate::core::ids::Platform::Discord).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "the floor's bookkeeping could not be read at start");
+                return;
+            }
+        };
+        if !holds.is_empty() {
+            tracing::info!(held = holds.len(), "restoring what the floor changed before attune stopped");
+        }
+        for hold in holds {
+            if let Err(e) = self.restore_one(&hold).await {
+                tracing::warn!(error = %e, "a floor change could not be undone at start; it is tried again later");
+            }
+        }
+    }
+
+    /// Undoes one hold and forgets it. A hold whose channel, member or role is
+    /// gone is forgotten too (there is nothing left to restore).
+    async fn restore_one(&self, hold: &FloorHold) -> serenity::Result<()> {
+        let result = if let Some(t) = Target::from_key(&hold.target) {
+            match (snowflake(hold.channel.raw()), decode(&hold.original)) {
+                (Some(ch), Some(original)) => self.set(ch, t, original).await,
+                _ => Ok(()),
+            }
+        } else if let Some((guild, user)) = super::voice::mute_key(&hold.target) {
+            match self.unmute(guild, user).await {
+                // Not in voice now: unmuted when they next connect (`voice.rs`).
+                Err(e) if code(&e) == Some(super::voice::NOT_IN_VOICE) => return Ok(()),
+                other => other,
+            }
+        } else {
+            tracing::warn!("a floor hold of an unknown kind was forgotten");
+            Ok(())
+        };
+        match result {
+            Err(e) if !code(&e).is_some_and(|c| GONE.contains(&c)) => Err(e),
+            _ => {
+                if let Err(e) = self.engine.store().release_floor(&hold.channel, &hold.target).await {
+                    tracing::error!(error = %e, "a restored floor change could not be forgotten; it is restored again later");
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Puts one target back to its original and forgets the hold.
+    async fn put_back(&self, channel: &ChannelId, ch: u64, t: Target, original: Option<Bits>, now: Option<Bits>) -> serenity::Result<()> {
+        if now != original {
+            match self.set(ch, t, original).await {
+                Err(e) if !code(&e).is_some_and(|c| GONE.contains(&c)) => return Err(e),
+                _ => {}
+            }
+        }
+        if let Err(e) = self.engine.store().release_floor(channel, &t.key()).await {
+            tracing::error!(error = %e, "a restored overwrite could not be forgotten; it is restored again later");
+        }
+        Ok(())
+    }
+
+    /// Sets (`PUT`) or removes (`DELETE`) one overwrite.
+    async fn set(&self, ch: u64, t: Target, bits: Option<Bits>) -> serenity::Result<()> {
+        let channel = serenity::ChannelId::new(ch);
+        match bits {
+            Some(b) => {
+                let o = serenity::PermissionOverwrite {
+                    allow: serenity::Permissions::from_bits_retain(b.allow),
+                    deny: serenity::Permissions::from_bits_retain(b.deny),
+                    kind: t.kind(),
+                };
+                retrying(|| channel.create_permission(&*self.http, o.clone())).await
+            }
+            None => retrying(|| channel.delete_permission(&*self.http, t.kind())).await,
+        }
+    }
+
+    /// Tells the core the floor could not be held when Discord refused for lack of permissions.
+    pub(super) fn floor_failed(&self, community: &CommunityId, channel: &ChannelId, e: &serenity::Error) {
+        if code(e) == Some(MISSING_PERMISSIONS) {
+            self.failed(community, Failed::Floor { channel: channel.clone() }, Reason::Platform);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_original_round_trips_through_the_store_encoding() {
+        for o in [None, Some(Bits { allow: 1 << 11, deny: 0 }), Some(Bits { allow: 0, deny: 3 })] {
+            assert_eq!(decode(&encode(o)), Some(o));
+        }
+        assert_eq!(Target::from_key(&Target::Role(5).key()), Some(Target::Role(5)));
+        assert_eq!(Target::from_key(&Target::Member(6).key()), Some(Target::Member(6)));
+        assert_eq!(Target::from_key("mute:1:2"), None);
+    }
+
+    #[test]
+    fn while_held_only_those_who_may_speak_can_send() {
+        // @everyone without an overwrite is denied sending.
+        assert_eq!(held(None, false, true), Some(Bits { allow: 0, deny: SEND }));
+        // A role that allowed sending is denied; one that said nothing is left alone.
+        assert_eq!(held(Some(Bits { allow: SEND | 1, deny: 0 }), false, false), Some(Bits { allow: 1, deny: SEND }));
+        assert_eq!(held(Some(Bits { allow: 1, deny: 0 }), false, false), None);
+        // The speaker gets an allow, keeping their other bits.
+        assert_eq!(held(Some(Bits { allow: 0, deny: SEND | 4 }), true, false), Some(Bits { allow: SEND, deny: 4 }));
+        assert_eq!(held(None, true, false), Some(Bits { allow: SEND, deny: 0 }));
+        // Someone already allowed needs no change.
+        assert_eq!(held(Some(Bits { allow: SEND, deny: 0 }), true, false), None);
+    }
+}
