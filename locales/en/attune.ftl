@@ -250,7 +250,7 @@ template-list = Templates:
 template-item = • { $name }: turns of { $time }, up to { $max } people
 template-head = Template { $name }:
 template-saved = Template { $name }: { $key } is now { $value }.
-template-floor-hold-threads = A circle that runs in a thread can't hold the floor (Discord has no per-thread permissions), so there hold works like nudge. Open the circle with in: channel to hold the floor in a channel of its own.
+template-floor-hold-threads = A circle that runs in a thread can't hold the floor (Discord has no per-thread permissions), so there hold works like nudge. To hold the floor, open the circle with in: this channel, in a channel kept for it.
 resources-saved = The crisis resources card is updated. Members see it with /resources, and after a crisis phrase.
 settings-resources = { $custom ->
     [yes] Crisis resources: your community's own card. Change it with /resources set TEXT.

@@ -29,6 +29,7 @@ mod healing;
 mod hosttools;
 mod identity;
 mod limits;
+mod place;
 mod privacy;
 mod props;
 mod regressions;

@@ -154,9 +154,9 @@ async fn circle(_ctx: Ctx<'_>) -> Result<(), Error> {
 /// Where a new circle runs.
 #[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
 enum Place {
-    #[name = "a thread of its own (default)"]
+    #[name = "a thread of its own"]
     Thread,
-    #[name = "this channel (floor hold works here)"]
+    #[name = "this channel"]
     Channel,
 }
 

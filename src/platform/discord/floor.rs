@@ -125,9 +125,12 @@ impl Shared {
         let ids = |m: &MemberRef| snowflake(m.user());
         let speaking: Option<u64> = speaker.as_ref().and_then(ids);
         let hosts: Vec<u64> = hosts.iter().filter_map(ids).collect();
-        match speaking {
-            Some(s) => self.hold_channel(community, &channel, s, &hosts).await,
-            None => self.restore(community, &channel).await,
+        {
+            let _turn = self.floor_turns.lock().await;
+            match speaking {
+                Some(s) => self.hold_channel(community, &channel, s, &hosts).await,
+                None => self.restore(community, &channel).await,
+            }
         }
         if let Some(v) = voice {
             match speaking {

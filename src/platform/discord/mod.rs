@@ -107,6 +107,8 @@ pub(crate) struct Shared {
     voice: Mutex<voice::Voice>,
     /// One voice-floor change at a time, so a mute and an unmute never cross.
     voice_turns: tokio::sync::Mutex<()>,
+    /// One overwrite change at a time (a timer's turn end and a button's may meet).
+    floor_turns: tokio::sync::Mutex<()>,
 }
 
 /// A running Discord adapter.
@@ -192,6 +194,7 @@ pub async fn start(
         bot: Some(bot),
         voice: Mutex::new(voice::Voice::default()),
         voice_turns: tokio::sync::Mutex::new(()),
+        floor_turns: tokio::sync::Mutex::new(()),
     });
     if cell.set(shared.clone()).is_err() {
         return Err(DiscordError::Client("the adapter was started twice".into()));

@@ -221,6 +221,14 @@ impl Shared {
     async fn set_mute(&self, guild: u64, user: u64, mute: bool) -> serenity::Result<()> {
         let g = serenity::GuildId::new(guild);
         let edit = serenity::EditMember::new().mute(mute);
-        retrying(|| g.edit_member(&*self.http, serenity::UserId::new(user), edit.clone())).await.map(drop)
+        retrying(|| g.edit_member(&*self.http, serenity::UserId::new(user), edit.clone())).await?;
+        // Known now, before the gateway says so: a later look must not take attune's
+        // own change for a moderator's.
+        if let Ok(mut voice_state) = self.voice.lock()
+            && let Some(s) = voice_state.states.get_mut(&(guild, user))
+        {
+            s.mute = mute;
+        }
+        Ok(())
     }
 }

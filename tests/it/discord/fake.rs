@@ -905,9 +905,9 @@ impl Shared {
                 if c.is_thread() {
                     return error(StatusCode::BAD_REQUEST, 50024, "Cannot execute action on this channel type");
                 }
-                let o = json!({ "id": target.to_string(), "type": body["type"], "allow": body["allow"], "deny": body["deny"] });
                 let id = target.to_string();
-                c.overwrites.retain(|x| x["id"].as_str() != Some(id.as_str()));
+                let o = json!({ "id": id, "type": body["type"], "allow": body["allow"], "deny": body["deny"] });
+                c.overwrites.retain(|x| x["id"] != id.as_str());
                 c.overwrites.push(o);
                 reply(StatusCode::NO_CONTENT, Value::Null)
             }
