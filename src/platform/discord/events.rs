@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use poise::serenity_prelude as serenity;
 
-use super::{Error, Shared, buttons};
+use super::{Error, Shared, buttons, modals};
 use crate::core::command::{self, Command};
 use crate::core::effect::{Kind, Line, Message};
 use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
@@ -83,6 +83,11 @@ impl Invocation {
         Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_ref(), false)
     }
 
+    /// A submitted form, acknowledged like a slash command (an ephemeral "thinking").
+    fn from_modal(i: &serenity::ModalInteraction) -> Self {
+        Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_ref(), true)
+    }
+
     fn new(
         id: u64,
         token: &str,
@@ -116,6 +121,11 @@ pub(super) async fn on_event(ctx: &serenity::Context, event: &serenity::FullEven
             press.defer(&ctx.http).await?;
             shared.handle_press(&invocation, &press.data.custom_id).await;
         }
+        serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Modal(form) } => {
+            let invocation = Invocation::from_modal(form);
+            form.defer_ephemeral(&ctx.http).await?;
+            shared.handle_form(&invocation, form).await;
+        }
         serenity::FullEvent::Message { new_message } => shared.handle_message(new_message).await,
         _ => {}
     }
@@ -127,7 +137,7 @@ impl Shared {
         MemberRef::parse(Platform::Discord, &user.to_string()).ok()
     }
 
-    fn actor(&self, inv: &Invocation) -> Option<Actor> {
+    pub(super) fn actor(&self, inv: &Invocation) -> Option<Actor> {
         let moderator = inv.manage_guild || inv.roles.iter().any(|r| self.moderator_roles.contains(r));
         Some(Actor { member: self.member(inv.user)?, display: inv.display.clone(), moderator })
     }
@@ -155,11 +165,34 @@ impl Shared {
         self.submit(inv, Ok(press.action.command()), "", Some(press.guild)).await;
     }
 
+    /// A submitted form: the core command it makes (the core checks who may).
+    async fn handle_form(&self, inv: &Invocation, form: &serenity::ModalInteraction) {
+        let Some(decoded) = modals::Form::decode(&form.data.custom_id) else {
+            let Some(member) = self.member(inv.user) else { return };
+            let note = Message::info(Line::new("discord-form-unknown"));
+            self.answer(inv, &member, Answer { deliveries: vec![Delivery::Whisper { to: member.clone(), message: note }] }, None).await;
+            return;
+        };
+        let input = |id: &str| {
+            form.data.components.iter().flat_map(|row| &row.components).find_map(|c| match c {
+                serenity::ActionRowComponent::InputText(t) if t.custom_id == id => t.value.clone(),
+                _ => None,
+            })
+        };
+        self.submit(inv, Ok(decoded.command(input)), "", None).await;
+    }
+
     /// Submits a command (or a line that failed to parse) from an interaction and
     /// answers it. In a guild, the guild is the community and the channel the place;
     /// in a DM the input is private, for the community a button names, or else the
     /// one the engine routes the member to.
-    async fn submit(&self, inv: &Invocation, parsed: Result<Command, crate::core::Refusal>, text: &str, button_guild: Option<u64>) {
+    pub(super) async fn submit(
+        &self,
+        inv: &Invocation,
+        parsed: Result<Command, crate::core::Refusal>,
+        text: &str,
+        button_guild: Option<u64>,
+    ) {
         let Some(actor) = self.actor(inv) else { return };
         let member = actor.member.clone();
         let event = Some(format!("interaction:{}", inv.id));

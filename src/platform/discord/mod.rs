@@ -10,6 +10,7 @@
 //!   command vocabulary;
 //! - `events.rs`: interactions and messages → inputs, and the answer to an
 //!   interaction (acknowledged at once, then followed up);
+//! - `modals.rs`: the forms for adding, editing and suggesting cards;
 //! - `buttons.rs`: an [`Action`](crate::core::effect::Action) ↔ a `custom_id`
 //!   that carries its scope;
 //! - `send.rs`: deliveries → Discord (ephemeral replies, channel messages,
@@ -22,6 +23,7 @@
 mod buttons;
 mod commands;
 mod events;
+mod modals;
 mod render;
 mod send;
 

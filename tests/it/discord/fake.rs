@@ -147,6 +147,8 @@ struct State {
     late_acks: u32,
     acks: Vec<Duration>,
     users: HashMap<u64, User>,
+    /// Forms (modals) the bot opened: (user, the modal's JSON).
+    modals: Vec<(u64, Value)>,
 }
 
 pub struct Fake {
@@ -373,6 +375,24 @@ impl Fake {
         self.dispatch("INTERACTION_CREATE", d);
     }
 
+    /// The forms (modals) the bot opened for `user`, oldest first.
+    pub fn modals(&self, user: &User) -> Vec<Value> {
+        self.state.lock().unwrap().modals.iter().filter(|(u, _)| *u == user.id).map(|(_, m)| m.clone()).collect()
+    }
+
+    /// `user` submits a form in the guild's channel: a MODAL_SUBMIT interaction with
+    /// each text input's value, as Discord sends it.
+    pub fn submit_modal(&self, user: &User, custom_id: &str, values: &[(&str, &str)]) -> u64 {
+        let id = self.next_id();
+        let token = format!("token-{id}");
+        self.register_interaction(&token, user.id);
+        let mut d = interaction(id, &token, 5, user, Some(CHANNEL));
+        d["data"] = modal_data(custom_id, values);
+        self.state.lock().unwrap().dispatched.insert(id, d.clone());
+        self.dispatch("INTERACTION_CREATE", d);
+        id
+    }
+
     /// A member writes in the guild's channel. As on Discord, a bot without the
     /// Message Content intent receives the message with its content blank.
     pub fn say(&self, user: &User, content: &str) {
@@ -403,6 +423,8 @@ impl Fake {
         let mut press = interaction(2, "t2", 3, &u, Some(CHANNEL));
         press["data"] = json!({ "custom_id": "a1:1:join:1", "component_type": 2 });
         press["message"] = posted.clone();
+        let mut form = interaction(3, "t3", 5, &u, Some(CHANNEL));
+        form["data"] = modal_data("m1:suggest", &[("text", "a card")]);
         let mut said = message_json(8, CHANNEL, &json!({ "content": "hello" }), Some(&u));
         said["guild_id"] = json!(GUILD.to_string());
         vec![
@@ -410,6 +432,7 @@ impl Fake {
             ("GUILD_CREATE", guild(std::slice::from_ref(&u))),
             ("INTERACTION_CREATE", slash),
             ("INTERACTION_CREATE", press),
+            ("INTERACTION_CREATE", form),
             ("MESSAGE_CREATE", said),
             ("message", posted),
             ("thread", thread_json(9, CHANNEL, "t")),
@@ -463,6 +486,13 @@ fn interaction(id: u64, token: &str, kind: u8, user: &User, channel: Option<u64>
         }
     }
     d
+}
+
+/// A MODAL_SUBMIT's data: one action row per text input (type 4), with its value.
+fn modal_data(custom_id: &str, values: &[(&str, &str)]) -> Value {
+    let rows: Vec<Value> =
+        values.iter().map(|(id, v)| json!({ "type": 1, "components": [{ "type": 4, "custom_id": id, "value": v }] })).collect();
+    json!({ "custom_id": custom_id, "components": rows })
 }
 
 fn bot_json() -> Value {
@@ -714,6 +744,9 @@ impl Shared {
         i.ephemeral = body["data"]["flags"].as_u64().is_some_and(|f| f & 64 != 0);
         let user = i.user;
         s.acks.push(elapsed);
+        if kind == 9 {
+            s.modals.push((user, body["data"].clone()));
+        }
         if kind == 4 {
             let id = self.ids.fetch_add(1, Ordering::SeqCst);
             let ephemeral = body["data"]["flags"].as_u64().is_some_and(|f| f & 64 != 0);

@@ -8,6 +8,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod fake;
+mod forms;
 
 use attune::config::Config;
 use attune::core::ids::Platform;
