@@ -64,6 +64,9 @@ pub(super) struct Invocation {
     token: String,
     guild: Option<u64>,
     channel: u64,
+    /// Where a private thread for this member can be opened: the channel itself,
+    /// or a thread's parent (Discord opens no thread inside a thread).
+    home: u64,
     user: u64,
     display: String,
     /// Manage Server, as Discord resolved it for this member in this channel.
@@ -76,16 +79,30 @@ pub(super) struct Invocation {
 
 impl Invocation {
     pub(super) fn from_command(i: &serenity::CommandInteraction) -> Self {
-        Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_deref(), true)
+        Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_deref(), true).in_channel(i.channel.as_ref())
     }
 
     fn from_component(i: &serenity::ComponentInteraction) -> Self {
-        Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_ref(), false)
+        Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_ref(), false).in_channel(i.channel.as_ref())
     }
 
     /// A submitted form, acknowledged like a slash command (an ephemeral "thinking").
     fn from_modal(i: &serenity::ModalInteraction) -> Self {
-        Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_ref(), true)
+        Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_ref(), true).in_channel(i.channel.as_ref())
+    }
+
+    /// A thread's parent is where a private thread for this member can go.
+    fn in_channel(mut self, channel: Option<&serenity::PartialChannel>) -> Self {
+        if let Some(c) = channel
+            && matches!(
+                c.kind,
+                serenity::ChannelType::PublicThread | serenity::ChannelType::PrivateThread | serenity::ChannelType::NewsThread
+            )
+            && let Some(parent) = c.parent_id
+        {
+            self.home = parent.get();
+        }
+        self
     }
 
     fn new(
@@ -103,6 +120,7 @@ impl Invocation {
             token: token.to_owned(),
             guild: guild.map(serenity::GuildId::get),
             channel: channel.get(),
+            home: channel.get(),
             user: user.id.get(),
             display,
             manage_guild: member.and_then(|m| m.permissions).is_some_and(|p| p.contains(serenity::Permissions::MANAGE_GUILD)),
@@ -201,7 +219,7 @@ impl Shared {
         if channel.is_some()
             && let Ok(mut homes) = self.homes.lock()
         {
-            homes.insert(member.clone(), inv.channel);
+            homes.insert(member.clone(), inv.home);
         }
         if community.is_none()
             && let Ok(crate::engine::Route::One(c)) = self.engine.route_private(&member).await
@@ -257,6 +275,22 @@ impl Shared {
         }
     }
 
+    /// A member writes to the bot in a DM (often an answer to a reflection card,
+    /// which attune never reads back). It is checked for crisis phrases like any
+    /// private message, in memory, for the community the member last used, and
+    /// never stored; with no such community there is nothing to check it for.
+    async fn handle_direct_message(&self, message: &serenity::Message) {
+        let Some(member) = self.member(message.author.id.get()) else { return };
+        let Ok(crate::engine::Route::One(community)) = self.engine.route_private(&member).await else { return };
+        let display = message.author.global_name.clone().unwrap_or_else(|| message.author.name.clone());
+        // No roles in a DM: moderator rights never come from a private message.
+        let actor = Actor { member, display, moderator: false };
+        let input = Input::Chat { actor, place: Place::Private, text: message.content.clone() };
+        if let Err(e) = self.engine.post(&community, input, Some(format!("message:{}", message.id.get()))).await {
+            tracing::error!(error = %e, "a direct message could not be checked");
+        }
+    }
+
     /// A message in a channel the bot can read: checked for crisis phrases and the
     /// floor in memory, never stored. Without the Message Content intent the text is
     /// empty, and there is nothing to check.
@@ -264,7 +298,10 @@ impl Shared {
         if message.author.bot || message.webhook_id.is_some() || message.content.trim().is_empty() {
             return;
         }
-        let Some(guild) = message.guild_id else { return };
+        let Some(guild) = message.guild_id else {
+            self.handle_direct_message(message).await;
+            return;
+        };
         let (Ok(community), Ok(channel), Some(member)) = (
             CommunityId::parse(Platform::Discord, &guild.get().to_string()),
             ChannelId::parse(Platform::Discord, &message.channel_id.get().to_string()),

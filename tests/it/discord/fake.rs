@@ -149,6 +149,8 @@ struct State {
     users: HashMap<u64, User>,
     /// Forms (modals) the bot opened: (user, the modal's JSON).
     modals: Vec<(u64, Value)>,
+    /// Public threads in the guild's channel (a circle's, say), where members use commands too.
+    public_threads: HashSet<u64>,
 }
 
 pub struct Fake {
@@ -326,6 +328,18 @@ impl Fake {
     /// A slash command in the guild's channel. `options` are Discord's option objects,
     /// e.g. `[{"name": "join", "type": 1, "options": []}]` for `/circle join`.
     pub fn slash(&self, user: &User, name: &str, options: Value) -> u64 {
+        self.slash_in(user, CHANNEL, name, options)
+    }
+
+    /// A public thread in the guild's channel, as a circle's thread would be.
+    pub fn public_thread(&self) -> u64 {
+        let id = self.next_id();
+        self.state.lock().unwrap().public_threads.insert(id);
+        id
+    }
+
+    /// A slash command in `channel`: the guild's channel or one of its public threads.
+    pub fn slash_in(&self, user: &User, channel: u64, name: &str, options: Value) -> u64 {
         let id = self.next_id();
         let token = format!("token-{id}");
         self.register_interaction(&token, user.id);
@@ -336,7 +350,13 @@ impl Fake {
         if !users.is_empty() {
             data["resolved"] = json!({ "users": users, "members": members });
         }
-        let mut d = interaction(id, &token, 2, user, Some(CHANNEL));
+        let mut d = interaction(id, &token, 2, user, Some(channel));
+        if self.state.lock().unwrap().public_threads.contains(&channel) {
+            d["channel"]["type"] = json!(11);
+            d["channel"]["parent_id"] = json!(CHANNEL.to_string());
+            d["channel"]["thread_metadata"] =
+                json!({ "archived": false, "auto_archive_duration": 1440, "archive_timestamp": T, "locked": false });
+        }
         d["data"] = data;
         self.state.lock().unwrap().dispatched.insert(id, d.clone());
         self.dispatch("INTERACTION_CREATE", d);
@@ -373,6 +393,25 @@ impl Fake {
             s.dispatched.get(&id).cloned().expect("a dispatched interaction")
         };
         self.dispatch("INTERACTION_CREATE", d);
+    }
+
+    /// A member writes to the bot in a DM (in the DM channel the bot opened with them,
+    /// or a new one). DMs always carry their text, whatever the intents.
+    pub fn say_dm(&self, user: &User, content: &str) -> u64 {
+        let id = self.next_id();
+        let channel = {
+            let mut s = self.state.lock().unwrap();
+            match s.dm_channels.iter().find(|(_, u)| **u == user.id).map(|(c, _)| *c) {
+                Some(c) => c,
+                None => {
+                    let c = self.ids.fetch_add(1, Ordering::SeqCst);
+                    s.dm_channels.insert(c, user.id);
+                    c
+                }
+            }
+        };
+        self.dispatch("MESSAGE_CREATE", message_json(id, channel, &json!({ "content": content }), Some(user)));
+        channel
     }
 
     /// The forms (modals) the bot opened for `user`, oldest first.
@@ -434,6 +473,7 @@ impl Fake {
             ("INTERACTION_CREATE", press),
             ("INTERACTION_CREATE", form),
             ("MESSAGE_CREATE", said),
+            ("MESSAGE_CREATE", message_json(11, 12, &json!({ "content": "in a DM" }), Some(&u))),
             ("message", posted),
             ("thread", thread_json(9, CHANNEL, "t")),
             ("dm", dm_channel_json(10, &u)),
@@ -702,6 +742,14 @@ impl Shared {
                 let Ok(channel) = channel.parse::<u64>() else { return self.unexpected(&method, &path) };
                 if body["type"] != 12 {
                     return self.unexpected(&method, &format!("{path} (a public thread)"));
+                }
+                let in_thread = {
+                    let s = self.state.lock().unwrap();
+                    s.public_threads.contains(&channel) || s.threads.contains_key(&channel)
+                };
+                if in_thread {
+                    // Discord opens no thread inside a thread.
+                    return error(StatusCode::BAD_REQUEST, 50024, "Cannot execute action on this channel type");
                 }
                 let id = self.next_id();
                 self.state.lock().unwrap().threads.insert(id, Vec::new());

@@ -9,6 +9,7 @@
 
 mod fake;
 mod forms;
+mod private;
 
 use attune::config::Config;
 use attune::core::ids::Platform;
@@ -23,6 +24,8 @@ struct Bot {
     fake: Fake,
     running: Option<Running>,
     dir: tempfile::TempDir,
+    /// The engine attune runs on (its clock is manual: `engine.advance` moves time).
+    engine: Engine,
 }
 
 impl Bot {
@@ -53,15 +56,15 @@ impl Bot {
             moderator_roles: Vec::new(),
             message_content,
         };
-        let running = discord::start(engine, resumed, rx, options).await.expect("the adapter starts");
+        let running = discord::start(engine.clone(), resumed, rx, options).await.expect("the adapter starts");
         fake.ready().await;
-        Self { fake, running: Some(running), dir }
+        Self { fake, running: Some(running), dir, engine }
     }
 
     /// Stops attune (the gateway, then the engine, committing everything) and starts it
     /// again on the same database, as a restart after a deploy or a crash would.
     async fn restart(self) -> Self {
-        let Bot { fake, running, dir } = self;
+        let Bot { fake, running, dir, .. } = self;
         let running = running.expect("running");
         assert_eq!(running.unreadable_events(), 0);
         running.stop().await;
@@ -94,7 +97,7 @@ impl Bot {
 
     /// Stops the bot and checks what every test must hold.
     async fn stop(self) -> Fake {
-        let Bot { fake, running, dir: _dir } = self;
+        let Bot { fake, running, dir: _dir, .. } = self;
         let running = running.expect("running");
         assert_eq!(running.unreadable_events(), 0, "every gateway event the fake sent was readable by serenity");
         running.stop().await;
