@@ -227,6 +227,8 @@ async fn run_discord(db: &Path, config: &Config) -> anyhow::Result<()> {
         dev_guild: config.discord.dev_guild,
         moderator_roles: config.discord.moderator_roles.clone(),
         message_content: config.discord.message_content,
+        support_channel: config.discord.support_channel,
+        support_members: config.discord.support_members.clone(),
     };
     discord::run(engine, resumed, rx, options).await.context("the Discord adapter stopped")?;
     Ok(())

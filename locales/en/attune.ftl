@@ -430,3 +430,5 @@ discord-modal-card-text = The card's text
 discord-modal-card-guide = The listener guide
 discord-modal-new-value = The new value
 discord-modal-suggest-text = Your card, as you'd like members to read it
+discord-support-thread = Talking with a moderator
+discord-support-thread-intro = { $name } would like to talk with a moderator. This is a private thread: only the people added to it (and server staff who manage threads) can see it.

@@ -145,6 +145,7 @@ pub(super) async fn on_event(ctx: &serenity::Context, event: &serenity::FullEven
             shared.handle_form(&invocation, form).await;
         }
         serenity::FullEvent::Message { new_message } => shared.handle_message(new_message).await,
+        serenity::FullEvent::GuildCreate { guild, .. } => shared.support.owner(guild.id.get(), guild.owner_id.get()),
         _ => {}
     }
     Ok(())
@@ -213,6 +214,12 @@ impl Shared {
     ) {
         let Some(actor) = self.actor(inv) else { return };
         let member = actor.member.clone();
+        if actor.moderator
+            && let Some(g) = inv.guild
+        {
+            // Someone a support thread can bring in.
+            self.support.seen_moderator(g, inv.user);
+        }
         let event = Some(format!("interaction:{}", inv.id));
         let channel = inv.guild.and_then(|_| ChannelId::parse(Platform::Discord, &inv.channel.to_string()).ok());
         let mut community = inv.guild.or(button_guild).and_then(|g| CommunityId::parse(Platform::Discord, &g.to_string()).ok());

@@ -15,6 +15,7 @@
 //!   that carries its scope;
 //! - `send.rs`: deliveries → Discord (ephemeral replies, channel messages,
 //!   DMs, and the private-thread fallback when DMs are closed);
+//! - `support.rs`: `support` opens a private thread with the member and the moderators;
 //! - `render.rs`: a message → Markdown content and buttons, with
 //!   `allowed_mentions` empty on everything attune sends.
 //!
@@ -26,6 +27,7 @@ mod events;
 mod modals;
 mod render;
 mod send;
+mod support;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -53,6 +55,10 @@ pub struct DiscordOptions {
     /// Ask for the Message Content intent (crisis signposting and floor nudges in
     /// circle channels read messages). The bot's application must have it enabled.
     pub message_content: bool,
+    /// Where `support` opens its private thread (else the member's last channel).
+    pub support_channel: Option<u64>,
+    /// Added to every support thread, besides the owner and moderators seen.
+    pub support_members: Vec<u64>,
 }
 
 impl std::fmt::Debug for DiscordOptions {
@@ -63,6 +69,8 @@ impl std::fmt::Debug for DiscordOptions {
             .field("dev_guild", &self.dev_guild)
             .field("moderator_roles", &self.moderator_roles)
             .field("message_content", &self.message_content)
+            .field("support_channel", &self.support_channel)
+            .field("support_members", &self.support_members)
             .finish()
     }
 }
@@ -97,6 +105,8 @@ pub(crate) struct Shared {
     threads: Mutex<HashMap<(u64, u64), u64>>,
     /// Gateway events of a kind serenity knows that it could not read.
     unreadable: Arc<AtomicU64>,
+    /// Who a support thread brings in (`support.rs`).
+    support: support::Support,
 }
 
 /// A running Discord adapter.
@@ -172,6 +182,7 @@ pub async fn start(
         dms: Mutex::new(HashMap::new()),
         threads: Mutex::new(HashMap::new()),
         unreadable,
+        support: support::Support::new(options.support_channel, options.support_members.clone()),
     });
     if cell.set(shared.clone()).is_err() {
         return Err(DiscordError::Client("the adapter was started twice".into()));

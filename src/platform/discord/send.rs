@@ -45,12 +45,7 @@ impl Shared {
                 // until then the floor is a nudge on Discord, which the core already sends.
                 tracing::debug!(channel = %channel, held = speaker.is_some(), "floor change not applied on Discord yet");
             }
-            Delivery::OpenSupport { member, .. } => {
-                // The modmail thread comes with its own change. Until then the member is
-                // told plainly that nobody was paged, and may ask again.
-                tracing::warn!(community = %community, "support threads are not available on Discord yet");
-                self.failed(community, Failed::Support { member }, Reason::Platform);
-            }
+            Delivery::OpenSupport { member, display } => self.open_support(community, &member, &display).await,
         }
     }
 
@@ -80,7 +75,7 @@ impl Shared {
 
     /// Tells the core a delivery failed. Posted from its own task: the outlet
     /// must never wait on a community queue that waits on the outlet.
-    fn failed(&self, community: &CommunityId, what: Failed, reason: Reason) {
+    pub(super) fn failed(&self, community: &CommunityId, what: Failed, reason: Reason) {
         let (engine, community) = (self.engine.clone(), community.clone());
         tokio::spawn(async move {
             if let Err(e) = engine.post(&community, Input::DeliveryFailed { what, reason }, None).await {
@@ -129,7 +124,7 @@ impl Shared {
     }
 
     /// Posts a rendered message into a channel, part by part.
-    async fn post(&self, channel: u64, rendered: Rendered) -> serenity::Result<()> {
+    pub(super) async fn post(&self, channel: u64, rendered: Rendered) -> serenity::Result<()> {
         let Rendered { parts, rows, mut file } = rendered;
         let last = parts.len().saturating_sub(1);
         for (i, part) in parts.into_iter().enumerate() {
@@ -187,7 +182,7 @@ impl Shared {
 /// each time (0.1 s, 0.2 s, 0.4 s, 0.8 s). Through Discord itself, serenity's own
 /// rate limiter waits before a 429 can happen; through a proxy (`api_base`) the
 /// proxy owns rate limits and may answer 429, and nothing may be lost behind it.
-async fn retrying<T, F, Fut>(mut request: F) -> serenity::Result<T>
+pub(super) async fn retrying<T, F, Fut>(mut request: F) -> serenity::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = serenity::Result<T>>,

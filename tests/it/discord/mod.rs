@@ -10,6 +10,7 @@
 mod fake;
 mod forms;
 mod private;
+mod support;
 
 use attune::config::Config;
 use attune::core::ids::Platform;
@@ -43,19 +44,32 @@ impl Bot {
 
     /// Starts attune against `fake` with the database in `dir` (a fresh one, or a restart's).
     async fn start_on(fake: Fake, dir: tempfile::TempDir, message_content: bool) -> Self {
+        Self::start_configured(fake, dir, message_content, |_| {}).await
+    }
+
+    /// Starts attune against `fake` with `configure` applied to its Discord options.
+    async fn start_configured(
+        fake: Fake,
+        dir: tempfile::TempDir,
+        message_content: bool,
+        configure: impl FnOnce(&mut DiscordOptions),
+    ) -> Self {
         let store = Store::open(&dir.path().join("attune.db")).await.expect("the store opens");
         let defaults = Config::default().content().expect("the built-in content loads");
         let (outlets, rx) = Outlets::single(Platform::Discord);
         let start = "2026-01-05T18:00:00Z".parse().unwrap();
         let (engine, resumed) =
             Engine::start(store, Clock::manual(start), defaults, Seed::Fixed(7), outlets).await.expect("the engine starts");
-        let options = DiscordOptions {
+        let mut options = DiscordOptions {
             token: "fake-token".into(),
             api_base: fake.base.clone(),
             dev_guild: Some(GUILD),
             moderator_roles: Vec::new(),
             message_content,
+            support_channel: None,
+            support_members: Vec::new(),
         };
+        configure(&mut options);
         let running = discord::start(engine.clone(), resumed, rx, options).await.expect("the adapter starts");
         fake.ready().await;
         Self { fake, running: Some(running), dir, engine }
