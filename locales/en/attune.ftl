@@ -432,3 +432,5 @@ discord-modal-new-value = The new value
 discord-modal-suggest-text = Your card, as you'd like members to read it
 discord-support-thread = Talking with a moderator
 discord-support-thread-intro = { $name } would like to talk with a moderator. This is a private thread: only the people added to it (and server staff who manage threads) can see it.
+discord-embed-card = A card for you
+discord-embed-guide = For listeners

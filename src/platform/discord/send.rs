@@ -125,11 +125,14 @@ impl Shared {
 
     /// Posts a rendered message into a channel, part by part.
     pub(super) async fn post(&self, channel: u64, rendered: Rendered) -> serenity::Result<()> {
-        let Rendered { parts, rows, mut file } = rendered;
+        let Rendered { parts, rows, mut file, mut embed } = rendered;
         let last = parts.len().saturating_sub(1);
         for (i, part) in parts.into_iter().enumerate() {
             let mut m = serenity::CreateMessage::new().content(part).allowed_mentions(no_pings());
             if i == last {
+                if let Some(e) = embed.take() {
+                    m = m.embed(e);
+                }
                 if !rows.is_empty() {
                     m = m.components(rows.clone());
                 }
@@ -145,11 +148,14 @@ impl Shared {
     /// The sender's own private message, as an ephemeral follow-up to their interaction.
     pub(super) async fn follow_up(&self, token: &str, message: &Message, community: Option<&CommunityId>) {
         let guild = community.and_then(|c| snowflake(c.raw())).unwrap_or(0);
-        let Rendered { parts, rows, mut file } = render(&self.catalogue, message, guild);
+        let Rendered { parts, rows, mut file, mut embed } = render(&self.catalogue, message, guild);
         let last = parts.len().saturating_sub(1);
         for (i, part) in parts.into_iter().enumerate() {
             let mut f = serenity::CreateInteractionResponseFollowup::new().content(part).ephemeral(true).allowed_mentions(no_pings());
             if i == last {
+                if let Some(e) = embed.take() {
+                    f = f.embed(e);
+                }
                 if !rows.is_empty() {
                     f = f.components(rows.clone());
                 }

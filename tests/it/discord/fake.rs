@@ -98,8 +98,20 @@ pub struct Posted {
 }
 
 impl Posted {
-    pub fn content(&self) -> &str {
-        self.body["content"].as_str().unwrap_or_default()
+    /// What a reader sees: the content, then each embed's title and description.
+    pub fn content(&self) -> String {
+        let mut text = self.body["content"].as_str().unwrap_or_default().to_owned();
+        for e in self.body["embeds"].as_array().into_iter().flatten() {
+            for field in ["title", "description"] {
+                if let Some(t) = e[field].as_str() {
+                    if !text.is_empty() {
+                        text.push('\n');
+                    }
+                    text.push_str(t);
+                }
+            }
+        }
+        text
     }
     /// (label, custom_id) of every button.
     pub fn buttons(&self) -> Vec<(String, String)> {

@@ -135,7 +135,8 @@ fn assert_no_pings(p: &Posted) {
 }
 
 /// The user mentioned first in a message (`<@id>`).
-fn first_mention(content: &str) -> Option<u64> {
+fn first_mention(content: impl AsRef<str>) -> Option<u64> {
+    let content = content.as_ref();
     let start = content.find("<@")? + 2;
     let end = content[start..].find('>')? + start;
     content[start..end].parse().ok()

@@ -46,6 +46,13 @@ async fn a_private_reflection_started_in_the_guild_is_answered_in_the_dm_and_not
     bot.slash(&alice, "reflect", json!([])).await;
     let card = bot.private_to(&alice).last().cloned().expect("a reflection card");
     assert!(card.ephemeral && card.content().contains("Something to sit with"), "the card answers alice alone: {}", card.content());
+    let embed = &card.body["embeds"][0];
+    assert!(
+        embed["title"].is_string() && embed["description"].as_str().unwrap().contains("Something to sit with"),
+        "a card is an embed: {}",
+        card.body
+    );
+    assert_eq!(card.body["content"], "", "its text is in the embed only");
 
     daily_in_half_an_hour(&bot, &alice).await;
     let dms = dms_to(&bot, &alice);
