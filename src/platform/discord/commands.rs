@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use poise::serenity_prelude as serenity;
 
+use super::autocomplete as ac;
 use super::events::Invocation;
 use super::modals::Form;
 use super::{Error, Shared};
@@ -157,7 +158,9 @@ async fn circle(_ctx: Ctx<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, rename = "open")]
 async fn circle_open(
     ctx: Ctx<'_>,
-    #[description = "A template name (optional)"] template: Option<String>,
+    #[description = "A template name (optional)"]
+    #[autocomplete = "ac::templates"]
+    template: Option<String>,
     #[description = "A title for the circle (optional)"] title: Option<String>,
 ) -> Result<(), Error> {
     line(ctx, format!("circle open {}", words(&[template.as_deref(), title.as_deref()]))).await
@@ -338,14 +341,21 @@ async fn pulse(
 #[poise::command(slash_command)]
 async fn reflect(
     ctx: Ctx<'_>,
-    #[description = "A theme (emotions, body, needs, …) or light, medium, deep"] theme: Option<String>,
+    #[description = "A theme (emotions, body, needs, …) or light, medium, deep"]
+    #[autocomplete = "ac::themes"]
+    theme: Option<String>,
 ) -> Result<(), Error> {
     line(ctx, format!("reflect {}", words(&[theme.as_deref()]))).await
 }
 
 /// A short guided practice, step by step
 #[poise::command(slash_command)]
-async fn practice(ctx: Ctx<'_>, #[description = "Which practice (optional)"] name: Option<String>) -> Result<(), Error> {
+async fn practice(
+    ctx: Ctx<'_>,
+    #[description = "Which practice (optional)"]
+    #[autocomplete = "ac::practices"]
+    name: Option<String>,
+) -> Result<(), Error> {
     line(ctx, format!("practice {}", words(&[name.as_deref()]))).await
 }
 
@@ -459,7 +469,12 @@ async fn deck_list(ctx: Ctx<'_>) -> Result<(), Error> {
 
 /// A deck's cards, or one card in full (moderators)
 #[poise::command(slash_command, rename = "show", default_member_permissions = "MANAGE_GUILD")]
-async fn deck_show(ctx: Ctx<'_>, #[description = "A deck name or a card id"] name: String) -> Result<(), Error> {
+async fn deck_show(
+    ctx: Ctx<'_>,
+    #[description = "A deck name or a card id"]
+    #[autocomplete = "ac::decks_and_cards"]
+    name: String,
+) -> Result<(), Error> {
     line(ctx, format!("deck show {name}")).await
 }
 
@@ -539,7 +554,9 @@ enum FieldChoice {
 #[poise::command(slash_command, rename = "add", default_member_permissions = "MANAGE_GUILD")]
 async fn deck_add(
     ctx: Ctx<'_>,
-    #[description = "The deck"] deck: String,
+    #[description = "The deck"]
+    #[autocomplete = "ac::decks"]
+    deck: String,
     #[description = "What kind of card"] kind: KindChoice,
     #[description = "Its theme"] theme: ThemeChoice,
     #[description = "How deep it goes"] intensity: IntensityChoice,
@@ -552,7 +569,9 @@ async fn deck_add(
 #[poise::command(slash_command, rename = "edit", default_member_permissions = "MANAGE_GUILD")]
 async fn deck_edit(
     ctx: Ctx<'_>,
-    #[description = "The card's id"] card: String,
+    #[description = "The card's id"]
+    #[autocomplete = "ac::cards"]
+    card: String,
     #[description = "What to change"] field: FieldChoice,
 ) -> Result<(), Error> {
     open_form(ctx, Form::Edit { card, field: field as usize }, true).await
@@ -562,7 +581,9 @@ async fn deck_edit(
 #[poise::command(slash_command, rename = "remove", default_member_permissions = "MANAGE_GUILD")]
 async fn deck_remove(
     ctx: Ctx<'_>,
-    #[description = "A card id or a deck name"] name: String,
+    #[description = "A card id or a deck name"]
+    #[autocomplete = "ac::decks_and_cards"]
+    name: String,
     #[description = "Yes, remove the whole deck"] confirm: Option<bool>,
 ) -> Result<(), Error> {
     let confirm = if confirm.unwrap_or(false) { " confirm" } else { "" };
@@ -571,19 +592,34 @@ async fn deck_remove(
 
 /// Use a deck or a card again (moderators)
 #[poise::command(slash_command, rename = "enable", default_member_permissions = "MANAGE_GUILD")]
-async fn deck_enable(ctx: Ctx<'_>, #[description = "A deck name or a card id"] name: String) -> Result<(), Error> {
+async fn deck_enable(
+    ctx: Ctx<'_>,
+    #[description = "A deck name or a card id"]
+    #[autocomplete = "ac::decks_and_cards"]
+    name: String,
+) -> Result<(), Error> {
     line(ctx, format!("deck enable {name}")).await
 }
 
 /// Stop using a deck or a card, without removing it (moderators)
 #[poise::command(slash_command, rename = "disable", default_member_permissions = "MANAGE_GUILD")]
-async fn deck_disable(ctx: Ctx<'_>, #[description = "A deck name or a card id"] name: String) -> Result<(), Error> {
+async fn deck_disable(
+    ctx: Ctx<'_>,
+    #[description = "A deck name or a card id"]
+    #[autocomplete = "ac::decks_and_cards"]
+    name: String,
+) -> Result<(), Error> {
     line(ctx, format!("deck disable {name}")).await
 }
 
 /// A deck as a file (moderators)
 #[poise::command(slash_command, rename = "export", default_member_permissions = "MANAGE_GUILD")]
-async fn deck_export(ctx: Ctx<'_>, #[description = "The deck"] deck: String) -> Result<(), Error> {
+async fn deck_export(
+    ctx: Ctx<'_>,
+    #[description = "The deck"]
+    #[autocomplete = "ac::decks"]
+    deck: String,
+) -> Result<(), Error> {
     line(ctx, format!("deck export {deck}")).await
 }
 

@@ -10,6 +10,7 @@
 //!   command vocabulary;
 //! - `events.rs`: interactions and messages → inputs, and the answer to an
 //!   interaction (acknowledged at once, then followed up);
+//! - `autocomplete.rs`: choices while an option is typed (decks, cards, templates, themes);
 //! - `modals.rs`: the forms for adding, editing and suggesting cards;
 //! - `buttons.rs`: an [`Action`](crate::core::effect::Action) ↔ a `custom_id`
 //!   that carries its scope;
@@ -21,6 +22,7 @@
 //!
 //! Only this folder names serenity or poise (`tests/it/architecture.rs`).
 
+mod autocomplete;
 mod buttons;
 mod commands;
 mod events;

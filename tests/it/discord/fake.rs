@@ -161,6 +161,8 @@ struct State {
     users: HashMap<u64, User>,
     /// Forms (modals) the bot opened: (user, the modal's JSON).
     modals: Vec<(u64, Value)>,
+    /// Autocomplete answers (response type 8), by interaction token: the choices' values.
+    choices: HashMap<String, Vec<String>>,
     /// Public threads in the guild's channel (a circle's, say), where members use commands too.
     public_threads: HashSet<u64>,
 }
@@ -343,6 +345,23 @@ impl Fake {
         self.slash_in(user, CHANNEL, name, options)
     }
 
+    /// Someone types an option of a slash command: an APPLICATION_COMMAND_AUTOCOMPLETE
+    /// interaction (type 4) whose options mark the one being typed `"focused": true`.
+    pub fn autocomplete(&self, user: &User, name: &str, options: Value) -> u64 {
+        let id = self.next_id();
+        let token = format!("token-{id}");
+        self.register_interaction(&token, user.id);
+        let mut d = interaction(id, &token, 4, user, Some(CHANNEL));
+        d["data"] = json!({ "id": (APP + 100).to_string(), "name": name, "type": 1, "options": options, "guild_id": GUILD.to_string() });
+        self.dispatch("INTERACTION_CREATE", d);
+        id
+    }
+
+    /// The choices the bot answered autocomplete `id` with (`None` before it answered).
+    pub fn choices(&self, id: u64) -> Option<Vec<String>> {
+        self.state.lock().unwrap().choices.get(&format!("token-{id}")).cloned()
+    }
+
     /// A public thread in the guild's channel, as a circle's thread would be.
     pub fn public_thread(&self) -> u64 {
         let id = self.next_id();
@@ -474,6 +493,8 @@ impl Fake {
         let mut press = interaction(2, "t2", 3, &u, Some(CHANNEL));
         press["data"] = json!({ "custom_id": "a1:1:join:1", "component_type": 2 });
         press["message"] = posted.clone();
+        let mut typing = interaction(4, "t4", 4, &u, Some(CHANNEL));
+        typing["data"] = json!({ "id": "5", "name": "deck", "type": 1, "options": [{ "name": "show", "type": 1, "options": [{ "name": "name", "type": 3, "value": "ou", "focused": true }] }], "guild_id": GUILD.to_string() });
         let mut form = interaction(3, "t3", 5, &u, Some(CHANNEL));
         form["data"] = modal_data("m1:suggest", &[("text", "a card")]);
         let mut said = message_json(8, CHANNEL, &json!({ "content": "hello" }), Some(&u));
@@ -484,6 +505,7 @@ impl Fake {
             ("INTERACTION_CREATE", slash),
             ("INTERACTION_CREATE", press),
             ("INTERACTION_CREATE", form),
+            ("INTERACTION_CREATE", typing),
             ("MESSAGE_CREATE", said),
             ("MESSAGE_CREATE", message_json(11, 12, &json!({ "content": "in a DM" }), Some(&u))),
             ("message", posted),
@@ -806,6 +828,11 @@ impl Shared {
         s.acks.push(elapsed);
         if kind == 9 {
             s.modals.push((user, body["data"].clone()));
+        }
+        if kind == 8 {
+            let values =
+                body["data"]["choices"].as_array().into_iter().flatten().filter_map(|c| c["value"].as_str().map(str::to_owned)).collect();
+            s.choices.insert(token.to_owned(), values);
         }
         if kind == 4 {
             let id = self.ids.fetch_add(1, Ordering::SeqCst);

@@ -7,6 +7,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod autocomplete;
 mod fake;
 mod forms;
 mod private;
