@@ -25,6 +25,7 @@
 mod autocomplete;
 mod buttons;
 mod commands;
+pub mod doctor;
 mod events;
 mod modals;
 mod render;

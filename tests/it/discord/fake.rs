@@ -33,6 +33,10 @@ pub const OWNER: u64 = 900_000_000_000_000_005;
 const T: &str = "2026-01-05T18:00:00.000000+00:00";
 /// The privileged Message Content intent.
 pub const MESSAGE_CONTENT: u64 = 1 << 15;
+/// The bot's permissions by default: everything attune uses (View Channels, Send
+/// Messages, Embed Links, Attach Files, Send Messages in Threads, Create Private
+/// Threads, Manage Roles, Manage Channels, Mute Members).
+pub const BOT_PERMISSIONS: u64 = 0x400 | 0x800 | 0x4000 | 0x8000 | (1 << 38) | (1 << 36) | 0x1000_0000 | 0x10 | 0x40_0000;
 /// How long Discord waits for an interaction's first answer.
 const WINDOW: Duration = Duration::from_secs(3);
 
@@ -163,6 +167,10 @@ struct State {
     modals: Vec<(u64, Value)>,
     /// Autocomplete answers (response type 8), by interaction token: the choices' values.
     choices: HashMap<String, Vec<String>>,
+    /// The bot's permissions in the guild (`GET /users/@me/guilds`), and the
+    /// application's flags (`GET /oauth2/applications/@me`); `None` for the defaults.
+    bot_permissions: Option<u64>,
+    app_flags: Option<u64>,
     /// Public threads in the guild's channel (a circle's, say), where members use commands too.
     public_threads: HashSet<u64>,
 }
@@ -213,6 +221,16 @@ impl Fake {
     /// The next `n` channel messages are answered 429 (rate limited).
     pub fn rate_limit(&self, n: u32) {
         self.state.lock().unwrap().limit_next = n;
+    }
+
+    /// The bot's guild-level permissions, as `GET /users/@me/guilds` reports them.
+    pub fn set_bot_permissions(&self, bits: u64) {
+        self.state.lock().unwrap().bot_permissions = Some(bits);
+    }
+
+    /// The application's flags (Message Content allowed is `1 << 18`).
+    pub fn set_app_flags(&self, bits: u64) {
+        self.state.lock().unwrap().app_flags = Some(bits);
     }
 
     pub fn rate_limited(&self) -> u32 {
@@ -720,10 +738,19 @@ impl Shared {
                 json!({ "url": self.gateway_url, "shards": 1, "session_start_limit": { "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1 } }),
             ),
             ("GET", ["users", "@me"]) => reply(StatusCode::OK, bot_json()),
+            ("GET", ["users", "@me", "guilds"]) => {
+                let permissions = self.state.lock().unwrap().bot_permissions.unwrap_or(BOT_PERMISSIONS);
+                reply(
+                    StatusCode::OK,
+                    json!([{ "id": GUILD.to_string(), "name": "Circle Commons", "icon": null, "owner": false,
+                        "permissions": permissions.to_string(), "features": [] }]),
+                )
+            }
             ("GET", ["oauth2", "applications", "@me"]) => reply(
                 StatusCode::OK,
                 json!({ "id": APP.to_string(), "name": "attune", "icon": null,
-                "description": "", "bot_public": true, "bot_require_code_grant": false, "verify_key": "00", "flags": 0,
+                "description": "", "bot_public": true, "bot_require_code_grant": false, "verify_key": "00",
+                "flags": self.state.lock().unwrap().app_flags.unwrap_or(1 << 18),
                 "owner": { "id": OWNER.to_string(), "username": "owner", "discriminator": "0", "avatar": null, "public_flags": 0 }, "team": null }),
             ),
             ("PUT", ["applications", _, "commands"]) | ("PUT", ["applications", _, "guilds", _, "commands"]) => {

@@ -8,6 +8,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod autocomplete;
+mod doctor;
 mod fake;
 mod forms;
 mod private;
