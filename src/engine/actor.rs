@@ -270,7 +270,12 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
     let mut dirty = Dirty::default();
     let mut events: Vec<String> = Vec::new();
     let mut applied: Vec<Applied> = Vec::with_capacity(batch.len());
-    for (slot, job) in batch.into_iter().enumerate() {
+    for (slot, mut job) in batch.into_iter().enumerate() {
+        if let Some(peek) = job.peek.take() {
+            // A read (names for autocomplete): sees the state as the inputs before it left it.
+            peek(state);
+            continue;
+        }
         if let Some(due) = job.due {
             engine.record_lateness(now.as_millisecond() - due.as_millisecond());
         }
