@@ -84,6 +84,13 @@ pub struct Discord {
     /// floor nudges in circle channels need. Turn it off if the application isn't
     /// allowed it: circles still run by slash commands and buttons.
     pub message_content: bool,
+    /// The channel where `support` opens a private thread with the member and the
+    /// moderators. Members must be able to see it (they needn't be able to post).
+    /// Without it, the thread opens in the channel the member last used attune in.
+    pub support_channel: Option<u64>,
+    /// User ids added to every support thread (moderators on call), besides the
+    /// server's owner and the moderators attune has seen use it.
+    pub support_members: Vec<u64>,
 }
 
 /// Discord's REST base URL.
@@ -91,7 +98,15 @@ pub const DISCORD_API: &str = "https://discord.com";
 
 impl Default for Discord {
     fn default() -> Self {
-        Self { enabled: false, api_base: DISCORD_API.into(), dev_guild: None, moderator_roles: Vec::new(), message_content: true }
+        Self {
+            enabled: false,
+            api_base: DISCORD_API.into(),
+            dev_guild: None,
+            moderator_roles: Vec::new(),
+            message_content: true,
+            support_channel: None,
+            support_members: Vec::new(),
+        }
     }
 }
 
@@ -236,6 +251,21 @@ impl Config {
                 message: format!("{:?} is not an http(s) URL; leave it out to use {DISCORD_API}", self.discord.api_base),
             });
         }
+        // Discord ids are never zero (and the Discord client library refuses one).
+        let d = &self.discord;
+        for (key, zero) in [
+            ("discord.dev_guild", d.dev_guild == Some(0)),
+            ("discord.support_channel", d.support_channel == Some(0)),
+            ("discord.moderator_roles", d.moderator_roles.contains(&0)),
+            ("discord.support_members", d.support_members.contains(&0)),
+        ] {
+            if zero {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: "a Discord id is a long number, never 0 (copy it with Developer Mode on)".into(),
+                });
+            }
+        }
         if self.matrix.prefix.trim().is_empty() {
             return Err(ConfigError::Invalid { key: "matrix.prefix", message: "must not be empty".into() });
         }
@@ -314,6 +344,7 @@ mod discord_tests {
         assert_eq!(c.discord.api_base, "http://127.0.0.1:9");
         let e = Config::load(None, |k| (k == "ATTUNE_DISCORD_API_BASE").then(|| "discord.com".to_owned())).unwrap_err();
         assert!(e.to_string().contains("discord.api_base"), "{e}");
+        assert!(c.discord.support_channel.is_none() && c.discord.support_members.is_empty());
     }
 }
 

@@ -101,8 +101,14 @@ async fn dispatch(cmd: Cmd, config: Config) -> anyhow::Result<()> {
         Cmd::Run { db } => run_platforms(&db_path(db, &config), &config).await,
         Cmd::Migrate { db } => {
             let path = db_path(db, &config);
+            // An empty file is as new as a missing one: SQLite makes it a database.
+            let existed = std::fs::metadata(&path).is_ok_and(|m| m.len() > 0);
             open_store(&path).await?.close().await;
-            say!("The database at {} is up to date.", path.display());
+            if existed {
+                say!("The database at {} is up to date.", path.display());
+            } else {
+                say!("Created a new database at {}. It is ready to use.", path.display());
+            }
             Ok(())
         }
         Cmd::Deck(d) => deck_command(d, &config).await,
@@ -190,7 +196,7 @@ async fn run_platforms(db: &Path, config: &Config) -> anyhow::Result<()> {
 }
 
 /// What `doctor` says about Discord: built in or not, enabled or not, and the token's shape
-/// (never the token). Connecting to check intents and permissions comes with the floor.
+/// (never the token). `discord_doctor_online` connects for the rest.
 #[cfg(feature = "discord")]
 fn discord_doctor(config: &Config) -> &'static str {
     let token = config.discord_token.expose();
@@ -209,10 +215,41 @@ fn discord_doctor(_config: &Config) -> &'static str {
     "not built into this version"
 }
 
+/// When Discord is enabled with a well-formed token: connects (to `discord.api_base`)
+/// and says whether the token is accepted, whether the Message Content intent is
+/// there, and which permissions the bot lacks in its servers.
+#[cfg(feature = "discord")]
+async fn discord_doctor_online(config: &Config) {
+    let token = config.discord_token.expose();
+    if !config.discord.enabled || !attune::platform::discord::token_shape_ok(token) {
+        return;
+    }
+    for line in attune::platform::discord::doctor::check(&discord_options(config)).await {
+        say!("discord: {line}");
+    }
+}
+
+#[cfg(not(feature = "discord"))]
+async fn discord_doctor_online(_config: &Config) {}
+
+/// The Discord adapter's options from the configuration (the token from the environment).
+#[cfg(feature = "discord")]
+fn discord_options(config: &Config) -> attune::platform::discord::DiscordOptions {
+    attune::platform::discord::DiscordOptions {
+        token: config.discord_token.expose().to_owned(),
+        api_base: config.discord.api_base.clone(),
+        dev_guild: config.discord.dev_guild,
+        moderator_roles: config.discord.moderator_roles.clone(),
+        message_content: config.discord.message_content,
+        support_channel: config.discord.support_channel,
+        support_members: config.discord.support_members.clone(),
+    }
+}
+
 /// Runs the Discord adapter over one engine until SIGINT or SIGTERM.
 #[cfg(feature = "discord")]
 async fn run_discord(db: &Path, config: &Config) -> anyhow::Result<()> {
-    use attune::platform::discord::{self, DiscordOptions};
+    use attune::platform::discord;
     if config.discord_token.expose().trim().is_empty() {
         bail!("Discord is enabled, but ATTUNE_DISCORD_TOKEN is not set (the token is read from the environment only)");
     }
@@ -221,13 +258,7 @@ async fn run_discord(db: &Path, config: &Config) -> anyhow::Result<()> {
     let (outlets, rx) = Outlets::single(Platform::Discord);
     let (engine, resumed) =
         Engine::start(store, Clock::System, defaults, Seed::Random, outlets).await.context("could not start the engine")?;
-    let options = DiscordOptions {
-        token: config.discord_token.expose().to_owned(),
-        api_base: config.discord.api_base.clone(),
-        dev_guild: config.discord.dev_guild,
-        moderator_roles: config.discord.moderator_roles.clone(),
-        message_content: config.discord.message_content,
-    };
+    let options = discord_options(config);
     discord::run(engine, resumed, rx, options).await.context("the Discord adapter stopped")?;
     Ok(())
 }
@@ -415,6 +446,7 @@ async fn doctor(db: &Path, config: &Config) -> anyhow::Result<()> {
     say!("messages: ok");
     let healthy = doctor_database(db, &catalogue, &defaults.resources).await;
     say!("discord: {}", discord_doctor(config));
+    discord_doctor_online(config).await;
     say!("matrix: not built into this version");
     if !healthy {
         bail!("the database at {} needs attention (see above); doctor changed nothing", db.display());

@@ -149,6 +149,7 @@ status-pulse-open = "Did you feel heard?": answers are still coming in. The aver
 recovered = I'm back after an interruption. We'll carry on from where we were.
 recovered-turn = I'm back after an interruption. { $name } still has the floor, with { $time } left.
 recovered-reflecting = I'm back after an interruption. Reflections for { $name } continue, with { $time } left.
+circle-interrupted = I'm back after an interruption, but I couldn't pick up the circle that was running here, and I'm sorry. It has been set aside. A host can open a new one whenever the group is ready.
 
 ## Private reflection
 
@@ -425,3 +426,37 @@ discord-private-thread-intro = I couldn't send you a direct message (your DMs ar
 discord-done = Done.
 discord-circle-thread = Circle
 discord-button-unknown = That button is from an older version of attune and no longer works. The command does the same: try /help.
+discord-form-unknown = That form is from an older version of attune and no longer works. Please open it again with its command.
+discord-modal-add-title = A new card
+discord-modal-edit-title = Edit a card
+discord-modal-suggest-title = Suggest a card
+discord-modal-card-text = The card's text
+discord-modal-card-guide = The listener guide
+discord-modal-new-value = The new value
+discord-modal-suggest-text = Your card, as you'd like members to read it
+discord-support-thread = Talking with a moderator
+discord-support-thread-intro = { $name } would like to talk with a moderator. This is a private thread: only the people added to it (and server staff who manage threads) can see it.
+discord-embed-card = A card for you
+discord-embed-guide = For listeners
+cli-doctor-discord-connected = connected to { $base } as { $name }
+cli-doctor-discord-refused = { $base } did not accept ATTUNE_DISCORD_TOKEN (it may have been reset: copy a new one from the Developer Portal, Bot → Reset Token)
+cli-doctor-discord-unreachable = could not reach { $base } ({ $error }), so the intents and permissions were not checked
+cli-doctor-discord-content-on = the Message Content intent is enabled: crisis signposting and floor nudges can read messages in circle channels
+cli-doctor-discord-content-missing = the Message Content intent is not enabled for this application, so attune can't connect while asking for it. Enable it in the Developer Portal (Bot → Privileged Gateway Intents), or set [discord] message_content = false. Without it, crisis signposting and floor nudges can't read messages in circle channels; circles, prompts and reflections still run by slash commands and buttons.
+cli-doctor-discord-content-off = message_content = false: crisis signposting and floor nudges don't read messages in circle channels (direct messages to the bot are still read); circles, prompts and reflections run by slash commands and buttons
+cli-doctor-discord-app-unknown = the application's settings could not be read ({ $error }), so the Message Content intent was not checked
+cli-doctor-discord-guilds-unknown = the bot's servers could not be listed ({ $error }), so permissions were not checked
+cli-doctor-discord-not-in-guild = the bot is not in the server { $id } (discord.dev_guild): invite it with the link in the README
+cli-doctor-discord-no-guilds = the bot is not in any server yet: invite it with the link in the README
+cli-doctor-discord-guild-ok = in { $guild } ({ $id }): every permission attune uses is granted
+cli-doctor-discord-guild-missing = in { $guild } ({ $id }), attune lacks: { $missing }
+cli-doctor-discord-perm-view = View Channels (to see the channels circles run in)
+cli-doctor-discord-perm-send = Send Messages (invitations, turns and prompts)
+cli-doctor-discord-perm-embed = Embed Links (cards and listener guides are shown as embeds)
+cli-doctor-discord-perm-attach = Attach Files (my-data and deck exports are files)
+cli-doctor-discord-perm-send-threads = Send Messages in Threads (circle threads, private notes and support threads)
+cli-doctor-discord-perm-public-threads = Create Public Threads (each circle runs in a thread made from its invitation)
+cli-doctor-discord-perm-private-threads = Create Private Threads (private notes when a member's DMs are closed, and support threads)
+cli-doctor-discord-perm-manage-roles = Manage Roles (floor hold in a channel sets permission overwrites, "Manage Permissions")
+cli-doctor-discord-perm-manage-channels = Manage Channels (floor hold in a channel edits the channel's overwrites)
+cli-doctor-discord-perm-mute = Mute Members (floor hold in voice circles mutes everyone but the speaker and hosts)

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod input;
 pub mod member;
 mod moderation;
+pub mod names;
 pub(crate) mod privacy;
 pub mod reflection;
 pub mod refusal;

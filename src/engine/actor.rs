@@ -14,7 +14,7 @@ use tracing::{error, warn};
 
 use super::{ACTOR_QUEUE, Answer, Defaults, Delivery, Engine, EngineError, Fault, Inner, Job, Outgoing, Seed, Slot};
 use crate::core::effect::{Attachment, Effect, Kind, Line, Message};
-use crate::core::ids::{CommunityId, Slug};
+use crate::core::ids::{ChannelId, CommunityId, Slug};
 use crate::core::input::Input;
 use crate::core::rng::SplitMix64;
 use crate::core::state::{Community, Dirty, State};
@@ -85,13 +85,14 @@ async fn supervise(weak: Weak<Inner>, id: CommunityId, queue: Queue) {
 /// time), re-arm timers after a restart, then apply inputs until the queue closes.
 async fn life(weak: Weak<Inner>, id: CommunityId, first: bool, queue: Queue) -> Result<(), EngineError> {
     let Some(engine) = Engine::from_weak(&weak) else { return Ok(()) };
-    let (mut state, created) = load_or_create(&engine, &id).await?;
+    let (mut state, created, interrupted) = load_or_create(&engine, &id).await?;
     if created || !first {
         // A new community arms its housekeeping (the retention purge); a restarted actor
         // re-arms what the store says, without announcing anything again.
         rearm(&engine, &mut state);
     }
     redeliver(&engine, &state).await?;
+    tell_interrupted(&engine, &id, interrupted).await?;
     let seed = match engine.inner.seed {
         Seed::Fixed(n) => n,
         Seed::Random => RandomState::new().hash_one(id.key()),
@@ -148,11 +149,15 @@ fn rearm(engine: &Engine, state: &mut State) {
 }
 
 /// The stored state of a community, or a new one from the defaults (then `true`).
-async fn load_or_create(engine: &Engine, id: &CommunityId) -> Result<(State, bool), EngineError> {
+/// A community's state as loaded: the state, whether it was just created, and
+/// the running circles whose records were damaged (number, channel).
+type Opened = (State, bool, Vec<(i64, ChannelId)>);
+
+async fn load_or_create(engine: &Engine, id: &CommunityId) -> Result<Opened, EngineError> {
     load_or_create_in(&engine.inner.store, &engine.inner.defaults, id, engine.inner.clock.now()).await
 }
 
-async fn load_or_create_in(store: &Store, d: &Defaults, id: &CommunityId, now: Timestamp) -> Result<(State, bool), EngineError> {
+async fn load_or_create_in(store: &Store, d: &Defaults, id: &CommunityId, now: Timestamp) -> Result<Opened, EngineError> {
     // Ended circles older than the pulse window (with a day's margin) stay on disk.
     let since = crate::core::privacy::kept_since(now);
     if let Some(loaded) = store.load(id, Some(since)).await? {
@@ -173,7 +178,7 @@ async fn load_or_create_in(store: &Store, d: &Defaults, id: &CommunityId, now: T
         }
         st.members = loaded.members.into_iter().collect();
         st.set_circles(loaded.circles);
-        return Ok((st, false));
+        return Ok((st, false, loaded.interrupted));
     }
     let mut community = Community::new(id.clone(), d.resources.clone());
     community.settings.timezone = d.timezone.clone();
@@ -182,7 +187,7 @@ async fn load_or_create_in(store: &Store, d: &Defaults, id: &CommunityId, now: T
     st.dirty.community = true;
     let dirty = st.take_dirty();
     store.commit(&st, &dirty, &[], now).await?;
-    Ok((st, true))
+    Ok((st, true, Vec::new()))
 }
 
 /// Applies one input straight to the store, without an engine: no circles are
@@ -196,7 +201,7 @@ pub async fn apply_once(
     input: Input,
     now: Timestamp,
 ) -> Result<Vec<Effect>, EngineError> {
-    let (mut state, _) = load_or_create_in(store, defaults, id, now).await?;
+    let (mut state, _, _) = load_or_create_in(store, defaults, id, now).await?;
     let mut rng = SplitMix64::new(RandomState::new().hash_one(id.key()));
     let effects = core::handle(&mut state, input, now, &mut rng);
     let dirty = state.take_dirty();
@@ -265,7 +270,12 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
     let mut dirty = Dirty::default();
     let mut events: Vec<String> = Vec::new();
     let mut applied: Vec<Applied> = Vec::with_capacity(batch.len());
-    for (slot, job) in batch.into_iter().enumerate() {
+    for (slot, mut job) in batch.into_iter().enumerate() {
+        if let Some(peek) = job.peek.take() {
+            // A read (names for autocomplete): sees the state as the inputs before it left it.
+            peek(state);
+            continue;
+        }
         if let Some(due) = job.due {
             engine.record_lateness(now.as_millisecond() - due.as_millisecond());
         }
@@ -387,6 +397,17 @@ async fn redeliver(engine: &Engine, state: &State) -> Result<(), EngineError> {
     Ok(())
 }
 
+/// Tells the people in each running circle whose record was damaged that it
+/// can't go on, then sets the circle aside so this is said once.
+async fn tell_interrupted(engine: &Engine, id: &CommunityId, interrupted: Vec<(i64, ChannelId)>) -> Result<(), EngineError> {
+    for (circle, channel) in interrupted {
+        hand_on(engine, id, Delivery::Say { channel, message: Message::info(Line::new("circle-interrupted")) }).await;
+        engine.inner.store.set_aside_circle(id, circle, engine.inner.clock.now()).await?;
+        warn!(community = %id, circle, "a running circle could not be restored; its channel was told, and the circle was set aside");
+    }
+    Ok(())
+}
+
 /// Throws away uncommitted changes by reloading from the store, then re-arms its timers.
 /// If the store can't be read either (still locked, say), it keeps trying: carrying on
 /// with changes that were never saved would let memory and database drift apart.
@@ -394,7 +415,7 @@ async fn reload(engine: &Engine, state: &mut State) {
     let mut wait = Duration::from_millis(100);
     loop {
         match load_or_create(engine, &state.community.id).await {
-            Ok((fresh, _)) => {
+            Ok((fresh, _, _)) => {
                 *state = fresh;
                 break;
             }

@@ -188,7 +188,12 @@ struct Job {
     done: Option<oneshot::Sender<Result<Answer, EngineError>>>,
     /// Whether the deliveries go back to the caller rather than through the outlet.
     answer: bool,
+    /// A read of the community's state in its turn, instead of applying `input`.
+    peek: Option<Peek>,
 }
+
+/// A read of a community's state, run by its actor between inputs.
+type Peek = Box<dyn FnOnce(&crate::core::state::State) + Send>;
 
 /// A community's entry in the actor map.
 #[derive(Clone)]
@@ -330,15 +335,35 @@ impl Engine {
         if let Some(member) = input.channel_actor() {
             self.note_community(member, community);
         }
-        self.enqueue(community, Job { input, event, due: None, done: None, answer: false }).await
+        self.enqueue(community, Job { input, event, due: None, done: None, answer: false, peek: None }).await
     }
 
     /// Applies an input and waits for it; with `answer`, its deliveries come
     /// back to the caller, otherwise they go through the outlet.
     async fn apply(&self, community: &CommunityId, input: Input, event: Option<String>, answer: bool) -> Result<Answer, EngineError> {
         let (tx, rx) = oneshot::channel();
-        self.enqueue(community, Job { input, event, due: None, done: Some(tx), answer }).await?;
+        self.enqueue(community, Job { input, event, due: None, done: Some(tx), answer, peek: None }).await?;
         rx.await.map_err(|_| EngineError::Failed)?
+    }
+
+    /// Names in a community that a platform can offer while someone types (decks,
+    /// card ids, templates, practices; see [`crate::core::names`]). Read in the
+    /// community's turn, from its current state; changes nothing.
+    pub async fn names(
+        &self,
+        community: &CommunityId,
+        what: crate::core::names::Names,
+        typed: &str,
+        most: usize,
+    ) -> Result<Vec<String>, EngineError> {
+        let (tx, rx) = oneshot::channel();
+        let typed = typed.to_owned();
+        let peek: Peek = Box::new(move |state| {
+            let _ = tx.send(crate::core::names::names(state, what, &typed, most));
+        });
+        let job = Job { input: Input::Recover, event: None, due: None, done: None, answer: false, peek: Some(peek) };
+        self.enqueue(community, job).await?;
+        rx.await.map_err(|_| EngineError::Failed)
     }
 
     /// Queues a due timer without waiting. A full queue re-arms it a moment later.
@@ -350,7 +375,14 @@ impl Engine {
         due: jiff::Timestamp,
     ) -> Result<(), EngineError> {
         let sender = self.sender(community)?;
-        let job = Job { input: Input::TimerFired { key: key.clone(), generation }, event: None, due: Some(due), done: None, answer: false };
+        let job = Job {
+            input: Input::TimerFired { key: key.clone(), generation },
+            event: None,
+            due: Some(due),
+            done: None,
+            answer: false,
+            peek: None,
+        };
         match sender.try_send(job) {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(_)) => {

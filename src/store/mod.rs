@@ -93,6 +93,9 @@ pub struct Loaded {
     pub circles: Vec<Circle>,
     /// Records that could not be read and were left out.
     pub damaged: Vec<Damaged>,
+    /// Of those, the circles that were still running: their number and the
+    /// channel they ran in, so the people there can be told.
+    pub interrupted: Vec<(i64, ChannelId)>,
 }
 
 /// A delivery that must survive a crash between its commit and its hand-off.
@@ -323,11 +326,13 @@ impl Store {
             }
         }
         let mut circles = Vec::new();
+        let mut interrupted = Vec::new();
+        let mut live_rows = std::collections::HashSet::new();
         let query = match since {
             Some(_) => {
-                "SELECT id, doc, format FROM circles WHERE community = ? AND (live = 1 OR ended_at IS NULL OR ended_at >= ?) AND id > ? ORDER BY id LIMIT ?"
+                "SELECT id, doc, format, live, channel FROM circles WHERE community = ? AND (live = 1 OR ended_at IS NULL OR ended_at >= ?) AND id > ? ORDER BY id LIMIT ?"
             }
-            None => "SELECT id, doc, format FROM circles WHERE community = ? AND ? IS NULL AND id > ? ORDER BY id LIMIT ?",
+            None => "SELECT id, doc, format, live, channel FROM circles WHERE community = ? AND ? IS NULL AND id > ? ORDER BY id LIMIT ?",
         };
         // A page at a time, so that the raw documents of a big community and its decoded
         // circles are never all in memory at once.
@@ -337,9 +342,19 @@ impl Store {
                 sqlx::query(query).bind(&cid).bind(since.map(|t| t.as_second())).bind(after).bind(LOAD_PAGE).fetch_all(&self.pool).await?;
             for r in &rows {
                 after = r.try_get("id")?;
+                // The row's own flag, not the document's phase: a circle set aside stays unread.
+                let live: bool = r.try_get("live")?;
+                if live {
+                    live_rows.insert(after);
+                }
                 match decode_doc::<Circle>("circle", after, r.try_get("format")?, &r.try_get::<String, _>("doc")?) {
                     Ok(c) => circles.push(c),
-                    Err(_) => damaged.push(Damaged { what: "circle", community: cid.clone(), key: after.to_string() }),
+                    Err(_) => {
+                        damaged.push(Damaged { what: "circle", community: cid.clone(), key: after.to_string() });
+                        if let (true, Ok(channel)) = (live, ChannelId::from_key(&r.try_get::<String, _>("channel")?)) {
+                            interrupted.push((after, channel));
+                        }
+                    }
                 }
             }
             if rows.len() < LOAD_PAGE as usize {
@@ -354,11 +369,26 @@ impl Store {
             }
             Some(Err(())) => {
                 damaged.push(Damaged { what: "circle", community: cid.clone(), key: c.id.0.to_string() });
+                if live_rows.contains(&(c.id.0 as i64)) {
+                    interrupted.push((c.id.0 as i64, c.channel.clone()));
+                }
                 false
             }
             None => true,
         });
-        Ok(Some(Loaded { community, decks, members, circles, damaged }))
+        Ok(Some(Loaded { community, decks, members, circles, damaged, interrupted }))
+    }
+
+    /// Marks a damaged circle that was running as over, so it isn't announced
+    /// or kept in memory again. Its record stays as it is for `attune doctor`.
+    pub async fn set_aside_circle(&self, community: &CommunityId, circle: i64, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("UPDATE circles SET live = 0, ended_at = COALESCE(ended_at, ?) WHERE community = ? AND id = ?")
+            .bind(now.as_second())
+            .bind(community.key())
+            .bind(circle)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// The stored turn logs of the circles [`Store::load`] loads, per circle; `Err` for a

@@ -233,6 +233,71 @@ async fn a_community_that_cannot_load_is_skipped_at_start_and_the_rest_resume() 
     assert_eq!(phase(&e, &b).await, Phase::Ended, "the healthy community runs on");
 }
 
+/// Starts an engine on `path` serving Discord, returning what it sent through the outlet
+/// while starting, besides what it resumed.
+async fn restart_discord(path: &std::path::Path) -> (Engine, Vec<Delivery>) {
+    let store = Store::open(path).await.unwrap();
+    let mut outlets = Outlets::new();
+    let mut rx = outlets.add(Platform::Discord);
+    let (e, resumed) = Engine::start(
+        store,
+        Clock::manual(attune::core::time::plus(t0(), 30)),
+        Config::default().content().unwrap(),
+        Seed::Fixed(1),
+        outlets,
+    )
+    .await
+    .unwrap();
+    let mut sent: Vec<Delivery> = resumed.into_iter().map(|o| o.delivery).collect();
+    while let Ok(o) = rx.try_recv() {
+        sent.push(o.delivery);
+    }
+    (e, sent)
+}
+
+fn said_in<'a>(sent: &'a [Delivery], line: &str) -> Vec<&'a attune::core::ids::ChannelId> {
+    sent.iter()
+        .filter_map(|d| match d {
+            Delivery::Say { channel, message } if message.lines.iter().any(|l| l.id == line) => Some(channel),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_running_circle_whose_record_is_damaged_is_announced_in_its_channel_once_and_set_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.db");
+    let a = community(Platform::Discord, "a");
+    {
+        let two = two_platforms(&path).await;
+        open_and_start(&two.engine, &a, Platform::Discord).await;
+        sqlx::query("UPDATE circles SET doc = 'damaged' WHERE community = ?")
+            .bind(a.key())
+            .execute(two.engine.store().pool())
+            .await
+            .unwrap();
+        two.engine.shutdown().await;
+    }
+    let (e, sent) = restart_discord(&path).await;
+    let room = attune::core::ids::ChannelId::parse(Platform::Discord, "room").unwrap();
+    assert_eq!(said_in(&sent, "circle-interrupted"), vec![&room], "the circle's channel hears, once, that it can't go on");
+    assert!(said_in(&sent, "recovered").is_empty() && said_in(&sent, "recovered-turn").is_empty(), "nothing claims it carries on");
+    assert!(e.quarantined().is_empty(), "the rest of the community runs: {:?}", e.quarantined());
+    let loaded = e.store().load(&a, None).await.unwrap().unwrap();
+    assert_eq!(loaded.damaged.len(), 1, "the record itself is kept as it was, for doctor");
+    assert!(loaded.interrupted.is_empty(), "but it is no longer a running circle");
+    // A new circle can open in the same channel.
+    let host = person(Platform::Discord, "host", true);
+    cmd(&e, &a, &host, in_channel(Platform::Discord, "room"), "circle open").await;
+    let loaded = e.store().load(&a, None).await.unwrap().unwrap();
+    assert_eq!(loaded.circles.iter().filter(|c| c.is_live()).count(), 1, "a new circle opened there");
+    e.shutdown().await;
+    let (e, sent) = restart_discord(&path).await;
+    assert!(said_in(&sent, "circle-interrupted").is_empty(), "said once, not at every start");
+    e.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_database_written_by_release_0_1_0_loads_and_resumes_its_circles() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,14 +9,70 @@ use super::super::refusal::Refusal;
 use super::super::textcheck::{self, TextUse};
 use super::{Card, Deck, DeckFileError, Intensity, Kind, Practice, Theme, yes};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The file's parts, each read on its own so that one wrong value (a word where
+/// a list belongs, say) is reported with the others rather than hiding them.
 struct RawFile {
     deck: RawDeck,
-    #[serde(default)]
     cards: Vec<RawCard>,
-    #[serde(default)]
     practices: Vec<RawPractice>,
+}
+
+/// Reads the file's tables: `[deck]`, then each `[[cards]]` and `[[practices]]`
+/// entry separately. A file TOML itself can't read, or without a usable `[deck]`,
+/// stops here; a card or practice with a wrong value is reported and left out.
+fn read_raw(src: &str, problems: &mut Vec<DeckFileError>) -> Option<RawFile> {
+    use serde::de::Deserialize as _;
+    use toml::de::{DeTable, DeValue, ValueDeserializer};
+    let at = |span: Option<std::ops::Range<usize>>, message: String| DeckFileError { line: span.map(|s| line_of(src, s.start)), message };
+    let root = match DeTable::parse(src) {
+        Ok(root) => root.into_inner(),
+        Err(e) => {
+            problems.push(at(e.span(), e.message().trim().to_owned()));
+            return None;
+        }
+    };
+    let mut deck = None;
+    let mut cards = Vec::new();
+    let mut practices = Vec::new();
+    let mut deck_missing = true;
+    for (key, value) in root {
+        let key_span = key.span();
+        match key.get_ref().as_ref() {
+            "deck" => {
+                deck_missing = false;
+                match RawDeck::deserialize(ValueDeserializer::from(value)) {
+                    Ok(d) => deck = Some(d),
+                    Err(e) => problems.push(at(e.span().or(Some(key_span)), format!("[deck]: {}", plain_error(src, &e)))),
+                }
+            }
+            list @ ("cards" | "practices") => {
+                let span = value.span();
+                let DeValue::Array(items) = value.into_inner() else {
+                    problems.push(at(Some(span), format!("{list} must be a list of [[{list}]] tables")));
+                    continue;
+                };
+                for (n, item) in items.into_iter().enumerate() {
+                    let item_span = item.span();
+                    let what = if list == "cards" { "card" } else { "practice" };
+                    let read = if list == "cards" {
+                        RawCard::deserialize(ValueDeserializer::from(item)).map(|c| cards.push(c))
+                    } else {
+                        RawPractice::deserialize(ValueDeserializer::from(item)).map(|p| practices.push(p))
+                    };
+                    if let Err(e) = read {
+                        problems.push(at(e.span().or(Some(item_span)), format!("{what} {} of the file: {}", n + 1, plain_error(src, &e))));
+                    }
+                }
+            }
+            other => {
+                problems.push(at(Some(key_span), format!("unknown table {:?} (known: deck, cards, practices)", textcheck::preview(other))))
+            }
+        }
+    }
+    if deck_missing {
+        problems.push(DeckFileError { line: None, message: "the file needs a [deck] table with a name and a title".into() });
+    }
+    Some(RawFile { deck: deck?, cards, practices })
 }
 
 #[derive(Deserialize)]
@@ -61,6 +117,31 @@ struct RawPractice {
     steps: Vec<String>,
 }
 
+/// A value of the wrong type, said in a moderator's words: which key, and what
+/// belongs there ("cw must be a list, like [\"grief\"]"), instead of serde's.
+fn plain_error(src: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim();
+    let Some(expected) = message.split("expected ").nth(1) else { return message.to_owned() };
+    let wanted = match expected.trim() {
+        "a sequence" => "a list, like [\"grief\", \"loss\"]",
+        "a boolean" => "true or false, without quotes",
+        "a string" => "text in quotes",
+        e if e.starts_with("i64") || e.starts_with("u64") || e.starts_with("usize") || e.starts_with("an integer") => "a whole number",
+        _ => return message.to_owned(),
+    };
+    // The key is what the line of the value says before its `=`.
+    let key = e.span().and_then(|span| {
+        let start = src.get(..span.start)?.rfind('\n').map_or(0, |i| i + 1);
+        let line = src.get(start..span.start)?;
+        let key = line.split('=').next()?.trim();
+        (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')).then(|| key.to_owned())
+    });
+    match key {
+        Some(key) => format!("{key} must be {wanted}"),
+        None => format!("a value must be {wanted}"),
+    }
+}
+
 fn line_of(src: &str, offset: usize) -> usize {
     src.get(..offset).map_or(1, |s| s.bytes().filter(|b| *b == b'\n').count() + 1)
 }
@@ -85,11 +166,11 @@ pub fn parse_file(src: &str) -> Result<Deck, DeckFileError> {
 }
 
 /// Parses and validates a whole deck file, collecting every problem with its line.
-/// A file TOML itself can't read stops at that first problem.
+/// A file TOML itself can't read stops at that first problem; a wrong value in one
+/// card is reported alongside the problems of every other card.
 pub fn check_file(src: &str) -> Result<Deck, Vec<DeckFileError>> {
-    let raw: RawFile = toml::from_str(src)
-        .map_err(|e| vec![DeckFileError { line: e.span().map(|s| line_of(src, s.start)), message: e.message().trim().to_owned() }])?;
     let mut problems = Vec::new();
+    let Some(raw) = read_raw(src, &mut problems) else { return Err(problems) };
     let mut at =
         |span: std::ops::Range<usize>, message: String| problems.push(DeckFileError { line: Some(line_of(src, span.start)), message });
     let name = Slug::parse(raw.deck.name.get_ref());

@@ -178,3 +178,51 @@ text = "What do you notice?"
     }
     assert!(problems.iter().all(|p| p.line.is_some()), "each with its line:\n{all}");
 }
+
+#[test]
+fn a_wrong_value_type_in_one_card_is_reported_with_the_problems_of_the_others() {
+    let src = r#"[deck]
+name = "x"
+title = "X"
+
+[[cards]]
+id = "x-01"
+kind = "check-in"
+theme = "body"
+intensity = "light"
+cw = "grief"
+text = "What do you notice?"
+
+[[cards]]
+id = "x-02"
+kind = "chat"
+theme = "body"
+intensity = "light"
+text = "What is here?"
+
+[[practices]]
+name = "breath"
+title = "Breath"
+theme = "body"
+steps = "breathe in"
+
+[extras]
+x = 1
+"#;
+    let problems = super::file::check_file(src).expect_err("the file has problems");
+    let all = problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n");
+    assert_eq!(problems.len(), 4, "four problems, each reported:\n{all}");
+    assert!(
+        all.contains("card 1 of the file: cw must be a list") && problems[0].line == Some(10),
+        "the cw list written as a word, at its line:\n{all}"
+    );
+    assert!(all.contains("practice 1 of the file: steps must be a list"), "{all}");
+    assert!(all.contains("unknown table \"extras\""), "{all}");
+    assert!(all.contains("practice 1 of the file"), "{all}");
+    assert!(all.contains("unknown kind \"chat\""), "the other card is still checked:\n{all}");
+    assert!(problems.iter().all(|p| p.line.is_some()), "each with its line:\n{all}");
+
+    let no_deck = "[[cards]]\nid = \"x-01\"\n";
+    let problems = super::file::check_file(no_deck).expect_err("no [deck]");
+    assert!(problems.iter().any(|p| p.message.contains("needs a [deck] table")), "{problems:?}");
+}

@@ -99,6 +99,23 @@ impl Rules {
         self.sets.iter().any(|s| s.matches(text))
     }
 
+    /// How many pattern steps checking `text` takes at most: every pattern of
+    /// every locale tried at every word, as if nothing matched early. A measure
+    /// of the work per message that doesn't depend on the machine, so tests can
+    /// bound it.
+    pub fn steps(&self, text: &str) -> u64 {
+        let mut steps = 0;
+        for s in &self.sets {
+            let words = s.words(text);
+            for p in s.signals.iter().chain(&s.excepts) {
+                for start in 0..words.len() {
+                    p.match_at(&words, start, &mut steps);
+                }
+            }
+        }
+        steps
+    }
+
     /// The locales that have rules, in load order.
     pub fn locales(&self) -> Vec<&str> {
         self.sets.iter().map(|s| s.locale.as_str()).collect()
@@ -167,12 +184,13 @@ impl RuleSet {
 
     /// Whether a signal matches words that no exception overlaps.
     pub fn matches(&self, text: &str) -> bool {
+        let steps = &mut 0;
         let words = self.words(text);
         let mut excused: Option<Vec<(usize, usize)>> = None;
         for p in &self.signals {
             for start in 0..words.len() {
-                let Some(end) = p.match_at(&words, start) else { continue };
-                let spans = excused.get_or_insert_with(|| self.except_spans(&words));
+                let Some(end) = p.match_at(&words, start, steps) else { continue };
+                let spans = excused.get_or_insert_with(|| self.except_spans(&words, steps));
                 if !spans.iter().any(|&(s, e)| s < end && start < e) {
                     return true;
                 }
@@ -181,11 +199,11 @@ impl RuleSet {
         false
     }
 
-    fn except_spans(&self, words: &[String]) -> Vec<(usize, usize)> {
+    fn except_spans(&self, words: &[String], steps: &mut u64) -> Vec<(usize, usize)> {
         let mut spans = Vec::new();
         for p in &self.excepts {
             for start in 0..words.len() {
-                if let Some(end) = p.match_at(words, start) {
+                if let Some(end) = p.match_at(words, start, steps) {
                     spans.push((start, end));
                 }
             }
@@ -266,8 +284,8 @@ impl Pattern {
     }
 
     /// Where a match starting at `start` ends (exclusive), if it matches there.
-    fn match_at(&self, words: &[String], start: usize) -> Option<usize> {
-        match_terms(&self.terms, words, start)
+    fn match_at(&self, words: &[String], start: usize, steps: &mut u64) -> Option<usize> {
+        match_terms(&self.terms, words, start, steps)
     }
 }
 
@@ -308,18 +326,19 @@ impl Alt {
     }
 }
 
-fn match_terms(terms: &[Term], words: &[String], j: usize) -> Option<usize> {
+fn match_terms(terms: &[Term], words: &[String], j: usize, steps: &mut u64) -> Option<usize> {
+    *steps += 1;
     let Some((first, rest)) = terms.split_first() else { return Some(j) };
     match first {
-        Term::Gap(n) => (0..=*n).filter(|k| j + k <= words.len()).find_map(|k| match_terms(rest, words, j + k)),
+        Term::Gap(n) => (0..=*n).filter(|k| j + k <= words.len()).find_map(|k| match_terms(rest, words, j + k, steps)),
         Term::Number => {
             let w = words.get(j)?;
-            if w.chars().all(|c| c.is_ascii_digit()) { match_terms(rest, words, j + 1) } else { None }
+            if w.chars().all(|c| c.is_ascii_digit()) { match_terms(rest, words, j + 1, steps) } else { None }
         }
         Term::Word { alts, optional } => {
             let here = words.get(j).and_then(|w| {
                 if alts.iter().any(|a| a.matches(w))
-                    && let Some(end) = match_terms(rest, words, j + 1)
+                    && let Some(end) = match_terms(rest, words, j + 1, steps)
                 {
                     return Some(end);
                 }
@@ -329,7 +348,7 @@ fn match_terms(terms: &[Term], words: &[String], j: usize) -> Option<usize> {
                     for tail in joined {
                         if !tail.is_empty()
                             && next.iter().any(|b| b.matches(tail))
-                            && let Some(end) = match_terms(after, words, j + 1)
+                            && let Some(end) = match_terms(after, words, j + 1, steps)
                         {
                             return Some(end);
                         }
@@ -338,9 +357,9 @@ fn match_terms(terms: &[Term], words: &[String], j: usize) -> Option<usize> {
                 // One pattern word written as two: "my self".
                 let next = words.get(j + 1)?;
                 let split = format!("{w}{next}");
-                if alts.iter().any(|a| a.matches(&split)) { match_terms(rest, words, j + 2) } else { None }
+                if alts.iter().any(|a| a.matches(&split)) { match_terms(rest, words, j + 2, steps) } else { None }
             });
-            here.or_else(|| if *optional { match_terms(rest, words, j) } else { None })
+            here.or_else(|| if *optional { match_terms(rest, words, j, steps) } else { None })
         }
     }
 }

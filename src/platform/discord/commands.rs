@@ -12,8 +12,11 @@ use std::sync::{Arc, OnceLock};
 
 use poise::serenity_prelude as serenity;
 
+use super::autocomplete as ac;
 use super::events::Invocation;
+use super::modals::Form;
 use super::{Error, Shared};
+use crate::core::effect::Line;
 
 type Ctx<'a> = poise::Context<'a, Arc<Shared>, Error>;
 
@@ -164,7 +167,9 @@ enum Place {
 #[poise::command(slash_command, rename = "open")]
 async fn circle_open(
     ctx: Ctx<'_>,
-    #[description = "A template name (optional)"] template: Option<String>,
+    #[description = "A template name (optional)"]
+    #[autocomplete = "ac::templates"]
+    template: Option<String>,
     #[description = "A title for the circle (optional)"] title: Option<String>,
     #[rename = "in"]
     #[description = "Run it in a thread of its own (default) or in this channel"]
@@ -362,14 +367,21 @@ async fn pulse(
 #[poise::command(slash_command)]
 async fn reflect(
     ctx: Ctx<'_>,
-    #[description = "A theme (emotions, body, needs, …) or light, medium, deep"] theme: Option<String>,
+    #[description = "A theme (emotions, body, needs, …) or light, medium, deep"]
+    #[autocomplete = "ac::themes"]
+    theme: Option<String>,
 ) -> Result<(), Error> {
     line(ctx, format!("reflect {}", words(&[theme.as_deref()]))).await
 }
 
 /// A short guided practice, step by step
 #[poise::command(slash_command)]
-async fn practice(ctx: Ctx<'_>, #[description = "Which practice (optional)"] name: Option<String>) -> Result<(), Error> {
+async fn practice(
+    ctx: Ctx<'_>,
+    #[description = "Which practice (optional)"]
+    #[autocomplete = "ac::practices"]
+    name: Option<String>,
+) -> Result<(), Error> {
     line(ctx, format!("practice {}", words(&[name.as_deref()]))).await
 }
 
@@ -421,10 +433,16 @@ async fn forget_me(ctx: Ctx<'_>, #[description = "Yes, forget me now"] confirm: 
     line(ctx, if confirm.unwrap_or(false) { "forget-me confirm".into() } else { "forget-me".into() }).await
 }
 
-/// Suggest a self-reflection card to the moderators
+/// Suggest a self-reflection card to the moderators (a form opens without text)
 #[poise::command(slash_command)]
-async fn suggest(ctx: Ctx<'_>, #[description = "The card's text"] text: String) -> Result<(), Error> {
-    line(ctx, format!("suggest {text}")).await
+async fn suggest(
+    ctx: Ctx<'_>,
+    #[description = "The card's text (or leave it out and type it in a form)"] text: Option<String>,
+) -> Result<(), Error> {
+    match text {
+        Some(text) => line(ctx, format!("suggest {text}")).await,
+        None => open_form(ctx, Form::Suggest, false).await,
+    }
 }
 
 #[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
@@ -449,9 +467,218 @@ async fn crisis(ctx: Ctx<'_>, #[description = "What to do"] what: CrisisChoice) 
 }
 
 /// Decks and cards (moderators): list, show, new, add, edit, remove, enable, disable, export
-#[poise::command(slash_command, default_member_permissions = "MANAGE_GUILD")]
-async fn deck(ctx: Ctx<'_>, #[description = "e.g. list, show NAME, add DECK KIND THEME INTENSITY TEXT"] what: String) -> Result<(), Error> {
-    line(ctx, format!("deck {what}")).await
+#[poise::command(
+    slash_command,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands(
+        "deck_list",
+        "deck_show",
+        "deck_new",
+        "deck_add",
+        "deck_edit",
+        "deck_remove",
+        "deck_enable",
+        "deck_disable",
+        "deck_export"
+    ),
+    subcommand_required
+)]
+async fn deck(_ctx: Ctx<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Every deck, with its cards and practices (moderators)
+#[poise::command(slash_command, rename = "list", default_member_permissions = "MANAGE_GUILD")]
+async fn deck_list(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "deck list".into()).await
+}
+
+/// A deck's cards, or one card in full (moderators)
+#[poise::command(slash_command, rename = "show", default_member_permissions = "MANAGE_GUILD")]
+async fn deck_show(
+    ctx: Ctx<'_>,
+    #[description = "A deck name or a card id"]
+    #[autocomplete = "ac::decks_and_cards"]
+    name: String,
+) -> Result<(), Error> {
+    line(ctx, format!("deck show {name}")).await
+}
+
+/// Create a deck of your community's own (moderators)
+#[poise::command(slash_command, rename = "new", default_member_permissions = "MANAGE_GUILD")]
+async fn deck_new(
+    ctx: Ctx<'_>,
+    #[description = "A short name: lowercase letters, digits and dashes"] name: String,
+    #[description = "A title (optional)"] title: Option<String>,
+) -> Result<(), Error> {
+    line(ctx, format!("deck new {}", words(&[Some(name.as_str()), title.as_deref()]))).await
+}
+
+/// What kind of card
+#[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
+enum KindChoice {
+    #[name = "check-in"]
+    CheckIn,
+    #[name = "sharing"]
+    Sharing,
+    #[name = "closing"]
+    Closing,
+    #[name = "listener-guide"]
+    ListenerGuide,
+    #[name = "self-reflection"]
+    SelfReflection,
+}
+
+/// How deep a card goes
+#[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
+enum IntensityChoice {
+    #[name = "light"]
+    Light,
+    #[name = "medium"]
+    Medium,
+    #[name = "deep"]
+    Deep,
+}
+
+/// A card's theme
+#[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
+enum ThemeChoice {
+    #[name = "emotions"]
+    Emotions,
+    #[name = "body"]
+    Body,
+    #[name = "needs"]
+    Needs,
+    #[name = "inner-voice"]
+    InnerVoice,
+    #[name = "self-respect"]
+    SelfRespect,
+    #[name = "presence"]
+    Presence,
+    #[name = "relationships"]
+    Relationships,
+    #[name = "rest"]
+    Rest,
+}
+
+/// Which part of a card to change
+#[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
+enum FieldChoice {
+    #[name = "text"]
+    Text,
+    #[name = "listener guide"]
+    Guide,
+    #[name = "theme"]
+    Theme,
+    #[name = "intensity"]
+    Intensity,
+    #[name = "content notes"]
+    Cw,
+}
+
+/// Add a card to a deck; its text is typed in a form (moderators)
+#[poise::command(slash_command, rename = "add", default_member_permissions = "MANAGE_GUILD")]
+async fn deck_add(
+    ctx: Ctx<'_>,
+    #[description = "The deck"]
+    #[autocomplete = "ac::decks"]
+    deck: String,
+    #[description = "What kind of card"] kind: KindChoice,
+    #[description = "Its theme"] theme: ThemeChoice,
+    #[description = "How deep it goes"] intensity: IntensityChoice,
+) -> Result<(), Error> {
+    let form = Form::Add { deck, kind: kind as usize, theme: theme as usize, intensity: intensity as usize };
+    open_form(ctx, form, true).await
+}
+
+/// Change one part of a card; the new value is typed in a form (moderators)
+#[poise::command(slash_command, rename = "edit", default_member_permissions = "MANAGE_GUILD")]
+async fn deck_edit(
+    ctx: Ctx<'_>,
+    #[description = "The card's id"]
+    #[autocomplete = "ac::cards"]
+    card: String,
+    #[description = "What to change"] field: FieldChoice,
+) -> Result<(), Error> {
+    open_form(ctx, Form::Edit { card, field: field as usize }, true).await
+}
+
+/// Remove a card, or a whole deck (moderators)
+#[poise::command(slash_command, rename = "remove", default_member_permissions = "MANAGE_GUILD")]
+async fn deck_remove(
+    ctx: Ctx<'_>,
+    #[description = "A card id or a deck name"]
+    #[autocomplete = "ac::decks_and_cards"]
+    name: String,
+    #[description = "Yes, remove the whole deck"] confirm: Option<bool>,
+) -> Result<(), Error> {
+    let confirm = if confirm.unwrap_or(false) { " confirm" } else { "" };
+    line(ctx, format!("deck remove {name}{confirm}")).await
+}
+
+/// Use a deck or a card again (moderators)
+#[poise::command(slash_command, rename = "enable", default_member_permissions = "MANAGE_GUILD")]
+async fn deck_enable(
+    ctx: Ctx<'_>,
+    #[description = "A deck name or a card id"]
+    #[autocomplete = "ac::decks_and_cards"]
+    name: String,
+) -> Result<(), Error> {
+    line(ctx, format!("deck enable {name}")).await
+}
+
+/// Stop using a deck or a card, without removing it (moderators)
+#[poise::command(slash_command, rename = "disable", default_member_permissions = "MANAGE_GUILD")]
+async fn deck_disable(
+    ctx: Ctx<'_>,
+    #[description = "A deck name or a card id"]
+    #[autocomplete = "ac::decks_and_cards"]
+    name: String,
+) -> Result<(), Error> {
+    line(ctx, format!("deck disable {name}")).await
+}
+
+/// A deck as a file (moderators)
+#[poise::command(slash_command, rename = "export", default_member_permissions = "MANAGE_GUILD")]
+async fn deck_export(
+    ctx: Ctx<'_>,
+    #[description = "The deck"]
+    #[autocomplete = "ac::decks"]
+    deck: String,
+) -> Result<(), Error> {
+    line(ctx, format!("deck export {deck}")).await
+}
+
+/// Opens a form (Discord's modal). The form's submit is the command (`events.rs`).
+/// A form for moderators is not opened for someone Discord doesn't show as one:
+/// the command goes to the core as it is, and the core answers (it checks rights
+/// first), so nobody types a card for nothing. A form whose choices can't fit its
+/// custom id goes the same way, and the core names what is wrong.
+async fn open_form(ctx: Ctx<'_>, form: Form, moderators: bool) -> Result<(), Error> {
+    let poise::Context::Application(app) = ctx else { return Ok(()) };
+    let invocation = Invocation::from_command(app.interaction);
+    let shared = ctx.data();
+    let moderator = shared.actor(&invocation).is_some_and(|a| a.moderator);
+    let id = form.encode().filter(|_| moderator || !moderators);
+    let Some(id) = id else {
+        app.interaction.defer_ephemeral(&ctx.serenity_context().http).await?;
+        shared.submit(&invocation, Ok(form.command(|_| None)), "", None).await;
+        return Ok(());
+    };
+    let title = shared.catalogue.line(&Line::new(form.title_id()));
+    let rows = form
+        .inputs()
+        .into_iter()
+        .map(|(input, label, required)| {
+            let label = shared.catalogue.line(&Line::new(label));
+            let text =
+                serenity::CreateInputText::new(serenity::InputTextStyle::Paragraph, label, input).required(required).max_length(4000);
+            serenity::CreateActionRow::InputText(text)
+        })
+        .collect();
+    let modal = serenity::CreateModal::new(id, title).components(rows);
+    app.interaction.create_response(&ctx.serenity_context().http, serenity::CreateInteractionResponse::Modal(modal)).await?;
+    Ok(())
 }
 
 /// Circle templates (moderators): list, show, new, set

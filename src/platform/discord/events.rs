@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use poise::serenity_prelude as serenity;
 
-use super::{Error, Shared, buttons};
+use super::{Error, Shared, buttons, modals};
 use crate::core::command::{self, Command};
 use crate::core::effect::{Kind, Line, Message};
 use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
@@ -64,6 +64,9 @@ pub(super) struct Invocation {
     token: String,
     guild: Option<u64>,
     channel: u64,
+    /// Where a private thread for this member can be opened: the channel itself,
+    /// or a thread's parent (Discord opens no thread inside a thread).
+    home: u64,
     user: u64,
     display: String,
     /// Manage Server, as Discord resolved it for this member in this channel.
@@ -78,11 +81,30 @@ pub(super) struct Invocation {
 
 impl Invocation {
     pub(super) fn from_command(i: &serenity::CommandInteraction) -> Self {
-        Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_deref(), true)
+        Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_deref(), true).in_channel(i.channel.as_ref())
     }
 
     fn from_component(i: &serenity::ComponentInteraction) -> Self {
-        Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_ref(), false)
+        Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_ref(), false).in_channel(i.channel.as_ref())
+    }
+
+    /// A submitted form, acknowledged like a slash command (an ephemeral "thinking").
+    fn from_modal(i: &serenity::ModalInteraction) -> Self {
+        Self::new(i.id.get(), &i.token, i.guild_id, i.channel_id, &i.user, i.member.as_ref(), true).in_channel(i.channel.as_ref())
+    }
+
+    /// A thread's parent is where a private thread for this member can go.
+    fn in_channel(mut self, channel: Option<&serenity::PartialChannel>) -> Self {
+        if let Some(c) = channel
+            && matches!(
+                c.kind,
+                serenity::ChannelType::PublicThread | serenity::ChannelType::PrivateThread | serenity::ChannelType::NewsThread
+            )
+            && let Some(parent) = c.parent_id
+        {
+            self.home = parent.get();
+        }
+        self
     }
 
     fn new(
@@ -100,6 +122,7 @@ impl Invocation {
             token: token.to_owned(),
             guild: guild.map(serenity::GuildId::get),
             channel: channel.get(),
+            home: channel.get(),
             user: user.id.get(),
             display,
             manage_guild: member.and_then(|m| m.permissions).is_some_and(|p| p.contains(serenity::Permissions::MANAGE_GUILD)),
@@ -119,9 +142,17 @@ pub(super) async fn on_event(ctx: &serenity::Context, event: &serenity::FullEven
             press.defer(&ctx.http).await?;
             shared.handle_press(&invocation, &press.data.custom_id).await;
         }
+        serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Modal(form) } => {
+            let invocation = Invocation::from_modal(form);
+            form.defer_ephemeral(&ctx.http).await?;
+            shared.handle_form(&invocation, form).await;
+        }
         serenity::FullEvent::Message { new_message } => shared.handle_message(new_message).await,
         serenity::FullEvent::VoiceStateUpdate { new, .. } => shared.on_voice_state(new).await,
-        serenity::FullEvent::GuildCreate { guild, .. } => shared.on_guild_voice(guild).await,
+        serenity::FullEvent::GuildCreate { guild, .. } => {
+            shared.support.owner(guild.id.get(), guild.owner_id.get());
+            shared.on_guild_voice(guild).await;
+        }
         _ => {}
     }
     Ok(())
@@ -132,7 +163,7 @@ impl Shared {
         MemberRef::parse(Platform::Discord, &user.to_string()).ok()
     }
 
-    fn actor(&self, inv: &Invocation) -> Option<Actor> {
+    pub(super) fn actor(&self, inv: &Invocation) -> Option<Actor> {
         let moderator = inv.manage_guild || inv.roles.iter().any(|r| self.moderator_roles.contains(r));
         Some(Actor { member: self.member(inv.user)?, display: inv.display.clone(), moderator })
     }
@@ -160,20 +191,49 @@ impl Shared {
         self.submit(inv, Ok(press.action.command()), "", Some(press.guild)).await;
     }
 
+    /// A submitted form: the core command it makes (the core checks who may).
+    async fn handle_form(&self, inv: &Invocation, form: &serenity::ModalInteraction) {
+        let Some(decoded) = modals::Form::decode(&form.data.custom_id) else {
+            let Some(member) = self.member(inv.user) else { return };
+            let note = Message::info(Line::new("discord-form-unknown"));
+            self.answer(inv, &member, Answer { deliveries: vec![Delivery::Whisper { to: member.clone(), message: note }] }, None).await;
+            return;
+        };
+        let input = |id: &str| {
+            form.data.components.iter().flat_map(|row| &row.components).find_map(|c| match c {
+                serenity::ActionRowComponent::InputText(t) if t.custom_id == id => t.value.clone(),
+                _ => None,
+            })
+        };
+        self.submit(inv, Ok(decoded.command(input)), "", None).await;
+    }
+
     /// Submits a command (or a line that failed to parse) from an interaction and
     /// answers it. In a guild, the guild is the community and the channel the place;
     /// in a DM the input is private, for the community a button names, or else the
     /// one the engine routes the member to.
-    async fn submit(&self, inv: &Invocation, parsed: Result<Command, crate::core::Refusal>, text: &str, button_guild: Option<u64>) {
+    pub(super) async fn submit(
+        &self,
+        inv: &Invocation,
+        parsed: Result<Command, crate::core::Refusal>,
+        text: &str,
+        button_guild: Option<u64>,
+    ) {
         let Some(actor) = self.actor(inv) else { return };
         let member = actor.member.clone();
+        if actor.moderator
+            && let Some(g) = inv.guild
+        {
+            // Someone a support thread can bring in.
+            self.support.seen_moderator(g, inv.user);
+        }
         let event = Some(format!("interaction:{}", inv.id));
         let channel = inv.guild.and_then(|_| ChannelId::parse(Platform::Discord, &inv.channel.to_string()).ok());
         let mut community = inv.guild.or(button_guild).and_then(|g| CommunityId::parse(Platform::Discord, &g.to_string()).ok());
         if channel.is_some()
             && let Ok(mut homes) = self.homes.lock()
         {
-            homes.insert(member.clone(), inv.channel);
+            homes.insert(member.clone(), inv.home);
         }
         if community.is_none()
             && let Ok(crate::engine::Route::One(c)) = self.engine.route_private(&member).await
@@ -237,6 +297,22 @@ impl Shared {
         }
     }
 
+    /// A member writes to the bot in a DM (often an answer to a reflection card,
+    /// which attune never reads back). It is checked for crisis phrases like any
+    /// private message, in memory, for the community the member last used, and
+    /// never stored; with no such community there is nothing to check it for.
+    async fn handle_direct_message(&self, message: &serenity::Message) {
+        let Some(member) = self.member(message.author.id.get()) else { return };
+        let Ok(crate::engine::Route::One(community)) = self.engine.route_private(&member).await else { return };
+        let display = message.author.global_name.clone().unwrap_or_else(|| message.author.name.clone());
+        // No roles in a DM: moderator rights never come from a private message.
+        let actor = Actor { member, display, moderator: false };
+        let input = Input::Chat { actor, place: Place::Private, text: message.content.clone() };
+        if let Err(e) = self.engine.post(&community, input, Some(format!("message:{}", message.id.get()))).await {
+            tracing::error!(error = %e, "a direct message could not be checked");
+        }
+    }
+
     /// A message in a channel the bot can read: checked for crisis phrases and the
     /// floor in memory, never stored. Without the Message Content intent the text is
     /// empty, and there is nothing to check.
@@ -244,7 +320,10 @@ impl Shared {
         if message.author.bot || message.webhook_id.is_some() || message.content.trim().is_empty() {
             return;
         }
-        let Some(guild) = message.guild_id else { return };
+        let Some(guild) = message.guild_id else {
+            self.handle_direct_message(message).await;
+            return;
+        };
         let (Ok(community), Ok(channel), Some(member)) = (
             CommunityId::parse(Platform::Discord, &guild.get().to_string()),
             ChannelId::parse(Platform::Discord, &message.channel_id.get().to_string()),

@@ -10,22 +10,29 @@
 //!   command vocabulary;
 //! - `events.rs`: interactions and messages → inputs, and the answer to an
 //!   interaction (acknowledged at once, then followed up);
+//! - `autocomplete.rs`: choices while an option is typed (decks, cards, templates, themes);
+//! - `modals.rs`: the forms for adding, editing and suggesting cards;
 //! - `buttons.rs`: an [`Action`](crate::core::effect::Action) ↔ a `custom_id`
 //!   that carries its scope;
 //! - `send.rs`: deliveries → Discord (ephemeral replies, channel messages,
 //!   DMs, and the private-thread fallback when DMs are closed);
+//! - `support.rs`: `support` opens a private thread with the member and the moderators;
 //! - `render.rs`: a message → Markdown content and buttons, with
 //!   `allowed_mentions` empty on everything attune sends.
 //!
 //! Only this folder names serenity or poise (`tests/it/architecture.rs`).
 
+mod autocomplete;
 mod buttons;
 mod commands;
+pub mod doctor;
 mod events;
 mod floor;
+mod modals;
 mod place;
 mod render;
 mod send;
+mod support;
 mod voice;
 
 use std::collections::HashMap;
@@ -54,6 +61,10 @@ pub struct DiscordOptions {
     /// Ask for the Message Content intent (crisis signposting and floor nudges in
     /// circle channels read messages). The bot's application must have it enabled.
     pub message_content: bool,
+    /// Where `support` opens its private thread (else the member's last channel).
+    pub support_channel: Option<u64>,
+    /// Added to every support thread, besides the owner and moderators seen.
+    pub support_members: Vec<u64>,
 }
 
 impl std::fmt::Debug for DiscordOptions {
@@ -64,6 +75,8 @@ impl std::fmt::Debug for DiscordOptions {
             .field("dev_guild", &self.dev_guild)
             .field("moderator_roles", &self.moderator_roles)
             .field("message_content", &self.message_content)
+            .field("support_channel", &self.support_channel)
+            .field("support_members", &self.support_members)
             .finish()
     }
 }
@@ -110,6 +123,8 @@ pub(crate) struct Shared {
     voice_turns: tokio::sync::Mutex<()>,
     /// One overwrite change at a time (a timer's turn end and a button's may meet).
     floor_turns: tokio::sync::Mutex<()>,
+    /// Who a support thread brings in (`support.rs`).
+    support: support::Support,
 }
 
 /// A running Discord adapter.
@@ -196,6 +211,7 @@ pub async fn start(
         voice: Mutex::new(voice::Voice::default()),
         voice_turns: tokio::sync::Mutex::new(()),
         floor_turns: tokio::sync::Mutex::new(()),
+        support: support::Support::new(options.support_channel, options.support_members.clone()),
     });
     if cell.set(shared.clone()).is_err() {
         return Err(DiscordError::Client("the adapter was started twice".into()));

@@ -7,7 +7,7 @@
 use poise::serenity_prelude as serenity;
 
 use super::buttons;
-use crate::core::effect::{Action, Message};
+use crate::core::effect::{Action, Kind, Message};
 use crate::text::{Catalogue, Markup};
 
 /// Discord's longest message content, in characters.
@@ -19,6 +19,8 @@ const ROWS: usize = 5;
 /// A message ready to send: one or more parts (the buttons go with the last).
 pub(super) struct Rendered {
     pub(super) parts: Vec<String>,
+    /// Cards and listener guides go as an embed (a titled box) with the last part.
+    pub(super) embed: Option<serenity::CreateEmbed>,
     pub(super) rows: Vec<serenity::CreateActionRow>,
     pub(super) file: Option<serenity::CreateAttachment>,
 }
@@ -33,7 +35,31 @@ pub(super) fn render(catalogue: &Catalogue, message: &Message, guild: u64) -> Re
     let buttons: Vec<serenity::CreateButton> = message.actions.iter().map(|a| button(catalogue, guild, *a)).collect();
     let rows = buttons.chunks(ROW).take(ROWS).map(|r| serenity::CreateActionRow::Buttons(r.to_vec())).collect();
     let file = message.attachment.as_ref().map(|a| serenity::CreateAttachment::bytes(a.content.as_bytes().to_vec(), a.filename.clone()));
-    Rendered { parts: split(&text), rows, file }
+    match embed_title(message) {
+        Some(title) if text.chars().count() <= MAX_EMBED => {
+            let embed = serenity::CreateEmbed::new()
+                .title(catalogue.line(&crate::core::effect::Line::new(title)))
+                .description(text)
+                .colour(serenity::Colour::new(EMBED_COLOUR));
+            Rendered { parts: vec![String::new()], embed: Some(embed), rows, file }
+        }
+        _ => Rendered { parts: split(&text), embed: None, rows, file },
+    }
+}
+
+/// Discord's longest embed description, in characters.
+const MAX_EMBED: usize = 4096;
+/// A calm blue-green for the embed's edge.
+const EMBED_COLOUR: u32 = 0x4f_9d_a6;
+
+/// The catalogue line that titles a message's embed: cards and listener guides
+/// are shown as one; everything else is plain text.
+pub(super) fn embed_title(message: &Message) -> Option<&'static str> {
+    match message.kind {
+        Kind::Card => Some("discord-embed-card"),
+        Kind::Guide => Some("discord-embed-guide"),
+        _ => None,
+    }
 }
 
 fn button(catalogue: &Catalogue, guild: u64, action: Action) -> serenity::CreateButton {
@@ -94,5 +120,26 @@ mod tests {
         assert_eq!(parts.concat().chars().filter(|c| *c != '\n').count(), 3000 + 4500, "nothing is lost");
         assert_eq!(parts[0], line, "a line is kept whole when it fits");
         assert_eq!(split("short"), ["short"]);
+    }
+
+    #[test]
+    fn cards_and_guides_are_titled_embeds_with_their_text_escaped_and_the_rest_is_plain() {
+        use crate::core::effect::Line;
+        let catalogue = Catalogue::english().unwrap();
+        let card = Message::new(Kind::Card, vec![Line::new("reflect-card").text("prompt", "look **here** @everyone")]);
+        let r = render(&catalogue, &card, 1);
+        let embed = serde_json::to_value(r.embed.expect("an embed")).unwrap();
+        let description = embed["description"].as_str().unwrap();
+        assert!(description.contains("\\*\\*here\\*\\*"), "Markdown in outside text stays text: {description}");
+        assert!(!embed["title"].as_str().unwrap().is_empty());
+        assert_eq!(r.parts, [""], "the text is in the embed only");
+        for kind in Kind::all() {
+            let m = Message::new(kind.clone(), vec![Line::new("discord-done")]);
+            assert_eq!(render(&catalogue, &m, 1).embed.is_some(), matches!(kind, Kind::Card | Kind::Guide), "{kind:?}");
+            assert!(embed_title(&m).is_none_or(|t| catalogue.has(t)));
+        }
+        let long = Message::new(Kind::Card, vec![Line::new("reflect-card").text("prompt", "x".repeat(5000))]);
+        let r = render(&catalogue, &long, 1);
+        assert!(r.embed.is_none() && r.parts.len() > 1, "too long for an embed: plain parts");
     }
 }

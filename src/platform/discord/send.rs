@@ -41,12 +41,7 @@ impl Shared {
             }
             Delivery::Whisper { to, message } => self.whisper(community, &to, &message).await,
             Delivery::Floor { channel, speaker, hosts, voice } => self.floor(community, channel, speaker, hosts, voice).await,
-            Delivery::OpenSupport { member, .. } => {
-                // The modmail thread comes with its own change. Until then the member is
-                // told plainly that nobody was paged, and may ask again.
-                tracing::warn!(community = %community, "support threads are not available on Discord yet");
-                self.failed(community, Failed::Support { member }, Reason::Platform);
-            }
+            Delivery::OpenSupport { member, display } => self.open_support(community, &member, &display).await,
         }
     }
 
@@ -127,18 +122,21 @@ impl Shared {
     }
 
     /// Posts a rendered message into a channel, part by part.
-    async fn post(&self, channel: u64, rendered: Rendered) -> serenity::Result<()> {
+    pub(super) async fn post(&self, channel: u64, rendered: Rendered) -> serenity::Result<()> {
         self.post_id(channel, rendered).await.map(drop)
     }
 
     /// Posts a rendered message, part by part; the id of its last part.
     pub(super) async fn post_id(&self, channel: u64, rendered: Rendered) -> serenity::Result<Option<u64>> {
         let mut posted = None;
-        let Rendered { parts, rows, mut file } = rendered;
+        let Rendered { parts, rows, mut file, mut embed } = rendered;
         let last = parts.len().saturating_sub(1);
         for (i, part) in parts.into_iter().enumerate() {
             let mut m = serenity::CreateMessage::new().content(part).allowed_mentions(no_pings());
             if i == last {
+                if let Some(e) = embed.take() {
+                    m = m.embed(e);
+                }
                 if !rows.is_empty() {
                     m = m.components(rows.clone());
                 }
@@ -154,11 +152,14 @@ impl Shared {
     /// The sender's own private message, as an ephemeral follow-up to their interaction.
     pub(super) async fn follow_up(&self, token: &str, message: &Message, community: Option<&CommunityId>) {
         let guild = community.and_then(|c| snowflake(c.raw())).unwrap_or(0);
-        let Rendered { parts, rows, mut file } = render(&self.catalogue, message, guild);
+        let Rendered { parts, rows, mut file, mut embed } = render(&self.catalogue, message, guild);
         let last = parts.len().saturating_sub(1);
         for (i, part) in parts.into_iter().enumerate() {
             let mut f = serenity::CreateInteractionResponseFollowup::new().content(part).ephemeral(true).allowed_mentions(no_pings());
             if i == last {
+                if let Some(e) = embed.take() {
+                    f = f.embed(e);
+                }
                 if !rows.is_empty() {
                     f = f.components(rows.clone());
                 }

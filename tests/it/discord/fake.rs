@@ -33,6 +33,10 @@ pub const OWNER: u64 = 900_000_000_000_000_005;
 const T: &str = "2026-01-05T18:00:00.000000+00:00";
 /// The privileged Message Content intent.
 pub const MESSAGE_CONTENT: u64 = 1 << 15;
+/// The bot's permissions by default: everything attune uses (View Channels, Send
+/// Messages, Embed Links, Attach Files, Send Messages in Threads, Create Private
+/// Threads, Manage Roles, Manage Channels, Mute Members).
+pub const BOT_PERMISSIONS: u64 = 0x400 | 0x800 | 0x4000 | 0x8000 | (1 << 38) | (1 << 36) | (1 << 35) | 0x1000_0000 | 0x10 | 0x40_0000;
 /// How long Discord waits for an interaction's first answer.
 const WINDOW: Duration = Duration::from_secs(3);
 
@@ -98,8 +102,20 @@ pub struct Posted {
 }
 
 impl Posted {
-    pub fn content(&self) -> &str {
-        self.body["content"].as_str().unwrap_or_default()
+    /// What a reader sees: the content, then each embed's title and description.
+    pub fn content(&self) -> String {
+        let mut text = self.body["content"].as_str().unwrap_or_default().to_owned();
+        for e in self.body["embeds"].as_array().into_iter().flatten() {
+            for field in ["title", "description"] {
+                if let Some(t) = e[field].as_str() {
+                    if !text.is_empty() {
+                        text.push('\n');
+                    }
+                    text.push_str(t);
+                }
+            }
+        }
+        text
     }
     /// (label, custom_id) of every button.
     pub fn buttons(&self) -> Vec<(String, String)> {
@@ -157,6 +173,14 @@ struct State {
     server_muted: HashSet<u64>,
     /// Every server mute change: (user, mute).
     mute_log: Vec<(u64, bool)>,
+    /// Forms (modals) the bot opened: (user, the modal's JSON).
+    modals: Vec<(u64, Value)>,
+    /// Autocomplete answers (response type 8), by interaction token: the choices' values.
+    choices: HashMap<String, Vec<String>>,
+    /// The bot's permissions in the guild (`GET /users/@me/guilds`), and the
+    /// application's flags (`GET /oauth2/applications/@me`); `None` for the defaults.
+    bot_permissions: Option<u64>,
+    app_flags: Option<u64>,
 }
 
 /// A guild channel or thread of the fake guild.
@@ -230,6 +254,16 @@ impl Fake {
     /// The next `n` channel messages are answered 429 (rate limited).
     pub fn rate_limit(&self, n: u32) {
         self.state.lock().unwrap().limit_next = n;
+    }
+
+    /// The bot's guild-level permissions, as `GET /users/@me/guilds` reports them.
+    pub fn set_bot_permissions(&self, bits: u64) {
+        self.state.lock().unwrap().bot_permissions = Some(bits);
+    }
+
+    /// The application's flags (Message Content allowed is `1 << 18`).
+    pub fn set_app_flags(&self, bits: u64) {
+        self.state.lock().unwrap().app_flags = Some(bits);
     }
 
     pub fn rate_limited(&self) -> u32 {
@@ -428,6 +462,34 @@ impl Fake {
         self.slash_in(CHANNEL, user, name, options)
     }
 
+    /// Someone types an option of a slash command: an APPLICATION_COMMAND_AUTOCOMPLETE
+    /// interaction (type 4) whose options mark the one being typed `"focused": true`.
+    pub fn autocomplete(&self, user: &User, name: &str, options: Value) -> u64 {
+        let id = self.next_id();
+        let token = format!("token-{id}");
+        self.register_interaction(&token, user.id);
+        let mut d = interaction(id, &token, 4, user, Some(CHANNEL));
+        d["data"] = json!({ "id": (APP + 100).to_string(), "name": name, "type": 1, "options": options, "guild_id": GUILD.to_string() });
+        self.dispatch("INTERACTION_CREATE", d);
+        id
+    }
+
+    /// The choices the bot answered autocomplete `id` with (`None` before it answered).
+    pub fn choices(&self, id: u64) -> Option<Vec<String>> {
+        self.state.lock().unwrap().choices.get(&format!("token-{id}")).cloned()
+    }
+
+    /// A public thread in the guild's channel, as a circle's thread would be.
+    pub fn public_thread(&self) -> u64 {
+        let id = self.next_id();
+        self.state
+            .lock()
+            .unwrap()
+            .channels
+            .insert(id, Chan { kind: 11, name: "a thread".into(), parent: Some(CHANNEL), overwrites: Vec::new() });
+        id
+    }
+
     /// A slash command in a given channel or thread of the guild.
     pub fn slash_in(&self, channel: u64, user: &User, name: &str, options: Value) -> u64 {
         let id = self.next_id();
@@ -497,6 +559,43 @@ impl Fake {
         self.dispatch("INTERACTION_CREATE", d);
     }
 
+    /// A member writes to the bot in a DM (in the DM channel the bot opened with them,
+    /// or a new one). DMs always carry their text, whatever the intents.
+    pub fn say_dm(&self, user: &User, content: &str) -> u64 {
+        let id = self.next_id();
+        let channel = {
+            let mut s = self.state.lock().unwrap();
+            match s.dm_channels.iter().find(|(_, u)| **u == user.id).map(|(c, _)| *c) {
+                Some(c) => c,
+                None => {
+                    let c = self.ids.fetch_add(1, Ordering::SeqCst);
+                    s.dm_channels.insert(c, user.id);
+                    c
+                }
+            }
+        };
+        self.dispatch("MESSAGE_CREATE", message_json(id, channel, &json!({ "content": content }), Some(user)));
+        channel
+    }
+
+    /// The forms (modals) the bot opened for `user`, oldest first.
+    pub fn modals(&self, user: &User) -> Vec<Value> {
+        self.state.lock().unwrap().modals.iter().filter(|(u, _)| *u == user.id).map(|(_, m)| m.clone()).collect()
+    }
+
+    /// `user` submits a form in the guild's channel: a MODAL_SUBMIT interaction with
+    /// each text input's value, as Discord sends it.
+    pub fn submit_modal(&self, user: &User, custom_id: &str, values: &[(&str, &str)]) -> u64 {
+        let id = self.next_id();
+        let token = format!("token-{id}");
+        self.register_interaction(&token, user.id);
+        let mut d = interaction(id, &token, 5, user, Some(CHANNEL));
+        d["data"] = modal_data(custom_id, values);
+        self.state.lock().unwrap().dispatched.insert(id, d.clone());
+        self.dispatch("INTERACTION_CREATE", d);
+        id
+    }
+
     /// A member writes in the guild's channel. As on Discord, a bot without the
     /// Message Content intent receives the message with its content blank.
     pub fn say(&self, user: &User, content: &str) {
@@ -532,6 +631,10 @@ impl Fake {
         let mut press = interaction(2, "t2", 3, &u, Some(CHANNEL));
         press["data"] = json!({ "custom_id": "a1:1:join:1", "component_type": 2 });
         press["message"] = posted.clone();
+        let mut typing = interaction(4, "t4", 4, &u, Some(CHANNEL));
+        typing["data"] = json!({ "id": "5", "name": "deck", "type": 1, "options": [{ "name": "show", "type": 1, "options": [{ "name": "name", "type": 3, "value": "ou", "focused": true }] }], "guild_id": GUILD.to_string() });
+        let mut form = interaction(3, "t3", 5, &u, Some(CHANNEL));
+        form["data"] = modal_data("m1:suggest", &[("text", "a card")]);
         let mut said = message_json(8, CHANNEL, &json!({ "content": "hello" }), Some(&u));
         said["guild_id"] = json!(GUILD.to_string());
         vec![
@@ -545,7 +648,10 @@ impl Fake {
             ("VOICE_STATE_UPDATE", voice_state_json(&u, None, false)),
             ("INTERACTION_CREATE", slash),
             ("INTERACTION_CREATE", press),
+            ("INTERACTION_CREATE", form),
+            ("INTERACTION_CREATE", typing),
             ("MESSAGE_CREATE", said),
+            ("MESSAGE_CREATE", message_json(11, 12, &json!({ "content": "in a DM" }), Some(&u))),
             ("message", posted),
             ("thread", thread_json(9, CHANNEL, "t")),
             ("thread", thread_json_of(9, 11, CHANNEL, "t")),
@@ -615,6 +721,13 @@ fn interaction(id: u64, token: &str, kind: u8, user: &User, channel: Option<u64>
         }
     }
     d
+}
+
+/// A MODAL_SUBMIT's data: one action row per text input (type 4), with its value.
+fn modal_data(custom_id: &str, values: &[(&str, &str)]) -> Value {
+    let rows: Vec<Value> =
+        values.iter().map(|(id, v)| json!({ "type": 1, "components": [{ "type": 4, "custom_id": id, "value": v }] })).collect();
+    json!({ "custom_id": custom_id, "components": rows })
 }
 
 fn bot_json() -> Value {
@@ -811,10 +924,19 @@ impl Shared {
                 json!({ "url": self.gateway_url, "shards": 1, "session_start_limit": { "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1 } }),
             ),
             ("GET", ["users", "@me"]) => reply(StatusCode::OK, bot_json()),
+            ("GET", ["users", "@me", "guilds"]) => {
+                let permissions = self.state.lock().unwrap().bot_permissions.unwrap_or(BOT_PERMISSIONS);
+                reply(
+                    StatusCode::OK,
+                    json!([{ "id": GUILD.to_string(), "name": "Circle Commons", "icon": null, "owner": false,
+                        "permissions": permissions.to_string(), "features": [] }]),
+                )
+            }
             ("GET", ["oauth2", "applications", "@me"]) => reply(
                 StatusCode::OK,
                 json!({ "id": APP.to_string(), "name": "attune", "icon": null,
-                "description": "", "bot_public": true, "bot_require_code_grant": false, "verify_key": "00", "flags": 0,
+                "description": "", "bot_public": true, "bot_require_code_grant": false, "verify_key": "00",
+                "flags": self.state.lock().unwrap().app_flags.unwrap_or(1 << 18),
                 "owner": { "id": OWNER.to_string(), "username": "owner", "discriminator": "0", "avatar": null, "public_flags": 0 }, "team": null }),
             ),
             ("PUT", ["applications", _, "commands"]) | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
@@ -867,6 +989,14 @@ impl Shared {
                 let Ok(channel) = channel.parse::<u64>() else { return self.unexpected(&method, &path) };
                 if body["type"] != 12 {
                     return self.unexpected(&method, &format!("{path} (a public thread)"));
+                }
+                let in_thread = {
+                    let s = self.state.lock().unwrap();
+                    s.channels.get(&channel).is_some_and(Chan::is_thread) || s.threads.contains_key(&channel)
+                };
+                if in_thread {
+                    // Discord opens no thread inside a thread.
+                    return error(StatusCode::BAD_REQUEST, 50024, "Cannot execute action on this channel type");
                 }
                 let id = self.next_id();
                 let name = body["name"].as_str().unwrap_or_default().to_owned();
@@ -1011,6 +1141,14 @@ impl Shared {
         i.ephemeral = body["data"]["flags"].as_u64().is_some_and(|f| f & 64 != 0);
         let user = i.user;
         s.acks.push(elapsed);
+        if kind == 9 {
+            s.modals.push((user, body["data"].clone()));
+        }
+        if kind == 8 {
+            let values =
+                body["data"]["choices"].as_array().into_iter().flatten().filter_map(|c| c["value"].as_str().map(str::to_owned)).collect();
+            s.choices.insert(token.to_owned(), values);
+        }
         if kind == 4 {
             let id = self.ids.fetch_add(1, Ordering::SeqCst);
             let ephemeral = body["data"]["flags"].as_u64().is_some_and(|f| f & 64 != 0);

@@ -7,8 +7,13 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod autocomplete;
+mod doctor;
 mod fake;
 mod floor;
+mod forms;
+mod private;
+mod support;
 
 use attune::config::Config;
 use attune::core::ids::Platform;
@@ -23,6 +28,8 @@ struct Bot {
     fake: Fake,
     running: Option<Running>,
     dir: tempfile::TempDir,
+    /// The engine attune runs on (its clock is manual: `engine.advance` moves time).
+    engine: Engine,
 }
 
 impl Bot {
@@ -40,28 +47,41 @@ impl Bot {
 
     /// Starts attune against `fake` with the database in `dir` (a fresh one, or a restart's).
     async fn start_on(fake: Fake, dir: tempfile::TempDir, message_content: bool) -> Self {
+        Self::start_configured(fake, dir, message_content, |_| {}).await
+    }
+
+    /// Starts attune against `fake` with `configure` applied to its Discord options.
+    async fn start_configured(
+        fake: Fake,
+        dir: tempfile::TempDir,
+        message_content: bool,
+        configure: impl FnOnce(&mut DiscordOptions),
+    ) -> Self {
         let store = Store::open(&dir.path().join("attune.db")).await.expect("the store opens");
         let defaults = Config::default().content().expect("the built-in content loads");
         let (outlets, rx) = Outlets::single(Platform::Discord);
         let start = "2026-01-05T18:00:00Z".parse().unwrap();
         let (engine, resumed) =
             Engine::start(store, Clock::manual(start), defaults, Seed::Fixed(7), outlets).await.expect("the engine starts");
-        let options = DiscordOptions {
+        let mut options = DiscordOptions {
             token: "fake-token".into(),
             api_base: fake.base.clone(),
             dev_guild: Some(GUILD),
             moderator_roles: Vec::new(),
             message_content,
+            support_channel: None,
+            support_members: Vec::new(),
         };
-        let running = discord::start(engine, resumed, rx, options).await.expect("the adapter starts");
+        configure(&mut options);
+        let running = discord::start(engine.clone(), resumed, rx, options).await.expect("the adapter starts");
         fake.ready().await;
-        Self { fake, running: Some(running), dir }
+        Self { fake, running: Some(running), dir, engine }
     }
 
     /// Stops attune (the gateway, then the engine, committing everything) and starts it
     /// again on the same database, as a restart after a deploy or a crash would.
     async fn restart(self) -> Self {
-        let Bot { fake, running, dir } = self;
+        let Bot { fake, running, dir, .. } = self;
         let running = running.expect("running");
         assert_eq!(running.unreadable_events(), 0);
         running.stop().await;
@@ -112,7 +132,7 @@ impl Bot {
 
     /// Stops the bot, checks what every test must hold, and keeps the database.
     async fn finish(self) -> (Fake, tempfile::TempDir) {
-        let Bot { fake, running, dir } = self;
+        let Bot { fake, running, dir, .. } = self;
         let running = running.expect("running");
         assert_eq!(running.unreadable_events(), 0, "every gateway event the fake sent was readable by serenity");
         running.stop().await;
@@ -141,7 +161,8 @@ fn assert_no_pings(p: &Posted) {
 }
 
 /// The user mentioned first in a message (`<@id>`).
-fn first_mention(content: &str) -> Option<u64> {
+fn first_mention(content: impl AsRef<str>) -> Option<u64> {
+    let content = content.as_ref();
     let start = content.find("<@")? + 2;
     let end = content[start..].find('>')? + start;
     content[start..end].parse().ok()

@@ -1,0 +1,81 @@
+//! Autocomplete (APPLICATION_COMMAND_AUTOCOMPLETE, answered with response
+//! type 8): while someone types an option, Discord asks for choices. Deck
+//! names, card ids, templates and practices come from the community's state
+//! through the engine ([`crate::core::names`]); themes and intensities are the
+//! core's fixed words. People are chosen with Discord's own member picker
+//! (user options), which needs no help. Answers are names only, never
+//! anything a member wrote, and an answer that can't be had is an empty list.
+
+use std::sync::Arc;
+
+use poise::serenity_prelude as serenity;
+
+use super::{Error, Shared};
+use crate::core::deck::Theme;
+use crate::core::ids::{CommunityId, Platform};
+use crate::core::names::Names;
+
+type Ctx<'a> = poise::Context<'a, Arc<Shared>, Error>;
+
+/// Discord shows at most 25 choices.
+const MOST: usize = 25;
+
+fn choices(names: impl IntoIterator<Item = String>) -> serenity::CreateAutocompleteResponse {
+    // A choice's name and value are at most 100 characters; slugs are far shorter.
+    let list = names.into_iter().filter(|n| n.len() <= 100).take(MOST).map(|n| serenity::AutocompleteChoice::new(n.clone(), n)).collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(list)
+}
+
+async fn from_state(ctx: Ctx<'_>, what: &[Names], partial: &str) -> serenity::CreateAutocompleteResponse {
+    let Some(community) = ctx.guild_id().and_then(|g| CommunityId::parse(Platform::Discord, &g.get().to_string()).ok()) else {
+        return choices(Vec::new());
+    };
+    let mut all = Vec::new();
+    for w in what {
+        match ctx.data().engine.names(&community, *w, partial, MOST).await {
+            Ok(names) => all.extend(names),
+            Err(e) => tracing::debug!(error = %e, "no names for autocomplete"),
+        }
+    }
+    choices(all)
+}
+
+pub(super) async fn decks(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    from_state(ctx, &[Names::Decks], partial).await
+}
+
+pub(super) async fn cards(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    from_state(ctx, &[Names::Cards], partial).await
+}
+
+pub(super) async fn decks_and_cards(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    from_state(ctx, &[Names::Decks, Names::Cards], partial).await
+}
+
+pub(super) async fn templates(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    from_state(ctx, &[Names::Templates], partial).await
+}
+
+pub(super) async fn practices(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    from_state(ctx, &[Names::Practices], partial).await
+}
+
+/// `reflect`'s choice: a theme, or an intensity.
+pub(super) async fn themes(_ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    choices(theme_words(partial))
+}
+
+fn theme_words(partial: &str) -> Vec<String> {
+    let typed = partial.trim().to_lowercase();
+    Theme::ALL.iter().map(|t| t.as_str()).chain(["light", "medium", "deep"]).filter(|w| w.starts_with(&typed)).map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn themes_and_intensities_are_offered_by_what_is_typed() {
+        assert_eq!(super::theme_words("").len(), 11);
+        assert_eq!(super::theme_words("RE"), ["relationships", "rest"]);
+        assert_eq!(super::theme_words("deep"), ["deep"]);
+    }
+}

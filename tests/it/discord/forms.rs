@@ -1,0 +1,117 @@
+//! Forms (Discord modals): a moderator adds and edits a card, a member suggests
+//! one, and a non-moderator is refused by the core, kindly and privately.
+
+use serde_json::{Value, json};
+
+use super::fake::User;
+use super::{Bot, people};
+
+fn opt(name: &str, value: &str) -> Value {
+    json!({ "name": name, "type": 3, "value": value })
+}
+
+/// A choice option: Discord sends the index of the choice poise registered.
+fn choice(name: &str, index: u64) -> Value {
+    json!({ "name": name, "type": 4, "value": index })
+}
+
+async fn deck(bot: &Bot, user: &User, sub: &str, options: Value) {
+    bot.slash(user, "deck", json!([{ "name": sub, "type": 1, "options": options }])).await;
+}
+
+/// The text inputs of a form the bot opened: (custom id, label, required).
+fn inputs(modal: &Value) -> Vec<(String, String, bool)> {
+    modal["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .map(|c| {
+            assert_eq!(c["type"], 4, "a text input: {c}");
+            (c["custom_id"].as_str().unwrap().to_owned(), c["label"].as_str().unwrap().to_owned(), c["required"] != false)
+        })
+        .collect()
+}
+
+async fn submit(bot: &Bot, user: &User, custom_id: &str, values: &[(&str, &str)]) {
+    let id = bot.fake.submit_modal(user, custom_id, values);
+    bot.fake.answered(id).await;
+}
+
+fn last_private(bot: &Bot, user: &User) -> String {
+    let p = bot.private_to(user).last().cloned().expect("a private answer");
+    assert!(p.ephemeral, "answered privately: {}", p.content());
+    p.content().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_adds_and_edits_a_card_through_forms() {
+    let (host, _, _, _) = people();
+    let bot = Bot::start(&[&host]).await;
+    deck(&bot, &host, "new", json!([opt("name", "ours")])).await;
+    deck(&bot, &host, "add", json!([opt("deck", "ours"), choice("kind", 1), choice("theme", 0), choice("intensity", 1)])).await;
+    let forms = bot.fake.modals(&host);
+    assert_eq!(forms.len(), 1, "/deck add opened a form (interaction response type 9)");
+    let form = &forms[0];
+    let custom_id = form["custom_id"].as_str().unwrap().to_owned();
+    assert!(custom_id.starts_with("m1:add:") && custom_id.ends_with(":ours"), "{custom_id}");
+    let fields = inputs(form);
+    assert_eq!(fields.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(), ["text", "guide"], "a sharing card has a listener guide");
+    assert!(fields.iter().all(|f| f.2 && !f.1.is_empty() && f.1.chars().count() <= 45), "labelled, required, short: {fields:?}");
+    assert!(!form["title"].as_str().unwrap_or_default().is_empty());
+    let text = "What did you **carry** in today?\nTake your time.";
+    submit(&bot, &host, &custom_id, &[("text", text), ("guide", "Listen | without fixing")]).await;
+    assert!(last_private(&bot, &host).contains("Added card ours\\-01"), "the core added it: {}", last_private(&bot, &host));
+
+    deck(&bot, &host, "edit", json!([opt("card", "ours-01"), choice("field", 0)])).await;
+    let form = bot.fake.modals(&host).last().cloned().unwrap();
+    let custom_id = form["custom_id"].as_str().unwrap().to_owned();
+    assert_eq!(inputs(&form).len(), 1, "one new value");
+    submit(&bot, &host, &custom_id, &[("value", "What is here for you, right now?")]).await;
+    assert!(last_private(&bot, &host).contains("Updated card ours\\-01"), "{}", last_private(&bot, &host));
+
+    deck(&bot, &host, "show", json!([opt("name", "ours-01")])).await;
+    let shown = last_private(&bot, &host);
+    assert!(shown.contains("What is here for you, right now?") && !shown.contains("carry"), "the card has its new text: {shown}");
+    assert!(shown.contains("Listen \\| without fixing"), "and keeps its guide, whole: {shown}");
+    let callbacks: Vec<_> = bot.fake.requests().into_iter().filter(|r| r.path.ends_with("/callback") && r.body["type"] == 9).collect();
+    assert_eq!(callbacks.len(), 2, "two forms were opened");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_who_is_not_a_moderator_is_refused_kindly_and_no_card_is_added() {
+    let (host, alice, _, _) = people();
+    let bot = Bot::start(&[&host, &alice]).await;
+    deck(&bot, &host, "new", json!([opt("name", "ours")])).await;
+    let add = json!([opt("deck", "ours"), choice("kind", 0), choice("theme", 1), choice("intensity", 0)]);
+    deck(&bot, &alice, "add", add).await;
+    assert!(bot.fake.modals(&alice).is_empty(), "no form opens for someone who can't use it");
+    assert!(last_private(&bot, &alice).contains("Only moderators"), "the core refused: {}", last_private(&bot, &alice));
+    // A form submitted anyway (an old one, or a forged one) is refused by the core too.
+    submit(&bot, &alice, "m1:add:0:1:0:ours", &[("text", "Sneaky card")]).await;
+    assert!(last_private(&bot, &alice).contains("Only moderators"), "{}", last_private(&bot, &alice));
+    submit(&bot, &alice, "m1:edit:0:ours-01", &[("value", "Sneaky edit")]).await;
+    assert!(last_private(&bot, &alice).contains("Only moderators"), "{}", last_private(&bot, &alice));
+    deck(&bot, &host, "show", json!([opt("name", "ours")])).await;
+    let shown = last_private(&bot, &host);
+    assert!(!shown.contains("ours\\-01"), "no card was added: {shown}");
+    // A form attune did not write acts on nothing.
+    submit(&bot, &alice, "m9:whatever", &[("text", "x")]).await;
+    assert!(last_private(&bot, &alice).contains("older version"), "{}", last_private(&bot, &alice));
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_suggests_a_card_through_a_form() {
+    let (host, alice, _, _) = people();
+    let bot = Bot::start(&[&host, &alice]).await;
+    bot.slash(&alice, "suggest", json!([])).await;
+    let form = bot.fake.modals(&alice).last().cloned().expect("/suggest without text opens a form");
+    assert_eq!(form["custom_id"], "m1:suggest");
+    submit(&bot, &alice, "m1:suggest", &[("text", "What would rest look like today?")]).await;
+    assert!(last_private(&bot, &alice).contains("Thank you for the suggestion"), "{}", last_private(&bot, &alice));
+    bot.slash(&host, "suggestions", json!([])).await;
+    assert!(last_private(&bot, &host).contains("What would rest look like today?"), "the moderators see it");
+    bot.stop().await;
+}
