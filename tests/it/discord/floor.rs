@@ -201,7 +201,7 @@ async fn hold_in_voice_mutes_listeners_unmutes_them_and_never_touches_a_moderato
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_the_permissions_the_hosts_are_told_once_and_the_circle_goes_on() {
+async fn without_the_permissions_in_the_channel_and_in_voice_the_hosts_are_told_once_and_the_circle_goes_on() {
     let (host, alice, bob, cara) = people();
     let members = [&alice, &bob, &cara];
     let fake = Fake::start().await;
@@ -209,17 +209,23 @@ async fn without_the_permissions_the_hosts_are_told_once_and_the_circle_goes_on(
         fake.add_user(u);
     }
     fake.add_channel(HELD, held_channel(&alice));
+    fake.add_channel(VOICE, Chan::voice("circle-voice"));
+    for u in [&host, &alice, &bob, &cara] {
+        fake.join_voice(u, VOICE);
+    }
     let bot = Bot::start_on(fake, tempfile::tempdir().unwrap(), true).await;
     let before = overwrites(&bot.fake, HELD);
     floor_hold(&bot, &host).await;
     bot.fake.forbid(true);
-    gather_at(&bot, HELD, &host, &members, json!([in_channel()])).await;
+    gather_at(&bot, HELD, &host, &members, json!([in_channel(), voice_option(VOICE)])).await;
     let turns = done_until_the_end(&bot, &members).await;
     assert!(turns >= 9, "the circle ran to its end: {turns} turns");
     let told: Vec<Posted> = bot.private_to(&host).into_iter().filter(|p| p.content().contains("missing a permission")).collect();
     assert_eq!(told.len(), 1, "the host is told once, plainly");
     assert!(bot.fake.requests().iter().any(|r| r.method == "PUT" && r.path.contains("/permissions/")), "attune did try");
     assert_eq!(overwrites(&bot.fake, HELD), before, "nothing changed");
+    assert!(bot.fake.requests().iter().any(|r| r.method == "PATCH" && r.body["mute"] == true), "attune tried to mute");
+    assert!(bot.fake.mute_log().is_empty() && [&host, &alice, &bob, &cara].iter().all(|u| !bot.fake.is_muted(u)), "nobody was muted");
     let (_fake, dir) = bot.finish().await;
     let store = Store::open(&dir.path().join("attune.db")).await.unwrap();
     assert!(store.floor_holds_on(Platform::Discord).await.unwrap().is_empty(), "nothing that never changed is held");
