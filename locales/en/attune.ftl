@@ -250,6 +250,7 @@ template-list = Templates:
 template-item = • { $name }: turns of { $time }, up to { $max } people
 template-head = Template { $name }:
 template-saved = Template { $name }: { $key } is now { $value }.
+circle-voice-taken = That voice channel is already linked to another circle that's still going, so this circle isn't linked to it. The circle runs as usual here.
 template-floor-hold-threads = A circle that runs in a thread can't hold the floor (Discord has no per-thread permissions), so there hold works like nudge. To hold the floor, open the circle with in: this channel, in a channel kept for it.
 resources-saved = The crisis resources card is updated. Members see it with /resources, and after a crisis phrase.
 settings-resources = { $custom ->

@@ -53,6 +53,11 @@ fn a_place_another_live_circle_uses_is_not_taken() {
     h.input(Input::Placed { circle: first, channel: Some(other.clone()), voice: None });
     assert_eq!(h.state.circles[&first].channel, channel(), "the first circle stays where it is");
     assert_eq!(h.state.circles[&second].channel, other);
+    let voice = place("voice-1");
+    h.input(Input::Placed { circle: first, channel: None, voice: Some(voice.clone()) });
+    let out = h.input(Input::Placed { circle: second, channel: None, voice: Some(voice.clone()) });
+    assert_eq!(private_ids(&out, "bob"), vec!["circle-voice-taken"], "the second host hears plainly that the voice channel is taken");
+    assert_eq!((h.state.circles[&first].voice.clone(), h.state.circles[&second].voice.clone()), (Some(voice), None));
 }
 
 #[test]

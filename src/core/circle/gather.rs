@@ -105,8 +105,15 @@ pub fn place(cx: &mut Cx<'_, impl Rng>, id: CircleId, channel: Option<ChannelId>
     }
     if let Some(v) = voice {
         let taken = cx.st.circles.values().any(|c| c.id != id && c.is_live() && c.voice.as_ref() == Some(&v));
-        if let Some(c) = cx.circle_mut(id).filter(|_| !taken) {
-            c.voice = Some(v);
+        let host = cx.st.circles.get(&id).map(|c| c.host.clone());
+        match (taken, host) {
+            // Two circles can't share a voice channel's floor; the host hears it plainly.
+            (true, Some(host)) => cx.whisper_line(&host, Line::new("circle-voice-taken")),
+            _ => {
+                if let Some(c) = cx.circle_mut(id) {
+                    c.voice = Some(v);
+                }
+            }
         }
     }
 }
