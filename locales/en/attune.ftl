@@ -422,3 +422,5 @@ discord-private-thread = A private note from attune
 discord-private-thread-intro = I couldn't send you a direct message (your DMs are closed to me), so this private thread is just for you and me. Nobody else in the channel can read it.
 discord-done = Done.
 discord-button-unknown = That button is from an older version of attune and no longer works. The command does the same: try /help.
+matrix-react = React to answer: { $choices }
+matrix-undecryptable = I couldn't read the message you just sent (it was encrypted, and the keys to read it never reached me). Nothing was lost on your side. If it was meant for me, please send it again; if this keeps happening, closing and reopening your Matrix app usually helps it share keys.

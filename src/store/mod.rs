@@ -23,6 +23,7 @@ use crate::core::state::{Community, Dirty, State};
 mod check;
 mod console;
 mod export;
+mod private_rooms;
 
 pub use check::Damaged;
 
