@@ -195,7 +195,7 @@ impl Member {
 fn summary(seen: &[Seen]) -> String {
     seen.iter()
         .filter(|s| s.kind == "m.room.message" || s.kind == "m.room.encrypted")
-        .map(|s| format!("  [{}] {}: {}", &s.room[..8.min(s.room.len())], s.sender, s.body().lines().next().unwrap_or("")))
+        .map(|s| format!("  [{}] {}: {}", &s.room[..8.min(s.room.len())], s.sender, s.body().replace('\n', " ⏎ ")))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -457,6 +457,153 @@ async fn a_restart_mid_circle_keeps_the_device_answers_what_came_meanwhile_once_
     bot.stop().await;
     host.stop().await;
     for m in members {
+        m.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reaction_on_an_earlier_turns_message_is_refused_kindly_and_the_current_turn_goes_on() {
+    let c = circle_room("stale", false).await;
+    let root = gather(&c).await;
+    c.host.say_in_thread(&c.room, &root, "!attune circle start").await;
+    let bot = c.bot.id.clone();
+    let first = c.host.wait_for(0, "the first turn", |s| s.sender == bot && s.offer("done").is_some()).await;
+    let first_speaker = c.members.iter().find(|m| Some(&m.id) == first_pill(&first).as_ref()).unwrap();
+    let (done, _) = first.offer("done").unwrap();
+    first_speaker.react(&c.room, &first.event_id, &done).await;
+    let first_offer = done_offer(&first);
+    let second =
+        c.host.wait_for(0, "the second turn", |s| s.sender == bot && s.offer("done").is_some() && done_offer(s) != first_offer).await;
+    let second_speaker = c.members.iter().find(|m| Some(&m.id) == first_pill(&second).as_ref()).unwrap();
+
+    // The second speaker reacts ✅ on the first turn's message: that turn is over.
+    let before = c.host.seen().len();
+    second_speaker.react(&c.room, &first.event_id, &done).await;
+    let refusal = second_speaker
+        .wait_for(0, "a kind refusal, privately", |s| s.sender == bot && s.room != c.room && s.body().contains("already ended"))
+        .await;
+    assert!(refusal.encrypted, "the refusal comes in the member's encrypted DM");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let moved = c.host.seen().into_iter().skip(before).filter(|s| s.sender == bot && s.kind == "m.room.message").count();
+    assert_eq!(moved, 0, "the old turn's reaction said nothing in the room and left the current turn as it was");
+
+    // The current turn's own ✅ still works.
+    second_speaker.react(&c.room, &second.event_id, &done).await;
+    let second_offer = done_offer(&second);
+    c.host
+        .wait_for(before, "the third turn", |s| {
+            s.sender == bot && s.offer("done").is_some() && done_offer(s) != first_offer && done_offer(s) != second_offer
+        })
+        .await;
+    assert_no_pings(&bot, &[&c.host, &c.members[0], &c.members[1], &c.members[2]]);
+    let Circle { host, members, mut bot, .. } = c;
+    bot.stop().await;
+    host.stop().await;
+    for m in members {
+        m.stop().await;
+    }
+}
+
+/// Sends an event straight to the homeserver, without the client's encryption.
+async fn send_unencrypted(member: &Member, room: &str, event_type: &str, content: Value) {
+    use matrix_sdk::ruma::api::client::message::send_message_event::v3::Request;
+    use matrix_sdk::ruma::events::MessageLikeEventType;
+    let room = OwnedRoomId::try_from(room).unwrap();
+    let txn = matrix_sdk::ruma::TransactionId::new();
+    let body = Raw::from_json(serde_json::value::to_raw_value(&content).unwrap());
+    let request = Request::new_raw(room, txn, MessageLikeEventType::from(event_type), body);
+    member.client.send(request).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moderators_edit_cards_members_reflect_and_get_care_privately_and_outside_text_never_pings_or_renders() {
+    let bot = Bot::new("care-attune").await;
+    let host = Member::new("care-host").await;
+    let alice = Member::new("care-alice").await;
+    let bob = Member::new("care-bob").await;
+    bob.client.account().set_display_name(Some("<b>Bob</b> @room")).await.unwrap();
+    let room = host.create_room(&[&alice.id, &bob.id, &bot.id], true).await;
+    for who in [&alice.id, &bob.id, &bot.id] {
+        host.wait_for(0, "everyone to join", |s| s.kind == "m.room.member" && s.content["membership"] == "join" && &s.sender == who).await;
+    }
+    let me = bot.id.clone();
+
+    // The room's creator (power level 100) is a moderator: a deck, a card, an edit.
+    host.say(&room, "!attune deck new evening Evening rest").await;
+    host.wait_for(0, "the deck is made", |s| s.sender == me && s.body().contains("Created the deck evening")).await;
+    host.say(&room, "!attune deck add evening check-in rest light What would help you rest tonight?").await;
+    host.wait_for(0, "the card is added", |s| s.sender == me && s.body().contains("Added card evening-01")).await;
+    host.say(&room, "!attune deck edit evening-01 text Rest & tea, even a little, tonight?").await;
+    host.wait_for(0, "the card is edited", |s| s.sender == me && s.body().contains("Updated card evening-01")).await;
+    // @room or HTML never get into a card: the core refuses them, privately.
+    host.say(&room, "!attune deck edit evening-01 text Rest, @room <b>tonight</b>?").await;
+    let refused = host.wait_for(0, "a refusal", |s| s.sender == me && s.body().contains("ping a whole group")).await;
+    assert_ne!(refused.room, room, "the refusal is private");
+    host.say(&room, "!attune deck show evening-01").await;
+    let shown = host.wait_for(0, "the card shown", |s| s.sender == me && s.body().contains("Text: Rest & tea")).await;
+    assert_ne!(shown.room, room, "a moderator's deck answers are private");
+    let html = shown.content["formatted_body"].as_str().unwrap();
+    assert!(
+        html.contains("Rest &amp; tea") && !html.contains("@room"),
+        "card text is escaped in HTML, and the refused edit changed nothing: {html}"
+    );
+    assert_eq!(shown.content["m.mentions"], json!({}));
+
+    // A member without power is refused, privately, and nothing changes.
+    bob.say(&room, "!attune deck edit evening-01 text Something else").await;
+    let refused = bob.wait_for(0, "a refusal", |s| s.sender == me && s.body().contains("Only moderators")).await;
+    assert_ne!(refused.room, room, "the refusal is private");
+    host.say(&room, "!attune deck show evening-01").await;
+    let again = host
+        .wait_for(0, "the card again", |s| s.sender == me && s.event_id != shown.event_id && s.body().contains("Text: Rest & tea"))
+        .await;
+    assert!(!again.body().contains("Something else"), "the refused edit changed nothing");
+
+    // A display name with HTML and @room neither renders nor pings.
+    host.say(&room, "!attune circle open").await;
+    let invitation = host.wait_for(0, "the invitation", |s| s.sender == me && s.offer("join").is_some()).await;
+    bob.say_in_thread(&room, &invitation.event_id, "!circle join").await;
+    let dm = bob.wait_for(0, "the agreements", |s| s.sender == me && s.offer("agree").is_some()).await;
+    bob.say(&dm.room, "!agree").await;
+    let joined = host.wait_for(0, "bob joined", |s| s.sender == me && s.body().contains("has joined")).await;
+    let html = joined.content["formatted_body"].as_str().unwrap();
+    assert!(html.contains("Bob") && html.contains("</a> has joined"), "the name is a pill: {html}");
+    assert!(
+        !html.contains("<b>") && !html.contains("@room") && !joined.body().contains("@room"),
+        "the name's HTML and @room are defused: {html}"
+    );
+    assert_eq!(joined.content["m.mentions"], json!({}), "the pill pings nobody, and @room in a name notifies no one");
+
+    // A private reflection in an encrypted DM, and a reply there that is dropped.
+    alice.say(&room, "!attune reflect body").await;
+    let card = alice.wait_for(0, "a private card", |s| s.sender == me && s.body().contains("Something to sit with")).await;
+    assert!(card.room != room && card.encrypted, "the reflection arrives in an encrypted DM");
+    alice.say(&card.room, "I notice my shoulders are up near my ears.").await;
+    alice.say(&card.room, "!reflect").await;
+    alice
+        .wait_for(0, "another card by the short form", |s| {
+            s.sender == me && s.event_id != card.event_id && s.body().contains("Something to sit with")
+        })
+        .await;
+
+    // Words about wanting to die get the resources card, privately.
+    alice.say(&room, "Honestly I just want to die sometimes.").await;
+    let crisis =
+        alice.wait_for(0, "the resources card", |s| s.sender == me && s.body().contains("you don't have to carry this alone")).await;
+    assert!(crisis.room != room && crisis.encrypted, "the crisis card is private and encrypted");
+    assert!(crisis.offer("support").is_some(), "it offers the moderators by reaction");
+
+    // A message nobody can decrypt: after the grace period, a kind private note.
+    let garbage = json!({ "algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgAEnAcorrupted", "session_id": "nosuchsession",
+        "sender_key": "nosuchkey", "device_id": "NOSUCHDEVICE" });
+    send_unencrypted(&alice, &room, "m.room.encrypted", garbage).await;
+    let note = alice.wait_for(0, "the undecryptable note", |s| s.sender == me && s.body().contains("couldn't read the message")).await;
+    assert!(note.room != room, "the note is private");
+
+    assert_no_pings(&me, &[&host, &alice, &bob]);
+    let mut bot = bot;
+    bot.stop().await;
+    for m in [host, alice, bob] {
         m.stop().await;
     }
 }
