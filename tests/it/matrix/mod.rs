@@ -210,11 +210,16 @@ struct Bot {
 
 impl Bot {
     async fn new(name: &str) -> Self {
-        let password = format!("pw-{name}-bot-secret");
-        let id = synapse().register(name, &password);
-        let mut bot = Self { running: None, id, password, dir: Arc::new(tempfile::tempdir().unwrap()) };
+        let mut bot = Self::registered(name);
         bot.start().await;
         bot
+    }
+
+    /// The bot's account, registered but not started.
+    fn registered(name: &str) -> Self {
+        let password = format!("pw-{name}-bot-secret");
+        let id = synapse().register(name, &password);
+        Self { running: None, id, password, dir: Arc::new(tempfile::tempdir().unwrap()) }
     }
 
     fn options(&self) -> MatrixOptions {
@@ -281,7 +286,11 @@ struct Circle {
 
 /// A bot, a host and three members in one room (encrypted or not), everyone joined.
 async fn circle_room(tag: &str, encrypted: bool) -> Circle {
-    let bot = Bot::new(&format!("{tag}-attune")).await;
+    circle_room_for(Bot::new(&format!("{tag}-attune")).await, tag, encrypted).await
+}
+
+/// The same, for a bot that is already serving (in this process or as `attune run`).
+async fn circle_room_for(bot: Bot, tag: &str, encrypted: bool) -> Circle {
     let host = Member::new(&format!("{tag}-host")).await;
     let mut members = Vec::new();
     for n in ["alice", "bob", "cara"] {
@@ -604,6 +613,101 @@ async fn moderators_edit_cards_members_reflect_and_get_care_privately_and_outsid
     let mut bot = bot;
     bot.stop().await;
     for m in [host, alice, bob] {
+        m.stop().await;
+    }
+}
+
+/// `attune run` with Matrix enabled, its database and stores in the bot's directory.
+fn attune_run(bot: &Bot) -> std::process::Child {
+    let dir = bot.dir.path();
+    let config = dir.join("attune.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\npath = \"{}\"\n[log]\nlevel = \"info\"\n[matrix]\nenabled = true\nhomeserver = \"{}\"\nuser = \"{}\"\nallowed_servers = [\"{SERVER}\"]\n",
+            dir.join("attune.db").display(),
+            synapse().url,
+            bot.id
+        ),
+    )
+    .unwrap();
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("attune.log")).unwrap();
+    crate::cli::attune(dir)
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .env("ATTUNE_MATRIX_PASSWORD", &bot.password)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("attune run starts")
+}
+
+fn saved_device(bot: &Bot) -> String {
+    let session: Value = serde_json::from_slice(&std::fs::read(bot.dir.path().join("matrix/session.json")).unwrap()).unwrap();
+    session["device_id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attune_run_serves_matrix_and_after_kill_9_mid_circle_resumes_on_the_same_device_answering_once() {
+    let bot = Bot::registered("run-attune");
+    let mut child = attune_run(&bot);
+    let c = circle_room_for(bot, "run", true).await;
+    let root = gather(&c).await;
+    c.host.say_in_thread(&c.room, &root, "!attune circle start").await;
+    let me = c.bot.id.clone();
+    let first = c.host.wait_for(0, "the first turn", |s| s.sender == me && s.offer("done").is_some()).await;
+    let who = c.members.iter().find(|m| Some(&m.id) == first_pill(&first).as_ref()).unwrap();
+    who.react(&c.room, &first.event_id, &first.offer("done").unwrap().0).await;
+    let first_offer = done_offer(&first);
+    let second =
+        c.host.wait_for(0, "the second turn", |s| s.sender == me && s.offer("done").is_some() && done_offer(s) != first_offer).await;
+    let device = saved_device(&c.bot);
+
+    // kill -9: no shutdown at all. Meanwhile the second speaker says they are done.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let speaker = first_pill(&second).unwrap();
+    let who = c.members.iter().find(|m| m.id == speaker).unwrap();
+    who.say_in_thread(&c.room, &root, "!done").await;
+    let before = c.host.seen().len();
+    let mut child = attune_run(&c.bot);
+
+    let second_offer = done_offer(&second);
+    c.host
+        .wait_for(before, "the third turn, after the restart", |s| {
+            s.sender == me && s.offer("done").is_some() && done_offer(s) != first_offer && done_offer(s) != second_offer
+        })
+        .await;
+    assert_eq!(saved_device(&c.bot), device, "the restart restored the session rather than logging in again");
+    let bot_id = OwnedUserId::try_from(me.as_str()).unwrap();
+    let devices = c.host.client.encryption().get_user_devices(&bot_id).await.unwrap();
+    assert_eq!(devices.devices().count(), 1, "the bot has one device, the same since its first start");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let from_bot: Vec<Seen> = c.host.seen().into_iter().filter(|s| s.sender == me && s.kind == "m.room.message").collect();
+    let mut offers: Vec<String> = from_bot.iter().filter_map(done_offer).collect();
+    let all = offers.len();
+    offers.sort();
+    offers.dedup();
+    assert_eq!(offers.len(), all, "no turn was announced twice: {}", summary(&from_bot));
+    let thanks = format!("Thank you, {}", speaker.trim_start_matches('@').split(':').next().unwrap());
+    assert_eq!(
+        from_bot.iter().filter(|s| s.body().starts_with(&thanks)).count(),
+        1,
+        "the command sent while attune was down was answered once"
+    );
+
+    // SIGTERM stops it cleanly.
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "attune run stops cleanly on SIGTERM: {status}");
+    let log = std::fs::read_to_string(c.bot.dir.path().join("attune.log")).unwrap();
+    assert!(!log.contains(&c.bot.password), "the password is never logged");
+    let Circle { host, members, .. } = c;
+    host.stop().await;
+    for m in members {
         m.stop().await;
     }
 }
