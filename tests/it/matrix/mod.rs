@@ -336,18 +336,27 @@ async fn gather(c: &Circle) -> String {
 }
 
 /// Ends each turn as its speaker (by ✅ or by `!done` in the thread, in turn)
-/// until the circle has no open turn. Returns how many turns there were.
+/// until the circle is over (the first member is asked the pulse). Returns how
+/// many turns there were.
 async fn done_until_the_end(c: &Circle, root: &str) -> usize {
     let bot = &c.bot.id;
     let mut turns = 0;
     let mut seen_turns = std::collections::HashSet::new();
     loop {
-        let next = tokio::time::timeout(
-            Duration::from_secs(8),
-            c.host.wait_for(0, "the next turn", |s| s.sender == *bot && s.offer("done").is_some() && !seen_turns.contains(&s.event_id)),
-        )
-        .await;
-        let Ok(turn) = next else { break };
+        let started = Instant::now();
+        let turn = loop {
+            let next =
+                c.host.seen().into_iter().find(|s| s.sender == *bot && s.offer("done").is_some() && !seen_turns.contains(&s.event_id));
+            if next.is_some() {
+                break next;
+            }
+            if c.members[0].seen().iter().any(|s| s.sender == *bot && s.offer("pulse").is_some()) {
+                break None;
+            }
+            assert!(started.elapsed() < PATIENCE, "a next turn or the end of the circle; saw:\n{}", summary(&c.host.seen()));
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        };
+        let Some(turn) = turn else { break };
         seen_turns.insert(turn.event_id.clone());
         assert_eq!(turn.thread_root(), Some(root), "a turn is posted in the circle's thread: {}", turn.content);
         let speaker = first_pill(&turn).expect("the turn names its speaker with a pill");
