@@ -38,6 +38,8 @@ pub struct Config {
     pub discord_token: Secret,
     #[serde(skip)]
     pub matrix_password: Secret,
+    #[serde(skip)]
+    pub matrix_access_token: Secret,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -110,13 +112,42 @@ impl Default for Discord {
     }
 }
 
+/// The Matrix adapter's settings. The password comes only from
+/// `ATTUNE_MATRIX_PASSWORD`, an access token only from `ATTUNE_MATRIX_ACCESS_TOKEN`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Matrix {
     pub enabled: bool,
+    /// The homeserver's client API base URL, given explicitly (`https://matrix.example.org`):
+    /// attune does not discover it from the server name.
     pub homeserver: String,
+    /// The bot's user id (`@attune:example.org`).
     pub user: String,
+    /// Commands in Matrix rooms start with this prefix.
     pub prefix: String,
+    /// Invites are accepted from users on these servers only (`example.org`). Empty: the
+    /// bot's own server only.
+    pub allowed_servers: Vec<String>,
+    /// Rooms that form one community together; any other room is a community of its own.
+    pub communities: Vec<MatrixCommunity>,
+    /// User ids who are moderators everywhere, besides members with power level 50 or more.
+    pub moderators: Vec<String>,
+    /// Where the session and matrix-sdk's state and crypto stores live. Default: a
+    /// `matrix` folder beside the database.
+    pub store_dir: Option<PathBuf>,
+}
+
+/// Several rooms that are one community: listed, or all rooms of a space.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatrixCommunity {
+    /// The community's name in attune (letters, digits, `-` and `_`).
+    pub id: String,
+    #[serde(default)]
+    pub rooms: Vec<String>,
+    /// A space id (`!space:example.org`): every room whose `m.space.parent` names it.
+    #[serde(default)]
+    pub space: Option<String>,
 }
 
 impl Default for Database {
@@ -139,8 +170,70 @@ impl Default for Log {
 
 impl Default for Matrix {
     fn default() -> Self {
-        Self { enabled: false, homeserver: String::new(), user: String::new(), prefix: "!attune".into() }
+        Self {
+            enabled: false,
+            homeserver: String::new(),
+            user: String::new(),
+            prefix: "!attune".into(),
+            allowed_servers: Vec::new(),
+            communities: Vec::new(),
+            moderators: Vec::new(),
+            store_dir: None,
+        }
     }
+}
+
+impl Matrix {
+    /// The bot's own server name (the part of `user` after the first colon).
+    pub fn server_name(&self) -> Option<&str> {
+        self.user.split_once(':').map(|(_, s)| s)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &'static str, message: String| Err(ConfigError::Invalid { key, message });
+        let prefix = self.prefix.trim();
+        if prefix.is_empty() || prefix.chars().any(char::is_whitespace) || prefix.chars().count() > 32 {
+            return bad("matrix.prefix", "must be one word of at most 32 characters, like !attune".into());
+        }
+        if self.enabled && !(self.homeserver.starts_with("https://") || self.homeserver.starts_with("http://")) {
+            return bad("matrix.homeserver", format!("{:?} is not an http(s) URL; give the homeserver's client API URL", self.homeserver));
+        }
+        if self.enabled && !matrix_id_ok(&self.user, '@') {
+            return bad("matrix.user", format!("{:?} is not a Matrix user id like @attune:example.org", self.user));
+        }
+        if let Some(m) = self.moderators.iter().find(|m| !matrix_id_ok(m, '@')) {
+            return bad("matrix.moderators", format!("{m:?} is not a Matrix user id like @alice:example.org"));
+        }
+        if let Some(s) = self.allowed_servers.iter().find(|s| s.trim().is_empty() || s.contains(char::is_whitespace) || s.contains('@')) {
+            return bad("matrix.allowed_servers", format!("{s:?} is not a server name like example.org"));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for c in &self.communities {
+            let id_ok = !c.id.is_empty() && c.id.len() <= 64 && c.id.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
+            if !id_ok {
+                return bad("matrix.communities", format!("{:?} is not a community name (letters, digits, - and _)", c.id));
+            }
+            if c.rooms.is_empty() && c.space.is_none() {
+                return bad("matrix.communities", format!("{:?} names no rooms and no space", c.id));
+            }
+            for room in c.rooms.iter().chain(c.space.iter()) {
+                if !matrix_id_ok(room, '!') {
+                    return bad("matrix.communities", format!("{room:?} is not a room id like !abc:example.org"));
+                }
+                if !seen.insert(room.clone()) {
+                    return bad("matrix.communities", format!("{room:?} belongs to two communities"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A Matrix id with the given sigil: `@local:server` or `!opaque:server`.
+fn matrix_id_ok(id: &str, sigil: char) -> bool {
+    let Some(rest) = id.strip_prefix(sigil) else { return false };
+    let Some((local, server)) = rest.split_once(':') else { return false };
+    !local.is_empty() && !server.is_empty() && id.len() <= 255 && !id.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// A configuration or content problem, naming the file, the line or key, and what is wrong.
@@ -157,7 +250,7 @@ pub enum ConfigError {
 }
 
 /// Environment overrides: `ATTUNE_<SECTION>_<KEY>`.
-const ENV_KEYS: [(&str, &str, &str); 10] = [
+const ENV_KEYS: [(&str, &str, &str); 11] = [
     ("ATTUNE_DATABASE_PATH", "database", "path"),
     ("ATTUNE_COMMUNITY_TIMEZONE", "community", "timezone"),
     ("ATTUNE_CONTENT_DECKS_DIR", "content", "decks_dir"),
@@ -168,6 +261,7 @@ const ENV_KEYS: [(&str, &str, &str); 10] = [
     ("ATTUNE_DISCORD_API_BASE", "discord", "api_base"),
     ("ATTUNE_MATRIX_ENABLED", "matrix", "enabled"),
     ("ATTUNE_MATRIX_HOMESERVER", "matrix", "homeserver"),
+    ("ATTUNE_MATRIX_USER", "matrix", "user"),
 ];
 
 /// A log level (`warn`), or per-module directives (`attune=debug,sqlx=warn`).
@@ -228,6 +322,7 @@ impl Config {
         })?;
         config.discord_token = Secret(env("ATTUNE_DISCORD_TOKEN").unwrap_or_default());
         config.matrix_password = Secret(env("ATTUNE_MATRIX_PASSWORD").unwrap_or_default());
+        config.matrix_access_token = Secret(env("ATTUNE_MATRIX_ACCESS_TOKEN").unwrap_or_default());
         config.validate()?;
         Ok(config)
     }
@@ -266,10 +361,7 @@ impl Config {
                 });
             }
         }
-        if self.matrix.prefix.trim().is_empty() {
-            return Err(ConfigError::Invalid { key: "matrix.prefix", message: "must not be empty".into() });
-        }
-        Ok(())
+        self.matrix.validate()
     }
 
     /// Loads decks, resources and crisis rules: from configured files, else the built-in copies
@@ -345,6 +437,66 @@ mod discord_tests {
         let e = Config::load(None, |k| (k == "ATTUNE_DISCORD_API_BASE").then(|| "discord.com".to_owned())).unwrap_err();
         assert!(e.to_string().contains("discord.api_base"), "{e}");
         assert!(c.discord.support_channel.is_none() && c.discord.support_members.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod matrix_tests {
+    use super::*;
+
+    fn with(file: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.toml");
+        std::fs::write(&p, file).unwrap();
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::load(Some(&p), move |k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn a_complete_matrix_section_loads_and_its_secrets_come_from_the_environment_only() {
+        let c = with(
+            "[matrix]\nenabled = true\nhomeserver = \"http://127.0.0.1:8008\"\nuser = \"@attune:example.org\"\n\
+             allowed_servers = [\"example.org\"]\nmoderators = [\"@mod:example.org\"]\n\
+             [[matrix.communities]]\nid = \"peers\"\nrooms = [\"!a:example.org\", \"!b:example.org\"]\n",
+            &[("ATTUNE_MATRIX_PASSWORD", "hunter2-secret"), ("ATTUNE_MATRIX_ACCESS_TOKEN", "syt_secret_token")],
+        )
+        .unwrap();
+        assert_eq!(c.matrix.prefix, "!attune", "the prefix has a default");
+        assert_eq!(c.matrix.server_name(), Some("example.org"));
+        assert_eq!(c.matrix.communities[0].rooms.len(), 2);
+        assert_eq!(c.matrix_password.expose(), "hunter2-secret");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2-secret") && !shown.contains("syt_secret_token"), "secrets never show: {shown}");
+        let e = with("[matrix]\npassword = \"x\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("password"), "a password in the file is refused: {e}");
+    }
+
+    #[test]
+    fn each_bad_matrix_setting_is_refused_with_its_key() {
+        let base = "[matrix]\nenabled = true\nhomeserver = \"http://127.0.0.1:8008\"\nuser = \"@attune:example.org\"\n";
+        let cases = [
+            ("[matrix]\nenabled = true\nuser = \"@attune:example.org\"\n".to_owned(), "matrix.homeserver"),
+            ("[matrix]\nenabled = true\nhomeserver = \"example.org\"\nuser = \"@a:b\"\n".to_owned(), "matrix.homeserver"),
+            ("[matrix]\nenabled = true\nhomeserver = \"http://h\"\nuser = \"attune\"\n".to_owned(), "matrix.user"),
+            (format!("{base}prefix = \"\"\n"), "matrix.prefix"),
+            (format!("{base}prefix = \"! attune\"\n"), "matrix.prefix"),
+            (format!("{base}moderators = [\"mod\"]\n"), "matrix.moderators"),
+            (format!("{base}allowed_servers = [\"@x:y\"]\n"), "matrix.allowed_servers"),
+            (format!("{base}[[matrix.communities]]\nid = \"a b\"\nrooms = [\"!a:b\"]\n"), "matrix.communities"),
+            (format!("{base}[[matrix.communities]]\nid = \"a\"\n"), "matrix.communities"),
+            (format!("{base}[[matrix.communities]]\nid = \"a\"\nrooms = [\"#alias:b\"]\n"), "matrix.communities"),
+            (
+                format!(
+                    "{base}[[matrix.communities]]\nid = \"a\"\nrooms = [\"!r:b\"]\n[[matrix.communities]]\nid = \"c\"\nrooms = [\"!r:b\"]\n"
+                ),
+                "matrix.communities",
+            ),
+        ];
+        for (file, key) in cases {
+            let e = with(&file, &[]).expect_err(&file).to_string();
+            assert!(e.contains(key), "{file}: {e}");
+        }
+        assert!(with("[matrix]\nenabled = false\n", &[]).is_ok(), "a disabled section needs no homeserver");
     }
 }
 

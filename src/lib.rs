@@ -7,8 +7,9 @@
 //!   store alone maps them to rows.
 //! - [`engine`]: async glue: one supervised actor per community, answers and outlets for
 //!   adapters, the timer scheduler, recovery.
-//! - [`platform`]: adapters: the console, and Discord with the `discord` feature; Matrix
-//!   follows. Only `platform/discord` names the Discord libraries.
+//! - [`platform`]: adapters: the console, Discord with the `discord` feature, Matrix
+//!   with the `matrix` feature. Only `platform/discord` names the Discord libraries,
+//!   only `platform/matrix` names matrix-sdk and ruma.
 //! - [`config`]: typed, layered configuration.
 //! - [`content`]: the shipped decks, resources card and crisis rules, loaded and checked.
 //!

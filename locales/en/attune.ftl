@@ -461,3 +461,5 @@ cli-doctor-discord-perm-private-threads = Create Private Threads (private notes 
 cli-doctor-discord-perm-manage-roles = Manage Roles (floor hold in a channel sets permission overwrites, "Manage Permissions")
 cli-doctor-discord-perm-manage-channels = Manage Channels (floor hold in a channel edits the channel's overwrites)
 cli-doctor-discord-perm-mute = Mute Members (floor hold in voice circles mutes everyone but the speaker and hosts)
+matrix-react = React to answer: { $choices }
+matrix-undecryptable = I couldn't read the message you just sent (it was encrypted, and the keys to read it never reached me). Nothing was lost on your side. If it was meant for me, please send it again; if this keeps happening, closing and reopening your Matrix app usually helps it share keys.

@@ -23,6 +23,7 @@ use crate::core::state::{Community, Dirty, State};
 mod check;
 mod console;
 mod export;
+mod private_rooms;
 
 pub use check::Damaged;
 
@@ -623,6 +624,8 @@ impl Store {
             sqlx::query("DELETE FROM members WHERE community = ? AND member = ?").bind(cid).bind(&key).execute(&mut *tx).await?;
             // The console's moderator, if it was them, is a record about them too.
             sqlx::query("DELETE FROM console_state WHERE value = ?").bind(&key).execute(&mut *tx).await?;
+            // So is the private room attune opened with them (a Matrix DM).
+            sqlx::query("DELETE FROM private_rooms WHERE community = ? AND member = ?").bind(cid).bind(&key).execute(&mut *tx).await?;
             forget_in_stored_circles(&mut tx, state, who).await?;
             sqlx::query("UPDATE audit SET actor = 'forgotten' WHERE community = ? AND actor = ?")
                 .bind(cid)

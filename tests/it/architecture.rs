@@ -28,7 +28,7 @@ const NOT_IN_CORE: [&str; 16] = [
 ];
 
 /// Platform libraries, which only `src/platform` may name.
-const PLATFORM_LIBS: [&str; 3] = ["serenity", "poise", "matrix_sdk"];
+const PLATFORM_LIBS: [&str; 4] = ["serenity", "poise", "matrix_sdk", "ruma"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -100,6 +100,16 @@ fn only_platform_adapters_name_platform_libraries() {
     assert!(files.iter().any(|f| f.ends_with("src/lib.rs")), "the crate's files were found");
     let bad = violations(&files, &PLATFORM_LIBS);
     assert!(bad.is_empty(), "only src/platform may name a platform library:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn each_platform_library_is_named_only_by_its_own_adapter() {
+    let platform = root().join("src/platform");
+    let outside =
+        |own: &str| -> Vec<PathBuf> { rust_files(&platform).into_iter().filter(|f| !f.starts_with(platform.join(own))).collect() };
+    let mut bad = violations(&outside("discord"), &["serenity", "poise"]);
+    bad.extend(violations(&outside("matrix"), &["matrix_sdk", "ruma"]));
+    assert!(bad.is_empty(), "only platform/discord names serenity/poise, only platform/matrix names matrix-sdk/ruma:\n{}", bad.join("\n"));
 }
 
 #[test]

@@ -29,6 +29,8 @@ mod healing;
 mod hosttools;
 mod identity;
 mod limits;
+#[cfg(feature = "matrix")]
+mod matrix;
 mod place;
 mod privacy;
 mod props;

@@ -61,6 +61,6 @@ async fn doctor_says_plainly_when_discord_cannot_be_reached() {
         .env("ATTUNE_DISCORD_TOKEN", TOKEN)
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("could not reach http://127.0.0.1:9"), "{text}");
 }

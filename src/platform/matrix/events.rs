@@ -1,0 +1,391 @@
+//! Matrix events → inputs, and their answers.
+//!
+//! A room is a channel of its community; a member's private room (one attune
+//! opened for a community, or a DM the member opened) is their private line.
+//! A line starting with the prefix is a command, read by the core's own
+//! parser; inside a circle's thread and in a private room a short form
+//! (`!done`, `!pass`) works too; anything else is chat, read for crisis
+//! phrases and the floor in memory and then dropped. A reaction to one of the
+//! bot's messages is the action that message offered for it, with that
+//! message's scope. The Matrix event id is the engine's event id, so a
+//! replayed event changes nothing.
+
+use std::sync::Arc;
+
+use matrix_sdk::Room;
+use matrix_sdk::ruma::{OwnedEventId, OwnedUserId};
+use serde_json::Value;
+
+use super::Shared;
+use super::reactions::{self, FIELD};
+use super::send::ReplyRoom;
+use crate::core::Refusal;
+use crate::core::command::{self, Command};
+use crate::core::effect::{Kind, Line, Message};
+use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
+use crate::core::input::{Actor, Input, Place};
+use crate::engine::{Answer, Delivery, EngineError, Route};
+
+/// The power level from which a member is a moderator.
+const MODERATOR_LEVEL: i64 = 50;
+
+/// Where an event happened, as attune sees it.
+enum Where {
+    /// A community's room.
+    Room { community: CommunityId, channel: ChannelId },
+    /// The member's private room, for a community if it is known.
+    Private { community: Option<CommunityId> },
+}
+
+/// What a line of text is.
+#[derive(Debug, PartialEq)]
+pub(super) enum Said {
+    Command(Result<Command, Refusal>),
+    Chat,
+}
+
+impl Shared {
+    /// One timeline event, already known to be new and not the bot's own.
+    pub(super) async fn handle(self: &Arc<Self>, room: &Room, event: &Value, undecryptable: bool) {
+        let (Some(sender), Some(event_id)) = (event["sender"].as_str(), event["event_id"].as_str()) else { return };
+        if self.own_user().is_some_and(|me| me.as_str() == sender) {
+            return;
+        }
+        if undecryptable {
+            self.later_decrypt(room, sender, event_id);
+            return;
+        }
+        let content = &event["content"];
+        match event["type"].as_str() {
+            Some("m.room.message") => {
+                // An edit is not a new message, and media carry no commands.
+                if content.get("m.new_content").is_some() || content["msgtype"] != "m.text" {
+                    return;
+                }
+                let Some(body) = content["body"].as_str() else { return };
+                let relates = &content["m.relates_to"];
+                let in_thread = relates["rel_type"] == "m.thread";
+                self.on_text(room, sender, event_id, body, in_thread).await;
+            }
+            Some("m.reaction") => {
+                let relates = &content["m.relates_to"];
+                if relates["rel_type"] != "m.annotation" {
+                    return;
+                }
+                let (Some(target), Some(key)) = (relates["event_id"].as_str(), relates["key"].as_str()) else { return };
+                self.on_reaction(room, sender, event_id, target, key).await;
+            }
+            Some("m.room.member") if event["state_key"] == sender && content["membership"] == "leave" => {
+                // A member who leaves their private room gets a new one when next written to.
+                if let Ok(Some((_, member))) = self.engine.store().private_room_owner(room.room_id().as_str()).await
+                    && member.user() == sender
+                    && let Err(e) = self.engine.store().drop_private_room(room.room_id().as_str()).await
+                {
+                    tracing::error!(error = %e, "a private room the member left could not be forgotten");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A text message: a command, a short form, or chat.
+    async fn on_text(&self, room: &Room, sender: &str, event_id: &str, body: &str, in_thread: bool) {
+        let Some(member) = member_ref(sender) else { return };
+        let Some(place) = self.place(room, &member).await else { return };
+        let private = matches!(place, Where::Private { .. });
+        let line = classify(&strip_reply_fallback(body), &self.options.prefix, in_thread || private);
+        let actor = self.actor(room, &member, &place).await;
+        let event = Some(format!("matrix:{event_id}"));
+        let (community, result) = match (place, line) {
+            (Where::Room { community, channel }, line) => {
+                let place = Place::Channel(channel);
+                let input = match line {
+                    Said::Command(Ok(command)) => Input::Command { actor, place, command },
+                    Said::Command(Err(refusal)) => Input::BadCommand { actor, place, refusal, text: body.to_owned() },
+                    Said::Chat => Input::Chat { actor, place, text: body.to_owned() },
+                };
+                let result = self.engine.submit(&community, input, event).await;
+                (Some(community), result)
+            }
+            (Where::Private { community }, Said::Command(Ok(command))) => {
+                let community = self.route(community, &member).await;
+                (community.clone(), self.engine.submit_private(community, actor, command, event).await)
+            }
+            (Where::Private { community }, Said::Command(Err(refusal))) => {
+                let message = Message::new(Kind::Refusal, vec![crate::core::refusal_line(&refusal)]);
+                (self.route(community, &member).await, Ok(Answer { deliveries: vec![Delivery::Whisper { to: member.clone(), message }] }))
+            }
+            (Where::Private { community }, Said::Chat) => {
+                // Private chat (a reply to a reflection, say) is read for crisis phrases, then dropped.
+                let Some(community) = self.route(community, &member).await else { return };
+                let input = Input::Chat { actor, place: Place::Private, text: body.to_owned() };
+                let result = self.engine.submit(&community, input, event).await;
+                (Some(community), result)
+            }
+        };
+        self.answer(room, &member, community, result, private).await;
+    }
+
+    /// A reaction: the action the reacted-to message offered for that key.
+    async fn on_reaction(&self, room: &Room, sender: &str, event_id: &str, target: &str, key: &str) {
+        let Some(member) = member_ref(sender) else { return };
+        let offers = self.offers_of(room, target).await;
+        let Some(action) = offers.iter().find(|(k, _)| reactions::same_key(k, key)).and_then(|(_, a)| reactions::decode(a)) else {
+            // Any other reaction is just a reaction.
+            return;
+        };
+        let Some(place) = self.place(room, &member).await else { return };
+        let private = matches!(place, Where::Private { .. });
+        let actor = self.actor(room, &member, &place).await;
+        let event = Some(format!("matrix:{event_id}"));
+        let command = action.command();
+        let (community, result) = match place {
+            Where::Room { community, channel } => {
+                let input = Input::Command { actor, place: Place::Channel(channel), command };
+                let result = self.engine.submit(&community, input, event).await;
+                (Some(community), result)
+            }
+            Where::Private { community } => {
+                let community = self.route(community, &member).await;
+                (community.clone(), self.engine.submit_private(community, actor, command, event).await)
+            }
+        };
+        self.answer(room, &member, community, result, private).await;
+    }
+
+    /// Carries out an answer in order. In a private room the sender's private
+    /// messages go back to that room.
+    async fn answer(
+        &self,
+        room: &Room,
+        member: &MemberRef,
+        community: Option<CommunityId>,
+        result: Result<Answer, EngineError>,
+        private: bool,
+    ) {
+        let answer = match result {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::error!(error = %e, "a Matrix event could not be applied");
+                let id = if matches!(e, EngineError::Quarantined) { "store-quarantined" } else { "store-unavailable" };
+                let message = Message::new(Kind::Refusal, vec![Line::new(id)]);
+                Answer { deliveries: vec![Delivery::Whisper { to: member.clone(), message }] }
+            }
+        };
+        for delivery in answer.deliveries {
+            let reply = private.then_some(ReplyRoom { member, room });
+            match &community {
+                Some(c) => self.deliver(c, delivery, reply).await,
+                None => match (delivery, reply) {
+                    // Without a community, only an answer in the member's own room can go out.
+                    (Delivery::Whisper { to, message }, Some(reply)) if &to == member => {
+                        let placeholder = CommunityId::parse(Platform::Matrix, room.room_id().as_str());
+                        if let Ok(c) = placeholder {
+                            self.deliver(&c, Delivery::Whisper { to, message }, Some(reply)).await;
+                        }
+                    }
+                    _ => tracing::warn!("a delivery without a known community was dropped"),
+                },
+            }
+        }
+    }
+
+    /// The community of a private input: the one the room serves, else the
+    /// engine's routing (which asks the member when it can't tell).
+    async fn route(&self, known: Option<CommunityId>, member: &MemberRef) -> Option<CommunityId> {
+        if known.is_some() {
+            return known;
+        }
+        match self.engine.route_private(member).await {
+            Ok(Route::One(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Where an event from `member` in `room` happened.
+    async fn place(&self, room: &Room, member: &MemberRef) -> Option<Where> {
+        let id = room.room_id().as_str();
+        match self.engine.store().private_room_owner(id).await {
+            Ok(Some((community, owner))) => {
+                // Someone else in a member's private room is not answered there.
+                return (&owner == member).then_some(Where::Private { community: Some(community) });
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "the private rooms could not be read"),
+        }
+        let marked = self.direct.lock().is_ok_and(|d| d.contains(id));
+        if marked || (room.is_direct().await.unwrap_or(false) && room.active_members_count() <= 2) {
+            return Some(Where::Private { community: None });
+        }
+        let community = self.community_of(room).await?;
+        let channel = ChannelId::parse(Platform::Matrix, id).ok()?;
+        Some(Where::Room { community, channel })
+    }
+
+    /// The member as the core sees them: display name, and moderator by power
+    /// level (50 or more in the room, or in the community's room for a private
+    /// input) or by configuration.
+    async fn actor(&self, room: &Room, member: &MemberRef, place: &Where) -> Actor {
+        let user = OwnedUserId::try_from(member.user()).ok();
+        let mut display = None;
+        let mut level = 0;
+        if let Some(user) = &user {
+            if let Ok(Some(m)) = room.get_member_no_sync(user).await {
+                display = m.display_name().map(str::to_owned);
+            }
+            let level_room = match place {
+                Where::Room { .. } => Some(room.clone()),
+                Where::Private { community: Some(c) } => self.room(c.raw()),
+                Where::Private { community: None } => None,
+            };
+            if let Some(r) = level_room {
+                level = power_level(&r, user).await;
+            }
+        }
+        let configured = self.options.moderators.iter().any(|m| m == member.user());
+        let display = display.unwrap_or_else(|| localpart(member.user()).to_owned());
+        Actor { member: member.clone(), display, moderator: configured || level >= MODERATOR_LEVEL }
+    }
+
+    /// The reactions a message of the bot offers: remembered since it was sent,
+    /// or read from the event (only the bot's own events count).
+    async fn offers_of(&self, room: &Room, target: &str) -> Vec<(String, String)> {
+        if let Some(known) = self.offered.lock().ok().and_then(|o| o.get(target).cloned()) {
+            return known;
+        }
+        let Ok(id) = OwnedEventId::try_from(target) else { return Vec::new() };
+        let Ok(event) = room.event(&id, None).await else { return Vec::new() };
+        let Ok(v) = serde_json::from_str::<Value>(event.raw().json().get()) else { return Vec::new() };
+        let own = self.own_user().map(ToString::to_string);
+        if v["sender"].as_str() != own.as_deref() {
+            return Vec::new();
+        }
+        let offers: Vec<(String, String)> = v["content"][FIELD]
+            .as_object()
+            .map(|m| m.iter().filter_map(|(k, a)| a.as_str().map(|a| (k.clone(), a.to_owned()))).collect())
+            .unwrap_or_default();
+        if let Ok(mut o) = self.offered.lock() {
+            o.insert(target.to_owned(), offers.clone());
+        }
+        offers
+    }
+
+    /// A message that could not be decrypted: its keys may still come. After
+    /// the grace period it is tried again; if it reads, it is handled as usual,
+    /// otherwise the sender is told kindly and privately what happened.
+    fn later_decrypt(self: &Arc<Self>, room: &Room, sender: &str, event_id: &str) {
+        let (shared, room, sender, event_id) = (self.clone(), room.clone(), sender.to_owned(), event_id.to_owned());
+        let grace = self.options.decryption_grace;
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            shared.retry_decrypt(&room, &sender, &event_id).await;
+        });
+    }
+
+    async fn retry_decrypt(self: &Arc<Self>, room: &Room, sender: &str, event_id: &str) {
+        let Ok(id) = OwnedEventId::try_from(event_id) else { return };
+        if let Ok(event) = room.event(&id, None).await
+            && !matches!(event.kind, matrix_sdk::deserialized_responses::TimelineEventKind::UnableToDecrypt { .. })
+            && let Ok(v) = serde_json::from_str::<Value>(event.raw().json().get())
+        {
+            Box::pin(self.handle(room, &v, false)).await;
+            return;
+        }
+        let Some(member) = member_ref(sender) else { return };
+        let Some(place) = self.place(room, &member).await else { return };
+        let community = match place {
+            Where::Room { community, .. } => Some(community),
+            Where::Private { community } => self.route(community, &member).await,
+        };
+        let message = Message::info(Line::new("matrix-undecryptable"));
+        match community {
+            Some(c) => self.whisper(&c, &member, &message).await,
+            None => tracing::info!("a message could not be decrypted, and no community is known to answer from"),
+        }
+    }
+}
+
+/// The power level of a user in a room (0 when it can't be read).
+async fn power_level(room: &Room, user: &matrix_sdk::ruma::UserId) -> i64 {
+    use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
+    match room.get_user_power_level(user).await {
+        Ok(UserPowerLevel::Infinite) => i64::MAX,
+        Ok(UserPowerLevel::Int(n)) => n.into(),
+        Ok(_) | Err(_) => 0,
+    }
+}
+
+fn member_ref(sender: &str) -> Option<MemberRef> {
+    MemberRef::parse(Platform::Matrix, sender).ok()
+}
+
+fn localpart(user: &str) -> &str {
+    user.trim_start_matches('@').split(':').next().unwrap_or(user)
+}
+
+/// A line as attune reads it: `PREFIX words` is a command (`PREFIX` alone is
+/// `help`); where short forms work, `!words` is a command if it parses, and
+/// chat if not (a `!` is ordinary punctuation too).
+pub(super) fn classify(line: &str, prefix: &str, short_forms: bool) -> Said {
+    let line = line.trim();
+    if let Some(head) = line.get(..prefix.len())
+        && head.eq_ignore_ascii_case(prefix)
+    {
+        let rest = &line[prefix.len()..];
+        if rest.is_empty() {
+            return Said::Command(command::parse("help"));
+        }
+        if rest.starts_with(char::is_whitespace) {
+            return Said::Command(command::parse(rest.trim()));
+        }
+    }
+    if short_forms
+        && let Some(rest) = line.strip_prefix('!')
+        && !rest.starts_with(char::is_whitespace)
+        && let Ok(command) = command::parse(rest)
+    {
+        return Said::Command(Ok(command));
+    }
+    Said::Chat
+}
+
+/// A reply's body starts with the quoted message (`> …` lines and a blank
+/// line); the member's own words follow.
+pub(super) fn strip_reply_fallback(body: &str) -> String {
+    if !body.starts_with("> ") {
+        return body.to_owned();
+    }
+    let mut lines = body.lines().skip_while(|l| l.starts_with('>'));
+    let mut out: Vec<&str> = Vec::new();
+    if let Some(first) = lines.next()
+        && !first.trim().is_empty()
+    {
+        out.push(first);
+    }
+    out.extend(lines);
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prefix_makes_a_command_and_short_forms_work_only_where_allowed() {
+        assert_eq!(classify("!attune circle join", "!attune", false), Said::Command(command::parse("circle join")));
+        assert_eq!(classify("!ATTUNE   pass ", "!attune", false), Said::Command(command::parse("pass")));
+        assert_eq!(classify("!attune", "!attune", false), Said::Command(command::parse("help")));
+        assert_eq!(classify("!attuned", "!attune", false), Said::Chat, "a longer word is not the prefix");
+        assert_eq!(classify("!done", "!attune", true), Said::Command(command::parse("done")));
+        assert_eq!(classify("!done", "!attune", false), Said::Chat, "short forms only in a circle's thread or privately");
+        assert_eq!(classify("!wow, that helps", "!attune", true), Said::Chat, "an exclamation is chat");
+        assert_eq!(classify("I'm done!", "!attune", true), Said::Chat);
+        assert!(matches!(classify("!attune frobnicate", "!attune", false), Said::Command(Err(_))), "a bad command is refused kindly");
+    }
+
+    #[test]
+    fn a_replys_quoted_fallback_is_not_read_as_the_members_words() {
+        assert_eq!(strip_reply_fallback("> <@bot:x> your turn\n> more\n\n!done"), "!done");
+        assert_eq!(strip_reply_fallback("plain"), "plain");
+    }
+}

@@ -1,0 +1,245 @@
+//! The Matrix adapter (matrix-sdk 0.18, end-to-end encryption, SQLite state
+//! and crypto stores). It translates and never decides: room messages and
+//! reactions become [`Input`](crate::core::input::Input)s for the engine, and
+//! the engine's deliveries become Matrix events.
+//!
+//! Its parts, in the order an event travels:
+//! - `mod.rs` (this file): starting and stopping, and the loop that carries the
+//!   engine's outlet to Matrix;
+//! - `session.rs`: login once, then the same device on every start (the session
+//!   beside matrix-sdk's stores), and attune's own sync token;
+//! - `sync.rs`: the sync loop: invites, and each timeline event exactly once;
+//! - `events.rs`: a message or a reaction → an input, and its answer;
+//! - `reactions.rs`: an [`Action`](crate::core::effect::Action) ↔ a reaction
+//!   key and the text the bot's message carries for it (pure, tested);
+//! - `send.rs`: deliveries → room messages, thread replies and DM rooms, and
+//!   `Input::DeliveryFailed` when a DM can't be made;
+//! - `render.rs`: a message → plain and HTML bodies (outside text escaped,
+//!   people as pills, `m.mentions` empty) and the reactions it offers.
+//!
+//! Only this folder names matrix-sdk or ruma (`tests/it/architecture.rs`).
+
+mod events;
+mod reactions;
+mod render;
+mod send;
+mod session;
+mod sync;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use matrix_sdk::Client;
+use tokio::sync::{Notify, mpsc};
+
+use crate::core::ids::{CommunityId, Platform};
+use crate::engine::{Engine, Outgoing};
+use crate::text::Catalogue;
+
+pub use reactions::{decode as decode_reaction, encode as encode_reaction, key_of as reaction_key};
+pub use render::command_catalogue;
+
+/// Rooms listed together as one community (or the rooms of a space).
+#[derive(Clone, Debug)]
+pub struct CommunityRooms {
+    pub id: String,
+    pub rooms: Vec<String>,
+    pub space: Option<String>,
+}
+
+/// What the adapter needs from the configuration. Secrets are never logged.
+#[derive(Clone)]
+pub struct MatrixOptions {
+    /// The homeserver's client API URL, given explicitly.
+    pub homeserver: String,
+    /// The bot's user id.
+    pub user: String,
+    /// Used for the first login only; afterwards the saved session is restored.
+    pub password: String,
+    /// An access token (instead of a password) for the first start.
+    pub access_token: String,
+    pub prefix: String,
+    /// Invites are accepted from these servers; empty means the bot's own server.
+    pub allowed_servers: Vec<String>,
+    pub communities: Vec<CommunityRooms>,
+    /// User ids who are moderators everywhere.
+    pub moderators: Vec<String>,
+    /// The session file, attune's sync token and matrix-sdk's stores live here.
+    pub store_dir: PathBuf,
+    /// How long a message that could not be decrypted waits for its keys.
+    pub decryption_grace: std::time::Duration,
+}
+
+impl std::fmt::Debug for MatrixOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatrixOptions")
+            .field("homeserver", &self.homeserver)
+            .field("user", &self.user)
+            .field("password", &if self.password.is_empty() { "[unset]" } else { "[redacted]" })
+            .field("access_token", &if self.access_token.is_empty() { "[unset]" } else { "[redacted]" })
+            .field("prefix", &self.prefix)
+            .field("allowed_servers", &self.allowed_servers)
+            .field("communities", &self.communities)
+            .field("moderators", &self.moderators)
+            .field("store_dir", &self.store_dir)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MatrixError {
+    #[error(
+        "no Matrix session is saved and neither ATTUNE_MATRIX_PASSWORD nor ATTUNE_MATRIX_ACCESS_TOKEN is set \
+         (they are read from the environment only)"
+    )]
+    NoCredentials,
+    #[error("the message catalogue could not be loaded: {0}")]
+    Catalogue(String),
+    #[error("the Matrix session files in {path} could not be used: {reason}")]
+    Files { path: String, reason: String },
+    #[error("the Matrix client could not be built: {0}")]
+    Client(String),
+    #[error("the homeserver refused the login for {user}: {reason}")]
+    Login { user: String, reason: String },
+    #[error("the saved session is for {saved}, but the configuration names {configured}")]
+    OtherUser { saved: String, configured: String },
+    #[error("the first sync with the homeserver failed: {0}")]
+    Sync(String),
+}
+
+/// What every part of the adapter shares: the engine, the catalogue, the
+/// client, and what the adapter remembers in memory (never anything a member
+/// wrote).
+pub(crate) struct Shared {
+    engine: Engine,
+    catalogue: Catalogue,
+    client: Client,
+    options: MatrixOptions,
+    /// The thread of the circle that runs in a room: the event id of its
+    /// invitation. Kept in `threads.json` beside the session.
+    threads: Mutex<HashMap<String, String>>,
+    /// The reactions each of the bot's messages offers (event id → key → action),
+    /// for messages sent or read since start; others are read from the event itself.
+    offered: Mutex<HashMap<String, Vec<(String, String)>>>,
+    /// Rooms joined from an invite marked `is_direct`: a member's own DM with the bot.
+    direct: Mutex<std::collections::HashSet<String>>,
+    /// One DM room is created at a time.
+    dm_lock: tokio::sync::Mutex<()>,
+}
+
+/// A running Matrix adapter.
+pub struct Running {
+    shared: Arc<Shared>,
+    sync: tokio::task::JoinHandle<()>,
+    outlet: tokio::task::JoinHandle<()>,
+    stop_sync: Arc<Notify>,
+    stop_outlet: Arc<Notify>,
+}
+
+impl Running {
+    /// The device this session runs as (the same after every restart).
+    pub fn device_id(&self) -> Option<String> {
+        self.shared.client.device_id().map(ToString::to_string)
+    }
+
+    /// The bot's user id.
+    pub fn user_id(&self) -> Option<String> {
+        self.shared.client.user_id().map(ToString::to_string)
+    }
+
+    /// Stops syncing (an event being handled is finished first), lets the
+    /// engine apply, commit and hand on what it holds, sends what is left in
+    /// the outlet, and closes the database.
+    pub async fn stop(self) {
+        self.stop_sync.notify_one();
+        let _ = self.sync.await;
+        self.shared.engine.shutdown().await;
+        self.stop_outlet.notify_one();
+        let _ = self.outlet.await;
+    }
+}
+
+/// Logs in (or restores the saved session), runs a first sync, and starts
+/// serving. Returns once the bot is answering.
+pub async fn start(
+    engine: Engine,
+    resumed: Vec<Outgoing>,
+    mut outlet: mpsc::Receiver<Outgoing>,
+    options: MatrixOptions,
+) -> Result<Running, MatrixError> {
+    let catalogue = command_catalogue(&options.prefix).map_err(|e| MatrixError::Catalogue(e.to_string()))?;
+    let client = session::connect(&options).await?;
+    let threads = session::load_threads(&options.store_dir);
+    let shared = Arc::new(Shared {
+        engine,
+        catalogue,
+        client,
+        options,
+        threads: Mutex::new(threads),
+        offered: Mutex::new(HashMap::new()),
+        direct: Mutex::new(std::collections::HashSet::new()),
+        dm_lock: tokio::sync::Mutex::new(()),
+    });
+    let stop_sync = Arc::new(Notify::new());
+    // The first sync runs here, so a bad homeserver or token fails the start.
+    let first = sync::first(&shared).await?;
+    let sync = tokio::spawn(sync::run(shared.clone(), first, stop_sync.clone()));
+    let stop_outlet = Arc::new(Notify::new());
+    let outlet = {
+        let (shared, stop) = (shared.clone(), stop_outlet.clone());
+        tokio::spawn(async move {
+            // What the restart told live circles goes out first.
+            for out in resumed {
+                shared.deliver(&out.community, out.delivery, None).await;
+            }
+            loop {
+                tokio::select! {
+                    Some(out) = outlet.recv() => shared.deliver(&out.community, out.delivery, None).await,
+                    () = stop.notified() => break,
+                    else => break,
+                }
+            }
+            while let Ok(out) = outlet.try_recv() {
+                shared.deliver(&out.community, out.delivery, None).await;
+            }
+        })
+    };
+    Ok(Running { shared, sync, outlet, stop_sync, stop_outlet })
+}
+
+/// Runs until SIGINT or SIGTERM, then stops in order (see [`Running::stop`]).
+pub async fn run(
+    engine: Engine,
+    resumed: Vec<Outgoing>,
+    outlet: mpsc::Receiver<Outgoing>,
+    options: MatrixOptions,
+) -> Result<(), MatrixError> {
+    let running = start(engine, resumed, outlet, options).await?;
+    crate::platform::console::stop_signal().await;
+    running.stop().await;
+    Ok(())
+}
+
+impl Shared {
+    /// The community a room belongs to: a configured group, the space that is
+    /// its parent, or the room itself.
+    async fn community_of(&self, room: &matrix_sdk::Room) -> Option<CommunityId> {
+        let id = room.room_id().as_str();
+        if let Some(group) = self.options.communities.iter().find(|c| c.rooms.iter().any(|r| r == id)) {
+            return CommunityId::parse(Platform::Matrix, &group.id).ok();
+        }
+        if self.options.communities.iter().any(|c| c.space.is_some()) {
+            for parent in sync::space_parents(room).await {
+                if let Some(group) = self.options.communities.iter().find(|c| c.space.as_deref() == Some(parent.as_str())) {
+                    return CommunityId::parse(Platform::Matrix, &group.id).ok();
+                }
+            }
+        }
+        CommunityId::parse(Platform::Matrix, id).ok()
+    }
+
+    fn own_user(&self) -> Option<&matrix_sdk::ruma::UserId> {
+        self.client.user_id()
+    }
+}

@@ -1,0 +1,194 @@
+//! Reactions as buttons. Each of the bot's messages that offers actions says
+//! which reaction does what, and carries, inside its own content (so inside
+//! the encryption of an encrypted room), the map from reaction key to its
+//! action with the action's scope: the circle, and for a turn's actions the
+//! turn. A reaction is read back through the message it reacts to, so the map
+//! survives restarts without being stored, and a reaction on an earlier
+//! turn's message acts on that turn, which the core refuses kindly.
+//!
+//! This file names no platform library, so its rules are tested on plain strings.
+
+use crate::core::circle::TurnRef;
+use crate::core::effect::Action;
+use crate::core::ids::CircleId;
+use crate::core::template::Mode;
+
+/// The content field of the bot's messages that maps reaction keys to actions.
+pub const FIELD: &str = "org.attune.reactions";
+/// The format's version, first in every encoded action.
+const VERSION: &str = "r1";
+
+/// The reaction key that stands for an action.
+pub fn key_of(action: Action) -> &'static str {
+    match action {
+        Action::Join(_) => "🙋",
+        Action::Leave(_) => "👋",
+        Action::Agree => "👍",
+        Action::Done(_) => "✅",
+        Action::Pass(_) => "⏭️",
+        Action::Extend(_) => "⏳",
+        Action::Card(_) => "🃏",
+        Action::CardShow(_) => "👁️",
+        Action::Mode(_, Mode::Witness) => "👂",
+        Action::Mode(_, Mode::Reflections) => "🪞",
+        Action::Mode(_, Mode::Feelings) => "💛",
+        Action::Pulse(_, 1) => "1️⃣",
+        Action::Pulse(_, 2) => "2️⃣",
+        Action::Pulse(_, 3) => "3️⃣",
+        Action::Pulse(_, 4) => "4️⃣",
+        Action::Pulse(..) => "5️⃣",
+        Action::NextStep => "➡️",
+        Action::Support => "🤝",
+        Action::CrisisWrong => "❌",
+        Action::CrisisOff => "🔕",
+        Action::ForgetConfirm => "🗑️",
+    }
+}
+
+/// Clients send some emoji with and some without the variation selector
+/// (U+FE0F); both mean the same reaction.
+pub fn same_key(a: &str, b: &str) -> bool {
+    a.trim_end_matches('\u{fe0f}') == b.trim_end_matches('\u{fe0f}')
+}
+
+/// An action as text, with its scope.
+pub fn encode(action: Action) -> String {
+    let turn = |name: &str, t: TurnRef| format!("{name}:{}:{}", t.circle.0, t.seq);
+    let body = match action {
+        Action::Join(c) => format!("join:{}", c.0),
+        Action::Leave(c) => format!("leave:{}", c.0),
+        Action::Agree => "agree".to_owned(),
+        Action::Done(t) => turn("done", t),
+        Action::Pass(t) => turn("pass", t),
+        Action::Extend(t) => turn("extend", t),
+        Action::Card(t) => turn("card", t),
+        Action::CardShow(t) => turn("card-show", t),
+        Action::Mode(t, m) => format!("{}:{}", turn("mode", t), m.as_str()),
+        Action::Pulse(c, n) => format!("pulse:{}:{n}", c.0),
+        Action::NextStep => "next".to_owned(),
+        Action::Support => "support".to_owned(),
+        Action::CrisisWrong => "crisis-wrong".to_owned(),
+        Action::CrisisOff => "crisis-off".to_owned(),
+        Action::ForgetConfirm => "forget-confirm".to_owned(),
+    };
+    format!("{VERSION}:{body}")
+}
+
+/// Reads an encoded action back; `None` for anything attune did not write.
+pub fn decode(text: &str) -> Option<Action> {
+    let mut parts = text.split(':');
+    if parts.next()? != VERSION {
+        return None;
+    }
+    let name = parts.next()?;
+    let rest: Vec<&str> = parts.collect();
+    let num = |i: usize| rest.get(i).and_then(|s| s.parse::<u64>().ok());
+    let circle = |i: usize| num(i).map(CircleId);
+    let turn = || Some(TurnRef { circle: circle(0)?, seq: num(1)? });
+    let arity = |n: usize| (rest.len() == n).then_some(());
+    let action = match name {
+        "join" => arity(1).and_then(|()| circle(0)).map(Action::Join)?,
+        "leave" => arity(1).and_then(|()| circle(0)).map(Action::Leave)?,
+        "agree" => arity(0).map(|()| Action::Agree)?,
+        "done" => arity(2).and_then(|()| turn()).map(Action::Done)?,
+        "pass" => arity(2).and_then(|()| turn()).map(Action::Pass)?,
+        "extend" => arity(2).and_then(|()| turn()).map(Action::Extend)?,
+        "card" => arity(2).and_then(|()| turn()).map(Action::Card)?,
+        "card-show" => arity(2).and_then(|()| turn()).map(Action::CardShow)?,
+        "mode" => {
+            arity(3)?;
+            Action::Mode(turn()?, Mode::parse(rest.get(2)?)?)
+        }
+        "pulse" => {
+            arity(2)?;
+            let n = u8::try_from(num(1)?).ok().filter(|n| (1..=5).contains(n))?;
+            Action::Pulse(circle(0)?, n)
+        }
+        "next" => arity(0).map(|()| Action::NextStep)?,
+        "support" => arity(0).map(|()| Action::Support)?,
+        "crisis-wrong" => arity(0).map(|()| Action::CrisisWrong)?,
+        "crisis-off" => arity(0).map(|()| Action::CrisisOff)?,
+        "forget-confirm" => arity(0).map(|()| Action::ForgetConfirm)?,
+        _ => return None,
+    };
+    Some(action)
+}
+
+/// The catalogue line that names what an action does (shared with Discord's button labels).
+pub fn label_id(action: Action) -> &'static str {
+    match action {
+        Action::Join(_) => "button-join",
+        Action::Leave(_) => "button-leave",
+        Action::Agree => "button-agree",
+        Action::Done(_) => "button-done",
+        Action::Pass(_) => "button-pass",
+        Action::Extend(_) => "button-extend",
+        Action::Card(_) => "button-card",
+        Action::CardShow(_) => "button-card-show",
+        Action::Mode(_, Mode::Witness) => "button-mode-witness",
+        Action::Mode(_, Mode::Reflections) => "button-mode-reflections",
+        Action::Mode(_, Mode::Feelings) => "button-mode-feelings",
+        Action::Pulse(..) => "",
+        Action::NextStep => "button-next",
+        Action::Support => "button-support",
+        Action::CrisisWrong => "button-crisis-wrong",
+        Action::CrisisOff => "button-crisis-off",
+        Action::ForgetConfirm => "button-forget-confirm",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_action() -> Vec<Action> {
+        let t = TurnRef { circle: CircleId(42), seq: 7 };
+        let mut all = vec![
+            Action::Join(CircleId(42)),
+            Action::Leave(CircleId(42)),
+            Action::Agree,
+            Action::Done(t),
+            Action::Pass(t),
+            Action::Extend(t),
+            Action::Card(t),
+            Action::CardShow(t),
+            Action::Mode(t, Mode::Witness),
+            Action::Mode(t, Mode::Reflections),
+            Action::Mode(t, Mode::Feelings),
+            Action::NextStep,
+            Action::Support,
+            Action::CrisisWrong,
+            Action::CrisisOff,
+            Action::ForgetConfirm,
+        ];
+        all.extend(Action::pulse_choices(CircleId(42)));
+        all
+    }
+
+    #[test]
+    fn every_action_survives_encoding_with_its_scope_and_has_its_own_key() {
+        let all = every_action();
+        for a in &all {
+            assert_eq!(decode(&encode(*a)), Some(*a), "{a:?} comes back unchanged, scope included");
+        }
+        let mut keys: Vec<&str> = all.iter().map(|a| key_of(*a)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), all.len(), "no two actions share a reaction");
+    }
+
+    #[test]
+    fn text_attune_did_not_write_acts_on_nothing() {
+        for bad in ["", "done:1:2", "r2:done:1:2", "r1:done:1", "r1:done:x:2", "r1:pulse:1:9", "r1:mode:1:2:shout", "r1:agree:1", "r1:nope"]
+        {
+            assert_eq!(decode(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_key_matches_with_or_without_the_variation_selector() {
+        assert!(same_key("⏭️", "⏭"));
+        assert!(same_key("✅", "✅"));
+        assert!(!same_key("✅", "❌"));
+    }
+}

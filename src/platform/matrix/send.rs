@@ -1,0 +1,183 @@
+//! Deliveries → Matrix. `Say` goes to the room (into the thread of the
+//! circle that runs there, except the invitation, which starts the thread);
+//! `Whisper` goes to the member's private room for that community: an
+//! encrypted DM created on demand, remembered in the store (so a restart
+//! reuses it) and made anew when the member has left it. When no DM can be
+//! made or sent, the core hears of it (`Input::DeliveryFailed`); nothing
+//! private is ever posted in a shared room.
+
+use matrix_sdk::Room;
+use matrix_sdk::ruma::{OwnedRoomId, OwnedUserId};
+
+use super::Shared;
+use super::render::{content, render};
+use crate::core::delivery::{Failed, Reason};
+use crate::core::effect::{Action, Message};
+use crate::core::ids::{CommunityId, MemberRef};
+use crate::core::input::Input;
+use crate::engine::Delivery;
+
+/// How many offered-reaction maps are kept in memory; older ones are read from their event.
+const OFFERED_CACHE: usize = 4096;
+
+/// Where a private answer goes when the input came from a private room: that room.
+pub(super) struct ReplyRoom<'a> {
+    pub(super) member: &'a MemberRef,
+    pub(super) room: &'a Room,
+}
+
+impl Shared {
+    /// Carries out one delivery. `reply` is the private room the input came
+    /// from, where the sender's private answers go.
+    pub(super) async fn deliver(&self, community: &CommunityId, delivery: Delivery, reply: Option<ReplyRoom<'_>>) {
+        match delivery {
+            Delivery::Say { channel, message } => {
+                let Some(room) = self.room(channel.raw()) else {
+                    tracing::warn!(channel = %channel, "a message for a room attune is not in was dropped");
+                    return;
+                };
+                let invitation = message.actions.iter().any(|a| matches!(a, Action::Join(_)));
+                let thread = if invitation { None } else { self.thread_of(channel.raw()) };
+                match self.send(&room, &message, thread.as_deref()).await {
+                    Ok(event) if invitation => self.start_thread(channel.raw(), event),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, room = %channel, "a room message could not be sent"),
+                }
+            }
+            Delivery::Whisper { to, message } => {
+                if let Some(reply) = reply.filter(|r| r.member == &to) {
+                    if let Err(e) = self.send(reply.room, &message, None).await {
+                        tracing::error!(error = %e, "a private answer could not be sent");
+                        self.failed(community, Failed::Whisper { to, kind: message.kind.clone() }, Reason::Platform);
+                    }
+                    return;
+                }
+                self.whisper(community, &to, &message).await;
+            }
+            Delivery::Floor { channel, speaker, .. } => {
+                // Holding the floor with power levels comes with its own change; until then
+                // the floor is a private nudge on Matrix, which the core already sends.
+                tracing::debug!(channel = %channel, held = speaker.is_some(), "floor change not applied on Matrix yet");
+            }
+            Delivery::OpenSupport { member, .. } => {
+                // A support room with the moderators comes with its own change. Until then
+                // the member is told plainly that nobody was paged, and may ask again.
+                tracing::warn!(community = %community, "support rooms are not available on Matrix yet");
+                self.failed(community, Failed::Support { member }, Reason::Platform);
+            }
+        }
+    }
+
+    /// A private message in the member's DM room for this community.
+    pub(super) async fn whisper(&self, community: &CommunityId, to: &MemberRef, message: &Message) {
+        let room = match self.dm_room(community, to).await {
+            Ok(room) => room,
+            Err(reason) => {
+                tracing::info!(reason = reason.as_str(), "a private room could not be opened");
+                self.failed(community, Failed::Whisper { to: to.clone(), kind: message.kind.clone() }, reason);
+                return;
+            }
+        };
+        if let Err(e) = self.send(&room, message, None).await {
+            tracing::error!(error = %e, "a private message could not be sent");
+            self.failed(community, Failed::Whisper { to: to.clone(), kind: message.kind.clone() }, Reason::Platform);
+        }
+    }
+
+    /// The member's private room for a community: the remembered one while they
+    /// are still in it, else a new encrypted DM.
+    async fn dm_room(&self, community: &CommunityId, to: &MemberRef) -> Result<Room, Reason> {
+        let user = OwnedUserId::try_from(to.user()).map_err(|_| Reason::Gone)?;
+        // One DM is made at a time, so two messages at once can't open two rooms.
+        let _guard = self.dm_lock.lock().await;
+        match self.engine.store().private_room(community, to).await {
+            Ok(Some(id)) => {
+                if let Some(room) = self.room(&id)
+                    && still_there(&room, &user).await
+                {
+                    return Ok(room);
+                }
+                if let Err(e) = self.engine.store().drop_private_room(&id).await {
+                    tracing::error!(error = %e, "a private room that is gone could not be forgotten");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "the private room could not be looked up; a new one is made"),
+        }
+        let room = self.client.create_dm(&user).await.map_err(|e| {
+            tracing::info!(error = %e, "a DM room could not be created");
+            if e.as_client_api_error().is_some() { Reason::PrivateClosed } else { Reason::Platform }
+        })?;
+        if let Ok(mut direct) = self.direct.lock() {
+            direct.insert(room.room_id().to_string());
+        }
+        if let Err(e) = self.engine.store().set_private_room(community, to, room.room_id().as_str()).await {
+            tracing::error!(error = %e, "a new private room could not be remembered");
+        }
+        Ok(room)
+    }
+
+    /// Sends a message; returns its event id. The reactions it offers are
+    /// remembered for a quick answer (they are also in the event itself).
+    async fn send(&self, room: &Room, message: &Message, thread: Option<&str>) -> Result<String, matrix_sdk::Error> {
+        let rendered = render(&self.catalogue, message);
+        let result = room.send_raw("m.room.message", content(&rendered, thread)).await?;
+        let id = result.response.event_id.to_string();
+        if !rendered.offers.is_empty()
+            && let Ok(mut offered) = self.offered.lock()
+        {
+            if offered.len() >= OFFERED_CACHE {
+                offered.clear();
+            }
+            offered.insert(id.clone(), rendered.offers);
+        }
+        if let Some(a) = &message.attachment {
+            let config = matrix_sdk::attachment::AttachmentConfig::new();
+            room.send_attachment(a.filename.clone(), &mime::TEXT_PLAIN_UTF_8, a.content.as_bytes().to_vec(), config).await?;
+        }
+        Ok(id)
+    }
+
+    pub(super) fn room(&self, id: &str) -> Option<Room> {
+        let id = OwnedRoomId::try_from(id).ok()?;
+        self.client.get_room(&id)
+    }
+
+    fn thread_of(&self, room: &str) -> Option<String> {
+        self.threads.lock().ok().and_then(|t| t.get(room).cloned())
+    }
+
+    /// An invitation starts the thread its circle runs in.
+    fn start_thread(&self, room: &str, root: String) {
+        let Ok(mut threads) = self.threads.lock() else { return };
+        threads.insert(room.to_owned(), root);
+        if let Err(e) = super::session::save_threads(&self.options.store_dir, &threads) {
+            tracing::error!(error = %e, "the circle's thread could not be remembered");
+        }
+    }
+
+    /// Tells the core a delivery failed. Posted from its own task: the outlet
+    /// must never wait on a community queue that waits on the outlet.
+    pub(super) fn failed(&self, community: &CommunityId, what: Failed, reason: Reason) {
+        let (engine, community) = (self.engine.clone(), community.clone());
+        tokio::spawn(async move {
+            if let Err(e) = engine.post(&community, Input::DeliveryFailed { what, reason }, None).await {
+                tracing::error!(error = %e, "a delivery failure could not be reported to the core");
+            }
+        });
+    }
+}
+
+/// Whether the member is still joined to (or invited into) a private room.
+async fn still_there(room: &Room, user: &matrix_sdk::ruma::UserId) -> bool {
+    use matrix_sdk::ruma::events::room::member::MembershipState;
+    if room.state() != matrix_sdk::RoomState::Joined {
+        return false;
+    }
+    match room.get_member_no_sync(user).await {
+        Ok(Some(member)) => matches!(member.membership(), MembershipState::Join | MembershipState::Invite),
+        // Not known yet (the room is new and unsynced): keep it.
+        Ok(None) => true,
+        Err(_) => true,
+    }
+}

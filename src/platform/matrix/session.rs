@@ -1,0 +1,161 @@
+//! One device for the life of the bot. The first start logs in (password or
+//! access token) and saves the session (user id, device id, access token) in
+//! `session.json` beside matrix-sdk's SQLite state and crypto stores; every
+//! later start restores it, so the bot keeps its device and its encryption
+//! identity. Logging in again would make a new device that nobody has
+//! verified and that can't read earlier keys.
+//!
+//! attune also keeps its own sync token (`sync-token`), written only after
+//! every event of a sync response was handled: matrix-sdk saves its token
+//! before it hands events on, so a crash in between would lose them.
+
+use std::path::{Path, PathBuf};
+
+use matrix_sdk::authentication::matrix::MatrixSession;
+use matrix_sdk::encryption::EncryptionSettings;
+use matrix_sdk::ruma::{OwnedDeviceId, OwnedUserId};
+use matrix_sdk::{Client, SessionMeta, SessionTokens};
+use serde::{Deserialize, Serialize};
+
+use super::{MatrixError, MatrixOptions};
+
+const SESSION: &str = "session.json";
+const SYNC_TOKEN: &str = "sync-token";
+const THREADS: &str = "threads.json";
+/// The name other members see for the bot's device.
+const DEVICE_NAME: &str = "attune";
+
+/// What is saved of the session. The access token is a secret: the file is
+/// readable by its owner only, and nothing here is ever logged.
+#[derive(Clone, Serialize, Deserialize)]
+struct Saved {
+    user_id: String,
+    device_id: String,
+    access_token: String,
+}
+
+/// Builds the client on the persistent stores and logs in or restores.
+pub(super) async fn connect(options: &MatrixOptions) -> Result<Client, MatrixError> {
+    let dir = &options.store_dir;
+    std::fs::create_dir_all(dir).map_err(|e| files(dir, e))?;
+    let client = Client::builder()
+        .homeserver_url(&options.homeserver)
+        .sqlite_store(dir.join("sdk"), None)
+        // Cross-signing keys are made on the first login, so moderators can verify the bot.
+        .with_encryption_settings(EncryptionSettings { auto_enable_cross_signing: true, ..Default::default() })
+        .build()
+        .await
+        .map_err(|e| MatrixError::Client(e.to_string()))?;
+    if let Some(saved) = read_session(dir)? {
+        if saved.user_id != options.user {
+            return Err(MatrixError::OtherUser { saved: saved.user_id, configured: options.user.clone() });
+        }
+        restore(&client, &saved).await?;
+        return Ok(client);
+    }
+    let saved = if !options.password.is_empty() {
+        let response = client
+            .matrix_auth()
+            .login_username(&options.user, &options.password)
+            .initial_device_display_name(DEVICE_NAME)
+            .send()
+            .await
+            .map_err(|e| MatrixError::Login { user: options.user.clone(), reason: e.to_string() })?;
+        Saved { user_id: response.user_id.to_string(), device_id: response.device_id.to_string(), access_token: response.access_token }
+    } else if !options.access_token.is_empty() {
+        let saved = whoami(options).await?;
+        restore(&client, &saved).await?;
+        saved
+    } else {
+        return Err(MatrixError::NoCredentials);
+    };
+    write_session(dir, &saved)?;
+    tracing::info!(device = %saved.device_id, "logged in to Matrix; the session is saved for the next start");
+    Ok(client)
+}
+
+/// Who an access token belongs to (user and device), asked with a client that
+/// keeps nothing, so no encryption identity is made for a guessed device.
+async fn whoami(options: &MatrixOptions) -> Result<Saved, MatrixError> {
+    let probe = Client::builder().homeserver_url(&options.homeserver).build().await.map_err(|e| MatrixError::Client(e.to_string()))?;
+    let login = |reason: String| MatrixError::Login { user: options.user.clone(), reason };
+    let placeholder = MatrixSession {
+        meta: SessionMeta { user_id: user_id(&options.user)?, device_id: OwnedDeviceId::from("ATTUNEPROBE") },
+        tokens: SessionTokens { access_token: options.access_token.clone(), refresh_token: None },
+    };
+    probe
+        .matrix_auth()
+        .restore_session(placeholder, matrix_sdk::store::RoomLoadSettings::default())
+        .await
+        .map_err(|e| login(e.to_string()))?;
+    let me = probe.whoami().await.map_err(|e| login(e.to_string()))?;
+    let device = me.device_id.ok_or_else(|| login("the access token belongs to no device".into()))?;
+    Ok(Saved { user_id: me.user_id.to_string(), device_id: device.to_string(), access_token: options.access_token.clone() })
+}
+
+async fn restore(client: &Client, saved: &Saved) -> Result<(), MatrixError> {
+    let session = MatrixSession {
+        meta: SessionMeta { user_id: user_id(&saved.user_id)?, device_id: OwnedDeviceId::from(saved.device_id.as_str()) },
+        tokens: SessionTokens { access_token: saved.access_token.clone(), refresh_token: None },
+    };
+    client.restore_session(session).await.map_err(|e| MatrixError::Login { user: saved.user_id.clone(), reason: e.to_string() })
+}
+
+fn user_id(raw: &str) -> Result<OwnedUserId, MatrixError> {
+    OwnedUserId::try_from(raw).map_err(|e| MatrixError::Login { user: raw.to_owned(), reason: format!("not a user id ({e})") })
+}
+
+fn files(dir: &Path, e: impl std::fmt::Display) -> MatrixError {
+    MatrixError::Files { path: dir.display().to_string(), reason: e.to_string() }
+}
+
+fn read_session(dir: &Path) -> Result<Option<Saved>, MatrixError> {
+    match std::fs::read(dir.join(SESSION)) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| files(dir, format!("{SESSION} is damaged ({e})"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(files(dir, e)),
+    }
+}
+
+fn write_session(dir: &Path, saved: &Saved) -> Result<(), MatrixError> {
+    let bytes = serde_json::to_vec(saved).map_err(|e| files(dir, e))?;
+    write_atomically(&dir.join(SESSION), &bytes, true).map_err(|e| files(dir, e))
+}
+
+/// attune's own sync token: where to continue after everything before it was handled.
+pub(super) fn sync_token(dir: &Path) -> Option<String> {
+    std::fs::read_to_string(dir.join(SYNC_TOKEN)).ok().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+pub(super) fn save_sync_token(dir: &Path, token: &str) -> std::io::Result<()> {
+    write_atomically(&dir.join(SYNC_TOKEN), token.as_bytes(), false)
+}
+
+/// Each room's current circle thread (room id → root event id).
+pub(super) fn load_threads(dir: &Path) -> std::collections::HashMap<String, String> {
+    std::fs::read(dir.join(THREADS)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
+pub(super) fn save_threads(dir: &Path, threads: &std::collections::HashMap<String, String>) -> std::io::Result<()> {
+    let bytes = serde_json::to_vec(threads).map_err(std::io::Error::other)?;
+    write_atomically(&dir.join(THREADS), &bytes, false)
+}
+
+/// Writes a file so that a crash leaves either the old or the new content.
+fn write_atomically(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let tmp: PathBuf = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let mut file = options.open(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)
+}

@@ -1,0 +1,222 @@
+//! The sync loop. Each sync response is handled whole (invites accepted from
+//! allowed servers, then every new timeline event in order, each submitted and
+//! committed before the next), and only then is attune's own sync token saved.
+//! A crash in between replays the response after restart, and the engine
+//! ignores events it already applied (their event ids are stored), so no
+//! event is processed twice and none is dropped: commands sent while attune
+//! was down are answered once it is back.
+//!
+//! What is never answered: the bot's own events, history from before the bot
+//! joined a room, and everything before the bot's very first sync.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::deserialized_responses::SyncOrStrippedState;
+use matrix_sdk::ruma::api::client::filter::FilterDefinition;
+use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
+use matrix_sdk::ruma::{OwnedRoomId, UInt};
+use matrix_sdk::sync::SyncResponse;
+use serde_json::Value;
+use tokio::sync::Notify;
+
+use super::session;
+use super::{MatrixError, Shared};
+
+/// How long one sync waits for news.
+const LONG_POLL: Duration = Duration::from_secs(30);
+/// Timeline events per room per sync: enough that a room's commands from a
+/// while offline arrive whole rather than as a gap.
+const TIMELINE_LIMIT: u32 = 200;
+/// The longest wait between failed syncs.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+fn settings(token: Option<&str>, timeout: Duration) -> SyncSettings {
+    let mut filter = FilterDefinition::default();
+    filter.room.timeline.limit = Some(UInt::from(TIMELINE_LIMIT));
+    let settings = SyncSettings::default().timeout(timeout).filter(Filter::FilterDefinition(filter));
+    match token {
+        Some(t) => settings.token(t),
+        None => settings,
+    }
+}
+
+/// The first sync of this start, with no waiting (after restoring a session a
+/// long poll would hold the start for 30 s). Returns the next token.
+pub(super) async fn first(shared: &Arc<Shared>) -> Result<String, MatrixError> {
+    let dir = &shared.options.store_dir;
+    let stored = session::sync_token(dir);
+    let response =
+        shared.client.sync_once(settings(stored.as_deref(), Duration::ZERO)).await.map_err(|e| MatrixError::Sync(e.to_string()))?;
+    // The very first sync brings rooms' history, which attune never answers.
+    shared.process(&response, stored.is_none()).await;
+    if let Err(e) = session::save_sync_token(dir, &response.next_batch) {
+        tracing::error!(error = %e, "the sync token could not be saved; events may be replayed (and ignored) after a restart");
+    }
+    Ok(response.next_batch)
+}
+
+/// Syncs until stopped. A failed sync is retried with a growing wait.
+pub(super) async fn run(shared: Arc<Shared>, mut token: String, stop: Arc<Notify>) {
+    let dir = shared.options.store_dir.clone();
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        let sync = shared.client.sync_once(settings(Some(&token), LONG_POLL));
+        let response = tokio::select! {
+            r = sync => r,
+            () = stop.notified() => return,
+        };
+        match response {
+            Ok(response) => {
+                backoff = Duration::from_millis(500);
+                shared.process(&response, false).await;
+                if let Err(e) = session::save_sync_token(&dir, &response.next_batch) {
+                    tracing::error!(error = %e, "the sync token could not be saved; events may be replayed (and ignored) after a restart");
+                }
+                token = response.next_batch;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, wait_ms = backoff.as_millis() as u64, "a Matrix sync failed; trying again");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = stop.notified() => return,
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+}
+
+impl Shared {
+    /// Handles one sync response in order.
+    async fn process(self: &Arc<Self>, response: &SyncResponse, history_only: bool) {
+        for room in response.rooms.invited.keys() {
+            self.accept_invite(room).await;
+        }
+        for room in response.rooms.left.keys() {
+            if let Err(e) = self.engine.store().drop_private_room(room.as_str()).await {
+                tracing::error!(error = %e, "a private room the bot left could not be forgotten");
+            }
+        }
+        if history_only {
+            return;
+        }
+        let own = self.own_user().map(ToString::to_string).unwrap_or_default();
+        for (room_id, update) in &response.rooms.joined {
+            let Some(room) = self.room(room_id.as_str()) else { continue };
+            let events: Vec<(Value, bool)> = update
+                .timeline
+                .events
+                .iter()
+                .filter_map(|e| {
+                    let undecryptable = matches!(e.kind, matrix_sdk::deserialized_responses::TimelineEventKind::UnableToDecrypt { .. });
+                    serde_json::from_str::<Value>(e.raw().json().get()).ok().map(|v| (v, undecryptable))
+                })
+                .collect();
+            // History from before the bot joined is not answered.
+            let start = events.iter().rposition(|(v, _)| own_join(v, &own)).map_or(0, |i| i + 1);
+            for (event, undecryptable) in &events[start..] {
+                self.handle(&room, event, *undecryptable).await;
+            }
+        }
+    }
+
+    /// Joins a room the bot was invited to, if the inviter's server is allowed;
+    /// otherwise declines. A DM invite is marked as one.
+    async fn accept_invite(&self, room_id: &OwnedRoomId) {
+        let Some(room) = self.room(room_id.as_str()) else { return };
+        let details = match room.invite_details().await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, room = %room_id, "an invite could not be read");
+                return;
+            }
+        };
+        let inviter = details.inviter_id;
+        let server = inviter.server_name().as_str();
+        let allowed = if self.options.allowed_servers.is_empty() {
+            self.own_user().is_some_and(|u| u.server_name().as_str() == server)
+        } else {
+            self.options.allowed_servers.iter().any(|s| s == server)
+        };
+        if !allowed {
+            tracing::info!(room = %room_id, server, "an invite from a server that is not allowed was declined");
+            if let Err(e) = room.leave().await {
+                tracing::warn!(error = %e, "an invite could not be declined");
+            }
+            return;
+        }
+        let direct = match &**details.invitee.event() {
+            SyncOrStrippedState::Stripped(e) => e.content.is_direct,
+            SyncOrStrippedState::Sync(e) => e.as_original().and_then(|o| o.content.is_direct),
+        }
+        .unwrap_or(false);
+        // Synapse may not have finished the invite when it is first seen; try a few times.
+        let mut joined = Err(String::new());
+        for attempt in 0..3u64 {
+            match room.join().await {
+                Ok(()) => {
+                    joined = Ok(());
+                    break;
+                }
+                Err(e) => joined = Err(e.to_string()),
+            }
+            tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
+        }
+        if let Err(e) = joined {
+            tracing::warn!(error = %e, room = %room_id, "an invite could not be accepted");
+            return;
+        }
+        if direct {
+            // `is_direct()` is not reliable right after joining, so attune marks it itself.
+            if let Ok(mut d) = self.direct.lock() {
+                d.insert(room_id.to_string());
+            }
+            if let Err(e) = self.client.account().mark_as_dm(room_id, &[inviter]).await {
+                tracing::warn!(error = %e, "a DM could not be marked as one");
+            }
+        }
+        tracing::info!(room = %room_id, direct, "joined a room");
+    }
+}
+
+/// Whether an event is the bot's own join to the room.
+fn own_join(event: &Value, own: &str) -> bool {
+    event["type"] == "m.room.member" && event["state_key"] == own && event["content"]["membership"] == "join" && {
+        let before = &event["unsigned"]["prev_content"]["membership"];
+        before != "join"
+    }
+}
+
+/// The spaces a room names as its parents (`m.space.parent`).
+pub(super) async fn space_parents(room: &matrix_sdk::Room) -> Vec<String> {
+    use matrix_sdk::ruma::events::space::parent::SpaceParentEventContent;
+    let Ok(events) = room.get_state_events_static::<SpaceParentEventContent>().await else { return Vec::new() };
+    events
+        .into_iter()
+        .filter_map(|raw| raw.deserialize().ok())
+        .map(|e| match e {
+            SyncOrStrippedState::Sync(s) => s.state_key().to_string(),
+            SyncOrStrippedState::Stripped(s) => s.state_key.to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_the_bots_own_new_join_marks_where_history_ends() {
+        let me = "@attune:example.org";
+        let join = json!({ "type": "m.room.member", "state_key": me, "content": { "membership": "join" } });
+        assert!(own_join(&join, me));
+        let rename = json!({ "type": "m.room.member", "state_key": me, "content": { "membership": "join" },
+            "unsigned": { "prev_content": { "membership": "join" } } });
+        assert!(!own_join(&rename, me), "a profile change is not a join");
+        let other = json!({ "type": "m.room.member", "state_key": "@alice:example.org", "content": { "membership": "join" } });
+        assert!(!own_join(&other, me));
+    }
+}

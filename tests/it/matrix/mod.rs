@@ -1,0 +1,722 @@
+//! The Matrix adapter end to end: attune (the real engine, a SQLite file,
+//! matrix-sdk with its own SQLite state and crypto stores) against a real
+//! Synapse (`synapse.rs`), with members who are matrix-sdk clients with their
+//! own crypto stores. Every test also checks that each message the bot sent
+//! pinged nobody (`m.mentions` present and empty).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod synapse;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use attune::config::Config;
+use attune::core::ids::Platform;
+use attune::engine::{Clock, Engine, Outlets, Seed};
+use attune::platform::matrix::{self, MatrixOptions, Running};
+use attune::store::Store;
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::deserialized_responses::EncryptionInfo;
+use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoom;
+use matrix_sdk::ruma::events::AnySyncTimelineEvent;
+use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
+use matrix_sdk::ruma::serde::Raw;
+use matrix_sdk::ruma::{OwnedRoomId, OwnedUserId};
+use matrix_sdk::{Client, Room};
+use serde_json::{Value, json};
+
+use synapse::{SERVER, synapse};
+
+/// The content field in which the bot's messages offer reactions.
+const OFFERS: &str = "org.attune.reactions";
+/// How long a test waits for something that should happen.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// One event a member's client saw (decrypted where it could be).
+#[derive(Clone, Debug)]
+struct Seen {
+    room: String,
+    sender: String,
+    event_id: String,
+    kind: String,
+    content: Value,
+    encrypted: bool,
+}
+
+impl Seen {
+    fn body(&self) -> &str {
+        self.content["body"].as_str().unwrap_or("")
+    }
+
+    /// The encoded action this message offers for a reaction whose action starts with `name`.
+    fn offer(&self, name: &str) -> Option<(String, String)> {
+        let offers = self.content[OFFERS].as_object()?;
+        offers
+            .iter()
+            .find(|(_, a)| a.as_str().is_some_and(|a| a.starts_with(&format!("r1:{name}"))))
+            .map(|(k, a)| (k.clone(), a.as_str().unwrap().to_owned()))
+    }
+
+    fn thread_root(&self) -> Option<&str> {
+        (self.content["m.relates_to"]["rel_type"] == "m.thread").then(|| self.content["m.relates_to"]["event_id"].as_str()).flatten()
+    }
+}
+
+/// A member: a matrix-sdk client with its own crypto store, syncing in the
+/// background, joining every room it is invited to and keeping what it sees.
+struct Member {
+    client: Client,
+    id: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    sync: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Member {
+    async fn new(name: &str) -> Self {
+        let hs = synapse();
+        let password = format!("pw-{name}-long-enough");
+        let id = hs.register(name, &password);
+        let dir = tempfile::tempdir().unwrap();
+        let client = Client::builder().homeserver_url(&hs.url).sqlite_store(dir.path(), None).build().await.unwrap();
+        client.matrix_auth().login_username(&id, &password).initial_device_display_name(name).send().await.unwrap();
+        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        {
+            let seen = seen.clone();
+            client.add_event_handler(move |ev: Raw<AnySyncTimelineEvent>, room: Room, info: Option<EncryptionInfo>| {
+                let seen = seen.clone();
+                async move {
+                    let v: Value = serde_json::from_str(ev.json().get()).unwrap();
+                    seen.lock().unwrap().push(Seen {
+                        room: room.room_id().to_string(),
+                        sender: v["sender"].as_str().unwrap_or("").to_owned(),
+                        event_id: v["event_id"].as_str().unwrap_or("").to_owned(),
+                        kind: v["type"].as_str().unwrap_or("").to_owned(),
+                        content: v["content"].clone(),
+                        encrypted: info.is_some(),
+                    });
+                }
+            });
+        }
+        client.add_event_handler(|ev: StrippedRoomMemberEvent, room: Room, client: Client| async move {
+            if Some(ev.state_key.as_ref()) == client.user_id() {
+                for _ in 0..5 {
+                    if room.join().await.is_ok() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        });
+        client.sync_once(SyncSettings::default().timeout(Duration::ZERO)).await.unwrap();
+        let sync = {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let _ = client.sync(SyncSettings::default().timeout(Duration::from_secs(5))).await;
+            })
+        };
+        Self { client, id, seen, sync, _dir: dir }
+    }
+
+    /// Creates a room (encrypted or not) and invites these users.
+    async fn create_room(&self, invite: &[&str], encrypted: bool) -> String {
+        let mut request = CreateRoom::new();
+        request.invite = invite.iter().map(|u| OwnedUserId::try_from(*u).unwrap()).collect();
+        if encrypted {
+            let state = json!({ "type": "m.room.encryption", "state_key": "", "content": { "algorithm": "m.megolm.v1.aes-sha2" } });
+            request.initial_state = vec![Raw::from_json(serde_json::value::to_raw_value(&state).unwrap())];
+        }
+        let room = self.client.create_room(request).await.unwrap();
+        room.room_id().to_string()
+    }
+
+    async fn say(&self, room: &str, text: &str) -> String {
+        self.send(room, json!({ "msgtype": "m.text", "body": text })).await
+    }
+
+    async fn say_in_thread(&self, room: &str, root: &str, text: &str) -> String {
+        let relates = json!({ "rel_type": "m.thread", "event_id": root, "is_falling_back": true, "m.in_reply_to": { "event_id": root } });
+        self.send(room, json!({ "msgtype": "m.text", "body": text, "m.relates_to": relates })).await
+    }
+
+    async fn send(&self, room: &str, content: Value) -> String {
+        let room = self.wait_for_room(room).await;
+        room.send_raw("m.room.message", content).await.unwrap().response.event_id.to_string()
+    }
+
+    async fn react(&self, room: &str, event: &str, key: &str) -> String {
+        let room = self.wait_for_room(room).await;
+        let content = json!({ "m.relates_to": { "rel_type": "m.annotation", "event_id": event, "key": key } });
+        room.send_raw("m.reaction", content).await.unwrap().response.event_id.to_string()
+    }
+
+    async fn wait_for_room(&self, room: &str) -> Room {
+        let id = OwnedRoomId::try_from(room).unwrap();
+        let started = Instant::now();
+        loop {
+            if let Some(r) = self.client.get_room(&id)
+                && r.state() == matrix_sdk::RoomState::Joined
+            {
+                return r;
+            }
+            assert!(started.elapsed() < PATIENCE, "{} joined {room}", self.id);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// Waits until the member has seen an event that `pick` accepts, after the first `skip` events.
+    async fn wait_for(&self, skip: usize, what: &str, pick: impl Fn(&Seen) -> bool) -> Seen {
+        let started = Instant::now();
+        loop {
+            if let Some(s) = self.seen().into_iter().skip(skip).find(|s| pick(s)) {
+                return s;
+            }
+            assert!(started.elapsed() < PATIENCE, "{} waited in vain for {what}; saw:\n{}", self.id, summary(&self.seen()));
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Messages from `from` in rooms other than `room` (the member's private rooms with the bot).
+    fn private_from(&self, from: &str, room: &str) -> Vec<Seen> {
+        self.seen().into_iter().filter(|s| s.sender == from && s.room != room && s.kind == "m.room.message").collect()
+    }
+
+    async fn stop(self) {
+        self.sync.abort();
+        let _ = self.sync.await;
+    }
+}
+
+fn summary(seen: &[Seen]) -> String {
+    seen.iter()
+        .filter(|s| s.kind == "m.room.message" || s.kind == "m.room.encrypted")
+        .map(|s| format!("  [{}] {}: {}", &s.room[..8.min(s.room.len())], s.sender, s.body().replace('\n', " ⏎ ")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// attune with the Matrix adapter, its database and stores in `dir`.
+struct Bot {
+    running: Option<Running>,
+    id: String,
+    password: String,
+    dir: Arc<tempfile::TempDir>,
+}
+
+impl Bot {
+    async fn new(name: &str) -> Self {
+        let mut bot = Self::registered(name);
+        bot.start().await;
+        bot
+    }
+
+    /// The bot's account, registered but not started.
+    fn registered(name: &str) -> Self {
+        let password = format!("pw-{name}-bot-secret");
+        let id = synapse().register(name, &password);
+        Self { running: None, id, password, dir: Arc::new(tempfile::tempdir().unwrap()) }
+    }
+
+    fn options(&self) -> MatrixOptions {
+        MatrixOptions {
+            homeserver: synapse().url.clone(),
+            user: self.id.clone(),
+            password: self.password.clone(),
+            access_token: String::new(),
+            prefix: "!attune".into(),
+            allowed_servers: vec![SERVER.into()],
+            communities: Vec::new(),
+            moderators: Vec::new(),
+            store_dir: self.dir.path().join("matrix"),
+            decryption_grace: Duration::from_secs(2),
+        }
+    }
+
+    async fn start(&mut self) {
+        let store = Store::open(&self.dir.path().join("attune.db")).await.expect("the store opens");
+        let defaults = Config::default().content().expect("the built-in content loads");
+        let (outlets, rx) = Outlets::single(Platform::Matrix);
+        let start = "2026-01-05T18:00:00Z".parse().unwrap();
+        let (engine, resumed) =
+            Engine::start(store, Clock::manual(start), defaults, Seed::Fixed(7), outlets).await.expect("the engine starts");
+        let running = matrix::start(engine, resumed, rx, self.options()).await.expect("the adapter starts");
+        self.running = Some(running);
+    }
+
+    async fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+
+    fn device(&self) -> String {
+        self.running.as_ref().and_then(Running::device_id).expect("a device")
+    }
+}
+
+/// Every message the bot sent that a member saw pinged nobody: `m.mentions`
+/// is present and empty, and no body can notify the room.
+fn assert_no_pings(bot: &str, members: &[&Member]) {
+    for m in members {
+        for s in m.seen().into_iter().filter(|s| s.sender == bot && s.kind == "m.room.message") {
+            assert_eq!(s.content["m.mentions"], json!({}), "m.mentions is present and empty: {}", s.content);
+        }
+    }
+}
+
+/// The user a turn message gives the floor to: the first pill in its HTML.
+fn first_pill(s: &Seen) -> Option<String> {
+    let html = s.content["formatted_body"].as_str()?;
+    let start = html.find("https://matrix.to/#/")? + "https://matrix.to/#/".len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].replace("%40", "@").replace("%3A", ":"))
+}
+
+struct Circle {
+    host: Member,
+    members: Vec<Member>,
+    room: String,
+    bot: Bot,
+}
+
+/// A bot, a host and three members in one room (encrypted or not), everyone joined.
+async fn circle_room(tag: &str, encrypted: bool) -> Circle {
+    circle_room_for(Bot::new(&format!("{tag}-attune")).await, tag, encrypted).await
+}
+
+/// The same, for a bot that is already serving (in this process or as `attune run`).
+async fn circle_room_for(bot: Bot, tag: &str, encrypted: bool) -> Circle {
+    let host = Member::new(&format!("{tag}-host")).await;
+    let mut members = Vec::new();
+    for n in ["alice", "bob", "cara"] {
+        members.push(Member::new(&format!("{tag}-{n}")).await);
+    }
+    let mut invite: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+    invite.push(&bot.id);
+    let room = host.create_room(&invite, encrypted).await;
+    // Everyone, the bot too, is in the room before the first command.
+    let joined = |who: String| move |s: &Seen| s.kind == "m.room.member" && s.content["membership"] == "join" && s.sender == who;
+    for who in members.iter().map(|m| m.id.clone()).chain([bot.id.clone()]) {
+        host.wait_for(0, &format!("{who} to join"), joined(who.clone())).await;
+    }
+    Circle { host, members, room, bot }
+}
+
+/// Opens a circle and brings the members in: alice by reactions, bob by
+/// commands in the room, cara by short forms in the thread and her DM.
+async fn gather(c: &Circle) -> String {
+    let bot = &c.bot.id;
+    c.host.say(&c.room, "!attune circle open Tuesday circle").await;
+    let invitation = c.host.wait_for(0, "the invitation", |s| s.sender == *bot && s.offer("join").is_some()).await;
+    assert!(invitation.thread_root().is_none(), "the invitation is in the room; the circle's thread grows from it");
+    let (alice, bob, cara) = (&c.members[0], &c.members[1], &c.members[2]);
+
+    let (key, _) = invitation.offer("join").unwrap();
+    alice.react(&c.room, &invitation.event_id, &key).await;
+    let agreements =
+        alice.wait_for(0, "the agreements in a DM", |s| s.sender == *bot && s.room != c.room && s.offer("agree").is_some()).await;
+    let (agree, _) = agreements.offer("agree").unwrap();
+    alice.react(&agreements.room, &agreements.event_id, &agree).await;
+
+    bob.say(&c.room, "!attune circle join").await;
+    let dm = bob.wait_for(0, "the agreements in a DM", |s| s.sender == *bot && s.room != c.room && s.offer("agree").is_some()).await;
+    bob.say(&c.room, "!attune agree").await;
+    bob.wait_for(0, "thanks for agreeing", |s| s.sender == *bot && s.room == dm.room && s.body().contains("Thank you")).await;
+
+    cara.say_in_thread(&c.room, &invitation.event_id, "!circle join").await;
+    let dm = cara.wait_for(0, "the agreements in a DM", |s| s.sender == *bot && s.room != c.room && s.offer("agree").is_some()).await;
+    cara.say(&dm.room, "!agree").await;
+    c.host.wait_for(0, "three joined", |s| s.sender == *bot && s.body().contains("(3 of")).await;
+    invitation.event_id
+}
+
+/// Ends each turn as its speaker (by ✅ or by `!done` in the thread, in turn)
+/// until the circle is over (the first member is asked the pulse). Returns how
+/// many turns there were.
+async fn done_until_the_end(c: &Circle, root: &str) -> usize {
+    let bot = &c.bot.id;
+    let mut turns = 0;
+    let mut seen_turns = std::collections::HashSet::new();
+    loop {
+        let started = Instant::now();
+        let turn = loop {
+            let next =
+                c.host.seen().into_iter().find(|s| s.sender == *bot && s.offer("done").is_some() && !seen_turns.contains(&s.event_id));
+            if next.is_some() {
+                break next;
+            }
+            if c.members[0].seen().iter().any(|s| s.sender == *bot && s.offer("pulse").is_some()) {
+                break None;
+            }
+            assert!(started.elapsed() < PATIENCE, "a next turn or the end of the circle; saw:\n{}", summary(&c.host.seen()));
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        };
+        let Some(turn) = turn else { break };
+        seen_turns.insert(turn.event_id.clone());
+        assert_eq!(turn.thread_root(), Some(root), "a turn is posted in the circle's thread: {}", turn.content);
+        let speaker = first_pill(&turn).expect("the turn names its speaker with a pill");
+        let who = c.members.iter().find(|m| m.id == speaker).unwrap_or_else(|| panic!("the speaker {speaker} is a member"));
+        if turns % 2 == 0 {
+            let (key, _) = turn.offer("done").unwrap();
+            who.react(&c.room, &turn.event_id, &key).await;
+        } else {
+            who.say_in_thread(&c.room, root, "!done").await;
+        }
+        turns += 1;
+        assert!(turns < 30, "the circle ends");
+    }
+    turns
+}
+
+async fn a_full_circle(tag: &str, encrypted: bool) {
+    let c = circle_room(tag, encrypted).await;
+    let root = gather(&c).await;
+    c.host.say_in_thread(&c.room, &root, "!attune circle start").await;
+    let turns = done_until_the_end(&c, &root).await;
+    assert!(turns >= 9, "check-in, sharing and check-out rounds for three: {turns} turns");
+    let bot = c.bot.id.clone();
+    for m in &c.members {
+        let pulse = m.wait_for(0, "the pulse, privately", |s| s.sender == bot && s.offer("pulse").is_some()).await;
+        assert_ne!(pulse.room, c.room, "the pulse is private");
+        let four = pulse.content[OFFERS].as_object().unwrap().iter().find(|(_, a)| a.as_str().unwrap().ends_with(":4")).unwrap().0.clone();
+        m.react(&pulse.room, &pulse.event_id, &four).await;
+        m.wait_for(0, "thanks for the pulse", |s| s.sender == bot && s.room == pulse.room && s.body().contains("Thank you")).await;
+    }
+    for m in &c.members {
+        for s in m.private_from(&bot, &c.room) {
+            assert!(s.encrypted, "private messages arrive in an encrypted DM: {}", s.body());
+        }
+        for s in m.seen().into_iter().filter(|s| s.sender == bot && s.room == c.room && s.kind == "m.room.message") {
+            assert_eq!(s.encrypted, encrypted, "replies are encrypted exactly where the room is: {}", s.body());
+        }
+    }
+    let mut all: Vec<&Member> = c.members.iter().collect();
+    all.push(&c.host);
+    assert_no_pings(&bot, &all);
+    let Circle { host, members, mut bot, .. } = c;
+    bot.stop().await;
+    host.stop().await;
+    for m in members {
+        m.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_three_member_circle_runs_in_an_unencrypted_room_by_commands_short_forms_and_reactions() {
+    a_full_circle("plain", false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_three_member_circle_runs_in_an_encrypted_room() {
+    a_full_circle("crypt", true).await;
+}
+
+/// The action a turn message offers for Done, which names the turn (`r1:done:circle:seq`).
+fn done_offer(s: &Seen) -> Option<String> {
+    s.offer("done").map(|(_, a)| a)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_mid_circle_keeps_the_device_answers_what_came_meanwhile_once_and_repeats_nothing() {
+    let mut c = circle_room("restart", true).await;
+    let root = gather(&c).await;
+    c.host.say_in_thread(&c.room, &root, "!attune circle start").await;
+    let bot = c.bot.id.clone();
+    let first = c.host.wait_for(0, "the first turn", |s| s.sender == bot && s.offer("done").is_some()).await;
+    let speaker = first_pill(&first).unwrap();
+    let who = c.members.iter().find(|m| m.id == speaker).unwrap();
+    let (key, _) = first.offer("done").unwrap();
+    who.react(&c.room, &first.event_id, &key).await;
+    let first_offer = done_offer(&first);
+    let second =
+        c.host.wait_for(0, "the second turn", |s| s.sender == bot && s.offer("done").is_some() && done_offer(s) != first_offer).await;
+
+    let device = c.bot.device();
+    c.bot.stop().await;
+    // While attune is down, the second speaker says they are done.
+    let speaker = first_pill(&second).unwrap();
+    let who = c.members.iter().find(|m| m.id == speaker).unwrap();
+    who.say_in_thread(&c.room, &root, "!done").await;
+    let before = c.host.seen().len();
+    c.bot.start().await;
+    assert_eq!(c.bot.device(), device, "a restart is the same device, with the same encryption identity");
+
+    let second_offer = done_offer(&second);
+    let third = c
+        .host
+        .wait_for(before, "the third turn, after the restart", |s| {
+            s.sender == bot && s.offer("done").is_some() && done_offer(s) != first_offer && done_offer(s) != second_offer
+        })
+        .await;
+    assert_eq!(third.thread_root(), Some(root.as_str()), "the circle goes on in its thread");
+    // Let anything that would be repeated arrive, then count.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let from_bot: Vec<Seen> = c.host.seen().into_iter().filter(|s| s.sender == bot && s.kind == "m.room.message").collect();
+    let mut offers: Vec<String> = from_bot.iter().filter_map(done_offer).collect();
+    let all = offers.len();
+    offers.sort();
+    offers.dedup();
+    assert_eq!(offers.len(), all, "no turn was announced twice: {}", summary(&from_bot));
+    assert_eq!(from_bot.iter().filter(|s| s.offer("join").is_some()).count(), 1, "the circle was opened once");
+    assert_eq!(from_bot.iter().filter(|s| s.body().contains("has joined")).count(), 3, "each member joined once");
+    let thanks = format!("Thank you, {}", speaker.trim_start_matches('@').split(':').next().unwrap());
+    assert_eq!(
+        from_bot.iter().filter(|s| s.body().starts_with(&thanks)).count(),
+        1,
+        "the command sent while attune was down was answered once: {}",
+        summary(&from_bot)
+    );
+    let Circle { host, members, mut bot, .. } = c;
+    bot.stop().await;
+    host.stop().await;
+    for m in members {
+        m.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reaction_on_an_earlier_turns_message_is_refused_kindly_and_the_current_turn_goes_on() {
+    let c = circle_room("stale", false).await;
+    let root = gather(&c).await;
+    c.host.say_in_thread(&c.room, &root, "!attune circle start").await;
+    let bot = c.bot.id.clone();
+    let first = c.host.wait_for(0, "the first turn", |s| s.sender == bot && s.offer("done").is_some()).await;
+    let first_speaker = c.members.iter().find(|m| Some(&m.id) == first_pill(&first).as_ref()).unwrap();
+    let (done, _) = first.offer("done").unwrap();
+    first_speaker.react(&c.room, &first.event_id, &done).await;
+    let first_offer = done_offer(&first);
+    let second =
+        c.host.wait_for(0, "the second turn", |s| s.sender == bot && s.offer("done").is_some() && done_offer(s) != first_offer).await;
+    let second_speaker = c.members.iter().find(|m| Some(&m.id) == first_pill(&second).as_ref()).unwrap();
+
+    // The second speaker reacts ✅ on the first turn's message: that turn is over.
+    let before = c.host.seen().len();
+    second_speaker.react(&c.room, &first.event_id, &done).await;
+    let refusal = second_speaker
+        .wait_for(0, "a kind refusal, privately", |s| s.sender == bot && s.room != c.room && s.body().contains("already ended"))
+        .await;
+    assert!(refusal.encrypted, "the refusal comes in the member's encrypted DM");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let moved = c.host.seen().into_iter().skip(before).filter(|s| s.sender == bot && s.kind == "m.room.message").count();
+    assert_eq!(moved, 0, "the old turn's reaction said nothing in the room and left the current turn as it was");
+
+    // The current turn's own ✅ still works.
+    second_speaker.react(&c.room, &second.event_id, &done).await;
+    let second_offer = done_offer(&second);
+    c.host
+        .wait_for(before, "the third turn", |s| {
+            s.sender == bot && s.offer("done").is_some() && done_offer(s) != first_offer && done_offer(s) != second_offer
+        })
+        .await;
+    assert_no_pings(&bot, &[&c.host, &c.members[0], &c.members[1], &c.members[2]]);
+    let Circle { host, members, mut bot, .. } = c;
+    bot.stop().await;
+    host.stop().await;
+    for m in members {
+        m.stop().await;
+    }
+}
+
+/// Sends an event straight to the homeserver, without the client's encryption.
+async fn send_unencrypted(member: &Member, room: &str, event_type: &str, content: Value) {
+    use matrix_sdk::ruma::api::client::message::send_message_event::v3::Request;
+    use matrix_sdk::ruma::events::MessageLikeEventType;
+    let room = OwnedRoomId::try_from(room).unwrap();
+    let txn = matrix_sdk::ruma::TransactionId::new();
+    let body = Raw::from_json(serde_json::value::to_raw_value(&content).unwrap());
+    let request = Request::new_raw(room, txn, MessageLikeEventType::from(event_type), body);
+    member.client.send(request).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moderators_edit_cards_members_reflect_and_get_care_privately_and_outside_text_never_pings_or_renders() {
+    let bot = Bot::new("care-attune").await;
+    let host = Member::new("care-host").await;
+    let alice = Member::new("care-alice").await;
+    let bob = Member::new("care-bob").await;
+    bob.client.account().set_display_name(Some("<b>Bob</b> @room")).await.unwrap();
+    let room = host.create_room(&[&alice.id, &bob.id, &bot.id], true).await;
+    for who in [&alice.id, &bob.id, &bot.id] {
+        host.wait_for(0, "everyone to join", |s| s.kind == "m.room.member" && s.content["membership"] == "join" && &s.sender == who).await;
+    }
+    let me = bot.id.clone();
+
+    // The room's creator (power level 100) is a moderator: a deck, a card, an edit.
+    host.say(&room, "!attune deck new evening Evening rest").await;
+    host.wait_for(0, "the deck is made", |s| s.sender == me && s.body().contains("Created the deck evening")).await;
+    host.say(&room, "!attune deck add evening check-in rest light What would help you rest tonight?").await;
+    host.wait_for(0, "the card is added", |s| s.sender == me && s.body().contains("Added card evening-01")).await;
+    host.say(&room, "!attune deck edit evening-01 text Rest & tea, even a little, tonight?").await;
+    host.wait_for(0, "the card is edited", |s| s.sender == me && s.body().contains("Updated card evening-01")).await;
+    // @room or HTML never get into a card: the core refuses them, privately.
+    host.say(&room, "!attune deck edit evening-01 text Rest, @room <b>tonight</b>?").await;
+    let refused = host.wait_for(0, "a refusal", |s| s.sender == me && s.body().contains("ping a whole group")).await;
+    assert_ne!(refused.room, room, "the refusal is private");
+    host.say(&room, "!attune deck show evening-01").await;
+    let shown = host.wait_for(0, "the card shown", |s| s.sender == me && s.body().contains("Text: Rest & tea")).await;
+    assert_ne!(shown.room, room, "a moderator's deck answers are private");
+    let html = shown.content["formatted_body"].as_str().unwrap();
+    assert!(
+        html.contains("Rest &amp; tea") && !html.contains("@room"),
+        "card text is escaped in HTML, and the refused edit changed nothing: {html}"
+    );
+    assert_eq!(shown.content["m.mentions"], json!({}));
+
+    // A member without power is refused, privately, and nothing changes.
+    bob.say(&room, "!attune deck edit evening-01 text Something else").await;
+    let refused = bob.wait_for(0, "a refusal", |s| s.sender == me && s.body().contains("Only moderators")).await;
+    assert_ne!(refused.room, room, "the refusal is private");
+    host.say(&room, "!attune deck show evening-01").await;
+    let again = host
+        .wait_for(0, "the card again", |s| s.sender == me && s.event_id != shown.event_id && s.body().contains("Text: Rest & tea"))
+        .await;
+    assert!(!again.body().contains("Something else"), "the refused edit changed nothing");
+
+    // A display name with HTML and @room neither renders nor pings.
+    host.say(&room, "!attune circle open").await;
+    let invitation = host.wait_for(0, "the invitation", |s| s.sender == me && s.offer("join").is_some()).await;
+    bob.say_in_thread(&room, &invitation.event_id, "!circle join").await;
+    let dm = bob.wait_for(0, "the agreements", |s| s.sender == me && s.offer("agree").is_some()).await;
+    bob.say(&dm.room, "!agree").await;
+    let joined = host.wait_for(0, "bob joined", |s| s.sender == me && s.body().contains("has joined")).await;
+    let html = joined.content["formatted_body"].as_str().unwrap();
+    assert!(html.contains("Bob") && html.contains("</a> has joined"), "the name is a pill: {html}");
+    assert!(
+        !html.contains("<b>") && !html.contains("@room") && !joined.body().contains("@room"),
+        "the name's HTML and @room are defused: {html}"
+    );
+    assert_eq!(joined.content["m.mentions"], json!({}), "the pill pings nobody, and @room in a name notifies no one");
+
+    // A private reflection in an encrypted DM, and a reply there that is dropped.
+    alice.say(&room, "!attune reflect body").await;
+    let card = alice.wait_for(0, "a private card", |s| s.sender == me && s.body().contains("Something to sit with")).await;
+    assert!(card.room != room && card.encrypted, "the reflection arrives in an encrypted DM");
+    alice.say(&card.room, "I notice my shoulders are up near my ears.").await;
+    alice.say(&card.room, "!reflect").await;
+    alice
+        .wait_for(0, "another card by the short form", |s| {
+            s.sender == me && s.event_id != card.event_id && s.body().contains("Something to sit with")
+        })
+        .await;
+
+    // Words about wanting to die get the resources card, privately.
+    alice.say(&room, "Honestly I just want to die sometimes.").await;
+    let crisis =
+        alice.wait_for(0, "the resources card", |s| s.sender == me && s.body().contains("you don't have to carry this alone")).await;
+    assert!(crisis.room != room && crisis.encrypted, "the crisis card is private and encrypted");
+    assert!(crisis.offer("support").is_some(), "it offers the moderators by reaction");
+
+    // A message nobody can decrypt: after the grace period, a kind private note.
+    let garbage = json!({ "algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgAEnAcorrupted", "session_id": "nosuchsession",
+        "sender_key": "nosuchkey", "device_id": "NOSUCHDEVICE" });
+    send_unencrypted(&alice, &room, "m.room.encrypted", garbage).await;
+    let note = alice.wait_for(0, "the undecryptable note", |s| s.sender == me && s.body().contains("couldn't read the message")).await;
+    assert!(note.room != room, "the note is private");
+
+    assert_no_pings(&me, &[&host, &alice, &bob]);
+    let mut bot = bot;
+    bot.stop().await;
+    for m in [host, alice, bob] {
+        m.stop().await;
+    }
+}
+
+/// `attune run` with Matrix enabled, its database and stores in the bot's directory.
+fn attune_run(bot: &Bot) -> std::process::Child {
+    let dir = bot.dir.path();
+    let config = dir.join("attune.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\npath = \"{}\"\n[log]\nlevel = \"info\"\n[matrix]\nenabled = true\nhomeserver = \"{}\"\nuser = \"{}\"\nallowed_servers = [\"{SERVER}\"]\n",
+            dir.join("attune.db").display(),
+            synapse().url,
+            bot.id
+        ),
+    )
+    .unwrap();
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("attune.log")).unwrap();
+    crate::cli::attune(dir)
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .env("ATTUNE_MATRIX_PASSWORD", &bot.password)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("attune run starts")
+}
+
+fn saved_device(bot: &Bot) -> String {
+    let session: Value = serde_json::from_slice(&std::fs::read(bot.dir.path().join("matrix/session.json")).unwrap()).unwrap();
+    session["device_id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attune_run_serves_matrix_and_after_kill_9_mid_circle_resumes_on_the_same_device_answering_once() {
+    let bot = Bot::registered("run-attune");
+    let mut child = attune_run(&bot);
+    let c = circle_room_for(bot, "run", true).await;
+    let root = gather(&c).await;
+    c.host.say_in_thread(&c.room, &root, "!attune circle start").await;
+    let me = c.bot.id.clone();
+    let first = c.host.wait_for(0, "the first turn", |s| s.sender == me && s.offer("done").is_some()).await;
+    let who = c.members.iter().find(|m| Some(&m.id) == first_pill(&first).as_ref()).unwrap();
+    who.react(&c.room, &first.event_id, &first.offer("done").unwrap().0).await;
+    let first_offer = done_offer(&first);
+    let second =
+        c.host.wait_for(0, "the second turn", |s| s.sender == me && s.offer("done").is_some() && done_offer(s) != first_offer).await;
+    let device = saved_device(&c.bot);
+
+    // kill -9: no shutdown at all. Meanwhile the second speaker says they are done.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let speaker = first_pill(&second).unwrap();
+    let who = c.members.iter().find(|m| m.id == speaker).unwrap();
+    who.say_in_thread(&c.room, &root, "!done").await;
+    let before = c.host.seen().len();
+    let mut child = attune_run(&c.bot);
+
+    let second_offer = done_offer(&second);
+    c.host
+        .wait_for(before, "the third turn, after the restart", |s| {
+            s.sender == me && s.offer("done").is_some() && done_offer(s) != first_offer && done_offer(s) != second_offer
+        })
+        .await;
+    assert_eq!(saved_device(&c.bot), device, "the restart restored the session rather than logging in again");
+    let bot_id = OwnedUserId::try_from(me.as_str()).unwrap();
+    let devices = c.host.client.encryption().get_user_devices(&bot_id).await.unwrap();
+    assert_eq!(devices.devices().count(), 1, "the bot has one device, the same since its first start");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let from_bot: Vec<Seen> = c.host.seen().into_iter().filter(|s| s.sender == me && s.kind == "m.room.message").collect();
+    let mut offers: Vec<String> = from_bot.iter().filter_map(done_offer).collect();
+    let all = offers.len();
+    offers.sort();
+    offers.dedup();
+    assert_eq!(offers.len(), all, "no turn was announced twice: {}", summary(&from_bot));
+    let thanks = format!("Thank you, {}", speaker.trim_start_matches('@').split(':').next().unwrap());
+    assert_eq!(
+        from_bot.iter().filter(|s| s.body().starts_with(&thanks)).count(),
+        1,
+        "the command sent while attune was down was answered once"
+    );
+
+    // SIGTERM stops it cleanly.
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "attune run stops cleanly on SIGTERM: {status}");
+    let log = std::fs::read_to_string(c.bot.dir.path().join("attune.log")).unwrap();
+    assert!(!log.contains(&c.bot.password), "the password is never logged");
+    let Circle { host, members, .. } = c;
+    host.stop().await;
+    for m in members {
+        m.stop().await;
+    }
+}
