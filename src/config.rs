@@ -251,7 +251,7 @@ impl Config {
                 message: format!("{:?} is not an http(s) URL; leave it out to use {DISCORD_API}", self.discord.api_base),
             });
         }
-        // Discord ids are never zero (and serenity refuses one).
+        // Discord ids are never zero (and the client library refuses one).
         let d = &self.discord;
         for (key, zero) in [
             ("discord.dev_guild", d.dev_guild == Some(0)),

@@ -136,6 +136,8 @@ struct Interaction {
     user: u64,
     created: Instant,
     acked: Option<u64>,
+    /// How long after it was sent the first answer came.
+    ack_after: Option<Duration>,
     /// The deferred "thinking" reply, not yet replaced by a follow-up.
     thinking: bool,
     ephemeral: bool,
@@ -245,6 +247,12 @@ impl Fake {
         self.state.lock().unwrap().requests.clone()
     }
 
+    /// How many requests the bot has made (cheaper than `requests().len()`).
+    #[allow(dead_code, reason = "used by benches/discord_ack.rs, which includes this file")]
+    pub fn request_count(&self) -> usize {
+        self.state.lock().unwrap().requests.len()
+    }
+
     pub fn unexpected(&self) -> Vec<String> {
         self.state.lock().unwrap().unexpected.clone()
     }
@@ -311,6 +319,12 @@ impl Fake {
         }
     }
 
+    /// How long interaction `id` waited for its first answer (`None` while it waits).
+    #[allow(dead_code, reason = "used by benches/discord_ack.rs, which includes this file")]
+    pub fn ack_after(&self, id: u64) -> Option<Duration> {
+        self.state.lock().unwrap().interactions.get(&format!("token-{id}")).and_then(|i| i.ack_after)
+    }
+
     /// Waits until the bot has acknowledged interaction `id`, then until it is quiet.
     pub async fn answered(&self, id: u64) {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -350,11 +364,10 @@ impl Fake {
     }
 
     fn register_interaction(&self, token: &str, user: u64) {
-        self.state
-            .lock()
-            .unwrap()
-            .interactions
-            .insert(token.to_owned(), Interaction { user, created: Instant::now(), acked: None, thinking: false, ephemeral: false });
+        self.state.lock().unwrap().interactions.insert(
+            token.to_owned(),
+            Interaction { user, created: Instant::now(), acked: None, ack_after: None, thinking: false, ephemeral: false },
+        );
     }
 
     /// A slash command in the guild's channel. `options` are Discord's option objects,
@@ -437,6 +450,7 @@ impl Fake {
             let mut s = self.state.lock().unwrap();
             if let Some(i) = s.interactions.get_mut(&format!("token-{id}")) {
                 i.acked = None;
+                i.ack_after = None;
                 i.created = Instant::now();
             }
             s.dispatched.get(&id).cloned().expect("a dispatched interaction")
@@ -849,6 +863,7 @@ impl Shared {
         }
         let kind = body["type"].as_u64().unwrap_or(0);
         i.acked = Some(kind);
+        i.ack_after = Some(elapsed);
         i.thinking = kind == 5;
         i.ephemeral = body["data"]["flags"].as_u64().is_some_and(|f| f & 64 != 0);
         let user = i.user;
