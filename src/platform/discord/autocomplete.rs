@@ -60,6 +60,12 @@ pub(super) async fn practices(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAu
     from_state(ctx, &[Names::Practices], partial).await
 }
 
+/// `template set`'s keys, the core's own list.
+pub(super) async fn template_keys(_ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let typed = partial.trim().to_lowercase();
+    choices(crate::core::template::TEMPLATE_KEYS.split(", ").filter(|k| k.starts_with(&typed)).map(str::to_owned))
+}
+
 /// `reflect`'s choice: a theme, or an intensity.
 pub(super) async fn themes(_ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     choices(theme_words(partial))

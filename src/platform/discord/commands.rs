@@ -656,9 +656,52 @@ async fn open_form(ctx: Ctx<'_>, form: Form, moderators: bool) -> Result<(), Err
 }
 
 /// Circle templates (moderators): list, show, new, set
-#[poise::command(slash_command, default_member_permissions = "MANAGE_GUILD")]
-async fn template(ctx: Ctx<'_>, #[description = "e.g. list, show NAME, set NAME KEY VALUE"] what: String) -> Result<(), Error> {
-    line(ctx, format!("template {what}")).await
+#[poise::command(
+    slash_command,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands("template_list", "template_show", "template_new", "template_set"),
+    subcommand_required
+)]
+async fn template(_ctx: Ctx<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Every circle template (moderators)
+#[poise::command(slash_command, rename = "list", default_member_permissions = "MANAGE_GUILD")]
+async fn template_list(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "template list".into()).await
+}
+
+/// A template's settings (moderators)
+#[poise::command(slash_command, rename = "show", default_member_permissions = "MANAGE_GUILD")]
+async fn template_show(
+    ctx: Ctx<'_>,
+    #[description = "The template"]
+    #[autocomplete = "ac::templates"]
+    name: String,
+) -> Result<(), Error> {
+    line(ctx, format!("template show {name}")).await
+}
+
+/// A new template, starting from the standard one (moderators)
+#[poise::command(slash_command, rename = "new", default_member_permissions = "MANAGE_GUILD")]
+async fn template_new(ctx: Ctx<'_>, #[description = "A short name, one word"] name: String) -> Result<(), Error> {
+    line(ctx, format!("template new {name}")).await
+}
+
+/// Change one setting of a template (moderators)
+#[poise::command(slash_command, rename = "set", default_member_permissions = "MANAGE_GUILD")]
+async fn template_set(
+    ctx: Ctx<'_>,
+    #[description = "The template"]
+    #[autocomplete = "ac::templates"]
+    name: String,
+    #[description = "The setting: turn, rounds, mode, floor, …"]
+    #[autocomplete = "ac::template_keys"]
+    key: String,
+    #[description = "Its new value"] value: String,
+) -> Result<(), Error> {
+    line(ctx, format!("template set {name} {key} {value}")).await
 }
 
 /// Community settings (moderators): show, or set KEY VALUE
@@ -667,17 +710,63 @@ async fn settings(ctx: Ctx<'_>, #[description = "show, or set KEY VALUE"] what: 
     line(ctx, format!("settings {}", words(&[what.as_deref()]))).await
 }
 
-/// Suggested cards (moderators): list, approve ID, decline ID
-#[poise::command(slash_command, default_member_permissions = "MANAGE_GUILD")]
-async fn suggestions(
-    ctx: Ctx<'_>,
-    #[description = "approve ID or decline ID (empty lists them)"] what: Option<String>,
-) -> Result<(), Error> {
-    line(ctx, format!("suggestions {}", words(&[what.as_deref()]))).await
+/// Suggested cards (moderators): list, approve, decline
+#[poise::command(
+    slash_command,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands("suggestions_list", "suggestions_approve", "suggestions_decline"),
+    subcommand_required
+)]
+async fn suggestions(_ctx: Ctx<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// The cards members have suggested (moderators)
+#[poise::command(slash_command, rename = "list", default_member_permissions = "MANAGE_GUILD")]
+async fn suggestions_list(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "suggestions".into()).await
+}
+
+/// Add a suggested card to the community's deck (moderators)
+#[poise::command(slash_command, rename = "approve", default_member_permissions = "MANAGE_GUILD")]
+async fn suggestions_approve(ctx: Ctx<'_>, #[description = "The suggestion's number"] id: u64) -> Result<(), Error> {
+    line(ctx, format!("suggestions approve {id}")).await
+}
+
+/// Decline a suggested card, kindly (moderators)
+#[poise::command(slash_command, rename = "decline", default_member_permissions = "MANAGE_GUILD")]
+async fn suggestions_decline(ctx: Ctx<'_>, #[description = "The suggestion's number"] id: u64) -> Result<(), Error> {
+    line(ctx, format!("suggestions decline {id}")).await
 }
 
 /// Set this community's crisis resources card (moderators)
 #[poise::command(slash_command, rename = "resources-set", default_member_permissions = "MANAGE_GUILD")]
 async fn resources_set(ctx: Ctx<'_>, #[description = "The card's text"] text: String) -> Result<(), Error> {
     line(ctx, format!("resources set {text}")).await
+}
+
+#[cfg(test)]
+mod tests {
+    use poise::ChoiceParameter;
+
+    use super::*;
+    use crate::core::deck::Theme;
+    use crate::platform::discord::modals::{FIELDS, INTENSITIES, KINDS};
+
+    /// A choice's index is what Discord sends and what a form's custom id carries;
+    /// it must name the same word as the core's lists.
+    #[test]
+    fn the_choices_are_in_the_order_of_the_cores_words() {
+        let names = |list: Vec<poise::CommandParameterChoice>| list.into_iter().map(|c| c.name).collect::<Vec<_>>();
+        assert_eq!(names(KindChoice::list().into_owned()), KINDS);
+        assert_eq!(names(IntensityChoice::list().into_owned()), INTENSITIES);
+        assert_eq!(names(ThemeChoice::list().into_owned()), Theme::ALL.map(|t| t.as_str()));
+        assert_eq!(names(FieldChoice::list().into_owned()).len(), FIELDS.len());
+        for (i, field) in FIELDS.iter().enumerate() {
+            let choice = FieldChoice::from_index(i).expect("a field");
+            assert_eq!(choice as usize, i);
+            assert!(choice.name().replace("listener ", "").replace("content notes", "cw") == *field, "{field}");
+        }
+        assert_eq!(KindChoice::from_index(4).map(|k| k as usize), Some(4));
+    }
 }

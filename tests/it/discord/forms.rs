@@ -111,7 +111,7 @@ async fn a_member_suggests_a_card_through_a_form() {
     assert_eq!(form["custom_id"], "m1:suggest");
     submit(&bot, &alice, "m1:suggest", &[("text", "What would rest look like today?")]).await;
     assert!(last_private(&bot, &alice).contains("Thank you for the suggestion"), "{}", last_private(&bot, &alice));
-    bot.slash(&host, "suggestions", json!([])).await;
+    bot.slash(&host, "suggestions", json!([{ "name": "list", "type": 1, "options": [] }])).await;
     assert!(last_private(&bot, &host).contains("What would rest look like today?"), "the moderators see it");
     bot.stop().await;
 }
