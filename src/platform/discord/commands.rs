@@ -16,6 +16,7 @@ use super::autocomplete as ac;
 use super::events::Invocation;
 use super::modals::Form;
 use super::{Error, Shared};
+use crate::core::command::{Command, DeckCmd};
 use crate::core::effect::Line;
 
 type Ctx<'a> = poise::Context<'a, Arc<Shared>, Error>;
@@ -453,6 +454,7 @@ async fn crisis(ctx: Ctx<'_>, #[description = "What to do"] what: CrisisChoice) 
         "deck_remove",
         "deck_enable",
         "deck_disable",
+        "deck_import",
         "deck_export"
     ),
     subcommand_required
@@ -610,6 +612,40 @@ async fn deck_disable(
     name: String,
 ) -> Result<(), Error> {
     line(ctx, format!("deck disable {name}")).await
+}
+
+/// The largest deck file attune reads (the shipped decks are a few KiB).
+const MAX_DECK_FILE: u32 = 512 * 1024;
+
+/// Import a deck from a file, replacing a deck of the same name (moderators)
+#[poise::command(slash_command, rename = "import", default_member_permissions = "MANAGE_GUILD")]
+async fn deck_import(
+    ctx: Ctx<'_>,
+    #[description = "A deck file (.toml), as /deck export makes"] file: serenity::Attachment,
+) -> Result<(), Error> {
+    let poise::Context::Application(app) = ctx else { return Ok(()) };
+    let invocation = Invocation::from_command(app.interaction);
+    // Downloading may take a moment: acknowledge first.
+    app.interaction.defer_ephemeral(&ctx.serenity_context().http).await?;
+    let shared = ctx.data();
+    // Nothing is downloaded for someone Discord doesn't show as a moderator: the core
+    // refuses them (it checks rights first). A file too large or unreadable reaches the
+    // core as no content, and the core says it couldn't be read.
+    let moderator = shared.actor(&invocation).is_some_and(|a| a.moderator);
+    let content = if moderator && file.size <= MAX_DECK_FILE {
+        match file.download().await {
+            Ok(bytes) => String::from_utf8(bytes).ok(),
+            Err(e) => {
+                tracing::warn!(error = %e, "a deck file could not be downloaded");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let command = Command::Deck(DeckCmd::Import { source: file.filename.clone(), content });
+    shared.submit(&invocation, Ok(command), "", None).await;
+    Ok(())
 }
 
 /// A deck as a file (moderators)

@@ -173,6 +173,8 @@ struct State {
     /// application's flags (`GET /oauth2/applications/@me`); `None` for the defaults.
     bot_permissions: Option<u64>,
     app_flags: Option<u64>,
+    /// Files members attached to commands: id → (filename, bytes), served at `/attachments/`.
+    files: HashMap<u64, (String, Vec<u8>)>,
     /// Public threads in the guild's channel (a circle's, say), where members use commands too.
     public_threads: HashSet<u64>,
 }
@@ -393,6 +395,14 @@ impl Fake {
         self.state.lock().unwrap().choices.get(&format!("token-{id}")).cloned()
     }
 
+    /// A file a member attaches to a slash command (an attachment option, type 11,
+    /// whose value is the returned id); the bot downloads it from the fake.
+    pub fn attach(&self, filename: &str, bytes: &[u8]) -> u64 {
+        let id = self.next_id();
+        self.state.lock().unwrap().files.insert(id, (filename.to_owned(), bytes.to_vec()));
+        id
+    }
+
     /// A public thread in the guild's channel, as a circle's thread would be.
     pub fn public_thread(&self) -> u64 {
         let id = self.next_id();
@@ -411,6 +421,10 @@ impl Fake {
         let mut data = json!({ "id": (APP + 100).to_string(), "name": name, "type": 1, "options": options, "guild_id": GUILD.to_string() });
         if !users.is_empty() {
             data["resolved"] = json!({ "users": users, "members": members });
+        }
+        let attachments = attachments_in(&options, &self.state.lock().unwrap().files, &self.base);
+        if !attachments.is_empty() {
+            data["resolved"]["attachments"] = Value::Object(attachments);
         }
         let mut d = interaction(id, &token, 2, user, Some(channel));
         if self.state.lock().unwrap().public_threads.contains(&channel) {
@@ -568,6 +582,26 @@ fn collect_users(
         }
         collect_users(&o["options"], known, users, members);
     }
+}
+
+/// The attachments named by attachment options (type 11), as the interaction's `resolved` data.
+fn attachments_in(options: &Value, files: &HashMap<u64, (String, Vec<u8>)>, base: &str) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    for o in options.as_array().into_iter().flatten() {
+        if o["type"] == 11
+            && let Some(id) = o["value"].as_str().and_then(|v| v.parse::<u64>().ok())
+            && let Some((name, bytes)) = files.get(&id)
+        {
+            let url = format!("{base}/attachments/{id}/{name}");
+            out.insert(
+                id.to_string(),
+                json!({ "id": id.to_string(), "filename": name, "size": bytes.len(), "url": url, "proxy_url": url,
+                    "content_type": "application/toml", "ephemeral": true }),
+            );
+        }
+        out.extend(attachments_in(&o["options"], files, base));
+    }
+    out
 }
 
 fn interaction(id: u64, token: &str, kind: u8, user: &User, channel: Option<u64>) -> Value {
@@ -741,6 +775,15 @@ impl Shared {
         let raw = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
         let body = body_json(&raw);
         self.state.lock().unwrap().requests.push(Recorded { method: method.clone(), path: path.clone(), body: body.clone() });
+        if let Some(file) = path.strip_prefix("/attachments/") {
+            // Discord's CDN: the file a member attached.
+            let id = file.split('/').next().and_then(|i| i.parse::<u64>().ok());
+            let bytes = id.and_then(|i| self.state.lock().unwrap().files.get(&i).map(|(_, b)| b.clone()));
+            return match bytes {
+                Some(b) => Response::new(Full::new(Bytes::from(b))),
+                None => error(StatusCode::NOT_FOUND, 0, "404: Not Found"),
+            };
+        }
         let Some(route) = path.strip_prefix("/api/v10") else {
             return self.unexpected(&method, &path);
         };
