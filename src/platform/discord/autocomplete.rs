@@ -2,7 +2,7 @@
 //! type 8): while someone types an option, Discord asks for choices. Deck
 //! names, card ids, templates and practices come from the community's state
 //! through the engine ([`crate::core::names`]); themes and intensities are the
-//! core's fixed words. People are chosen with Discord's own member picker
+//! core's fixed words, and so are template and settings keys. People are chosen with Discord's own member picker
 //! (user options), which needs no help. Answers are names only, never
 //! anything a member wrote, and an answer that can't be had is an empty list.
 
@@ -60,10 +60,20 @@ pub(super) async fn practices(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAu
     from_state(ctx, &[Names::Practices], partial).await
 }
 
+/// The words of one of the core's lists ("a, b, c") that start with what was typed.
+fn listed(list: &str, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let typed = partial.trim().to_lowercase();
+    choices(list.split(", ").filter(|k| k.starts_with(&typed)).map(str::to_owned))
+}
+
 /// `template set`'s keys, the core's own list.
 pub(super) async fn template_keys(_ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    let typed = partial.trim().to_lowercase();
-    choices(crate::core::template::TEMPLATE_KEYS.split(", ").filter(|k| k.starts_with(&typed)).map(str::to_owned))
+    listed(crate::core::template::TEMPLATE_KEYS, partial)
+}
+
+/// `settings set`'s keys, the core's own list.
+pub(super) async fn setting_keys(_ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    listed(crate::core::state::SETTING_KEYS, partial)
 }
 
 /// `reflect`'s choice: a theme, or an intensity.

@@ -740,10 +740,33 @@ async fn template_set(
     line(ctx, format!("template set {name} {key} {value}")).await
 }
 
-/// Community settings (moderators): show, or set KEY VALUE
-#[poise::command(slash_command, default_member_permissions = "MANAGE_GUILD")]
-async fn settings(ctx: Ctx<'_>, #[description = "show, or set KEY VALUE"] what: Option<String>) -> Result<(), Error> {
-    line(ctx, format!("settings {}", words(&[what.as_deref()]))).await
+/// Community settings (moderators): show, or set one
+#[poise::command(
+    slash_command,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands("settings_show", "settings_set"),
+    subcommand_required
+)]
+async fn settings(_ctx: Ctx<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// This community's settings (moderators)
+#[poise::command(slash_command, rename = "show", default_member_permissions = "MANAGE_GUILD")]
+async fn settings_show(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "settings show".into()).await
+}
+
+/// Change one setting (moderators)
+#[poise::command(slash_command, rename = "set", default_member_permissions = "MANAGE_GUILD")]
+async fn settings_set(
+    ctx: Ctx<'_>,
+    #[description = "The setting: timezone, retention-days, default-template, …"]
+    #[autocomplete = "ac::setting_keys"]
+    key: String,
+    #[description = "Its new value"] value: String,
+) -> Result<(), Error> {
+    line(ctx, format!("settings set {key} {value}")).await
 }
 
 /// Suggested cards (moderators): list, approve, decline

@@ -33,9 +33,10 @@ async fn options_are_completed_from_the_communitys_decks_cards_templates_and_the
     assert_eq!(typed(&bot, &host, "template", sub("show", "name", "st")).await, ["standard"]);
     let keys = typed(&bot, &host, "template", sub("set", "key", "fl")).await;
     assert_eq!(keys, ["floor"], "template keys are the core's own");
+    assert_eq!(typed(&bot, &host, "settings", sub("set", "key", "re")).await, ["retention-days", "reflect-history"]);
     let themes = typed(&bot, &host, "reflect", json!([{ "name": "theme", "type": 3, "value": "re", "focused": true }])).await;
     assert_eq!(themes, ["relationships", "rest"]);
     let acks: Vec<_> = bot.fake.requests().into_iter().filter(|r| r.path.ends_with("/callback") && r.body["type"] == 8).collect();
-    assert_eq!(acks.len(), 7, "each answered with response type 8");
+    assert_eq!(acks.len(), 8, "each answered with response type 8");
     bot.stop().await;
 }
