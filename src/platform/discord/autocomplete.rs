@@ -17,6 +17,9 @@ use crate::core::names::Names;
 
 type Ctx<'a> = poise::Context<'a, Arc<Shared>, Error>;
 
+/// How long the names may take, well inside Discord's 3 s.
+const WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// Discord shows at most 25 choices.
 const MOST: usize = 25;
 
@@ -30,13 +33,22 @@ async fn from_state(ctx: Ctx<'_>, what: &[Names], partial: &str) -> serenity::Cr
     let Some(community) = ctx.guild_id().and_then(|g| CommunityId::parse(Platform::Discord, &g.get().to_string()).ok()) else {
         return choices(Vec::new());
     };
-    let mut all = Vec::new();
-    for w in what {
-        match ctx.data().engine.names(&community, *w, partial, MOST).await {
-            Ok(names) => all.extend(names),
-            Err(e) => tracing::debug!(error = %e, "no names for autocomplete"),
+    let engine = &ctx.data().engine;
+    let gather = async {
+        let mut all = Vec::new();
+        for w in what {
+            match engine.names(&community, *w, partial, MOST).await {
+                Ok(names) => all.extend(names),
+                Err(e) => tracing::debug!(error = %e, "no names for autocomplete"),
+            }
         }
-    }
+        all
+    };
+    // An autocomplete can't be deferred: a busy community answers nothing rather than late.
+    let all = tokio::time::timeout(WAIT, gather).await.unwrap_or_else(|_| {
+        tracing::debug!("no names for autocomplete in time");
+        Vec::new()
+    });
     choices(all)
 }
 
