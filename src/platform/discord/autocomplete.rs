@@ -2,8 +2,10 @@
 //! type 8): while someone types an option, Discord asks for choices. Deck
 //! names, card ids, templates and practices come from the community's state
 //! through the engine ([`crate::core::names`]); themes and intensities are the
-//! core's fixed words, and so are template and settings keys. People are chosen with Discord's own member picker
-//! (user options), which needs no help. Answers are names only, never
+//! core's fixed words, and so are template and settings keys. Host tools
+//! offer the members seated in the channel's circle, shown by name and sent
+//! as their mention (which the core resolves exactly); typing a name without
+//! choosing still works, as on the console. Answers are names only, never
 //! anything a member wrote, and an answer that can't be had is an empty list.
 
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use poise::serenity_prelude as serenity;
 
 use super::{Error, Shared};
 use crate::core::deck::Theme;
-use crate::core::ids::{CommunityId, Platform};
+use crate::core::ids::{ChannelId, CommunityId, Platform};
 use crate::core::names::Names;
 
 type Ctx<'a> = poise::Context<'a, Arc<Shared>, Error>;
@@ -24,8 +26,18 @@ const WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
 const MOST: usize = 25;
 
 fn choices(names: impl IntoIterator<Item = String>) -> serenity::CreateAutocompleteResponse {
-    // A choice's name and value are at most 100 characters; slugs are far shorter.
-    let list = names.into_iter().filter(|n| n.len() <= 100).take(MOST).map(|n| serenity::AutocompleteChoice::new(n.clone(), n)).collect();
+    labelled(names.into_iter().map(|n| (n.clone(), n)))
+}
+
+/// Choices shown as one thing and sent as another (a member's name, sent as their mention).
+fn labelled(names: impl IntoIterator<Item = (String, String)>) -> serenity::CreateAutocompleteResponse {
+    // A choice's name and value are at most 100 characters: a long name is cut, a value never.
+    let list = names
+        .into_iter()
+        .filter(|(_, value)| value.chars().count() <= 100)
+        .take(MOST)
+        .map(|(label, value)| serenity::AutocompleteChoice::new(label.chars().take(100).collect::<String>(), value))
+        .collect();
     serenity::CreateAutocompleteResponse::new().set_choices(list)
 }
 
@@ -37,7 +49,7 @@ async fn from_state(ctx: Ctx<'_>, what: &[Names], partial: &str) -> serenity::Cr
     let gather = async {
         let mut all = Vec::new();
         for w in what {
-            match engine.names(&community, *w, partial, MOST).await {
+            match engine.names(&community, w.clone(), partial, MOST).await {
                 Ok(names) => all.extend(names),
                 Err(e) => tracing::debug!(error = %e, "no names for autocomplete"),
             }
@@ -49,7 +61,19 @@ async fn from_state(ctx: Ctx<'_>, what: &[Names], partial: &str) -> serenity::Cr
         tracing::debug!("no names for autocomplete in time");
         Vec::new()
     });
-    choices(all)
+    // A member is sent as their mention, which host tools resolve exactly; the rest as shown.
+    labelled(all.into_iter().map(|n| {
+        let value = n.user.as_ref().map_or_else(|| n.label.clone(), |u| format!("<@{u}>"));
+        (n.label, value)
+    }))
+}
+
+/// The members seated in the circle of the channel the command is typed in (host tools).
+pub(super) async fn seated(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let Ok(channel) = ChannelId::parse(Platform::Discord, &ctx.channel_id().get().to_string()) else {
+        return choices(Vec::new());
+    };
+    from_state(ctx, &[Names::Seated(channel)], partial).await
 }
 
 pub(super) async fn decks(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {

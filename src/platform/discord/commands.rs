@@ -2,7 +2,8 @@
 //! (`circle join`, `pulse 4`, `reflect body`), parsed by the same
 //! `command::parse` the console and Matrix use, so Discord can't drift from
 //! them; Discord checks the options' shape, the core checks everything else.
-//! People are Discord mentions (`<@id>`), which host tools resolve exactly.
+//! Host tools take a member of the circle, offered by autocomplete and sent
+//! as their mention (`<@id>`, which the core resolves exactly), or a typed name.
 //!
 //! Moderator commands (`/deck`, `/template`, `/settings`, `/suggestions`,
 //! `/resources-set`) are hidden from members by default permissions (Manage
@@ -219,18 +220,25 @@ async fn circle_next(ctx: Ctx<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, rename = "move")]
 async fn circle_move(
     ctx: Ctx<'_>,
-    #[description = "Who to move"] member: serenity::User,
+    #[description = "Who to move (a member of this circle)"]
+    #[autocomplete = "ac::seated"]
+    member: String,
     #[description = "Their new place (1 = next to speak)"]
     #[min = 1]
     position: u32,
 ) -> Result<(), Error> {
-    line(ctx, format!("circle move {} {position}", mention(&member))).await
+    line(ctx, format!("circle move {} {position}", member.trim())).await
 }
 
 /// Remove a member from the circle (hosts)
 #[poise::command(slash_command, rename = "remove")]
-async fn circle_remove(ctx: Ctx<'_>, #[description = "Who to remove"] member: serenity::User) -> Result<(), Error> {
-    line(ctx, format!("circle remove {}", mention(&member))).await
+async fn circle_remove(
+    ctx: Ctx<'_>,
+    #[description = "Who to remove (a member of this circle)"]
+    #[autocomplete = "ac::seated"]
+    member: String,
+) -> Result<(), Error> {
+    line(ctx, format!("circle remove {}", member.trim())).await
 }
 
 /// Let a removed member join again (hosts)
@@ -243,11 +251,13 @@ async fn circle_readmit(ctx: Ctx<'_>, #[description = "Who may join again"] memb
 #[poise::command(slash_command, rename = "cohost")]
 async fn circle_cohost(
     ctx: Ctx<'_>,
-    #[description = "Who"] member: serenity::User,
+    #[description = "Who (a member of this circle)"]
+    #[autocomplete = "ac::seated"]
+    member: String,
     #[description = "On (default) or off"] on: Option<bool>,
 ) -> Result<(), Error> {
     let way = if on.unwrap_or(true) { "on" } else { "off" };
-    line(ctx, format!("circle cohost {} {way}", mention(&member))).await
+    line(ctx, format!("circle cohost {} {way}", member.trim())).await
 }
 
 /// End the circle (hosts)
