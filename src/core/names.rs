@@ -51,3 +51,37 @@ pub fn names(state: &State, what: &Names, typed: &str, most: usize) -> Vec<Named
     all.truncate(most);
     all
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::core::ids::{CommunityId, Platform};
+    use crate::core::state::Community;
+
+    fn state() -> State {
+        let id = CommunityId::parse(Platform::Console, "test").unwrap();
+        let decks = crate::core::deck::default_decks().unwrap();
+        State::new(Community::new(id, "help".into()), decks, &crate::core::safety::Rules::default())
+    }
+
+    fn labels(v: Vec<Named>) -> Vec<String> {
+        v.into_iter().map(|n| n.label).collect()
+    }
+
+    #[test]
+    fn names_match_what_is_typed_those_that_start_with_it_first_and_at_most_as_many_as_asked() {
+        let st = state();
+        let decks = labels(names(&st, &Names::Decks, "", 25));
+        assert!(decks.contains(&"check-in".to_owned()) && decks.windows(2).all(|w| w[0] <= w[1]), "{decks:?}");
+        assert_eq!(labels(names(&st, &Names::Decks, "IN", 25))[0], "check-in", "case does not matter");
+        let cards = labels(names(&st, &Names::Cards, "closing", 3));
+        assert_eq!(cards.len(), 3);
+        assert!(cards.iter().all(|c| c.starts_with("closing")));
+        assert_eq!(labels(names(&st, &Names::Templates, "sh", 25)), ["short"]);
+        let ch = ChannelId::parse(Platform::Console, "nowhere").unwrap();
+        assert!(names(&st, &Names::Seated(ch), "", 25).is_empty(), "no circle, nobody seated");
+        assert!(names(&st, &Names::Cards, "", 25).iter().all(|n| n.user.is_none()));
+    }
+}
