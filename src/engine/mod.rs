@@ -347,7 +347,7 @@ impl Engine {
     }
 
     /// Names in a community that a platform can offer while someone types (decks,
-    /// card ids, templates, practices; see [`crate::core::names`]). Read in the
+    /// card ids, templates, practices, a circle's members; see [`crate::core::names`]). Read in the
     /// community's turn, from its current state; changes nothing.
     pub async fn names(
         &self,
@@ -355,11 +355,11 @@ impl Engine {
         what: crate::core::names::Names,
         typed: &str,
         most: usize,
-    ) -> Result<Vec<String>, EngineError> {
+    ) -> Result<Vec<crate::core::names::Named>, EngineError> {
         let (tx, rx) = oneshot::channel();
         let typed = typed.to_owned();
         let peek: Peek = Box::new(move |state| {
-            let _ = tx.send(crate::core::names::names(state, what, &typed, most));
+            let _ = tx.send(crate::core::names::names(state, &what, &typed, most));
         });
         let job = Job { input: Input::Recover, event: None, due: None, done: None, answer: false, peek: Some(peek) };
         self.enqueue(community, job).await?;

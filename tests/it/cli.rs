@@ -165,9 +165,8 @@ fn run_with_no_platform_configured_fails_and_says_which_platforms_are_built_in()
     let out = run(attune(dir.path()).args(["run", "--db", "run.db"]));
     let text = printed(&out);
     assert!(!out.status.success(), "run with nothing to run exits non-zero:\n{text}");
-    for platform in ["Discord", "Matrix"] {
+    for (platform, built) in [("Discord", cfg!(feature = "discord")), ("Matrix", cfg!(feature = "matrix"))] {
         let line = text.lines().find(|l| l.starts_with(platform)).unwrap_or_default();
-        let built = if platform == "Discord" { cfg!(feature = "discord") } else { cfg!(feature = "matrix") };
         if built {
             assert!(line.contains("not configured (built in"), "run says {platform} is built in but not configured:\n{text}");
             continue;

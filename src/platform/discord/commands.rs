@@ -2,7 +2,8 @@
 //! (`circle join`, `pulse 4`, `reflect body`), parsed by the same
 //! `command::parse` the console and Matrix use, so Discord can't drift from
 //! them; Discord checks the options' shape, the core checks everything else.
-//! People are Discord mentions (`<@id>`), which host tools resolve exactly.
+//! Host tools take a member of the circle, offered by autocomplete and sent
+//! as their mention (`<@id>`, which the core resolves exactly), or a typed name.
 //!
 //! Moderator commands (`/deck`, `/template`, `/settings`, `/suggestions`,
 //! `/resources-set`) are hidden from members by default permissions (Manage
@@ -16,6 +17,7 @@ use super::autocomplete as ac;
 use super::events::Invocation;
 use super::modals::Form;
 use super::{Error, Shared};
+use crate::core::command::{Command, DeckCmd};
 use crate::core::effect::Line;
 
 type Ctx<'a> = poise::Context<'a, Arc<Shared>, Error>;
@@ -244,18 +246,25 @@ async fn circle_next(ctx: Ctx<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, rename = "move")]
 async fn circle_move(
     ctx: Ctx<'_>,
-    #[description = "Who to move"] member: serenity::User,
+    #[description = "Who to move (a member of this circle)"]
+    #[autocomplete = "ac::seated"]
+    member: String,
     #[description = "Their new place (1 = next to speak)"]
     #[min = 1]
     position: u32,
 ) -> Result<(), Error> {
-    line(ctx, format!("circle move {} {position}", mention(&member))).await
+    line(ctx, format!("circle move {} {position}", member.trim())).await
 }
 
 /// Remove a member from the circle (hosts)
 #[poise::command(slash_command, rename = "remove")]
-async fn circle_remove(ctx: Ctx<'_>, #[description = "Who to remove"] member: serenity::User) -> Result<(), Error> {
-    line(ctx, format!("circle remove {}", mention(&member))).await
+async fn circle_remove(
+    ctx: Ctx<'_>,
+    #[description = "Who to remove (a member of this circle)"]
+    #[autocomplete = "ac::seated"]
+    member: String,
+) -> Result<(), Error> {
+    line(ctx, format!("circle remove {}", member.trim())).await
 }
 
 /// Let a removed member join again (hosts)
@@ -268,11 +277,13 @@ async fn circle_readmit(ctx: Ctx<'_>, #[description = "Who may join again"] memb
 #[poise::command(slash_command, rename = "cohost")]
 async fn circle_cohost(
     ctx: Ctx<'_>,
-    #[description = "Who"] member: serenity::User,
+    #[description = "Who (a member of this circle)"]
+    #[autocomplete = "ac::seated"]
+    member: String,
     #[description = "On (default) or off"] on: Option<bool>,
 ) -> Result<(), Error> {
     let way = if on.unwrap_or(true) { "on" } else { "off" };
-    line(ctx, format!("circle cohost {} {way}", mention(&member))).await
+    line(ctx, format!("circle cohost {} {way}", member.trim())).await
 }
 
 /// End the circle (hosts)
@@ -479,6 +490,7 @@ async fn crisis(ctx: Ctx<'_>, #[description = "What to do"] what: CrisisChoice) 
         "deck_remove",
         "deck_enable",
         "deck_disable",
+        "deck_import",
         "deck_export"
     ),
     subcommand_required
@@ -638,6 +650,40 @@ async fn deck_disable(
     line(ctx, format!("deck disable {name}")).await
 }
 
+/// The largest deck file attune reads (the shipped decks are a few KiB).
+const MAX_DECK_FILE: u32 = 512 * 1024;
+
+/// Import a deck from a file, replacing a deck of the same name (moderators)
+#[poise::command(slash_command, rename = "import", default_member_permissions = "MANAGE_GUILD")]
+async fn deck_import(
+    ctx: Ctx<'_>,
+    #[description = "A deck file (.toml), as /deck export makes"] file: serenity::Attachment,
+) -> Result<(), Error> {
+    let poise::Context::Application(app) = ctx else { return Ok(()) };
+    let invocation = Invocation::from_command(app.interaction);
+    // Downloading may take a moment: acknowledge first.
+    app.interaction.defer_ephemeral(&ctx.serenity_context().http).await?;
+    let shared = ctx.data();
+    // Nothing is downloaded for someone Discord doesn't show as a moderator: the core
+    // refuses them (it checks rights first). A file too large or unreadable reaches the
+    // core as no content, and the core says it couldn't be read.
+    let moderator = shared.actor(&invocation).is_some_and(|a| a.moderator);
+    let content = if moderator && file.size <= MAX_DECK_FILE {
+        match file.download().await {
+            Ok(bytes) => String::from_utf8(bytes).ok(),
+            Err(e) => {
+                tracing::warn!(error = %e, "a deck file could not be downloaded");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let command = Command::Deck(DeckCmd::Import { source: file.filename.clone(), content });
+    shared.submit(&invocation, Ok(command), "", None).await;
+    Ok(())
+}
+
 /// A deck as a file (moderators)
 #[poise::command(slash_command, rename = "export", default_member_permissions = "MANAGE_GUILD")]
 async fn deck_export(
@@ -682,28 +728,140 @@ async fn open_form(ctx: Ctx<'_>, form: Form, moderators: bool) -> Result<(), Err
 }
 
 /// Circle templates (moderators): list, show, new, set
-#[poise::command(slash_command, default_member_permissions = "MANAGE_GUILD")]
-async fn template(ctx: Ctx<'_>, #[description = "e.g. list, show NAME, set NAME KEY VALUE"] what: String) -> Result<(), Error> {
-    line(ctx, format!("template {what}")).await
+#[poise::command(
+    slash_command,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands("template_list", "template_show", "template_new", "template_set"),
+    subcommand_required
+)]
+async fn template(_ctx: Ctx<'_>) -> Result<(), Error> {
+    Ok(())
 }
 
-/// Community settings (moderators): show, or set KEY VALUE
-#[poise::command(slash_command, default_member_permissions = "MANAGE_GUILD")]
-async fn settings(ctx: Ctx<'_>, #[description = "show, or set KEY VALUE"] what: Option<String>) -> Result<(), Error> {
-    line(ctx, format!("settings {}", words(&[what.as_deref()]))).await
+/// Every circle template (moderators)
+#[poise::command(slash_command, rename = "list", default_member_permissions = "MANAGE_GUILD")]
+async fn template_list(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "template list".into()).await
 }
 
-/// Suggested cards (moderators): list, approve ID, decline ID
-#[poise::command(slash_command, default_member_permissions = "MANAGE_GUILD")]
-async fn suggestions(
+/// A template's settings (moderators)
+#[poise::command(slash_command, rename = "show", default_member_permissions = "MANAGE_GUILD")]
+async fn template_show(
     ctx: Ctx<'_>,
-    #[description = "approve ID or decline ID (empty lists them)"] what: Option<String>,
+    #[description = "The template"]
+    #[autocomplete = "ac::templates"]
+    name: String,
 ) -> Result<(), Error> {
-    line(ctx, format!("suggestions {}", words(&[what.as_deref()]))).await
+    line(ctx, format!("template show {name}")).await
+}
+
+/// A new template, starting from the standard one (moderators)
+#[poise::command(slash_command, rename = "new", default_member_permissions = "MANAGE_GUILD")]
+async fn template_new(ctx: Ctx<'_>, #[description = "A short name, one word"] name: String) -> Result<(), Error> {
+    line(ctx, format!("template new {name}")).await
+}
+
+/// Change one setting of a template (moderators)
+#[poise::command(slash_command, rename = "set", default_member_permissions = "MANAGE_GUILD")]
+async fn template_set(
+    ctx: Ctx<'_>,
+    #[description = "The template"]
+    #[autocomplete = "ac::templates"]
+    name: String,
+    #[description = "The setting: turn, rounds, mode, floor, …"]
+    #[autocomplete = "ac::template_keys"]
+    key: String,
+    #[description = "Its new value"] value: String,
+) -> Result<(), Error> {
+    line(ctx, format!("template set {name} {key} {value}")).await
+}
+
+/// Community settings (moderators): show, or set one
+#[poise::command(
+    slash_command,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands("settings_show", "settings_set"),
+    subcommand_required
+)]
+async fn settings(_ctx: Ctx<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// This community's settings (moderators)
+#[poise::command(slash_command, rename = "show", default_member_permissions = "MANAGE_GUILD")]
+async fn settings_show(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "settings show".into()).await
+}
+
+/// Change one setting (moderators)
+#[poise::command(slash_command, rename = "set", default_member_permissions = "MANAGE_GUILD")]
+async fn settings_set(
+    ctx: Ctx<'_>,
+    #[description = "The setting: timezone, retention-days, default-template, …"]
+    #[autocomplete = "ac::setting_keys"]
+    key: String,
+    #[description = "Its new value"] value: String,
+) -> Result<(), Error> {
+    line(ctx, format!("settings set {key} {value}")).await
+}
+
+/// Suggested cards (moderators): list, approve, decline
+#[poise::command(
+    slash_command,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands("suggestions_list", "suggestions_approve", "suggestions_decline"),
+    subcommand_required
+)]
+async fn suggestions(_ctx: Ctx<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// The cards members have suggested (moderators)
+#[poise::command(slash_command, rename = "list", default_member_permissions = "MANAGE_GUILD")]
+async fn suggestions_list(ctx: Ctx<'_>) -> Result<(), Error> {
+    line(ctx, "suggestions".into()).await
+}
+
+/// Add a suggested card to the community's deck (moderators)
+#[poise::command(slash_command, rename = "approve", default_member_permissions = "MANAGE_GUILD")]
+async fn suggestions_approve(ctx: Ctx<'_>, #[description = "The suggestion's number"] id: u64) -> Result<(), Error> {
+    line(ctx, format!("suggestions approve {id}")).await
+}
+
+/// Decline a suggested card, kindly (moderators)
+#[poise::command(slash_command, rename = "decline", default_member_permissions = "MANAGE_GUILD")]
+async fn suggestions_decline(ctx: Ctx<'_>, #[description = "The suggestion's number"] id: u64) -> Result<(), Error> {
+    line(ctx, format!("suggestions decline {id}")).await
 }
 
 /// Set this community's crisis resources card (moderators)
 #[poise::command(slash_command, rename = "resources-set", default_member_permissions = "MANAGE_GUILD")]
 async fn resources_set(ctx: Ctx<'_>, #[description = "The card's text"] text: String) -> Result<(), Error> {
     line(ctx, format!("resources set {text}")).await
+}
+
+#[cfg(test)]
+mod tests {
+    use poise::ChoiceParameter;
+
+    use super::*;
+    use crate::core::deck::Theme;
+    use crate::platform::discord::modals::{FIELDS, INTENSITIES, KINDS};
+
+    /// A choice's index is what Discord sends and what a form's custom id carries;
+    /// it must name the same word as the core's lists.
+    #[test]
+    fn the_choices_are_in_the_order_of_the_cores_words() {
+        let names = |list: Vec<poise::CommandParameterChoice>| list.into_iter().map(|c| c.name).collect::<Vec<_>>();
+        assert_eq!(names(KindChoice::list().into_owned()), KINDS);
+        assert_eq!(names(IntensityChoice::list().into_owned()), INTENSITIES);
+        assert_eq!(names(ThemeChoice::list().into_owned()), Theme::ALL.map(|t| t.as_str()));
+        assert_eq!(names(FieldChoice::list().into_owned()).len(), FIELDS.len());
+        for (i, field) in FIELDS.iter().enumerate() {
+            let choice = FieldChoice::from_index(i).expect("a field");
+            assert_eq!(choice as usize, i);
+            assert!(choice.name().replace("listener ", "").replace("content notes", "cw") == *field, "{field}");
+        }
+        assert_eq!(KindChoice::from_index(4).map(|k| k as usize), Some(4));
+    }
 }

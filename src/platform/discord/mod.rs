@@ -23,6 +23,7 @@
 //! Only this folder names serenity or poise (`tests/it/architecture.rs`).
 
 mod autocomplete;
+pub mod bare;
 mod buttons;
 mod commands;
 pub mod doctor;

@@ -136,6 +136,8 @@ struct Interaction {
     user: u64,
     created: Instant,
     acked: Option<u64>,
+    /// How long after it was sent the first answer came.
+    ack_after: Option<Duration>,
     /// The deferred "thinking" reply, not yet replaced by a follow-up.
     thinking: bool,
     ephemeral: bool,
@@ -181,6 +183,8 @@ struct State {
     /// application's flags (`GET /oauth2/applications/@me`); `None` for the defaults.
     bot_permissions: Option<u64>,
     app_flags: Option<u64>,
+    /// Files members attached to commands: id → (filename, bytes), served at `/attachments/`.
+    files: HashMap<u64, (String, Vec<u8>)>,
 }
 
 /// A guild channel or thread of the fake guild.
@@ -276,6 +280,12 @@ impl Fake {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.state.lock().unwrap().requests.clone()
+    }
+
+    /// How many requests the bot has made (cheaper than `requests().len()`).
+    #[allow(dead_code, reason = "used by benches/discord_ack.rs, which includes this file")]
+    pub fn request_count(&self) -> usize {
+        self.state.lock().unwrap().requests.len()
     }
 
     pub fn unexpected(&self) -> Vec<String> {
@@ -410,6 +420,12 @@ impl Fake {
         }
     }
 
+    /// How long interaction `id` waited for its first answer (`None` while it waits).
+    #[allow(dead_code, reason = "used by benches/discord_ack.rs, which includes this file")]
+    pub fn ack_after(&self, id: u64) -> Option<Duration> {
+        self.state.lock().unwrap().interactions.get(&format!("token-{id}")).and_then(|i| i.ack_after)
+    }
+
     /// Waits until the bot has acknowledged interaction `id`, then until it is quiet.
     pub async fn answered(&self, id: u64) {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -449,11 +465,10 @@ impl Fake {
     }
 
     fn register_interaction(&self, token: &str, user: u64) {
-        self.state
-            .lock()
-            .unwrap()
-            .interactions
-            .insert(token.to_owned(), Interaction { user, created: Instant::now(), acked: None, thinking: false, ephemeral: false });
+        self.state.lock().unwrap().interactions.insert(
+            token.to_owned(),
+            Interaction { user, created: Instant::now(), acked: None, ack_after: None, thinking: false, ephemeral: false },
+        );
     }
 
     /// A slash command in the guild's channel. `options` are Discord's option objects,
@@ -477,6 +492,14 @@ impl Fake {
     /// The choices the bot answered autocomplete `id` with (`None` before it answered).
     pub fn choices(&self, id: u64) -> Option<Vec<String>> {
         self.state.lock().unwrap().choices.get(&format!("token-{id}")).cloned()
+    }
+
+    /// A file a member attaches to a slash command (an attachment option, type 11,
+    /// whose value is the returned id); the bot downloads it from the fake.
+    pub fn attach(&self, filename: &str, bytes: &[u8]) -> u64 {
+        let id = self.next_id();
+        self.state.lock().unwrap().files.insert(id, (filename.to_owned(), bytes.to_vec()));
+        id
     }
 
     /// A public thread in the guild's channel, as a circle's thread would be.
@@ -506,6 +529,10 @@ impl Fake {
         let mut data = json!({ "id": (APP + 100).to_string(), "name": name, "type": 1, "options": options, "guild_id": GUILD.to_string() });
         if !users.is_empty() || !channels.is_empty() {
             data["resolved"] = json!({ "users": users, "members": members, "channels": channels });
+        }
+        let attachments = attachments_in(&options, &self.state.lock().unwrap().files, &self.base);
+        if !attachments.is_empty() {
+            data["resolved"]["attachments"] = Value::Object(attachments);
         }
         let mut d = interaction(id, &token, 2, user, Some(channel));
         self.describe_channel(&mut d, channel);
@@ -552,6 +579,7 @@ impl Fake {
             let mut s = self.state.lock().unwrap();
             if let Some(i) = s.interactions.get_mut(&format!("token-{id}")) {
                 i.acked = None;
+                i.ack_after = None;
                 i.created = Instant::now();
             }
             s.dispatched.get(&id).cloned().expect("a dispatched interaction")
@@ -697,6 +725,26 @@ fn collect_channels(options: &Value, known: &HashMap<u64, Chan>, channels: &mut 
         }
         collect_channels(&o["options"], known, channels);
     }
+}
+
+/// The attachments named by attachment options (type 11), as the interaction's `resolved` data.
+fn attachments_in(options: &Value, files: &HashMap<u64, (String, Vec<u8>)>, base: &str) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    for o in options.as_array().into_iter().flatten() {
+        if o["type"] == 11
+            && let Some(id) = o["value"].as_str().and_then(|v| v.parse::<u64>().ok())
+            && let Some((name, bytes)) = files.get(&id)
+        {
+            let url = format!("{base}/attachments/{id}/{name}");
+            out.insert(
+                id.to_string(),
+                json!({ "id": id.to_string(), "filename": name, "size": bytes.len(), "url": url, "proxy_url": url,
+                    "content_type": "application/toml", "ephemeral": true }),
+            );
+        }
+        out.extend(attachments_in(&o["options"], files, base));
+    }
+    out
 }
 
 fn interaction(id: u64, token: &str, kind: u8, user: &User, channel: Option<u64>) -> Value {
@@ -913,6 +961,15 @@ impl Shared {
         let raw = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
         let body = body_json(&raw);
         self.state.lock().unwrap().requests.push(Recorded { method: method.clone(), path: path.clone(), body: body.clone() });
+        if let Some(file) = path.strip_prefix("/attachments/") {
+            // Discord's CDN: the file a member attached.
+            let id = file.split('/').next().and_then(|i| i.parse::<u64>().ok());
+            let bytes = id.and_then(|i| self.state.lock().unwrap().files.get(&i).map(|(_, b)| b.clone()));
+            return match bytes {
+                Some(b) => Response::new(Full::new(Bytes::from(b))),
+                None => error(StatusCode::NOT_FOUND, 0, "404: Not Found"),
+            };
+        }
         let Some(route) = path.strip_prefix("/api/v10") else {
             return self.unexpected(&method, &path);
         };
@@ -1137,6 +1194,7 @@ impl Shared {
         }
         let kind = body["type"].as_u64().unwrap_or(0);
         i.acked = Some(kind);
+        i.ack_after = Some(elapsed);
         i.thinking = kind == 5;
         i.ephemeral = body["data"]["flags"].as_u64().is_some_and(|f| f & 64 != 0);
         let user = i.user;

@@ -111,7 +111,26 @@ async fn a_member_suggests_a_card_through_a_form() {
     assert_eq!(form["custom_id"], "m1:suggest");
     submit(&bot, &alice, "m1:suggest", &[("text", "What would rest look like today?")]).await;
     assert!(last_private(&bot, &alice).contains("Thank you for the suggestion"), "{}", last_private(&bot, &alice));
-    bot.slash(&host, "suggestions", json!([])).await;
+    bot.slash(&host, "suggestions", json!([{ "name": "list", "type": 1, "options": [] }])).await;
     assert!(last_private(&bot, &host).contains("What would rest look like today?"), "the moderators see it");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_imports_a_deck_from_an_attached_file_and_a_member_cannot() {
+    let (host, alice, _, _) = people();
+    let bot = Bot::start(&[&host, &alice]).await;
+    let toml = "[deck]\nname = \"evening\"\ntitle = \"Evening\"\ndescription = \"\"\n\n[[cards]]\nid = \"evening-01\"\nkind = \"self-reflection\"\ntheme = \"rest\"\nintensity = \"light\"\ncw = []\ntext = \"What can you set down tonight?\"\n";
+    let file = bot.fake.attach("evening.toml", toml.as_bytes());
+    let import = json!([{ "name": "import", "type": 1, "options": [{ "name": "file", "type": 11, "value": file.to_string() }] }]);
+    bot.slash(&alice, "deck", import.clone()).await;
+    assert!(last_private(&bot, &alice).contains("Only moderators"), "{}", last_private(&bot, &alice));
+    let downloads = |bot: &Bot| bot.fake.requests().iter().filter(|r| r.path.starts_with("/attachments/")).count();
+    assert_eq!(downloads(&bot), 0, "nothing is downloaded for a member who can't import");
+    bot.slash(&host, "deck", import).await;
+    assert!(last_private(&bot, &host).contains("Imported deck evening"), "{}", last_private(&bot, &host));
+    assert_eq!(downloads(&bot), 1);
+    deck(&bot, &host, "show", json!([opt("name", "evening-01")])).await;
+    assert!(last_private(&bot, &host).contains("What can you set down tonight?"));
     bot.stop().await;
 }

@@ -317,7 +317,7 @@ async fn at_everyone_and_markdown_in_a_card_or_a_name_ping_nobody_and_render_as_
     let bot = Bot::start(&[&host, &alice, &loud]).await;
     // Markdown in a card is kept as typed and shown as text.
     bot.slash(&loud, "suggest", json!([{ "name": "text", "type": 3, "value": "look **here** and _there_ ~~now~~" }])).await;
-    bot.slash(&host, "suggestions", json!([])).await;
+    bot.slash(&host, "suggestions", json!([{ "name": "list", "type": 1, "options": [] }])).await;
     let list = bot.private_to(&host).into_iter().find(|p| p.content().contains("look")).expect("the moderator sees the suggestion");
     let text = list.content();
     assert!(
