@@ -7,7 +7,8 @@ use super::fake::User;
 use super::{Bot, gathered, people};
 
 async fn typed(bot: &Bot, user: &User, name: &str, options: Value) -> Vec<String> {
-    let id = bot.fake.autocomplete(user, name, options);
+    // Where the latest circle runs (its thread), else the guild's channel.
+    let id = bot.fake.autocomplete_in(bot.place(), user, name, options);
     bot.fake.answered(id).await;
     bot.fake.choices(id).expect("answered with choices (type 8)")
 }
@@ -46,14 +47,14 @@ async fn host_tools_offer_the_members_of_the_circle_by_name_and_send_their_menti
     let (host, alice, bob, cara) = people();
     let bot = Bot::start(&[&host, &alice, &bob, &cara]).await;
     gathered(&bot, &host, &[&alice, &bob, &cara]).await;
-    let id = bot.fake.autocomplete(&host, "circle", sub("remove", "member", "b"));
+    let id = bot.fake.autocomplete_in(bot.place(), &host, "circle", sub("remove", "member", "b"));
     bot.fake.answered(id).await;
     assert_eq!(bot.fake.choices(id).unwrap(), [bob.mention()], "bob, chosen by his name, is sent as his mention");
     let all = typed(&bot, &host, "circle", sub("move", "member", "")).await;
     assert_eq!(all.len(), 3, "the three seated members: {all:?}");
     // Choosing bob sends the mention as the option's value.
-    bot.circle(&host, "remove", json!([{ "name": "member", "type": 3, "value": bob.mention() }])).await;
-    bot.circle(&host, "status", json!([])).await;
+    bot.circle_in(bot.place(), &host, "remove", json!([{ "name": "member", "type": 3, "value": bob.mention() }])).await;
+    bot.circle_in(bot.place(), &host, "status", json!([])).await;
     let after = typed(&bot, &host, "circle", sub("move", "member", "")).await;
     assert!(!after.contains(&bob.mention()) && after.len() == 2, "bob was removed: {after:?}");
     bot.stop().await;

@@ -480,10 +480,16 @@ impl Fake {
     /// Someone types an option of a slash command: an APPLICATION_COMMAND_AUTOCOMPLETE
     /// interaction (type 4) whose options mark the one being typed `"focused": true`.
     pub fn autocomplete(&self, user: &User, name: &str, options: Value) -> u64 {
+        self.autocomplete_in(CHANNEL, user, name, options)
+    }
+
+    /// Autocomplete in a given channel or thread of the guild (a circle's thread, say).
+    pub fn autocomplete_in(&self, channel: u64, user: &User, name: &str, options: Value) -> u64 {
         let id = self.next_id();
         let token = format!("token-{id}");
         self.register_interaction(&token, user.id);
-        let mut d = interaction(id, &token, 4, user, Some(CHANNEL));
+        let mut d = interaction(id, &token, 4, user, Some(channel));
+        self.describe_channel(&mut d, channel);
         d["data"] = json!({ "id": (APP + 100).to_string(), "name": name, "type": 1, "options": options, "guild_id": GUILD.to_string() });
         self.dispatch("INTERACTION_CREATE", d);
         id

@@ -42,7 +42,16 @@ fn held_channel(alice: &User) -> Chan {
 }
 
 async fn floor_hold(bot: &Bot, host: &User) -> Posted {
-    bot.slash(host, "template", json!([{ "name": "what", "type": 3, "value": "set standard floor hold" }])).await;
+    bot.slash(
+        host,
+        "template",
+        json!([{ "name": "set", "type": 1, "options": [
+        { "name": "name", "type": 3, "value": "standard" },
+        { "name": "key", "type": 3, "value": "floor" },
+        { "name": "value", "type": 3, "value": "hold" },
+    ] }]),
+    )
+    .await;
     bot.private_to(host).last().cloned().expect("the template change is answered")
 }
 
@@ -279,7 +288,18 @@ async fn after_kill_9_mid_turn_a_restart_restores_the_overwrites_and_the_mutes()
     let dir = tempfile::tempdir().unwrap();
     let mut child = run_attune(dir.path(), &fake);
     fake.ready().await;
-    slash_and_wait(&fake, CHANNEL, &host, "template", json!([{ "name": "what", "type": 3, "value": "set standard floor hold" }])).await;
+    slash_and_wait(
+        &fake,
+        CHANNEL,
+        &host,
+        "template",
+        json!([{ "name": "set", "type": 1, "options": [
+        { "name": "name", "type": 3, "value": "standard" },
+        { "name": "key", "type": 3, "value": "floor" },
+        { "name": "value", "type": 3, "value": "hold" },
+    ] }]),
+    )
+    .await;
     let open = json!([{ "name": "open", "type": 1, "options": [in_channel(), voice_option(VOICE)] }]);
     slash_and_wait(&fake, HELD, &host, "circle", open).await;
     let invitation = fake.posted().into_iter().rev().find(|p| p.button(":join:").is_some()).expect("the invitation");
