@@ -479,11 +479,7 @@ impl Fake {
 
     /// Someone types an option of a slash command: an APPLICATION_COMMAND_AUTOCOMPLETE
     /// interaction (type 4) whose options mark the one being typed `"focused": true`.
-    pub fn autocomplete(&self, user: &User, name: &str, options: Value) -> u64 {
-        self.autocomplete_in(CHANNEL, user, name, options)
-    }
-
-    /// Autocomplete in a given channel or thread of the guild (a circle's thread, say).
+    /// `channel` is where it is typed: the guild's channel or a thread (a circle's, say).
     pub fn autocomplete_in(&self, channel: u64, user: &User, name: &str, options: Value) -> u64 {
         let id = self.next_id();
         let token = format!("token-{id}");
