@@ -720,3 +720,94 @@ async fn attune_run_serves_matrix_and_after_kill_9_mid_circle_resumes_on_the_sam
         m.stop().await;
     }
 }
+
+/// The room's current power levels content, as a member's client knows it.
+async fn power_levels_of(member: &Member, room: &str) -> Value {
+    use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;
+    use matrix_sdk::ruma::events::StateEventType;
+    let room = member.wait_for_room(room).await;
+    let raw = room.get_state_event(StateEventType::RoomPowerLevels, "").await.unwrap().expect("power levels");
+    let json = match raw {
+        RawAnySyncOrStrippedState::Sync(r) => r.json().get().to_owned(),
+        RawAnySyncOrStrippedState::Stripped(r) => r.json().get().to_owned(),
+    };
+    serde_json::from_str::<Value>(&json).unwrap()["content"].clone()
+}
+
+/// Waits until the room's power levels satisfy `pick`.
+async fn wait_for_levels(member: &Member, room: &str, what: &str, pick: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let levels = power_levels_of(member, room).await;
+        if pick(&levels) {
+            return levels;
+        }
+        assert!(started.elapsed() < PATIENCE, "waited in vain for {what}: {levels}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn holding_the_floor_changes_power_levels_and_restores_them_exactly_also_after_kill_9_mid_turn() {
+    let bot = Bot::registered("hold-attune");
+    let mut child = attune_run(&bot);
+    let host = Member::new("hold-host").await;
+    let members = vec![Member::new("hold-alice").await, Member::new("hold-bob").await, Member::new("hold-cara").await];
+    // The bot may change power levels (100; the host made the room and has all power).
+    let mut request = CreateRoom::new();
+    request.invite = members.iter().map(|m| m.id.as_str()).chain([bot.id.as_str()]).map(|u| OwnedUserId::try_from(u).unwrap()).collect();
+    let levels = json!({ "users": { bot.id.clone(): 100 } });
+    request.power_level_content_override = Some(Raw::from_json(serde_json::value::to_raw_value(&levels).unwrap()));
+    let room = host.client.create_room(request).await.unwrap().room_id().to_string();
+    for who in members.iter().map(|m| m.id.clone()).chain([bot.id.clone()]) {
+        host.wait_for(0, "everyone to join", |s| s.kind == "m.room.member" && s.content["membership"] == "join" && s.sender == who).await;
+    }
+    let c = Circle { host, members, room, bot };
+    let me = c.bot.id.clone();
+    let original = power_levels_of(&c.host, &c.room).await;
+
+    c.host.say(&c.room, "!attune template set standard floor hold").await;
+    c.host.wait_for(0, "the template is changed", |s| s.sender == me && s.room != c.room && s.kind == "m.room.message").await;
+    let root = gather(&c).await;
+    c.host.say_in_thread(&c.room, &root, "!attune circle start").await;
+    let first = c.host.wait_for(0, "the first turn", |s| s.sender == me && s.offer("done").is_some()).await;
+    let speaker = first_pill(&first).unwrap();
+    let held =
+        tokio::time::timeout(PATIENCE, wait_for_levels(&c.host, &c.room, "the floor to be held", |l| l["events"]["m.room.message"] == 1))
+            .await;
+    let Ok(held) = held else {
+        panic!(
+            "the floor was not held; attune's log:\n{}",
+            std::fs::read_to_string(c.bot.dir.path().join("attune.log")).unwrap_or_default()
+        );
+    };
+    assert_eq!(held["users"][&speaker], 1, "the speaker may post: {held}");
+    let listener = c.members.iter().find(|m| m.id != speaker).unwrap();
+    assert!(held["users"].get(&listener.id).is_none(), "a listener may not: {held}");
+    let refused = listener.wait_for_room(&c.room).await.send_raw("m.room.message", json!({ "msgtype": "m.text", "body": "hi" })).await;
+    assert!(refused.is_err(), "the homeserver refuses a listener's message while the floor is held");
+
+    // kill -9 mid-turn; at start attune restores the original, then holds again for the live turn.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut child = attune_run(&c.bot);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    c.host.say_in_thread(&c.room, &root, "!attune circle end").await;
+    let restored = tokio::time::timeout(PATIENCE, wait_for_levels(&c.host, &c.room, "the original power levels", |l| l == &original)).await;
+    let Ok(restored) = restored else {
+        panic!(
+            "the floor was not restored; attune's log:\n{}",
+            std::fs::read_to_string(c.bot.dir.path().join("attune.log")).unwrap_or_default()
+        );
+    };
+    assert_eq!(restored, original, "the power levels are exactly what they were");
+
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(child.wait().unwrap().success());
+    let Circle { host, members, .. } = c;
+    host.stop().await;
+    for m in members {
+        m.stop().await;
+    }
+}
