@@ -15,11 +15,13 @@
 //! - `send.rs`: deliveries → room messages, thread replies and DM rooms, and
 //!   `Input::DeliveryFailed` when a DM can't be made;
 //! - `floor.rs`: holding the floor with power levels, restored exactly;
+//! - `doctor.rs`: `attune doctor`'s checks (login, encryption, power levels);
 //! - `render.rs`: a message → plain and HTML bodies (outside text escaped,
 //!   people as pills, `m.mentions` empty) and the reactions it offers.
 //!
 //! Only this folder names matrix-sdk or ruma (`tests/it/architecture.rs`).
 
+pub mod doctor;
 mod events;
 mod floor;
 mod reactions;

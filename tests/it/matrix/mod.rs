@@ -653,6 +653,10 @@ fn attune_run(bot: &Bot) -> std::process::Child {
         .expect("attune run starts")
 }
 
+fn device_of_saved(bot: &Bot) -> String {
+    saved_device(bot)
+}
+
 fn saved_device(bot: &Bot) -> String {
     let session: Value = serde_json::from_slice(&std::fs::read(bot.dir.path().join("matrix/session.json")).unwrap()).unwrap();
     session["device_id"].as_str().unwrap().to_owned()
@@ -805,6 +809,15 @@ async fn holding_the_floor_changes_power_levels_and_restores_them_exactly_also_a
     let pid = child.id().to_string();
     assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     assert!(child.wait().unwrap().success());
+
+    // doctor, with the saved session: login, encryption and the power floor hold needs.
+    let dir = c.bot.dir.path();
+    let out = crate::cli::attune(dir).arg("--config").arg(dir.join("attune.toml")).arg("doctor").output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("matrix: login: ok") && said.contains(&device_of_saved(&c.bot)), "{said}");
+    assert!(said.contains("matrix: encryption: ok, device keys published and cross-signing set up"), "{said}");
+    assert!(said.contains("matrix: floor: attune may change power levels in all "), "{said}");
+    assert!(!said.contains(&c.bot.password), "doctor never shows secrets");
     let Circle { host, members, .. } = c;
     host.stop().await;
     for m in members {
