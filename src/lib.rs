@@ -9,7 +9,7 @@
 //!   adapters, the timer scheduler, recovery.
 //! - [`platform`]: adapters: the console, Discord with the `discord` feature, Matrix
 //!   with the `matrix` feature. Only `platform/discord` names the Discord libraries,
-//!   only `platform/matrix` names matrix-sdk and ruma.
+//!   only `platform/matrix` names the Matrix libraries.
 //! - [`config`]: typed, layered configuration.
 //! - [`content`]: the shipped decks, resources card and crisis rules, loaded and checked.
 //!
