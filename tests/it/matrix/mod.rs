@@ -824,3 +824,41 @@ async fn holding_the_floor_changes_power_levels_and_restores_them_exactly_also_a
         m.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_access_token_from_the_environment_logs_in_as_its_own_device_and_the_session_is_kept() {
+    // An access token made by a plain login (no encryption keys uploaded yet), as with curl.
+    let mut bot = Bot::registered("token-attune");
+    let probe = Client::builder().homeserver_url(&synapse().url).build().await.unwrap();
+    let login = probe.matrix_auth().login_username(&bot.id, &bot.password).send().await.unwrap();
+    let mut options = bot.options();
+    options.password = String::new();
+    options.access_token = login.access_token.clone();
+    let store = Store::open(&bot.dir.path().join("attune.db")).await.unwrap();
+    let defaults = Config::default().content().unwrap();
+    let (outlets, rx) = Outlets::single(Platform::Matrix);
+    let (engine, resumed) = Engine::start(store, Clock::System, defaults, Seed::Fixed(1), outlets).await.unwrap();
+    let running = matrix::start(engine, resumed, rx, options).await.expect("the token is accepted");
+    assert_eq!(running.device_id().as_deref(), Some(login.device_id.as_str()), "the token's own device is used");
+    bot.running = Some(running);
+    let host = Member::new("token-host").await;
+    let room = host.create_room(&[&bot.id], true).await;
+    host.wait_for(0, "the bot to join", |s| s.kind == "m.room.member" && s.content["membership"] == "join" && s.sender == bot.id).await;
+    host.say(&room, "!attune circle open").await;
+    let me = bot.id.clone();
+    host.wait_for(0, "the invitation", |s| s.sender == me && s.offer("join").is_some()).await;
+    let session = std::fs::read_to_string(bot.dir.path().join("matrix/session.json")).unwrap();
+    assert!(session.contains(login.device_id.as_str()), "the session is saved for the next start");
+    bot.stop().await;
+    // The next start needs no secret at all: the saved session is restored.
+    let mut options = bot.options();
+    options.password = String::new();
+    let store = Store::open(&bot.dir.path().join("attune.db")).await.unwrap();
+    let (outlets, rx) = Outlets::single(Platform::Matrix);
+    let (engine, resumed) =
+        Engine::start(store, Clock::System, Config::default().content().unwrap(), Seed::Fixed(1), outlets).await.unwrap();
+    let running = matrix::start(engine, resumed, rx, options).await.expect("the saved session is restored");
+    assert_eq!(running.device_id().as_deref(), Some(login.device_id.as_str()));
+    running.stop().await;
+    host.stop().await;
+}
