@@ -112,8 +112,14 @@ impl Member {
         client.sync_once(SyncSettings::default().timeout(Duration::ZERO)).await.unwrap();
         let sync = {
             let client = client.clone();
+            // Its own loop of sync_once: `Client::sync` waits a second between syncs that
+            // come faster than that, which would slow every exchange in the tests.
             tokio::spawn(async move {
-                let _ = client.sync(SyncSettings::default().timeout(Duration::from_secs(5))).await;
+                loop {
+                    if client.sync_once(SyncSettings::default().timeout(Duration::from_secs(5))).await.is_err() {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
             })
         };
         Self { client, id, seen, sync, _dir: dir }
