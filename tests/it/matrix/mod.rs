@@ -868,3 +868,33 @@ async fn an_access_token_from_the_environment_logs_in_as_its_own_device_and_the_
     running.stop().await;
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_room_is_reused_and_made_anew_when_the_member_has_left_it() {
+    let mut bot = Bot::new("dm-attune").await;
+    let alice = Member::new("dm-alice").await;
+    let room = alice.create_room(&[&bot.id], false).await;
+    let me = bot.id.clone();
+    alice.wait_for(0, "the bot to join", |s| s.kind == "m.room.member" && s.content["membership"] == "join" && s.sender == me).await;
+    alice.say(&room, "!attune reflect body").await;
+    let first =
+        alice.wait_for(0, "a card in a DM", |s| s.sender == me && s.room != room && s.body().contains("Something to sit with")).await;
+    let before = alice.seen().len();
+    alice.say(&room, "!attune reflect emotions").await;
+    let second =
+        alice.wait_for(before, "a second card", |s| s.sender == me && s.room != room && s.body().contains("Something to sit with")).await;
+    assert_eq!(second.room, first.room, "the private room is reused");
+
+    alice.wait_for_room(&first.room).await.leave().await.unwrap();
+    // The bot sees her leave before she asks again.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = alice.seen().len();
+    alice.say(&room, "!attune reflect body").await;
+    let third = alice
+        .wait_for(before, "a card in a new DM", |s| s.sender == me && s.room != room && s.body().contains("Something to sit with"))
+        .await;
+    assert_ne!(third.room, first.room, "a member who left their private room gets a new one");
+    assert!(third.encrypted, "the new private room is encrypted too");
+    bot.stop().await;
+    alice.stop().await;
+}
