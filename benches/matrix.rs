@@ -82,7 +82,19 @@ async fn wait(seen: &Seen, after: usize, pick: impl Fn(&(String, String, String,
     }
 }
 
-fn attune_run(dir: &std::path::Path, bot: &str, password: &str) -> std::process::Child {
+/// A running `attune run`; killed when dropped, so a failed run leaves no process behind.
+struct Attune(std::process::Child);
+
+impl Drop for Attune {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+fn attune_run(dir: &std::path::Path, bot: &str, password: &str) -> Attune {
     let config = dir.join("attune.toml");
     std::fs::write(
         &config,
@@ -103,6 +115,7 @@ fn attune_run(dir: &std::path::Path, bot: &str, password: &str) -> std::process:
         .stdout(std::process::Stdio::null())
         .stderr(log)
         .spawn()
+        .map(Attune)
         .unwrap()
 }
 
@@ -195,10 +208,10 @@ async fn run() {
         let t1 = wait(&seen, before, |s| s.1 == me && s.2 == text).await;
         echoes.push(ms(t1 - t0));
     }
-    let rss = peak_rss_mib(child.id());
-    let pid = child.id().to_string();
+    let rss = peak_rss_mib(child.0.id());
+    let pid = child.0.id().to_string();
     std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    child.wait().unwrap();
+    child.0.wait().unwrap();
 
     // Start → first command answered, with the saved session: the command is sent as the process starts.
     let before = seen.lock().unwrap().len();
@@ -206,9 +219,9 @@ async fn run() {
     let mut child = attune_run(dir.path(), &bot, password);
     r.send_raw("m.room.message", json!({ "msgtype": "m.text", "body": "!attune circle join" })).await.unwrap();
     let t1 = wait(&seen, before, |s| s.1 == bot && s.2.contains("has joined")).await;
-    let pid = child.id().to_string();
+    let pid = child.0.id().to_string();
     std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    child.wait().unwrap();
+    child.0.wait().unwrap();
 
     let log = strip_ansi(&std::fs::read_to_string(dir.path().join("attune.log")).unwrap());
     let own: Vec<f64> = log

@@ -632,8 +632,33 @@ async fn moderators_edit_cards_members_reflect_and_get_care_privately_and_outsid
     }
 }
 
+/// A running `attune run`; killed when dropped, so a failing test leaves no process behind.
+struct Attune(std::process::Child);
+
+impl std::ops::Deref for Attune {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Attune {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Attune {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// `attune run` with Matrix enabled, its database and stores in the bot's directory.
-fn attune_run(bot: &Bot) -> std::process::Child {
+fn attune_run(bot: &Bot) -> Attune {
     let dir = bot.dir.path();
     let config = dir.join("attune.toml");
     std::fs::write(
@@ -656,6 +681,7 @@ fn attune_run(bot: &Bot) -> std::process::Child {
         .stdout(std::process::Stdio::null())
         .stderr(log)
         .spawn()
+        .map(Attune)
         .expect("attune run starts")
 }
 
