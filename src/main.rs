@@ -353,6 +353,25 @@ fn matrix_options(db: &Path, config: &Config) -> attune::platform::matrix::Matri
     }
 }
 
+/// What `doctor` says about Matrix: built in or not, enabled or not, and with the
+/// saved session (never a new login) the login, encryption and power-level checks.
+#[cfg(feature = "matrix")]
+async fn matrix_doctor(db: &Path, config: &Config) {
+    if !config.matrix.enabled {
+        say!("matrix: built in, not enabled ([matrix] enabled = true to use it)");
+        return;
+    }
+    let report = attune::platform::matrix::doctor::check(&matrix_options(db, config)).await;
+    for line in &report.lines {
+        say!("matrix: {line}");
+    }
+}
+
+#[cfg(not(feature = "matrix"))]
+async fn matrix_doctor(_db: &Path, _config: &Config) {
+    say!("matrix: not built into this version");
+}
+
 /// Stands in for an adapter that is not built in; never made.
 #[cfg(any(not(feature = "discord"), not(feature = "matrix")))]
 struct NotBuilt;
@@ -541,7 +560,7 @@ async fn doctor(db: &Path, config: &Config) -> anyhow::Result<()> {
     let healthy = doctor_database(db, &catalogue, &defaults.resources).await;
     say!("discord: {}", discord_doctor(config));
     discord_doctor_online(config).await;
-    say!("matrix: not built into this version");
+    matrix_doctor(db, config).await;
     if !healthy {
         bail!("the database at {} needs attention (see above); doctor changed nothing", db.display());
     }

@@ -90,6 +90,7 @@ impl Shared {
 
     /// A text message: a command, a short form, or chat.
     async fn on_text(&self, room: &Room, sender: &str, event_id: &str, body: &str, in_thread: bool) {
+        let started = std::time::Instant::now();
         let Some(member) = member_ref(sender) else { return };
         let Some(place) = self.place(room, &member).await else { return };
         let private = matches!(place, Where::Private { .. });
@@ -124,6 +125,8 @@ impl Shared {
             }
         };
         self.answer(room, &member, community, result, private).await;
+        // How long attune itself took, from the event in hand to the last reply sent.
+        tracing::debug!(turnaround_us = started.elapsed().as_micros() as u64, "answered a message");
     }
 
     /// A reaction: the action the reacted-to message offered for that key.

@@ -14,12 +14,16 @@
 //!   key and the text the bot's message carries for it (pure, tested);
 //! - `send.rs`: deliveries → room messages, thread replies and DM rooms, and
 //!   `Input::DeliveryFailed` when a DM can't be made;
+//! - `floor.rs`: holding the floor with power levels, restored exactly;
+//! - `doctor.rs`: `attune doctor`'s checks (login, encryption, power levels);
 //! - `render.rs`: a message → plain and HTML bodies (outside text escaped,
 //!   people as pills, `m.mentions` empty) and the reactions it offers.
 //!
 //! Only this folder names matrix-sdk or ruma (`tests/it/architecture.rs`).
 
+pub mod doctor;
 mod events;
+mod floor;
 mod reactions;
 mod render;
 mod send;
@@ -189,7 +193,9 @@ pub async fn start(
     let outlet = {
         let (shared, stop) = (shared.clone(), stop_outlet.clone());
         tokio::spawn(async move {
-            // What the restart told live circles goes out first.
+            // A floor still held after a crash is restored first; then what the
+            // restart told live circles (which may hold it again) goes out.
+            shared.restore_held_floors().await;
             for out in resumed {
                 shared.deliver(&out.community, out.delivery, None).await;
             }

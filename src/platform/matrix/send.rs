@@ -54,11 +54,7 @@ impl Shared {
                 }
                 self.whisper(community, &to, &message).await;
             }
-            Delivery::Floor { channel, speaker, .. } => {
-                // Holding the floor with power levels comes with its own change; until then
-                // the floor is a private nudge on Matrix, which the core already sends.
-                tracing::debug!(channel = %channel, held = speaker.is_some(), "floor change not applied on Matrix yet");
-            }
+            Delivery::Floor { channel, speaker, hosts, .. } => self.floor(&channel, speaker, hosts).await,
             Delivery::OpenSupport { member, .. } => {
                 // A support room with the moderators comes with its own change. Until then
                 // the member is told plainly that nobody was paged, and may ask again.

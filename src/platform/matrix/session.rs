@@ -28,10 +28,15 @@ const DEVICE_NAME: &str = "attune";
 /// What is saved of the session. The access token is a secret: the file is
 /// readable by its owner only, and nothing here is ever logged.
 #[derive(Clone, Serialize, Deserialize)]
-struct Saved {
-    user_id: String,
-    device_id: String,
-    access_token: String,
+pub(super) struct Saved {
+    pub(super) user_id: String,
+    pub(super) device_id: String,
+    pub(super) access_token: String,
+}
+
+/// The saved session, if there is a readable one.
+pub(super) fn saved_session(dir: &Path) -> Option<Saved> {
+    read_session(dir).ok().flatten()
 }
 
 /// Builds the client on the persistent stores and logs in or restores.

@@ -112,8 +112,14 @@ impl Member {
         client.sync_once(SyncSettings::default().timeout(Duration::ZERO)).await.unwrap();
         let sync = {
             let client = client.clone();
+            // Its own loop of sync_once: `Client::sync` waits a second between syncs that
+            // come faster than that, which would slow every exchange in the tests.
             tokio::spawn(async move {
-                let _ = client.sync(SyncSettings::default().timeout(Duration::from_secs(5))).await;
+                loop {
+                    if client.sync_once(SyncSettings::default().timeout(Duration::from_secs(5))).await.is_err() {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
             })
         };
         Self { client, id, seen, sync, _dir: dir }
@@ -626,8 +632,33 @@ async fn moderators_edit_cards_members_reflect_and_get_care_privately_and_outsid
     }
 }
 
+/// A running `attune run`; killed when dropped, so a failing test leaves no process behind.
+struct Attune(std::process::Child);
+
+impl std::ops::Deref for Attune {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Attune {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Attune {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// `attune run` with Matrix enabled, its database and stores in the bot's directory.
-fn attune_run(bot: &Bot) -> std::process::Child {
+fn attune_run(bot: &Bot) -> Attune {
     let dir = bot.dir.path();
     let config = dir.join("attune.toml");
     std::fs::write(
@@ -650,7 +681,12 @@ fn attune_run(bot: &Bot) -> std::process::Child {
         .stdout(std::process::Stdio::null())
         .stderr(log)
         .spawn()
+        .map(Attune)
         .expect("attune run starts")
+}
+
+fn device_of_saved(bot: &Bot) -> String {
+    saved_device(bot)
 }
 
 fn saved_device(bot: &Bot) -> String {
@@ -719,4 +755,172 @@ async fn attune_run_serves_matrix_and_after_kill_9_mid_circle_resumes_on_the_sam
     for m in members {
         m.stop().await;
     }
+}
+
+/// The room's current power levels content, as a member's client knows it.
+async fn power_levels_of(member: &Member, room: &str) -> Value {
+    use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;
+    use matrix_sdk::ruma::events::StateEventType;
+    let room = member.wait_for_room(room).await;
+    let raw = room.get_state_event(StateEventType::RoomPowerLevels, "").await.unwrap().expect("power levels");
+    let json = match raw {
+        RawAnySyncOrStrippedState::Sync(r) => r.json().get().to_owned(),
+        RawAnySyncOrStrippedState::Stripped(r) => r.json().get().to_owned(),
+    };
+    serde_json::from_str::<Value>(&json).unwrap()["content"].clone()
+}
+
+/// Waits until the room's power levels satisfy `pick`.
+async fn wait_for_levels(member: &Member, room: &str, what: &str, pick: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let levels = power_levels_of(member, room).await;
+        if pick(&levels) {
+            return levels;
+        }
+        assert!(started.elapsed() < PATIENCE, "waited in vain for {what}: {levels}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn holding_the_floor_changes_power_levels_and_restores_them_exactly_also_after_kill_9_mid_turn() {
+    let bot = Bot::registered("hold-attune");
+    let mut child = attune_run(&bot);
+    let host = Member::new("hold-host").await;
+    let members = vec![Member::new("hold-alice").await, Member::new("hold-bob").await, Member::new("hold-cara").await];
+    // The bot may change power levels (100; the host made the room and has all power).
+    let mut request = CreateRoom::new();
+    request.invite = members.iter().map(|m| m.id.as_str()).chain([bot.id.as_str()]).map(|u| OwnedUserId::try_from(u).unwrap()).collect();
+    let levels = json!({ "users": { bot.id.clone(): 100 } });
+    request.power_level_content_override = Some(Raw::from_json(serde_json::value::to_raw_value(&levels).unwrap()));
+    let room = host.client.create_room(request).await.unwrap().room_id().to_string();
+    for who in members.iter().map(|m| m.id.clone()).chain([bot.id.clone()]) {
+        host.wait_for(0, "everyone to join", |s| s.kind == "m.room.member" && s.content["membership"] == "join" && s.sender == who).await;
+    }
+    let c = Circle { host, members, room, bot };
+    let me = c.bot.id.clone();
+    let original = power_levels_of(&c.host, &c.room).await;
+
+    c.host.say(&c.room, "!attune template set standard floor hold").await;
+    c.host.wait_for(0, "the template is changed", |s| s.sender == me && s.room != c.room && s.kind == "m.room.message").await;
+    let root = gather(&c).await;
+    c.host.say_in_thread(&c.room, &root, "!attune circle start").await;
+    let first = c.host.wait_for(0, "the first turn", |s| s.sender == me && s.offer("done").is_some()).await;
+    let speaker = first_pill(&first).unwrap();
+    let held =
+        tokio::time::timeout(PATIENCE, wait_for_levels(&c.host, &c.room, "the floor to be held", |l| l["events"]["m.room.message"] == 1))
+            .await;
+    let Ok(held) = held else {
+        panic!(
+            "the floor was not held; attune's log:\n{}",
+            std::fs::read_to_string(c.bot.dir.path().join("attune.log")).unwrap_or_default()
+        );
+    };
+    assert_eq!(held["users"][&speaker], 1, "the speaker may post: {held}");
+    let listener = c.members.iter().find(|m| m.id != speaker).unwrap();
+    assert!(held["users"].get(&listener.id).is_none(), "a listener may not: {held}");
+    let refused = listener.wait_for_room(&c.room).await.send_raw("m.room.message", json!({ "msgtype": "m.text", "body": "hi" })).await;
+    assert!(refused.is_err(), "the homeserver refuses a listener's message while the floor is held");
+
+    // kill -9 mid-turn; at start attune restores the original, then holds again for the live turn.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut child = attune_run(&c.bot);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    c.host.say_in_thread(&c.room, &root, "!attune circle end").await;
+    let restored = tokio::time::timeout(PATIENCE, wait_for_levels(&c.host, &c.room, "the original power levels", |l| l == &original)).await;
+    let Ok(restored) = restored else {
+        panic!(
+            "the floor was not restored; attune's log:\n{}",
+            std::fs::read_to_string(c.bot.dir.path().join("attune.log")).unwrap_or_default()
+        );
+    };
+    assert_eq!(restored, original, "the power levels are exactly what they were");
+
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(child.wait().unwrap().success());
+
+    // doctor, with the saved session: login, encryption and the power floor hold needs.
+    let dir = c.bot.dir.path();
+    let out = crate::cli::attune(dir).arg("--config").arg(dir.join("attune.toml")).arg("doctor").output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("matrix: login: ok") && said.contains(&device_of_saved(&c.bot)), "{said}");
+    assert!(said.contains("matrix: encryption: ok, device keys published and cross-signing set up"), "{said}");
+    assert!(said.contains("matrix: floor: attune may change power levels in all "), "{said}");
+    assert!(!said.contains(&c.bot.password), "doctor never shows secrets");
+    let Circle { host, members, .. } = c;
+    host.stop().await;
+    for m in members {
+        m.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_access_token_from_the_environment_logs_in_as_its_own_device_and_the_session_is_kept() {
+    // An access token made by a plain login (no encryption keys uploaded yet), as with curl.
+    let mut bot = Bot::registered("token-attune");
+    let probe = Client::builder().homeserver_url(&synapse().url).build().await.unwrap();
+    let login = probe.matrix_auth().login_username(&bot.id, &bot.password).send().await.unwrap();
+    let mut options = bot.options();
+    options.password = String::new();
+    options.access_token = login.access_token.clone();
+    let store = Store::open(&bot.dir.path().join("attune.db")).await.unwrap();
+    let defaults = Config::default().content().unwrap();
+    let (outlets, rx) = Outlets::single(Platform::Matrix);
+    let (engine, resumed) = Engine::start(store, Clock::System, defaults, Seed::Fixed(1), outlets).await.unwrap();
+    let running = matrix::start(engine, resumed, rx, options).await.expect("the token is accepted");
+    assert_eq!(running.device_id().as_deref(), Some(login.device_id.as_str()), "the token's own device is used");
+    bot.running = Some(running);
+    let host = Member::new("token-host").await;
+    let room = host.create_room(&[&bot.id], true).await;
+    host.wait_for(0, "the bot to join", |s| s.kind == "m.room.member" && s.content["membership"] == "join" && s.sender == bot.id).await;
+    host.say(&room, "!attune circle open").await;
+    let me = bot.id.clone();
+    host.wait_for(0, "the invitation", |s| s.sender == me && s.offer("join").is_some()).await;
+    let session = std::fs::read_to_string(bot.dir.path().join("matrix/session.json")).unwrap();
+    assert!(session.contains(login.device_id.as_str()), "the session is saved for the next start");
+    bot.stop().await;
+    // The next start needs no secret at all: the saved session is restored.
+    let mut options = bot.options();
+    options.password = String::new();
+    let store = Store::open(&bot.dir.path().join("attune.db")).await.unwrap();
+    let (outlets, rx) = Outlets::single(Platform::Matrix);
+    let (engine, resumed) =
+        Engine::start(store, Clock::System, Config::default().content().unwrap(), Seed::Fixed(1), outlets).await.unwrap();
+    let running = matrix::start(engine, resumed, rx, options).await.expect("the saved session is restored");
+    assert_eq!(running.device_id().as_deref(), Some(login.device_id.as_str()));
+    running.stop().await;
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_room_is_reused_and_made_anew_when_the_member_has_left_it() {
+    let mut bot = Bot::new("dm-attune").await;
+    let alice = Member::new("dm-alice").await;
+    let room = alice.create_room(&[&bot.id], false).await;
+    let me = bot.id.clone();
+    alice.wait_for(0, "the bot to join", |s| s.kind == "m.room.member" && s.content["membership"] == "join" && s.sender == me).await;
+    alice.say(&room, "!attune reflect body").await;
+    let first =
+        alice.wait_for(0, "a card in a DM", |s| s.sender == me && s.room != room && s.body().contains("Something to sit with")).await;
+    let before = alice.seen().len();
+    alice.say(&room, "!attune reflect emotions").await;
+    let second =
+        alice.wait_for(before, "a second card", |s| s.sender == me && s.room != room && s.body().contains("Something to sit with")).await;
+    assert_eq!(second.room, first.room, "the private room is reused");
+
+    alice.wait_for_room(&first.room).await.leave().await.unwrap();
+    // The bot sees her leave before she asks again.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = alice.seen().len();
+    alice.say(&room, "!attune reflect body").await;
+    let third = alice
+        .wait_for(before, "a card in a new DM", |s| s.sender == me && s.room != room && s.body().contains("Something to sit with"))
+        .await;
+    assert_ne!(third.room, first.room, "a member who left their private room gets a new one");
+    assert!(third.encrypted, "the new private room is encrypted too");
+    bot.stop().await;
+    alice.stop().await;
 }
