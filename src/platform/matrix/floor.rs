@@ -16,7 +16,8 @@ use matrix_sdk::ruma::events::StateEventType;
 use serde_json::{Value, json};
 
 use super::Shared;
-use crate::core::ids::{ChannelId, MemberRef, Platform};
+use crate::core::delivery::{Failed, Reason};
+use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
 
 /// The floor hold's target in the store's bookkeeping.
 const TARGET: &str = "m.room.power_levels";
@@ -25,18 +26,18 @@ const MESSAGES: [&str; 2] = ["m.room.message", "m.room.encrypted"];
 
 impl Shared {
     /// Carries out a floor change: hold it for `speaker` and the hosts, or release it.
-    pub(super) async fn floor(&self, channel: &ChannelId, speaker: Option<MemberRef>, hosts: Vec<MemberRef>) {
+    pub(super) async fn floor(&self, community: &CommunityId, channel: &ChannelId, speaker: Option<MemberRef>, hosts: Vec<MemberRef>) {
         let Some(room) = self.room(channel.raw()) else {
             tracing::warn!(channel = %channel, "a floor change for a room attune is not in was dropped");
             return;
         };
         match speaker {
-            Some(speaker) => self.hold(&room, channel, &speaker, &hosts).await,
+            Some(speaker) => self.hold(community, &room, channel, &speaker, &hosts).await,
             None => self.release(&room, channel).await,
         }
     }
 
-    async fn hold(&self, room: &Room, channel: &ChannelId, speaker: &MemberRef, hosts: &[MemberRef]) {
+    async fn hold(&self, community: &CommunityId, room: &Room, channel: &ChannelId, speaker: &MemberRef, hosts: &[MemberRef]) {
         let store = self.engine.store();
         let recorded = match store.floor_holds(channel).await {
             Ok(holds) => holds.into_iter().find(|h| h.target == TARGET).map(|h| h.original),
@@ -45,6 +46,7 @@ impl Shared {
                 return;
             }
         };
+        let mut recorded_now = false;
         let original = match recorded.and_then(|o| serde_json::from_str::<Value>(&o).ok()) {
             Some(o) => o,
             None => {
@@ -57,6 +59,7 @@ impl Shared {
                     tracing::error!(error = %e, "the original power levels could not be recorded; the floor is left open");
                     return;
                 }
+                recorded_now = true;
                 current
             }
         };
@@ -65,7 +68,13 @@ impl Shared {
         let people = std::iter::once(speaker).chain(hosts).map(MemberRef::user).filter(|u| !creators.iter().any(|c| c == u));
         let held = held_levels(&original, people);
         if let Err(e) = room.send_state_event_raw(TARGET, "", held).await {
-            tracing::error!(error = %e, channel = %channel, "the floor could not be held (does attune have the power to change power levels?)");
+            tracing::warn!(error = %e, channel = %channel, "the floor could not be held (does attune have the power to change power levels?)");
+            // Nothing changed: a record made for this hold has nothing to restore.
+            if recorded_now && let Err(e) = self.engine.store().release_floor(channel, TARGET).await {
+                tracing::error!(error = %e, "an unused floor record could not be dropped");
+            }
+            // The core tells the circle's hosts, once; the circle goes on with nudges.
+            self.failed(community, Failed::Floor { channel: channel.clone() }, Reason::Platform);
         }
     }
 

@@ -54,7 +54,7 @@ impl Shared {
                 }
                 self.whisper(community, &to, &message).await;
             }
-            Delivery::Floor { channel, speaker, hosts, .. } => self.floor(&channel, speaker, hosts).await,
+            Delivery::Floor { channel, speaker, hosts, .. } => self.floor(community, &channel, speaker, hosts).await,
             Delivery::OpenSupport { member, .. } => {
                 // A support room with the moderators comes with its own change. Until then
                 // the member is told plainly that nobody was paged, and may ask again.

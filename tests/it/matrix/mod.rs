@@ -924,3 +924,34 @@ async fn a_private_room_is_reused_and_made_anew_when_the_member_has_left_it() {
     bot.stop().await;
     alice.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_power_to_hold_the_floor_the_host_is_told_once_and_the_circle_goes_on() {
+    // The bot joins with the default power level, so it may not change power levels.
+    let c = circle_room("nohold", false).await;
+    let me = c.bot.id.clone();
+    let original = power_levels_of(&c.host, &c.room).await;
+    c.host.say(&c.room, "!attune template set standard floor hold").await;
+    c.host.wait_for(0, "the template is changed", |s| s.sender == me && s.room != c.room && s.kind == "m.room.message").await;
+    let root = gather(&c).await;
+    c.host.say_in_thread(&c.room, &root, "!attune circle start").await;
+    let told = c
+        .host
+        .wait_for(0, "the host is told the floor can't be held", |s| {
+            s.sender == me && s.room != c.room && s.body().contains("couldn't hold the floor")
+        })
+        .await;
+    assert_ne!(told.room, c.room, "privately, never in the circle's room");
+    // The circle goes on: its turns still come, and the next one doesn't tell the host again.
+    let turns = done_until_the_end(&c, &root).await;
+    assert!(turns >= 9, "the whole circle ran: {turns} turns");
+    let again = c.host.seen().into_iter().filter(|s| s.sender == me && s.body().contains("couldn't hold the floor")).count();
+    assert_eq!(again, 1, "told once per circle");
+    assert_eq!(power_levels_of(&c.host, &c.room).await, original, "nothing about the room changed");
+    let Circle { host, members, mut bot, .. } = c;
+    bot.stop().await;
+    host.stop().await;
+    for m in members {
+        m.stop().await;
+    }
+}
