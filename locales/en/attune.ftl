@@ -463,3 +463,5 @@ cli-doctor-discord-perm-manage-channels = Manage Channels (floor hold in a chann
 cli-doctor-discord-perm-mute = Mute Members (floor hold in voice circles mutes everyone but the speaker and hosts)
 matrix-react = React to answer: { $choices }
 matrix-undecryptable = I couldn't read the message you just sent (it was encrypted, and the keys to read it never reached me). Nothing was lost on your side. If it was meant for me, please send it again; if this keeps happening, closing and reopening your Matrix app usually helps it share keys.
+matrix-support-room = Talking with a moderator
+matrix-support-room-intro = { $name } would like to talk with a moderator. This room is private: only the people invited to it can read it.

@@ -28,6 +28,7 @@ mod reactions;
 mod render;
 mod send;
 mod session;
+mod support;
 mod sync;
 
 use std::collections::HashMap;

@@ -55,12 +55,7 @@ impl Shared {
                 self.whisper(community, &to, &message).await;
             }
             Delivery::Floor { channel, speaker, hosts, .. } => self.floor(community, &channel, speaker, hosts).await,
-            Delivery::OpenSupport { member, .. } => {
-                // A support room with the moderators comes with its own change. Until then
-                // the member is told plainly that nobody was paged, and may ask again.
-                tracing::warn!(community = %community, "support rooms are not available on Matrix yet");
-                self.failed(community, Failed::Support { member }, Reason::Platform);
-            }
+            Delivery::OpenSupport { member, display } => self.open_support(community, &member, &display).await,
         }
     }
 
@@ -115,7 +110,7 @@ impl Shared {
 
     /// Sends a message; returns its event id. The reactions it offers are
     /// remembered for a quick answer (they are also in the event itself).
-    async fn send(&self, room: &Room, message: &Message, thread: Option<&str>) -> Result<String, matrix_sdk::Error> {
+    pub(super) async fn send(&self, room: &Room, message: &Message, thread: Option<&str>) -> Result<String, matrix_sdk::Error> {
         let rendered = render(&self.catalogue, message);
         let result = room.send_raw("m.room.message", content(&rendered, thread)).await?;
         let id = result.response.event_id.to_string();

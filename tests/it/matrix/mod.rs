@@ -955,3 +955,38 @@ async fn without_the_power_to_hold_the_floor_the_host_is_told_once_and_the_circl
         m.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_opens_a_private_encrypted_room_with_the_member_and_the_moderators_and_attune_steps_out() {
+    // The host made the room, so has power level 100: a moderator. The members have 0.
+    let c = circle_room("support", false).await;
+    let me = c.bot.id.clone();
+    let (alice, bob) = (&c.members[0], &c.members[1]);
+    alice.say(&c.room, "!attune support").await;
+    alice
+        .wait_for(0, "alice hears the moderators were asked", |s| {
+            s.sender == me && s.room != c.room && s.body().contains("asked the moderators")
+        })
+        .await;
+    let intro = c
+        .host
+        .wait_for(0, "the support room's first message", |s| s.sender == me && s.body().contains("would like to talk with a moderator"))
+        .await;
+    assert_ne!(intro.room, c.room, "a room of its own, never the circle's room");
+    assert!(intro.encrypted, "the support room is encrypted");
+    alice.wait_for(0, "alice is in the same room", |s| s.room == intro.room && s.sender == me && s.kind == "m.room.message").await;
+    c.host
+        .wait_for(0, "attune steps out of the support room", |s| {
+            s.room == intro.room && s.kind == "m.room.member" && s.sender == me && s.content["membership"] == "leave"
+        })
+        .await;
+    assert!(bob.seen().iter().all(|s| s.room != intro.room), "a member who isn't a moderator is not invited");
+    let public = c.host.seen().into_iter().filter(|s| s.room == c.room && s.sender == me && s.body().contains("moderator")).count();
+    assert_eq!(public, 0, "nothing about it is posted in the room");
+    let Circle { host, members, mut bot, .. } = c;
+    bot.stop().await;
+    host.stop().await;
+    for m in members {
+        m.stop().await;
+    }
+}

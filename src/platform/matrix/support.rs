@@ -1,0 +1,98 @@
+//! `support` on Matrix: a private, encrypted room with the member and the
+//! community's moderators (the configured ones, and members with power level
+//! 50 or more in the community's rooms), invited by id so nobody is pinged.
+//! attune posts who asked, then leaves: the conversation is between the
+//! member and the moderators (who get full power in the room), and attune
+//! never reads it. When there is nobody to invite or the room can't be made,
+//! the core hears of it and the member is told plainly that nobody was reached.
+
+use std::collections::BTreeSet;
+
+use matrix_sdk::RoomMemberships;
+use matrix_sdk::ruma::OwnedUserId;
+use matrix_sdk::ruma::api::client::room::create_room::v3::{Request as CreateRoom, RoomPreset};
+use matrix_sdk::ruma::events::InitialStateEvent;
+use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
+
+use super::Shared;
+use crate::core::delivery::{Failed, Reason};
+use crate::core::effect::{Line, Message};
+use crate::core::ids::{CommunityId, MemberRef};
+
+/// The power level from which a member counts as a moderator.
+const MODERATOR_LEVEL: i64 = 50;
+
+impl Shared {
+    /// Opens the support room, or tells the core it could not be opened.
+    pub(super) async fn open_support(&self, community: &CommunityId, member: &MemberRef, display: &str) {
+        if let Err(reason) = self.support_room(community, member, display).await {
+            self.failed(community, Failed::Support { member: member.clone() }, reason);
+        }
+    }
+
+    async fn support_room(&self, community: &CommunityId, member: &MemberRef, display: &str) -> Result<(), Reason> {
+        let user = OwnedUserId::try_from(member.user()).map_err(|_| Reason::Gone)?;
+        let moderators = self.moderators_of(community, member).await;
+        if moderators.is_empty() {
+            tracing::warn!(community = %community, "support: no moderator is known to invite (configure [matrix] moderators)");
+            return Err(Reason::Platform);
+        }
+        let mut levels = serde_json::Map::new();
+        for m in &moderators {
+            levels.insert(m.to_string(), serde_json::json!(100));
+        }
+        // attune, the creator, has full power already (and newer room versions refuse
+        // a creator listed here).
+        let levels = serde_json::json!({ "users": levels });
+        let mut request = CreateRoom::new();
+        request.invite = std::iter::once(user).chain(moderators).collect();
+        request.power_level_content_override = serde_json::value::to_raw_value(&levels).ok().map(matrix_sdk::ruma::serde::Raw::from_json);
+        request.preset = Some(RoomPreset::PrivateChat);
+        request.name = Some(self.catalogue.line(&Line::new("matrix-support-room")));
+        request.initial_state =
+            vec![InitialStateEvent::with_empty_state_key(RoomEncryptionEventContent::with_recommended_defaults()).to_raw_any()];
+        let room = self.client.create_room(request).await.map_err(|e| {
+            tracing::warn!(error = %e, "a support room could not be created");
+            Reason::Platform
+        })?;
+        let intro = Message::info(Line::new("matrix-support-room-intro").member("name", member, display.to_owned()));
+        if let Err(e) = self.send(&room, &intro, None).await {
+            // The room exists and everyone is invited; the intro is a courtesy.
+            tracing::warn!(error = %e, "a support room's first message could not be sent");
+        }
+        // What is said there is between the member and the moderators.
+        if let Err(e) = room.leave().await {
+            tracing::warn!(error = %e, "attune could not leave a support room it made");
+        }
+        Ok(())
+    }
+
+    /// The community's moderators besides the member: the configured ones, and
+    /// everyone with power level 50 or more in a room of the community.
+    async fn moderators_of(&self, community: &CommunityId, member: &MemberRef) -> Vec<OwnedUserId> {
+        let mut found: BTreeSet<String> = self.options.moderators.iter().cloned().collect();
+        for room in self.client.joined_rooms() {
+            if self.community_of(&room).await.as_ref() != Some(community) {
+                continue;
+            }
+            let Ok(members) = room.members(RoomMemberships::JOIN).await else { continue };
+            for m in members {
+                let level = match m.power_level() {
+                    UserPowerLevel::Infinite => i64::MAX,
+                    UserPowerLevel::Int(n) => n.into(),
+                    _ => 0,
+                };
+                if level >= MODERATOR_LEVEL {
+                    found.insert(m.user_id().to_string());
+                }
+            }
+        }
+        let me = self.own_user().map(ToString::to_string);
+        found
+            .into_iter()
+            .filter(|u| u != member.user() && Some(u) != me.as_ref())
+            .filter_map(|u| OwnedUserId::try_from(u.as_str()).ok())
+            .collect()
+    }
+}
