@@ -152,6 +152,66 @@ pub enum Action {
 }
 
 impl Action {
+    /// The action with its scope as a short token (`done:3:7`): what a
+    /// platform carries in a button's id or a message's content, and reads
+    /// back with [`Action::from_token`]. Adapters add their own version prefix.
+    pub fn token(self) -> String {
+        let turn = |name: &str, t: TurnRef| format!("{name}:{}:{}", t.circle.0, t.seq);
+        match self {
+            Action::Join(c) => format!("join:{}", c.0),
+            Action::Leave(c) => format!("leave:{}", c.0),
+            Action::Agree => "agree".to_owned(),
+            Action::Done(t) => turn("done", t),
+            Action::Pass(t) => turn("pass", t),
+            Action::Extend(t) => turn("extend", t),
+            Action::Card(t) => turn("card", t),
+            Action::CardShow(t) => turn("card-show", t),
+            Action::Mode(t, m) => format!("{}:{}", turn("mode", t), m.as_str()),
+            Action::Pulse(c, n) => format!("pulse:{}:{n}", c.0),
+            Action::NextStep => "next".to_owned(),
+            Action::Support => "support".to_owned(),
+            Action::CrisisWrong => "crisis-wrong".to_owned(),
+            Action::CrisisOff => "crisis-off".to_owned(),
+            Action::ForgetConfirm => "forget-confirm".to_owned(),
+        }
+    }
+
+    /// Reads a [`Action::token`] back; `None` for anything attune did not write.
+    pub fn from_token(token: &str) -> Option<Action> {
+        let mut parts = token.split(':');
+        let name = parts.next()?;
+        let rest: Vec<&str> = parts.collect();
+        let num = |i: usize| rest.get(i).and_then(|s| s.parse::<u64>().ok());
+        let circle = |i: usize| num(i).map(CircleId);
+        let turn = || Some(TurnRef { circle: circle(0)?, seq: num(1)? });
+        let arity = |n: usize| (rest.len() == n).then_some(());
+        Some(match name {
+            "join" => arity(1).and_then(|()| circle(0)).map(Action::Join)?,
+            "leave" => arity(1).and_then(|()| circle(0)).map(Action::Leave)?,
+            "agree" => arity(0).map(|()| Action::Agree)?,
+            "done" => arity(2).and_then(|()| turn()).map(Action::Done)?,
+            "pass" => arity(2).and_then(|()| turn()).map(Action::Pass)?,
+            "extend" => arity(2).and_then(|()| turn()).map(Action::Extend)?,
+            "card" => arity(2).and_then(|()| turn()).map(Action::Card)?,
+            "card-show" => arity(2).and_then(|()| turn()).map(Action::CardShow)?,
+            "mode" => {
+                arity(3)?;
+                Action::Mode(turn()?, Mode::parse(rest.get(2)?)?)
+            }
+            "pulse" => {
+                arity(2)?;
+                let n = u8::try_from(num(1)?).ok().filter(|n| (1..=5).contains(n))?;
+                Action::Pulse(circle(0)?, n)
+            }
+            "next" => arity(0).map(|()| Action::NextStep)?,
+            "support" => arity(0).map(|()| Action::Support)?,
+            "crisis-wrong" => arity(0).map(|()| Action::CrisisWrong)?,
+            "crisis-off" => arity(0).map(|()| Action::CrisisOff)?,
+            "forget-confirm" => arity(0).map(|()| Action::ForgetConfirm)?,
+            _ => return None,
+        })
+    }
+
     /// The five pulse answers for a circle, 1 to 5.
     pub fn pulse_choices(circle: CircleId) -> [Action; 5] {
         [1, 2, 3, 4, 5].map(|n| Action::Pulse(circle, n))

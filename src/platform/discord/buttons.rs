@@ -5,9 +5,7 @@
 //! core refuses a button of an earlier turn or an ended circle. This file
 //! names no platform library, so its rules are tested on plain strings.
 
-use crate::core::circle::TurnRef;
 use crate::core::effect::Action;
-use crate::core::ids::CircleId;
 use crate::core::template::Mode;
 
 /// The format's version, first in every custom id. A press of a button whose
@@ -26,25 +24,7 @@ pub struct Press {
 
 /// The custom id of `action`, sent for the community of guild `guild`.
 pub fn encode(guild: u64, action: Action) -> String {
-    let turn = |name: &str, t: TurnRef| format!("{name}:{}:{}", t.circle.0, t.seq);
-    let body = match action {
-        Action::Join(c) => format!("join:{}", c.0),
-        Action::Leave(c) => format!("leave:{}", c.0),
-        Action::Agree => "agree".to_owned(),
-        Action::Done(t) => turn("done", t),
-        Action::Pass(t) => turn("pass", t),
-        Action::Extend(t) => turn("extend", t),
-        Action::Card(t) => turn("card", t),
-        Action::CardShow(t) => turn("card-show", t),
-        Action::Mode(t, m) => format!("{}:{}", turn("mode", t), m.as_str()),
-        Action::Pulse(c, n) => format!("pulse:{}:{n}", c.0),
-        Action::NextStep => "next".to_owned(),
-        Action::Support => "support".to_owned(),
-        Action::CrisisWrong => "crisis-wrong".to_owned(),
-        Action::CrisisOff => "crisis-off".to_owned(),
-        Action::ForgetConfirm => "forget-confirm".to_owned(),
-    };
-    let id = format!("{VERSION}:{guild}:{body}");
+    let id = format!("{VERSION}:{guild}:{}", action.token());
     // Two u64s and a short name: always well inside Discord's limit.
     debug_assert!(id.len() <= MAX_CUSTOM_ID, "{id}");
     id
@@ -53,42 +33,12 @@ pub fn encode(guild: u64, action: Action) -> String {
 /// Reads a custom id back. `None` for anything attune did not write (or an
 /// older format), which the adapter answers kindly without acting.
 pub fn decode(custom_id: &str) -> Option<Press> {
-    let mut parts = custom_id.split(':');
+    let mut parts = custom_id.splitn(3, ':');
     if parts.next()? != VERSION {
         return None;
     }
     let guild: u64 = parts.next()?.parse().ok()?;
-    let name = parts.next()?;
-    let rest: Vec<&str> = parts.collect();
-    let num = |i: usize| rest.get(i).and_then(|s| s.parse::<u64>().ok());
-    let circle = |i: usize| num(i).map(CircleId);
-    let turn = || Some(TurnRef { circle: circle(0)?, seq: num(1)? });
-    let arity = |n: usize| (rest.len() == n).then_some(());
-    let action = match name {
-        "join" => arity(1).and_then(|()| circle(0)).map(Action::Join)?,
-        "leave" => arity(1).and_then(|()| circle(0)).map(Action::Leave)?,
-        "agree" => arity(0).map(|()| Action::Agree)?,
-        "done" => arity(2).and_then(|()| turn()).map(Action::Done)?,
-        "pass" => arity(2).and_then(|()| turn()).map(Action::Pass)?,
-        "extend" => arity(2).and_then(|()| turn()).map(Action::Extend)?,
-        "card" => arity(2).and_then(|()| turn()).map(Action::Card)?,
-        "card-show" => arity(2).and_then(|()| turn()).map(Action::CardShow)?,
-        "mode" => {
-            arity(3)?;
-            Action::Mode(turn()?, Mode::parse(rest.get(2)?)?)
-        }
-        "pulse" => {
-            arity(2)?;
-            let n = u8::try_from(num(1)?).ok().filter(|n| (1..=5).contains(n))?;
-            Action::Pulse(circle(0)?, n)
-        }
-        "next" => arity(0).map(|()| Action::NextStep)?,
-        "support" => arity(0).map(|()| Action::Support)?,
-        "crisis-wrong" => arity(0).map(|()| Action::CrisisWrong)?,
-        "crisis-off" => arity(0).map(|()| Action::CrisisOff)?,
-        "forget-confirm" => arity(0).map(|()| Action::ForgetConfirm)?,
-        _ => return None,
-    };
+    let action = Action::from_token(parts.next()?)?;
     Some(Press { guild, action })
 }
 
@@ -119,6 +69,8 @@ pub fn label_id(action: Action) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::circle::TurnRef;
+    use crate::core::ids::CircleId;
 
     fn every_action() -> Vec<Action> {
         let t = TurnRef { circle: CircleId(u64::MAX), seq: u64::MAX };

@@ -8,9 +8,7 @@
 //!
 //! This file names no platform library, so its rules are tested on plain strings.
 
-use crate::core::circle::TurnRef;
 use crate::core::effect::Action;
-use crate::core::ids::CircleId;
 use crate::core::template::Mode;
 
 /// The content field of the bot's messages that maps reaction keys to actions.
@@ -53,65 +51,12 @@ pub fn same_key(a: &str, b: &str) -> bool {
 
 /// An action as text, with its scope.
 pub fn encode(action: Action) -> String {
-    let turn = |name: &str, t: TurnRef| format!("{name}:{}:{}", t.circle.0, t.seq);
-    let body = match action {
-        Action::Join(c) => format!("join:{}", c.0),
-        Action::Leave(c) => format!("leave:{}", c.0),
-        Action::Agree => "agree".to_owned(),
-        Action::Done(t) => turn("done", t),
-        Action::Pass(t) => turn("pass", t),
-        Action::Extend(t) => turn("extend", t),
-        Action::Card(t) => turn("card", t),
-        Action::CardShow(t) => turn("card-show", t),
-        Action::Mode(t, m) => format!("{}:{}", turn("mode", t), m.as_str()),
-        Action::Pulse(c, n) => format!("pulse:{}:{n}", c.0),
-        Action::NextStep => "next".to_owned(),
-        Action::Support => "support".to_owned(),
-        Action::CrisisWrong => "crisis-wrong".to_owned(),
-        Action::CrisisOff => "crisis-off".to_owned(),
-        Action::ForgetConfirm => "forget-confirm".to_owned(),
-    };
-    format!("{VERSION}:{body}")
+    format!("{VERSION}:{}", action.token())
 }
 
 /// Reads an encoded action back; `None` for anything attune did not write.
 pub fn decode(text: &str) -> Option<Action> {
-    let mut parts = text.split(':');
-    if parts.next()? != VERSION {
-        return None;
-    }
-    let name = parts.next()?;
-    let rest: Vec<&str> = parts.collect();
-    let num = |i: usize| rest.get(i).and_then(|s| s.parse::<u64>().ok());
-    let circle = |i: usize| num(i).map(CircleId);
-    let turn = || Some(TurnRef { circle: circle(0)?, seq: num(1)? });
-    let arity = |n: usize| (rest.len() == n).then_some(());
-    let action = match name {
-        "join" => arity(1).and_then(|()| circle(0)).map(Action::Join)?,
-        "leave" => arity(1).and_then(|()| circle(0)).map(Action::Leave)?,
-        "agree" => arity(0).map(|()| Action::Agree)?,
-        "done" => arity(2).and_then(|()| turn()).map(Action::Done)?,
-        "pass" => arity(2).and_then(|()| turn()).map(Action::Pass)?,
-        "extend" => arity(2).and_then(|()| turn()).map(Action::Extend)?,
-        "card" => arity(2).and_then(|()| turn()).map(Action::Card)?,
-        "card-show" => arity(2).and_then(|()| turn()).map(Action::CardShow)?,
-        "mode" => {
-            arity(3)?;
-            Action::Mode(turn()?, Mode::parse(rest.get(2)?)?)
-        }
-        "pulse" => {
-            arity(2)?;
-            let n = u8::try_from(num(1)?).ok().filter(|n| (1..=5).contains(n))?;
-            Action::Pulse(circle(0)?, n)
-        }
-        "next" => arity(0).map(|()| Action::NextStep)?,
-        "support" => arity(0).map(|()| Action::Support)?,
-        "crisis-wrong" => arity(0).map(|()| Action::CrisisWrong)?,
-        "crisis-off" => arity(0).map(|()| Action::CrisisOff)?,
-        "forget-confirm" => arity(0).map(|()| Action::ForgetConfirm)?,
-        _ => return None,
-    };
-    Some(action)
+    Action::from_token(text.strip_prefix(VERSION)?.strip_prefix(':')?)
 }
 
 /// The catalogue line that names what an action does (shared with Discord's button labels).
@@ -140,6 +85,8 @@ pub fn label_id(action: Action) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::circle::TurnRef;
+    use crate::core::ids::CircleId;
 
     fn every_action() -> Vec<Action> {
         let t = TurnRef { circle: CircleId(42), seq: 7 };
