@@ -4,7 +4,8 @@
 //!
 //! - reply latency of `circle join` (member sends → member's sync shows the reply);
 //! - Synapse's own echo for the same member (send → the member's sync shows it);
-//! - attune's own turnaround (event in hand → last reply sent), from its debug log;
+//! - attune's own turnaround (event in hand → its answer ready to send: read,
+//!   applied, committed), and event in hand → last reply sent, from its debug log;
 //! - process start → first command answered, with a saved session;
 //! - peak RSS of `attune run`.
 //!
@@ -224,12 +225,19 @@ async fn run() {
     child.0.wait().unwrap();
 
     let log = strip_ansi(&std::fs::read_to_string(dir.path().join("attune.log")).unwrap());
-    let own: Vec<f64> = log
-        .lines()
-        .filter_map(|l| l.split("turnaround_us=").nth(1))
-        .filter_map(|v| v.split(|c: char| !c.is_ascii_digit()).next()?.parse::<f64>().ok())
-        .map(|us| us / 1000.0)
-        .collect();
+    let field = |name: &str| -> Vec<f64> {
+        let key = format!("{name}=");
+        log.lines()
+            .filter(|l| l.contains("answered a message"))
+            .filter_map(|l| l.split(key.as_str()).nth(1))
+            .filter_map(|v| v.split(|c: char| !c.is_ascii_digit()).next()?.parse::<f64>().ok())
+            .map(|us| us / 1000.0)
+            .collect()
+    };
+    let own = field("turnaround_us");
+    let placed = field("placed_us");
+    let actor = field("actor_us");
+    let sent = field("sent_us");
     let (r50, r99) = (percentile(replies.clone(), 0.5), percentile(replies, 0.99));
     let (e50, e99) = (percentile(echoes.clone(), 0.5), percentile(echoes, 0.99));
     println!("samples: {SAMPLES} joins (each followed by a leave), {SAMPLES} echoes");
@@ -237,11 +245,17 @@ async fn run() {
     println!("Synapse echo (send → own sync): p50 {e50:.1} ms, p99 {e99:.1} ms");
     println!("reply ÷ echo (p50): {:.2}", r50 / e50);
     println!(
-        "attune's own turnaround (event in hand → last reply sent, includes the reply's HTTP round trip): p50 {:.2} ms, p99 {:.2} ms ({} events)",
+        "attune's own turnaround (event in hand → answer ready to send): p50 {:.2} ms, p99 {:.2} ms ({} events)",
         percentile(own.clone(), 0.5),
         percentile(own.clone(), 0.99),
         own.len()
     );
+    println!(
+        "  of which: where it was (p50) {:.2} ms, who sent it (p50, cumulative) {:.2} ms",
+        percentile(placed, 0.5),
+        percentile(actor, 0.5)
+    );
+    println!("event in hand → last reply sent (homeserver round trips included): p50 {:.2} ms", percentile(sent, 0.5));
     println!("process start → first command answered (saved session): {:.0} ms", ms(t1 - t0));
     println!("peak RSS of attune run: {rss:.1} MiB");
 }

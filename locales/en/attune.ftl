@@ -193,6 +193,7 @@ host-one-left = Only { $name } is still in the circle now. You might carry on to
 host-alone = You're the only one left in the circle now. You can close it gently with /circle end whenever you like.
 host-floor-failed = I couldn't hold the floor for this circle: I'm missing a permission I need for it. The circle goes on, and anyone who speaks during someone else's turn still gets a gentle note.
 host-member-unreachable = { $name } can't receive private messages from me, so they may miss their prompts and guides. You might check in with them.
+host-member-unreachable-joining = { $name } asked to join, but can't receive private messages from me, so they haven't seen the agreements yet. You might check in with them.
 resources-asked = Here is the crisis resources card. You can ask for it any time, and nobody else sees that you did.
 resources-options = If you'd like a person from this community, /support asks a moderator to reach out to you.
 checks-notice = Before you begin, so you know: attune checks the messages it can read for words about suicide or self-harm, so it can offer helplines privately. The check happens in memory and nothing you write is stored. You can turn it off with /crisis off, and back on with /crisis on.
@@ -281,6 +282,7 @@ help-data =
     • /crisis on|off — checking your messages for words about suicide or self-harm (in memory, never stored)
     • /my-data — see what's kept · /forget-me — delete it
 help-moderator = • Moderating: /deck list|show|new|add|edit|remove|enable|disable|import|export, /suggestions, /settings show|set, /template list|show|new|set, /resources set TEXT
+help-leave-room = • /leave-room — attune says goodbye and leaves this room (end any circle here first). This community's decks and settings are kept, in case you invite attune back.
 help-not-crisis = attune is peer support, not a crisis service. /resources lists helplines you can reach any time.
 
 ## Refusals: what was wrong, and what would work
@@ -366,6 +368,8 @@ refusal-outranked = Only the person who opened this circle and moderators can do
 refusal-already-opener = They opened this circle, so they already host it.
 refusal-not-yourself = That's for acting on someone else. To step out yourself, use /circle leave.
 refusal-name-empty = Your display name has no letters I can show once invisible characters are taken out. Please pick a name with visible letters, then try again.
+refusal-cannot-leave-here = I can't leave from here by myself. A moderator can remove me in the platform's own settings (on Discord: Server Settings → Integrations).
+refusal-leave-while-circle = There's still a circle open or scheduled here, so I'll stay for now: nobody should be left mid-turn. End it with /circle end, then ask me again.
 refusal-ambiguous-name = More than one person here could be "{ $name }", so I haven't guessed. Please use the name exactly as /circle status shows it.
 refusal-no-hands = This circle goes round in order, so there's no need to raise a hand.
 
@@ -461,6 +465,8 @@ cli-doctor-discord-perm-private-threads = Create Private Threads (private notes 
 cli-doctor-discord-perm-manage-roles = Manage Roles (floor hold in a channel sets permission overwrites, "Manage Permissions")
 cli-doctor-discord-perm-manage-channels = Manage Channels (floor hold in a channel edits the channel's overwrites)
 cli-doctor-discord-perm-mute = Mute Members (floor hold in voice circles mutes everyone but the speaker and hosts)
+leave-room-goodbye = A moderator asked me to leave this room, so I'm going now. Thank you for the listening shared here. If you'd like what I keep about you deleted, /forget-me still works in a private chat with me.
+matrix-private-closed = { $name }, I couldn't open a private chat with you, so what I meant to send you privately hasn't reached you. If you start a direct chat with me, I'll answer you there.
 matrix-react = React to answer: { $choices }
 matrix-undecryptable = I couldn't read the message you just sent (it was encrypted, and the keys to read it never reached me). Nothing was lost on your side. If it was meant for me, please send it again; if this keeps happening, closing and reopening your Matrix app usually helps it share keys.
 matrix-support-room = Talking with a moderator

@@ -47,6 +47,9 @@ pub enum Command {
     Resources(String),
     /// `resources`: the crisis resources card, privately, for anyone.
     ResourcesShow,
+    /// `leave-room` (moderators): attune says goodbye and leaves the room it was asked in,
+    /// where the platform lets a bot leave one place (Matrix).
+    LeaveRoom,
     /// A button or reaction: the command, tied to the circle or turn of the
     /// message it was on (see `effect::Action`). Never parsed from text.
     Scoped(Scope, Box<Command>),
@@ -291,6 +294,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
                 Err(usage("resources", "resources | resources set TEXT"))
             }
         }
+        "leave-room" => none(Command::LeaveRoom, "leave-room"),
         "" => Err(Refusal::UnknownCommand { given: String::new() }),
         other => Err(Refusal::UnknownCommand { given: super::textcheck::preview(other) }),
     }
@@ -442,6 +446,8 @@ mod tests {
         assert_eq!(parse("forget-me confirm"), Ok(Command::ForgetMe { confirm: true }));
         assert_eq!(parse("support please help"), Ok(Command::Support), "extra words on the help path are dropped, not refused");
         assert_eq!(parse("suggestions approve 3"), Ok(Command::Suggestions(Some((true, 3)))));
+        assert_eq!(parse("Leave-Room"), Ok(Command::LeaveRoom));
+        assert!(matches!(parse("leave-room now"), Err(Refusal::Usage { .. })));
         assert_eq!(parse("settings set retention-days 30"), Ok(Command::Settings(Some(("retention-days".into(), "30".into())))));
         assert_eq!(
             parse("deck add mine sharing body light What do you notice? | Listen for the body."),

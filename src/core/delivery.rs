@@ -82,22 +82,32 @@ fn floor_failed(cx: &mut Cx<'_, impl Rng>, channel: &ChannelId) {
     }
 }
 
-/// The hosts of each live circle the member sits in learn, once per circle,
-/// that the member can't receive private messages (guides, cards, the pulse).
+/// The hosts of each live circle the member sits in (or asked to join, and
+/// whose agreements could not reach them) learn, once per circle, that the
+/// member can't receive private messages (agreements, guides, cards, the pulse).
 fn tell_hosts_once(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
+    let member = cx.st.members.get(who);
+    let pending = member.and_then(|m| m.pending_join);
+    let known_display = member.map(|m| m.display.clone()).filter(|d| !d.is_empty());
     let circles: Vec<_> = cx
         .st
         .circles
         .values()
         .filter(|c| c.is_live() && !c.unreachable.contains(who))
-        .filter_map(|c| c.seats.iter().find(|s| &s.member == who).map(|s| (c.id, s.display.clone(), c.host.clone(), c.cohosts.clone())))
+        .filter_map(|c| match c.seats.iter().find(|s| &s.member == who) {
+            Some(s) => Some((c.id, s.display.clone(), "host-member-unreachable", c.host.clone(), c.cohosts.clone())),
+            None if pending == Some(c.id) => {
+                known_display.clone().map(|d| (c.id, d, "host-member-unreachable-joining", c.host.clone(), c.cohosts.clone()))
+            }
+            None => None,
+        })
         .collect();
-    for (id, display, host, cohosts) in circles {
+    for (id, display, line, host, cohosts) in circles {
         if let Some(c) = cx.circle_mut(id) {
             c.unreachable.push(who.clone());
         }
         for h in std::iter::once(host).chain(cohosts).filter(|h| h != who) {
-            cx.whisper_line(&h, Line::new("host-member-unreachable").text("name", display.clone()));
+            cx.whisper_line(&h, Line::new(line).text("name", display.clone()));
         }
     }
 }

@@ -25,6 +25,8 @@ pub enum Effect {
     OpenSupport { member: MemberRef, display: String },
     /// Sends the member everything stored about them (gathered from the store).
     ExportData { to: MemberRef },
+    /// attune leaves this place (a moderator asked, with no circle open there).
+    Leave { channel: ChannelId },
 }
 
 /// Structured content; `text/` renders it for each platform.

@@ -128,6 +128,7 @@ fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Co
             safety::resources(cx, actor);
             Ok(())
         }
+        Command::LeaveRoom => moderation::leave_room(cx, actor, place),
     }
 }
 

@@ -28,6 +28,9 @@ pub fn help(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) {
     lines.push(Line::new("help-data"));
     if actor.moderator {
         lines.push(Line::new("help-moderator"));
+        if matches!(place, Place::Channel(_)) && actor.member.platform().can_leave_place() {
+            lines.push(Line::new("help-leave-room"));
+        }
     }
     lines.push(Line::new("help-not-crisis"));
     cx.whisper(&actor.member, Message::new(Kind::Info, lines));

@@ -36,6 +36,14 @@ impl Platform {
         matches!(self, Platform::Discord)
     }
 
+    /// Whether attune can leave one place on this platform when a moderator
+    /// asks (`leave-room`): a Matrix room, yes. A Discord bot can only leave a
+    /// whole server, which a moderator does in the server's settings; the
+    /// console has one place.
+    pub fn can_leave_place(self) -> bool {
+        matches!(self, Platform::Matrix)
+    }
+
     fn parse(s: &str) -> Option<Self> {
         match s {
             "console" => Some(Platform::Console),

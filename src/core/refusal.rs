@@ -163,4 +163,8 @@ pub enum Refusal {
     NameEmpty,
     #[error("more than one member matches {name}")]
     AmbiguousName { name: String },
+    #[error("attune can't leave this place by itself")]
+    CannotLeaveHere,
+    #[error("a circle is still open here")]
+    LeaveWhileCircle,
 }

@@ -441,6 +441,7 @@ async fn resolve(engine: &Engine, community: &CommunityId, effect: Effect) -> Op
         Effect::Whisper { to, message } => Delivery::Whisper { to, message },
         Effect::Floor { channel, speaker, hosts, voice } => Delivery::Floor { channel, speaker, hosts, voice },
         Effect::OpenSupport { member, display } => Delivery::OpenSupport { member, display },
+        Effect::Leave { channel } => Delivery::Leave { channel },
     })
 }
 

@@ -47,10 +47,28 @@ pub const OUTLET_QUEUE: usize = 1024;
 /// What an adapter must carry out. Closed: adapters match it exhaustively.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Delivery {
-    Say { channel: ChannelId, message: Message },
-    Whisper { to: MemberRef, message: Message },
-    Floor { channel: ChannelId, speaker: Option<MemberRef>, hosts: Vec<MemberRef>, voice: Option<ChannelId> },
-    OpenSupport { member: MemberRef, display: String },
+    Say {
+        channel: ChannelId,
+        message: Message,
+    },
+    Whisper {
+        to: MemberRef,
+        message: Message,
+    },
+    Floor {
+        channel: ChannelId,
+        speaker: Option<MemberRef>,
+        hosts: Vec<MemberRef>,
+        voice: Option<ChannelId>,
+    },
+    OpenSupport {
+        member: MemberRef,
+        display: String,
+    },
+    /// attune leaves this place (a moderator asked; the core said goodbye first).
+    Leave {
+        channel: ChannelId,
+    },
 }
 
 /// A delivery for one community.

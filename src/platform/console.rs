@@ -351,6 +351,8 @@ impl Console {
                     self.emit(&format!("[#{CHANNEL}] {text}"));
                 }
             }
+            // The core never asks in the console: it has one place, and leaving it is quitting.
+            Delivery::Leave { .. } => {}
             Delivery::OpenSupport { display, .. } => {
                 let text = self.catalogue.line(&crate::core::effect::Line::new("console-support").text("name", display));
                 for m in &self.moderators {

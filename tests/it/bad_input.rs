@@ -149,11 +149,12 @@ fn name_of(c: &Command) -> &'static str {
         Command::Settings(_) => "settings",
         Command::Template(_) => "template",
         Command::Resources(_) | Command::ResourcesShow => "resources",
+        Command::LeaveRoom => "leave-room",
     }
 }
 
 /// Every command in the vocabulary.
-const VOCABULARY: [&str; 51] = [
+const VOCABULARY: [&str; 52] = [
     "help",
     "circle open",
     "circle join",
@@ -205,6 +206,7 @@ const VOCABULARY: [&str; 51] = [
     "settings",
     "template",
     "resources",
+    "leave-room",
 ];
 
 /// The command a bad line was aiming at: its parse if it parses, else its leading words.
@@ -465,6 +467,10 @@ fn cases() -> Vec<Case> {
     c(Empty, "mod", true, "resources set call\u{200B}now", "refusal-text-invisible");
     c(Empty, "mod", true, "resources set <script>x</script>", "refusal-text-markup");
     c(Empty, "mod", true, &format!("resources set {}", long(1501)), "refusal-text-too-long");
+    // leave-room (Matrix only; the console has one place)
+    c(Empty, "bob", false, "leave-room", "refusal-not-moderator");
+    c(Empty, "mod", false, "leave-room", "refusal-cannot-leave-here");
+    c(Empty, "mod", false, "leave-room now", "refusal-usage");
     v
 }
 

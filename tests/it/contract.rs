@@ -108,7 +108,9 @@ async fn two_platforms_with_the_same_raw_ids_stay_apart_and_each_delivery_reache
         for o in out.iter() {
             assert_eq!(o.community.platform(), p, "a delivery reached the wrong adapter: {o:?}");
             match &o.delivery {
-                Delivery::Say { channel, .. } | Delivery::Floor { channel, .. } => assert_eq!(channel.platform(), p),
+                Delivery::Say { channel, .. } | Delivery::Floor { channel, .. } | Delivery::Leave { channel } => {
+                    assert_eq!(channel.platform(), p)
+                }
                 Delivery::Whisper { to, .. } | Delivery::OpenSupport { member: to, .. } => assert_eq!(to.platform(), p),
             }
         }
@@ -319,4 +321,74 @@ async fn a_cohosts_my_data_says_they_cohosted() {
     let circle = &json["communities"][0]["data"]["circles"][0];
     assert_eq!(circle["you_cohosted"], true, "{json:#}");
     assert_eq!(circle["you_hosted"], false);
+}
+
+#[tokio::test]
+async fn a_moderator_asks_attune_to_leave_a_matrix_room_only_when_no_circle_is_open_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let two = two_platforms(&dir.path().join("a.db")).await;
+    let e = &two.engine;
+    let m = Platform::Matrix;
+    let c = community(m, "!circle:example.org");
+    let room = || in_channel(m, "!circle:example.org");
+    let (moderator, amy) = (person(m, "@mod:example.org", true), person(m, "@amy:example.org", false));
+    let leaves = |a: &Answer| a.deliveries.iter().filter(|d| matches!(d, Delivery::Leave { .. })).count();
+
+    let refused = cmd(e, &c, &amy, room(), "leave-room").await;
+    assert_eq!(ids(&refused.deliveries), ["refusal-not-moderator"]);
+    assert_eq!(leaves(&refused), 0);
+
+    cmd(e, &c, &moderator, room(), "circle open").await;
+    let open = cmd(e, &c, &moderator, room(), "leave-room").await;
+    assert_eq!(ids(&open.deliveries), ["refusal-leave-while-circle"], "nobody is left mid-circle");
+    assert_eq!(leaves(&open), 0);
+
+    let help = cmd(e, &c, &moderator, room(), "help").await;
+    assert!(ids(&help.deliveries).contains(&"help-leave-room"), "moderators learn of it on Matrix");
+    let help = cmd(e, &c, &amy, room(), "help").await;
+    assert!(!ids(&help.deliveries).contains(&"help-leave-room"), "members aren't offered it");
+
+    cmd(e, &c, &moderator, room(), "circle end").await;
+    let gone = cmd(e, &c, &moderator, room(), "leave-room").await;
+    let ch = ChannelId::parse(m, "!circle:example.org").unwrap();
+    let said: Vec<_> = gone
+        .deliveries
+        .iter()
+        .map(|d| match d {
+            Delivery::Say { channel, message } if *channel == ch => format!("say {}", message.lines[0].id),
+            Delivery::Leave { channel } if *channel == ch => "leave".to_owned(),
+            other => format!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(said, ["say leave-room-goodbye", "leave"], "goodbye first, in the room, then leaving it");
+    assert!(e.store().load(&c, None).await.unwrap().is_some(), "the community is kept for a later invitation");
+
+    // Discord and the console can't leave one place: a kind refusal, nothing else.
+    let g = community(Platform::Discord, "g");
+    let discord_mod = person(Platform::Discord, "1", true);
+    let no = cmd(e, &g, &discord_mod, in_channel(Platform::Discord, "t"), "leave-room").await;
+    assert_eq!(ids(&no.deliveries), ["refusal-cannot-leave-here"]);
+    let help = cmd(e, &g, &discord_mod, in_channel(Platform::Discord, "t"), "help").await;
+    assert!(!ids(&help.deliveries).contains(&"help-leave-room"));
+}
+
+#[tokio::test]
+async fn hosts_learn_once_that_a_member_who_asked_to_join_cannot_receive_the_agreements() {
+    let dir = tempfile::tempdir().unwrap();
+    let two = two_platforms(&dir.path().join("a.db")).await;
+    let e = &two.engine;
+    let c = community(Platform::Discord, "g");
+    let host = person(Platform::Discord, "host", true);
+    let bob = person(Platform::Discord, "bob", false);
+    cmd(e, &c, &host, in_channel(Platform::Discord, "t"), "circle open").await;
+    cmd(e, &c, &bob, in_channel(Platform::Discord, "t"), "circle join").await;
+    let fail =
+        || Input::DeliveryFailed { what: Failed::Whisper { to: bob.member.clone(), kind: Kind::Info }, reason: Reason::PrivateClosed };
+    let first = e.submit(&c, fail(), None).await.unwrap();
+    let to_host = whispers_to(&first.deliveries, &host.member);
+    assert_eq!(to_host.len(), 1, "{first:?}");
+    assert_eq!(to_host[0].lines[0].id, "host-member-unreachable-joining");
+    assert!(!first.deliveries.iter().any(|d| matches!(d, Delivery::Say { .. })), "nothing public");
+    let second = e.submit(&c, fail(), None).await.unwrap();
+    assert!(second.deliveries.is_empty(), "once per circle: {second:?}");
 }

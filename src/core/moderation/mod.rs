@@ -9,9 +9,9 @@ pub use decks::deck;
 use super::command::TemplateCmd;
 use super::cx::Cx;
 use super::deck::{Card, Deck, Intensity, Kind as CardKind, Theme};
-use super::effect::{Kind, Line, Message};
+use super::effect::{Effect, Kind, Line, Message};
 use super::ids::Slug;
-use super::input::Actor;
+use super::input::{Actor, Place};
 use super::refusal::Refusal;
 use super::rng::Rng;
 use super::state::{SETTING_KEYS, Suggestion};
@@ -212,5 +212,24 @@ pub fn resources(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> Result
     cx.st.dirty.community = true;
     cx.audit(actor, "resources set", None, None);
     cx.whisper_line(&actor.member, Line::new("resources-saved"));
+    Ok(())
+}
+
+/// `leave-room`: attune says goodbye where it was asked and leaves. Refused
+/// while a circle is open or scheduled there, so nobody is left mid-turn and
+/// no held floor stays held; the community's decks and settings are kept for
+/// a later invitation.
+pub fn leave_room(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) -> Result<(), Refusal> {
+    moderator(actor)?;
+    if !actor.member.platform().can_leave_place() {
+        return Err(Refusal::CannotLeaveHere);
+    }
+    let Place::Channel(channel) = place else { return Err(Refusal::NeedsChannel) };
+    if cx.st.circle_in(channel).is_some() {
+        return Err(Refusal::LeaveWhileCircle);
+    }
+    cx.audit(actor, "leave room", Some(channel.raw().to_owned()), None);
+    cx.say(channel, Message::info(Line::new("leave-room-goodbye")));
+    cx.out.push(Effect::Leave { channel: channel.clone() });
     Ok(())
 }

@@ -230,10 +230,12 @@ impl Shared {
         let event = Some(format!("interaction:{}", inv.id));
         let channel = inv.guild.and_then(|_| ChannelId::parse(Platform::Discord, &inv.channel.to_string()).ok());
         let mut community = inv.guild.or(button_guild).and_then(|g| CommunityId::parse(Platform::Discord, &g.to_string()).ok());
+        // The member's last channel in this server: a private fallback for this community goes there, never to another server.
         if channel.is_some()
+            && let Some(g) = inv.guild
             && let Ok(mut homes) = self.homes.lock()
         {
-            homes.insert(member.clone(), inv.home);
+            homes.insert((g, member.clone()), inv.home);
         }
         if community.is_none()
             && let Ok(crate::engine::Route::One(c)) = self.engine.route_private(&member).await

@@ -105,7 +105,7 @@ pub(crate) struct Shared {
     moderator_roles: Vec<u64>,
     /// The guild channel each member last used, where a private thread can be
     /// opened for them when their DMs are closed. Memory only.
-    homes: Mutex<HashMap<MemberRef, u64>>,
+    homes: Mutex<HashMap<(u64, MemberRef), u64>>,
     /// DM channel per user id, so a DM costs one request after the first.
     dms: Mutex<HashMap<u64, u64>>,
     /// The private fallback thread per (user id, channel id).

@@ -42,6 +42,8 @@ impl Shared {
             Delivery::Whisper { to, message } => self.whisper(community, &to, &message).await,
             Delivery::Floor { channel, speaker, hosts, voice } => self.floor(community, channel, speaker, hosts, voice).await,
             Delivery::OpenSupport { member, display } => self.open_support(community, &member, &display).await,
+            // The core never asks on Discord (a bot leaves a whole server, in its settings).
+            Delivery::Leave { channel } => tracing::warn!(channel = %channel, "a request to leave a Discord channel was ignored"),
         }
     }
 
@@ -60,7 +62,7 @@ impl Shared {
         };
         tracing::info!(reason = reason.as_str(), "a direct message could not be delivered");
         if reason == Reason::PrivateClosed {
-            match self.private_thread(to, user, render(&self.catalogue, message, guild)).await {
+            match self.private_thread(guild, to, user, render(&self.catalogue, message, guild)).await {
                 Ok(true) => {}
                 Ok(false) => tracing::info!("no channel is known for a private thread; the member is told when they next use attune"),
                 Err(e) => tracing::error!(error = %e, "the private-thread fallback failed"),
@@ -95,10 +97,11 @@ impl Shared {
         self.post(channel, rendered).await
     }
 
-    /// Posts the message into a private thread with the member, in the guild
-    /// channel they last used. `Ok(false)` when no such channel is known.
-    async fn private_thread(&self, to: &MemberRef, user: u64, rendered: Rendered) -> serenity::Result<bool> {
-        let Some(home) = self.homes.lock().ok().and_then(|h| h.get(to).copied()) else { return Ok(false) };
+    /// Posts the message into a private thread with the member, in the channel
+    /// of this community's server they last used. `Ok(false)` when no such
+    /// channel is known.
+    async fn private_thread(&self, guild: u64, to: &MemberRef, user: u64, rendered: Rendered) -> serenity::Result<bool> {
+        let Some(home) = self.homes.lock().ok().and_then(|h| h.get(&(guild, to.clone())).copied()) else { return Ok(false) };
         // Threads can't hold threads: in a circle's thread, the channel it was made in.
         let home = self.outside_threads(home).await;
         let cached = self.threads.lock().ok().and_then(|t| t.get(&(user, home)).copied());

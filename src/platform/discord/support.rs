@@ -88,7 +88,7 @@ impl Shared {
 
     async fn support_thread(&self, community: &CommunityId, member: &MemberRef, display: &str) -> serenity::Result<bool> {
         let (Some(guild), Some(user)) = (snowflake(community.raw()), snowflake(member.user())) else { return Ok(false) };
-        let home = self.homes.lock().ok().and_then(|h| h.get(member).copied());
+        let home = self.homes.lock().ok().and_then(|h| h.get(&(guild, member.clone())).copied());
         let Some(channel) = self.support.channel.or(home) else { return Ok(false) };
         let moderators = self.support.people(guild, user);
         if moderators.is_empty() {

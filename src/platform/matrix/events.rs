@@ -21,6 +21,7 @@ use super::reactions::{self, FIELD};
 use super::send::ReplyRoom;
 use crate::core::Refusal;
 use crate::core::command::{self, Command};
+use crate::core::delivery::Reason;
 use crate::core::effect::{Kind, Line, Message};
 use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
 use crate::core::input::{Actor, Input, Place};
@@ -28,6 +29,10 @@ use crate::engine::{Answer, Delivery, EngineError, Route};
 
 /// The power level from which a member is a moderator.
 const MODERATOR_LEVEL: i64 = 50;
+/// Unreadable messages waiting for their keys at once, at most.
+const MAX_UNDECRYPTABLE_WAITING: usize = 256;
+/// A member is told about unreadable messages at most once in this long.
+const UNDECRYPTABLE_QUIET: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Where an event happened, as attune sees it.
 enum Where {
@@ -64,7 +69,9 @@ impl Shared {
                 }
                 let Some(body) = content["body"].as_str() else { return };
                 let relates = &content["m.relates_to"];
-                let in_thread = relates["rel_type"] == "m.thread";
+                // Short forms work in the thread of the room's circle, not in any thread.
+                let in_thread = relates["rel_type"] == "m.thread"
+                    && relates["event_id"].as_str().is_some_and(|root| self.thread_of(room.room_id().as_str()).as_deref() == Some(root));
                 self.on_text(room, sender, event_id, body, in_thread).await;
             }
             Some("m.reaction") => {
@@ -95,8 +102,11 @@ impl Shared {
         let Some(place) = self.place(room, &member).await else { return };
         let private = matches!(place, Where::Private { .. });
         let line = classify(&strip_reply_fallback(body), &self.options.prefix, in_thread || private);
+        let placed_us = started.elapsed().as_micros() as u64;
         let actor = self.actor(room, &member, &place).await;
+        let actor_us = started.elapsed().as_micros() as u64;
         let event = Some(format!("matrix:{event_id}"));
+        let asked = matches!(line, Said::Command(_));
         let (community, result) = match (place, line) {
             (Where::Room { community, channel }, line) => {
                 let place = Place::Channel(channel);
@@ -124,9 +134,13 @@ impl Shared {
                 (Some(community), result)
             }
         };
-        self.answer(room, &member, community, result, private).await;
-        // How long attune itself took, from the event in hand to the last reply sent.
-        tracing::debug!(turnaround_us = started.elapsed().as_micros() as u64, "answered a message");
+        // attune's own turnaround: from the event in hand to its answer ready to hand to
+        // the homeserver (where it was read, who sent it, applied and committed).
+        let turnaround_us = started.elapsed().as_micros() as u64;
+        self.answer(room, &member, community, result, private, asked).await;
+        // And to the last reply sent (the homeserver's round trips included).
+        let sent_us = started.elapsed().as_micros() as u64;
+        tracing::debug!(turnaround_us, placed_us, actor_us, sent_us, "answered a message");
     }
 
     /// A reaction: the action the reacted-to message offered for that key.
@@ -153,11 +167,14 @@ impl Shared {
                 (community.clone(), self.engine.submit_private(community, actor, command, event).await)
             }
         };
-        self.answer(room, &member, community, result, private).await;
+        self.answer(room, &member, community, result, private, true).await;
     }
 
     /// Carries out an answer in order. In a private room the sender's private
-    /// messages go back to that room.
+    /// messages go back to that room. When the sender `asked` something (a
+    /// command or a reaction) in a shared room and no private room could be
+    /// opened for the answer, they are told so there; never after chat, where
+    /// the note's timing could hint at what was meant for them (a crisis card).
     async fn answer(
         &self,
         room: &Room,
@@ -165,6 +182,7 @@ impl Shared {
         community: Option<CommunityId>,
         result: Result<Answer, EngineError>,
         private: bool,
+        asked: bool,
     ) {
         let answer = match result {
             Ok(answer) => answer,
@@ -175,10 +193,26 @@ impl Shared {
                 Answer { deliveries: vec![Delivery::Whisper { to: member.clone(), message }] }
             }
         };
+        // attune's goodbye to a room it leaves belongs to the room, not to its last circle's thread.
+        for delivery in &answer.deliveries {
+            if let Delivery::Leave { channel } = delivery {
+                self.forget_thread(channel.raw());
+            }
+        }
+        // Told at most once per answer that private answers can't reach the sender.
+        let mut told = false;
         for delivery in answer.deliveries {
             let reply = private.then_some(ReplyRoom { member, room });
             match &community {
-                Some(c) => self.deliver(c, delivery, reply).await,
+                Some(c) => match delivery {
+                    Delivery::Whisper { to, message } if !private && &to == member => {
+                        if self.whisper(c, &to, &message).await == Err(Reason::PrivateClosed) && asked && !told {
+                            told = true;
+                            self.private_line_closed(room, member).await;
+                        }
+                    }
+                    delivery => self.deliver(c, delivery, reply).await,
+                },
                 None => match (delivery, reply) {
                     // Without a community, only an answer in the member's own room can go out.
                     (Delivery::Whisper { to, message }, Some(reply)) if &to == member => {
@@ -216,8 +250,10 @@ impl Shared {
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "the private rooms could not be read"),
         }
+        // A DM is private only while it is the member and attune alone (joined or invited):
+        // a DM someone else was brought into is a shared room.
         let marked = self.direct.lock().is_ok_and(|d| d.contains(id));
-        if marked || (room.is_direct().await.unwrap_or(false) && room.active_members_count() <= 2) {
+        if (marked || room.is_direct().await.unwrap_or(false)) && room.active_members_count() <= 2 {
             return Some(Where::Private { community: None });
         }
         let community = self.community_of(room).await?;
@@ -253,7 +289,9 @@ impl Shared {
     /// The reactions a message of the bot offers: remembered since it was sent,
     /// or read from the event (only the bot's own events count).
     async fn offers_of(&self, room: &Room, target: &str) -> Vec<(String, String)> {
-        if let Some(known) = self.offered.lock().ok().and_then(|o| o.get(target).cloned()) {
+        // Keyed by room too: a reaction in one room naming the bot's message in another offers nothing.
+        let cache_key = format!("{}|{target}", room.room_id());
+        if let Some(known) = self.offered.lock().ok().and_then(|o| o.get(&cache_key).cloned()) {
             return known;
         }
         let Ok(id) = OwnedEventId::try_from(target) else { return Vec::new() };
@@ -268,7 +306,10 @@ impl Shared {
             .map(|m| m.iter().filter_map(|(k, a)| a.as_str().map(|a| (k.clone(), a.to_owned()))).collect())
             .unwrap_or_default();
         if let Ok(mut o) = self.offered.lock() {
-            o.insert(target.to_owned(), offers.clone());
+            if o.len() >= super::send::OFFERED_CACHE {
+                o.clear();
+            }
+            o.insert(cache_key, offers.clone());
         }
         offers
     }
@@ -277,12 +318,34 @@ impl Shared {
     /// the grace period it is tried again; if it reads, it is handled as usual,
     /// otherwise the sender is told kindly and privately what happened.
     fn later_decrypt(self: &Arc<Self>, room: &Room, sender: &str, event_id: &str) {
+        use std::sync::atomic::Ordering;
+        // A flood of unreadable events must not become a flood of tasks.
+        if self.undecryptable_waiting.fetch_add(1, Ordering::Relaxed) >= MAX_UNDECRYPTABLE_WAITING {
+            self.undecryptable_waiting.fetch_sub(1, Ordering::Relaxed);
+            tracing::warn!("too many unreadable messages are waiting for their keys; this one is not retried");
+            return;
+        }
         let (shared, room, sender, event_id) = (self.clone(), room.clone(), sender.to_owned(), event_id.to_owned());
         let grace = self.options.decryption_grace;
         tokio::spawn(async move {
             tokio::time::sleep(grace).await;
             shared.retry_decrypt(&room, &sender, &event_id).await;
+            shared.undecryptable_waiting.fetch_sub(1, Ordering::Relaxed);
         });
+    }
+
+    /// Whether the member may be told about an unreadable message now: once
+    /// in a while, not once per message.
+    fn may_tell_undecryptable(&self, sender: &str) -> bool {
+        let Ok(mut told) = self.undecryptable_told.lock() else { return false };
+        if told.get(sender).is_some_and(|at| at.elapsed() < UNDECRYPTABLE_QUIET) {
+            return false;
+        }
+        if told.len() >= super::send::OFFERED_CACHE {
+            told.retain(|_, at| at.elapsed() < UNDECRYPTABLE_QUIET);
+        }
+        told.insert(sender.to_owned(), std::time::Instant::now());
+        true
     }
 
     async fn retry_decrypt(self: &Arc<Self>, room: &Room, sender: &str, event_id: &str) {
@@ -295,6 +358,9 @@ impl Shared {
             return;
         }
         let Some(member) = member_ref(sender) else { return };
+        if !self.may_tell_undecryptable(sender) {
+            return;
+        }
         let Some(place) = self.place(room, &member).await else { return };
         let community = match place {
             Where::Room { community, .. } => Some(community),
@@ -302,8 +368,35 @@ impl Shared {
         };
         let message = Message::info(Line::new("matrix-undecryptable"));
         match community {
-            Some(c) => self.whisper(&c, &member, &message).await,
+            Some(c) => {
+                if self.whisper(&c, &member, &message).await == Err(Reason::PrivateClosed) && !self.is_private_room(room).await {
+                    self.private_line_closed(room, &member).await;
+                }
+            }
             None => tracing::info!("a message could not be decrypted, and no community is known to answer from"),
+        }
+    }
+
+    async fn is_private_room(&self, room: &Room) -> bool {
+        let id = room.room_id().as_str();
+        matches!(self.engine.store().private_room_owner(id).await, Ok(Some(_)))
+            || (self.direct.lock().is_ok_and(|d| d.contains(id)) && room.active_members_count() <= 2)
+    }
+
+    /// Said in a shared room when a member's private answer could not reach
+    /// them because no private room could be opened: what happened and what
+    /// to do, and nothing of what was meant for them.
+    async fn private_line_closed(&self, room: &Room, member: &MemberRef) {
+        let display = match OwnedUserId::try_from(member.user()) {
+            Ok(user) => room.get_member_no_sync(&user).await.ok().flatten().and_then(|m| m.display_name().map(str::to_owned)),
+            Err(_) => None,
+        };
+        let display = display.unwrap_or_else(|| localpart(member.user()).to_owned());
+        let display = crate::core::member::clean_display(&display).unwrap_or_else(|| localpart(member.user()).to_owned());
+        let message = Message::info(Line::new("matrix-private-closed").member("name", member, display));
+        let thread = self.thread_of(room.room_id().as_str());
+        if let Err(e) = self.send(room, &message, thread.as_deref()).await {
+            tracing::error!(error = %e, "the note about a closed private line could not be sent");
         }
     }
 }

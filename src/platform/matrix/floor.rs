@@ -78,7 +78,7 @@ impl Shared {
         }
     }
 
-    async fn release(&self, room: &Room, channel: &ChannelId) {
+    pub(super) async fn release(&self, room: &Room, channel: &ChannelId) {
         let holds = match self.engine.store().floor_holds(channel).await {
             Ok(h) => h,
             Err(e) => {

@@ -131,6 +131,17 @@ pub(crate) struct Shared {
     direct: Mutex<std::collections::HashSet<String>>,
     /// One DM room is created at a time.
     dm_lock: tokio::sync::Mutex<()>,
+    /// Members whose homeserver refused attune's invite to a private room, and
+    /// when: not asked again for a while, so no empty rooms pile up.
+    dm_refused: Mutex<HashMap<String, std::time::Instant>>,
+    /// Support rooms attune made and stays in until someone it invited has
+    /// joined (a room nobody is joined to can't be joined). It never reads
+    /// them. Kept in `support_rooms.json`, so a restart still steps out.
+    support_rooms: Mutex<std::collections::BTreeSet<String>>,
+    /// Unreadable messages waiting for their keys.
+    undecryptable_waiting: std::sync::atomic::AtomicUsize,
+    /// When each member was last told that a message of theirs couldn't be read.
+    undecryptable_told: Mutex<HashMap<String, std::time::Instant>>,
 }
 
 /// A running Matrix adapter.
@@ -176,6 +187,7 @@ pub async fn start(
     let catalogue = command_catalogue(&options.prefix).map_err(|e| MatrixError::Catalogue(e.to_string()))?;
     let client = session::connect(&options).await?;
     let threads = session::load_threads(&options.store_dir);
+    let options_dir = options.store_dir.clone();
     let shared = Arc::new(Shared {
         engine,
         catalogue,
@@ -185,21 +197,33 @@ pub async fn start(
         offered: Mutex::new(HashMap::new()),
         direct: Mutex::new(std::collections::HashSet::new()),
         dm_lock: tokio::sync::Mutex::new(()),
+        dm_refused: Mutex::new(HashMap::new()),
+        support_rooms: Mutex::new(session::load_support_rooms(&options_dir)),
+        undecryptable_waiting: std::sync::atomic::AtomicUsize::new(0),
+        undecryptable_told: Mutex::new(HashMap::new()),
     });
     let stop_sync = Arc::new(Notify::new());
+    // A floor still held after a crash is restored first, then what the restart
+    // told live circles (which may hold it again) goes out; only then are the
+    // events that came while attune was down answered, so they act on top.
+    shared.restore_held_floors().await;
+    for out in resumed {
+        shared.deliver(&out.community, out.delivery, None).await;
+    }
     // The first sync runs here, so a bad homeserver or token fails the start.
     let first = sync::first(&shared).await?;
+    // Support rooms someone joined while attune was down are left now.
+    let waiting: Vec<String> = shared.support_rooms.lock().map(|r| r.iter().cloned().collect()).unwrap_or_default();
+    for id in waiting {
+        if let Some(room) = shared.room(&id) {
+            shared.step_out_when_joined(&room).await;
+        }
+    }
     let sync = tokio::spawn(sync::run(shared.clone(), first, stop_sync.clone()));
     let stop_outlet = Arc::new(Notify::new());
     let outlet = {
         let (shared, stop) = (shared.clone(), stop_outlet.clone());
         tokio::spawn(async move {
-            // A floor still held after a crash is restored first; then what the
-            // restart told live circles (which may hold it again) goes out.
-            shared.restore_held_floors().await;
-            for out in resumed {
-                shared.deliver(&out.community, out.delivery, None).await;
-            }
             loop {
                 tokio::select! {
                     Some(out) = outlet.recv() => shared.deliver(&out.community, out.delivery, None).await,
@@ -229,8 +253,21 @@ pub async fn run(
 }
 
 impl Shared {
-    /// The community a room belongs to: a configured group, the space that is
-    /// its parent, or the room itself.
+    /// Whether the space (which attune must be in) lists the room as a child.
+    async fn space_lists(&self, space: &str, child: &str) -> bool {
+        use matrix_sdk::ruma::events::space::child::SpaceChildEventContent;
+        let Some(space) = self.room(space) else { return false };
+        let Ok(events) = space.get_state_events_static::<SpaceChildEventContent>().await else { return false };
+        events.into_iter().filter_map(|raw| raw.deserialize().ok()).any(|e| match e {
+            matrix_sdk::deserialized_responses::SyncOrStrippedState::Sync(s) => {
+                s.state_key().as_str() == child && s.as_original().is_some_and(|o| !o.content.via.is_empty())
+            }
+            matrix_sdk::deserialized_responses::SyncOrStrippedState::Stripped(_) => false,
+        })
+    }
+
+    /// The community a room belongs to: a configured group, the space that
+    /// is its parent and lists it as a child, or the room itself.
     async fn community_of(&self, room: &matrix_sdk::Room) -> Option<CommunityId> {
         let id = room.room_id().as_str();
         if let Some(group) = self.options.communities.iter().find(|c| c.rooms.iter().any(|r| r == id)) {
@@ -238,9 +275,15 @@ impl Shared {
         }
         if self.options.communities.iter().any(|c| c.space.is_some()) {
             for parent in sync::space_parents(room).await {
-                if let Some(group) = self.options.communities.iter().find(|c| c.space.as_deref() == Some(parent.as_str())) {
+                let Some(group) = self.options.communities.iter().find(|c| c.space.as_deref() == Some(parent.as_str())) else {
+                    continue;
+                };
+                // Anyone can name a space as their room's parent; only the space's own
+                // list of children (which its admins keep) makes the room part of it.
+                if self.space_lists(&parent, id).await {
                     return CommunityId::parse(Platform::Matrix, &group.id).ok();
                 }
+                tracing::debug!(room = id, "a room names a configured space as its parent, but the space doesn't list it");
             }
         }
         CommunityId::parse(Platform::Matrix, id).ok()

@@ -18,7 +18,9 @@ use crate::core::input::Input;
 use crate::engine::Delivery;
 
 /// How many offered-reaction maps are kept in memory; older ones are read from their event.
-const OFFERED_CACHE: usize = 4096;
+pub(super) const OFFERED_CACHE: usize = 4096;
+/// How long after a refused invite attune waits before inviting the member into a private room again.
+const DM_RETRY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Where a private answer goes when the input came from a private room: that room.
 pub(super) struct ReplyRoom<'a> {
@@ -52,58 +54,169 @@ impl Shared {
                     }
                     return;
                 }
-                self.whisper(community, &to, &message).await;
+                // A failure is reported to the core inside.
+                let _ = self.whisper(community, &to, &message).await;
             }
             Delivery::Floor { channel, speaker, hosts, .. } => self.floor(community, &channel, speaker, hosts).await,
             Delivery::OpenSupport { member, display } => self.open_support(community, &member, &display).await,
+            Delivery::Leave { channel } => self.leave(&channel).await,
         }
     }
 
-    /// A private message in the member's DM room for this community.
-    pub(super) async fn whisper(&self, community: &CommunityId, to: &MemberRef, message: &Message) {
+    /// Leaves a room a moderator asked attune to leave (the goodbye was said
+    /// just before). The circle thread it remembered there is forgotten; an
+    /// invitation later is answered like any other.
+    async fn leave(&self, channel: &crate::core::ids::ChannelId) {
+        let Some(room) = self.room(channel.raw()) else {
+            tracing::warn!(channel = %channel, "asked to leave a room attune is not in");
+            return;
+        };
+        self.forget_thread(channel.raw());
+        // Power levels still recorded (a restore that failed earlier) are put back while attune can.
+        self.release(&room, channel).await;
+        match room.leave().await {
+            Ok(()) => tracing::info!(channel = %channel, "left the room, as a moderator asked"),
+            Err(e) => tracing::error!(error = %e, channel = %channel, "the room could not be left"),
+        }
+    }
+
+    /// The room's last circle thread is forgotten, so what is said there next
+    /// (a goodbye) goes to the room itself.
+    pub(super) fn forget_thread(&self, room: &str) {
+        if let Ok(mut threads) = self.threads.lock()
+            && threads.remove(room).is_some()
+            && let Err(e) = super::session::save_threads(&self.options.store_dir, &threads)
+        {
+            tracing::error!(error = %e, "the circle threads could not be saved");
+        }
+    }
+
+    /// A private message in the member's DM room for this community. A
+    /// failure is reported to the core, and returned for the caller to act on.
+    pub(super) async fn whisper(&self, community: &CommunityId, to: &MemberRef, message: &Message) -> Result<(), Reason> {
         let room = match self.dm_room(community, to).await {
             Ok(room) => room,
             Err(reason) => {
                 tracing::info!(reason = reason.as_str(), "a private room could not be opened");
                 self.failed(community, Failed::Whisper { to: to.clone(), kind: message.kind.clone() }, reason);
-                return;
+                return Err(reason);
             }
         };
         if let Err(e) = self.send(&room, message, None).await {
             tracing::error!(error = %e, "a private message could not be sent");
             self.failed(community, Failed::Whisper { to: to.clone(), kind: message.kind.clone() }, Reason::Platform);
+            return Err(Reason::Platform);
         }
+        Ok(())
     }
 
     /// The member's private room for a community: the remembered one while they
-    /// are still in it, else a new encrypted DM.
+    /// are still in it, else a DM the member opened with attune that serves no
+    /// other community, else a new encrypted DM.
     async fn dm_room(&self, community: &CommunityId, to: &MemberRef) -> Result<Room, Reason> {
         let user = OwnedUserId::try_from(to.user()).map_err(|_| Reason::Gone)?;
         // One DM is made at a time, so two messages at once can't open two rooms.
         let _guard = self.dm_lock.lock().await;
-        match self.engine.store().private_room(community, to).await {
+        let store = self.engine.store();
+        match store.private_room(community, to).await {
             Ok(Some(id)) => {
                 if let Some(room) = self.room(&id)
+                    && room.active_members_count() <= 2
                     && still_there(&room, &user).await
                 {
                     return Ok(room);
                 }
-                if let Err(e) = self.engine.store().drop_private_room(&id).await {
+                if let Err(e) = store.drop_private_room(&id).await {
                     tracing::error!(error = %e, "a private room that is gone could not be forgotten");
                 }
             }
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "the private room could not be looked up; a new one is made"),
         }
-        let room = self.client.create_dm(&user).await.map_err(|e| {
-            tracing::info!(error = %e, "a DM room could not be created");
-            if e.as_client_api_error().is_some() { Reason::PrivateClosed } else { Reason::Platform }
-        })?;
+        let room = match self.members_own_dm(&user).await {
+            Some(room) => room,
+            None => {
+                let refused = self.dm_refused.lock().ok().and_then(|r| r.get(to.user()).copied());
+                if refused.is_some_and(|at| at.elapsed() < DM_RETRY) {
+                    return Err(Reason::PrivateClosed);
+                }
+                let room = self.new_dm(&user).await.inspect_err(|reason| {
+                    if *reason == Reason::PrivateClosed
+                        && let Ok(mut r) = self.dm_refused.lock()
+                    {
+                        if r.len() >= OFFERED_CACHE {
+                            r.retain(|_, at| at.elapsed() < DM_RETRY);
+                        }
+                        r.insert(to.user().to_owned(), std::time::Instant::now());
+                    }
+                })?;
+                if let Ok(mut r) = self.dm_refused.lock() {
+                    r.remove(to.user());
+                }
+                room
+            }
+        };
         if let Ok(mut direct) = self.direct.lock() {
             direct.insert(room.room_id().to_string());
         }
-        if let Err(e) = self.engine.store().set_private_room(community, to, room.room_id().as_str()).await {
-            tracing::error!(error = %e, "a new private room could not be remembered");
+        if let Err(e) = store.set_private_room(community, to, room.room_id().as_str()).await {
+            tracing::error!(error = %e, "a private room could not be remembered");
+        }
+        Ok(room)
+    }
+
+    /// A DM the member opened with attune (or one attune made earlier), where
+    /// the two of them are alone together and which serves no community yet.
+    async fn members_own_dm(&self, user: &matrix_sdk::ruma::UserId) -> Option<Room> {
+        use matrix_sdk::ruma::events::room::member::MembershipState;
+        // Rooms joined from the member's DM invite count at once; m.direct catches up a sync later.
+        let marked: Vec<String> = self.direct.lock().map(|d| d.iter().cloned().collect()).unwrap_or_default();
+        let candidates = self.client.get_dm_rooms(user).chain(marked.iter().filter_map(|id| self.room(id)));
+        for room in candidates {
+            if room.state() != matrix_sdk::RoomState::Joined || room.active_members_count() > 2 {
+                continue;
+            }
+            let there = room.get_member_no_sync(user).await.ok().flatten();
+            if !there.is_some_and(|m| matches!(m.membership(), MembershipState::Join | MembershipState::Invite)) {
+                continue;
+            }
+            match self.engine.store().private_room_owner(room.room_id().as_str()).await {
+                Ok(None) => return Some(room),
+                Ok(Some(_)) => {}
+                Err(e) => tracing::error!(error = %e, "the private rooms could not be read"),
+            }
+        }
+        None
+    }
+
+    /// A new encrypted room, then the member invited into it as a DM. When the
+    /// invite is refused (the member's homeserver or settings decline it), the
+    /// empty room is left and forgotten, and the member's private line is closed.
+    async fn new_dm(&self, user: &matrix_sdk::ruma::UserId) -> Result<Room, Reason> {
+        use matrix_sdk::ruma::api::client::room::create_room::v3::{Request, RoomPreset};
+        use matrix_sdk::ruma::events::InitialStateEvent;
+        use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+        let mut request = Request::new();
+        request.is_direct = true;
+        request.preset = Some(RoomPreset::TrustedPrivateChat);
+        request.initial_state =
+            vec![InitialStateEvent::with_empty_state_key(RoomEncryptionEventContent::with_recommended_defaults()).to_raw_any()];
+        let room = self.client.create_room(request).await.map_err(|e| {
+            tracing::warn!(error = %e, "a private room could not be created");
+            Reason::Platform
+        })?;
+        let invite = serde_json::json!({ "membership": "invite", "is_direct": true });
+        if let Err(e) = room.send_state_event_raw("m.room.member", user.as_str(), invite).await {
+            tracing::info!(error = %e, "the member could not be invited into a private room; it is left empty");
+            if let Err(e) = room.leave().await {
+                tracing::warn!(error = %e, "an empty private room could not be left");
+            } else if let Err(e) = room.forget().await {
+                tracing::warn!(error = %e, "an empty private room could not be forgotten");
+            }
+            return Err(if e.as_client_api_error().is_some() { Reason::PrivateClosed } else { Reason::Platform });
+        }
+        if let Err(e) = self.client.account().mark_as_dm(room.room_id(), &[user.to_owned()]).await {
+            tracing::warn!(error = %e, "a private room could not be marked as a DM");
         }
         Ok(room)
     }
@@ -120,7 +233,7 @@ impl Shared {
             if offered.len() >= OFFERED_CACHE {
                 offered.clear();
             }
-            offered.insert(id.clone(), rendered.offers);
+            offered.insert(format!("{}|{id}", room.room_id()), rendered.offers);
         }
         if let Some(a) = &message.attachment {
             let config = matrix_sdk::attachment::AttachmentConfig::new();
@@ -134,7 +247,7 @@ impl Shared {
         self.client.get_room(&id)
     }
 
-    fn thread_of(&self, room: &str) -> Option<String> {
+    pub(super) fn thread_of(&self, room: &str) -> Option<String> {
         self.threads.lock().ok().and_then(|t| t.get(room).cloned())
     }
 

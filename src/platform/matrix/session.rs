@@ -22,6 +22,8 @@ use super::{MatrixError, MatrixOptions};
 const SESSION: &str = "session.json";
 const SYNC_TOKEN: &str = "sync-token";
 const THREADS: &str = "threads.json";
+/// Support rooms attune made and is waiting to step out of.
+const SUPPORT_ROOMS: &str = "support_rooms.json";
 /// The name other members see for the bot's device.
 const DEVICE_NAME: &str = "attune";
 
@@ -144,6 +146,15 @@ pub(super) fn load_threads(dir: &Path) -> std::collections::HashMap<String, Stri
 pub(super) fn save_threads(dir: &Path, threads: &std::collections::HashMap<String, String>) -> std::io::Result<()> {
     let bytes = serde_json::to_vec(threads).map_err(std::io::Error::other)?;
     write_atomically(&dir.join(THREADS), &bytes, false)
+}
+
+pub(super) fn load_support_rooms(dir: &Path) -> std::collections::BTreeSet<String> {
+    std::fs::read(dir.join(SUPPORT_ROOMS)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
+pub(super) fn save_support_rooms(dir: &Path, rooms: &std::collections::BTreeSet<String>) -> std::io::Result<()> {
+    let bytes = serde_json::to_vec(rooms).map_err(std::io::Error::other)?;
+    write_atomically(&dir.join(SUPPORT_ROOMS), &bytes, false)
 }
 
 /// Writes a file so that a crash leaves either the old or the new content.

@@ -1,9 +1,10 @@
 //! `support` on Matrix: a private, encrypted room with the member and the
 //! community's moderators (the configured ones, and members with power level
 //! 50 or more in the community's rooms), invited by id so nobody is pinged.
-//! attune posts who asked, then leaves: the conversation is between the
-//! member and the moderators (who get full power in the room), and attune
-//! never reads it. When there is nobody to invite or the room can't be made,
+//! attune posts who asked, then leaves as soon as someone it invited has
+//! joined (a room nobody is joined to could not be joined): the conversation
+//! is between the member and the moderators (who get full power in the
+//! room), and attune never reads it. When there is nobody to invite or the room can't be made,
 //! the core hears of it and the member is told plainly that nobody was reached.
 
 use std::collections::BTreeSet;
@@ -61,11 +62,44 @@ impl Shared {
             // The room exists and everyone is invited; the intro is a courtesy.
             tracing::warn!(error = %e, "a support room's first message could not be sent");
         }
-        // What is said there is between the member and the moderators.
-        if let Err(e) = room.leave().await {
-            tracing::warn!(error = %e, "attune could not leave a support room it made");
+        // What is said there is between the member and the moderators: attune steps out
+        // as soon as someone it invited is in (a room nobody is joined to can't be joined),
+        // and never reads it meanwhile.
+        let id = room.room_id().to_string();
+        if let Ok(mut rooms) = self.support_rooms.lock() {
+            rooms.insert(id);
+            if let Err(e) = super::session::save_support_rooms(&self.options.store_dir, &rooms) {
+                tracing::error!(error = %e, "the support rooms could not be saved");
+            }
         }
         Ok(())
+    }
+
+    /// Whether attune is waiting in this support room for someone to join.
+    pub(super) fn is_support_room(&self, room: &str) -> bool {
+        self.support_rooms.lock().is_ok_and(|r| r.contains(room))
+    }
+
+    /// Steps out of a support room once someone else has joined it.
+    pub(super) async fn step_out_when_joined(&self, room: &matrix_sdk::Room) {
+        let others = room.joined_members_count().saturating_sub(1);
+        let joined = others > 0 || room.members(RoomMemberships::JOIN).await.is_ok_and(|m| m.len() > 1);
+        if !joined {
+            return;
+        }
+        match room.leave().await {
+            Ok(()) => tracing::info!("stepped out of a support room once someone had joined"),
+            Err(e) => {
+                tracing::warn!(error = %e, "attune could not leave a support room it made; trying again later");
+                return;
+            }
+        }
+        if let Ok(mut rooms) = self.support_rooms.lock() {
+            rooms.remove(room.room_id().as_str());
+            if let Err(e) = super::session::save_support_rooms(&self.options.store_dir, &rooms) {
+                tracing::error!(error = %e, "the support rooms could not be saved");
+            }
+        }
     }
 
     /// The community's moderators besides the member: the configured ones, and
@@ -73,7 +107,7 @@ impl Shared {
     async fn moderators_of(&self, community: &CommunityId, member: &MemberRef) -> Vec<OwnedUserId> {
         let mut found: BTreeSet<String> = self.options.moderators.iter().cloned().collect();
         for room in self.client.joined_rooms() {
-            if self.community_of(&room).await.as_ref() != Some(community) {
+            if self.is_support_room(room.room_id().as_str()) || self.community_of(&room).await.as_ref() != Some(community) {
                 continue;
             }
             let Ok(members) = room.members(RoomMemberships::JOIN).await else { continue };

@@ -105,6 +105,11 @@ impl Shared {
         let own = self.own_user().map(ToString::to_string).unwrap_or_default();
         for (room_id, update) in &response.rooms.joined {
             let Some(room) = self.room(room_id.as_str()) else { continue };
+            // A support room is never read; attune only waits there for someone to join.
+            if self.is_support_room(room_id.as_str()) {
+                self.step_out_when_joined(&room).await;
+                continue;
+            }
             let events: Vec<(Value, bool)> = update
                 .timeline
                 .events

@@ -75,6 +75,15 @@ struct Member {
 
 impl Member {
     async fn new(name: &str) -> Self {
+        Self::with(name, true).await
+    }
+
+    /// A member whose client joins rooms only when told to (as a person taps an invite later).
+    async fn waiting(name: &str) -> Self {
+        Self::with(name, false).await
+    }
+
+    async fn with(name: &str, auto_join: bool) -> Self {
         let hs = synapse();
         let password = format!("pw-{name}-long-enough");
         let id = hs.register(name, &password);
@@ -99,8 +108,8 @@ impl Member {
                 }
             });
         }
-        client.add_event_handler(|ev: StrippedRoomMemberEvent, room: Room, client: Client| async move {
-            if Some(ev.state_key.as_ref()) == client.user_id() {
+        client.add_event_handler(move |ev: StrippedRoomMemberEvent, room: Room, client: Client| async move {
+            if auto_join && Some(ev.state_key.as_ref()) == client.user_id() {
                 for _ in 0..5 {
                     if room.join().await.is_ok() {
                         break;
@@ -212,6 +221,7 @@ struct Bot {
     id: String,
     password: String,
     dir: Arc<tempfile::TempDir>,
+    communities: Vec<matrix::CommunityRooms>,
 }
 
 impl Bot {
@@ -225,7 +235,7 @@ impl Bot {
     fn registered(name: &str) -> Self {
         let password = format!("pw-{name}-bot-secret");
         let id = synapse().register(name, &password);
-        Self { running: None, id, password, dir: Arc::new(tempfile::tempdir().unwrap()) }
+        Self { running: None, id, password, dir: Arc::new(tempfile::tempdir().unwrap()), communities: Vec::new() }
     }
 
     fn options(&self) -> MatrixOptions {
@@ -236,7 +246,7 @@ impl Bot {
             access_token: String::new(),
             prefix: "!attune".into(),
             allowed_servers: vec![SERVER.into()],
-            communities: Vec::new(),
+            communities: self.communities.clone(),
             moderators: Vec::new(),
             store_dir: self.dir.path().join("matrix"),
             decryption_grace: Duration::from_secs(2),
@@ -989,4 +999,186 @@ async fn support_opens_a_private_encrypted_room_with_the_member_and_the_moderato
     for m in members {
         m.stop().await;
     }
+}
+
+/// A membership event of `who` (as its sender) in `room`.
+fn membership(room: &str, who: &str, state: &'static str) -> impl Fn(&Seen) -> bool {
+    let (room, who) = (room.to_owned(), who.to_owned());
+    move |s: &Seen| s.room == room && s.kind == "m.room.member" && s.sender == who && s.content["membership"] == state
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_asks_attune_to_leave_and_it_says_goodbye_and_goes_but_never_while_a_circle_is_open() {
+    let mut bot = Bot::new("leave-attune").await;
+    let host = Member::new("leave-host").await;
+    let alice = Member::new("leave-alice").await;
+    let room = host.create_room(&[&bot.id, &alice.id], false).await;
+    let me = bot.id.clone();
+    for who in [alice.id.clone(), me.clone()] {
+        host.wait_for(0, &format!("{who} to join"), membership(&room, &who, "join")).await;
+    }
+    alice.say(&room, "!attune leave-room").await;
+    alice.wait_for(0, "alice is refused, privately", |s| s.sender == me && s.room != room && s.body().contains("Only moderators")).await;
+
+    host.say(&room, "!attune circle open").await;
+    host.wait_for(0, "the invitation", |s| s.sender == me && s.offer("join").is_some()).await;
+    host.say(&room, "!attune leave-room").await;
+    host.wait_for(0, "not while a circle is open", |s| s.sender == me && s.room != room && s.body().contains("still a circle open")).await;
+
+    let before = host.seen().len();
+    host.say(&room, "!attune circle end").await;
+    host.say(&room, "!attune leave-room").await;
+    let goodbye =
+        host.wait_for(before, "the goodbye", |s| s.sender == me && s.room == room && s.body().contains("asked me to leave")).await;
+    assert!(goodbye.thread_root().is_none(), "the goodbye is said to the room, not in the last circle's thread");
+    host.wait_for(before, "attune leaves the room", membership(&room, &me, "leave")).await;
+    assert_no_pings(&me, &[&host, &alice]);
+
+    // Invited again, attune comes back, and the community it kept works as before.
+    let back = host.seen().len();
+    host.wait_for_room(&room).await.invite_user_by_id(&OwnedUserId::try_from(me.as_str()).unwrap()).await.unwrap();
+    host.wait_for(back, "attune joins again", membership(&room, &me, "join")).await;
+    host.say(&room, "!attune circle open").await;
+    host.wait_for(back, "a circle opens again", |s| s.sender == me && s.offer("join").is_some()).await;
+    bot.stop().await;
+    host.stop().await;
+    alice.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_who_refuses_attunes_invites_is_told_in_the_room_and_answered_in_a_dm_they_open() {
+    // `closed-…` members refuse invites from attune (see synapse.rs): no private room can be made.
+    let mut bot = Bot::new("shut-attune").await;
+    let host = Member::new("shut-host").await;
+    let cleo = Member::new("closed-cleo").await;
+    let room = host.create_room(&[&bot.id, &cleo.id], false).await;
+    let me = bot.id.clone();
+    for who in [cleo.id.clone(), me.clone()] {
+        host.wait_for(0, &format!("{who} to join"), membership(&room, &who, "join")).await;
+    }
+    host.say(&room, "!attune circle open").await;
+    host.wait_for(0, "the invitation", |s| s.sender == me && s.offer("join").is_some()).await;
+
+    cleo.say(&room, "!attune circle join").await;
+    let note = cleo
+        .wait_for(0, "a note in the room", |s| s.sender == me && s.room == room && s.body().contains("couldn't open a private chat"))
+        .await;
+    assert!(!note.body().to_lowercase().contains("agree"), "nothing meant for her privately is posted: {}", note.body());
+    let told = host
+        .wait_for(0, "the host hears, privately", |s| s.sender == me && s.room != room && s.body().contains("haven't seen the agreements"))
+        .await;
+    assert!(told.body().contains("closed-cleo"), "{}", told.body());
+    assert!(cleo.client.invited_rooms().is_empty(), "Synapse refused every invite from attune");
+    assert_eq!(cleo.client.joined_rooms().len(), 1, "and no private room was made for her");
+
+    // She opens a DM with attune herself; her next request is answered there.
+    let mut request = CreateRoom::new();
+    request.invite = vec![OwnedUserId::try_from(me.as_str()).unwrap()];
+    request.is_direct = true;
+    let dm = cleo.client.create_room(request).await.unwrap().room_id().to_string();
+    cleo.wait_for(0, "attune joins her DM", membership(&dm, &me, "join")).await;
+    let before = cleo.seen().len();
+    cleo.say(&room, "!attune circle join").await;
+    cleo.wait_for(before, "the agreements in her own DM", |s| s.sender == me && s.room == dm && s.offer("agree").is_some()).await;
+    cleo.say(&dm, "!agree").await;
+    host.wait_for(0, "cleo is in the circle", |s| s.sender == me && s.room == room && s.body().contains("has joined")).await;
+    assert_no_pings(&me, &[&host, &cleo]);
+    bot.stop().await;
+    host.stop().await;
+    cleo.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_support_room_stays_joinable_until_someone_comes_and_attune_steps_out_only_then() {
+    let mut bot = Bot::new("late-attune").await;
+    // Neither taps an invite at once, as people on their phones don't.
+    let host = Member::waiting("late-host").await;
+    let alice = Member::waiting("late-alice").await;
+    let room = host.create_room(&[&bot.id, &alice.id], false).await;
+    let me = bot.id.clone();
+    alice.client.join_room_by_id(&OwnedRoomId::try_from(room.as_str()).unwrap()).await.unwrap();
+    host.wait_for(0, "attune joins", membership(&room, &me, "join")).await;
+    alice.say(&room, "!attune support").await;
+    let started = Instant::now();
+    let support = loop {
+        let invited: Vec<_> = host.client.invited_rooms().into_iter().map(|r| r.room_id().to_string()).collect();
+        if let Some(r) = invited.into_iter().find(|r| *r != room) {
+            break r;
+        }
+        assert!(started.elapsed() < PATIENCE, "the host is invited to a support room");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // Nobody has joined for a while: attune must still be there, or the room could never be joined.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    host.client.join_room_by_id(&OwnedRoomId::try_from(support.as_str()).unwrap()).await.expect("the support room can still be joined");
+    host.wait_for(0, "the intro", |s| s.room == support && s.sender == me && s.body().contains("would like to talk with a moderator"))
+        .await;
+    host.wait_for(0, "attune steps out once someone is in", membership(&support, &me, "leave")).await;
+    alice.client.join_room_by_id(&OwnedRoomId::try_from(support.as_str()).unwrap()).await.expect("the member can join too");
+    bot.stop().await;
+    host.stop().await;
+    alice.stop().await;
+}
+
+/// The state event content a room's parent or a space's child carries.
+fn state_event(kind: &str, key: &str) -> Raw<matrix_sdk::ruma::events::AnyInitialStateEvent> {
+    let event = json!({ "type": kind, "state_key": key, "content": { "via": [SERVER] } });
+    Raw::from_json(serde_json::value::to_raw_value(&event).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rooms_a_space_lists_are_one_community_and_a_room_that_only_claims_the_space_is_not() {
+    let mut bot = Bot::registered("space-attune");
+    let host = Member::new("space-host").await;
+    let mallory = Member::new("space-mallory").await;
+    let invite = |ids: &[&str]| ids.iter().map(|u| OwnedUserId::try_from(*u).unwrap()).collect::<Vec<_>>();
+    // The host's space, and two rooms it lists as children (each names the space as parent).
+    let mut request = CreateRoom::new();
+    request.invite = invite(&[&bot.id]);
+    request.creation_content = Some(Raw::from_json(serde_json::value::to_raw_value(&json!({ "type": "m.space" })).unwrap()));
+    let space = host.client.create_room(request).await.unwrap();
+    let mut children = Vec::new();
+    for _ in 0..2 {
+        let mut request = CreateRoom::new();
+        request.invite = invite(&[&bot.id, &mallory.id]);
+        request.initial_state = vec![state_event("m.space.parent", space.room_id().as_str())];
+        let child = host.client.create_room(request).await.unwrap().room_id().to_string();
+        space.send_state_event_raw("m.space.child", &child, json!({ "via": [SERVER] })).await.unwrap();
+        children.push(child);
+    }
+    // Mallory's own room names the space as its parent; the space doesn't list it.
+    let mut request = CreateRoom::new();
+    request.invite = invite(&[&bot.id]);
+    request.initial_state = vec![state_event("m.space.parent", space.room_id().as_str())];
+    let claimed = mallory.client.create_room(request).await.unwrap().room_id().to_string();
+
+    bot.communities =
+        vec![matrix::CommunityRooms { id: "space-circles".into(), rooms: Vec::new(), space: Some(space.room_id().to_string()) }];
+    bot.start().await;
+    let me = bot.id.clone();
+    for room in &children {
+        host.wait_for(0, "attune joins a listed room", membership(room, &me, "join")).await;
+    }
+    mallory.wait_for(0, "attune joins mallory's room", membership(&claimed, &me, "join")).await;
+
+    host.say(&children[0], "!attune resources set Call the space line on 0800 111 222").await;
+    host.wait_for(0, "saved", |s| s.sender == me && s.body().contains("card is updated")).await;
+    mallory.say(&claimed, "!attune resources set Call mallory instead").await;
+    mallory.wait_for(0, "saved, for her own room", |s| s.sender == me && s.body().contains("card is updated")).await;
+    let before = mallory.seen().len();
+    mallory.say(&children[0], "!attune resources set Call mallory instead").await;
+    mallory.wait_for(before, "no moderator in the space's rooms", |s| s.sender == me && s.body().contains("Only moderators")).await;
+
+    // Both listed rooms are one community: the card set in one is the card in the other.
+    let before = host.seen().len();
+    host.say(&children[1], "!attune resources").await;
+    let card = host.wait_for(before, "the card", |s| s.sender == me && s.body().contains("0800 111 222")).await;
+    assert!(!card.body().contains("mallory"), "{}", card.body());
+    let before = mallory.seen().len();
+    mallory.say(&children[1], "!attune resources").await;
+    let card = mallory.wait_for(before, "the space's card", |s| s.sender == me && s.body().contains("0800 111 222")).await;
+    assert!(!card.body().contains("mallory"), "a room that only claims the space changed nothing there: {}", card.body());
+    bot.stop().await;
+    host.stop().await;
+    mallory.stop().await;
 }

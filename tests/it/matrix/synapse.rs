@@ -126,6 +126,9 @@ rc_room_creation: {limit}
 rc_key_requests: {limit}
 rc_delayed_event_mgmt: {limit}
 rc_reports: {limit}
+modules:
+  - module: attune_test_refusals.ClosedPrivateLines
+    config: {{}}
 "#
     )
 }
@@ -144,6 +147,25 @@ root:
   handlers: [file]
 disable_existing_loggers: false
 ";
+
+/// A Synapse module (on the server's PYTHONPATH): members named `closed-…`
+/// refuse invites from attune's test bots (`…-attune`), as a member whose
+/// settings or homeserver decline invitations from strangers would. Synapse
+/// answers such an invite with 403 M_FORBIDDEN, as it does for any refusal.
+const REFUSALS: &str = r#"
+from synapse.module_api import NOT_SPAM
+from synapse.module_api.errors import Codes
+
+
+class ClosedPrivateLines:
+    def __init__(self, config, api):
+        api.register_spam_checker_callbacks(user_may_invite=self.user_may_invite)
+
+    async def user_may_invite(self, inviter, invitee, room_id):
+        if invitee.startswith("@closed-") and inviter.split(":")[0].endswith("-attune"):
+            return Codes.FORBIDDEN
+        return NOT_SPAM
+"#;
 
 /// Runs Synapse under a watchdog that stops it when this test process ends,
 /// then removes its files (the first argument).
@@ -175,10 +197,12 @@ fn start() -> Synapse {
     let cfg = dir.join("homeserver.yaml");
     std::fs::write(&cfg, config(&dir, port)).unwrap();
     std::fs::write(dir.join("log.yaml"), LOG.replace("LOGFILE", &dir.join("homeserver.log").display().to_string())).unwrap();
+    std::fs::write(dir.join("attune_test_refusals.py"), REFUSALS).unwrap();
     let keys = Command::new(&python)
         .args(["-m", "synapse.app.homeserver", "--generate-keys", "-c"])
         .arg(&cfg)
         .env("SQLITE_TMPDIR", dir.join("tmp"))
+        .env("PYTHONPATH", &dir)
         .output()
         .unwrap();
     assert!(keys.status.success(), "synapse --generate-keys failed:\n{}", String::from_utf8_lossy(&keys.stderr));
@@ -190,6 +214,7 @@ fn start() -> Synapse {
         .args(["-m", "synapse.app.homeserver", "-c"])
         .arg(&cfg)
         .env("SQLITE_TMPDIR", dir.join("tmp"))
+        .env("PYTHONPATH", &dir)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
         .spawn()
