@@ -30,6 +30,16 @@ use serde_json::{Value, json};
 
 const SAMPLES: usize = 60;
 
+/// For each message a member's client saw: sender, body, and how long after
+/// the homeserver stamped it (`origin_server_ts`) the client had it in hand.
+static SINCE_ORIGIN: Mutex<Vec<(String, String, f64)>> = Mutex::new(Vec::new());
+
+fn since_origin_ms(v: &Value) -> Option<f64> {
+    let origin = v["origin_server_ts"].as_u64()?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as u64;
+    Some(now.saturating_sub(origin) as f64)
+}
+
 type Seen = Arc<Mutex<Vec<(String, String, String, Instant)>>>;
 
 fn main() {
@@ -50,6 +60,9 @@ async fn member(name: &str) -> (Client, String, Seen) {
         async move {
             let v: Value = serde_json::from_str(ev.json().get()).unwrap();
             let body = v["content"]["body"].as_str().unwrap_or("").to_owned();
+            if let Some(ms) = since_origin_ms(&v) {
+                SINCE_ORIGIN.lock().unwrap().push((v["sender"].as_str().unwrap_or("").to_owned(), body.clone(), ms));
+            }
             s.lock().unwrap().push((room.room_id().to_string(), v["sender"].as_str().unwrap_or("").to_owned(), body, Instant::now()));
         }
     });
@@ -100,7 +113,7 @@ fn attune_run(dir: &std::path::Path, bot: &str, password: &str) -> Attune {
     std::fs::write(
         &config,
         format!(
-            "[database]\npath = \"{}\"\n[log]\nlevel = \"warn,attune::platform::matrix=debug\"\n[matrix]\nenabled = true\nhomeserver = \"{}\"\nuser = \"{bot}\"\nallowed_servers = [\"{}\"]\n",
+            "[database]\npath = \"{}\"\n[log]\nlevel = \"warn,attune::platform::matrix=trace\"\n[matrix]\nenabled = true\nhomeserver = \"{}\"\nuser = \"{bot}\"\nallowed_servers = [\"{}\"]\n",
             dir.join("attune.db").display(),
             synapse::synapse().url,
             synapse::SERVER
@@ -224,6 +237,11 @@ async fn run() {
     std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     child.0.wait().unwrap();
 
+    if std::env::var_os("ATTUNE_SYNAPSE_LOG").is_some() {
+        let kept = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-homeserver.log");
+        std::fs::copy(synapse::synapse().dir().join("homeserver.log"), &kept).unwrap();
+        println!("Synapse's log: {}", kept.display());
+    }
     let log = strip_ansi(&std::fs::read_to_string(dir.path().join("attune.log")).unwrap());
     let field = |name: &str| -> Vec<f64> {
         let key = format!("{name}=");
@@ -256,6 +274,22 @@ async fn run() {
         percentile(actor, 0.5)
     );
     println!("event in hand → last reply sent (homeserver round trips included): p50 {:.2} ms", percentile(sent, 0.5));
+    // Where a reply's time goes: each hop from the homeserver's stamp to a client holding the event.
+    let bot_in_hand: Vec<f64> = log
+        .lines()
+        .filter(|l| l.contains("a message is in hand"))
+        .filter_map(|l| l.split("since_origin_ms=").nth(1))
+        .filter_map(|v| v.split(|c: char| !c.is_ascii_digit()).next()?.parse::<f64>().ok())
+        .collect();
+    let seen = SINCE_ORIGIN.lock().unwrap().clone();
+    let member_echo: Vec<f64> = seen.iter().filter(|(s, b, _)| *s == me && b.starts_with("echo ")).map(|x| x.2).collect();
+    let member_reply: Vec<f64> = seen.iter().filter(|(s, b, _)| *s == bot && b.contains("has joined")).map(|x| x.2).collect();
+    println!(
+        "stamp → in hand (p50): the member's own echo {:.0} ms; the member's command at attune {:.0} ms; attune's reply at the member {:.0} ms",
+        percentile(member_echo, 0.5),
+        percentile(bot_in_hand, 0.5),
+        percentile(member_reply, 0.5)
+    );
     println!("process start → first command answered (saved session): {:.0} ms", ms(t1 - t0));
     println!("peak RSS of attune run: {rss:.1} MiB");
 }

@@ -63,6 +63,13 @@ impl Shared {
         let content = &event["content"];
         match event["type"].as_str() {
             Some("m.room.message") => {
+                // How long the homeserver and the sync took to bring the event here (same clock
+                // as the homeserver's only on one machine, as in the benchmark).
+                if let (Some(origin), Ok(now)) =
+                    (event["origin_server_ts"].as_u64(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH))
+                {
+                    tracing::trace!(since_origin_ms = (now.as_millis() as u64).saturating_sub(origin), "a message is in hand");
+                }
                 // An edit is not a new message, and media carry no commands.
                 if content.get("m.new_content").is_some() || content["msgtype"] != "m.text" {
                     return;

@@ -196,7 +196,11 @@ fn start() -> Synapse {
     let port = free_port();
     let cfg = dir.join("homeserver.yaml");
     std::fs::write(&cfg, config(&dir, port)).unwrap();
-    std::fs::write(dir.join("log.yaml"), LOG.replace("LOGFILE", &dir.join("homeserver.log").display().to_string())).unwrap();
+    // ATTUNE_SYNAPSE_LOG=INFO keeps Synapse's access log (each request's time), for a look at a benchmark.
+    let level = std::env::var("ATTUNE_SYNAPSE_LOG").unwrap_or_else(|_| "WARNING".into());
+    let log =
+        LOG.replace("LOGFILE", &dir.join("homeserver.log").display().to_string()).replace("level: WARNING", &format!("level: {level}"));
+    std::fs::write(dir.join("log.yaml"), log).unwrap();
     std::fs::write(dir.join("attune_test_refusals.py"), REFUSALS).unwrap();
     let keys = Command::new(&python)
         .args(["-m", "synapse.app.homeserver", "--generate-keys", "-c"])
