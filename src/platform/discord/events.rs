@@ -277,8 +277,13 @@ impl Shared {
         for delivery in answer.deliveries {
             match delivery {
                 Delivery::Whisper { to, message } if &to == sender => {
-                    self.follow_up(&inv.token, &message, community).await;
-                    replied = true;
+                    if self.follow_up(&inv.token, &message, community).await {
+                        replied = true;
+                    } else if let Some(c) = community {
+                        // The interaction's token expired or Discord refused: by DM instead
+                        // (whose own failure the core hears of), so care is never lost here.
+                        self.whisper(c, &to, &message).await;
+                    }
                 }
                 // A new circle's invitation: it gets its place (a thread, a voice channel).
                 Delivery::Say { channel, message }

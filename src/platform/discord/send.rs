@@ -48,7 +48,7 @@ impl Shared {
     }
 
     /// A private message for someone other than the sender of an interaction.
-    async fn whisper(&self, community: &CommunityId, to: &MemberRef, message: &Message) {
+    pub(super) async fn whisper(&self, community: &CommunityId, to: &MemberRef, message: &Message) {
         let Some(user) = snowflake(to.user()) else { return };
         let guild = snowflake(community.raw()).unwrap_or(0);
         let error = match self.dm(user, render(&self.catalogue, message, guild)).await {
@@ -152,8 +152,9 @@ impl Shared {
         Ok(posted)
     }
 
-    /// The sender's own private message, as an ephemeral follow-up to their interaction.
-    pub(super) async fn follow_up(&self, token: &str, message: &Message, community: Option<&CommunityId>) {
+    /// The sender's own private message, as an ephemeral follow-up to their
+    /// interaction. False when it could not be sent.
+    pub(super) async fn follow_up(&self, token: &str, message: &Message, community: Option<&CommunityId>) -> bool {
         let guild = community.and_then(|c| snowflake(c.raw())).unwrap_or(0);
         let Rendered { parts, rows, mut file, mut embed } = render(&self.catalogue, message, guild);
         let last = parts.len().saturating_sub(1);
@@ -172,9 +173,10 @@ impl Shared {
             }
             if let Err(e) = retrying(|| f.clone().execute(&*self.http, (None, token))).await {
                 tracing::error!(error = %e, "an ephemeral reply could not be sent");
-                return;
+                return false;
             }
         }
+        true
     }
 
     /// Removes a slash command's "thinking" reply when nothing private came back

@@ -31,6 +31,7 @@ impl Shared {
             tracing::warn!(channel = %channel, "a floor change for a room attune is not in was dropped");
             return;
         };
+        let _one_at_a_time = self.floor_lock.lock().await;
         match speaker {
             Some(speaker) => self.hold(community, &room, channel, &speaker, &hosts).await,
             None => self.release(&room, channel).await,

@@ -131,6 +131,10 @@ pub(crate) struct Shared {
     direct: Mutex<std::collections::HashSet<String>>,
     /// One DM room is created at a time.
     dm_lock: tokio::sync::Mutex<()>,
+    /// One floor change at a time: a hold and a release racing (one from a
+    /// command's answer, one from the outlet) could otherwise leave a room held
+    /// with its record already dropped.
+    floor_lock: tokio::sync::Mutex<()>,
     /// Members whose homeserver refused attune's invite to a private room, and
     /// when: not asked again for a while, so no empty rooms pile up.
     dm_refused: Mutex<HashMap<String, std::time::Instant>>,
@@ -197,6 +201,7 @@ pub async fn start(
         offered: Mutex::new(HashMap::new()),
         direct: Mutex::new(std::collections::HashSet::new()),
         dm_lock: tokio::sync::Mutex::new(()),
+        floor_lock: tokio::sync::Mutex::new(()),
         dm_refused: Mutex::new(HashMap::new()),
         support_rooms: Mutex::new(session::load_support_rooms(&options_dir)),
         undecryptable_waiting: std::sync::atomic::AtomicUsize::new(0),

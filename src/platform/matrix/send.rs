@@ -73,7 +73,10 @@ impl Shared {
         };
         self.forget_thread(channel.raw());
         // Power levels still recorded (a restore that failed earlier) are put back while attune can.
-        self.release(&room, channel).await;
+        {
+            let _one_at_a_time = self.floor_lock.lock().await;
+            self.release(&room, channel).await;
+        }
         match room.leave().await {
             Ok(()) => tracing::info!(channel = %channel, "left the room, as a moderator asked"),
             Err(e) => tracing::error!(error = %e, channel = %channel, "the room could not be left"),
