@@ -70,8 +70,10 @@ impl Shared {
                 {
                     tracing::trace!(since_origin_ms = (now.as_millis() as u64).saturating_sub(origin), "a message is in hand");
                 }
-                // An edit is not a new message, and media carry no commands.
-                if content.get("m.new_content").is_some() || content["msgtype"] != "m.text" {
+                // An edit is not a new message, and media carry no words. An emote
+                // (`/me …`) is chat, read like any other, never a command.
+                let emote = content["msgtype"] == "m.emote";
+                if content.get("m.new_content").is_some() || (content["msgtype"] != "m.text" && !emote) {
                     return;
                 }
                 let Some(body) = content["body"].as_str() else { return };
@@ -79,7 +81,7 @@ impl Shared {
                 // Short forms work in the thread of the room's circle, not in any thread.
                 let in_thread = relates["rel_type"] == "m.thread"
                     && relates["event_id"].as_str().is_some_and(|root| self.thread_of(room.room_id().as_str()).as_deref() == Some(root));
-                self.on_text(room, sender, event_id, body, in_thread).await;
+                self.on_text(room, sender, event_id, body, in_thread, !emote).await;
             }
             Some("m.reaction") => {
                 let relates = &content["m.relates_to"];
@@ -103,12 +105,12 @@ impl Shared {
     }
 
     /// A text message: a command, a short form, or chat.
-    async fn on_text(&self, room: &Room, sender: &str, event_id: &str, body: &str, in_thread: bool) {
+    async fn on_text(&self, room: &Room, sender: &str, event_id: &str, body: &str, in_thread: bool, may_command: bool) {
         let started = std::time::Instant::now();
         let Some(member) = member_ref(sender) else { return };
         let Some(place) = self.place(room, &member).await else { return };
         let private = matches!(place, Where::Private { .. });
-        let line = classify(&strip_reply_fallback(body), &self.options.prefix, in_thread || private);
+        let line = if may_command { classify(&strip_reply_fallback(body), &self.options.prefix, in_thread || private) } else { Said::Chat };
         let placed_us = started.elapsed().as_micros() as u64;
         let actor = self.actor(room, &member, &place).await;
         let actor_us = started.elapsed().as_micros() as u64;

@@ -120,7 +120,13 @@ impl Shared {
                 })
                 .collect();
             // History from before the bot joined is not answered.
-            let start = events.iter().rposition(|(v, _)| own_join(v, &own)).map_or(0, |i| i + 1);
+            let joined_here = events.iter().rposition(|(v, _)| own_join(v, &own));
+            let start = joined_here.map_or(0, |i| i + 1);
+            if update.timeline.limited && joined_here.is_none() {
+                // More happened than one sync carries (attune was down a long while): the
+                // earlier events are not fetched, and that is said rather than silent.
+                tracing::warn!(room = %room_id, limit = TIMELINE_LIMIT, "a room's timeline came cut short; earlier messages there were not read");
+            }
             for (event, undecryptable) in &events[start..] {
                 self.handle(&room, event, *undecryptable).await;
             }

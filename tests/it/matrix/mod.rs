@@ -626,6 +626,12 @@ async fn moderators_edit_cards_members_reflect_and_get_care_privately_and_outsid
         alice.wait_for(0, "the resources card", |s| s.sender == me && s.body().contains("you don't have to carry this alone")).await;
     assert!(crisis.room != room && crisis.encrypted, "the crisis card is private and encrypted");
     assert!(crisis.offer("support").is_some(), "it offers the moderators by reaction");
+    // An emote (`/me …`) is read the same way, and is never a command.
+    bob.send(&room, json!({ "msgtype": "m.emote", "body": "just wants to die tonight" })).await;
+    let crisis = bob
+        .wait_for(0, "the resources card after an emote", |s| s.sender == me && s.body().contains("you don't have to carry this alone"))
+        .await;
+    assert!(crisis.room != room, "privately");
 
     // A message nobody can decrypt: after the grace period, a kind private note.
     let garbage = json!({ "algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgAEnAcorrupted", "session_id": "nosuchsession",
