@@ -51,7 +51,13 @@ async fn member(name: &str) -> (Client, String, Seen) {
     let hs = synapse::synapse();
     let password = format!("pw-{name}-bench");
     let id = hs.register(name, &password);
-    let client = Client::builder().homeserver_url(&hs.url).build().await.unwrap();
+    // ATTUNE_BENCH_MEMBER_STORE=sqlite gives the member matrix-sdk's SQLite stores, as
+    // attune has: to see what they cost a client per sync (a diagnostic, not the figures).
+    let builder = Client::builder().homeserver_url(&hs.url);
+    let store = tempfile::tempdir().unwrap().keep();
+    let builder =
+        if std::env::var("ATTUNE_BENCH_MEMBER_STORE").is_ok_and(|v| v == "sqlite") { builder.sqlite_store(&store, None) } else { builder };
+    let client = builder.build().await.unwrap();
     client.matrix_auth().login_username(&id, &password).send().await.unwrap();
     let seen: Seen = Arc::default();
     let s = seen.clone();
@@ -172,8 +178,15 @@ fn peak_rss_mib(pid: u32) -> f64 {
     kb / 1024.0
 }
 
+/// The pause before each sample, for the replies and the echoes alike: a
+/// person doesn't type their next command in the millisecond the last answer
+/// shows, and without it each join would land while attune is still reading
+/// the echo of its own previous reply in the next sync.
+const PAUSE: Duration = Duration::from_millis(250);
+
 async fn join_leave(client: &Client, room: &str, seen: &Seen, bot: &str) -> Duration {
     let r = client.get_room(&matrix_sdk::ruma::OwnedRoomId::try_from(room).unwrap()).unwrap();
+    tokio::time::sleep(PAUSE).await;
     let before = seen.lock().unwrap().len();
     let t0 = Instant::now();
     r.send_raw("m.room.message", json!({ "msgtype": "m.text", "body": "!attune circle join" })).await.unwrap();
@@ -215,6 +228,7 @@ async fn run() {
     let echo = client.get_room(&matrix_sdk::ruma::OwnedRoomId::try_from(echo_room.as_str()).unwrap()).unwrap();
     let mut echoes = Vec::new();
     for i in 0..SAMPLES {
+        tokio::time::sleep(PAUSE).await;
         let before = seen.lock().unwrap().len();
         let text = format!("echo {i}");
         let t0 = Instant::now();
