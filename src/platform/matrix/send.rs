@@ -196,18 +196,10 @@ impl Shared {
     /// invite is refused (the member's homeserver or settings decline it), the
     /// empty room is left and forgotten, and the member's private line is closed.
     async fn new_dm(&self, user: &matrix_sdk::ruma::UserId) -> Result<Room, Reason> {
-        use matrix_sdk::ruma::api::client::room::create_room::v3::{Request, RoomPreset};
-        use matrix_sdk::ruma::events::InitialStateEvent;
-        use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
-        let mut request = Request::new();
+        use matrix_sdk::ruma::api::client::room::create_room::v3::RoomPreset;
+        let mut request = encrypted_room(RoomPreset::TrustedPrivateChat);
         request.is_direct = true;
-        request.preset = Some(RoomPreset::TrustedPrivateChat);
-        request.initial_state =
-            vec![InitialStateEvent::with_empty_state_key(RoomEncryptionEventContent::with_recommended_defaults()).to_raw_any()];
-        let room = self.client.create_room(request).await.map_err(|e| {
-            tracing::warn!(error = %e, "a private room could not be created");
-            Reason::Platform
-        })?;
+        let room = self.create(request, "a private room").await?;
         let invite = serde_json::json!({ "membership": "invite", "is_direct": true });
         if let Err(e) = room.send_state_event_raw("m.room.member", user.as_str(), invite).await {
             tracing::info!(error = %e, "the member could not be invited into a private room; it is left empty");
@@ -245,6 +237,18 @@ impl Shared {
         Ok(id)
     }
 
+    /// Creates a room; a failure is logged as `what` could not be created.
+    pub(super) async fn create(
+        &self,
+        request: matrix_sdk::ruma::api::client::room::create_room::v3::Request,
+        what: &str,
+    ) -> Result<Room, Reason> {
+        self.client.create_room(request).await.map_err(|e| {
+            tracing::warn!(error = %e, what, "a room could not be created");
+            Reason::Platform
+        })
+    }
+
     pub(super) fn room(&self, id: &str) -> Option<Room> {
         let id = OwnedRoomId::try_from(id).ok()?;
         self.client.get_room(&id)
@@ -273,6 +277,19 @@ impl Shared {
             }
         });
     }
+}
+
+/// A request for a new room of this preset, encrypted from its first event.
+pub(super) fn encrypted_room(
+    preset: matrix_sdk::ruma::api::client::room::create_room::v3::RoomPreset,
+) -> matrix_sdk::ruma::api::client::room::create_room::v3::Request {
+    use matrix_sdk::ruma::events::InitialStateEvent;
+    use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+    let mut request = matrix_sdk::ruma::api::client::room::create_room::v3::Request::new();
+    request.preset = Some(preset);
+    request.initial_state =
+        vec![InitialStateEvent::with_empty_state_key(RoomEncryptionEventContent::with_recommended_defaults()).to_raw_any()];
+    request
 }
 
 /// Whether the member is still joined to (or invited into) a private room.

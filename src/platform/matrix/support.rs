@@ -11,9 +11,7 @@ use std::collections::BTreeSet;
 
 use matrix_sdk::RoomMemberships;
 use matrix_sdk::ruma::OwnedUserId;
-use matrix_sdk::ruma::api::client::room::create_room::v3::{Request as CreateRoom, RoomPreset};
-use matrix_sdk::ruma::events::InitialStateEvent;
-use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use matrix_sdk::ruma::api::client::room::create_room::v3::RoomPreset;
 use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
 
 use super::Shared;
@@ -46,17 +44,11 @@ impl Shared {
         // attune, the creator, has full power already (and newer room versions refuse
         // a creator listed here).
         let levels = serde_json::json!({ "users": levels });
-        let mut request = CreateRoom::new();
+        let mut request = super::send::encrypted_room(RoomPreset::PrivateChat);
         request.invite = std::iter::once(user).chain(moderators).collect();
         request.power_level_content_override = serde_json::value::to_raw_value(&levels).ok().map(matrix_sdk::ruma::serde::Raw::from_json);
-        request.preset = Some(RoomPreset::PrivateChat);
         request.name = Some(self.catalogue.line(&Line::new("matrix-support-room")));
-        request.initial_state =
-            vec![InitialStateEvent::with_empty_state_key(RoomEncryptionEventContent::with_recommended_defaults()).to_raw_any()];
-        let room = self.client.create_room(request).await.map_err(|e| {
-            tracing::warn!(error = %e, "a support room could not be created");
-            Reason::Platform
-        })?;
+        let room = self.create(request, "a support room").await?;
         let intro = Message::info(Line::new("matrix-support-room-intro").member("name", member, display.to_owned()));
         if let Err(e) = self.send(&room, &intro, None).await {
             // The room exists and everyone is invited; the intro is a courtesy.
