@@ -368,7 +368,10 @@ refusal-outranked = Only the person who opened this circle and moderators can do
 refusal-already-opener = They opened this circle, so they already host it.
 refusal-not-yourself = That's for acting on someone else. To step out yourself, use /circle leave.
 refusal-name-empty = Your display name has no letters I can show once invisible characters are taken out. Please pick a name with visible letters, then try again.
-refusal-cannot-leave-here = I can't leave from here by myself. A moderator can remove me in the platform's own settings (on Discord: Server Settings → Integrations).
+refusal-cannot-leave-here = { $platform ->
+    [discord] I can't leave just one channel. To remove me from this server, a moderator can use Server Settings → Integrations.
+   *[other] There's only this one place here, so there's nowhere for me to leave. To stop me, close the console.
+}
 refusal-leave-while-circle = There's still a circle open or scheduled here, so I'll stay for now: nobody should be left mid-turn. End it with /circle end, then ask me again.
 refusal-ambiguous-name = More than one person here could be "{ $name }", so I haven't guessed. Please use the name exactly as /circle status shows it.
 refusal-no-hands = This circle goes round in order, so there's no need to raise a hand.

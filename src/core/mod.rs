@@ -117,7 +117,7 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::NotYourself => Line::new("refusal-not-yourself"),
         R::NameEmpty => Line::new("refusal-name-empty"),
         R::AmbiguousName { name } => Line::new("refusal-ambiguous-name").text("name", name.clone()),
-        R::CannotLeaveHere => Line::new("refusal-cannot-leave-here"),
+        R::CannotLeaveHere { platform } => Line::new("refusal-cannot-leave-here").text("platform", *platform),
         R::LeaveWhileCircle => Line::new("refusal-leave-while-circle"),
     }
 }

@@ -163,8 +163,8 @@ pub enum Refusal {
     NameEmpty,
     #[error("more than one member matches {name}")]
     AmbiguousName { name: String },
-    #[error("attune can't leave this place by itself")]
-    CannotLeaveHere,
+    #[error("attune can't leave this place by itself on {platform}")]
+    CannotLeaveHere { platform: &'static str },
     #[error("a circle is still open here")]
     LeaveWhileCircle,
 }

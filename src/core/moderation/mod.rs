@@ -222,7 +222,7 @@ pub fn resources(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> Result
 pub fn leave_room(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) -> Result<(), Refusal> {
     moderator(actor)?;
     if !actor.member.platform().can_leave_place() {
-        return Err(Refusal::CannotLeaveHere);
+        return Err(Refusal::CannotLeaveHere { platform: actor.member.platform().as_str() });
     }
     let Place::Channel(channel) = place else { return Err(Refusal::NeedsChannel) };
     if cx.st.circle_in(channel).is_some() {
