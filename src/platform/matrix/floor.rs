@@ -3,9 +3,13 @@
 //! needs one level more than members have by default, and the speaker and
 //! the hosts get that level. The room's power levels as they were before the
 //! first hold are recorded in the store first (`Store::hold_floor`; the first
-//! original wins), every hold is computed from that original, and releasing
-//! writes it back exactly, then forgets it. At start, whatever is still
-//! recorded (after a crash) is written back before anything else is sent.
+//! original wins). Every hold and release works on the room's levels as they
+//! are now and changes only what attune itself set, back to the original:
+//! the two message levels and the people it raised. So with nobody else
+//! changing anything the original comes back exactly, and a moderator's own
+//! change during the circle (demoting someone, raising a level) stays. At
+//! start, whatever is still recorded (after a crash) is released before
+//! anything else is sent.
 //!
 //! Power levels are room-wide, so `floor hold` is meant for a circle that runs
 //! in a room of its own; the bot needs the power to change power levels.
@@ -67,7 +71,9 @@ impl Shared {
         // Room creators (room version 12) have all power already and may not be listed.
         let creators: Vec<String> = room.creators().unwrap_or_default().iter().map(ToString::to_string).collect();
         let people = std::iter::once(speaker).chain(hosts).map(MemberRef::user).filter(|u| !creators.iter().any(|c| c == u));
-        let held = held_levels(&original, people);
+        // The levels as they are now (a moderator may have changed them since the first hold).
+        let current = if recorded_now { original.clone() } else { power_levels(room).await.unwrap_or_else(|| original.clone()) };
+        let held = held_levels(&original, &current, people);
         if let Err(e) = room.send_state_event_raw(TARGET, "", held).await {
             tracing::warn!(error = %e, channel = %channel, "the floor could not be held (does attune have the power to change power levels?)");
             // Nothing changed: a record made for this hold has nothing to restore.
@@ -92,11 +98,15 @@ impl Shared {
         }
     }
 
-    /// Writes the recorded original back exactly, then forgets it.
+    /// Puts back what attune set, from the recorded original, then forgets it.
     async fn restore(&self, room: &Room, channel: &ChannelId, original: &str) {
-        let Ok(content) = serde_json::from_str::<Value>(original) else {
+        let Ok(original) = serde_json::from_str::<Value>(original) else {
             tracing::error!(channel = %channel, "recorded power levels could not be read; they are kept for a look");
             return;
+        };
+        let content = match power_levels(room).await {
+            Some(current) => released_levels(&original, &current),
+            None => original,
         };
         if let Err(e) = room.send_state_event_raw(TARGET, "", content).await {
             tracing::error!(error = %e, channel = %channel, "the power levels could not be restored; trying again at the next release or start");
@@ -145,26 +155,91 @@ async fn power_levels(room: &Room) -> Option<Value> {
     serde_json::from_str::<Value>(&json).ok().map(|v| v["content"].clone()).filter(Value::is_object)
 }
 
-/// The original power levels with messages needing one level more than the
-/// default, and that level (or their own, if higher) for `people` (the speaker
-/// and the hosts).
-fn held_levels<'a>(original: &Value, people: impl Iterator<Item = &'a str>) -> Value {
-    let mut held = original.clone();
-    let default = original["users_default"].as_i64().unwrap_or(0);
-    let needed = default.saturating_add(1);
+/// The level a hold needs: one more than members have by default.
+fn needed(original: &Value) -> i64 {
+    original["users_default"].as_i64().unwrap_or(0).saturating_add(1)
+}
+
+/// What a hold sets a message type to, from the original.
+fn held_event(original: &Value, t: &str) -> i64 {
+    original["events"][t].as_i64().unwrap_or_else(|| original["events_default"].as_i64().unwrap_or(0)).max(needed(original))
+}
+
+/// A person's level in the original (the default when not listed).
+fn original_user(original: &Value, user: &str) -> i64 {
+    original["users"][user].as_i64().unwrap_or_else(|| original["users_default"].as_i64().unwrap_or(0))
+}
+
+/// One entry of `current` put back as it was in `original` (removed if it wasn't there).
+fn put_back(out: &mut Value, original: &Value, section: &str, key: &str) {
+    match original[section].get(key) {
+        Some(v) => out[section][key] = v.clone(),
+        None => {
+            if let Some(o) = out[section].as_object_mut() {
+                o.remove(key);
+            }
+        }
+    }
+}
+
+/// The current levels with what attune set during a hold put back as it was
+/// originally: the two message levels, and each person it raised, where they
+/// still hold the value attune gave them. Everything else is left as it is
+/// now, so a moderator's own changes stay.
+fn released_levels(original: &Value, current: &Value) -> Value {
+    let mut out = current.clone();
+    for t in MESSAGES {
+        if out["events"][t].as_i64() == Some(held_event(original, t)) {
+            put_back(&mut out, original, "events", t);
+        }
+    }
+    let raised: Vec<String> = out["users"]
+        .as_object()
+        .map(|users| {
+            users
+                .iter()
+                .filter(|(u, level)| {
+                    let before = original_user(original, u);
+                    before < needed(original) && level.as_i64() == Some(before.max(needed(original)))
+                })
+                .map(|(u, _)| u.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    for user in raised {
+        put_back(&mut out, original, "users", &user);
+    }
+    // Sections attune had to add are taken away again when empty.
+    for section in ["events", "users"] {
+        if original.get(section).is_none()
+            && out[section].as_object().is_some_and(serde_json::Map::is_empty)
+            && let Some(o) = out.as_object_mut()
+        {
+            o.remove(section);
+        }
+    }
+    out
+}
+
+/// The current levels with a hold for `people` (the speaker and the hosts):
+/// first whoever an earlier turn raised is put back, then messages need one
+/// level more than the default, and `people` get that level (or keep their
+/// own, if higher).
+fn held_levels<'a>(original: &Value, current: &Value, people: impl Iterator<Item = &'a str>) -> Value {
+    let mut held = released_levels(original, current);
+    let needed = needed(original);
     if !held["events"].is_object() {
         held["events"] = json!({});
     }
     for t in MESSAGES {
-        let current = original["events"][t].as_i64().unwrap_or_else(|| original["events_default"].as_i64().unwrap_or(0));
-        held["events"][t] = json!(current.max(needed));
+        held["events"][t] = json!(held_event(original, t));
     }
     if !held["users"].is_object() {
         held["users"] = json!({});
     }
     for user in people {
-        let current = original["users"][user].as_i64().unwrap_or(default);
-        held["users"][user] = json!(current.max(needed));
+        let now = held["users"][user].as_i64().unwrap_or_else(|| original_user(original, user));
+        held["users"][user] = json!(now.max(needed));
     }
     held
 }
@@ -177,7 +252,7 @@ mod tests {
     fn a_hold_lets_only_the_speaker_hosts_and_the_powerful_post_and_keeps_everything_else() {
         let original = json!({ "users": { "@mod:x": 100, "@bot:x": 100 }, "users_default": 0, "events_default": 0,
             "events": { "m.room.name": 50 }, "state_default": 50, "org.example.unknown": true });
-        let held = held_levels(&original, ["@alice:x", "@host:x", "@mod:x"].into_iter());
+        let held = held_levels(&original, &original, ["@alice:x", "@host:x", "@mod:x"].into_iter());
         assert_eq!(held["events"]["m.room.message"], 1);
         assert_eq!(held["events"]["m.room.encrypted"], 1);
         assert_eq!(held["users"]["@alice:x"], 1, "the speaker may post");
@@ -186,5 +261,33 @@ mod tests {
         assert_eq!(held["events"]["m.room.name"], 50);
         assert_eq!(held["org.example.unknown"], true, "fields attune doesn't know are kept");
         assert!(held["users"].get("@bob:x").is_none(), "everyone else stays at the default");
+    }
+
+    #[test]
+    fn releasing_gives_back_exactly_the_original_when_nobody_else_changed_anything() {
+        let original = json!({ "users": { "@mod:x": 100 }, "users_default": 0, "events_default": 0, "events": { "m.room.name": 50 } });
+        let first = held_levels(&original, &original, ["@alice:x", "@host:x"].into_iter());
+        let second = held_levels(&original, &first, ["@bob:x", "@host:x"].into_iter());
+        assert!(second["users"].get("@alice:x").is_none(), "the last speaker is put back when the next turn holds");
+        assert_eq!(second["users"]["@bob:x"], 1);
+        assert_eq!(released_levels(&original, &second), original);
+        let bare = json!({ "users_default": 0 });
+        assert_eq!(released_levels(&bare, &held_levels(&bare, &bare, ["@a:x"].into_iter())), bare, "added sections go again");
+    }
+
+    #[test]
+    fn a_moderators_own_change_during_a_held_circle_stays() {
+        let original = json!({ "users": { "@mod:x": 100, "@mallory:x": 50 }, "users_default": 0, "events_default": 0, "events": {} });
+        let mut held = held_levels(&original, &original, ["@alice:x"].into_iter());
+        // Mid-circle, a moderator demotes mallory and makes room names need 100.
+        held["users"]["@mallory:x"] = json!(-1);
+        held["events"]["m.room.name"] = json!(100);
+        let next = held_levels(&original, &held, ["@bob:x"].into_iter());
+        assert_eq!(next["users"]["@mallory:x"], -1, "the next turn doesn't undo the demotion");
+        let released = released_levels(&original, &next);
+        assert_eq!(released["users"]["@mallory:x"], -1, "nor does the end");
+        assert_eq!(released["events"]["m.room.name"], 100);
+        assert!(released["events"].get("m.room.message").is_none(), "attune's own changes are gone");
+        assert!(released["users"].get("@bob:x").is_none());
     }
 }

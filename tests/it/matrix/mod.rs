@@ -844,15 +844,22 @@ async fn holding_the_floor_changes_power_levels_and_restores_them_exactly_also_a
     child.wait().unwrap();
     let mut child = attune_run(&c.bot);
     tokio::time::sleep(Duration::from_secs(2)).await;
+    // A moderator's own change while the floor is held (muting a listener) stays when it is released.
+    let mut changed = power_levels_of(&c.host, &c.room).await;
+    assert_eq!(changed["events"]["m.room.message"], 1, "held again after the restart: {changed}");
+    changed["users"][&listener.id] = json!(-1);
+    c.host.wait_for_room(&c.room).await.send_state_event_raw("m.room.power_levels", "", changed).await.unwrap();
+    let mut expected = original.clone();
+    expected["users"][&listener.id] = json!(-1);
     c.host.say_in_thread(&c.room, &root, "!attune circle end").await;
-    let restored = tokio::time::timeout(PATIENCE, wait_for_levels(&c.host, &c.room, "the original power levels", |l| l == &original)).await;
+    let restored = tokio::time::timeout(PATIENCE, wait_for_levels(&c.host, &c.room, "the original power levels", |l| l == &expected)).await;
     let Ok(restored) = restored else {
         panic!(
             "the floor was not restored; attune's log:\n{}",
             std::fs::read_to_string(c.bot.dir.path().join("attune.log")).unwrap_or_default()
         );
     };
-    assert_eq!(restored, original, "the power levels are exactly what they were");
+    assert_eq!(restored, expected, "the power levels are exactly what they were, with the moderator's own change kept");
 
     let pid = child.id().to_string();
     assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
