@@ -154,6 +154,31 @@ pub enum Action {
 }
 
 impl Action {
+    /// The catalogue line that names what an action does: a Discord button's
+    /// label, a Matrix reaction's legend. The five pulse answers are labelled
+    /// with their number.
+    pub fn label_id(self) -> &'static str {
+        match self {
+            Action::Join(_) => "button-join",
+            Action::Leave(_) => "button-leave",
+            Action::Agree => "button-agree",
+            Action::Done(_) => "button-done",
+            Action::Pass(_) => "button-pass",
+            Action::Extend(_) => "button-extend",
+            Action::Card(_) => "button-card",
+            Action::CardShow(_) => "button-card-show",
+            Action::Mode(_, Mode::Witness) => "button-mode-witness",
+            Action::Mode(_, Mode::Reflections) => "button-mode-reflections",
+            Action::Mode(_, Mode::Feelings) => "button-mode-feelings",
+            Action::Pulse(..) => "",
+            Action::NextStep => "button-next",
+            Action::Support => "button-support",
+            Action::CrisisWrong => "button-crisis-wrong",
+            Action::CrisisOff => "button-crisis-off",
+            Action::ForgetConfirm => "button-forget-confirm",
+        }
+    }
+
     /// The action with its scope as a short token (`done:3:7`): what a
     /// platform carries in a button's id or a message's content, and reads
     /// back with [`Action::from_token`]. Adapters add their own version prefix.

@@ -6,7 +6,6 @@
 //! names no platform library, so its rules are tested on plain strings.
 
 use crate::core::effect::Action;
-use crate::core::template::Mode;
 
 /// The format's version, first in every custom id. A press of a button whose
 /// version attune doesn't know is answered kindly and acts on nothing.
@@ -42,35 +41,12 @@ pub fn decode(custom_id: &str) -> Option<Press> {
     Some(Press { guild, action })
 }
 
-/// The catalogue line that labels an action's button.
-pub fn label_id(action: Action) -> &'static str {
-    match action {
-        Action::Join(_) => "button-join",
-        Action::Leave(_) => "button-leave",
-        Action::Agree => "button-agree",
-        Action::Done(_) => "button-done",
-        Action::Pass(_) => "button-pass",
-        Action::Extend(_) => "button-extend",
-        Action::Card(_) => "button-card",
-        Action::CardShow(_) => "button-card-show",
-        Action::Mode(_, Mode::Witness) => "button-mode-witness",
-        Action::Mode(_, Mode::Reflections) => "button-mode-reflections",
-        Action::Mode(_, Mode::Feelings) => "button-mode-feelings",
-        // The five pulse answers are labelled with their number.
-        Action::Pulse(..) => "",
-        Action::NextStep => "button-next",
-        Action::Support => "button-support",
-        Action::CrisisWrong => "button-crisis-wrong",
-        Action::CrisisOff => "button-crisis-off",
-        Action::ForgetConfirm => "button-forget-confirm",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::circle::TurnRef;
     use crate::core::ids::CircleId;
+    use crate::core::template::Mode;
 
     fn every_action() -> Vec<Action> {
         let t = TurnRef { circle: CircleId(u64::MAX), seq: u64::MAX };
@@ -129,7 +105,7 @@ mod tests {
     fn every_action_but_the_pulse_has_a_label_in_the_catalogue() {
         let catalogue = crate::text::Catalogue::english().expect("the catalogue loads");
         for action in every_action() {
-            let id = label_id(action);
+            let id = action.label_id();
             assert!(matches!(action, Action::Pulse(..)) || catalogue.has(id), "{action:?} needs {id}");
         }
     }

@@ -161,7 +161,7 @@ impl Running {
 pub async fn start(
     engine: Engine,
     resumed: Vec<Outgoing>,
-    mut outlet: mpsc::Receiver<Outgoing>,
+    outlet: mpsc::Receiver<Outgoing>,
     options: DiscordOptions,
 ) -> Result<Running, DiscordError> {
     if options.token.trim().is_empty() {
@@ -230,16 +230,11 @@ pub async fn start(
             for out in resumed {
                 shared.deliver(&out.community, out.delivery).await;
             }
-            loop {
-                tokio::select! {
-                    Some(out) = outlet.recv() => shared.deliver(&out.community, out.delivery).await,
-                    () = stop.notified() => break,
-                    else => break,
-                }
-            }
-            while let Ok(out) = outlet.try_recv() {
-                shared.deliver(&out.community, out.delivery).await;
-            }
+            let deliver = |out: Outgoing| {
+                let shared = shared.clone();
+                async move { shared.deliver(&out.community, out.delivery).await }
+            };
+            crate::platform::serve_outlet(outlet, stop, deliver).await;
         })
     };
     Ok(Running { shared, shard_manager, client, outlet, stop_outlet })

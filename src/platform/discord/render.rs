@@ -65,7 +65,7 @@ pub(super) fn embed_title(message: &Message) -> Option<&'static str> {
 fn button(catalogue: &Catalogue, guild: u64, action: Action) -> serenity::CreateButton {
     let label = match action {
         Action::Pulse(_, n) => n.to_string(),
-        a => catalogue.line(&crate::core::effect::Line::new(buttons::label_id(a))),
+        a => catalogue.line(&crate::core::effect::Line::new(a.label_id())),
     };
     let style = match action {
         Action::Done(_) | Action::Agree | Action::Join(_) => serenity::ButtonStyle::Primary,

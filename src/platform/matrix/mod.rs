@@ -185,7 +185,7 @@ impl Running {
 pub async fn start(
     engine: Engine,
     resumed: Vec<Outgoing>,
-    mut outlet: mpsc::Receiver<Outgoing>,
+    outlet: mpsc::Receiver<Outgoing>,
     options: MatrixOptions,
 ) -> Result<Running, MatrixError> {
     let catalogue = command_catalogue(&options.prefix).map_err(|e| MatrixError::Catalogue(e.to_string()))?;
@@ -228,18 +228,11 @@ pub async fn start(
     let stop_outlet = Arc::new(Notify::new());
     let outlet = {
         let (shared, stop) = (shared.clone(), stop_outlet.clone());
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    Some(out) = outlet.recv() => shared.deliver(&out.community, out.delivery, None).await,
-                    () = stop.notified() => break,
-                    else => break,
-                }
-            }
-            while let Ok(out) = outlet.try_recv() {
-                shared.deliver(&out.community, out.delivery, None).await;
-            }
-        })
+        let deliver = move |out: Outgoing| {
+            let shared = shared.clone();
+            async move { shared.deliver(&out.community, out.delivery, None).await }
+        };
+        tokio::spawn(crate::platform::serve_outlet(outlet, stop, deliver))
     };
     Ok(Running { shared, sync, outlet, stop_sync, stop_outlet })
 }

@@ -59,29 +59,6 @@ pub fn decode(text: &str) -> Option<Action> {
     Action::from_token(text.strip_prefix(VERSION)?.strip_prefix(':')?)
 }
 
-/// The catalogue line that names what an action does (shared with Discord's button labels).
-pub fn label_id(action: Action) -> &'static str {
-    match action {
-        Action::Join(_) => "button-join",
-        Action::Leave(_) => "button-leave",
-        Action::Agree => "button-agree",
-        Action::Done(_) => "button-done",
-        Action::Pass(_) => "button-pass",
-        Action::Extend(_) => "button-extend",
-        Action::Card(_) => "button-card",
-        Action::CardShow(_) => "button-card-show",
-        Action::Mode(_, Mode::Witness) => "button-mode-witness",
-        Action::Mode(_, Mode::Reflections) => "button-mode-reflections",
-        Action::Mode(_, Mode::Feelings) => "button-mode-feelings",
-        Action::Pulse(..) => "",
-        Action::NextStep => "button-next",
-        Action::Support => "button-support",
-        Action::CrisisWrong => "button-crisis-wrong",
-        Action::CrisisOff => "button-crisis-off",
-        Action::ForgetConfirm => "button-forget-confirm",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,7 +62,7 @@ pub(super) fn render(catalogue: &Catalogue, message: &Message) -> Rendered {
         let key = reactions::key_of(*action);
         let label = match action {
             Action::Pulse(_, n) => n.to_string(),
-            a => catalogue.line(&Line::new(reactions::label_id(*a))),
+            a => catalogue.line(&Line::new(a.label_id())),
         };
         offers.push((key.to_owned(), reactions::encode(*action)));
         choices.push(format!("{key} {label}"));
