@@ -1020,16 +1020,23 @@ fn membership(room: &str, who: &str, state: &'static str) -> impl Fn(&Seen) -> b
     move |s: &Seen| s.room == room && s.kind == "m.room.member" && s.sender == who && s.content["membership"] == state
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_moderator_asks_attune_to_leave_and_it_says_goodbye_and_goes_but_never_while_a_circle_is_open() {
-    let mut bot = Bot::new("leave-attune").await;
-    let host = Member::new("leave-host").await;
-    let alice = Member::new("leave-alice").await;
-    let room = host.create_room(&[&bot.id, &alice.id], false).await;
-    let me = bot.id.clone();
-    for who in [alice.id.clone(), me.clone()] {
+/// A bot, a host (the room's creator, so a moderator) and one member in an
+/// unencrypted room, everyone joined.
+async fn room_of_two(bot: &str, host: &str, member: &str) -> (Bot, Member, Member, String) {
+    let bot = Bot::new(bot).await;
+    let host = Member::new(host).await;
+    let member = Member::new(member).await;
+    let room = host.create_room(&[&bot.id, &member.id], false).await;
+    for who in [member.id.clone(), bot.id.clone()] {
         host.wait_for(0, &format!("{who} to join"), membership(&room, &who, "join")).await;
     }
+    (bot, host, member, room)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_asks_attune_to_leave_and_it_says_goodbye_and_goes_but_never_while_a_circle_is_open() {
+    let (mut bot, host, alice, room) = room_of_two("leave-attune", "leave-host", "leave-alice").await;
+    let me = bot.id.clone();
     alice.say(&room, "!attune leave-room").await;
     alice.wait_for(0, "alice is refused, privately", |s| s.sender == me && s.room != room && s.body().contains("Only moderators")).await;
 
@@ -1061,14 +1068,8 @@ async fn a_moderator_asks_attune_to_leave_and_it_says_goodbye_and_goes_but_never
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_who_refuses_attunes_invites_is_told_in_the_room_and_answered_in_a_dm_they_open() {
     // `closed-…` members refuse invites from attune (see synapse.rs): no private room can be made.
-    let mut bot = Bot::new("shut-attune").await;
-    let host = Member::new("shut-host").await;
-    let cleo = Member::new("closed-cleo").await;
-    let room = host.create_room(&[&bot.id, &cleo.id], false).await;
+    let (mut bot, host, cleo, room) = room_of_two("shut-attune", "shut-host", "closed-cleo").await;
     let me = bot.id.clone();
-    for who in [cleo.id.clone(), me.clone()] {
-        host.wait_for(0, &format!("{who} to join"), membership(&room, &who, "join")).await;
-    }
     host.say(&room, "!attune circle open").await;
     host.wait_for(0, "the invitation", |s| s.sender == me && s.offer("join").is_some()).await;
 
