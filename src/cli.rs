@@ -18,8 +18,9 @@ pub struct Cli {
 pub enum Cmd {
     /// Run a local community in this terminal (the default).
     Console(ConsoleArgs),
-    /// Start the configured platform adapters (none is built into this version; it says so
-    /// and creates nothing).
+    /// Start the platforms enabled in the configuration (Discord, Matrix) over one engine and
+    /// one database, until stopped (Ctrl-C or SIGTERM). With none enabled it says so and
+    /// creates nothing.
     Run {
         /// SQLite file (default: ./data/attune.db, or database.path from the config).
         #[arg(long)]

@@ -67,7 +67,8 @@ impl Command {
     /// time zone's name, a time): read for crisis phrases like chat, never stored.
     pub fn free_text(&self) -> Option<&str> {
         match self {
-            Command::Circle(CircleCmd::Open(words)) => Some(words),
+            Command::Circle(CircleCmd::Open(Opening::Line(words))) => Some(words),
+            Command::Circle(CircleCmd::Open(Opening::Typed { title, .. })) => title.as_deref(),
             Command::Practice(Some(name)) => Some(name),
             Command::Timezone(tz) => Some(tz),
             Command::Quiet(Some(q)) => Some(q),
@@ -88,8 +89,8 @@ impl Command {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CircleCmd {
-    /// `circle open [template] [title]`: the core decides whether the first word names a template.
-    Open(String),
+    /// `circle open`, typed as a line or chosen in a platform's form.
+    Open(Opening),
     Join,
     Leave,
     Start,
@@ -111,6 +112,17 @@ pub enum CircleCmd {
         on: bool,
     },
     End,
+}
+
+/// What `circle open` was given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Opening {
+    /// `circle open [template] [title]` as typed: the core decides whether the
+    /// first word names a template (see `circle::open`).
+    Line(String),
+    /// Options a platform kept apart (Discord's `template:` and `title:`): a
+    /// title is a title whatever its first word.
+    Typed { template: Option<String>, title: Option<String> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -305,7 +317,7 @@ fn parse_circle(rest: &str) -> Result<CircleCmd, Refusal> {
     let (sub, args) = split_word(rest);
     let bare = |c: CircleCmd| if args.is_empty() { Ok(c) } else { Err(usage("circle", U)) };
     match sub.to_lowercase().as_str() {
-        "open" => Ok(CircleCmd::Open(args.to_owned())),
+        "open" => Ok(CircleCmd::Open(Opening::Line(args.to_owned()))),
         "join" => bare(CircleCmd::Join),
         "leave" => bare(CircleCmd::Leave),
         "start" => bare(CircleCmd::Start),
@@ -437,7 +449,10 @@ mod tests {
     #[test]
     fn the_shared_vocabulary_parses() {
         assert_eq!(parse("circle join"), Ok(Command::Circle(CircleCmd::Join)));
-        assert_eq!(parse("circle open short Tuesday circle"), Ok(Command::Circle(CircleCmd::Open("short Tuesday circle".into()))));
+        assert_eq!(
+            parse("circle open short Tuesday circle"),
+            Ok(Command::Circle(CircleCmd::Open(Opening::Line("short Tuesday circle".into()))))
+        );
         assert_eq!(parse("circle move bob 1"), Ok(Command::Circle(CircleCmd::Move { name: "bob".into(), pos: 1 })));
         assert_eq!(parse("mode feelings"), Ok(Command::Mode(Mode::Feelings)));
         assert_eq!(parse("pulse 4"), Ok(Command::Pulse(4)));
@@ -468,7 +483,7 @@ mod tests {
         assert_eq!(parse("Quiet OFF"), Ok(Command::Quiet(None)));
         assert_eq!(parse("settings SHOW"), Ok(Command::Settings(None)));
         assert_eq!(parse("daily PAUSE"), Ok(Command::Daily(DailyArg::Pause)));
-        assert_eq!(parse("circle OPEN"), Ok(Command::Circle(CircleCmd::Open(String::new()))));
+        assert_eq!(parse("circle OPEN"), Ok(Command::Circle(CircleCmd::Open(Opening::Line(String::new())))));
         assert_eq!(parse("forget-me CONFIRM"), Ok(Command::ForgetMe { confirm: true }));
         assert_eq!(parse("suggestions APPROVE 3"), Ok(Command::Suggestions(Some((true, 3)))));
         assert_eq!(parse("TEMPLATE LIST"), Ok(Command::Template(TemplateCmd::List)));

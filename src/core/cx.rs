@@ -104,8 +104,26 @@ impl<R: Rng> Cx<'_, R> {
 
 /// The live circle in the place a command came from.
 pub fn here(cx: &Cx<'_, impl Rng>, place: &Place) -> Result<CircleId, Refusal> {
-    match place {
-        Place::Channel(ch) => cx.st.circle_in(ch).ok_or(Refusal::NoCircleHere),
-        Place::Private => Err(Refusal::NeedsChannel),
+    let Place::Channel(ch) = place else { return Err(Refusal::NeedsChannel) };
+    if let Some(id) = cx.st.circle_in(ch) {
+        return Ok(id);
+    }
+    // A channel whose circle runs in a thread made from its invitation: the
+    // invitation says "join with circle join" here, so here is where it works.
+    match cx.st.circles_from(ch).as_slice() {
+        [] => Err(Refusal::NoCircleHere),
+        [one] => Ok(one.id),
+        several => Err(Refusal::WhichCircle { titles: several.iter().map(|c| told_apart(cx, c)).collect::<Vec<_>>().join(", ") }),
+    }
+}
+
+/// How people tell one circle from another: its title in quotes, or whose it is.
+fn told_apart(cx: &Cx<'_, impl Rng>, c: &crate::core::circle::Circle) -> String {
+    match &c.title {
+        Some(t) => format!("\u{201c}{t}\u{201d}"),
+        None => {
+            let host = cx.st.members.get(&c.host).map(|m| m.display.clone()).filter(|d| !d.is_empty());
+            format!("\u{201c}{}\u{201d}", host.as_deref().unwrap_or("untitled"))
+        }
     }
 }

@@ -136,7 +136,9 @@ pub enum Arg {
 pub enum Action {
     Join(CircleId),
     Leave(CircleId),
-    Agree,
+    /// Consent to the agreements shown for joining a circle, and the join it completes.
+    /// `None` only for an Agree button sent before buttons named their circle.
+    Agree(Option<CircleId>),
     Done(TurnRef),
     Pass(TurnRef),
     Extend(TurnRef),
@@ -161,7 +163,7 @@ impl Action {
         match self {
             Action::Join(_) => "button-join",
             Action::Leave(_) => "button-leave",
-            Action::Agree => "button-agree",
+            Action::Agree(_) => "button-agree",
             Action::Done(_) => "button-done",
             Action::Pass(_) => "button-pass",
             Action::Extend(_) => "button-extend",
@@ -187,7 +189,8 @@ impl Action {
         match self {
             Action::Join(c) => format!("join:{}", c.0),
             Action::Leave(c) => format!("leave:{}", c.0),
-            Action::Agree => "agree".to_owned(),
+            Action::Agree(Some(c)) => format!("agree:{}", c.0),
+            Action::Agree(None) => "agree".to_owned(),
             Action::Done(t) => turn("done", t),
             Action::Pass(t) => turn("pass", t),
             Action::Extend(t) => turn("extend", t),
@@ -215,7 +218,8 @@ impl Action {
         Some(match name {
             "join" => arity(1).and_then(|()| circle(0)).map(Action::Join)?,
             "leave" => arity(1).and_then(|()| circle(0)).map(Action::Leave)?,
-            "agree" => arity(0).map(|()| Action::Agree)?,
+            "agree" if rest.is_empty() => Action::Agree(None),
+            "agree" => arity(1).and_then(|()| circle(0)).map(|c| Action::Agree(Some(c)))?,
             "done" => arity(2).and_then(|()| turn()).map(Action::Done)?,
             "pass" => arity(2).and_then(|()| turn()).map(Action::Pass)?,
             "extend" => arity(2).and_then(|()| turn()).map(Action::Extend)?,
@@ -251,7 +255,8 @@ impl Action {
         match self {
             Action::Join(id) => circle(id, Command::Circle(CircleCmd::Join)),
             Action::Leave(id) => circle(id, Command::Circle(CircleCmd::Leave)),
-            Action::Agree => Command::Agree,
+            Action::Agree(Some(id)) => circle(id, Command::Agree),
+            Action::Agree(None) => Command::Agree,
             Action::Done(t) => turn(t, Command::Done),
             Action::Pass(t) => turn(t, Command::Pass),
             Action::Extend(t) => turn(t, Command::Extend),
@@ -272,7 +277,7 @@ impl Action {
         match self {
             Action::Join(_) => "circle join".into(),
             Action::Leave(_) => "circle leave".into(),
-            Action::Agree => "agree".into(),
+            Action::Agree(_) => "agree".into(),
             Action::Done(_) => "done".into(),
             Action::Pass(_) => "pass".into(),
             Action::Extend(_) => "extend".into(),

@@ -96,7 +96,7 @@ fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Co
             Ok(())
         }
         Command::Circle(c) => circle_command(cx, actor, place, c),
-        Command::Agree => circle::agree(cx, actor),
+        Command::Agree => circle::agree(cx, actor, None),
         Command::Done => circle::done(cx, actor, here(cx, place)?),
         Command::Pass => circle::pass(cx, actor, here(cx, place)?),
         Command::Extend => circle::extend(cx, actor, here(cx, place)?),
@@ -133,9 +133,9 @@ fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Co
 }
 
 fn circle_command(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, c: CircleCmd) -> Result<(), Refusal> {
-    if let CircleCmd::Open(words) = c {
+    if let CircleCmd::Open(opening) = c {
         let Place::Channel(ch) = place else { return Err(Refusal::NeedsChannel) };
-        return circle::open(cx, actor, ch, &words);
+        return circle::open(cx, actor, ch, &opening);
     }
     if let CircleCmd::Status = c {
         return circle::status(cx, actor, place);
@@ -168,12 +168,24 @@ fn scoped(cx: &mut Cx<'_, impl Rng>, actor: &Actor, scope: Scope, inner: Command
         Scope::Circle(id) => (id, None),
         Scope::Turn(t) => (t.circle, Some(t.seq)),
     };
-    let c = cx.st.circles.get(&circle).ok_or(Refusal::CircleOver)?;
-    if let Command::Pulse(_) = inner {
+    match inner {
+        // Consent outlives the circle it was asked for (see `circle::agree`).
+        Command::Agree => return circle::agree(cx, actor, Some(circle)),
         // The pulse outlives the circle; it must still be this circle's.
-        let pending = cx.st.members.get(&actor.member).and_then(|m| m.pending_pulse);
-        return if pending == Some(circle) { dispatch(cx, actor, &Place::Private, inner) } else { Err(Refusal::PulseClosed) };
+        Command::Pulse(_) => {
+            let pending = cx.st.members.get(&actor.member).and_then(|m| m.pending_pulse);
+            let now = cx.now;
+            let open = cx.st.circles.get(&circle).is_some_and(|c| c.pulse_open(now));
+            let answered = cx.st.circles.get(&circle).is_some_and(|c| c.pulses.contains_key(&actor.member));
+            return match (pending == Some(circle) && open, answered) {
+                (true, _) => dispatch(cx, actor, &Place::Private, inner),
+                (false, true) => Err(Refusal::PulseAnswered),
+                (false, false) => Err(Refusal::PulseClosed),
+            };
+        }
+        _ => {}
     }
+    let c = cx.st.circles.get(&circle).ok_or(Refusal::CircleOver)?;
     if !c.is_live() {
         return Err(Refusal::CircleOver);
     }

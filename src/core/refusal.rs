@@ -31,6 +31,20 @@ pub enum Refusal {
     TextLink,
     #[error("no circle here")]
     NoCircleHere,
+    /// Several circles opened from this channel run in threads of their own;
+    /// `titles` names them, so the member can say it in the right thread.
+    #[error("several circles opened here: {titles}")]
+    WhichCircle { titles: String },
+    /// The same host opened a circle from here already and it still runs (in its thread).
+    #[error("this host's circle from here is still open")]
+    OpenedFromHere,
+    /// The platform could not read one of a command's options (a value out of
+    /// range, a missing option, a command registered differently).
+    #[error("a command option could not be read")]
+    OptionUnreadable,
+    /// A host or moderator pressed what only the speaker can do.
+    #[error("only the speaker ends their turn; hosts use circle next")]
+    HostNotSpeaker,
     #[error("that turn has already ended")]
     TurnOver,
     #[error("the circle's title was kept private")]

@@ -220,7 +220,8 @@ impl State {
         if self.channel_index.get(&c.channel) == Some(&id) {
             self.channel_index.remove(&c.channel);
         }
-        c.channel = to.clone();
+        let from = std::mem::replace(&mut c.channel, to.clone());
+        c.origin.get_or_insert(from);
         self.channel_index.insert(to, id);
         self.dirty.circles.insert(id);
     }
@@ -232,6 +233,14 @@ impl State {
 
     pub fn template(&self, name: &str) -> Option<&Template> {
         self.community.templates.iter().find(|t| t.name == name)
+    }
+
+    /// The live circles opened in `channel` that run in a place of their own
+    /// (see [`super::circle::Circle::origin`]), oldest first.
+    pub fn circles_from(&self, channel: &super::ids::ChannelId) -> Vec<&super::circle::Circle> {
+        let mut found: Vec<_> = self.circles.values().filter(|c| c.is_live() && c.origin.as_ref() == Some(channel)).collect();
+        found.sort_by_key(|c| c.id);
+        found
     }
 
     /// The live (not ended) circle in a channel, if any.

@@ -15,6 +15,7 @@
 
 mod actor;
 mod clock;
+mod ledger;
 mod route;
 mod timers;
 
@@ -26,7 +27,8 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use actor::apply_once;
 pub use clock::Clock;
-pub use route::Route;
+pub use ledger::{FloorHold, Ledger};
+pub use route::{Route, Said};
 pub use timers::Timers;
 
 use crate::core::deck::Deck;
@@ -234,6 +236,8 @@ struct Inner {
     /// The community each member last used on their platform, for private commands
     /// whose community the adapter can't know. Memory only.
     last_community: Mutex<HashMap<MemberRef, CommunityId>>,
+    /// When a member no community knows was last sent the resources card. Memory only.
+    newcomer_cards: Mutex<HashMap<MemberRef, jiff::Timestamp>>,
     faults: Mutex<HashMap<CommunityId, Fault>>,
     /// Timer lateness samples in ms, recorded only when a benchmark asks.
     lateness: Mutex<Option<Vec<i64>>>,
@@ -271,6 +275,7 @@ impl Engine {
                 timers: Timers::default(),
                 accepting: AtomicBool::new(true),
                 last_community: Mutex::new(HashMap::new()),
+                newcomer_cards: Mutex::new(HashMap::new()),
                 faults: Mutex::new(HashMap::new()),
                 lateness: Mutex::new(None),
             }),

@@ -47,26 +47,30 @@ impl Engine {
         })
     }
 
-    /// Submits a private command. `known` is the community the adapter knows,
-    /// if any; otherwise [`Engine::route_private`] decides, and an ambiguous or
-    /// unknown route answers the member privately instead of guessing.
+    /// Submits what a member said privately: a command, a line that didn't parse
+    /// as one, or chat (a reply to a reflection). `known` is the community the
+    /// adapter knows, if any; otherwise [`Engine::route_private`] decides. Every
+    /// private line reaches the core this way, so crisis reading, rate limits and
+    /// wording are the core's; when no community can be chosen, care still comes
+    /// from the shipped defaults (see [`Engine::without_community`]).
     pub async fn submit_private(
         &self,
         known: Option<CommunityId>,
         actor: Actor,
-        command: Command,
+        said: impl Into<Said>,
         event: Option<String>,
     ) -> Result<Answer, EngineError> {
+        let said = said.into();
         let community = match known {
             Some(c) => c,
             None => match self.route_private(&actor.member).await? {
                 Route::One(c) => c,
-                Route::Ask(options) => return Ok(ask(&actor.member, &options)),
-                Route::Unknown => {
-                    let msg = Message::info(Line::new("private-no-community"));
-                    return Ok(Answer { deliveries: vec![Delivery::Whisper { to: actor.member, message: msg }] });
-                }
+                Route::Ask(options) => return Ok(self.without_community(&actor, said, Some(&options))),
+                Route::Unknown => return Ok(self.without_community(&actor, said, None)),
             },
+        };
+        let Said::Command(command) = said else {
+            return self.submit(&community, said.input(actor), event).await;
         };
         let forgetting = matches!(command, Command::ForgetMe { .. });
         let member = actor.member.clone();
@@ -92,6 +96,91 @@ impl Engine {
             }
         }
         Ok(answer)
+    }
+
+    /// What a private line gets when no community can take it: a member who
+    /// belongs to none yet, or to several (`options`) without saying which.
+    /// Words that may be a cry for help get the shipped resources card (at most
+    /// once per signpost period, in memory: nothing is stored for someone no
+    /// community knows); `resources` gets it too; a command is asked which
+    /// community it is for, or told to start in one; other chat goes nowhere.
+    fn without_community(&self, actor: &Actor, said: Said, options: Option<&[CommunityId]>) -> Answer {
+        let defaults = &self.inner.defaults;
+        let to = actor.member.clone();
+        let whisper = |message: Message| Answer { deliveries: vec![Delivery::Whisper { to: to.clone(), message }] };
+        let text = match &said {
+            Said::Chat(text) | Said::Bad { text, .. } => Some(text.as_str()),
+            Said::Command(c) => c.free_text(),
+        };
+        if text.is_some_and(|t| defaults.phrases.matches(t)) {
+            return if self.newcomer_card_due(&to) {
+                whisper(crate::core::safety::card(&defaults.resources, Line::new("crisis-intro")))
+            } else {
+                Answer::default()
+            };
+        }
+        match said {
+            Said::Chat(_) => Answer::default(),
+            Said::Bad { refusal, .. } => whisper(Message::new(Kind::Refusal, vec![crate::core::refusal_line(&refusal)])),
+            Said::Command(c) if matches!(c.clone().unscoped(), Command::ResourcesShow) => {
+                whisper(crate::core::safety::card(&defaults.resources, Line::new("resources-asked")))
+            }
+            Said::Command(_) => match options {
+                Some(options) => ask(&to, options),
+                None => whisper(Message::info(Line::new("private-no-community"))),
+            },
+        }
+    }
+
+    /// Whether a member no community can answer for may be sent the resources
+    /// card now (once per default signpost period; memory only).
+    fn newcomer_card_due(&self, member: &MemberRef) -> bool {
+        let now = self.inner.clock.now();
+        let period = i64::from(crate::core::state::Settings::default().signpost_hours) * 3600;
+        let Ok(mut sent) = self.inner.newcomer_cards.lock() else { return true };
+        sent.retain(|_, at: &mut jiff::Timestamp| now.as_second() - at.as_second() < period);
+        if sent.contains_key(member) {
+            return false;
+        }
+        if sent.len() < NEWCOMER_CARDS {
+            sent.insert(member.clone(), now);
+        }
+        true
+    }
+}
+
+/// How many members without a community the engine remembers having sent the
+/// resources card to (a bound on memory; past it, the card still goes out).
+const NEWCOMER_CARDS: usize = 4096;
+
+/// What a member said privately, before the core has seen it.
+#[derive(Clone, Debug)]
+pub enum Said {
+    Command(Command),
+    /// A line meant as a command that didn't parse (read for crisis phrases, then dropped).
+    Bad {
+        refusal: crate::core::Refusal,
+        text: String,
+    },
+    /// Chat: read for crisis phrases, then dropped; never stored or answered.
+    Chat(String),
+}
+
+impl From<Command> for Said {
+    fn from(c: Command) -> Self {
+        Said::Command(c)
+    }
+}
+
+impl Said {
+    /// The core's input for a private line from `actor`.
+    pub fn input(self, actor: Actor) -> Input {
+        let place = Place::Private;
+        match self {
+            Said::Command(command) => Input::Command { actor, place, command },
+            Said::Bad { refusal, text } => Input::BadCommand { actor, place, refusal, text },
+            Said::Chat(text) => Input::Chat { actor, place, text },
+        }
     }
 }
 

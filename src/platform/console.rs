@@ -69,14 +69,14 @@ pub async fn run(
     let interactive = std::io::stdin().is_terminal();
     let mut moderators: BTreeSet<String> = options.moderators.into_iter().map(|m| m.to_lowercase()).collect();
     if moderators.is_empty()
-        && let Some(stored) = engine.store().console_moderator().await.map_err(EngineError::from)?
+        && let Some(stored) = engine.ledger().console_moderator().await?
     {
         // The same database keeps the same moderator across restarts.
         moderators.insert(stored.user().to_owned());
     }
     if options.manual_clock {
         // A restart of the manual clock resumes here, not at a fixed instant.
-        engine.store().set_console_clock(engine.clock().now()).await.map_err(EngineError::from)?;
+        engine.ledger().set_console_clock(engine.clock().now()).await?;
     }
     let mut console = Console {
         engine,
@@ -301,7 +301,7 @@ impl Console {
     async fn claim_moderator(&mut self, member: &MemberRef) {
         self.claimable = false;
         self.moderators.insert(member.user().to_owned());
-        if let Err(e) = self.engine.store().set_console_moderator(member).await {
+        if let Err(e) = self.engine.ledger().set_console_moderator(member).await {
             tracing::error!(error = %e, "the console's moderator could not be stored");
         }
         self.note(&self.catalogue.line(&crate::core::effect::Line::new("console-moderator").text("name", member.user().to_owned())));
@@ -324,7 +324,7 @@ impl Console {
         if let Err(e) = self.engine.advance(secs).await {
             tracing::error!(error = %e, "advancing the clock failed");
         }
-        if let Err(e) = self.engine.store().set_console_clock(self.engine.clock().now()).await {
+        if let Err(e) = self.engine.ledger().set_console_clock(self.engine.clock().now()).await {
             tracing::error!(error = %e, "the manual clock could not be stored");
         }
         if !self.json {

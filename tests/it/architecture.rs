@@ -141,3 +141,63 @@ fn feature_modules_depend_on_the_context_not_on_the_dispatcher() {
     }
     assert!(offenders.is_empty(), "these core modules import from handle.rs; use core::cx instead: {offenders:?}");
 }
+
+/// Our own modules each may import only what lies below them: the core
+/// nothing of ours outside itself; text rendering only the core; the store the
+/// core; the engine the core, the store and text, never an adapter; adapters
+/// the core, text and the engine, never the store (the engine keeps their
+/// bookkeeping, `engine::Ledger`).
+const LAYERS: [(&str, &[&str]); 5] = [
+    ("src/core", &["engine", "store", "platform", "text", "config", "content", "cli"]),
+    ("src/text", &["engine", "store", "platform", "config", "content", "cli"]),
+    ("src/store", &["engine", "platform", "cli"]),
+    ("src/engine", &["platform", "cli"]),
+    ("src/platform", &["store", "cli"]),
+];
+
+/// Where code (not a comment) in `text` names one of our modules in `forbidden`
+/// by path (`crate::engine`, `use crate::{store, …}` spelled out), by line.
+fn imports_of(text: &str, forbidden: &[&str]) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or("");
+        for m in forbidden {
+            let path = format!("crate::{m}");
+            if !names(code, &path).is_empty() {
+                found.push((n + 1, path));
+            }
+        }
+        // Adapters reach platform bookkeeping through the engine's ledger only.
+        if forbidden.contains(&"store") && code.contains(".store()") {
+            found.push((n + 1, ".store()".to_owned()));
+        }
+    }
+    found
+}
+
+#[test]
+fn our_modules_import_only_what_lies_below_them() {
+    let mut bad = Vec::new();
+    for (dir, forbidden) in LAYERS {
+        let files = rust_files(&root().join(dir));
+        assert!(!files.is_empty(), "{dir} has files");
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for (line, what) in imports_of(&text, forbidden) {
+                bad.push(format!("{}:{line} uses {what}", f.strip_prefix(root()).unwrap_or(&f).display()));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "an import points the wrong way (see ARCHITECTURE.md, Layout):\n{}", bad.join("\n"));
+}
+
+#[test]
+fn the_import_check_sees_a_core_module_that_imports_the_engine() {
+    let core = LAYERS[0].1;
+    assert_eq!(imports_of("use crate::engine::Engine;", core), [(1, "crate::engine".to_owned())]);
+    assert_eq!(imports_of("fn f() {}\n    let x = crate::store::Store::open;", core).len(), 1);
+    assert!(imports_of("// see crate::engine for how", core).is_empty(), "comments don't count");
+    assert!(imports_of("use crate::core::ids::CircleId;", core).is_empty(), "the core may use itself");
+    let platform = LAYERS[4].1;
+    assert_eq!(imports_of("let h = self.engine.store().floor_holds(c);", platform).len(), 1, "nor may adapters reach the store");
+}

@@ -77,7 +77,7 @@ fn a_button_of_an_ended_circle_is_refused_kindly_and_a_pulse_button_answers_only
     let Action::Pulse(id, _) = pulse else { unreachable!() };
     let other = Action::Pulse(attune::core::ids::CircleId(id.0 + 1), 2);
     let out = h.command("bob", Place::Private, other.command());
-    assert_eq!(ids(&refusals(&out)), ["refusal-circle-over"], "a pulse for a circle that doesn't exist");
+    assert_eq!(ids(&refusals(&out)), ["refusal-pulse-closed"], "a pulse for a circle attune no longer has: its pulse is closed");
     assert!(!h.circle().pulses.contains_key(&member("bob")));
 }
 

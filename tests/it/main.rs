@@ -11,6 +11,7 @@
 
 mod architecture;
 mod bad_input;
+mod boundary;
 mod buttons;
 mod care;
 mod care_depth;

@@ -54,7 +54,7 @@ fn joining_asks_for_consent_first_and_agree_completes_the_join() {
     assert_eq!(to_bob.len(), 2, "a first join is answered privately: what is checked, then the agreements");
     assert_eq!(ids(&to_bob[..1]), ["checks-notice"], "before a first circle, members learn that messages are checked");
     assert!(has(&to_bob, "agreements") && has(&to_bob, "agreements-ask"), "a first join shows the agreements and asks for consent");
-    assert!(to_bob[1].actions.contains(&Action::Agree), "the consent question offers an Agree button");
+    assert!(to_bob[1].actions.iter().any(|a| matches!(a, Action::Agree(Some(_)))), "the consent question offers an Agree button");
     assert!(said(&out).is_empty(), "nothing is announced before consent");
     assert!(h.circle().seat(&member("bob")).is_none(), "no seat is taken before consent");
 

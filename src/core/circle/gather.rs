@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::super::command::Opening;
 use super::super::cx::Cx;
 use super::super::effect::{Action, Kind, Line, Message};
 use super::super::ids::{ChannelId, CircleId, MemberRef};
@@ -10,6 +11,7 @@ use super::super::input::Actor;
 use super::super::member::Consent;
 use super::super::refusal::Refusal;
 use super::super::rng::Rng;
+use super::super::template::Template;
 use super::super::textcheck::{self, TextUse};
 use super::super::timeparse;
 use super::flow::{self, arm, disarm};
@@ -17,22 +19,16 @@ use super::turn;
 use super::{Circle, Ending, Phase, Purpose, Seat, plus};
 
 /// `circle open [template] [title]`.
-pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words: &str) -> Result<(), Refusal> {
+pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, opening: &Opening) -> Result<(), Refusal> {
     if let Some(c) = cx.st.circle_in(channel).and_then(|id| cx.st.circles.get(&id)) {
         return Err(if c.phase == Phase::Gathering { Refusal::CircleGatheringHere } else { Refusal::CircleAlreadyHere });
     }
-    let (first, rest) = words.trim().split_once(char::is_whitespace).unwrap_or((words.trim(), ""));
-    // Template names are lowercase: "short Tuesday circle" uses the short template, while a
-    // title such as "Short walks" keeps its first word. A title in quotes is always whole.
-    let quoted = |s: &str| s.trim().strip_prefix('"').and_then(|t| t.strip_suffix('"')).map(|t| t.trim().to_owned());
-    let (template, title) = match cx.st.template(first).filter(|_| !first.starts_with('"')) {
-        Some(t) => (t.clone(), quoted(rest).unwrap_or_else(|| rest.trim().to_owned())),
-        None => {
-            let default = cx.st.community.settings.default_template.clone();
-            let t = cx.st.template(&default).cloned().ok_or(Refusal::UnknownTemplate { given: default })?;
-            (t, quoted(words).unwrap_or_else(|| words.trim().to_owned()))
-        }
-    };
+    // A host who opens again where their circle's invitation is most likely
+    // lost sight of it in its thread: point at it rather than open a twin.
+    if cx.st.circles_from(channel).iter().any(|c| c.host == actor.member) {
+        return Err(Refusal::OpenedFromHere);
+    }
+    let (template, title) = shape_and_title(cx, opening)?;
     let title = if title.is_empty() { None } else { Some(textcheck::check(&title, TextUse::Title)?) };
     let id = CircleId(cx.st.community.next_circle);
     cx.st.community.next_circle += 1;
@@ -70,6 +66,7 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
         removed: Vec::new(),
         voice: None,
         floor_failed: false,
+        origin: None,
     };
     cx.st.insert_circle(circle);
     cx.audit(actor, "circle open", None, Some(id));
@@ -90,6 +87,35 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
     lines.push(Line::new("circle-join-hint"));
     cx.say(channel, Message::new(Kind::Info, lines).with_actions(&[Action::Join(id), Action::Leave(id)]));
     Ok(())
+}
+
+/// The template and title `circle open` was given. A typed line's first word
+/// is a template when one has that name (template names are lowercase: "short
+/// Tuesday circle" uses the short template, while "Short walks" keeps its first
+/// word; a title in quotes is always whole). Options kept apart mean just what
+/// they say: an unknown template is refused, and the title is whole.
+fn shape_and_title(cx: &Cx<'_, impl Rng>, opening: &Opening) -> Result<(Template, String), Refusal> {
+    let default = || {
+        let name = cx.st.community.settings.default_template.clone();
+        cx.st.template(&name).cloned().ok_or(Refusal::UnknownTemplate { given: name })
+    };
+    match opening {
+        Opening::Typed { template, title } => {
+            let template = match template.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                Some(name) => cx.st.template(name).cloned().ok_or_else(|| Refusal::UnknownTemplate { given: name.to_owned() })?,
+                None => default()?,
+            };
+            Ok((template, title.as_deref().unwrap_or("").trim().to_owned()))
+        }
+        Opening::Line(words) => {
+            let (first, rest) = words.trim().split_once(char::is_whitespace).unwrap_or((words.trim(), ""));
+            let quoted = |s: &str| s.trim().strip_prefix('"').and_then(|t| t.strip_suffix('"')).map(|t| t.trim().to_owned());
+            match cx.st.template(first).filter(|_| !first.starts_with('"')) {
+                Some(t) => Ok((t.clone(), quoted(rest).unwrap_or_else(|| rest.trim().to_owned()))),
+                None => Ok((default()?, quoted(words).unwrap_or_else(|| words.trim().to_owned()))),
+            }
+        }
+    }
 }
 
 /// The platform gave a live circle a place of its own and/or linked a voice
@@ -140,20 +166,22 @@ pub fn join(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
         let member = cx.st.member_mut(&actor.member);
         member.pending_join = Some(id);
         member.pending_agreements = Some(version);
-        show_agreements(cx, &actor.member, "agreements-intro");
+        show_agreements(cx, &actor.member, "agreements-intro", id);
         return Ok(());
     }
     seat(cx, actor, id);
     Ok(())
 }
 
-/// Shows the current agreements privately, after `intro`, and asks for `agree`.
-fn show_agreements(cx: &mut Cx<'_, impl Rng>, to: &MemberRef, intro: &'static str) {
+/// Shows the current agreements privately, after `intro`, and asks for `agree`
+/// with a button that names the circle being joined.
+fn show_agreements(cx: &mut Cx<'_, impl Rng>, to: &MemberRef, intro: &'static str, circle: CircleId) {
     let agreements = match cx.st.community.agreements_text.clone() {
         Some(text) => Line::new("agreements-custom").text("agreements", text),
         None => Line::new("agreements"),
     };
-    let msg = Message::new(Kind::Info, vec![Line::new(intro), agreements, Line::new("agreements-ask")]).with_actions(&[Action::Agree]);
+    let msg = Message::new(Kind::Info, vec![Line::new(intro), agreements, Line::new("agreements-ask")])
+        .with_actions(&[Action::Agree(Some(circle))]);
     cx.whisper(to, msg);
 }
 
@@ -184,32 +212,46 @@ fn seat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) {
     }
 }
 
-/// `agree`: records consent to the current agreements and completes a waiting join.
-pub fn agree(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
+/// `agree`: records consent to the current agreements and completes a join.
+///
+/// `scope` is the circle whose Agree button was pressed; a typed `agree` means
+/// the join waiting for consent. A member who asked to join two circles joins
+/// the one whose agreements they agreed to, never the other.
+pub fn agree(cx: &mut Cx<'_, impl Rng>, actor: &Actor, scope: Option<CircleId>) -> Result<(), Refusal> {
     let version = cx.st.community.agreements_version;
     let now = cx.now;
+    let member = cx.st.members.get(&actor.member);
+    let pending = member.and_then(|m| m.pending_join);
+    let consented = member.and_then(|m| m.consent).is_some_and(|k| k.version >= version);
     // Consent is only taken right after the agreements were shown, when joining.
-    let Some(shown) = cx.st.members.get(&actor.member).filter(|m| m.pending_join.is_some()).map(|m| m.pending_agreements) else {
+    let Some(target) = scope.or(pending).filter(|_| pending.is_some() || consented) else {
         return Err(Refusal::NothingToAgree);
     };
-    if shown != Some(version) {
-        // The agreements changed after they were shown: nobody consents to text they never saw.
-        cx.st.member_mut(&actor.member).pending_agreements = Some(version);
-        show_agreements(cx, &actor.member, "agreements-changed");
-        return Ok(());
+    if !consented {
+        let shown = member.and_then(|m| m.pending_agreements);
+        if shown != Some(version) {
+            // The agreements changed after they were shown: nobody consents to text they never saw.
+            cx.st.member_mut(&actor.member).pending_agreements = Some(version);
+            show_agreements(cx, &actor.member, "agreements-changed", target);
+            return Ok(());
+        }
+        let member = cx.st.member_mut(&actor.member);
+        member.consent = Some(Consent { version, at: now });
+        member.pending_agreements = None;
+        member.pending_join = None;
+        cx.whisper_line(&actor.member, Line::new("agreed"));
+    } else if pending == Some(target) {
+        cx.st.member_mut(&actor.member).pending_join = None;
     }
-    let member = cx.st.member_mut(&actor.member);
-    member.consent = Some(Consent { version, at: now });
-    member.pending_agreements = None;
-    let pending = member.pending_join.take();
-    cx.whisper_line(&actor.member, Line::new("agreed"));
-    let Some(id) = pending else { return Ok(()) };
-    if !cx.st.circles.get(&id).is_some_and(|c| c.is_live()) {
+    if !cx.st.circles.get(&target).is_some_and(|c| c.is_live()) {
         cx.whisper_line(&actor.member, Line::new("agreed-circle-gone"));
         return Ok(());
     }
+    if cx.st.circles.get(&target).is_some_and(|c| c.seat(&actor.member).is_some()) {
+        return Err(Refusal::AlreadyJoined);
+    }
     // The join is re-checked now: the circle may have filled or begun meanwhile.
-    match join(cx, actor, id) {
+    match join(cx, actor, target) {
         Ok(()) => Ok(()),
         Err(r) => {
             cx.refuse(&actor.member, &r);

@@ -207,6 +207,11 @@ pub struct Circle {
     /// The platform could not hold the floor (missing permissions); the hosts were told.
     #[serde(default)]
     pub floor_failed: bool,
+    /// Where the circle was opened, when the platform gave it a place of its own
+    /// there (a thread made from its invitation): commands typed in that channel
+    /// still reach it.
+    #[serde(default)]
+    pub origin: Option<ChannelId>,
 }
 
 impl Circle {

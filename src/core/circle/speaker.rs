@@ -23,12 +23,21 @@ fn running<'c>(cx: &'c Cx<'_, impl Rng>, id: CircleId) -> Result<&'c Circle, Ref
     Ok(c)
 }
 
+/// Why someone who isn't the speaker can't use the speaker's own tools: a
+/// host is pointed at the host tool, a listener told whose it is.
+fn not_the_speaker(c: &Circle, actor: &Actor) -> Refusal {
+    if c.is_host(&actor.member) || actor.moderator {
+        Refusal::HostNotSpeaker
+    } else if c.seat(&actor.member).is_none() {
+        Refusal::NotInCircle
+    } else {
+        Refusal::NotYourTurn
+    }
+}
+
 pub fn done(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
     let c = running(cx, id)?;
-    if c.seat(&actor.member).is_none() {
-        return Err(Refusal::NotInCircle);
-    }
-    let turn = c.turn.as_ref().filter(|t| t.speaker == actor.member).ok_or(Refusal::NotYourTurn)?;
+    let turn = c.turn.as_ref().filter(|t| t.speaker == actor.member).ok_or_else(|| not_the_speaker(c, actor))?;
     if turn.reflecting {
         turn::end_reflection(cx, id);
     } else {
@@ -41,7 +50,7 @@ pub fn done(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
 pub fn pass(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
     let c = running(cx, id)?;
     if c.seat(&actor.member).is_none() {
-        return Err(Refusal::NotInCircle);
+        return Err(not_the_speaker(c, actor));
     }
     if let Some(turn) = c.turn.as_ref().filter(|t| t.speaker == actor.member) {
         let channel = c.channel.clone();
@@ -71,7 +80,7 @@ pub fn pass(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<()
 
 pub fn extend(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
     let c = running(cx, id)?;
-    let turn = c.turn.as_ref().filter(|t| t.speaker == actor.member).ok_or(Refusal::NotYourTurn)?;
+    let turn = c.turn.as_ref().filter(|t| t.speaker == actor.member).ok_or_else(|| not_the_speaker(c, actor))?;
     let extra = c.template.extend_secs;
     if turn.reflecting || turn.extended || extra == 0 || turn.kind != TurnKind::Sharing {
         return Err(Refusal::CannotExtend);

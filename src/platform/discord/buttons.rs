@@ -54,7 +54,8 @@ mod tests {
         let mut all = vec![
             Action::Join(c),
             Action::Leave(c),
-            Action::Agree,
+            Action::Agree(Some(c)),
+            Action::Agree(None),
             Action::Done(t),
             Action::Pass(t),
             Action::Extend(t),

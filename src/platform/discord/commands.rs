@@ -17,7 +17,7 @@ use super::autocomplete as ac;
 use super::events::Invocation;
 use super::modals::Form;
 use super::{Error, Shared};
-use crate::core::command::{Command, DeckCmd};
+use crate::core::command::{CircleCmd, Command, DeckCmd, Opening};
 use crate::core::effect::Line;
 
 type Ctx<'a> = poise::Context<'a, Arc<Shared>, Error>;
@@ -59,17 +59,58 @@ pub(super) fn framework(cell: Arc<OnceLock<Arc<Shared>>>, dev_guild: Option<u64>
         .build()
 }
 
+/// Every interaction poise could not run still reaches the core and is
+/// answered: an unknown command name (a stale registration), an option Discord
+/// sent in a shape poise couldn't read, or any other framework refusal becomes
+/// a `BadCommand`, acknowledged first so Discord never shows "This interaction
+/// failed", and its typed words are read for crisis phrases like any line.
+/// Nothing a member typed is logged.
 async fn on_error(error: poise::FrameworkError<'_, Arc<Shared>, Error>) {
+    use poise::FrameworkError as F;
     match error {
-        poise::FrameworkError::Command { error, ctx, .. } => {
+        F::Command { error, ctx, .. } => {
             tracing::error!(command = %ctx.command().qualified_name, error = %error, "a Discord command failed");
         }
-        other => {
-            if let Err(e) = poise::builtins::on_error(other).await {
-                tracing::error!(error = %e, "a Discord framework error could not be reported");
+        F::UnknownInteraction { framework, interaction, .. } => {
+            let refusal = crate::core::Refusal::UnknownCommand { given: interaction.data.name.clone() };
+            refuse(&framework.serenity_context.http, framework.user_data, interaction, refusal).await;
+        }
+        F::CommandStructureMismatch { ctx, .. } => {
+            refuse(&ctx.serenity_context().http, ctx.data(), ctx.interaction, crate::core::Refusal::OptionUnreadable).await;
+        }
+        other => match other.ctx() {
+            Some(poise::Context::Application(app)) => {
+                refuse(&app.serenity_context().http, app.data(), app.interaction, crate::core::Refusal::OptionUnreadable).await;
             }
+            _ => tracing::warn!("a Discord framework error came without an interaction; nothing to answer"),
+        },
+    }
+}
+
+/// Acknowledges an interaction privately and hands the core a command it
+/// couldn't run, with the words typed into its options.
+async fn refuse(http: &serenity::Http, shared: &Arc<Shared>, interaction: &serenity::CommandInteraction, refusal: crate::core::Refusal) {
+    if let Err(e) = interaction.defer_ephemeral(http).await {
+        tracing::error!(error = %e, "an interaction poise couldn't run could not be acknowledged");
+        return;
+    }
+    let typed = typed_words(&interaction.data.options);
+    shared.submit(&Invocation::from_command(interaction), Err(refusal), &typed, None).await;
+}
+
+/// The words a member typed into a command's options (nested subcommands too).
+fn typed_words(options: &[serenity::CommandDataOption]) -> String {
+    let mut words = Vec::new();
+    for o in options {
+        match &o.value {
+            serenity::CommandDataOptionValue::String(s) => words.push(s.clone()),
+            serenity::CommandDataOptionValue::SubCommand(inner) | serenity::CommandDataOptionValue::SubCommandGroup(inner) => {
+                words.push(typed_words(inner));
+            }
+            _ => {}
         }
     }
+    words.join(" ")
 }
 
 fn all() -> Vec<poise::Command<Arc<Shared>, Error>> {
@@ -185,12 +226,13 @@ async fn circle_open(
         Some(Place::Thread) | None => super::place::Where::Thread,
     };
     let placing = super::place::Placing { place, voice: voice.map(serenity::ChannelId::get) };
-    let line = format!("circle open {}", words(&[template.as_deref(), title.as_deref()]));
+    // Typed all the way: the options stay apart, so a title is a title whatever its first word.
+    let command = Command::Circle(CircleCmd::Open(Opening::Typed { template, title }));
     let poise::Context::Application(app) = ctx else { return Ok(()) };
     let mut invocation = Invocation::from_command(app.interaction);
     invocation.placing = Some(placing);
     app.interaction.defer_ephemeral(&ctx.serenity_context().http).await?;
-    ctx.data().handle_line(&invocation, &line).await;
+    ctx.data().submit(&invocation, Ok(command), "", None).await;
     Ok(())
 }
 

@@ -187,8 +187,10 @@ impl Shared {
             tracing::warn!(interaction = inv.id, "a button named another guild; ignored");
             return;
         }
-        // A press in a DM has no guild; the button names the community it was sent for.
-        self.submit(inv, Ok(press.action.command()), "", Some(press.guild)).await;
+        // A press in a DM has no guild; the button names the community it was sent for
+        // (or none, 0, on an answer sent before the member had a community).
+        let guild = (press.guild != 0).then_some(press.guild);
+        self.submit(inv, Ok(press.action.command()), "", guild).await;
     }
 
     /// A submitted form: the core command it makes (the core checks who may).
@@ -252,9 +254,10 @@ impl Shared {
                 let input = Input::BadCommand { actor, place: Place::Channel(ch), refusal, text: text.to_owned() };
                 self.engine.submit(c, input, event).await
             }
-            (Err(refusal), _, _) => {
-                let message = Message::new(Kind::Refusal, vec![crate::core::refusal_line(&refusal)]);
-                Ok(Answer { deliveries: vec![Delivery::Whisper { to: member.clone(), message }] })
+            // A line that didn't parse, in a DM: the core reads it (for crisis words too) and answers.
+            (Err(refusal), known, _) => {
+                let said = crate::engine::Said::Bad { refusal, text: text.to_owned() };
+                self.engine.submit_private(known.clone(), actor, said, event).await
             }
         };
         let answer = match result {
@@ -305,18 +308,41 @@ impl Shared {
     }
 
     /// A member writes to the bot in a DM (often an answer to a reflection card,
-    /// which attune never reads back). It is checked for crisis phrases like any
-    /// private message, in memory, for the community the member last used, and
-    /// never stored; with no such community there is nothing to check it for.
+    /// which attune never reads back). Like every private line it goes to the
+    /// core, in memory, for the community the engine routes the member to (or,
+    /// with none, the shipped defaults: a newcomer's cry for help still gets the
+    /// resources card), and is never stored. What comes back goes by DM, which
+    /// is open: the member just wrote in one.
     async fn handle_direct_message(&self, message: &serenity::Message) {
         let Some(member) = self.member(message.author.id.get()) else { return };
-        let Ok(crate::engine::Route::One(community)) = self.engine.route_private(&member).await else { return };
+        let community = match self.engine.route_private(&member).await {
+            Ok(crate::engine::Route::One(c)) => Some(c),
+            _ => None,
+        };
         let display = message.author.global_name.clone().unwrap_or_else(|| message.author.name.clone());
         // No roles in a DM: moderator rights never come from a private message.
-        let actor = Actor { member, display, moderator: false };
-        let input = Input::Chat { actor, place: Place::Private, text: message.content.clone() };
-        if let Err(e) = self.engine.post(&community, input, Some(format!("message:{}", message.id.get()))).await {
-            tracing::error!(error = %e, "a direct message could not be checked");
+        let actor = Actor { member: member.clone(), display, moderator: false };
+        let said = crate::engine::Said::Chat(message.content.clone());
+        let event = Some(format!("message:{}", message.id.get()));
+        let answer = match self.engine.submit_private(community.clone(), actor, said, event).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::error!(error = %e, "a direct message could not be checked");
+                return;
+            }
+        };
+        for delivery in answer.deliveries {
+            match (&community, delivery) {
+                (Some(c), delivery) => self.deliver(c, delivery).await,
+                (None, Delivery::Whisper { to, message: answer }) if to == member => {
+                    // Guild 0: its buttons name no community, so a press is routed like a DM.
+                    let rendered = super::render::render(&self.catalogue, &answer, 0);
+                    if let Err(e) = self.dm(message.author.id.get(), rendered).await {
+                        tracing::error!(error = %e, "a private answer without a community could not be sent");
+                    }
+                }
+                (None, _) => tracing::warn!("a delivery without a known community was dropped"),
+            }
         }
     }
 

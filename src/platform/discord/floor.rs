@@ -23,7 +23,7 @@ use super::Shared;
 use super::send::{code, retrying, snowflake};
 use crate::core::delivery::{Failed, Reason};
 use crate::core::ids::{ChannelId, CommunityId, MemberRef};
-use crate::store::FloorHold;
+use crate::engine::FloorHold;
 
 /// Discord's "Missing Permissions".
 pub(super) const MISSING_PERMISSIONS: isize = 50013;
@@ -164,7 +164,7 @@ impl Shared {
             };
             now.insert(target, Bits { allow: o.allow.bits(), deny: o.deny.bits() });
         }
-        let holds = match self.engine.store().floor_holds(channel).await {
+        let holds = match self.engine.ledger().floor_holds(channel).await {
             Ok(h) => h,
             Err(e) => {
                 tracing::error!(error = %e, "the floor's bookkeeping could not be read; the floor is not held");
@@ -190,10 +190,7 @@ impl Shared {
                 None => Ok(()),
                 Some(want) => {
                     let fresh = !originals.contains_key(&t);
-                    if fresh
-                        && let Err(e) =
-                            self.engine.store().hold_floor(channel, &t.key(), &encode(original), self.engine.clock().now()).await
-                    {
+                    if fresh && let Err(e) = self.engine.ledger().hold_floor(channel, &t.key(), &encode(original)).await {
                         // Never change what could not be written down first.
                         tracing::error!(error = %e, "the floor's bookkeeping could not be written; the floor is not held");
                         return;
@@ -201,7 +198,7 @@ impl Shared {
                     let set = if now.get(&t) == Some(&want) { Ok(()) } else { self.set(ch, t, Some(want)).await };
                     if set.is_err()
                         && fresh
-                        && let Err(e) = self.engine.store().release_floor(channel, &t.key()).await
+                        && let Err(e) = self.engine.ledger().release_floor(channel, &t.key()).await
                     {
                         // Nothing changed; a later restore only puts back what was there.
                         tracing::error!(error = %e, "an overwrite that was never changed could not be forgotten");
@@ -219,7 +216,7 @@ impl Shared {
 
     /// Puts back everything attune changed in a channel (text or voice).
     pub(super) async fn restore(&self, community: &CommunityId, channel: &ChannelId) {
-        let holds = match self.engine.store().floor_holds(channel).await {
+        let holds = match self.engine.ledger().floor_holds(channel).await {
             Ok(h) => h,
             Err(e) => {
                 tracing::error!(error = %e, "the floor's bookkeeping could not be read; nothing was restored");
@@ -236,7 +233,7 @@ impl Shared {
 
     /// After a start: puts back everything a crash may have left held.
     pub(super) async fn restore_all(&self) {
-        let holds = match self.engine.store().floor_holds_on(crate::core::ids::Platform::Discord).await {
+        let holds = match self.engine.ledger().floor_holds_on(crate::core::ids::Platform::Discord).await {
             Ok(h) => h,
             Err(e) => {
                 tracing::error!(error = %e, "the floor's bookkeeping could not be read at start");
@@ -274,7 +271,7 @@ impl Shared {
         match result {
             Err(e) if !code(&e).is_some_and(|c| GONE.contains(&c)) => Err(e),
             _ => {
-                if let Err(e) = self.engine.store().release_floor(&hold.channel, &hold.target).await {
+                if let Err(e) = self.engine.ledger().release_floor(&hold.channel, &hold.target).await {
                     tracing::error!(error = %e, "a restored floor change could not be forgotten; it is restored again later");
                 }
                 Ok(())
@@ -290,7 +287,7 @@ impl Shared {
                 _ => {}
             }
         }
-        if let Err(e) = self.engine.store().release_floor(channel, &t.key()).await {
+        if let Err(e) = self.engine.ledger().release_floor(channel, &t.key()).await {
             tracing::error!(error = %e, "a restored overwrite could not be forgotten; it is restored again later");
         }
         Ok(())

@@ -68,7 +68,7 @@ fn button(catalogue: &Catalogue, guild: u64, action: Action) -> serenity::Create
         a => catalogue.line(&crate::core::effect::Line::new(a.label_id())),
     };
     let style = match action {
-        Action::Done(_) | Action::Agree | Action::Join(_) => serenity::ButtonStyle::Primary,
+        Action::Done(_) | Action::Agree(_) | Action::Join(_) => serenity::ButtonStyle::Primary,
         Action::Support => serenity::ButtonStyle::Success,
         _ => serenity::ButtonStyle::Secondary,
     };

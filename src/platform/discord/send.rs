@@ -82,7 +82,7 @@ impl Shared {
         });
     }
 
-    async fn dm(&self, user: u64, rendered: Rendered) -> serenity::Result<()> {
+    pub(super) async fn dm(&self, user: u64, rendered: Rendered) -> serenity::Result<()> {
         let cached = self.dms.lock().ok().and_then(|m| m.get(&user).copied());
         let channel = match cached {
             Some(c) => c,

@@ -88,7 +88,7 @@ impl Shared {
                 voice_state.states.iter().filter(|((g, _), c)| *g == floor.guild && **c == v).map(|((_, u), _)| *u).collect();
             (floor, present)
         };
-        let held: BTreeSet<String> = match self.engine.store().floor_holds(&floor.voice).await {
+        let held: BTreeSet<String> = match self.engine.ledger().floor_holds(&floor.voice).await {
             Ok(h) => h.into_iter().map(|h| h.target).collect(),
             Err(e) => {
                 tracing::error!(error = %e, "the floor's bookkeeping could not be read; voice is left as it is");
@@ -120,14 +120,14 @@ impl Shared {
             if muted {
                 continue;
             }
-            if let Err(e) = self.engine.store().hold_floor(&floor.voice, &target, r#"{"mute":false}"#, self.engine.clock().now()).await {
+            if let Err(e) = self.engine.ledger().hold_floor(&floor.voice, &target, r#"{"mute":false}"#).await {
                 tracing::error!(error = %e, "the floor's bookkeeping could not be written; nobody is muted");
                 return;
             }
             if let Err(e) = self.set_mute(floor.guild, user, true).await {
                 tracing::warn!(error = %e, "a listener could not be muted");
                 // Nothing changed: forget the hold, so nobody is ever unmuted by mistake.
-                if let Err(e) = self.engine.store().release_floor(&floor.voice, &target).await {
+                if let Err(e) = self.engine.ledger().release_floor(&floor.voice, &target).await {
                     tracing::error!(error = %e, "a mute that never happened could not be forgotten");
                 }
                 self.floor_failed(&floor.community, &floor.voice, &e);
@@ -184,7 +184,7 @@ impl Shared {
     async fn settle_mutes(&self, guild: u64, user: u64, now: Option<u64>) {
         let Some(now) = now else { return };
         let target = mute_target(guild, user);
-        let holds = match self.engine.store().floor_holds_on(Platform::Discord).await {
+        let holds = match self.engine.ledger().floor_holds_on(Platform::Discord).await {
             Ok(h) => h,
             Err(e) => {
                 tracing::error!(error = %e, "the floor's bookkeeping could not be read");
@@ -211,7 +211,7 @@ impl Shared {
                 tracing::warn!(error = %e, "a member attune muted could not be unmuted yet; tried again later");
             }
             _ => {
-                if let Err(e) = self.engine.store().release_floor(voice, &mute_target(guild, user)).await {
+                if let Err(e) = self.engine.ledger().release_floor(voice, &mute_target(guild, user)).await {
                     tracing::error!(error = %e, "a lifted mute could not be forgotten; it is lifted again later");
                 }
             }

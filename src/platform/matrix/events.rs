@@ -25,7 +25,7 @@ use crate::core::delivery::Reason;
 use crate::core::effect::{Kind, Line, Message};
 use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
 use crate::core::input::{Actor, Input, Place};
-use crate::engine::{Answer, Delivery, EngineError, Route};
+use crate::engine::{Answer, Delivery, EngineError, Route, Said as EngineSaid};
 
 /// The power level from which a member is a moderator.
 const MODERATOR_LEVEL: i64 = 50;
@@ -93,9 +93,9 @@ impl Shared {
             }
             Some("m.room.member") if event["state_key"] == sender && content["membership"] == "leave" => {
                 // A member who leaves their private room gets a new one when next written to.
-                if let Ok(Some((_, member))) = self.engine.store().private_room_owner(room.room_id().as_str()).await
+                if let Ok(Some((_, member))) = self.engine.ledger().private_room_owner(room.room_id().as_str()).await
                     && member.user() == sender
-                    && let Err(e) = self.engine.store().drop_private_room(room.room_id().as_str()).await
+                    && let Err(e) = self.engine.ledger().drop_private_room(room.room_id().as_str()).await
                 {
                     tracing::error!(error = %e, "a private room the member left could not be forgotten");
                 }
@@ -127,20 +127,17 @@ impl Shared {
                 let result = self.engine.submit(&community, input, event).await;
                 (Some(community), result)
             }
-            (Where::Private { community }, Said::Command(Ok(command))) => {
+            (Where::Private { community }, line) => {
+                // Every private line reaches the core, whatever it is: a command, a line that
+                // didn't parse (read for crisis phrases like chat), or chat (a reply to a
+                // reflection, say), which is read and dropped.
+                let said = match line {
+                    Said::Command(Ok(command)) => EngineSaid::Command(command),
+                    Said::Command(Err(refusal)) => EngineSaid::Bad { refusal, text: body.to_owned() },
+                    Said::Chat => EngineSaid::Chat(body.to_owned()),
+                };
                 let community = self.route(community, &member).await;
-                (community.clone(), self.engine.submit_private(community, actor, command, event).await)
-            }
-            (Where::Private { community }, Said::Command(Err(refusal))) => {
-                let message = Message::new(Kind::Refusal, vec![crate::core::refusal_line(&refusal)]);
-                (self.route(community, &member).await, Ok(Answer { deliveries: vec![Delivery::Whisper { to: member.clone(), message }] }))
-            }
-            (Where::Private { community }, Said::Chat) => {
-                // Private chat (a reply to a reflection, say) is read for crisis phrases, then dropped.
-                let Some(community) = self.route(community, &member).await else { return };
-                let input = Input::Chat { actor, place: Place::Private, text: body.to_owned() };
-                let result = self.engine.submit(&community, input, event).await;
-                (Some(community), result)
+                (community.clone(), self.engine.submit_private(community, actor, said, event).await)
             }
         };
         // attune's own turnaround: from the event in hand to its answer ready to hand to
@@ -251,7 +248,7 @@ impl Shared {
     /// Where an event from `member` in `room` happened.
     async fn place(&self, room: &Room, member: &MemberRef) -> Option<Where> {
         let id = room.room_id().as_str();
-        match self.engine.store().private_room_owner(id).await {
+        match self.engine.ledger().private_room_owner(id).await {
             Ok(Some((community, owner))) => {
                 // Someone else in a member's private room is not answered there.
                 return (&owner == member).then_some(Where::Private { community: Some(community) });
@@ -388,7 +385,7 @@ impl Shared {
 
     async fn is_private_room(&self, room: &Room) -> bool {
         let id = room.room_id().as_str();
-        matches!(self.engine.store().private_room_owner(id).await, Ok(Some(_)))
+        matches!(self.engine.ledger().private_room_owner(id).await, Ok(Some(_)))
             || (self.direct.lock().is_ok_and(|d| d.contains(id)) && room.active_members_count() <= 2)
     }
 

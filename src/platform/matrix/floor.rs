@@ -2,7 +2,7 @@
 //! a message (`m.room.message`, and `m.room.encrypted` in encrypted rooms)
 //! needs one level more than members have by default, and the speaker and
 //! the hosts get that level. The room's power levels as they were before the
-//! first hold are recorded in the store first (`Store::hold_floor`; the first
+//! first hold are recorded in the store first (`the engine's ledger`; the first
 //! original wins). Every hold and release works on the room's levels as they
 //! are now and changes only what attune itself set, back to the original:
 //! the two message levels and the people it raised. So with nobody else
@@ -43,8 +43,8 @@ impl Shared {
     }
 
     async fn hold(&self, community: &CommunityId, room: &Room, channel: &ChannelId, speaker: &MemberRef, hosts: &[MemberRef]) {
-        let store = self.engine.store();
-        let recorded = match store.floor_holds(channel).await {
+        let ledger = self.engine.ledger();
+        let recorded = match ledger.floor_holds(channel).await {
             Ok(holds) => holds.into_iter().find(|h| h.target == TARGET).map(|h| h.original),
             Err(e) => {
                 tracing::error!(error = %e, "the floor bookkeeping could not be read; the floor is left open");
@@ -60,7 +60,7 @@ impl Shared {
                     return;
                 };
                 // Recorded before anything changes, so a crash can always restore it.
-                if let Err(e) = store.hold_floor(channel, TARGET, &current.to_string(), self.engine.clock().now()).await {
+                if let Err(e) = ledger.hold_floor(channel, TARGET, &current.to_string()).await {
                     tracing::error!(error = %e, "the original power levels could not be recorded; the floor is left open");
                     return;
                 }
@@ -77,7 +77,7 @@ impl Shared {
         if let Err(e) = room.send_state_event_raw(TARGET, "", held).await {
             tracing::warn!(error = %e, channel = %channel, "the floor could not be held (does attune have the power to change power levels?)");
             // Nothing changed: a record made for this hold has nothing to restore.
-            if recorded_now && let Err(e) = self.engine.store().release_floor(channel, TARGET).await {
+            if recorded_now && let Err(e) = self.engine.ledger().release_floor(channel, TARGET).await {
                 tracing::error!(error = %e, "an unused floor record could not be dropped");
             }
             // The core tells the circle's hosts, once; the circle goes on with nudges.
@@ -86,7 +86,7 @@ impl Shared {
     }
 
     pub(super) async fn release(&self, room: &Room, channel: &ChannelId) {
-        let holds = match self.engine.store().floor_holds(channel).await {
+        let holds = match self.engine.ledger().floor_holds(channel).await {
             Ok(h) => h,
             Err(e) => {
                 tracing::error!(error = %e, "the floor bookkeeping could not be read");
@@ -112,14 +112,14 @@ impl Shared {
             tracing::error!(error = %e, channel = %channel, "the power levels could not be restored; trying again at the next release or start");
             return;
         }
-        if let Err(e) = self.engine.store().release_floor(channel, TARGET).await {
+        if let Err(e) = self.engine.ledger().release_floor(channel, TARGET).await {
             tracing::error!(error = %e, "a restored floor could not be marked as released");
         }
     }
 
     /// After a crash: everything still held on Matrix is restored.
     pub(super) async fn restore_held_floors(&self) {
-        let holds = match self.engine.store().floor_holds_on(Platform::Matrix).await {
+        let holds = match self.engine.ledger().floor_holds_on(Platform::Matrix).await {
             Ok(h) => h,
             Err(e) => {
                 tracing::error!(error = %e, "the floor bookkeeping could not be read at start");

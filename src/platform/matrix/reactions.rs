@@ -21,7 +21,7 @@ pub fn key_of(action: Action) -> &'static str {
     match action {
         Action::Join(_) => "🙋",
         Action::Leave(_) => "👋",
-        Action::Agree => "👍",
+        Action::Agree(_) => "👍",
         Action::Done(_) => "✅",
         Action::Pass(_) => "⏭️",
         Action::Extend(_) => "⏳",
@@ -70,7 +70,7 @@ mod tests {
         let mut all = vec![
             Action::Join(CircleId(42)),
             Action::Leave(CircleId(42)),
-            Action::Agree,
+            Action::Agree(Some(CircleId(42))),
             Action::Done(t),
             Action::Pass(t),
             Action::Extend(t),
@@ -103,8 +103,18 @@ mod tests {
 
     #[test]
     fn text_attune_did_not_write_acts_on_nothing() {
-        for bad in ["", "done:1:2", "r2:done:1:2", "r1:done:1", "r1:done:x:2", "r1:pulse:1:9", "r1:mode:1:2:shout", "r1:agree:1", "r1:nope"]
-        {
+        for bad in [
+            "",
+            "done:1:2",
+            "r2:done:1:2",
+            "r1:done:1",
+            "r1:done:x:2",
+            "r1:pulse:1:9",
+            "r1:mode:1:2:shout",
+            "r1:agree:1:2",
+            "r1:agree:x",
+            "r1:nope",
+        ] {
             assert_eq!(decode(bad), None, "{bad:?}");
         }
     }

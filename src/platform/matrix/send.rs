@@ -120,8 +120,8 @@ impl Shared {
         let user = OwnedUserId::try_from(to.user()).map_err(|_| Reason::Gone)?;
         // One DM is made at a time, so two messages at once can't open two rooms.
         let _guard = self.dm_lock.lock().await;
-        let store = self.engine.store();
-        match store.private_room(community, to).await {
+        let ledger = self.engine.ledger();
+        match ledger.private_room(community, to).await {
             Ok(Some(id)) => {
                 if let Some(room) = self.room(&id)
                     && room.active_members_count() <= 2
@@ -129,7 +129,7 @@ impl Shared {
                 {
                     return Ok(room);
                 }
-                if let Err(e) = store.drop_private_room(&id).await {
+                if let Err(e) = ledger.drop_private_room(&id).await {
                     tracing::error!(error = %e, "a private room that is gone could not be forgotten");
                 }
             }
@@ -162,7 +162,7 @@ impl Shared {
         if let Ok(mut direct) = self.direct.lock() {
             direct.insert(room.room_id().to_string());
         }
-        if let Err(e) = store.set_private_room(community, to, room.room_id().as_str()).await {
+        if let Err(e) = ledger.set_private_room(community, to, room.room_id().as_str()).await {
             tracing::error!(error = %e, "a private room could not be remembered");
         }
         Ok(room)
@@ -183,7 +183,7 @@ impl Shared {
             if !there.is_some_and(|m| matches!(m.membership(), MembershipState::Join | MembershipState::Invite)) {
                 continue;
             }
-            match self.engine.store().private_room_owner(room.room_id().as_str()).await {
+            match self.engine.ledger().private_room_owner(room.room_id().as_str()).await {
                 Ok(None) => return Some(room),
                 Ok(Some(_)) => {}
                 Err(e) => tracing::error!(error = %e, "the private rooms could not be read"),

@@ -95,7 +95,7 @@ impl Shared {
             self.accept_invite(room).await;
         }
         for room in response.rooms.left.keys() {
-            if let Err(e) = self.engine.store().drop_private_room(room.as_str()).await {
+            if let Err(e) = self.engine.ledger().drop_private_room(room.as_str()).await {
                 tracing::error!(error = %e, "a private room the bot left could not be forgotten");
             }
         }

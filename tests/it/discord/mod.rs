@@ -8,6 +8,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod autocomplete;
+mod boundary;
 mod doctor;
 mod fake;
 mod floor;

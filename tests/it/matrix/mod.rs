@@ -1196,3 +1196,45 @@ async fn the_rooms_a_space_lists_are_one_community_and_a_room_that_only_claims_t
     host.stop().await;
     mallory.stop().await;
 }
+
+/// A member opens a DM with attune themselves (invite, `is_direct`) and waits until attune is in.
+async fn dm_with(member: &Member, bot: &str) -> String {
+    let mut request = CreateRoom::new();
+    request.invite = vec![OwnedUserId::try_from(bot).unwrap()];
+    request.is_direct = true;
+    let dm = member.client.create_room(request).await.unwrap().room_id().to_string();
+    member.wait_for(0, "attune joins the DM", membership(&dm, bot, "join")).await;
+    dm
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_line_that_is_no_command_is_read_for_crisis_words_for_members_and_newcomers_alike() {
+    let (mut bot, host, alice, room) = room_of_two("line-attune", "line-host", "line-alice").await;
+    let me = bot.id.clone();
+    // alice is known in the room's community; she writes to attune in a DM of her own.
+    alice.say(&room, "!attune help").await;
+    alice.wait_for(0, "help answers", |s| s.sender == me && s.room != room).await;
+    let dm = dm_with(&alice, &me).await;
+    let before = alice.seen().len();
+    alice.say(&dm, "!attune i cant keep going, i want to die tonight").await;
+    let card = alice
+        .wait_for(before, "the resources card in her DM", |s| {
+            s.sender == me && s.room == dm && s.body().contains("you don't have to carry this alone")
+        })
+        .await;
+    assert!(card.offer("support").is_some(), "the card offers a moderator: {}", card.body());
+
+    // Someone no community knows yet, writing to attune for the first time, gets it too.
+    let stranger = Member::new("line-stranger").await;
+    let dm = dm_with(&stranger, &me).await;
+    stranger.say(&dm, "!attune i want to end it all tonight").await;
+    stranger
+        .wait_for(0, "the default card for a newcomer", |s| {
+            s.sender == me && s.room == dm && s.body().contains("you don't have to carry this alone")
+        })
+        .await;
+    bot.stop().await;
+    host.stop().await;
+    alice.stop().await;
+    stranger.stop().await;
+}

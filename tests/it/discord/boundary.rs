@@ -1,0 +1,119 @@
+//! The core decides, the Discord adapter translates (issue 14): each defect a
+//! member met, driven through the real serenity and poise against the fake.
+
+use serde_json::json;
+
+use super::fake::{CHANNEL, User};
+use super::{Bot, first_mention, people};
+
+/// The latest private answer to `user` (an ephemeral reply or a DM).
+fn last_private(bot: &Bot, user: &User) -> String {
+    bot.private_to(user).last().map(|p| p.content()).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_poise_cannot_run_are_still_acknowledged_and_answered_kindly() {
+    let (_, alice, _, _) = people();
+    let bot = Bot::start(&[&alice]).await;
+    // A command Discord still lists but attune doesn't know (a stale registration).
+    let id = bot.fake.slash(&alice, "nosuch", json!([]));
+    bot.fake.answered(id).await;
+    let text = last_private(&bot, &alice);
+    assert!(text.contains("nosuch") && text.contains("/help"), "an unknown command is answered: {text}");
+    // A required option missing.
+    let id = bot.fake.slash(&alice, "timezone", json!([]));
+    bot.fake.answered(id).await;
+    let text = last_private(&bot, &alice);
+    assert!(text.contains("couldn't read one of that command's options"), "a malformed command is answered: {text}");
+    // A value of the wrong type for a number option.
+    let id = bot.fake.slash(&alice, "pulse", json!([{ "name": "answer", "type": 3, "value": "i want to die tonight" }]));
+    bot.fake.answered(id).await;
+    let card = bot.private_to(&alice).into_iter().rev().find(|p| p.button(":crisis-wrong").is_some());
+    assert!(card.is_some(), "the words typed into a command poise couldn't read are read for crisis phrases");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn someone_no_community_knows_who_writes_crisis_words_in_a_dm_gets_the_resources_card() {
+    let stranger = User::new(800_000_000_000_000_077, "stranger");
+    let bot = Bot::start(&[&stranger]).await;
+    bot.fake.say_dm(&stranger, "i cant keep going, i want to die tonight");
+    bot.fake.settle().await;
+    let card = bot.private_to(&stranger).into_iter().rev().find(|p| p.button(":crisis-wrong").is_some());
+    let card = card.expect("the resources card reaches a newcomer by DM");
+    assert!(!card.ephemeral && card.channel != CHANNEL, "by DM, never in the channel");
+    // Once per period: a second message brings no second card.
+    let before = bot.private_to(&stranger).len();
+    bot.fake.say_dm(&stranger, "i want to die");
+    bot.fake.settle().await;
+    assert_eq!(bot.private_to(&stranger).len(), before, "the card is not repeated within the period");
+    // Its buttons name no community; pressing one answers kindly and creates nothing.
+    let off = card.button(":crisis-off").expect("the card offers to stop checking");
+    bot.press(&stranger, &card, &off).await;
+    assert!(last_private(&bot, &stranger).contains("community"), "told to start in a community: {}", last_private(&bot, &stranger));
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn circle_commands_in_the_invitations_channel_act_on_the_circle_in_its_thread() {
+    let (host, alice, bob, cara) = people();
+    let bot = Bot::start(&[&host, &alice, &bob, &cara]).await;
+    bot.circle(&host, "open", json!([{ "name": "title", "type": 3, "value": "short walks" }])).await;
+    let thread = bot.place();
+    assert_ne!(thread, CHANNEL, "the circle runs in a thread");
+    let name = bot.fake.channel(thread).map(|c| c.name).unwrap_or_default();
+    assert_eq!(name, "short walks", "a title is a title, even when its first word names a template");
+    for m in [&alice, &bob, &cara] {
+        // `/circle join` where the invitation says to use it: in the channel.
+        bot.circle(m, "join", json!([])).await;
+        let agreements = bot.private_to(m).into_iter().rev().find(|p| p.button(":agree").is_some());
+        let agreements = agreements.unwrap_or_else(|| panic!("{} is shown the agreements", m.name));
+        bot.press(m, &agreements, &agreements.button(":agree").unwrap()).await;
+    }
+    bot.circle(&host, "status", json!([])).await;
+    let status = last_private(&bot, &host);
+    assert!(!status.contains("no circle running here"), "status from the channel finds the circle: {status}");
+    bot.circle(&host, "start", json!([])).await;
+    let turn = bot.channel_with(":done:").expect("the circle started from the channel");
+    assert_eq!(turn.channel, thread, "its turns run in the thread");
+    // A second open by the same host points at the open circle.
+    let threads_before = bot.fake.public_threads(CHANNEL).len();
+    bot.circle(&host, "open", json!([])).await;
+    assert!(last_private(&bot, &host).contains("still open"), "the host is pointed at the open circle: {}", last_private(&bot, &host));
+    assert_eq!(bot.fake.public_threads(CHANNEL).len(), threads_before, "no twin circle");
+
+    // The host pressing the speaker's Done is told what a host can do; the turn goes on.
+    let speaker = first_mention(turn.content()).unwrap();
+    assert_ne!(speaker, host.id, "the host is not seated");
+    bot.press(&host, &turn, &turn.button(":done:").unwrap()).await;
+    let told = last_private(&bot, &host);
+    assert!(told.contains("circle next") && !told.contains("not in this circle"), "the host hears what fits: {told}");
+    assert_eq!(bot.channel_with(":done:").map(|p| p.id), Some(turn.id), "the turn goes on");
+
+    bot.circle(&host, "end", json!([])).await;
+    bot.circle(&host, "status", json!([])).await;
+    assert!(last_private(&bot, &host).contains("no circle running here"), "ended from the channel");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agree_on_the_second_circles_prompt_joins_the_second_circle() {
+    let (host, alice, bob, _) = people();
+    let bot = Bot::start(&[&host, &alice, &bob]).await;
+    bot.circle(&host, "open", json!([{ "name": "title", "type": 3, "value": "Morning" }])).await;
+    let morning = bot.channel_with(":join:").expect("the first invitation");
+    bot.circle(&alice, "open", json!([{ "name": "title", "type": 3, "value": "Evening" }])).await;
+    let evening = bot.channel_with(":join:").expect("the second invitation");
+    assert_ne!(morning.id, evening.id);
+    // bob asks to join Evening, then Morning; then agrees on Evening's prompt.
+    bot.press(&bob, &evening, &evening.button(":join:").unwrap()).await;
+    let evening_prompt = bot.private_to(&bob).into_iter().rev().find(|p| p.button(":agree").is_some()).unwrap();
+    bot.press(&bob, &morning, &morning.button(":join:").unwrap()).await;
+    let posted_before = bot.fake.posted().len();
+    bot.press(&bob, &evening_prompt, &evening_prompt.button(":agree").unwrap()).await;
+    let joined: Vec<_> = bot.fake.posted().into_iter().skip(posted_before).filter(|p| p.content().contains("has joined")).collect();
+    assert_eq!(joined.len(), 1, "one join is announced");
+    let threads = bot.fake.public_threads(super::fake::CHANNEL);
+    assert_eq!(joined[0].channel, threads[1], "in Evening's thread, the circle whose Agree was pressed");
+    bot.stop().await;
+}
