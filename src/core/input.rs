@@ -77,13 +77,14 @@ pub enum Input {
 }
 
 impl Input {
-    /// The member behind an input that came from a channel (so the engine can
-    /// remember which community they last used).
+    /// The member behind a command used in a channel, so the engine can remember
+    /// which community they last chose to use. Chat doesn't count: talking in a
+    /// community is no choice of where a private `support` or `forget-me` goes.
     pub fn channel_actor(&self) -> Option<&MemberRef> {
         match self {
-            Input::Command { actor, place: Place::Channel(_), .. }
-            | Input::BadCommand { actor, place: Place::Channel(_), .. }
-            | Input::Chat { actor, place: Place::Channel(_), .. } => Some(&actor.member),
+            Input::Command { actor, place: Place::Channel(_), .. } | Input::BadCommand { actor, place: Place::Channel(_), .. } => {
+                Some(&actor.member)
+            }
             _ => None,
         }
     }

@@ -439,7 +439,11 @@ async fn resolve(engine: &Engine, community: &CommunityId, effect: Effect) -> Op
         Effect::ExportData { to } => super::route::export(engine, community, to).await,
         Effect::Say { channel, message } => Delivery::Say { channel, message },
         Effect::Whisper { to, message } => Delivery::Whisper { to, message },
-        Effect::Floor { channel, speaker, hosts, voice } => Delivery::Floor { channel, speaker, hosts, voice },
+        Effect::Floor { channel, speaker, hosts, voice } => {
+            // Numbered here, in the community's order, whichever way it then travels.
+            let seq = engine.inner.floor_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Delivery::Floor { channel, speaker, hosts, voice, seq }
+        }
         Effect::OpenSupport { member, display } => Delivery::OpenSupport { member, display },
         Effect::Leave { channel } => Delivery::Leave { channel },
     })

@@ -62,6 +62,11 @@ pub enum Delivery {
         speaker: Option<MemberRef>,
         hosts: Vec<MemberRef>,
         voice: Option<ChannelId>,
+        /// The order the core decided floor changes in (engine-wide, rising).
+        /// A change can reach an adapter late, by the outlet after a newer one
+        /// that answered an input: the adapter carries out only the newest for
+        /// a channel (see `platform::FloorOrder`).
+        seq: u64,
     },
     OpenSupport {
         member: MemberRef,
@@ -238,6 +243,8 @@ struct Inner {
     last_community: Mutex<HashMap<MemberRef, CommunityId>>,
     /// When a member no community knows was last sent the resources card. Memory only.
     newcomer_cards: Mutex<HashMap<MemberRef, jiff::Timestamp>>,
+    /// The next floor change's number (see `Delivery::Floor::seq`).
+    floor_seq: std::sync::atomic::AtomicU64,
     faults: Mutex<HashMap<CommunityId, Fault>>,
     /// Timer lateness samples in ms, recorded only when a benchmark asks.
     lateness: Mutex<Option<Vec<i64>>>,
@@ -276,6 +283,7 @@ impl Engine {
                 accepting: AtomicBool::new(true),
                 last_community: Mutex::new(HashMap::new()),
                 newcomer_cards: Mutex::new(HashMap::new()),
+                floor_seq: std::sync::atomic::AtomicU64::new(1),
                 faults: Mutex::new(HashMap::new()),
                 lateness: Mutex::new(None),
             }),
@@ -476,6 +484,29 @@ impl Engine {
         }
         let sender = self.sender(community)?;
         sender.send(job).await.map_err(|_| EngineError::Stopped)
+    }
+
+    /// Waits until every input queued for `community` before this call has been
+    /// applied, committed and handed on: a barrier, so a test can prove that
+    /// nothing happened without waiting for a duration (GUIDE, style 17).
+    pub async fn handled(&self, community: &CommunityId) -> Result<(), EngineError> {
+        // A read that reads nothing: its reply is sent once its batch (and every
+        // batch before it) is committed and handed on.
+        let (tx, rx) = oneshot::channel();
+        let job = Job { input: Input::Recover, event: None, due: None, done: Some(tx), answer: false, peek: Some(Box::new(|_| {})) };
+        self.enqueue(community, job).await?;
+        rx.await.map_err(|_| EngineError::Failed)?.map(drop)
+    }
+
+    /// How many inputs wait in `community`'s queue (0 for one that isn't running).
+    /// Tests read it to see backpressure as a fact rather than after a pause.
+    #[doc(hidden)]
+    pub fn queued(&self, community: &CommunityId) -> usize {
+        let slot = self.inner.actors.lock().ok().and_then(|m| m.get(community).cloned());
+        match slot {
+            Some(Slot::Live(s)) => s.max_capacity() - s.capacity(),
+            _ => 0,
+        }
     }
 
     /// Manual clock only: moves time forward, firing each due timer at its own moment.

@@ -5,7 +5,8 @@
 //! 1. the adapter passes the community it knows (the Discord guild of the
 //!    interaction; the community a Matrix DM room was opened for);
 //! 2. when it can't know, the member's last community on that platform (the
-//!    last one they used from a channel while this process has run);
+//!    last one they used a command in, in a channel, while this process has
+//!    run; chat there doesn't count);
 //! 3. else the one community of that platform that knows the member;
 //! 4. when several do, the member is asked which one, privately.
 //!

@@ -7,6 +7,29 @@ pub mod discord;
 #[cfg(feature = "matrix")]
 pub mod matrix;
 
+/// The newest floor change each channel has seen. A floor change can reach an
+/// adapter late (a turn's hold by the outlet, after the answer to a host's
+/// `circle end` released the floor): carrying it out would leave the place
+/// held. Adapters ask under their floor lock, so changes never interleave.
+#[cfg(any(feature = "discord", feature = "matrix"))]
+#[derive(Default)]
+pub(crate) struct FloorOrder(std::sync::Mutex<std::collections::HashMap<crate::core::ids::ChannelId, u64>>);
+
+#[cfg(any(feature = "discord", feature = "matrix"))]
+impl FloorOrder {
+    /// Whether change `seq` for `channel` is newer than every one carried out
+    /// there, recording it if so.
+    pub(crate) fn current(&self, channel: &crate::core::ids::ChannelId, seq: u64) -> bool {
+        let Ok(mut newest) = self.0.lock() else { return true };
+        let last = newest.entry(channel.clone()).or_insert(0);
+        if seq < *last {
+            return false;
+        }
+        *last = seq;
+        true
+    }
+}
+
 /// Serves an adapter's outlet (what timers and other members' inputs caused)
 /// until told to stop, then carries out what is still queued, in order.
 #[cfg(any(feature = "discord", feature = "matrix"))]
@@ -27,5 +50,22 @@ pub(crate) async fn serve_outlet<F, Fut>(
     }
     while let Ok(out) = outlet.try_recv() {
         deliver(out).await;
+    }
+}
+
+#[cfg(all(test, any(feature = "discord", feature = "matrix")))]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::FloorOrder;
+    use crate::core::ids::{ChannelId, Platform};
+
+    #[test]
+    fn a_floor_change_that_arrives_after_a_newer_one_for_its_channel_is_dropped() {
+        let order = FloorOrder::default();
+        let (a, b) = (ChannelId::parse(Platform::Discord, "1").unwrap(), ChannelId::parse(Platform::Discord, "2").unwrap());
+        assert!(order.current(&a, 5), "the first change for a channel is carried out");
+        assert!(!order.current(&a, 4), "a turn's hold numbered before the release that came first is dropped");
+        assert!(order.current(&b, 3), "another channel keeps its own order");
+        assert!(order.current(&a, 6), "a newer change is carried out");
     }
 }

@@ -392,3 +392,54 @@ async fn hosts_learn_once_that_a_member_who_asked_to_join_cannot_receive_the_agr
     let second = e.submit(&c, fail(), None).await.unwrap();
     assert!(second.deliveries.is_empty(), "once per circle: {second:?}");
 }
+
+#[tokio::test]
+async fn chat_in_a_community_never_decides_where_a_private_support_goes_and_a_member_of_two_is_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.db");
+    let (a, b) = (community(Platform::Discord, "guild-a"), community(Platform::Discord, "guild-b"));
+    let bob = person(Platform::Discord, "bob", false);
+    {
+        let two = two_platforms(&path).await;
+        cmd(&two.engine, &a, &bob, in_channel(Platform::Discord, "room-a"), "timezone Europe/Lisbon").await;
+        cmd(&two.engine, &b, &bob, in_channel(Platform::Discord, "room-b"), "timezone Europe/Lisbon").await;
+        two.engine.shutdown().await;
+    }
+    let two = two_platforms(&path).await;
+    let e = &two.engine;
+    // bob only talks in room-b; then, in a DM, asks for a moderator.
+    let chat = Input::Chat { actor: bob.clone(), place: in_channel(Platform::Discord, "room-b"), text: "hi all".into() };
+    e.submit(&b, chat, None).await.unwrap();
+    assert_eq!(e.route_private(&bob.member).await.unwrap(), Route::Ask(vec![a.clone(), b.clone()]), "chat chose nothing");
+    let answer = e.submit_private(None, bob.clone(), Command::Support, None).await.unwrap();
+    assert_eq!(ids(&answer.deliveries), ["private-which-community"], "asked which community, never paged in one by guess");
+    assert!(!answer.deliveries.iter().any(|d| matches!(d, Delivery::OpenSupport { .. })), "nobody was paged");
+    // A command used in a community is a choice: the next private command goes there.
+    cmd(e, &b, &bob, in_channel(Platform::Discord, "room-b"), "help").await;
+    assert_eq!(e.route_private(&bob.member).await.unwrap(), Route::One(b.clone()));
+}
+
+#[tokio::test]
+async fn a_private_line_that_is_no_command_is_read_for_crisis_words_with_or_without_a_community() {
+    let dir = tempfile::tempdir().unwrap();
+    let two = two_platforms(&dir.path().join("a.db")).await;
+    let e = &two.engine;
+    let c = community(Platform::Discord, "g");
+    let bob = person(Platform::Discord, "bob", false);
+    cmd(e, &c, &bob, in_channel(Platform::Discord, "room"), "help").await;
+    let line = "i cant keep going, i want to die tonight";
+    let refusal = command::parse(line).expect_err("not a command");
+    let said = attune::engine::Said::Bad { refusal: refusal.clone(), text: line.into() };
+    let answer = e.submit_private(None, bob.clone(), said, None).await.unwrap();
+    assert!(answer.private_to(&bob.member).any(|m| m.kind == Kind::Crisis), "the card reaches bob: {answer:?}");
+    // Someone no community knows: the shipped card, once per period; nothing is stored.
+    let stranger = person(Platform::Discord, "stranger", false);
+    let said = || attune::engine::Said::Bad { refusal: refusal.clone(), text: line.into() };
+    let answer = e.submit_private(None, stranger.clone(), said(), None).await.unwrap();
+    assert!(answer.private_to(&stranger.member).any(|m| m.kind == Kind::Crisis), "a newcomer gets the card too: {answer:?}");
+    let again = e.submit_private(None, stranger.clone(), said(), None).await.unwrap();
+    assert!(!again.private_to(&stranger.member).any(|m| m.kind == Kind::Crisis), "not twice in the period: {again:?}");
+    assert!(e.store().communities_of(&stranger.member).await.unwrap().is_empty(), "nothing stored about the newcomer");
+    let asked = e.submit_private(None, stranger.clone(), Command::ResourcesShow, None).await.unwrap();
+    assert!(asked.private_to(&stranger.member).any(|m| m.kind == Kind::Crisis), "resources works without a community");
+}

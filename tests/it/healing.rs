@@ -137,7 +137,13 @@ async fn a_slow_adapter_holds_back_only_its_own_platform_and_nothing_is_lost() {
         let chat = Input::Chat { actor, place: in_channel(Platform::Discord, "t"), text: "I want to die".into() };
         e.post(&d, chat, None).await.unwrap();
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Wait for the fact, not for a while: the outlet is full, so the Discord actor waits on it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while discord.is_empty() || e.queued(&d) > 0 {
+        assert!(std::time::Instant::now() < deadline, "the Discord actor took its inputs and filled its outlet");
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     // The Discord actor is now waiting on its full outlet; the console goes on.
     let host = person(Platform::Console, "host", true);
     let answer = tokio::time::timeout(Duration::from_secs(5), async {
@@ -152,7 +158,11 @@ async fn a_slow_adapter_holds_back_only_its_own_platform_and_nothing_is_lost() {
         let actor = person(Platform::Discord, "y", false);
         pending.submit(&d2, Input::Command { actor, place: Place::Private, command: attune::core::command::Command::Help }, None).await
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Once the input is queued behind the blocked actor, it can't have been answered.
+    while e.queued(&d) == 0 {
+        assert!(std::time::Instant::now() < deadline, "the input reached the community's queue");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     assert!(!waiting.is_finished(), "the slow platform's own inputs wait their turn (backpressure), they are not dropped");
     let mut got = Vec::new();
     while got.len() < 3 {

@@ -121,12 +121,17 @@ impl Shared {
         speaker: Option<MemberRef>,
         hosts: Vec<MemberRef>,
         voice: Option<ChannelId>,
+        seq: u64,
     ) {
         let ids = |m: &MemberRef| snowflake(m.user());
         let speaking: Option<u64> = speaker.as_ref().and_then(ids);
         let hosts: Vec<u64> = hosts.iter().filter_map(ids).collect();
         {
             let _turn = self.floor_turns.lock().await;
+            if !self.floor_order.current(&channel, seq) {
+                tracing::debug!(channel = %channel, "a floor change that arrived after a newer one was dropped");
+                return;
+            }
             match speaking {
                 Some(s) => self.hold_channel(community, &channel, s, &hosts).await,
                 None => self.restore(community, &channel).await,

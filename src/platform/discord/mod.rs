@@ -124,6 +124,8 @@ pub(crate) struct Shared {
     voice_turns: tokio::sync::Mutex<()>,
     /// One overwrite change at a time (a timer's turn end and a button's may meet).
     floor_turns: tokio::sync::Mutex<()>,
+    /// The newest floor change carried out per channel (a late one is dropped).
+    floor_order: super::FloorOrder,
     /// Who a support thread brings in (`support.rs`).
     support: support::Support,
 }
@@ -212,6 +214,7 @@ pub async fn start(
         voice: Mutex::new(voice::Voice::default()),
         voice_turns: tokio::sync::Mutex::new(()),
         floor_turns: tokio::sync::Mutex::new(()),
+        floor_order: super::FloorOrder::default(),
         support: support::Support::new(options.support_channel, options.support_members.clone()),
     });
     if cell.set(shared.clone()).is_err() {

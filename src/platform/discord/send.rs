@@ -40,7 +40,7 @@ impl Shared {
                 }
             }
             Delivery::Whisper { to, message } => self.whisper(community, &to, &message).await,
-            Delivery::Floor { channel, speaker, hosts, voice } => self.floor(community, channel, speaker, hosts, voice).await,
+            Delivery::Floor { channel, speaker, hosts, voice, seq } => self.floor(community, channel, speaker, hosts, voice, seq).await,
             Delivery::OpenSupport { member, display } => self.open_support(community, &member, &display).await,
             // The core never asks on Discord (a bot leaves a whole server, in its settings).
             Delivery::Leave { channel } => tracing::warn!(channel = %channel, "a request to leave a Discord channel was ignored"),

@@ -30,12 +30,23 @@ const MESSAGES: [&str; 2] = ["m.room.message", "m.room.encrypted"];
 
 impl Shared {
     /// Carries out a floor change: hold it for `speaker` and the hosts, or release it.
-    pub(super) async fn floor(&self, community: &CommunityId, channel: &ChannelId, speaker: Option<MemberRef>, hosts: Vec<MemberRef>) {
+    pub(super) async fn floor(
+        &self,
+        community: &CommunityId,
+        channel: &ChannelId,
+        speaker: Option<MemberRef>,
+        hosts: Vec<MemberRef>,
+        seq: u64,
+    ) {
         let Some(room) = self.room(channel.raw()) else {
             tracing::warn!(channel = %channel, "a floor change for a room attune is not in was dropped");
             return;
         };
         let _one_at_a_time = self.floor_lock.lock().await;
+        if !self.floor_order.current(channel, seq) {
+            tracing::debug!(channel = %channel, "a floor change that arrived after a newer one was dropped");
+            return;
+        }
         match speaker {
             Some(speaker) => self.hold(community, &room, channel, &speaker, &hosts).await,
             None => self.release(&room, channel).await,

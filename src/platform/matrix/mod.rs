@@ -135,6 +135,8 @@ pub(crate) struct Shared {
     /// command's answer, one from the outlet) could otherwise leave a room held
     /// with its record already dropped.
     floor_lock: tokio::sync::Mutex<()>,
+    /// The newest floor change carried out per room (a late one is dropped).
+    floor_order: super::FloorOrder,
     /// Members whose homeserver refused attune's invite to a private room, and
     /// when: not asked again for a while, so no empty rooms pile up.
     dm_refused: Mutex<HashMap<String, std::time::Instant>>,
@@ -202,6 +204,7 @@ pub async fn start(
         direct: Mutex::new(std::collections::HashSet::new()),
         dm_lock: tokio::sync::Mutex::new(()),
         floor_lock: tokio::sync::Mutex::new(()),
+        floor_order: super::FloorOrder::default(),
         dm_refused: Mutex::new(HashMap::new()),
         support_rooms: Mutex::new(session::load_support_rooms(&options_dir)),
         undecryptable_waiting: std::sync::atomic::AtomicUsize::new(0),

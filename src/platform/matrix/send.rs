@@ -57,7 +57,7 @@ impl Shared {
                 // A failure is reported to the core inside.
                 let _ = self.whisper(community, &to, &message).await;
             }
-            Delivery::Floor { channel, speaker, hosts, .. } => self.floor(community, &channel, speaker, hosts).await,
+            Delivery::Floor { channel, speaker, hosts, seq, .. } => self.floor(community, &channel, speaker, hosts, seq).await,
             Delivery::OpenSupport { member, display } => self.open_support(community, &member, &display).await,
             Delivery::Leave { channel } => self.leave(&channel).await,
         }

@@ -433,6 +433,19 @@ async fn a_three_member_circle_runs_in_an_encrypted_room() {
 }
 
 /// The action a turn message offers for Done, which names the turn (`r1:done:circle:seq`).
+/// A barrier, so a test proves that nothing happened without waiting for a
+/// while: `member` asks attune for help in `room` and waits for the answer.
+/// attune handles events in the order the homeserver gives them, and sends
+/// what a restart resumes before any of them, so once help is answered,
+/// everything sent before it has been handled and its messages sent.
+async fn handled_so_far(member: &Member, room: &str, bot: &str) {
+    let before = member.seen().len();
+    member.say(room, "!attune help").await;
+    member
+        .wait_for(before, "attune has handled everything before", |s| s.sender == bot && s.body().contains("Here's what you can do"))
+        .await;
+}
+
 fn done_offer(s: &Seen) -> Option<String> {
     s.offer("done").map(|(_, a)| a)
 }
@@ -470,8 +483,8 @@ async fn a_restart_mid_circle_keeps_the_device_answers_what_came_meanwhile_once_
         })
         .await;
     assert_eq!(third.thread_root(), Some(root.as_str()), "the circle goes on in its thread");
-    // Let anything that would be repeated arrive, then count.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Anything that would be repeated has arrived once attune has handled everything so far.
+    handled_so_far(&c.host, &c.room, &bot).await;
     let from_bot: Vec<Seen> = c.host.seen().into_iter().filter(|s| s.sender == bot && s.kind == "m.room.message").collect();
     let mut offers: Vec<String> = from_bot.iter().filter_map(done_offer).collect();
     let all = offers.len();
@@ -517,9 +530,10 @@ async fn a_reaction_on_an_earlier_turns_message_is_refused_kindly_and_the_curren
         .wait_for(0, "a kind refusal, privately", |s| s.sender == bot && s.room != c.room && s.body().contains("already ended"))
         .await;
     assert!(refusal.encrypted, "the refusal comes in the member's encrypted DM");
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let moved = c.host.seen().into_iter().skip(before).filter(|s| s.sender == bot && s.kind == "m.room.message").count();
-    assert_eq!(moved, 0, "the old turn's reaction said nothing in the room and left the current turn as it was");
+    handled_so_far(&c.host, &c.room, &bot).await;
+    let moved: Vec<Seen> =
+        c.host.seen().into_iter().skip(before).filter(|s| s.sender == bot && s.kind == "m.room.message" && s.room == c.room).collect();
+    assert_eq!(moved.len(), 0, "the old turn's reaction said nothing in the room and left the current turn as it was: {}", summary(&moved));
 
     // The current turn's own ✅ still works.
     second_speaker.react(&c.room, &second.event_id, &done).await;
@@ -745,7 +759,7 @@ async fn attune_run_serves_matrix_and_after_kill_9_mid_circle_resumes_on_the_sam
     let bot_id = OwnedUserId::try_from(me.as_str()).unwrap();
     let devices = c.host.client.encryption().get_user_devices(&bot_id).await.unwrap();
     assert_eq!(devices.devices().count(), 1, "the bot has one device, the same since its first start");
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    handled_so_far(&c.host, &c.room, &me).await;
     let from_bot: Vec<Seen> = c.host.seen().into_iter().filter(|s| s.sender == me && s.kind == "m.room.message").collect();
     let mut offers: Vec<String> = from_bot.iter().filter_map(done_offer).collect();
     let all = offers.len();
@@ -843,7 +857,8 @@ async fn holding_the_floor_changes_power_levels_and_restores_them_exactly_also_a
     child.kill().unwrap();
     child.wait().unwrap();
     let mut child = attune_run(&c.bot);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Restored and held again before the first command after the restart is answered.
+    handled_so_far(&c.host, &c.room, &c.bot.id).await;
     // A moderator's own change while the floor is held (muting a listener) stays when it is released.
     let mut changed = power_levels_of(&c.host, &c.room).await;
     assert_eq!(changed["events"]["m.room.message"], 1, "held again after the restart: {changed}");
@@ -935,8 +950,8 @@ async fn a_private_room_is_reused_and_made_anew_when_the_member_has_left_it() {
     assert_eq!(second.room, first.room, "the private room is reused");
 
     alice.wait_for_room(&first.room).await.leave().await.unwrap();
-    // The bot sees her leave before she asks again.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // The bot has seen her leave before she asks again.
+    handled_so_far(&alice, &room, &me).await;
     let before = alice.seen().len();
     alice.say(&room, "!attune reflect body").await;
     let third = alice
@@ -1122,8 +1137,11 @@ async fn a_support_room_stays_joinable_until_someone_comes_and_attune_steps_out_
         assert!(started.elapsed() < PATIENCE, "the host is invited to a support room");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    // Nobody has joined for a while: attune must still be there, or the room could never be joined.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Nobody has joined yet, and attune has handled everything since: it must still be
+    // there, or the room could never be joined. (A circle's invitation is the barrier:
+    // neither of them joins private rooms, so a private answer would never be seen.)
+    alice.say(&room, "!attune circle open").await;
+    alice.wait_for(0, "attune has handled everything before", |s| s.sender == me && s.offer("join").is_some()).await;
     host.client.join_room_by_id(&OwnedRoomId::try_from(support.as_str()).unwrap()).await.expect("the support room can still be joined");
     host.wait_for(0, "the intro", |s| s.room == support && s.sender == me && s.body().contains("would like to talk with a moderator"))
         .await;
