@@ -22,6 +22,7 @@ pub mod reflection;
 pub mod refusal;
 pub mod rng;
 pub mod safety;
+pub mod standing;
 pub mod state;
 pub mod template;
 pub mod textcheck;

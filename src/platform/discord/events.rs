@@ -18,6 +18,7 @@ use crate::core::command::{self, Command};
 use crate::core::effect::{Kind, Line, Message};
 use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
 use crate::core::input::{Actor, Input, Place};
+use crate::core::standing::Standing;
 use crate::engine::{Answer, Delivery, EngineError};
 
 /// Known gateway events that serenity could not read. serenity turns them into
@@ -163,9 +164,19 @@ impl Shared {
         MemberRef::parse(Platform::Discord, &user.to_string()).ok()
     }
 
+    /// The member as the core sees them, from the facts of an interaction: Manage
+    /// Server as Discord resolved it, and the roles attune was told are moderators'.
     pub(super) fn actor(&self, inv: &Invocation) -> Option<Actor> {
-        let moderator = inv.manage_guild || inv.roles.iter().any(|r| self.moderator_roles.contains(r));
-        Some(Actor { member: self.member(inv.user)?, display: inv.display.clone(), moderator })
+        if let Some(g) = inv.guild {
+            self.support.noted_manage(g, inv.user, inv.manage_guild);
+        }
+        let standing = Standing { manages: inv.manage_guild, named: self.named(&inv.roles), power: None };
+        Some(Actor::from_facts(self.member(inv.user)?, inv.display.clone(), &standing))
+    }
+
+    /// Whether a configured moderator role is among `roles` (a fact about the member).
+    fn named(&self, roles: &[u64]) -> bool {
+        roles.iter().any(|r| self.moderator_roles.contains(r))
     }
 
     /// A slash command's line: parsed by the shared parser and submitted.
@@ -321,7 +332,7 @@ impl Shared {
         };
         let display = message.author.global_name.clone().unwrap_or_else(|| message.author.name.clone());
         // No roles in a DM: moderator rights never come from a private message.
-        let actor = Actor { member: member.clone(), display, moderator: false };
+        let actor = Actor::from_facts(member.clone(), display, &Standing::default());
         let said = crate::engine::Said::Chat(message.content.clone());
         let event = Some(format!("message:{}", message.id.get()));
         let answer = match self.engine.submit_private(community.clone(), actor, said, event).await {
@@ -371,8 +382,10 @@ impl Shared {
             .and_then(|m| m.nick.clone())
             .or_else(|| message.author.global_name.clone())
             .unwrap_or_else(|| message.author.name.clone());
-        let moderator = roles.iter().any(|r| self.moderator_roles.contains(r));
-        let actor = Actor { member, display, moderator };
+        // A message carries roles but no permissions: Manage Server is what Discord last said.
+        let standing =
+            Standing { manages: self.support.manages(guild.get(), message.author.id.get()), named: self.named(&roles), power: None };
+        let actor = Actor::from_facts(member, display, &standing);
         let input = Input::Chat { actor, place: Place::Channel(channel), text: message.content.clone() };
         // Whatever the message causes goes out through the outlet (a nudge or a card
         // for its author arrives as a DM; there is no interaction to answer).

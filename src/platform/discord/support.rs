@@ -35,11 +35,38 @@ pub(super) struct Support {
     owners: Mutex<HashMap<u64, u64>>,
     /// guild → members seen using attune with moderator rights.
     seen: Mutex<HashMap<u64, BTreeSet<u64>>>,
+    /// guild → members whose last interaction carried Manage Server. A message's
+    /// author comes without permissions; this is what Discord last said of them.
+    managing: Mutex<HashMap<u64, BTreeSet<u64>>>,
 }
 
 impl Support {
     pub(super) fn new(channel: Option<u64>, configured: Vec<u64>) -> Self {
-        Self { channel, configured, owners: Mutex::new(HashMap::new()), seen: Mutex::new(HashMap::new()) }
+        Self {
+            channel,
+            configured,
+            owners: Mutex::new(HashMap::new()),
+            seen: Mutex::new(HashMap::new()),
+            managing: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Notes whether Discord resolved Manage Server for `user` in an interaction.
+    pub(super) fn noted_manage(&self, guild: u64, user: u64, manages: bool) {
+        if let Ok(mut m) = self.managing.lock() {
+            let set = m.entry(guild).or_default();
+            if manages {
+                set.insert(user);
+            } else {
+                set.remove(&user);
+            }
+        }
+    }
+
+    /// Whether Discord last said `user` manages `guild` (its owner always does).
+    pub(super) fn manages(&self, guild: u64, user: u64) -> bool {
+        let owner = self.owners.lock().ok().and_then(|o| o.get(&guild).copied());
+        owner == Some(user) || self.managing.lock().is_ok_and(|m| m.get(&guild).is_some_and(|s| s.contains(&user)))
     }
 
     pub(super) fn owner(&self, guild: u64, user: u64) {

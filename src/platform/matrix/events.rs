@@ -25,10 +25,9 @@ use crate::core::delivery::Reason;
 use crate::core::effect::{Kind, Line, Message};
 use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
 use crate::core::input::{Actor, Input, Place};
+use crate::core::standing::{Standing, private_place};
 use crate::engine::{Answer, Delivery, EngineError, Route, Said as EngineSaid};
 
-/// The power level from which a member is a moderator.
-const MODERATOR_LEVEL: i64 = 50;
 /// Unreadable messages waiting for their keys at once, at most.
 const MAX_UNDECRYPTABLE_WAITING: usize = 256;
 /// A member is told about unreadable messages at most once in this long.
@@ -108,7 +107,7 @@ impl Shared {
     async fn on_text(&self, room: &Room, sender: &str, event_id: &str, body: &str, in_thread: bool, may_command: bool) {
         let started = std::time::Instant::now();
         let Some(member) = member_ref(sender) else { return };
-        let Some(place) = self.place(room, &member).await else { return };
+        let Some(place) = self.routed(room, &member).await else { return };
         let private = matches!(place, Where::Private { .. });
         let line = if may_command { classify(&strip_reply_fallback(body), &self.options.prefix, in_thread || private) } else { Said::Chat };
         let placed_us = started.elapsed().as_micros() as u64;
@@ -157,7 +156,7 @@ impl Shared {
             // Any other reaction is just a reaction.
             return;
         };
-        let Some(place) = self.place(room, &member).await else { return };
+        let Some(place) = self.routed(room, &member).await else { return };
         let private = matches!(place, Where::Private { .. });
         let actor = self.actor(room, &member, &place).await;
         let event = Some(format!("matrix:{event_id}"));
@@ -245,6 +244,16 @@ impl Shared {
         }
     }
 
+    /// Where an event from `member` in `room` happened, with a private input's
+    /// community found first (the room's, else the engine's routing), so the
+    /// member's standing is read where the input will act.
+    async fn routed(&self, room: &Room, member: &MemberRef) -> Option<Where> {
+        match self.place(room, member).await? {
+            Where::Private { community } => Some(Where::Private { community: self.route(community, member).await }),
+            room => Some(room),
+        }
+    }
+
     /// Where an event from `member` in `room` happened.
     async fn place(&self, room: &Room, member: &MemberRef) -> Option<Where> {
         let id = room.room_id().as_str();
@@ -259,7 +268,7 @@ impl Shared {
         // A DM is private only while it is the member and attune alone (joined or invited):
         // a DM someone else was brought into is a shared room.
         let marked = self.direct.lock().is_ok_and(|d| d.contains(id));
-        if (marked || room.is_direct().await.unwrap_or(false)) && room.active_members_count() <= 2 {
+        if private_place(marked || room.is_direct().await.unwrap_or(false), room.active_members_count()) {
             return Some(Where::Private { community: None });
         }
         let community = self.community_of(room).await?;
@@ -267,29 +276,40 @@ impl Shared {
         Some(Where::Room { community, channel })
     }
 
-    /// The member as the core sees them: display name, and moderator by power
-    /// level (50 or more in the room, or in the community's room for a private
-    /// input) or by configuration.
+    /// The member as the core sees them, from facts: their display name, the
+    /// power level they hold (in the room, or for a private input the highest in
+    /// the community's rooms), and whether attune's configuration names them.
+    /// The core decides what that makes them (`core::standing`).
     async fn actor(&self, room: &Room, member: &MemberRef, place: &Where) -> Actor {
         let user = OwnedUserId::try_from(member.user()).ok();
         let mut display = None;
-        let mut level = 0;
+        let mut power = None;
         if let Some(user) = &user {
             if let Ok(Some(m)) = room.get_member_no_sync(user).await {
                 display = m.display_name().map(str::to_owned);
             }
-            let level_room = match place {
-                Where::Room { .. } => Some(room.clone()),
-                Where::Private { community: Some(c) } => self.room(c.raw()),
+            power = match place {
+                Where::Room { .. } => Some(power_level(room, user).await),
+                Where::Private { community: Some(c) } => self.power_in(c, user).await,
                 Where::Private { community: None } => None,
             };
-            if let Some(r) = level_room {
-                level = power_level(&r, user).await;
-            }
         }
-        let configured = self.options.moderators.iter().any(|m| m == member.user());
+        let named = self.options.moderators.iter().any(|m| m == member.user());
         let display = display.unwrap_or_else(|| localpart(member.user()).to_owned());
-        Actor { member: member.clone(), display, moderator: configured || level >= MODERATOR_LEVEL }
+        Actor::from_facts(member.clone(), display, &Standing { manages: false, named, power })
+    }
+
+    /// The highest power level `user` holds in the rooms of `community` attune is in.
+    async fn power_in(&self, community: &CommunityId, user: &matrix_sdk::ruma::UserId) -> Option<i64> {
+        let mut best = None;
+        for room in self.client.joined_rooms() {
+            if self.is_private_room(&room).await || self.community_of(&room).await.as_ref() != Some(community) {
+                continue;
+            }
+            let level = power_level(&room, user).await;
+            best = Some(best.map_or(level, |b: i64| b.max(level)));
+        }
+        best
     }
 
     /// The reactions a message of the bot offers: remembered since it was sent,
@@ -386,7 +406,7 @@ impl Shared {
     async fn is_private_room(&self, room: &Room) -> bool {
         let id = room.room_id().as_str();
         matches!(self.engine.ledger().private_room_owner(id).await, Ok(Some(_)))
-            || (self.direct.lock().is_ok_and(|d| d.contains(id)) && room.active_members_count() <= 2)
+            || private_place(self.direct.lock().is_ok_and(|d| d.contains(id)), room.active_members_count())
     }
 
     /// Said in a shared room when a member's private answer could not reach

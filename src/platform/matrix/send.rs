@@ -123,8 +123,9 @@ impl Shared {
         let ledger = self.engine.ledger();
         match ledger.private_room(community, to).await {
             Ok(Some(id)) => {
+                // attune made it as a direct chat; it stays private while two are in it.
                 if let Some(room) = self.room(&id)
-                    && room.active_members_count() <= 2
+                    && crate::core::standing::private_place(true, room.active_members_count())
                     && still_there(&room, &user).await
                 {
                     return Ok(room);
@@ -176,7 +177,7 @@ impl Shared {
         let marked: Vec<String> = self.direct.lock().map(|d| d.iter().cloned().collect()).unwrap_or_default();
         let candidates = self.client.get_dm_rooms(user).chain(marked.iter().filter_map(|id| self.room(id)));
         for room in candidates {
-            if room.state() != matrix_sdk::RoomState::Joined || room.active_members_count() > 2 {
+            if room.state() != matrix_sdk::RoomState::Joined || !crate::core::standing::private_place(true, room.active_members_count()) {
                 continue;
             }
             let there = room.get_member_no_sync(user).await.ok().flatten();

@@ -19,9 +19,6 @@ use crate::core::delivery::{Failed, Reason};
 use crate::core::effect::{Line, Message};
 use crate::core::ids::{CommunityId, MemberRef};
 
-/// The power level from which a member counts as a moderator.
-const MODERATOR_LEVEL: i64 = 50;
-
 impl Shared {
     /// Opens the support room, or tells the core it could not be opened.
     pub(super) async fn open_support(&self, community: &CommunityId, member: &MemberRef, display: &str) {
@@ -109,7 +106,8 @@ impl Shared {
                     UserPowerLevel::Int(n) => n.into(),
                     _ => 0,
                 };
-                if level >= MODERATOR_LEVEL {
+                let standing = crate::core::standing::Standing { power: Some(level), ..Default::default() };
+                if standing.moderates() {
                     found.insert(m.user_id().to_string());
                 }
             }

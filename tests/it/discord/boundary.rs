@@ -117,3 +117,24 @@ async fn agree_on_the_second_circles_prompt_joins_the_second_circle() {
     assert_eq!(joined[0].channel, threads[1], "in Evening's thread, the circle whose Agree was pressed");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_discord_showed_with_manage_server_is_a_moderator_in_chat_too() {
+    let (host, alice, bob, cara) = people();
+    let moderator = User::new(800_000_000_000_000_009, "modi").moderator();
+    let bot = Bot::start(&[&host, &alice, &bob, &cara, &moderator]).await;
+    super::gathered(&bot, &host, &[&alice, &bob, &cara]).await;
+    let turn = bot.channel_with(":done:").expect("a turn");
+    let speaker = first_mention(turn.content()).unwrap();
+    let listener = [&alice, &bob, &cara].into_iter().find(|m| m.id != speaker).unwrap();
+    // The moderator has used attune (Discord resolved Manage Server then); now talks during a turn.
+    bot.slash(&moderator, "help", json!([])).await;
+    let before = bot.private_to(&moderator).len();
+    bot.fake.say_in(bot.place(), &moderator, "just checking in on the thread");
+    bot.fake.say_in(bot.place(), listener, "oh me too");
+    bot.fake.settle().await;
+    let nudged = |u: &User| bot.private_to(u).iter().any(|p| p.content().contains("has the floor right now"));
+    assert!(nudged(listener), "a listener talking over the speaker is nudged");
+    assert_eq!(bot.private_to(&moderator).len(), before, "the moderator is not: one rule, interactions and chat alike");
+    bot.stop().await;
+}

@@ -1256,3 +1256,36 @@ async fn a_private_line_that_is_no_command_is_read_for_crisis_words_for_members_
     alice.stop().await;
     stranger.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_by_power_in_a_group_communitys_room_is_a_moderator_in_their_dm_too() {
+    let mut bot = Bot::registered("group-attune");
+    let host = Member::new("group-host").await;
+    let alice = Member::new("group-alice").await;
+    // The host created the room (power 100); alice is a member (power 0).
+    let room = host.create_room(&[&bot.id, &alice.id], false).await;
+    bot.communities = vec![matrix::CommunityRooms { id: "group-circles".into(), rooms: vec![room.clone()], space: None }];
+    bot.start().await;
+    let me = bot.id.clone();
+    host.wait_for(0, "attune joins the group's room", membership(&room, &me, "join")).await;
+    alice.wait_for(0, "alice is in", membership(&room, &alice.id, "join")).await;
+    // Each uses attune in the room once, so the DM knows their community.
+    for m in [&host, &alice] {
+        let before = m.seen().len();
+        m.say(&room, "!attune timezone Europe/Lisbon").await;
+        m.wait_for(before, "an answer", |s| s.sender == me && s.room != room).await;
+    }
+    let dm = dm_with(&host, &me).await;
+    let before = host.seen().len();
+    host.say(&dm, "!attune template list").await;
+    let answer = host.wait_for(before, "an answer in the DM", |s| s.sender == me && s.room == dm).await;
+    assert!(!answer.body().contains("Only moderators"), "the group's moderator is a moderator in a DM: {}", answer.body());
+    let dm = dm_with(&alice, &me).await;
+    let before = alice.seen().len();
+    alice.say(&dm, "!attune template list").await;
+    let answer = alice.wait_for(before, "an answer in her DM", |s| s.sender == me && s.room == dm).await;
+    assert!(answer.body().contains("Only moderators"), "a member is not: {}", answer.body());
+    bot.stop().await;
+    host.stop().await;
+    alice.stop().await;
+}
