@@ -151,6 +151,8 @@ pub enum Action {
     CrisisWrong,
     CrisisOff,
     ForgetConfirm,
+    /// A moderator confirms content held back for crisis words (`confirm`).
+    ContentConfirm,
 }
 
 impl Action {
@@ -176,6 +178,7 @@ impl Action {
             Action::CrisisWrong => "button-crisis-wrong",
             Action::CrisisOff => "button-crisis-off",
             Action::ForgetConfirm => "button-forget-confirm",
+            Action::ContentConfirm => "button-content-confirm",
         }
     }
 
@@ -200,6 +203,7 @@ impl Action {
             Action::CrisisWrong => "crisis-wrong".to_owned(),
             Action::CrisisOff => "crisis-off".to_owned(),
             Action::ForgetConfirm => "forget-confirm".to_owned(),
+            Action::ContentConfirm => "content-confirm".to_owned(),
         }
     }
 
@@ -235,6 +239,7 @@ impl Action {
             "crisis-wrong" => arity(0).map(|()| Action::CrisisWrong)?,
             "crisis-off" => arity(0).map(|()| Action::CrisisOff)?,
             "forget-confirm" => arity(0).map(|()| Action::ForgetConfirm)?,
+            "content-confirm" => arity(0).map(|()| Action::ContentConfirm)?,
             _ => return None,
         })
     }
@@ -264,6 +269,7 @@ impl Action {
             Action::CrisisWrong => Command::Crisis(CrisisArg::Wrong),
             Action::CrisisOff => Command::Crisis(CrisisArg::Off),
             Action::ForgetConfirm => Command::ForgetMe { confirm: true },
+            Action::ContentConfirm => Command::Confirm,
         }
     }
 
@@ -285,6 +291,7 @@ impl Action {
             Action::CrisisWrong => "crisis wrong".into(),
             Action::CrisisOff => "crisis off".into(),
             Action::ForgetConfirm => "forget-me confirm".into(),
+            Action::ContentConfirm => "confirm".into(),
         }
     }
 }

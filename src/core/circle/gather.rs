@@ -33,6 +33,11 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, words
             (t, quoted(words).unwrap_or_else(|| words.trim().to_owned()))
         }
     };
+    // Crisis words are never posted as a title (`handle` refuses them first; this keeps it so
+    // for any other way in), and the refusal doesn't quote them.
+    if super::super::safety::crisis_words(&cx.st.rules, &title) {
+        return Err(Refusal::TitleKeptPrivate);
+    }
     let title = if title.is_empty() { None } else { Some(textcheck::check(&title, TextUse::Title)?) };
     let id = CircleId(cx.st.community.next_circle);
     cx.st.community.next_circle += 1;

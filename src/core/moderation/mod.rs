@@ -22,7 +22,17 @@ fn moderator(actor: &Actor) -> Result<(), Refusal> {
 }
 
 /// `suggest TEXT`: any member may suggest a card; moderators decide.
+///
+/// A suggestion in crisis words was already read for signposting (`handle`
+/// reads a command's free text first); it is not kept. Moderators learn only
+/// that one was held back, never its words, and nobody else ever sees it.
 pub fn suggest(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> Result<(), Refusal> {
+    if super::safety::crisis_words(&cx.st.rules, text) {
+        cx.st.community.held_suggestions = cx.st.community.held_suggestions.saturating_add(1);
+        cx.st.dirty.community = true;
+        cx.whisper_line(&actor.member, Line::new("suggest-held"));
+        return Ok(());
+    }
     let text = textcheck::check(text, TextUse::Suggestion)?;
     let pending = cx.st.community.suggestions.iter().filter(|s| s.member == actor.member).count();
     if pending >= 10 {
@@ -30,8 +40,6 @@ pub fn suggest(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> Result<(
     }
     let id = cx.st.community.next_suggestion;
     cx.st.community.next_suggestion += 1;
-    // A suggestion can carry distress like any message; it is checked the same way.
-    super::safety::check_chat(cx, actor, &super::input::Place::Private, &text);
     cx.st.community.suggestions.push(Suggestion { id, member: actor.member.clone(), text, at: cx.now });
     cx.st.dirty.community = true;
     cx.whisper_line(&actor.member, Line::new("suggest-thanks"));
@@ -43,11 +51,27 @@ pub fn suggestions(cx: &mut Cx<'_, impl Rng>, actor: &Actor, decision: Option<(b
     moderator(actor)?;
     let Some((approve, id)) = decision else {
         let mut lines = vec![Line::new("suggestions-head").num("count", cx.st.community.suggestions.len())];
-        lines.extend(cx.st.community.suggestions.iter().map(|s| Line::new("suggestion-item").num("id", s.id).text("text", s.text.clone())));
+        // A suggestion stored before crisis words were held back is listed by number only,
+        // so it can be declined without anyone reading it.
+        lines.extend(cx.st.community.suggestions.iter().map(|s| {
+            if super::safety::crisis_words(&cx.st.rules, &s.text) {
+                Line::new("suggestion-item-held").num("id", s.id)
+            } else {
+                Line::new("suggestion-item").num("id", s.id).text("text", s.text.clone())
+            }
+        }));
+        let held = std::mem::take(&mut cx.st.community.held_suggestions);
+        if held > 0 {
+            lines.push(Line::new("suggestions-held").num("count", held));
+            cx.st.dirty.community = true;
+        }
         cx.whisper(&actor.member, Message::new(Kind::Info, lines));
         return Ok(());
     };
     let pos = cx.st.community.suggestions.iter().position(|s| s.id == id).ok_or(Refusal::UnknownSuggestion { id })?;
+    if approve && super::safety::crisis_words(&cx.st.rules, &cx.st.community.suggestions[pos].text) {
+        return Err(Refusal::SuggestionHeld { id });
+    }
     // Everything that can fail is settled before the suggestion leaves the queue.
     let deck_name = Slug::parse("suggested")?;
     let card_id = (1..)
@@ -205,14 +229,51 @@ pub fn template(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: TemplateCmd) -> R
     Ok(())
 }
 
-pub fn resources(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> Result<(), Refusal> {
+/// `resources set TEXT`. A resources card naturally names suicide and
+/// self-harm, but its words go to every member who needs them, so words that
+/// match the crisis rules wait for the moderator's `confirm` like a card's.
+pub fn resources(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str, confirmed: bool) -> Result<(), Refusal> {
     moderator(actor)?;
-    cx.st.community.resources = textcheck::check(text, TextUse::Resources)?;
+    let checked = textcheck::check(text, TextUse::Resources)?;
+    if !confirmed && super::safety::crisis_words(&cx.st.rules, &checked) {
+        hold(cx, actor, super::command::Command::Resources(text.to_owned()), "content-held-resources");
+        return Ok(());
+    }
+    cx.st.community.resources = checked;
     cx.st.community.resources_custom = true;
     cx.st.dirty.community = true;
     cx.audit(actor, "resources set", None, None);
     cx.whisper_line(&actor.member, Line::new("resources-saved"));
     Ok(())
+}
+
+/// How long a held command waits for `confirm`.
+pub const CONFIRM_WITHIN_SECS: i64 = 600;
+
+/// Holds a moderator's command whose text matches the crisis rules until they
+/// `confirm` it: a card about such feelings may be right, but a moderator
+/// decides, warned. Nothing changes until then.
+fn hold(cx: &mut Cx<'_, impl Rng>, actor: &Actor, command: super::command::Command, line: &'static str) {
+    cx.st.held_content.insert(actor.member.clone(), (cx.now, command));
+    let msg = Message::new(Kind::Info, vec![Line::new(line), Line::new("content-held-how")])
+        .with_actions(&[super::effect::Action::ContentConfirm]);
+    cx.whisper(&actor.member, msg);
+}
+
+/// `confirm`: the moderator's held command goes in, as they wrote it.
+pub fn confirm(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
+    moderator(actor)?;
+    let now = cx.now;
+    let fresh = |at: &jiff::Timestamp| now.as_second() - at.as_second() <= CONFIRM_WITHIN_SECS;
+    let Some((at, command)) = cx.st.held_content.remove(&actor.member) else { return Err(Refusal::NothingToConfirm) };
+    if !fresh(&at) {
+        return Err(Refusal::NothingToConfirm);
+    }
+    match command {
+        super::command::Command::Deck(d) => deck(cx, actor, d, true),
+        super::command::Command::Resources(text) => resources(cx, actor, &text, true),
+        _ => Err(Refusal::NothingToConfirm),
+    }
 }
 
 /// `leave-room`: attune says goodbye where it was asked and leaves. Refused

@@ -19,6 +19,21 @@ use crate::core::rng::Rng;
 /// The most characters of one chat message checked for crisis phrases.
 pub const MAX_CHECKED_CHARS: usize = 4000;
 
+/// Whether `text` matches the crisis rules, whatever the member's choice about
+/// checks: such words are read for signposting and never become content (a
+/// title, a suggestion, a card, a refusal's quote). Bounded like chat.
+pub fn crisis_words(rules: &Rules, text: &str) -> bool {
+    rules.matches(bounded(text))
+}
+
+/// The start of a message that is checked: the work per message stays bounded.
+fn bounded(text: &str) -> &str {
+    match text.char_indices().nth(MAX_CHECKED_CHARS) {
+        Some((cut, _)) => &text[..cut],
+        None => text,
+    }
+}
+
 /// Checks a message for crisis phrases. The first match in a period brings
 /// the resources card, privately; a later match in the same period brings one
 /// short line that `/support` and `/resources` are there, and then nothing
@@ -29,11 +44,7 @@ pub const MAX_CHECKED_CHARS: usize = 4000;
 /// caller sends nothing else for it, such as a floor reminder.
 pub fn check_chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text: &str) -> bool {
     // Bounded work per message, however long it is: only the start is examined.
-    let text = match text.char_indices().nth(MAX_CHECKED_CHARS) {
-        Some((cut, _)) => &text[..cut],
-        None => text,
-    };
-    if !cx.st.rules.matches(text) {
+    if !cx.st.rules.matches(bounded(text)) {
         return false;
     }
     let member = cx.st.members.get(&actor.member);

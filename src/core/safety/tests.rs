@@ -119,3 +119,12 @@ fn accents_overdoses_relapses_and_tonight_are_heard_and_everyday_words_are_not()
         assert!(!r.matches(no), "{no}");
     }
 }
+
+#[test]
+fn crisis_words_are_found_whatever_the_member_chose_and_only_in_the_checked_start() {
+    let r = en();
+    assert!(crisis_words(&r, "please, I want to kill myself"), "the same rules as chat");
+    assert!(!crisis_words(&r, "Europe/Lisbon"), "ordinary words are not held");
+    let late = format!("{} I want to kill myself", "calm ".repeat(MAX_CHECKED_CHARS));
+    assert!(!crisis_words(&r, &late), "work stays bounded: only the first {MAX_CHECKED_CHARS} characters are read");
+}
