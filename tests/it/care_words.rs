@@ -148,7 +148,7 @@ fn an_imported_deck_with_crisis_words_waits_and_resources_text_too() {
     h.dm("mod", "confirm");
     assert!(h.state.decks.keys().any(|k| k.as_str() == "imp"), "confirmed, it is imported");
 
-    let out = h.dm("mod", "resources set If you are thinking about suicide, call 988.");
+    let out = h.dm("mod", "resources set Feeling suicidal? Call or text 988.");
     assert!(h.private(&out, "mod").join("\n").contains("/confirm"));
     assert!(!h.state.community.resources_custom, "not saved before confirming");
     h.dm("mod", "confirm");

@@ -6,7 +6,7 @@
 
 mod matcher;
 
-pub use matcher::{RuleSet, Rules, RulesError};
+pub use matcher::{Finding, RuleSet, Rules, RulesError};
 
 use jiff::Timestamp;
 
