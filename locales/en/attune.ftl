@@ -281,7 +281,7 @@ help-data =
     • /support — reach a moderator · /resources — helplines, any time, privately
     • /crisis on|off — checking your messages for words about suicide or self-harm (in memory, never stored)
     • /my-data — see what's kept · /forget-me — delete it
-help-moderator = • Moderating: /deck list|show|new|add|edit|remove|enable|disable|import|export, /suggestions, /settings show|set, /template list|show|new|set, /resources set TEXT
+help-moderator = • Moderating: /deck list|show|new|add|edit|remove|enable|disable|import|export, /suggestions, /settings show|set, /template list|show|new|set, /resources set TEXT, /confirm
 help-leave-room = • /leave-room — attune says goodbye and leaves this room (end any circle here first). This community's decks and settings are kept, in case you invite attune back.
 help-not-crisis = attune is peer support, not a crisis service. /resources lists helplines you can reach any time.
 
@@ -490,3 +490,9 @@ content-held-import = Some words in this deck read like someone in crisis, so I 
 content-held-resources = These resources use words about suicide or self-harm. That is often right for a resources card, and I'll save it once you confirm.
 content-held-how = If it's meant, say /confirm within ten minutes. If these words are about you, /resources and /support are here for you too.
 button-content-confirm = Yes, it's meant
+
+## Danger under way: the short card, emergency number first
+crisis-now-emergency = { $emergency }
+crisis-now-emergency-default = If you are in immediate danger, please call your local emergency number now: 112 in the EU, 911 in the US and Canada, 999 in the UK.
+crisis-now-more = You don't have to be alone with this. /resources lists helplines you can call or text right now, and /support asks a moderator to reach out to you.
+care-host-now = A member of this circle may need care right now. You might pause the circle and check in privately. The resources card is at /resources.

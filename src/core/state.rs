@@ -168,6 +168,9 @@ pub struct State {
     /// (circle, speaker) pairs whose hosts were told a member may need care, so
     /// they hear it once per circle per member. In memory only.
     pub care_noted: std::collections::HashSet<(CircleId, MemberRef)>,
+    /// When each member last got the imminent-danger card. In memory only,
+    /// like `crisis_reminded`: it bounds the card to one per few minutes.
+    pub imminent_at: HashMap<MemberRef, jiff::Timestamp>,
     /// A moderator's command held back because its text matches the crisis rules,
     /// waiting for `confirm`, and when it was held. In memory only: a restart
     /// forgets it, and the moderator sends it again.
@@ -195,6 +198,7 @@ impl State {
             crisis_reminded: HashMap::new(),
             care_noted: std::collections::HashSet::new(),
             held_content: HashMap::new(),
+            imminent_at: HashMap::new(),
             channel_index: HashMap::new(),
             shipped: std::sync::Arc::default(),
             dirty: Dirty::default(),

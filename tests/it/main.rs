@@ -14,6 +14,7 @@ mod bad_input;
 mod buttons;
 mod care;
 mod care_depth;
+mod care_now;
 mod care_words;
 mod cli;
 mod console;
