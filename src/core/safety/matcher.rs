@@ -26,7 +26,7 @@
 //! - a trailing `*` matches word forms by prefix (`kill*`: kills, killing, killed);
 //! - a trailing `?` makes a word optional;
 //! - `~` skips up to 3 words, `~N` up to N (at most 6);
-//! - `#` matches a number;
+//! - `#` matches a number, `#N` a number of at least N;
 //! - `_` joins words into one alternative (`right_now|rn|now`);
 //! - two pattern words also match when written as one (`self harm` matches
 //!   "selfharm"), and one pattern word matches when split in two ("my self").
@@ -104,9 +104,13 @@ struct Pattern {
 
 #[derive(Clone, Debug)]
 enum Term {
-    Word { alts: Vec<Alt>, optional: bool },
+    Word {
+        alts: Vec<Alt>,
+        optional: bool,
+    },
     Gap(usize),
-    Number,
+    /// A number, at least this large (`#` is any number, `#10` ten or more).
+    Number(u64),
 }
 
 #[derive(Clone, Debug)]
@@ -316,7 +320,7 @@ impl RuleSet {
 
     /// Reads text as words, each with the number of its sentence. A sentence
     /// ends at `.`, `?`, `!` (outside a word, where it isn't a look-alike), `;`
-    /// or a line break.
+    /// or a line break, and a new one begins at "but".
     fn read(&self, text: &str) -> Read {
         // Accents are dropped ("kíll", "suícide" read as "kill", "suicide"): decompose,
         // leave out the combining marks, then fold compatibility forms.
@@ -366,8 +370,7 @@ impl RuleSet {
                 word.push(c);
             } else {
                 if !word.is_empty() {
-                    read.words.push(self.resolve(std::mem::take(&mut word)));
-                    read.sentence.push(sentence);
+                    sentence = self.push_word(std::mem::take(&mut word), read, sentence);
                 }
                 if ends_sentence(c) && read.sentence.last() == Some(&sentence) {
                     sentence += 1;
@@ -375,9 +378,20 @@ impl RuleSet {
             }
         }
         if !word.is_empty() {
-            read.words.push(self.resolve(word));
-            read.sentence.push(sentence);
+            sentence = self.push_word(word, read, sentence);
         }
+        sentence
+    }
+
+    /// Adds one word in its sentence; returns the sentence it is in.
+    fn push_word(&self, word: String, read: &mut Read, mut sentence: usize) -> usize {
+        let word = self.resolve(word);
+        // "but" turns to something new: "i used to be happy, but now i want to die".
+        if word == "but" && read.sentence.last() == Some(&sentence) {
+            sentence += 1;
+        }
+        read.words.push(word);
+        read.sentence.push(sentence);
         sentence
     }
 
@@ -424,8 +438,9 @@ impl Pattern {
 
 impl Term {
     fn parse(t: &str) -> Result<Self, String> {
-        if t == "#" {
-            return Ok(Term::Number);
+        if let Some(min) = t.strip_prefix('#') {
+            let min = if min.is_empty() { 0 } else { min.parse::<u64>().map_err(|_| format!("{t:?}: write a number as # or #N"))? };
+            return Ok(Term::Number(min));
         }
         if let Some(n) = t.strip_prefix('~') {
             let n = if n.is_empty() { 3 } else { n.parse::<usize>().map_err(|_| format!("{t:?}: write a gap as ~ or ~N"))? };
@@ -482,9 +497,11 @@ fn match_terms(terms: &[Term], words: &[String], j: usize, steps: &mut u64) -> O
     let Some((first, rest)) = terms.split_first() else { return Some(j) };
     match first {
         Term::Gap(n) => (0..=*n).filter(|k| j + k <= words.len()).find_map(|k| match_terms(rest, words, j + k, steps)),
-        Term::Number => {
+        Term::Number(min) => {
             let w = words.get(j)?;
-            if w.chars().all(|c| c.is_ascii_digit()) { match_terms(rest, words, j + 1, steps) } else { None }
+            // Digits only; a number too long to read is surely large enough.
+            let big_enough = w.chars().all(|c| c.is_ascii_digit()) && w.parse::<u64>().map_or(true, |n| n >= *min);
+            if big_enough { match_terms(rest, words, j + 1, steps) } else { None }
         }
         Term::Word { alts, optional } => {
             let here = words.get(j).and_then(|w| {
