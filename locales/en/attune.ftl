@@ -496,3 +496,4 @@ crisis-now-emergency = { $emergency }
 crisis-now-emergency-default = If you are in immediate danger, please call your local emergency number now: 112 in the EU, 911 in the US and Canada, 999 in the UK.
 crisis-now-more = You don't have to be alone with this. /resources lists helplines you can call or text right now, and /support asks a moderator to reach out to you.
 care-host-now = A member of this circle may need care right now. You might pause the circle and check in privately. The resources card is at /resources.
+content-held-agreements = These agreements use words that read like someone in crisis, so I haven't saved them yet. Every member who joins a circle is shown them, so please be sure.

@@ -126,7 +126,7 @@ fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Co
         Command::Suggest(text) => moderation::suggest(cx, actor, &text),
         Command::Deck(d) => moderation::deck(cx, actor, d, false),
         Command::Suggestions(s) => moderation::suggestions(cx, actor, s),
-        Command::Settings(s) => moderation::settings(cx, actor, s),
+        Command::Settings(s) => moderation::settings(cx, actor, s, false),
         Command::Template(t) => moderation::template(cx, actor, t),
         Command::Resources(text) => moderation::resources(cx, actor, &text, false),
         Command::Confirm => moderation::confirm(cx, actor),

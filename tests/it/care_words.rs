@@ -154,3 +154,16 @@ fn an_imported_deck_with_crisis_words_waits_and_resources_text_too() {
     h.dm("mod", "confirm");
     assert!(h.state.community.resources.contains("988") && h.state.community.resources_custom);
 }
+
+#[test]
+fn agreements_and_deck_titles_in_crisis_words_wait_for_confirm_too() {
+    let mut h = Harness::new();
+    let version = h.state.community.agreements_version;
+    let out = h.dm("mod", "settings set agreements We listen. Nobody here should want to kill myself alone.");
+    assert!(h.private(&out, "mod").join("\n").contains("/confirm"));
+    assert_eq!(h.state.community.agreements_version, version, "not saved yet");
+    h.dm("mod", "confirm");
+    assert_eq!(h.state.community.agreements_version, version + 1, "saved once confirmed");
+    h.dm("mod", &format!("deck new heavy {WORDS}"));
+    assert!(!h.state.decks.keys().any(|k| k.as_str() == "heavy"), "a deck title waits too");
+}

@@ -135,6 +135,10 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd, confirmed: b
                 return Err(Refusal::NameTaken { given: name.to_string() });
             }
             let title = if title.trim().is_empty() { name.to_string() } else { textcheck::check(&title, TextUse::Title)? };
+            if crisis(cx, &title) {
+                hold(cx, actor, Command::Deck(original), "content-held-card");
+                return Ok(());
+            }
             let d = Deck {
                 name: name.clone(),
                 title,

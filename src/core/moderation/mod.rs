@@ -113,8 +113,9 @@ pub fn suggestions(cx: &mut Cx<'_, impl Rng>, actor: &Actor, decision: Option<(b
     Ok(())
 }
 
-/// `settings show | settings set KEY VALUE`.
-pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, String)>) -> Result<(), Refusal> {
+/// `settings show | settings set KEY VALUE`. Agreements in crisis words wait for
+/// `confirm`: every member who joins is shown them.
+pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, String)>, confirmed: bool) -> Result<(), Refusal> {
     moderator(actor)?;
     let Some((key, value)) = set else {
         let s = &cx.st.community.settings;
@@ -152,7 +153,12 @@ pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, S
             next.settings.default_template = value.clone();
         }
         "agreements" => {
-            next.agreements_text = Some(textcheck::check(&value, TextUse::Agreements)?);
+            let text = textcheck::check(&value, TextUse::Agreements)?;
+            if !confirmed && super::safety::crisis_words(&cx.st.rules, &text) {
+                hold(cx, actor, super::command::Command::Settings(Some((key.clone(), value.clone()))), "content-held-agreements");
+                return Ok(());
+            }
+            next.agreements_text = Some(text);
             // Members consent again to changed agreements the next time they join.
             next.agreements_version += 1;
         }
@@ -272,6 +278,7 @@ pub fn confirm(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> 
     match command {
         super::command::Command::Deck(d) => deck(cx, actor, d, true),
         super::command::Command::Resources(text) => resources(cx, actor, &text, true),
+        super::command::Command::Settings(set) => settings(cx, actor, set, true),
         _ => Err(Refusal::NothingToConfirm),
     }
 }
