@@ -281,7 +281,7 @@ help-data =
     • /support — reach a moderator · /resources — helplines, any time, privately
     • /crisis on|off — checking your messages for words about suicide or self-harm (in memory, never stored)
     • /my-data — see what's kept · /forget-me — delete it
-help-moderator = • Moderating: /deck list|show|new|add|edit|remove|enable|disable|import|export, /suggestions, /settings show|set, /template list|show|new|set, /resources set TEXT, /confirm
+help-moderator = • Moderating: /deck list|show|new|add|edit|remove|enable|disable|import|export, /suggestions, /settings show|set, /template list|show|new|set, /resources set TEXT
 help-leave-room = • /leave-room — attune says goodbye and leaves this room (end any circle here first). This community's decks and settings are kept, in case you invite attune back.
 help-not-crisis = attune is peer support, not a crisis service. /resources lists helplines you can reach any time.
 
@@ -488,8 +488,7 @@ suggestions-held = { $count ->
 content-held-card = This card's words read like someone in crisis, so I haven't saved it yet. A card about such feelings can be right; members may draw it without warning, though, so please be sure.
 content-held-import = Some words in this deck read like someone in crisis, so I haven't imported it yet. Cards about such feelings can be right; members may draw them without warning, though, so please be sure.
 content-held-resources = These resources use words about suicide or self-harm. That is often right for a resources card, and I'll save it once you confirm.
-content-held-how = If it's meant, say /confirm within ten minutes. If these words are about you, /resources and /support are here for you too.
-button-content-confirm = Yes, it's meant
+content-held-how = If it's meant, send the same again within ten minutes (or say confirm, where you can type commands). If these words are about you, /resources and /support are here for you too.
 
 ## Danger under way: the short card, emergency number first
 crisis-now-emergency = { $emergency }

@@ -151,8 +151,6 @@ pub enum Action {
     CrisisWrong,
     CrisisOff,
     ForgetConfirm,
-    /// A moderator confirms content held back for crisis words (`confirm`).
-    ContentConfirm,
 }
 
 impl Action {
@@ -178,7 +176,6 @@ impl Action {
             Action::CrisisWrong => "button-crisis-wrong",
             Action::CrisisOff => "button-crisis-off",
             Action::ForgetConfirm => "button-forget-confirm",
-            Action::ContentConfirm => "button-content-confirm",
         }
     }
 
@@ -203,7 +200,6 @@ impl Action {
             Action::CrisisWrong => "crisis-wrong".to_owned(),
             Action::CrisisOff => "crisis-off".to_owned(),
             Action::ForgetConfirm => "forget-confirm".to_owned(),
-            Action::ContentConfirm => "content-confirm".to_owned(),
         }
     }
 
@@ -239,7 +235,6 @@ impl Action {
             "crisis-wrong" => arity(0).map(|()| Action::CrisisWrong)?,
             "crisis-off" => arity(0).map(|()| Action::CrisisOff)?,
             "forget-confirm" => arity(0).map(|()| Action::ForgetConfirm)?,
-            "content-confirm" => arity(0).map(|()| Action::ContentConfirm)?,
             _ => return None,
         })
     }
@@ -269,7 +264,6 @@ impl Action {
             Action::CrisisWrong => Command::Crisis(CrisisArg::Wrong),
             Action::CrisisOff => Command::Crisis(CrisisArg::Off),
             Action::ForgetConfirm => Command::ForgetMe { confirm: true },
-            Action::ContentConfirm => Command::Confirm,
         }
     }
 
@@ -291,7 +285,6 @@ impl Action {
             Action::CrisisWrong => "crisis wrong".into(),
             Action::CrisisOff => "crisis off".into(),
             Action::ForgetConfirm => "forget-me confirm".into(),
-            Action::ContentConfirm => "confirm".into(),
         }
     }
 }

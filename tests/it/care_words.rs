@@ -116,7 +116,7 @@ fn a_card_in_crisis_words_waits_for_the_moderator_to_confirm() {
     let out = h.dm("mod", "deck add mine self-reflection emotions light When did you last want to die, and who knew?");
     assert_eq!(snapshot(&h.state), before, "nothing is saved yet");
     let warned = h.private(&out, "mod").join("\n");
-    assert!(warned.contains("/confirm"), "the moderator is warned and told how to confirm:\n{warned}");
+    assert!(warned.contains("send the same again"), "the moderator is warned and told how to confirm:\n{warned}");
     assert!(!crisis_card_to(&out, "mod"), "a moderator writing a card is warned, not signposted");
     let out = h.dm("mod", "confirm");
     assert!(h.private(&out, "mod").join("\n").contains("mine-01"), "confirmed, the card is added");
@@ -144,12 +144,12 @@ fn an_imported_deck_with_crisis_words_waits_and_resources_text_too() {
     let import = Command::Deck(DeckCmd::Import { source: "imp.toml".into(), content: Some(file.into()) });
     let out = h.command("mod", Place::Private, import);
     let text = h.private(&out, "mod").join("\n");
-    assert!(text.contains("/confirm") && !h.state.decks.keys().any(|k| k.as_str() == "imp"), "held:\n{text}");
+    assert!(text.contains("send the same again") && !h.state.decks.keys().any(|k| k.as_str() == "imp"), "held:\n{text}");
     h.dm("mod", "confirm");
     assert!(h.state.decks.keys().any(|k| k.as_str() == "imp"), "confirmed, it is imported");
 
     let out = h.dm("mod", "resources set Feeling suicidal? Call or text 988.");
-    assert!(h.private(&out, "mod").join("\n").contains("/confirm"));
+    assert!(h.private(&out, "mod").join("\n").contains("send the same again"));
     assert!(!h.state.community.resources_custom, "not saved before confirming");
     h.dm("mod", "confirm");
     assert!(h.state.community.resources.contains("988") && h.state.community.resources_custom);
@@ -160,10 +160,22 @@ fn agreements_and_deck_titles_in_crisis_words_wait_for_confirm_too() {
     let mut h = Harness::new();
     let version = h.state.community.agreements_version;
     let out = h.dm("mod", "settings set agreements We listen. Nobody here should want to kill myself alone.");
-    assert!(h.private(&out, "mod").join("\n").contains("/confirm"));
+    assert!(h.private(&out, "mod").join("\n").contains("send the same again"));
     assert_eq!(h.state.community.agreements_version, version, "not saved yet");
     h.dm("mod", "confirm");
     assert_eq!(h.state.community.agreements_version, version + 1, "saved once confirmed");
     h.dm("mod", &format!("deck new heavy {WORDS}"));
     assert!(!h.state.decks.keys().any(|k| k.as_str() == "heavy"), "a deck title waits too");
+}
+
+#[test]
+fn sending_a_held_card_again_confirms_it_on_any_platform() {
+    let mut h = Harness::new();
+    h.dm("mod", "deck new mine");
+    let line = format!("deck add mine self-reflection emotions light {WORDS}? What would you tell a friend who said that?");
+    h.dm("mod", &line);
+    assert!(!h.state.decks.values().flat_map(|d| &d.cards).any(|c| c.text.contains(WORDS)), "held the first time");
+    let out = h.dm("mod", &line);
+    assert!(h.private(&out, "mod").join("\n").contains("mine-01"), "the same command again is the confirmation");
+    assert!(h.state.decks.values().flat_map(|d| &d.cards).any(|c| c.text.contains(WORDS)));
 }

@@ -12,7 +12,7 @@ use super::super::refusal::Refusal;
 use super::super::rng::Rng;
 use super::super::safety::crisis_words;
 use super::super::textcheck::{self, TextUse, preview};
-use super::{hold, moderator};
+use super::{hold, moderator, repeated};
 
 fn card_position(cx: &Cx<'_, impl Rng>, id: &str) -> Option<(Slug, usize)> {
     cx.st.decks.iter().find_map(|(name, d)| d.cards.iter().position(|c| c.id.as_str() == id).map(|i| (name.clone(), i)))
@@ -47,6 +47,8 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd, confirmed: b
     moderator(actor)?;
     let who = actor.member.clone();
     let original = cmd.clone();
+    // Sending a held command again confirms it.
+    let confirmed = confirmed || repeated(cx, actor, &Command::Deck(original.clone()));
     let crisis = |cx: &Cx<'_, _>, text: &str| !confirmed && crisis_words(&cx.st.rules, text);
     match cmd {
         DeckCmd::List => {

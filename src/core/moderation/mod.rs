@@ -154,7 +154,8 @@ pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, S
         }
         "agreements" => {
             let text = textcheck::check(&value, TextUse::Agreements)?;
-            if !confirmed && super::safety::crisis_words(&cx.st.rules, &text) {
+            let again = super::command::Command::Settings(Some((key.clone(), value.clone())));
+            if !confirmed && !repeated(cx, actor, &again) && super::safety::crisis_words(&cx.st.rules, &text) {
                 hold(cx, actor, super::command::Command::Settings(Some((key.clone(), value.clone()))), "content-held-agreements");
                 return Ok(());
             }
@@ -241,6 +242,7 @@ pub fn template(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: TemplateCmd) -> R
 pub fn resources(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str, confirmed: bool) -> Result<(), Refusal> {
     moderator(actor)?;
     let checked = textcheck::check(text, TextUse::Resources)?;
+    let confirmed = confirmed || repeated(cx, actor, &super::command::Command::Resources(text.to_owned()));
     if !confirmed && super::safety::crisis_words(&cx.st.rules, &checked) {
         hold(cx, actor, super::command::Command::Resources(text.to_owned()), "content-held-resources");
         return Ok(());
@@ -257,16 +259,31 @@ pub fn resources(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str, confirmed
 pub const CONFIRM_WITHIN_SECS: i64 = 600;
 
 /// Holds a moderator's command whose text matches the crisis rules until they
-/// `confirm` it: a card about such feelings may be right, but a moderator
-/// decides, warned. Nothing changes until then.
+/// send it again or say `confirm`: a card about such feelings may be right,
+/// but a moderator decides, warned. Nothing changes until then.
 fn hold(cx: &mut Cx<'_, impl Rng>, actor: &Actor, command: super::command::Command, line: &'static str) {
     cx.st.held_content.insert(actor.member.clone(), (cx.now, command));
-    let msg = Message::new(Kind::Info, vec![Line::new(line), Line::new("content-held-how")])
-        .with_actions(&[super::effect::Action::ContentConfirm]);
-    cx.whisper(&actor.member, msg);
+    cx.whisper(&actor.member, Message::new(Kind::Info, vec![Line::new(line), Line::new("content-held-how")]));
 }
 
-/// `confirm`: the moderator's held command goes in, as they wrote it.
+/// Whether this command repeats the one held for this moderator within
+/// [`CONFIRM_WITHIN_SECS`]: sending it again is the confirmation, which works
+/// on every platform (a Discord form or file upload can't carry an extra word).
+fn repeated(cx: &mut Cx<'_, impl Rng>, actor: &Actor, command: &super::command::Command) -> bool {
+    let now = cx.now;
+    let same = cx
+        .st
+        .held_content
+        .get(&actor.member)
+        .is_some_and(|(at, held)| held == command && now.as_second() - at.as_second() <= CONFIRM_WITHIN_SECS);
+    if same {
+        cx.st.held_content.remove(&actor.member);
+    }
+    same
+}
+
+/// `confirm`: the moderator's held command goes in, as they wrote it (the same
+/// as sending it again).
 pub fn confirm(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
     moderator(actor)?;
     let now = cx.now;
