@@ -478,3 +478,25 @@ matrix-react = React to answer: { $choices }
 matrix-undecryptable = I couldn't read the message you just sent (it was encrypted, and the keys to read it never reached me). Nothing was lost on your side. If it was meant for me, please send it again; if this keeps happening, closing and reopening your Matrix app usually helps it share keys.
 matrix-support-room = Talking with a moderator
 matrix-support-room-intro = { $name } would like to talk with a moderator. This room is private: only the people invited to it can read it.
+
+## Crisis words are never content
+refusal-words-kept = That didn't work, and I've kept your words out of this reply. Say /help to see what you can use here and how to write it.
+refusal-suggestion-held = Suggestion #{ $id } can't become a card: its words read like someone who may be struggling. You can decline it.
+refusal-nothing-to-confirm = Nothing is waiting for you to confirm. Held changes wait ten minutes; send the command again if you still want it.
+suggest-held = Thank you. I haven't passed this one on: words like these stay private, so they don't become cards for others. If they're about you right now, /resources and /support are here for you.
+suggestion-item-held = #{ $id }: held back, because its words read like someone who may be struggling. Its text isn't shown.
+suggestions-held = { $count ->
+    [one] Since suggestions were last listed, one was held back because it read like someone who may be struggling. Its words weren't kept, and the member was offered the resources card.
+   *[other] Since suggestions were last listed, { $count } were held back because they read like someone who may be struggling. Their words weren't kept, and the members were offered the resources card.
+}
+content-held-card = This card's words read like someone in crisis, so I haven't saved it yet. A card about such feelings can be right; members may draw it without warning, though, so please be sure.
+content-held-import = Some words in this deck read like someone in crisis, so I haven't imported it yet. Cards about such feelings can be right; members may draw them without warning, though, so please be sure.
+content-held-resources = These resources use words about suicide or self-harm. That is often right for a resources card, and I'll save it once you confirm.
+content-held-how = If it's meant, send the same again within ten minutes (or say confirm, where you can type commands). If these words are about you, /resources and /support are here for you too.
+
+## Danger under way: the short card, emergency number first
+crisis-now-emergency = { $emergency }
+crisis-now-emergency-default = If you are in immediate danger, please call your local emergency number now: 112 in the EU, 911 in the US and Canada, 999 in the UK.
+crisis-now-more = You don't have to be alone with this. /resources lists helplines you can call or text right now, and /support asks a moderator to reach out to you.
+care-host-now = A member of this circle may need care right now. You might pause the circle and check in privately. The resources card is at /resources.
+content-held-agreements = These agreements use words that read like someone in crisis, so I haven't saved them yet. Every member who joins a circle is shown them, so please be sure.

@@ -47,6 +47,9 @@ pub enum Command {
     Resources(String),
     /// `resources`: the crisis resources card, privately, for anyone.
     ResourcesShow,
+    /// `confirm` (moderators): a card, card edit, deck import or resources text
+    /// held back because its words match the crisis rules is meant, and goes in.
+    Confirm,
     /// `leave-room` (moderators): attune says goodbye and leaves the room it was asked in,
     /// where the platform lets a bot leave one place (Matrix).
     LeaveRoom,
@@ -64,9 +67,11 @@ pub enum Scope {
 
 impl Command {
     /// Words a member typed freely into a command (a circle's title, a practice's or
-    /// time zone's name, a time): read for crisis phrases like chat, never stored.
+    /// time zone's name, a time, a suggested card): read for crisis phrases like
+    /// chat. Words that match are never stored, posted or quoted back.
     pub fn free_text(&self) -> Option<&str> {
         match self {
+            Command::Suggest(text) => Some(text),
             Command::Circle(CircleCmd::Open(Opening::Line(words))) => Some(words),
             Command::Circle(CircleCmd::Open(Opening::Typed { title, .. })) => title.as_deref(),
             Command::Practice(Some(name)) => Some(name),
@@ -307,6 +312,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
             }
         }
         "leave-room" => none(Command::LeaveRoom, "leave-room"),
+        "confirm" => none(Command::Confirm, "confirm"),
         "" => Err(Refusal::UnknownCommand { given: String::new() }),
         other => Err(Refusal::UnknownCommand { given: super::textcheck::preview(other) }),
     }
@@ -459,6 +465,7 @@ mod tests {
         assert_eq!(parse("reflect body"), Ok(Command::Reflect(Some(Theme::Body))));
         assert_eq!(parse("daily 08:30"), Ok(Command::Daily(DailyArg::At("08:30".into()))));
         assert_eq!(parse("forget-me confirm"), Ok(Command::ForgetMe { confirm: true }));
+        assert_eq!(parse("confirm"), Ok(Command::Confirm));
         assert_eq!(parse("support please help"), Ok(Command::Support), "extra words on the help path are dropped, not refused");
         assert_eq!(parse("suggestions approve 3"), Ok(Command::Suggestions(Some((true, 3)))));
         assert_eq!(parse("Leave-Room"), Ok(Command::LeaveRoom));

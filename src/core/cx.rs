@@ -43,8 +43,17 @@ impl<R: Rng> Cx<'_, R> {
         self.whisper(to, Message::info(line));
     }
 
+    /// Tells a member privately why a command was declined. A refusal never
+    /// quotes words that match the crisis rules back: those get a neutral line
+    /// instead (crisis words are never content, not even in a reply).
     pub fn refuse(&mut self, to: &MemberRef, refusal: &Refusal) {
-        self.whisper(to, Message::new(Kind::Refusal, vec![super::refusal_line(refusal)]));
+        let line = super::refusal_line(refusal);
+        let quotes_crisis = line.args.iter().any(|(_, arg)| match arg {
+            super::effect::Arg::Text(t) | super::effect::Arg::Linkable(t) => super::safety::crisis_words(&self.st.rules, t),
+            _ => false,
+        });
+        let line = if quotes_crisis { Line::new("refusal-words-kept") } else { line };
+        self.whisper(to, Message::new(Kind::Refusal, vec![line]));
     }
 
     pub fn audit(&mut self, actor: &Actor, action: &str, target: Option<String>, circle: Option<CircleId>) {

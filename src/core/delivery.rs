@@ -48,6 +48,7 @@ pub fn failed(cx: &mut Cx<'_, impl Rng>, what: Failed, reason: Reason) {
                 if cx.st.members.get(&to).is_some_and(|m| m.last_signpost.is_some()) {
                     cx.st.member_mut(&to).last_signpost = None;
                 }
+                cx.st.imminent_at.remove(&to);
             }
             if reason == Reason::PrivateClosed {
                 tell_hosts_once(cx, &to);

@@ -28,8 +28,13 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
             // answer (support pages moderators at most once per ten minutes on its own).
             let care = matches!(command.clone().unscoped(), Command::Support | Command::ResourcesShow | Command::Crisis(_));
             // Words typed into a command may be a cry for help too (a circle's title, say).
-            let signposted = command.free_text().is_some_and(|t| safety::check_chat(&mut cx, &actor, &place, t));
-            if signposted && matches!(command, Command::Circle(CircleCmd::Open(_))) {
+            let words = command.free_text();
+            if let Some(t) = words {
+                safety::check_chat(&mut cx, &actor, &place, t);
+            }
+            // Whether or not the member turned checks off, crisis words are never a public title.
+            let crisis_words = words.is_some_and(|t| safety::crisis_words(&cx.st.rules, t));
+            if crisis_words && matches!(command, Command::Circle(CircleCmd::Open(_))) {
                 // Never post those words as a public title.
                 cx.refuse(&actor.member, &Refusal::TitleKeptPrivate);
             } else if care || cx.rate_ok(&actor) {
@@ -119,11 +124,12 @@ fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Co
         Command::ForgetMe { confirm } => privacy::forget_me(cx, actor, confirm),
         Command::Crisis(arg) => privacy::crisis(cx, actor, arg),
         Command::Suggest(text) => moderation::suggest(cx, actor, &text),
-        Command::Deck(d) => moderation::deck(cx, actor, d),
+        Command::Deck(d) => moderation::deck(cx, actor, d, false),
         Command::Suggestions(s) => moderation::suggestions(cx, actor, s),
-        Command::Settings(s) => moderation::settings(cx, actor, s),
+        Command::Settings(s) => moderation::settings(cx, actor, s, false),
         Command::Template(t) => moderation::template(cx, actor, t),
-        Command::Resources(text) => moderation::resources(cx, actor, &text),
+        Command::Resources(text) => moderation::resources(cx, actor, &text, false),
+        Command::Confirm => moderation::confirm(cx, actor),
         Command::ResourcesShow => {
             safety::resources(cx, actor);
             Ok(())

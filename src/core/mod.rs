@@ -99,6 +99,8 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::UnknownField { given, known } => Line::new("refusal-unknown-field").text("given", given.clone()).text("known", *known),
         R::BadValue { key, detail } => Line::new("refusal-bad-value").text("key", key.clone()).text("detail", detail.clone()),
         R::UnknownSuggestion { id } => Line::new("refusal-unknown-suggestion").num("id", *id as i64),
+        R::SuggestionHeld { id } => Line::new("refusal-suggestion-held").num("id", *id as i64),
+        R::NothingToConfirm => Line::new("refusal-nothing-to-confirm"),
         R::GuideRequired => Line::new("refusal-guide-required"),
         R::GuideNotAllowed => Line::new("refusal-guide-not-allowed"),
         R::NoHands => Line::new("refusal-no-hands"),

@@ -135,6 +135,10 @@ pub enum Refusal {
     BadValue { key: String, detail: String },
     #[error("unknown suggestion {id}")]
     UnknownSuggestion { id: u64 },
+    #[error("suggestion {id} reads like someone in crisis and can't become a card")]
+    SuggestionHeld { id: u64 },
+    #[error("nothing is waiting to be confirmed")]
+    NothingToConfirm,
     #[error("sharing cards need a listener guide")]
     GuideRequired,
     #[error("only sharing cards carry a listener guide")]

@@ -67,6 +67,10 @@ pub struct Community {
     /// The community's own agreements text; `None` uses the catalogue's.
     pub agreements_text: Option<String>,
     pub suggestions: Vec<Suggestion>,
+    /// How many suggestions were held back for crisis words since moderators last
+    /// listed suggestions. Only the count: their words were never kept.
+    #[serde(default)]
+    pub held_suggestions: u32,
     pub next_circle: u64,
     pub next_suggestion: u64,
 }
@@ -102,6 +106,7 @@ impl Community {
             agreements_version: 1,
             agreements_text: None,
             suggestions: Vec::new(),
+            held_suggestions: 0,
             next_circle: 1,
             next_suggestion: 1,
         }
@@ -163,6 +168,13 @@ pub struct State {
     /// (circle, speaker) pairs whose hosts were told a member may need care, so
     /// they hear it once per circle per member. In memory only.
     pub care_noted: std::collections::HashSet<(CircleId, MemberRef)>,
+    /// When each member last got the imminent-danger card. In memory only,
+    /// like `crisis_reminded`: it bounds the card to one per few minutes.
+    pub imminent_at: HashMap<MemberRef, jiff::Timestamp>,
+    /// A moderator's command held back because its text matches the crisis rules,
+    /// waiting for `confirm`, and when it was held. In memory only: a restart
+    /// forgets it, and the moderator sends it again.
+    pub held_content: HashMap<MemberRef, (jiff::Timestamp, super::command::Command)>,
     /// The most recently opened circle per channel. Checked for liveness on
     /// every lookup, so an entry for an ended circle is harmless.
     channel_index: HashMap<super::ids::ChannelId, CircleId>,
@@ -185,6 +197,8 @@ impl State {
             support_asked: HashMap::new(),
             crisis_reminded: HashMap::new(),
             care_noted: std::collections::HashSet::new(),
+            held_content: HashMap::new(),
+            imminent_at: HashMap::new(),
             channel_index: HashMap::new(),
             shipped: std::sync::Arc::default(),
             dirty: Dirty::default(),

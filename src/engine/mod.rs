@@ -175,7 +175,8 @@ impl Outlets {
 
 /// Help an input asks for (or may need), for when its community can't answer.
 enum Care {
-    Card(MemberRef),
+    /// The crisis card; `true` for the short card of danger under way.
+    Card(MemberRef, bool),
     Resources(MemberRef),
     Support(MemberRef, String),
 }
@@ -185,7 +186,7 @@ impl Care {
         use crate::core::command::Command;
         match input {
             Input::Chat { actor, text, .. } | Input::BadCommand { actor, text, .. } => {
-                defaults.phrases.matches(text).then(|| Care::Card(actor.member.clone()))
+                defaults.phrases.assess(text).map(|f| Care::Card(actor.member.clone(), f.imminent))
             }
             Input::Command { actor, command, .. } => match command.clone().unscoped() {
                 Command::ResourcesShow => Some(Care::Resources(actor.member.clone())),
@@ -346,7 +347,8 @@ impl Engine {
     async fn fallback_care(&self, community: &CommunityId, care: Option<Care>) {
         let resources = &self.inner.defaults.resources;
         let delivery = match care {
-            Some(Care::Card(to)) => {
+            Some(Care::Card(to, true)) => Delivery::Whisper { to, message: crate::core::safety::imminent_card(resources) },
+            Some(Care::Card(to, false)) => {
                 Delivery::Whisper { to, message: crate::core::safety::card(resources, crate::core::effect::Line::new("crisis-intro")) }
             }
             Some(Care::Resources(to)) => {

@@ -150,11 +150,12 @@ fn name_of(c: &Command) -> &'static str {
         Command::Template(_) => "template",
         Command::Resources(_) | Command::ResourcesShow => "resources",
         Command::LeaveRoom => "leave-room",
+        Command::Confirm => "confirm",
     }
 }
 
 /// Every command in the vocabulary.
-const VOCABULARY: [&str; 52] = [
+const VOCABULARY: [&str; 53] = [
     "help",
     "circle open",
     "circle join",
@@ -207,6 +208,7 @@ const VOCABULARY: [&str; 52] = [
     "template",
     "resources",
     "leave-room",
+    "confirm",
 ];
 
 /// The command a bad line was aiming at: its parse if it parses, else its leading words.
@@ -471,6 +473,10 @@ fn cases() -> Vec<Case> {
     c(Empty, "bob", false, "leave-room", "refusal-not-moderator");
     c(Empty, "mod", false, "leave-room", "refusal-cannot-leave-here");
     c(Empty, "mod", false, "leave-room now", "refusal-usage");
+    // confirm (moderators, after a card or resources text was held for crisis words)
+    c(Empty, "bob", false, "confirm", "refusal-not-moderator");
+    c(Empty, "mod", false, "confirm", "refusal-nothing-to-confirm");
+    c(Empty, "mod", false, "confirm it", "refusal-usage");
     v
 }
 

@@ -194,3 +194,29 @@ fn a_script_saved_with_a_byte_order_mark_reads_normally() {
     assert!(out.status.success());
     assert!(texts(&out).contains("has opened a witnessing circle"), "{}", texts(&out));
 }
+
+#[test]
+fn crisis_words_through_the_console_bring_help_and_are_never_kept_or_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let words = "I want to kill myself";
+    let script = format!(
+        "mod: /deck list\nbob: /suggest {words}\nbob: /timezone {words}\nmod: /suggestions\ncarol: i took all my pills an hour ago\n"
+    );
+    let out = run(dir.path(), &db, &[], &script);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = texts(&out);
+    assert!(!text.contains(words), "nothing repeats the words:\n{text}");
+    assert!(text.contains("116 123"), "bob gets the resources card:\n{text}");
+    assert!(text.contains("one was held back"), "the moderator learns only that one was held back:\n{text}");
+    let all = lines(&out);
+    let carol = all.iter().filter(|v| v["to"] == "carol").filter_map(|v| v["text"].as_str());
+    assert!(
+        carol.into_iter().any(|t| t.contains("emergency number") && t.contains("112")),
+        "danger under way: the emergency number:\n{text}"
+    );
+    for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap_or_default();
+        assert!(!String::from_utf8_lossy(&bytes).contains(words), "{} holds the words", entry.path().display());
+    }
+}

@@ -1,12 +1,20 @@
-//! The crisis matcher against a labelled corpus (`tests/fixtures/crisis-corpus.tsv`):
-//! recall must stay at or above 0.9 and the false-alarm rate at or below 0.1.
-//! Both figures are printed (run with `--nocapture`) and recorded in BENCHMARKS.md.
+//! The crisis matcher against labelled corpora:
+//! - `tests/fixtures/crisis-corpus.tsv`, the project's own first corpus;
+//! - `tests/fixtures/crisis/dev.tsv`, written independently of the rules (issue 17),
+//!   the only part the rules may be tuned on;
+//! - `tests/fixtures/crisis/heldout.tsv`, from the same writer, split off by a fixed
+//!   hash rule (see its README) and never tuned on. Only its counts are printed,
+//!   never its messages, so it stays an honest measure.
+//!
+//! Figures are printed (run with `--nocapture`) and recorded in BENCHMARKS.md.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use attune::core::safety::Rules;
 
 const CORPUS: &str = include_str!("../fixtures/crisis-corpus.tsv");
+const DEV: &str = include_str!("../fixtures/crisis/dev.tsv");
+const HELDOUT: &str = include_str!("../fixtures/crisis/heldout.tsv");
 
 fn rules() -> Rules {
     attune::config::Config::default().content().expect("the built-in content loads").phrases
@@ -92,3 +100,148 @@ fn matching_stays_bounded_on_the_longest_and_most_awkward_message() {
 
 /// The most steps one pattern may take at one word, on any text.
 const PER_PATTERN_AND_WORD: u64 = 4;
+
+/// One line of the independent corpus: `LABEL<TAB>CATEGORY<TAB>MESSAGE`.
+struct Labelled {
+    /// `yes` or `now`: the resources card should be offered.
+    at_risk: bool,
+    /// `now`: the act is under way or imminent.
+    now: bool,
+    category: &'static str,
+    text: &'static str,
+}
+
+fn labelled(src: &'static str) -> Vec<Labelled> {
+    src.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut parts = l.splitn(3, '\t');
+            let (Some(label), Some(category), Some(text)) = (parts.next(), parts.next(), parts.next()) else {
+                panic!("label, tab, category, tab, message")
+            };
+            let (at_risk, now) = match label {
+                "yes" => (true, false),
+                "now" => (true, true),
+                "no" => (false, false),
+                other => panic!("unknown label {other:?}"),
+            };
+            Labelled { at_risk, now, category, text }
+        })
+        .collect()
+}
+
+/// What the matcher did on one part of the corpus.
+#[derive(Default)]
+struct Score {
+    at_risk: usize,
+    found: usize,
+    safe: usize,
+    false_alarms: usize,
+    now: usize,
+    now_imminent: usize,
+    /// Messages labelled `no` that were read as imminent.
+    imminent_false: usize,
+    /// Misses and false alarms per category (counts only).
+    by_category: std::collections::BTreeMap<(&'static str, &'static str), usize>,
+}
+
+impl Score {
+    fn recall(&self) -> f64 {
+        self.found as f64 / self.at_risk.max(1) as f64
+    }
+    fn false_alarm_rate(&self) -> f64 {
+        self.false_alarms as f64 / self.safe.max(1) as f64
+    }
+    fn imminent_recall(&self) -> f64 {
+        self.now_imminent as f64 / self.now.max(1) as f64
+    }
+}
+
+/// Scores a part; `show` prints each miss (only ever for the development part).
+fn score(rules: &Rules, part: &[Labelled], show: bool) -> Score {
+    let mut s = Score::default();
+    for m in part {
+        let finding = rules.assess(m.text);
+        if m.at_risk {
+            s.at_risk += 1;
+            if finding.is_some() {
+                s.found += 1;
+            } else {
+                *s.by_category.entry(("missed", m.category)).or_default() += 1;
+                if show {
+                    println!("  dev missed [{}]: {}", m.category, m.text);
+                }
+            }
+            if m.now {
+                s.now += 1;
+                if finding.as_ref().is_some_and(|f| f.imminent) {
+                    s.now_imminent += 1;
+                } else if show {
+                    println!("  dev not imminent [{}]: {}", m.category, m.text);
+                }
+            }
+        } else {
+            s.safe += 1;
+            if let Some(f) = finding {
+                s.false_alarms += 1;
+                s.imminent_false += usize::from(f.imminent);
+                *s.by_category.entry(("false alarm", m.category)).or_default() += 1;
+                if show {
+                    println!("  dev false alarm [{}] ({}): {}", m.category, f.sign, m.text);
+                }
+            }
+        }
+    }
+    s
+}
+
+fn report(name: &str, s: &Score) {
+    println!(
+        "crisis {name}: {} messages; recall {:.3} ({} of {}), false alarms {:.3} ({} of {}), imminent recall {:.3} ({} of {}), read as imminent though labelled no: {}",
+        s.at_risk + s.safe,
+        s.recall(),
+        s.found,
+        s.at_risk,
+        s.false_alarm_rate(),
+        s.false_alarms,
+        s.safe,
+        s.imminent_recall(),
+        s.now_imminent,
+        s.now,
+        s.imminent_false
+    );
+    for ((what, category), n) in &s.by_category {
+        println!("  {name} {what} in {category}: {n}");
+    }
+}
+
+#[test]
+fn the_development_corpus_is_found_and_its_near_misses_spared() {
+    let s = score(&rules(), &labelled(DEV), true);
+    report("dev", &s);
+    assert!(s.at_risk + s.safe >= 500, "the development part holds the corpus's two thirds");
+    assert!(s.recall() >= DEV_RECALL, "dev recall {:.3} is below {DEV_RECALL}", s.recall());
+    assert!(s.false_alarm_rate() <= DEV_FALSE_ALARMS, "dev false alarms {:.3} above {DEV_FALSE_ALARMS}", s.false_alarm_rate());
+    assert!(s.imminent_recall() >= DEV_IMMINENT, "dev imminent recall {:.3} is below {DEV_IMMINENT}", s.imminent_recall());
+}
+
+/// Held-out: measured, never tuned on. Only counts are printed. The floors are a
+/// loose guard against regressions, set below the figure measured once (BENCHMARKS.md).
+#[test]
+fn the_held_out_corpus_is_measured_by_counts_only() {
+    let s = score(&rules(), &labelled(HELDOUT), false);
+    report("held-out", &s);
+    assert!(s.at_risk + s.safe >= 250, "the held-out part holds the corpus's third");
+    assert!(s.recall() >= HELDOUT_RECALL_FLOOR, "held-out recall {:.3} fell below {HELDOUT_RECALL_FLOOR}", s.recall());
+    assert!(
+        s.false_alarm_rate() <= HELDOUT_FALSE_ALARM_CEILING,
+        "held-out false alarms {:.3} rose above {HELDOUT_FALSE_ALARM_CEILING}",
+        s.false_alarm_rate()
+    );
+}
+
+const DEV_RECALL: f64 = 0.88;
+const DEV_FALSE_ALARMS: f64 = 0.03;
+const DEV_IMMINENT: f64 = 0.9;
+const HELDOUT_RECALL_FLOOR: f64 = 0.33;
+const HELDOUT_FALSE_ALARM_CEILING: f64 = 0.20;

@@ -15,6 +15,8 @@ mod boundary;
 mod buttons;
 mod care;
 mod care_depth;
+mod care_now;
+mod care_words;
 mod cli;
 mod console;
 mod contract;

@@ -29,6 +29,11 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, openi
         return Err(Refusal::OpenedFromHere);
     }
     let (template, title) = shape_and_title(cx, opening)?;
+    // Crisis words are never posted as a title (`handle` refuses them first; this keeps it so
+    // for any other way in), and the refusal doesn't quote them.
+    if super::super::safety::crisis_words(&cx.st.rules, &title) {
+        return Err(Refusal::TitleKeptPrivate);
+    }
     let title = if title.is_empty() { None } else { Some(textcheck::check(&title, TextUse::Title)?) };
     let id = CircleId(cx.st.community.next_circle);
     cx.st.community.next_circle += 1;

@@ -1,6 +1,7 @@
 //! Moderator deck commands: list, show, add, edit, remove, enable, disable,
 //! import and export. Cards are validated whole before anything changes.
 
+use super::super::command::Command;
 use super::super::command::DeckCmd;
 use super::super::cx::Cx;
 use super::super::deck::{self, Card, Deck, Intensity, Kind as CardKind, Theme};
@@ -9,8 +10,9 @@ use super::super::ids::Slug;
 use super::super::input::Actor;
 use super::super::refusal::Refusal;
 use super::super::rng::Rng;
+use super::super::safety::crisis_words;
 use super::super::textcheck::{self, TextUse, preview};
-use super::moderator;
+use super::{hold, moderator, repeated};
 
 fn card_position(cx: &Cx<'_, impl Rng>, id: &str) -> Option<(Slug, usize)> {
     cx.st.decks.iter().find_map(|(name, d)| d.cards.iter().position(|c| c.id.as_str() == id).map(|i| (name.clone(), i)))
@@ -38,9 +40,16 @@ fn preview_long(s: &str) -> String {
     out
 }
 
-pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<(), Refusal> {
+/// Deck commands. `confirmed` is true when the moderator confirmed text that
+/// matches the crisis rules (see [`super::confirm`]); otherwise such a card,
+/// edit or import is held back until they do.
+pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd, confirmed: bool) -> Result<(), Refusal> {
     moderator(actor)?;
     let who = actor.member.clone();
+    let original = cmd.clone();
+    // Sending a held command again confirms it.
+    let confirmed = confirmed || repeated(cx, actor, &Command::Deck(original.clone()));
+    let crisis = |cx: &Cx<'_, _>, text: &str| !confirmed && crisis_words(&cx.st.rules, text);
     match cmd {
         DeckCmd::List => {
             let mut lines = vec![Line::new("deck-list")];
@@ -99,6 +108,10 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<()
                 let known = cx.st.decks.keys().map(Slug::to_string).collect::<Vec<_>>().join(", ");
                 return Err(Refusal::NoSuchDeck { given: deck_name.to_string(), known });
             }
+            if crisis(cx, &text) || guide.as_deref().is_some_and(|g| crisis(cx, g)) {
+                hold(cx, actor, Command::Deck(original), "content-held-card");
+                return Ok(());
+            }
             let id = (1..)
                 .map(|n| format!("{}-{:02}", deck_name.as_str(), n))
                 .filter_map(|s| Slug::parse(&s).ok())
@@ -124,6 +137,10 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<()
                 return Err(Refusal::NameTaken { given: name.to_string() });
             }
             let title = if title.trim().is_empty() { name.to_string() } else { textcheck::check(&title, TextUse::Title)? };
+            if crisis(cx, &title) {
+                hold(cx, actor, Command::Deck(original), "content-held-card");
+                return Ok(());
+            }
             let d = Deck {
                 name: name.clone(),
                 title,
@@ -158,6 +175,10 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<()
                     }
                 }
                 other => return Err(Refusal::UnknownField { given: preview(other), known: "text, guide, theme, intensity, cw" }),
+            }
+            if matches!(field.as_str(), "text" | "guide") && crisis(cx, &value) {
+                hold(cx, actor, Command::Deck(original), "content-held-card");
+                return Ok(());
             }
             if let Some(d) = cx.st.decks.get_mut(&deck) {
                 d.cards[i] = c;
@@ -196,6 +217,14 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd) -> Result<()
             d.own = true;
             if let Some(taken) = d.cards.iter().find(|c| card_id_taken(cx, &c.id, Some(&d.name))) {
                 return Err(Refusal::CardIdTaken { given: taken.id.to_string() });
+            }
+            let words = [&d.title, &d.description]
+                .into_iter()
+                .chain(d.cards.iter().flat_map(|c| std::iter::once(&c.text).chain(c.guide.as_ref())))
+                .chain(d.practices.iter().flat_map(|p| std::iter::once(&p.title).chain(&p.steps)));
+            if words.into_iter().any(|t| crisis(cx, t)) {
+                hold(cx, actor, Command::Deck(original), "content-held-import");
+                return Ok(());
             }
             let (name, cards) = (d.name.clone(), d.cards.len());
             cx.st.decks.insert(name.clone(), d);

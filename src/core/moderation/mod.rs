@@ -22,7 +22,17 @@ fn moderator(actor: &Actor) -> Result<(), Refusal> {
 }
 
 /// `suggest TEXT`: any member may suggest a card; moderators decide.
+///
+/// A suggestion in crisis words was already read for signposting (`handle`
+/// reads a command's free text first); it is not kept. Moderators learn only
+/// that one was held back, never its words, and nobody else ever sees it.
 pub fn suggest(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> Result<(), Refusal> {
+    if super::safety::crisis_words(&cx.st.rules, text) {
+        cx.st.community.held_suggestions = cx.st.community.held_suggestions.saturating_add(1);
+        cx.st.dirty.community = true;
+        cx.whisper_line(&actor.member, Line::new("suggest-held"));
+        return Ok(());
+    }
     let text = textcheck::check(text, TextUse::Suggestion)?;
     let pending = cx.st.community.suggestions.iter().filter(|s| s.member == actor.member).count();
     if pending >= 10 {
@@ -30,8 +40,6 @@ pub fn suggest(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> Result<(
     }
     let id = cx.st.community.next_suggestion;
     cx.st.community.next_suggestion += 1;
-    // A suggestion can carry distress like any message; it is checked the same way.
-    super::safety::check_chat(cx, actor, &super::input::Place::Private, &text);
     cx.st.community.suggestions.push(Suggestion { id, member: actor.member.clone(), text, at: cx.now });
     cx.st.dirty.community = true;
     cx.whisper_line(&actor.member, Line::new("suggest-thanks"));
@@ -43,11 +51,27 @@ pub fn suggestions(cx: &mut Cx<'_, impl Rng>, actor: &Actor, decision: Option<(b
     moderator(actor)?;
     let Some((approve, id)) = decision else {
         let mut lines = vec![Line::new("suggestions-head").num("count", cx.st.community.suggestions.len())];
-        lines.extend(cx.st.community.suggestions.iter().map(|s| Line::new("suggestion-item").num("id", s.id).text("text", s.text.clone())));
+        // A suggestion stored before crisis words were held back is listed by number only,
+        // so it can be declined without anyone reading it.
+        lines.extend(cx.st.community.suggestions.iter().map(|s| {
+            if super::safety::crisis_words(&cx.st.rules, &s.text) {
+                Line::new("suggestion-item-held").num("id", s.id)
+            } else {
+                Line::new("suggestion-item").num("id", s.id).text("text", s.text.clone())
+            }
+        }));
+        let held = std::mem::take(&mut cx.st.community.held_suggestions);
+        if held > 0 {
+            lines.push(Line::new("suggestions-held").num("count", held));
+            cx.st.dirty.community = true;
+        }
         cx.whisper(&actor.member, Message::new(Kind::Info, lines));
         return Ok(());
     };
     let pos = cx.st.community.suggestions.iter().position(|s| s.id == id).ok_or(Refusal::UnknownSuggestion { id })?;
+    if approve && super::safety::crisis_words(&cx.st.rules, &cx.st.community.suggestions[pos].text) {
+        return Err(Refusal::SuggestionHeld { id });
+    }
     // Everything that can fail is settled before the suggestion leaves the queue.
     let deck_name = Slug::parse("suggested")?;
     let card_id = (1..)
@@ -89,8 +113,9 @@ pub fn suggestions(cx: &mut Cx<'_, impl Rng>, actor: &Actor, decision: Option<(b
     Ok(())
 }
 
-/// `settings show | settings set KEY VALUE`.
-pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, String)>) -> Result<(), Refusal> {
+/// `settings show | settings set KEY VALUE`. Agreements in crisis words wait for
+/// `confirm`: every member who joins is shown them.
+pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, String)>, confirmed: bool) -> Result<(), Refusal> {
     moderator(actor)?;
     let Some((key, value)) = set else {
         let s = &cx.st.community.settings;
@@ -128,7 +153,13 @@ pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, S
             next.settings.default_template = value.clone();
         }
         "agreements" => {
-            next.agreements_text = Some(textcheck::check(&value, TextUse::Agreements)?);
+            let text = textcheck::check(&value, TextUse::Agreements)?;
+            let again = super::command::Command::Settings(Some((key.clone(), value.clone())));
+            if !confirmed && !repeated(cx, actor, &again) && super::safety::crisis_words(&cx.st.rules, &text) {
+                hold(cx, actor, super::command::Command::Settings(Some((key.clone(), value.clone()))), "content-held-agreements");
+                return Ok(());
+            }
+            next.agreements_text = Some(text);
             // Members consent again to changed agreements the next time they join.
             next.agreements_version += 1;
         }
@@ -205,14 +236,68 @@ pub fn template(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: TemplateCmd) -> R
     Ok(())
 }
 
-pub fn resources(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> Result<(), Refusal> {
+/// `resources set TEXT`. A resources card naturally names suicide and
+/// self-harm, but its words go to every member who needs them, so words that
+/// match the crisis rules wait for the moderator's `confirm` like a card's.
+pub fn resources(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str, confirmed: bool) -> Result<(), Refusal> {
     moderator(actor)?;
-    cx.st.community.resources = textcheck::check(text, TextUse::Resources)?;
+    let checked = textcheck::check(text, TextUse::Resources)?;
+    let confirmed = confirmed || repeated(cx, actor, &super::command::Command::Resources(text.to_owned()));
+    if !confirmed && super::safety::crisis_words(&cx.st.rules, &checked) {
+        hold(cx, actor, super::command::Command::Resources(text.to_owned()), "content-held-resources");
+        return Ok(());
+    }
+    cx.st.community.resources = checked;
     cx.st.community.resources_custom = true;
     cx.st.dirty.community = true;
     cx.audit(actor, "resources set", None, None);
     cx.whisper_line(&actor.member, Line::new("resources-saved"));
     Ok(())
+}
+
+/// How long a held command waits for `confirm`.
+pub const CONFIRM_WITHIN_SECS: i64 = 600;
+
+/// Holds a moderator's command whose text matches the crisis rules until they
+/// send it again or say `confirm`: a card about such feelings may be right,
+/// but a moderator decides, warned. Nothing changes until then.
+fn hold(cx: &mut Cx<'_, impl Rng>, actor: &Actor, command: super::command::Command, line: &'static str) {
+    cx.st.held_content.insert(actor.member.clone(), (cx.now, command));
+    cx.whisper(&actor.member, Message::new(Kind::Info, vec![Line::new(line), Line::new("content-held-how")]));
+}
+
+/// Whether this command repeats the one held for this moderator within
+/// [`CONFIRM_WITHIN_SECS`]: sending it again is the confirmation, which works
+/// on every platform (a Discord form or file upload can't carry an extra word).
+fn repeated(cx: &mut Cx<'_, impl Rng>, actor: &Actor, command: &super::command::Command) -> bool {
+    let now = cx.now;
+    let same = cx
+        .st
+        .held_content
+        .get(&actor.member)
+        .is_some_and(|(at, held)| held == command && now.as_second() - at.as_second() <= CONFIRM_WITHIN_SECS);
+    if same {
+        cx.st.held_content.remove(&actor.member);
+    }
+    same
+}
+
+/// `confirm`: the moderator's held command goes in, as they wrote it (the same
+/// as sending it again).
+pub fn confirm(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
+    moderator(actor)?;
+    let now = cx.now;
+    let fresh = |at: &jiff::Timestamp| now.as_second() - at.as_second() <= CONFIRM_WITHIN_SECS;
+    let Some((at, command)) = cx.st.held_content.remove(&actor.member) else { return Err(Refusal::NothingToConfirm) };
+    if !fresh(&at) {
+        return Err(Refusal::NothingToConfirm);
+    }
+    match command {
+        super::command::Command::Deck(d) => deck(cx, actor, d, true),
+        super::command::Command::Resources(text) => resources(cx, actor, &text, true),
+        super::command::Command::Settings(set) => settings(cx, actor, set, true),
+        _ => Err(Refusal::NothingToConfirm),
+    }
 }
 
 /// `leave-room`: attune says goodbye where it was asked and leaves. Refused

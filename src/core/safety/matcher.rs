@@ -11,12 +11,23 @@
 //! person speaking about themselves, while a second, unexcused phrase in the
 //! same message still counts.
 //!
+//! Rules are grouped by the warning sign they stand for (`[signs]`: means,
+//! plan, timing, farewell, burden, hopelessness, self-harm, relapse,
+//! euphemism…), so every match can say which sign it found. Signs under `[now]`
+//! say the act is under way (pills taken, at the edge now): they match like
+//! any sign and also mark the message as imminent. `[context]` rules (fiction,
+//! a third party, one's own past, a joke, teaching) cancel every sign in their
+//! sentence: a message is read sentence by sentence, so in a long message one
+//! sentence at risk is enough, and a film's plot in another sentence excuses
+//! nothing else. An `except` pattern cancels a context it overlaps ("not a joke").
+//!
 //! Pattern syntax, one pattern per string (see the rules file for examples):
 //! - words are separated by spaces; `a|b|c` offers alternatives for one word;
 //! - a trailing `*` matches word forms by prefix (`kill*`: kills, killing, killed);
 //! - a trailing `?` makes a word optional;
 //! - `~` skips up to 3 words, `~N` up to N (at most 6);
-//! - `#` matches a number;
+//! - `#` matches a number, `#N` a number of at least N;
+//! - `_` joins words into one alternative (`right_now|rn|now`);
 //! - two pattern words also match when written as one (`self harm` matches
 //!   "selfharm"), and one pattern word matches when split in two ("my self").
 //!
@@ -54,8 +65,36 @@ pub struct RuleSet {
     locale: String,
     fold: BTreeMap<char, char>,
     alias: BTreeMap<String, String>,
-    signals: Vec<Pattern>,
+    /// `[now]` signs first, then `[signs]`, then the unnamed `signal` list.
+    signals: Vec<Named>,
     excepts: Vec<Pattern>,
+    contexts: Vec<Named>,
+}
+
+/// What a message matched: the warning sign, and whether it says the act is under way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The name of the sign's group in the rules file (`means`, `farewell`…;
+    /// `signal` for the unnamed list).
+    pub sign: String,
+    /// A `[now]` sign: the act is under way or about to be, this moment.
+    pub imminent: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Named {
+    sign: String,
+    imminent: bool,
+    pattern: Pattern,
+}
+
+/// The word spans exceptions cover, and the sentences a context excuses.
+type Excused = (Vec<(usize, usize)>, Vec<usize>);
+
+/// A message read as words, with the sentence each word is in.
+struct Read {
+    words: Vec<String>,
+    sentence: Vec<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -65,15 +104,21 @@ struct Pattern {
 
 #[derive(Clone, Debug)]
 enum Term {
-    Word { alts: Vec<Alt>, optional: bool },
+    Word {
+        alts: Vec<Alt>,
+        optional: bool,
+    },
     Gap(usize),
-    Number,
+    /// A number, at least this large (`#` is any number, `#10` ten or more).
+    Number(u64),
 }
 
 #[derive(Clone, Debug)]
 struct Alt {
     text: String,
     prefix: bool,
+    /// The words after the first, for an alternative of several words (`right_now`).
+    more: Vec<Alt>,
 }
 
 #[derive(Deserialize)]
@@ -84,9 +129,16 @@ struct RawRules {
     fold: Option<Spanned<BTreeMap<String, String>>>,
     #[serde(default)]
     alias: Option<Spanned<BTreeMap<String, Vec<String>>>>,
+    #[serde(default)]
     signal: Vec<Spanned<String>>,
     #[serde(default)]
+    signs: BTreeMap<String, Vec<Spanned<String>>>,
+    #[serde(default)]
+    now: BTreeMap<String, Vec<Spanned<String>>>,
+    #[serde(default)]
     except: Vec<Spanned<String>>,
+    #[serde(default)]
+    context: BTreeMap<String, Vec<Spanned<String>>>,
 }
 
 impl Rules {
@@ -96,7 +148,20 @@ impl Rules {
 
     /// Whether any locale's rules find a crisis signal in `text`.
     pub fn matches(&self, text: &str) -> bool {
-        self.sets.iter().any(|s| s.matches(text))
+        self.assess(text).is_some()
+    }
+
+    /// The warning sign `text` shows, if any; an imminent one wins over the rest.
+    pub fn assess(&self, text: &str) -> Option<Finding> {
+        let mut found: Option<Finding> = None;
+        for s in &self.sets {
+            match s.assess(text) {
+                Some(f) if f.imminent => return Some(f),
+                Some(f) => found = found.or(Some(f)),
+                None => {}
+            }
+        }
+        found
     }
 
     /// How many pattern steps checking `text` takes at most: every pattern of
@@ -107,7 +172,8 @@ impl Rules {
         let mut steps = 0;
         for s in &self.sets {
             let words = s.words(text);
-            for p in s.signals.iter().chain(&s.excepts) {
+            let named = s.signals.iter().chain(&s.contexts).map(|n| &n.pattern);
+            for p in named.chain(&s.excepts) {
                 for start in 0..words.len() {
                     p.match_at(&words, start, &mut steps);
                 }
@@ -123,7 +189,7 @@ impl Rules {
 
     /// How many signal and exception patterns are loaded, over all locales.
     pub fn counts(&self) -> (usize, usize) {
-        self.sets.iter().fold((0, 0), |(a, b), s| (a + s.signals.len(), b + s.excepts.len()))
+        self.sets.iter().fold((0, 0), |(a, b), s| (a + s.signals.len(), b + s.excepts.len() + s.contexts.len()))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -170,12 +236,28 @@ impl RuleSet {
         let compile = |list: &[Spanned<String>]| -> Result<Vec<Pattern>, RulesError> {
             list.iter().map(|p| Pattern::parse(p.get_ref()).map_err(|m| at(p.span().start, format!("{:?}: {m}", p.get_ref())))).collect()
         };
-        let signals = compile(&raw.signal)?;
+        let named = |groups: &BTreeMap<String, Vec<Spanned<String>>>, imminent: bool| -> Result<Vec<Named>, RulesError> {
+            let mut out = Vec::new();
+            for (sign, list) in groups {
+                if !is_sign_name(sign) {
+                    let offset = list.first().map_or(0, |p| p.span().start);
+                    return Err(at(offset, format!("{sign:?}: name a sign in lower case letters and dashes")));
+                }
+                for pattern in compile(list)? {
+                    out.push(Named { sign: sign.clone(), imminent, pattern });
+                }
+            }
+            Ok(out)
+        };
+        let mut signals = named(&raw.now, true)?;
+        signals.extend(named(&raw.signs, false)?);
+        signals.extend(compile(&raw.signal)?.into_iter().map(|pattern| Named { sign: "signal".into(), imminent: false, pattern }));
         if signals.is_empty() {
-            return Err(at(0, "signal must list at least one pattern".into()));
+            return Err(at(0, "signs (or signal) must list at least one pattern".into()));
         }
         let excepts = compile(&raw.except)?;
-        Ok(Self { locale, fold, alias, signals, excepts })
+        let contexts = named(&raw.context, false)?;
+        Ok(Self { locale, fold, alias, signals, excepts, contexts })
     }
 
     pub fn locale(&self) -> &str {
@@ -184,35 +266,62 @@ impl RuleSet {
 
     /// Whether a signal matches words that no exception overlaps.
     pub fn matches(&self, text: &str) -> bool {
+        self.assess(text).is_some()
+    }
+
+    /// The first sign (imminent ones first) that matches words no exception
+    /// overlaps, in a sentence no context rule excuses.
+    pub fn assess(&self, text: &str) -> Option<Finding> {
         let steps = &mut 0;
-        let words = self.words(text);
-        let mut excused: Option<Vec<(usize, usize)>> = None;
-        for p in &self.signals {
+        let read = self.read(text);
+        let words = &read.words;
+        let mut excused: Option<Excused> = None;
+        for n in &self.signals {
             for start in 0..words.len() {
-                let Some(end) = p.match_at(&words, start, steps) else { continue };
-                let spans = excused.get_or_insert_with(|| self.except_spans(&words, steps));
-                if !spans.iter().any(|&(s, e)| s < end && start < e) {
-                    return true;
+                let Some(end) = n.pattern.match_at(words, start, steps) else { continue };
+                let (spans, sentences) = excused.get_or_insert_with(|| self.excused(&read, steps));
+                let overlapped = spans.iter().any(|&(s, e)| s < end && start < e);
+                let in_context = read.sentence.get(start).is_some_and(|s| sentences.contains(s));
+                if !overlapped && !in_context {
+                    return Some(Finding { sign: n.sign.clone(), imminent: n.imminent });
                 }
             }
         }
-        false
+        None
     }
 
-    fn except_spans(&self, words: &[String], steps: &mut u64) -> Vec<(usize, usize)> {
+    /// The word spans exceptions cover, and the sentences context rules excuse.
+    fn excused(&self, read: &Read, steps: &mut u64) -> Excused {
         let mut spans = Vec::new();
         for p in &self.excepts {
-            for start in 0..words.len() {
-                if let Some(end) = p.match_at(words, start, steps) {
+            for start in 0..read.words.len() {
+                if let Some(end) = p.match_at(&read.words, start, steps) {
                     spans.push((start, end));
                 }
             }
         }
-        spans
+        // An exception cancels a context it overlaps too: "not a joke" is no joke.
+        let mut sentences = Vec::new();
+        for n in &self.contexts {
+            for start in 0..read.words.len() {
+                let Some(end) = n.pattern.match_at(&read.words, start, steps) else { continue };
+                if !spans.iter().any(|&(s, e)| s < end && start < e) {
+                    sentences.extend(read.sentence.get(start).copied());
+                }
+            }
+        }
+        (spans, sentences)
     }
 
     /// Reads text as words: folded, lower case, look-alikes and aliases resolved.
     pub fn words(&self, text: &str) -> Vec<String> {
+        self.read(text).words
+    }
+
+    /// Reads text as words, each with the number of its sentence. A sentence
+    /// ends at `.`, `?`, `!` (outside a word, where it isn't a look-alike), `;`
+    /// or a line break, and a new one begins at "but".
+    fn read(&self, text: &str) -> Read {
         // Accents are dropped ("kíll", "suícide" read as "kill", "suicide"): decompose,
         // leave out the combining marks, then fold compatibility forms.
         let chars: Vec<char> = text
@@ -222,11 +331,15 @@ impl RuleSet {
             .flat_map(char::to_lowercase)
             .filter(|c| !is_invisible_control(*c) && !matches!(c, '\'' | '’' | '‘' | '`'))
             .collect();
-        let mut words = Vec::new();
+        let mut read = Read { words: Vec::new(), sentence: Vec::new() };
+        let mut sentence = 0;
         let mut i = 0;
         while i < chars.len() {
             let in_run = |c: char| c.is_alphanumeric() || self.fold.contains_key(&c);
             if !in_run(chars[i]) {
+                if ends_sentence(chars[i]) && read.sentence.last() == Some(&sentence) {
+                    sentence += 1;
+                }
                 i += 1;
                 continue;
             }
@@ -234,14 +347,15 @@ impl RuleSet {
             while i < chars.len() && in_run(chars[i]) {
                 i += 1;
             }
-            self.push_run(&chars[start..i], &mut words);
+            sentence = self.push_run(&chars[start..i], &mut read, sentence);
         }
-        words
+        read
     }
 
     /// Splits one run of word characters into words, folding look-alikes when
     /// the run is mostly letters (so "su1c1de" is read as a word, but "100km" is not).
-    fn push_run(&self, run: &[char], words: &mut Vec<String>) {
+    /// Returns the sentence the run ends in ("help!" ends one).
+    fn push_run(&self, run: &[char], read: &mut Read, mut sentence: usize) -> usize {
         let letters = run.iter().filter(|c| c.is_alphabetic()).count();
         let fold = letters >= 2 && letters > run.len() - letters;
         let mut word = String::new();
@@ -254,17 +368,50 @@ impl RuleSet {
             };
             if c.is_alphanumeric() {
                 word.push(c);
-            } else if !word.is_empty() {
-                words.push(self.resolve(std::mem::take(&mut word)));
+            } else {
+                if !word.is_empty() {
+                    sentence = self.push_word(std::mem::take(&mut word), read, sentence);
+                }
+                if ends_sentence(c) && read.sentence.last() == Some(&sentence) {
+                    sentence += 1;
+                }
             }
         }
         if !word.is_empty() {
-            words.push(self.resolve(word));
+            sentence = self.push_word(word, read, sentence);
         }
+        sentence
     }
 
+    /// Adds one word in its sentence; returns the sentence it is in.
+    fn push_word(&self, word: String, read: &mut Read, mut sentence: usize) -> usize {
+        let word = self.resolve(word);
+        // "but" turns to something new: "i used to be happy, but now i want to die".
+        if word == "but" && read.sentence.last() == Some(&sentence) {
+            sentence += 1;
+        }
+        read.words.push(word);
+        read.sentence.push(sentence);
+        sentence
+    }
+
+    /// A listed misspelling becomes its word; a letter stretched three or more
+    /// times ("dieeee", "sooo") is read once.
     fn resolve(&self, word: String) -> String {
-        self.alias.get(&word).cloned().unwrap_or(word)
+        if let Some(a) = self.alias.get(&word) {
+            return a.clone();
+        }
+        let chars: Vec<char> = word.chars().collect();
+        let mut out = String::with_capacity(word.len());
+        let mut k = 0;
+        while k < chars.len() {
+            let c = chars[k];
+            let run = chars[k..].iter().take_while(|&&x| x == c).count();
+            let keep = if run >= 3 && c.is_alphabetic() { 1 } else { run };
+            out.extend(std::iter::repeat_n(c, keep));
+            k += run;
+        }
+        self.alias.get(&out).cloned().unwrap_or(out)
     }
 }
 
@@ -291,8 +438,9 @@ impl Pattern {
 
 impl Term {
     fn parse(t: &str) -> Result<Self, String> {
-        if t == "#" {
-            return Ok(Term::Number);
+        if let Some(min) = t.strip_prefix('#') {
+            let min = if min.is_empty() { 0 } else { min.parse::<u64>().map_err(|_| format!("{t:?}: write a number as # or #N"))? };
+            return Ok(Term::Number(min));
         }
         if let Some(n) = t.strip_prefix('~') {
             let n = if n.is_empty() { 3 } else { n.parse::<usize>().map_err(|_| format!("{t:?}: write a gap as ~ or ~N"))? };
@@ -307,14 +455,21 @@ impl Term {
         };
         let mut alts = Vec::new();
         for a in body.split('|') {
-            let (text, prefix) = match a.strip_suffix('*') {
-                Some(x) => (x, true),
-                None => (a, false),
-            };
-            if !is_plain_word(text) {
-                return Err(format!("{a:?}: write words in lower case letters and digits, without punctuation"));
+            let mut seq = Vec::new();
+            for part in a.split('_') {
+                let (text, prefix) = match part.strip_suffix('*') {
+                    Some(x) => (x, true),
+                    None => (part, false),
+                };
+                if !is_plain_word(text) {
+                    return Err(format!("{a:?}: write words in lower case letters and digits, without punctuation"));
+                }
+                seq.push(Alt { text: text.to_owned(), prefix, more: Vec::new() });
             }
-            alts.push(Alt { text: text.to_owned(), prefix });
+            let mut seq = seq.into_iter();
+            let Some(mut first) = seq.next() else { return Err(format!("{a:?}: an empty alternative")) };
+            first.more = seq.collect();
+            alts.push(first);
         }
         Ok(Term::Word { alts, optional })
     }
@@ -324,6 +479,17 @@ impl Alt {
     fn matches(&self, word: &str) -> bool {
         if self.prefix { word.starts_with(&self.text) } else { word == self.text }
     }
+
+    /// Where an alternative of several words, matched from `j`, ends.
+    fn matches_seq(&self, words: &[String], j: usize) -> Option<usize> {
+        let all = std::iter::once(self).chain(&self.more);
+        for (k, a) in all.enumerate() {
+            if !a.matches(words.get(j + k)?) {
+                return None;
+            }
+        }
+        Some(j + 1 + self.more.len())
+    }
 }
 
 fn match_terms(terms: &[Term], words: &[String], j: usize, steps: &mut u64) -> Option<usize> {
@@ -331,23 +497,32 @@ fn match_terms(terms: &[Term], words: &[String], j: usize, steps: &mut u64) -> O
     let Some((first, rest)) = terms.split_first() else { return Some(j) };
     match first {
         Term::Gap(n) => (0..=*n).filter(|k| j + k <= words.len()).find_map(|k| match_terms(rest, words, j + k, steps)),
-        Term::Number => {
+        Term::Number(min) => {
             let w = words.get(j)?;
-            if w.chars().all(|c| c.is_ascii_digit()) { match_terms(rest, words, j + 1, steps) } else { None }
+            // Digits only; a number too long to read is surely large enough.
+            let big_enough = w.chars().all(|c| c.is_ascii_digit()) && w.parse::<u64>().map_or(true, |n| n >= *min);
+            if big_enough { match_terms(rest, words, j + 1, steps) } else { None }
         }
         Term::Word { alts, optional } => {
             let here = words.get(j).and_then(|w| {
-                if alts.iter().any(|a| a.matches(w))
+                if alts.iter().any(|a| a.more.is_empty() && a.matches(w))
                     && let Some(end) = match_terms(rest, words, j + 1, steps)
                 {
                     return Some(end);
                 }
+                for a in alts.iter().filter(|a| !a.more.is_empty()) {
+                    if let Some(next) = a.matches_seq(words, j)
+                        && let Some(end) = match_terms(rest, words, next, steps)
+                    {
+                        return Some(end);
+                    }
+                }
                 // Two pattern words written as one: "selfharm", "unalive".
                 if let Some((Term::Word { alts: next, .. }, after)) = rest.split_first() {
-                    let joined = alts.iter().filter(|a| !a.prefix).filter_map(|a| w.strip_prefix(a.text.as_str()));
+                    let joined = alts.iter().filter(|a| !a.prefix && a.more.is_empty()).filter_map(|a| w.strip_prefix(a.text.as_str()));
                     for tail in joined {
                         if !tail.is_empty()
-                            && next.iter().any(|b| b.matches(tail))
+                            && next.iter().any(|b| b.more.is_empty() && b.matches(tail))
                             && let Some(end) = match_terms(after, words, j + 1, steps)
                         {
                             return Some(end);
@@ -357,11 +532,19 @@ fn match_terms(terms: &[Term], words: &[String], j: usize, steps: &mut u64) -> O
                 // One pattern word written as two: "my self".
                 let next = words.get(j + 1)?;
                 let split = format!("{w}{next}");
-                if alts.iter().any(|a| a.matches(&split)) { match_terms(rest, words, j + 2, steps) } else { None }
+                if alts.iter().any(|a| a.more.is_empty() && a.matches(&split)) { match_terms(rest, words, j + 2, steps) } else { None }
             });
             here.or_else(|| if *optional { match_terms(rest, words, j, steps) } else { None })
         }
     }
+}
+
+fn ends_sentence(c: char) -> bool {
+    matches!(c, '.' | '?' | '!' | ';' | '\n' | '…')
+}
+
+fn is_sign_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c == '-')
 }
 
 fn single_char(s: &str) -> Option<char> {

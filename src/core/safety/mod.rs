@@ -6,7 +6,7 @@
 
 mod matcher;
 
-pub use matcher::{RuleSet, Rules, RulesError};
+pub use matcher::{Finding, RuleSet, Rules, RulesError};
 
 use jiff::Timestamp;
 
@@ -19,29 +19,50 @@ use crate::core::rng::Rng;
 /// The most characters of one chat message checked for crisis phrases.
 pub const MAX_CHECKED_CHARS: usize = 4000;
 
+/// Whether `text` matches the crisis rules, whatever the member's choice about
+/// checks: such words are read for signposting and never become content (a
+/// title, a suggestion, a card, a refusal's quote). Bounded like chat.
+pub fn crisis_words(rules: &Rules, text: &str) -> bool {
+    rules.matches(bounded(text))
+}
+
+/// The start of a message that is checked: the work per message stays bounded.
+fn bounded(text: &str) -> &str {
+    match text.char_indices().nth(MAX_CHECKED_CHARS) {
+        Some((cut, _)) => &text[..cut],
+        None => text,
+    }
+}
+
 /// Checks a message for crisis phrases. The first match in a period brings
 /// the resources card, privately; a later match in the same period brings one
 /// short line that `/support` and `/resources` are there, and then nothing
 /// more until the period ends. When the member holds the floor in a circle,
 /// its hosts get one private line per circle (no name, no content).
 ///
+/// A message that says the act is under way (an imminent sign) brings the
+/// short card that leads with the emergency number instead, whatever the
+/// period, at most once per [`IMMINENT_EVERY_SECS`]; and the hosts of every
+/// circle the member sits in hear at once that a member may need care now.
+///
 /// Returns whether the message touched on a crisis (with checks on), so the
 /// caller sends nothing else for it, such as a floor reminder.
 pub fn check_chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text: &str) -> bool {
     // Bounded work per message, however long it is: only the start is examined.
-    let text = match text.char_indices().nth(MAX_CHECKED_CHARS) {
-        Some((cut, _)) => &text[..cut],
-        None => text,
-    };
-    if !cx.st.rules.matches(text) {
-        return false;
-    }
+    let Some(finding) = cx.st.rules.assess(bounded(text)) else { return false };
     let member = cx.st.members.get(&actor.member);
     if member.is_some_and(|m| m.crisis_checks_off) {
         return false;
     }
-    let period = i64::from(cx.st.community.settings.signpost_hours) * 3600;
     let now = cx.now;
+    let recently = cx.st.imminent_at.get(&actor.member).is_some_and(|t| now.as_second() - t.as_second() < IMMINENT_EVERY_SECS);
+    if finding.imminent && !recently {
+        cx.st.imminent_at.insert(actor.member.clone(), now);
+        cx.whisper(&actor.member, imminent_card(&cx.st.community.resources));
+        tell_hosts_now(cx, actor);
+        return true;
+    }
+    let period = i64::from(cx.st.community.settings.signpost_hours) * 3600;
     let last = member.and_then(|m| m.last_signpost).filter(|t| now.as_second() - t.as_second() < period);
     match last {
         None => {
@@ -59,6 +80,25 @@ pub fn check_chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text:
     }
     tell_hosts(cx, actor, place);
     true
+}
+
+/// The imminent card comes at most this often per member: always when the act
+/// is under way, but never a stream of them.
+pub const IMMINENT_EVERY_SECS: i64 = 300;
+
+/// The short card for danger under way: the emergency number first (the
+/// community's own line for it, else the catalogue's), then where more help is.
+pub fn imminent_card(resources: &str) -> Message {
+    let lead = match emergency_line(resources) {
+        Some(line) => Line::new("crisis-now-emergency").linkable("emergency", line.to_owned()),
+        None => Line::new("crisis-now-emergency-default"),
+    };
+    Message::new(Kind::Crisis, vec![lead, Line::new("crisis-now-more")]).with_actions(&[Action::Support, Action::CrisisWrong])
+}
+
+/// The line of a resources card that names the emergency number, if it has one.
+pub fn emergency_line(resources: &str) -> Option<&str> {
+    resources.lines().map(str::trim).find(|l| l.to_lowercase().contains("emergency"))
 }
 
 /// Before a member's first circle or private tool: once, what is checked and how to stop it.
@@ -109,6 +149,22 @@ fn tell_hosts(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) {
     let hosts: Vec<_> = std::iter::once(c.host.clone()).chain(c.cohosts.iter().cloned()).filter(|h| *h != actor.member).collect();
     for h in hosts {
         cx.whisper_line(&h, Line::new("care-host"));
+    }
+}
+
+/// Danger under way: the hosts of every live circle the member sits in hear at
+/// once, privately, that a member may need care now. No name, nothing said.
+fn tell_hosts_now(cx: &mut Cx<'_, impl Rng>, actor: &Actor) {
+    let mut hosts: Vec<MemberRef> = Vec::new();
+    for c in cx.st.circles.values().filter(|c| c.is_live() && c.seat(&actor.member).is_some()) {
+        for h in std::iter::once(&c.host).chain(&c.cohosts) {
+            if *h != actor.member && !hosts.contains(h) {
+                hosts.push(h.clone());
+            }
+        }
+    }
+    for h in hosts {
+        cx.whisper_line(&h, Line::new("care-host-now"));
     }
 }
 

@@ -119,3 +119,40 @@ fn accents_overdoses_relapses_and_tonight_are_heard_and_everyday_words_are_not()
         assert!(!r.matches(no), "{no}");
     }
 }
+
+#[test]
+fn crisis_words_are_found_whatever_the_member_chose_and_only_in_the_checked_start() {
+    let r = en();
+    assert!(crisis_words(&r, "please, I want to kill myself"), "the same rules as chat");
+    assert!(!crisis_words(&r, "Europe/Lisbon"), "ordinary words are not held");
+    let late = format!("{} I want to kill myself", "calm ".repeat(MAX_CHECKED_CHARS));
+    assert!(!crisis_words(&r, &late), "work stays bounded: only the first {MAX_CHECKED_CHARS} characters are read");
+}
+
+#[test]
+fn a_sign_is_named_and_danger_under_way_is_told_apart() {
+    let r = en();
+    let f = r.assess("i wrote a note for my parents and left it on the table").unwrap();
+    assert_eq!((f.sign.as_str(), f.imminent), ("farewell", false));
+    let f = r.assess("took the whole bottle an hour ago").unwrap();
+    assert!(f.imminent, "{f:?}");
+    assert!(r.assess("i love my new bottle of hot sauce").is_none());
+}
+
+#[test]
+fn a_context_excuses_its_own_sentence_only() {
+    let r = en();
+    assert!(!r.matches("in the film the hero wants to end it all"), "fiction, in one sentence");
+    assert!(r.matches("in the film the hero wants to end it all. and honestly i want to end it all too"), "the next sentence still counts");
+    assert!(r.matches("i want to kill myself, not a joke"), "an exception cancels a context it overlaps");
+}
+
+#[test]
+fn the_emergency_line_is_taken_from_the_resources_card() {
+    let card = "Peers, not professionals.\nIf you are in danger, call your local emergency number: 112.\nHelplines: 116 123.";
+    assert_eq!(emergency_line(card), Some("If you are in danger, call your local emergency number: 112."));
+    assert_eq!(emergency_line("Helplines: 116 123."), None);
+    let msg = imminent_card(card);
+    assert_eq!(msg.lines[0].id, "crisis-now-emergency", "the card leads with the emergency number");
+    assert_eq!(msg.lines.len(), 2, "and stays short");
+}
