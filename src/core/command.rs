@@ -92,6 +92,92 @@ impl Command {
     }
 }
 
+/// The rules one value obeys wherever it comes from: [`parse`] reads a line's
+/// words with them, and a platform that keeps options apart (Discord's slash
+/// commands) builds the command from each option with them, so no option is
+/// ever joined into a line and split again.
+impl Command {
+    /// `pulse N`: an answer from 1 (not at all) to 5 (fully).
+    pub fn pulse(n: u8) -> Result<Command, Refusal> {
+        match n {
+            1..=5 => Ok(Command::Pulse(n)),
+            _ => Err(Refusal::BadPulse),
+        }
+    }
+
+    /// `reflect [THEME|INTENSITY]`: nothing, one theme, or light, medium or deep.
+    pub fn reflect(word: Option<&str>) -> Result<Command, Refusal> {
+        let Some(word) = word.map(str::trim).filter(|w| !w.is_empty()) else { return Ok(Command::Reflect(None)) };
+        let lower = word.to_lowercase();
+        if let Some(i) = Intensity::parse(&lower) {
+            return Ok(Command::ReflectAt(i));
+        }
+        Theme::parse(&lower)
+            .map(|t| Command::Reflect(Some(t)))
+            .ok_or_else(|| Refusal::UnknownTheme { given: super::textcheck::preview(word) })
+    }
+
+    /// `practice [NAME]`: practice names are lowercase, so any case finds one.
+    pub fn practice(name: Option<&str>) -> Command {
+        Command::Practice(name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_lowercase))
+    }
+
+    /// `daily HH:MM|off|pause|resume`: the three words in any case, else a time for the core to read.
+    pub fn daily(when: &str) -> Result<Command, Refusal> {
+        let when = when.trim();
+        match when.to_lowercase().as_str() {
+            "" => Err(usage("daily", "daily HH:MM|off|pause|resume")),
+            "off" => Ok(Command::Daily(DailyArg::Off)),
+            "pause" => Ok(Command::Daily(DailyArg::Pause)),
+            "resume" => Ok(Command::Daily(DailyArg::Resume)),
+            _ => Ok(Command::Daily(DailyArg::At(when.to_owned()))),
+        }
+    }
+
+    /// `quiet HH:MM-HH:MM|off`.
+    pub fn quiet(hours: &str) -> Result<Command, Refusal> {
+        let hours = hours.trim();
+        match hours.to_lowercase().as_str() {
+            "" => Err(usage("quiet", "quiet HH:MM-HH:MM|off")),
+            "off" => Ok(Command::Quiet(None)),
+            _ => Ok(Command::Quiet(Some(hours.to_owned()))),
+        }
+    }
+
+    /// `timezone AREA/CITY`.
+    pub fn timezone(zone: &str) -> Result<Command, Refusal> {
+        match zone.trim() {
+            "" => Err(usage("timezone", "timezone AREA/CITY, e.g. timezone Europe/Lisbon")),
+            z => Ok(Command::Timezone(z.to_owned())),
+        }
+    }
+
+    /// `suggest TEXT`.
+    pub fn suggest(text: &str) -> Result<Command, Refusal> {
+        match text.trim() {
+            "" => Err(usage("suggest", "suggest TEXT")),
+            t => Ok(Command::Suggest(t.to_owned())),
+        }
+    }
+
+    /// `settings set KEY VALUE`: keys are lowercase; the value is kept as given.
+    pub fn setting(key: &str, value: &str) -> Result<Command, Refusal> {
+        let (key, value) = (key.trim(), value.trim());
+        if key.is_empty() || value.is_empty() {
+            return Err(usage("settings", "settings show | settings set KEY VALUE"));
+        }
+        Ok(Command::Settings(Some((key.to_lowercase(), value.to_owned()))))
+    }
+
+    /// `resources set TEXT` (moderators).
+    pub fn resources(text: &str) -> Result<Command, Refusal> {
+        match text.trim() {
+            "" => Err(usage("resources", "resources | resources set TEXT")),
+            t => Ok(Command::Resources(t.to_owned())),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CircleCmd {
     /// `circle open`, typed as a line or chosen in a platform's form.
@@ -197,6 +283,34 @@ pub enum TemplateCmd {
     },
 }
 
+/// Template names and keys are lowercase, so any case finds them; a value is kept as given.
+impl TemplateCmd {
+    const USAGE: &str = "template list | template show NAME | template new NAME | template set NAME KEY VALUE";
+
+    pub fn show(name: &str) -> Result<TemplateCmd, Refusal> {
+        match name.trim() {
+            "" => Err(usage("template", Self::USAGE)),
+            n => Ok(TemplateCmd::Show(n.to_lowercase())),
+        }
+    }
+
+    /// A new template's name is one word.
+    pub fn new_named(name: &str) -> Result<TemplateCmd, Refusal> {
+        match name.trim() {
+            n if n.is_empty() || n.contains(char::is_whitespace) => Err(usage("template", Self::USAGE)),
+            n => Ok(TemplateCmd::New(n.to_lowercase())),
+        }
+    }
+
+    pub fn set(name: &str, key: &str, value: &str) -> Result<TemplateCmd, Refusal> {
+        let (name, key, value) = (name.trim(), key.trim(), value.trim());
+        if value.is_empty() {
+            return Err(usage("template set", Self::USAGE));
+        }
+        Ok(TemplateCmd::Set { name: name.to_lowercase(), key: key.to_lowercase(), value: value.to_owned() })
+    }
+}
+
 fn usage(command: &'static str, usage: &'static str) -> Refusal {
     Refusal::Usage { command, usage }
 }
@@ -239,45 +353,18 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
         "support" => Ok(Command::Support),
         "my-data" => none(Command::MyData, "my-data"),
         "mode" => Mode::parse(&rest.to_lowercase()).map(Command::Mode).ok_or_else(|| usage("mode", "mode witness|reflections|feelings")),
-        "pulse" => match rest.parse::<u8>() {
-            Ok(n @ 1..=5) => Ok(Command::Pulse(n)),
-            _ => Err(Refusal::BadPulse),
-        },
-        "reflect" => match rest {
-            "" => Ok(Command::Reflect(None)),
-            t => match Intensity::parse(&t.to_lowercase()) {
-                Some(i) => Ok(Command::ReflectAt(i)),
-                None => Theme::parse(&t.to_lowercase())
-                    .map(|t| Command::Reflect(Some(t)))
-                    .ok_or_else(|| Refusal::UnknownTheme { given: super::textcheck::preview(t) }),
-            },
-        },
-        "practice" => Ok(Command::Practice((!rest.is_empty()).then(|| rest.to_lowercase()))),
-        "daily" => match rest.to_lowercase().as_str() {
-            "" => Err(usage("daily", "daily HH:MM|off|pause|resume")),
-            "off" => Ok(Command::Daily(DailyArg::Off)),
-            "pause" => Ok(Command::Daily(DailyArg::Pause)),
-            "resume" => Ok(Command::Daily(DailyArg::Resume)),
-            _ => Ok(Command::Daily(DailyArg::At(rest.to_owned()))),
-        },
-        "quiet" => match rest.to_lowercase().as_str() {
-            "" => Err(usage("quiet", "quiet HH:MM-HH:MM|off")),
-            "off" => Ok(Command::Quiet(None)),
-            _ => Ok(Command::Quiet(Some(rest.to_owned()))),
-        },
-        "timezone" | "tz" => match rest {
-            "" => Err(usage("timezone", "timezone AREA/CITY, e.g. timezone Europe/Lisbon")),
-            r => Ok(Command::Timezone(r.to_owned())),
-        },
+        "pulse" => rest.parse::<u8>().map_err(|_| Refusal::BadPulse).and_then(Command::pulse),
+        "reflect" => Command::reflect(Some(rest)),
+        "practice" => Ok(Command::practice(Some(rest))),
+        "daily" => Command::daily(rest),
+        "quiet" => Command::quiet(rest),
+        "timezone" | "tz" => Command::timezone(rest),
         "forget-me" => match rest.to_lowercase().as_str() {
             "" => Ok(Command::ForgetMe { confirm: false }),
             "confirm" => Ok(Command::ForgetMe { confirm: true }),
             _ => Err(usage("forget-me", "forget-me, then forget-me confirm")),
         },
-        "suggest" => match rest {
-            "" => Err(usage("suggest", "suggest TEXT")),
-            r => Ok(Command::Suggest(r.to_owned())),
-        },
+        "suggest" => Command::suggest(rest),
         "crisis" => match rest.to_lowercase().as_str() {
             "wrong" => Ok(Command::Crisis(CrisisArg::Wrong)),
             "off" => Ok(Command::Crisis(CrisisArg::Off)),
@@ -292,10 +379,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
                 "show" | "" if args.is_empty() => Ok(Command::Settings(None)),
                 "set" => {
                     let (key, value) = split_word(args);
-                    if key.is_empty() || value.is_empty() {
-                        return Err(usage("settings", "settings show | settings set KEY VALUE"));
-                    }
-                    Ok(Command::Settings(Some((key.to_lowercase(), value.to_owned()))))
+                    Command::setting(key, value)
                 }
                 _ => Err(usage("settings", "settings show | settings set KEY VALUE")),
             }
@@ -305,8 +389,8 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
             let (sub, text) = split_word(rest);
             if sub.is_empty() {
                 Ok(Command::ResourcesShow)
-            } else if sub.eq_ignore_ascii_case("set") && !text.is_empty() {
-                Ok(Command::Resources(text.to_owned()))
+            } else if sub.eq_ignore_ascii_case("set") {
+                Command::resources(text)
             } else {
                 Err(usage("resources", "resources | resources set TEXT"))
             }
@@ -430,21 +514,17 @@ fn parse_suggestions(rest: &str) -> Result<Option<(bool, u64)>, Refusal> {
 }
 
 fn parse_template(rest: &str) -> Result<TemplateCmd, Refusal> {
-    const U: &str = "template list | template show NAME | template new NAME | template set NAME KEY VALUE";
     let (sub, args) = split_word(rest);
     match sub.to_lowercase().as_str() {
         "list" if args.is_empty() => Ok(TemplateCmd::List),
-        "new" if !args.is_empty() && !args.contains(char::is_whitespace) => Ok(TemplateCmd::New(args.to_lowercase())),
-        "show" if !args.is_empty() => Ok(TemplateCmd::Show(args.to_lowercase())),
+        "new" => TemplateCmd::new_named(args),
+        "show" => TemplateCmd::show(args),
         "set" => {
             let (name, r) = split_word(args);
             let (key, value) = split_word(r);
-            if value.is_empty() {
-                return Err(usage("template set", U));
-            }
-            Ok(TemplateCmd::Set { name: name.to_lowercase(), key: key.to_lowercase(), value: value.to_owned() })
+            TemplateCmd::set(name, key, value)
         }
-        _ => Err(usage("template", U)),
+        _ => Err(usage("template", TemplateCmd::USAGE)),
     }
 }
 
@@ -519,6 +599,24 @@ mod tests {
         ] {
             assert!(matches!(parse(bad), Err(Refusal::Usage { .. })), "{bad:?} must get a usage message, got {:?}", parse(bad));
         }
+    }
+
+    /// What a platform builds from options it kept apart follows the same per-value
+    /// rules as a typed line, and keeps each value whole.
+    #[test]
+    fn the_typed_constructors_keep_each_value_whole() {
+        assert_eq!(Command::pulse(6), Err(Refusal::BadPulse));
+        assert_eq!(Command::practice(Some(" Slow Breath ")), Command::Practice(Some("slow breath".into())));
+        assert_eq!(Command::practice(Some("")), Command::Practice(None));
+        assert_eq!(Command::daily("RESUME"), Ok(Command::Daily(DailyArg::Resume)));
+        assert_eq!(Command::quiet("off duty"), Ok(Command::Quiet(Some("off duty".into()))));
+        assert_eq!(Command::setting("Time Zone", "UTC"), Ok(Command::Settings(Some(("time zone".into(), "UTC".into())))));
+        assert_eq!(
+            TemplateCmd::set("My Template", "Turn", "3m"),
+            Ok(TemplateCmd::Set { name: "my template".into(), key: "turn".into(), value: "3m".into() })
+        );
+        assert!(matches!(TemplateCmd::new_named("two words"), Err(Refusal::Usage { .. })), "a template's name is one word");
+        assert!(matches!(Command::resources(" "), Err(Refusal::Usage { .. })));
     }
 
     #[test]

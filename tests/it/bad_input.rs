@@ -513,6 +513,17 @@ fn a_refusal_to_a_stranger_stores_nothing_about_them() {
     assert!(!h.state.members.contains_key(&member("stranger")), "a refused command doesn't create a member record");
 }
 
+/// A platform that keeps options apart (Discord) builds commands without the text
+/// parser, so the core refuses what the parser would have: a place of 0 is not a
+/// place, and nobody moves (it must not reach `pos - 1`).
+#[test]
+fn a_typed_move_to_place_zero_is_refused_and_changes_nothing() {
+    let mut h = build(Fixture::Running);
+    let command = Command::Circle(CircleCmd::Move { name: "carol".into(), pos: 0 });
+    let input = Input::Command { actor: actor("alice"), place: here(), command };
+    assert_refused(&mut h, "alice", input, "refusal-bad-position", "typed circle move carol 0");
+}
+
 // ---- deck files -----------------------------------------------------------------
 
 const GOOD: &str = r#"[deck]

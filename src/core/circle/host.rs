@@ -137,7 +137,8 @@ pub fn move_member(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, name:
         let name = display.clone();
         return Err(if c.speaker() == Some(&who) { Refusal::MoveSpeaker { name } } else { Refusal::NotWaiting { name } });
     }
-    if pos > list_len {
+    // Places count from 1; a typed command (a Discord option) can carry a 0 the text parser never makes.
+    if pos == 0 || pos > list_len {
         return Err(Refusal::BadPosition { max: list_len });
     }
     let Some(c) = cx.circle_mut(id) else { return Ok(()) };

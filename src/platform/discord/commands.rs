@@ -1,9 +1,12 @@
-//! The slash commands. Each one is a line of the shared vocabulary
-//! (`circle join`, `pulse 4`, `reflect body`), parsed by the same
-//! `command::parse` the console and Matrix use, so Discord can't drift from
-//! them; Discord checks the options' shape, the core checks everything else.
-//! Host tools take a member of the circle, offered by autocomplete and sent
-//! as their mention (`<@id>`, which the core resolves exactly), or a typed name.
+//! The slash commands. Each builds the core's typed `Command` from its
+//! options (`typed.rs`, pure and tested against the console's parser) and
+//! submits it after an ephemeral acknowledgement; no line of text is made
+//! and parsed again, so an option means what it says whatever its words (a
+//! title that begins with a template's name, a member's name with spaces, a
+//! deck called `mine confirm`). Discord checks the options' shape, the core
+//! checks everything else. Host tools take a member of the circle, offered
+//! by autocomplete and sent as their mention (`<@id>`, which the core
+//! resolves exactly), or a typed name.
 //!
 //! Moderator commands (`/deck`, `/template`, `/settings`, `/suggestions`,
 //! `/resources-set`) are hidden from members by default permissions (Manage
@@ -16,8 +19,10 @@ use poise::serenity_prelude as serenity;
 use super::autocomplete as ac;
 use super::events::Invocation;
 use super::modals::Form;
+use super::typed::{self, CrisisChoice, ModeChoice};
 use super::{Error, Shared};
-use crate::core::command::{CircleCmd, Command, DeckCmd, Opening};
+use crate::core::Refusal;
+use crate::core::command::{CircleCmd, Command, DeckCmd, TemplateCmd};
 use crate::core::effect::Line;
 
 type Ctx<'a> = poise::Context<'a, Arc<Shared>, Error>;
@@ -94,8 +99,8 @@ async fn refuse(http: &serenity::Http, shared: &Arc<Shared>, interaction: &seren
         tracing::error!(error = %e, "an interaction poise couldn't run could not be acknowledged");
         return;
     }
-    let typed = typed_words(&interaction.data.options);
-    shared.submit(&Invocation::from_command(interaction), Err(refusal), &typed, None).await;
+    let words = typed_words(&interaction.data.options);
+    shared.submit(&Invocation::from_command(interaction), Err(refusal), &words, None).await;
 }
 
 /// The words a member typed into a command's options (nested subcommands too).
@@ -147,29 +152,30 @@ fn all() -> Vec<poise::Command<Arc<Shared>, Error>> {
     ]
 }
 
-/// Acknowledges the interaction at once, then hands the line to the engine.
-async fn line(ctx: Ctx<'_>, line: String) -> Result<(), Error> {
+/// Acknowledges the interaction at once, then hands the command its options
+/// made to the engine.
+async fn run(ctx: Ctx<'_>, command: Result<Command, Refusal>) -> Result<(), Error> {
+    run_placed(ctx, command, None).await
+}
+
+/// [`run`], with `/circle open`'s place and voice channel for the invitation.
+async fn run_placed(ctx: Ctx<'_>, command: Result<Command, Refusal>, placing: Option<super::place::Placing>) -> Result<(), Error> {
     let poise::Context::Application(app) = ctx else { return Ok(()) };
-    let invocation = Invocation::from_command(app.interaction);
+    let mut invocation = Invocation::from_command(app.interaction);
+    invocation.placing = placing;
     // Discord forgets an interaction that isn't answered within 3 seconds; the
     // engine is usually much faster, but a busy database must not cost the answer.
     app.interaction.defer_ephemeral(&ctx.serenity_context().http).await?;
-    ctx.data().handle_line(&invocation, &line).await;
+    // A refused command's words are read for crisis phrases like a refused line.
+    let words = if command.is_err() { typed_words(&app.interaction.data.options) } else { String::new() };
+    ctx.data().submit(&invocation, command, &words, None).await;
     Ok(())
-}
-
-fn mention(user: &serenity::User) -> String {
-    format!("<@{}>", user.id)
-}
-
-fn words(parts: &[Option<&str>]) -> String {
-    parts.iter().flatten().map(|s| s.trim()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// What attune can do here, for you
 #[poise::command(slash_command)]
 async fn help(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "help".into()).await
+    run(ctx, Ok(Command::Help)).await
 }
 
 /// Witnessing circles: open, join, leave, and the host's tools
@@ -226,62 +232,55 @@ async fn circle_open(
         Some(Place::Thread) | None => super::place::Where::Thread,
     };
     let placing = super::place::Placing { place, voice: voice.map(serenity::ChannelId::get) };
-    // Typed all the way: the options stay apart, so a title is a title whatever its first word.
-    let command = Command::Circle(CircleCmd::Open(Opening::Typed { template, title }));
-    let poise::Context::Application(app) = ctx else { return Ok(()) };
-    let mut invocation = Invocation::from_command(app.interaction);
-    invocation.placing = Some(placing);
-    app.interaction.defer_ephemeral(&ctx.serenity_context().http).await?;
-    ctx.data().submit(&invocation, Ok(command), "", None).await;
-    Ok(())
+    run_placed(ctx, Ok(typed::circle_open(template, title)), Some(placing)).await
 }
 
 /// Join the circle in this channel
 #[poise::command(slash_command, rename = "join")]
 async fn circle_join(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "circle join".into()).await
+    run(ctx, Ok(Command::Circle(CircleCmd::Join))).await
 }
 
 /// Leave the circle in this channel (quietly)
 #[poise::command(slash_command, rename = "leave")]
 async fn circle_leave(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "circle leave".into()).await
+    run(ctx, Ok(Command::Circle(CircleCmd::Leave))).await
 }
 
 /// Start the circle now (hosts)
 #[poise::command(slash_command, rename = "start")]
 async fn circle_start(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "circle start".into()).await
+    run(ctx, Ok(Command::Circle(CircleCmd::Start))).await
 }
 
 /// Where the circle is, and who speaks when
 #[poise::command(slash_command, rename = "status")]
 async fn circle_status(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "circle status".into()).await
+    run(ctx, Ok(Command::Circle(CircleCmd::Status))).await
 }
 
 /// Schedule the circle's start (hosts)
 #[poise::command(slash_command, rename = "schedule")]
 async fn circle_schedule(ctx: Ctx<'_>, #[description = "HH:MM, in 30m, or YYYY-MM-DD HH:MM"] when: String) -> Result<(), Error> {
-    line(ctx, format!("circle schedule {when}")).await
+    run(ctx, Ok(typed::circle_schedule(&when))).await
 }
 
 /// Pause the circle (hosts)
 #[poise::command(slash_command, rename = "pause")]
 async fn circle_pause(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "circle pause".into()).await
+    run(ctx, Ok(Command::Circle(CircleCmd::Pause))).await
 }
 
 /// Resume a paused circle (hosts)
 #[poise::command(slash_command, rename = "resume")]
 async fn circle_resume(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "circle resume".into()).await
+    run(ctx, Ok(Command::Circle(CircleCmd::Resume))).await
 }
 
 /// Move on to the next speaker (hosts)
 #[poise::command(slash_command, rename = "next")]
 async fn circle_next(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "circle next".into()).await
+    run(ctx, Ok(Command::Circle(CircleCmd::Next))).await
 }
 
 /// Move a member in the speaking order (hosts)
@@ -295,7 +294,7 @@ async fn circle_move(
     #[min = 1]
     position: u32,
 ) -> Result<(), Error> {
-    line(ctx, format!("circle move {} {position}", member.trim())).await
+    run(ctx, Ok(typed::circle_move(&member, position))).await
 }
 
 /// Remove a member from the circle (hosts)
@@ -306,13 +305,13 @@ async fn circle_remove(
     #[autocomplete = "ac::seated"]
     member: String,
 ) -> Result<(), Error> {
-    line(ctx, format!("circle remove {}", member.trim())).await
+    run(ctx, Ok(typed::circle_remove(&member))).await
 }
 
 /// Let a removed member join again (hosts)
 #[poise::command(slash_command, rename = "readmit")]
 async fn circle_readmit(ctx: Ctx<'_>, #[description = "Who may join again"] member: serenity::User) -> Result<(), Error> {
-    line(ctx, format!("circle readmit {}", mention(&member))).await
+    run(ctx, Ok(typed::circle_readmit(member.id.get()))).await
 }
 
 /// Make a member a co-host, or stop them being one (hosts)
@@ -324,84 +323,67 @@ async fn circle_cohost(
     member: String,
     #[description = "On (default) or off"] on: Option<bool>,
 ) -> Result<(), Error> {
-    let way = if on.unwrap_or(true) { "on" } else { "off" };
-    line(ctx, format!("circle cohost {} {way}", member.trim())).await
+    run(ctx, Ok(typed::circle_cohost(&member, on))).await
 }
 
 /// End the circle (hosts)
 #[poise::command(slash_command, rename = "end")]
 async fn circle_end(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "circle end".into()).await
+    run(ctx, Ok(Command::Circle(CircleCmd::End))).await
 }
 
 /// Agree to the circle's agreements and join
 #[poise::command(slash_command)]
 async fn agree(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "agree".into()).await
+    run(ctx, Ok(Command::Agree)).await
 }
 
 /// End your turn
 #[poise::command(slash_command)]
 async fn done(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "done".into()).await
+    run(ctx, Ok(Command::Done)).await
 }
 
 /// Pass, now or when your turn comes, without giving a reason
 #[poise::command(slash_command)]
 async fn pass(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "pass".into()).await
+    run(ctx, Ok(Command::Pass)).await
 }
 
 /// Take a little more time, once per turn
 #[poise::command(slash_command)]
 async fn extend(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "extend".into()).await
+    run(ctx, Ok(Command::Extend)).await
 }
 
 /// Step away for a while; your place is kept
 #[poise::command(slash_command)]
 async fn away(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "away".into()).await
+    run(ctx, Ok(Command::Away)).await
 }
 
 /// Come back after stepping away
 #[poise::command(slash_command)]
 async fn back(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "back".into()).await
+    run(ctx, Ok(Command::Back)).await
 }
 
 /// Raise your hand to speak
 #[poise::command(slash_command)]
 async fn hand(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "hand".into()).await
+    run(ctx, Ok(Command::Hand)).await
 }
 
 /// Another card for your turn
 #[poise::command(slash_command)]
 async fn card(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "card".into()).await
-}
-
-/// What listeners may say back after your turn
-#[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
-enum ModeChoice {
-    #[name = "just witness"]
-    Witness,
-    #[name = "reflections welcome"]
-    Reflections,
-    #[name = "feelings only"]
-    Feelings,
+    run(ctx, Ok(Command::Card)).await
 }
 
 /// What comes back after your turn: witness, reflections or feelings
 #[poise::command(slash_command)]
 async fn mode(ctx: Ctx<'_>, #[description = "What listeners may say back"] mode: ModeChoice) -> Result<(), Error> {
-    let word = match mode {
-        ModeChoice::Witness => "witness",
-        ModeChoice::Reflections => "reflections",
-        ModeChoice::Feelings => "feelings",
-    };
-    line(ctx, format!("mode {word}")).await
+    run(ctx, Ok(typed::mode(mode))).await
 }
 
 /// Did you feel heard? 1 (not at all) to 5 (fully); private
@@ -413,7 +395,7 @@ async fn pulse(
     #[max = 5]
     answer: u8,
 ) -> Result<(), Error> {
-    line(ctx, format!("pulse {answer}")).await
+    run(ctx, typed::pulse(answer)).await
 }
 
 /// A private self-reflection card
@@ -424,7 +406,7 @@ async fn reflect(
     #[autocomplete = "ac::themes"]
     theme: Option<String>,
 ) -> Result<(), Error> {
-    line(ctx, format!("reflect {}", words(&[theme.as_deref()]))).await
+    run(ctx, typed::reflect(theme.as_deref())).await
 }
 
 /// A short guided practice, step by step
@@ -435,55 +417,55 @@ async fn practice(
     #[autocomplete = "ac::practices"]
     name: Option<String>,
 ) -> Result<(), Error> {
-    line(ctx, format!("practice {}", words(&[name.as_deref()]))).await
+    run(ctx, Ok(typed::practice(name.as_deref()))).await
 }
 
 /// The next step of your practice, or the card behind a content note
 #[poise::command(slash_command)]
 async fn next(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "next".into()).await
+    run(ctx, Ok(Command::Next)).await
 }
 
 /// A daily reflection card at a time you choose
 #[poise::command(slash_command)]
 async fn daily(ctx: Ctx<'_>, #[description = "HH:MM, off, pause or resume"] when: String) -> Result<(), Error> {
-    line(ctx, format!("daily {when}")).await
+    run(ctx, typed::daily(&when)).await
 }
 
 /// Quiet hours: no daily card then
 #[poise::command(slash_command)]
 async fn quiet(ctx: Ctx<'_>, #[description = "HH:MM-HH:MM or off"] hours: String) -> Result<(), Error> {
-    line(ctx, format!("quiet {hours}")).await
+    run(ctx, typed::quiet(&hours)).await
 }
 
 /// Your time zone
 #[poise::command(slash_command)]
 async fn timezone(ctx: Ctx<'_>, #[description = "Area/City, e.g. Europe/Lisbon"] zone: String) -> Result<(), Error> {
-    line(ctx, format!("timezone {zone}")).await
+    run(ctx, typed::timezone(&zone)).await
 }
 
 /// Reach a moderator privately
 #[poise::command(slash_command)]
 async fn support(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "support".into()).await
+    run(ctx, Ok(Command::Support)).await
 }
 
 /// Crisis resources and helplines, privately
 #[poise::command(slash_command)]
 async fn resources(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "resources".into()).await
+    run(ctx, Ok(Command::ResourcesShow)).await
 }
 
 /// Everything attune stores about you, as a file
 #[poise::command(slash_command, rename = "my-data")]
 async fn my_data(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "my-data".into()).await
+    run(ctx, Ok(Command::MyData)).await
 }
 
 /// Ask attune to forget you (asks you to confirm)
 #[poise::command(slash_command, rename = "forget-me")]
 async fn forget_me(ctx: Ctx<'_>, #[description = "Yes, forget me now"] confirm: Option<bool>) -> Result<(), Error> {
-    line(ctx, if confirm.unwrap_or(false) { "forget-me confirm".into() } else { "forget-me".into() }).await
+    run(ctx, Ok(typed::forget_me(confirm))).await
 }
 
 /// Suggest a self-reflection card to the moderators (a form opens without text)
@@ -493,30 +475,15 @@ async fn suggest(
     #[description = "The card's text (or leave it out and type it in a form)"] text: Option<String>,
 ) -> Result<(), Error> {
     match text {
-        Some(text) => line(ctx, format!("suggest {text}")).await,
+        Some(text) => run(ctx, typed::suggest(&text)).await,
         None => open_form(ctx, Form::Suggest, false).await,
     }
-}
-
-#[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
-enum CrisisChoice {
-    #[name = "that was wrong"]
-    Wrong,
-    #[name = "stop checking my messages"]
-    Off,
-    #[name = "check my messages again"]
-    On,
 }
 
 /// Crisis signposting: say it was wrong, or turn the check off or on
 #[poise::command(slash_command)]
 async fn crisis(ctx: Ctx<'_>, #[description = "What to do"] what: CrisisChoice) -> Result<(), Error> {
-    let word = match what {
-        CrisisChoice::Wrong => "wrong",
-        CrisisChoice::Off => "off",
-        CrisisChoice::On => "on",
-    };
-    line(ctx, format!("crisis {word}")).await
+    run(ctx, Ok(typed::crisis(what))).await
 }
 
 /// Decks and cards (moderators): list, show, new, add, edit, remove, enable, disable, export
@@ -544,7 +511,7 @@ async fn deck(_ctx: Ctx<'_>) -> Result<(), Error> {
 /// Every deck, with its cards and practices (moderators)
 #[poise::command(slash_command, rename = "list", default_member_permissions = "MANAGE_GUILD")]
 async fn deck_list(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "deck list".into()).await
+    run(ctx, Ok(Command::Deck(DeckCmd::List))).await
 }
 
 /// A deck's cards, or one card in full (moderators)
@@ -555,7 +522,7 @@ async fn deck_show(
     #[autocomplete = "ac::decks_and_cards"]
     name: String,
 ) -> Result<(), Error> {
-    line(ctx, format!("deck show {name}")).await
+    run(ctx, Ok(typed::deck_named(DeckCmd::Show, &name))).await
 }
 
 /// Create a deck of your community's own (moderators)
@@ -565,7 +532,7 @@ async fn deck_new(
     #[description = "A short name: lowercase letters, digits and dashes"] name: String,
     #[description = "A title (optional)"] title: Option<String>,
 ) -> Result<(), Error> {
-    line(ctx, format!("deck new {}", words(&[Some(name.as_str()), title.as_deref()]))).await
+    run(ctx, Ok(typed::deck_new(&name, title.as_deref()))).await
 }
 
 /// What kind of card
@@ -666,8 +633,7 @@ async fn deck_remove(
     name: String,
     #[description = "Yes, remove the whole deck"] confirm: Option<bool>,
 ) -> Result<(), Error> {
-    let confirm = if confirm.unwrap_or(false) { " confirm" } else { "" };
-    line(ctx, format!("deck remove {name}{confirm}")).await
+    run(ctx, Ok(typed::deck_remove(&name, confirm))).await
 }
 
 /// Use a deck or a card again (moderators)
@@ -678,7 +644,7 @@ async fn deck_enable(
     #[autocomplete = "ac::decks_and_cards"]
     name: String,
 ) -> Result<(), Error> {
-    line(ctx, format!("deck enable {name}")).await
+    run(ctx, Ok(typed::deck_named(DeckCmd::Enable, &name))).await
 }
 
 /// Stop using a deck or a card, without removing it (moderators)
@@ -689,7 +655,7 @@ async fn deck_disable(
     #[autocomplete = "ac::decks_and_cards"]
     name: String,
 ) -> Result<(), Error> {
-    line(ctx, format!("deck disable {name}")).await
+    run(ctx, Ok(typed::deck_named(DeckCmd::Disable, &name))).await
 }
 
 /// The largest deck file attune reads (the shipped decks are a few KiB).
@@ -734,7 +700,7 @@ async fn deck_export(
     #[autocomplete = "ac::decks"]
     deck: String,
 ) -> Result<(), Error> {
-    line(ctx, format!("deck export {deck}")).await
+    run(ctx, Ok(typed::deck_named(DeckCmd::Export, &deck))).await
 }
 
 /// Opens a form (Discord's modal). The form's submit is the command (`events.rs`).
@@ -783,7 +749,7 @@ async fn template(_ctx: Ctx<'_>) -> Result<(), Error> {
 /// Every circle template (moderators)
 #[poise::command(slash_command, rename = "list", default_member_permissions = "MANAGE_GUILD")]
 async fn template_list(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "template list".into()).await
+    run(ctx, Ok(Command::Template(TemplateCmd::List))).await
 }
 
 /// A template's settings (moderators)
@@ -794,13 +760,13 @@ async fn template_show(
     #[autocomplete = "ac::templates"]
     name: String,
 ) -> Result<(), Error> {
-    line(ctx, format!("template show {name}")).await
+    run(ctx, typed::template_show(&name)).await
 }
 
 /// A new template, starting from the standard one (moderators)
 #[poise::command(slash_command, rename = "new", default_member_permissions = "MANAGE_GUILD")]
 async fn template_new(ctx: Ctx<'_>, #[description = "A short name, one word"] name: String) -> Result<(), Error> {
-    line(ctx, format!("template new {name}")).await
+    run(ctx, typed::template_new(&name)).await
 }
 
 /// Change one setting of a template (moderators)
@@ -815,7 +781,7 @@ async fn template_set(
     key: String,
     #[description = "Its new value"] value: String,
 ) -> Result<(), Error> {
-    line(ctx, format!("template set {name} {key} {value}")).await
+    run(ctx, typed::template_set(&name, &key, &value)).await
 }
 
 /// Community settings (moderators): show, or set one
@@ -832,7 +798,7 @@ async fn settings(_ctx: Ctx<'_>) -> Result<(), Error> {
 /// This community's settings (moderators)
 #[poise::command(slash_command, rename = "show", default_member_permissions = "MANAGE_GUILD")]
 async fn settings_show(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "settings show".into()).await
+    run(ctx, Ok(Command::Settings(None))).await
 }
 
 /// Change one setting (moderators)
@@ -844,7 +810,7 @@ async fn settings_set(
     key: String,
     #[description = "Its new value"] value: String,
 ) -> Result<(), Error> {
-    line(ctx, format!("settings set {key} {value}")).await
+    run(ctx, typed::settings_set(&key, &value)).await
 }
 
 /// Suggested cards (moderators): list, approve, decline
@@ -861,25 +827,25 @@ async fn suggestions(_ctx: Ctx<'_>) -> Result<(), Error> {
 /// The cards members have suggested (moderators)
 #[poise::command(slash_command, rename = "list", default_member_permissions = "MANAGE_GUILD")]
 async fn suggestions_list(ctx: Ctx<'_>) -> Result<(), Error> {
-    line(ctx, "suggestions".into()).await
+    run(ctx, Ok(Command::Suggestions(None))).await
 }
 
 /// Add a suggested card to the community's deck (moderators)
 #[poise::command(slash_command, rename = "approve", default_member_permissions = "MANAGE_GUILD")]
 async fn suggestions_approve(ctx: Ctx<'_>, #[description = "The suggestion's number"] id: u64) -> Result<(), Error> {
-    line(ctx, format!("suggestions approve {id}")).await
+    run(ctx, Ok(typed::suggestion(true, id))).await
 }
 
 /// Decline a suggested card, kindly (moderators)
 #[poise::command(slash_command, rename = "decline", default_member_permissions = "MANAGE_GUILD")]
 async fn suggestions_decline(ctx: Ctx<'_>, #[description = "The suggestion's number"] id: u64) -> Result<(), Error> {
-    line(ctx, format!("suggestions decline {id}")).await
+    run(ctx, Ok(typed::suggestion(false, id))).await
 }
 
 /// Set this community's crisis resources card (moderators)
 #[poise::command(slash_command, rename = "resources-set", default_member_permissions = "MANAGE_GUILD")]
 async fn resources_set(ctx: Ctx<'_>, #[description = "The card's text"] text: String) -> Result<(), Error> {
-    line(ctx, format!("resources set {text}")).await
+    run(ctx, typed::resources_set(&text)).await
 }
 
 #[cfg(test)]

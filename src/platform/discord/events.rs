@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use poise::serenity_prelude as serenity;
 
 use super::{Error, Shared, buttons, modals};
-use crate::core::command::{self, Command};
+use crate::core::command::Command;
 use crate::core::effect::{Kind, Line, Message};
 use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
 use crate::core::input::{Actor, Input, Place};
@@ -179,12 +179,6 @@ impl Shared {
         roles.iter().any(|r| self.moderator_roles.contains(r))
     }
 
-    /// A slash command's line: parsed by the shared parser and submitted.
-    pub(super) async fn handle_line(&self, inv: &Invocation, line: &str) {
-        let parsed = command::parse(line.trim());
-        self.submit(inv, parsed, line, None).await;
-    }
-
     /// A button press: decoded back into its scoped action.
     async fn handle_press(&self, inv: &Invocation, custom_id: &str) {
         let Some(press) = buttons::decode(custom_id) else {
@@ -221,7 +215,8 @@ impl Shared {
         self.submit(inv, Ok(decoded.command(input)), "", None).await;
     }
 
-    /// Submits a command (or a line that failed to parse) from an interaction and
+    /// Submits a command (or one refused before the core, with the words typed
+    /// into it) from an interaction and
     /// answers it. In a guild, the guild is the community and the channel the place;
     /// in a DM the input is private, for the community a button names, or else the
     /// one the engine routes the member to.
@@ -265,7 +260,7 @@ impl Shared {
                 let input = Input::BadCommand { actor, place: Place::Channel(ch), refusal, text: text.to_owned() };
                 self.engine.submit(c, input, event).await
             }
-            // A line that didn't parse, in a DM: the core reads it (for crisis words too) and answers.
+            // A command refused before the core, in a DM: the core reads it (for crisis words too) and answers.
             (Err(refusal), known, _) => {
                 let said = crate::engine::Said::Bad { refusal, text: text.to_owned() };
                 self.engine.submit_private(known.clone(), actor, said, event).await

@@ -6,8 +6,8 @@
 //! - `mod.rs` (this file): connecting (HTTP through `discord.api_base`, the
 //!   gateway URL that server names), starting and stopping, and the loop
 //!   that carries the engine's outlet to Discord;
-//! - `commands.rs`: the poise slash commands, each a line of the shared
-//!   command vocabulary;
+//! - `commands.rs`: the poise slash commands; `typed.rs` builds each one's
+//!   core `Command` from its options (no line of text in between);
 //! - `events.rs`: interactions and messages → inputs, and the answer to an
 //!   interaction (acknowledged at once, then followed up);
 //! - `autocomplete.rs`: choices while an option is typed (decks, cards, templates, themes);
@@ -34,6 +34,7 @@ mod place;
 mod render;
 mod send;
 mod support;
+mod typed;
 mod voice;
 
 use std::collections::HashMap;
