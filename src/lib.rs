@@ -6,10 +6,12 @@
 //! - [`store`]: SQLite through sqlx; core types travel as versioned JSON documents, and the
 //!   store alone maps them to rows.
 //! - [`engine`]: async glue: one supervised actor per community, answers and outlets for
-//!   adapters, the timer scheduler, recovery.
+//!   adapters, private routing, the adapters' bookkeeping (`Ledger`), the timer
+//!   scheduler, recovery.
 //! - [`platform`]: adapters: the console, Discord with the `discord` feature, Matrix
-//!   with the `matrix` feature. Only `platform/discord` names the Discord libraries,
-//!   only `platform/matrix` names the Matrix libraries.
+//!   with the `matrix` feature. They report facts and carry out deliveries; they never
+//!   decide and never touch the store. Only `platform/discord` names the Discord
+//!   libraries, only `platform/matrix` names the Matrix libraries.
 //! - [`config`]: typed, layered configuration.
 //! - [`content`]: the shipped decks, resources card and crisis rules, loaded and checked.
 //!
@@ -19,6 +21,7 @@
 //! - A timer is a persisted deadline with a generation; a stale one does nothing.
 //! - Private text goes only through private effects.
 //! - No community can stop another, and one process owns a database.
+//! - Imports point down: core ← text, store ← engine ← platform (never the store).
 //! - Nothing a member shares, and nothing written in reply to a reflection, is stored or logged.
 
 pub mod cli;

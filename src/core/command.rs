@@ -211,9 +211,11 @@ pub enum Opening {
     /// `circle open [template] [title]` as typed: the core decides whether the
     /// first word names a template (see `circle::open`).
     Line(String),
-    /// Options a platform kept apart (Discord's `template:` and `title:`): a
-    /// title is a title whatever its first word.
-    Typed { template: Option<String>, title: Option<String> },
+    /// Options a platform kept apart (Discord's `template:`, `title:`, `in:`
+    /// and `voice:`): a title is a title whatever its first word. `here` keeps
+    /// the circle in the channel rather than a place of its own; `voice` is a
+    /// place for speaking aloud to link.
+    Typed { template: Option<String>, title: Option<String>, here: bool, voice: Option<super::ids::ChannelId> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -27,6 +27,23 @@ pub enum Effect {
     ExportData { to: MemberRef },
     /// attune leaves this place (a moderator asked, with no circle open there).
     Leave { channel: ChannelId },
+    /// A new circle's invitation, for everyone in `channel`, and where the
+    /// circle wants to run (see [`Placement`]). The adapter posts it, gives the
+    /// circle the place it asks for as far as the platform can, and reports
+    /// the place back with `Input::Placed`.
+    Invite { circle: CircleId, channel: ChannelId, message: Message, placement: Placement },
+}
+
+/// Where a new circle runs, decided by the core from what the host chose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// A place of its own made from the invitation (a Discord thread, a Matrix
+    /// thread), so the channel stays free; otherwise the channel itself.
+    pub own_place: bool,
+    /// What that place is called: the circle's title, or the platform's word for a circle.
+    pub name: Option<String>,
+    /// A place for speaking aloud to link (a Discord voice channel), where the floor is held too.
+    pub voice: Option<ChannelId>,
 }
 
 /// Structured content; `text/` renders it for each platform.

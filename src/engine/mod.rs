@@ -76,6 +76,13 @@ pub enum Delivery {
     Leave {
         channel: ChannelId,
     },
+    /// A new circle's invitation and the place it asks for (`Effect::Invite`).
+    Invite {
+        circle: crate::core::ids::CircleId,
+        channel: ChannelId,
+        message: Message,
+        placement: crate::core::effect::Placement,
+    },
 }
 
 /// A delivery for one community.

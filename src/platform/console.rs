@@ -337,7 +337,8 @@ impl Console {
 
     fn print(&self, out: Outgoing) {
         match out.delivery {
-            Delivery::Say { message, .. } => self.message("channel", false, &message),
+            // The console has one channel: a circle runs where it was opened.
+            Delivery::Say { message, .. } | Delivery::Invite { message, .. } => self.message("channel", false, &message),
             Delivery::Whisper { to, message } => self.message(to.user(), true, &message),
             Delivery::Floor { speaker, .. } => {
                 let text = match &speaker {

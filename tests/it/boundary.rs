@@ -148,7 +148,12 @@ fn a_second_press_of_a_pulse_button_says_it_was_answered_and_a_late_one_that_the
 #[test]
 fn a_typed_title_is_a_title_whatever_its_first_word() {
     let mut h = Harness::new();
-    let open = Command::Circle(CircleCmd::Open(Opening::Typed { template: None, title: Some("short walks together".into()) }));
+    let open = Command::Circle(CircleCmd::Open(Opening::Typed {
+        template: None,
+        title: Some("short walks together".into()),
+        here: false,
+        voice: None,
+    }));
     let out = h.command("alice", here(), open);
     assert!(refusals(&out).is_empty(), "{:?}", h.texts(&out));
     let c = h.circle();
@@ -161,7 +166,12 @@ fn a_typed_title_is_a_title_whatever_its_first_word() {
     assert_eq!(h.circle().title.as_deref(), Some("walks together"));
     // An unknown template given as an option is refused, not read as a title.
     let mut h = Harness::new();
-    let open = Command::Circle(CircleCmd::Open(Opening::Typed { template: Some("nosuch".into()), title: Some("x".into()) }));
+    let open = Command::Circle(CircleCmd::Open(Opening::Typed {
+        template: Some("nosuch".into()),
+        title: Some("x".into()),
+        here: false,
+        voice: None,
+    }));
     let out = h.command("alice", here(), open);
     assert!(the_refusal(&h, &out, "alice").contains("nosuch"), "the unknown template is named");
     assert!(h.state.circles.is_empty(), "nothing opened");

@@ -16,7 +16,7 @@ fn actions(effects: &[Effect]) -> Vec<Action> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Say { message, .. } | Effect::Whisper { message, .. } => Some(message.actions.clone()),
+            Effect::Say { message, .. } | Effect::Whisper { message, .. } | Effect::Invite { message, .. } => Some(message.actions.clone()),
             _ => None,
         })
         .flatten()

@@ -108,7 +108,10 @@ async fn two_platforms_with_the_same_raw_ids_stay_apart_and_each_delivery_reache
         for o in out.iter() {
             assert_eq!(o.community.platform(), p, "a delivery reached the wrong adapter: {o:?}");
             match &o.delivery {
-                Delivery::Say { channel, .. } | Delivery::Floor { channel, .. } | Delivery::Leave { channel } => {
+                Delivery::Say { channel, .. }
+                | Delivery::Floor { channel, .. }
+                | Delivery::Leave { channel }
+                | Delivery::Invite { channel, .. } => {
                     assert_eq!(channel.platform(), p)
                 }
                 Delivery::Whisper { to, .. } | Delivery::OpenSupport { member: to, .. } => assert_eq!(to.platform(), p),
@@ -130,7 +133,7 @@ async fn an_answer_carries_everything_its_input_caused_in_order_and_nothing_else
     let c = community(Platform::Discord, "g");
     let host = person(Platform::Discord, "h", true);
     let open = cmd(&two.engine, &c, &host, in_channel(Platform::Discord, "t"), "circle open").await;
-    assert!(matches!(open.deliveries.as_slice(), [Delivery::Say { .. }]), "the invitation answers the open: {open:?}");
+    assert!(matches!(open.deliveries.as_slice(), [Delivery::Invite { .. }]), "the invitation answers the open: {open:?}");
     let bob = person(Platform::Discord, "b", false);
     let join = cmd(&two.engine, &c, &bob, in_channel(Platform::Discord, "t"), "circle join").await;
     assert_eq!(

@@ -160,7 +160,7 @@ impl Run {
         let started: Vec<&str> = out
             .iter()
             .filter_map(|e| match e {
-                Effect::Say { message, .. } => match &message.kind {
+                Effect::Say { message, .. } | Effect::Invite { message, .. } => match &message.kind {
                     Kind::TurnStarted { speaker } => Some(speaker.as_str()),
                     _ => None,
                 },

@@ -26,7 +26,7 @@ fn line_text(h: &Harness, effects: &[Effect], id: &str) -> String {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Say { message, .. } | Effect::Whisper { message, .. } => Some(message),
+            Effect::Say { message, .. } | Effect::Whisper { message, .. } | Effect::Invite { message, .. } => Some(message),
             _ => None,
         })
         .flat_map(|m| m.lines.iter())

@@ -323,7 +323,7 @@ impl Harness {
         effects
             .iter()
             .filter_map(|e| match e {
-                Effect::Say { message, .. } => Some(format!("[public] {}", self.render(message))),
+                Effect::Say { message, .. } | Effect::Invite { message, .. } => Some(format!("[public] {}", self.render(message))),
                 Effect::Whisper { to, message } => Some(format!("[to {}] {}", to.user(), self.render(message))),
                 _ => None,
             })
@@ -346,7 +346,7 @@ pub fn said(effects: &[Effect]) -> Vec<&Message> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Say { message, .. } => Some(message),
+            Effect::Say { message, .. } | Effect::Invite { message, .. } => Some(message),
             _ => None,
         })
         .collect()

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::super::command::Opening;
 use super::super::cx::Cx;
-use super::super::effect::{Action, Kind, Line, Message};
+use super::super::effect::{Action, Effect, Kind, Line, Message, Placement};
 use super::super::ids::{ChannelId, CircleId, MemberRef};
 use super::super::input::Actor;
 use super::super::member::Consent;
@@ -90,7 +90,13 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, openi
         lines.push(Line::new("circle-budget").secs("time", template.budget_secs));
     }
     lines.push(Line::new("circle-join-hint"));
-    cx.say(channel, Message::new(Kind::Info, lines).with_actions(&[Action::Join(id), Action::Leave(id)]));
+    let message = Message::new(Kind::Info, lines).with_actions(&[Action::Join(id), Action::Leave(id)]);
+    let (here, voice) = match opening {
+        Opening::Typed { here, voice, .. } => (*here, voice.clone()),
+        Opening::Line(_) => (false, None),
+    };
+    let placement = Placement { own_place: !here, name: title, voice };
+    cx.out.push(Effect::Invite { circle: id, channel: channel.clone(), message, placement });
     Ok(())
 }
 
@@ -105,7 +111,7 @@ fn shape_and_title(cx: &Cx<'_, impl Rng>, opening: &Opening) -> Result<(Template
         cx.st.template(&name).cloned().ok_or(Refusal::UnknownTemplate { given: name })
     };
     match opening {
-        Opening::Typed { template, title } => {
+        Opening::Typed { template, title, .. } => {
             let template = match template.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
                 Some(name) => cx.st.template(name).cloned().ok_or_else(|| Refusal::UnknownTemplate { given: name.to_owned() })?,
                 None => default()?,

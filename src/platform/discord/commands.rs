@@ -155,14 +155,8 @@ fn all() -> Vec<poise::Command<Arc<Shared>, Error>> {
 /// Acknowledges the interaction at once, then hands the command its options
 /// made to the engine.
 async fn run(ctx: Ctx<'_>, command: Result<Command, Refusal>) -> Result<(), Error> {
-    run_placed(ctx, command, None).await
-}
-
-/// [`run`], with `/circle open`'s place and voice channel for the invitation.
-async fn run_placed(ctx: Ctx<'_>, command: Result<Command, Refusal>, placing: Option<super::place::Placing>) -> Result<(), Error> {
     let poise::Context::Application(app) = ctx else { return Ok(()) };
-    let mut invocation = Invocation::from_command(app.interaction);
-    invocation.placing = placing;
+    let invocation = Invocation::from_command(app.interaction);
     // Discord forgets an interaction that isn't answered within 3 seconds; the
     // engine is usually much faster, but a busy database must not cost the answer.
     app.interaction.defer_ephemeral(&ctx.serenity_context().http).await?;
@@ -227,12 +221,10 @@ async fn circle_open(
     #[channel_types("Voice", "Stage")]
     voice: Option<serenity::ChannelId>,
 ) -> Result<(), Error> {
-    let place = match place {
-        Some(Place::Channel) => super::place::Where::Channel,
-        Some(Place::Thread) | None => super::place::Where::Thread,
-    };
-    let placing = super::place::Placing { place, voice: voice.map(serenity::ChannelId::get) };
-    run_placed(ctx, Ok(typed::circle_open(template, title)), Some(placing)).await
+    // Where it runs is the core's to decide from what the host chose; Discord carries it out.
+    let here = matches!(place, Some(Place::Channel));
+    let voice = voice.and_then(|v| crate::core::ids::ChannelId::parse(crate::core::ids::Platform::Discord, &v.get().to_string()).ok());
+    run(ctx, Ok(typed::circle_open(template, title, here, voice))).await
 }
 
 /// Join the circle in this channel

@@ -76,8 +76,6 @@ pub(super) struct Invocation {
     /// A slash command (deferred with an ephemeral "thinking" reply that must be
     /// replaced or removed) or a button (acknowledged silently).
     slash: bool,
-    /// `/circle open`'s place and voice channel (`place.rs`).
-    pub(super) placing: Option<super::place::Placing>,
 }
 
 impl Invocation {
@@ -129,7 +127,6 @@ impl Invocation {
             manage_guild: member.and_then(|m| m.permissions).is_some_and(|p| p.contains(serenity::Permissions::MANAGE_GUILD)),
             roles: member.map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default(),
             slash,
-            placing: None,
         }
     }
 }
@@ -292,14 +289,6 @@ impl Shared {
                         // The interaction's token expired or Discord refused: by DM instead
                         // (whose own failure the core hears of), so care is never lost here.
                         self.whisper(c, &to, &message).await;
-                    }
-                }
-                // A new circle's invitation: it gets its place (a thread, a voice channel).
-                Delivery::Say { channel, message }
-                    if inv.placing.is_some() && community.is_some() && super::place::invitation(&message).is_some() =>
-                {
-                    if let (Some(placing), Some(c)) = (inv.placing, community) {
-                        self.open_place(c, &channel, message, placing).await;
                     }
                 }
                 other => match community {

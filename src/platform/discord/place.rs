@@ -7,48 +7,37 @@
 //! overwrites). Opened inside a thread, a circle runs in that thread.
 //! `voice: #channel` links a voice channel, where `hold` mutes listeners.
 //!
-//! The core learns the place through `Input::Placed` (the thread, the voice
-//! channel); it never hears of Discord's kinds of channel.
+//! The core decides where a circle runs (`Effect::Invite` with its
+//! `Placement`, from the host's `in:` and `voice:`); this module carries it out
+//! as far as Discord allows and reports the place through `Input::Placed` (the
+//! thread, the voice channel). The core never hears of Discord's kinds of channel.
 
 use poise::serenity_prelude as serenity;
 
 use super::Shared;
 use super::render::render;
 use super::send::{retrying, snowflake};
-use crate::core::effect::{Action, Arg, Line, Message};
+use crate::core::effect::{Line, Message, Placement};
 use crate::core::ids::{ChannelId, CircleId, CommunityId, Platform};
 use crate::core::input::Input;
-
-/// Where a host asked for a new circle to run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Where {
-    /// A thread made from the invitation (the default in a text channel).
-    Thread,
-    /// The channel the circle was opened in.
-    Channel,
-}
-
-/// What `/circle open` asked for beyond the shared vocabulary.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Placing {
-    pub(super) place: Where,
-    pub(super) voice: Option<u64>,
-}
 
 /// Discord's longest thread name.
 const THREAD_NAME_MAX: usize = 100;
 
-/// The circle an invitation is for: the message that carries a Join button.
-pub(super) fn invitation(message: &Message) -> Option<CircleId> {
-    message.actions.iter().find_map(|a| if let Action::Join(id) = a { Some(*id) } else { None })
-}
-
 impl Shared {
-    /// Posts a new circle's invitation in `channel`, then gives the circle its
-    /// place: a thread from the invitation, or the channel itself, and the
-    /// linked voice channel. Tells the core through `Input::Placed`.
-    pub(super) async fn open_place(&self, community: &CommunityId, channel: &ChannelId, message: Message, placing: Placing) {
-        let Some(id) = invitation(&message) else { return };
+    /// Carries out `Delivery::Invite`: posts a new circle's invitation in
+    /// `channel`, then gives the circle the place the core asked for as far as
+    /// Discord can (a thread from the invitation where the channel can hold
+    /// one, else the channel itself; the linked voice channel), and tells the
+    /// core through `Input::Placed`.
+    pub(super) async fn open_place(
+        &self,
+        community: &CommunityId,
+        id: CircleId,
+        channel: &ChannelId,
+        message: Message,
+        placement: Placement,
+    ) {
         let Some(ch) = snowflake(channel.raw()) else { return };
         let guild = snowflake(community.raw()).unwrap_or(0);
         let posted = match self.post_id(ch, render(&self.catalogue, &message, guild)).await {
@@ -59,11 +48,11 @@ impl Shared {
             }
         };
         let mut thread = None;
-        if placing.place == Where::Thread
+        if placement.own_place
             && let Some(message_id) = posted
             && self.threadable(ch).await
         {
-            let name = thread_name(&self.catalogue, &message);
+            let name = thread_name(&self.catalogue, placement.name.as_deref());
             let builder = serenity::CreateThread::new(name).auto_archive_duration(serenity::AutoArchiveDuration::OneDay);
             let made = retrying(|| {
                 serenity::ChannelId::new(ch).create_thread_from_message(&*self.http, serenity::MessageId::new(message_id), builder.clone())
@@ -81,7 +70,7 @@ impl Shared {
             threads.insert(t, ch);
         }
         let to_channel = |raw: u64| ChannelId::parse(Platform::Discord, &raw.to_string()).ok();
-        let input = Input::Placed { circle: id, channel: thread.and_then(to_channel), voice: placing.voice.and_then(to_channel) };
+        let input = Input::Placed { circle: id, channel: thread.and_then(to_channel), voice: placement.voice };
         if matches!(input, Input::Placed { channel: None, voice: None, .. }) {
             return;
         }
@@ -125,11 +114,8 @@ impl Shared {
 }
 
 /// The thread's name: the circle's title, or "Circle".
-fn thread_name(catalogue: &crate::text::Catalogue, message: &Message) -> String {
-    let title = message.lines.iter().flat_map(|l| l.args.iter()).find_map(|(k, v)| match (k, v) {
-        (&"title", Arg::Text(t)) => Some(t.trim().to_owned()),
-        _ => None,
-    });
-    let name = title.filter(|t| !t.is_empty()).unwrap_or_else(|| catalogue.line(&Line::new("discord-circle-thread")));
+fn thread_name(catalogue: &crate::text::Catalogue, title: Option<&str>) -> String {
+    let name = title.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+    let name = name.unwrap_or_else(|| catalogue.line(&Line::new("discord-circle-thread")));
     name.chars().take(THREAD_NAME_MAX).collect()
 }

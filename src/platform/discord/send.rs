@@ -44,6 +44,9 @@ impl Shared {
             Delivery::OpenSupport { member, display } => self.open_support(community, &member, &display).await,
             // The core never asks on Discord (a bot leaves a whole server, in its settings).
             Delivery::Leave { channel } => tracing::warn!(channel = %channel, "a request to leave a Discord channel was ignored"),
+            Delivery::Invite { circle, channel, message, placement } => {
+                self.open_place(community, circle, &channel, message, placement).await
+            }
         }
     }
 

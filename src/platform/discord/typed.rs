@@ -52,9 +52,14 @@ pub(super) fn crisis(choice: CrisisChoice) -> Command {
     })
 }
 
-/// `/circle open template: title:`: a title is a title whatever its first word.
-pub(super) fn circle_open(template: Option<String>, title: Option<String>) -> Command {
-    Command::Circle(CircleCmd::Open(Opening::Typed { template, title }))
+/// `/circle open template: title: in: voice:`: a title is a title whatever its first word.
+pub(super) fn circle_open(
+    template: Option<String>,
+    title: Option<String>,
+    here: bool,
+    voice: Option<crate::core::ids::ChannelId>,
+) -> Command {
+    Command::Circle(CircleCmd::Open(Opening::Typed { template, title, here, voice }))
 }
 
 /// `/circle schedule when:`: the core reads the time.
@@ -245,9 +250,14 @@ mod tests {
             assert_ne!(parse(old_line), built, "{old_line:?} read them otherwise, which is why there is no line in between");
         };
         differs(
-            Ok(circle_open(None, Some("standard evening".into()))),
+            Ok(circle_open(None, Some("standard evening".into()), false, None)),
             "circle open standard evening",
-            Command::Circle(CircleCmd::Open(Opening::Typed { template: None, title: Some("standard evening".into()) })),
+            Command::Circle(CircleCmd::Open(Opening::Typed {
+                template: None,
+                title: Some("standard evening".into()),
+                here: false,
+                voice: None,
+            })),
         );
         differs(
             Ok(circle_move("Mary Ann", 2)),

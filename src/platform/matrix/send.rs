@@ -12,7 +12,7 @@ use matrix_sdk::ruma::{OwnedRoomId, OwnedUserId};
 use super::Shared;
 use super::render::{content, render};
 use crate::core::delivery::{Failed, Reason};
-use crate::core::effect::{Action, Message};
+use crate::core::effect::Message;
 use crate::core::ids::{CommunityId, MemberRef};
 use crate::core::input::Input;
 use crate::engine::Delivery;
@@ -38,12 +38,22 @@ impl Shared {
                     tracing::warn!(channel = %channel, "a message for a room attune is not in was dropped");
                     return;
                 };
-                let invitation = message.actions.iter().any(|a| matches!(a, Action::Join(_)));
-                let thread = if invitation { None } else { self.thread_of(channel.raw()) };
-                match self.send(&room, &message, thread.as_deref()).await {
-                    Ok(event) if invitation => self.start_thread(channel.raw(), event),
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, room = %channel, "a room message could not be sent"),
+                let thread = self.thread_of(channel.raw());
+                if let Err(e) = self.send(&room, &message, thread.as_deref()).await {
+                    tracing::error!(error = %e, room = %channel, "a room message could not be sent");
+                }
+            }
+            // A new circle's invitation goes to the room; the circle runs in the thread it starts
+            // (the room stays its channel for the core, so nothing is reported back).
+            Delivery::Invite { channel, message, placement, .. } => {
+                let Some(room) = self.room(channel.raw()) else {
+                    tracing::warn!(channel = %channel, "an invitation for a room attune is not in was dropped");
+                    return;
+                };
+                match self.send(&room, &message, None).await {
+                    Ok(event) if placement.own_place => self.start_thread(channel.raw(), event),
+                    Ok(_) => self.forget_thread(channel.raw()),
+                    Err(e) => tracing::error!(error = %e, room = %channel, "a circle's invitation could not be sent"),
                 }
             }
             Delivery::Whisper { to, message } => {
