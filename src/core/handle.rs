@@ -52,9 +52,10 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
         }
         Input::BadCommand { actor, place, refusal, text } => {
             let (actor, _) = cleaned(actor);
-            // "/i want to die" is not a command, but it may be a cry for help.
-            safety::check_chat(&mut cx, &actor, &place, &text);
-            if cx.rate_ok(&actor) {
+            // "/i want to die" is not a command, but it may be a cry for help. Someone who
+            // may be struggling hears the care alone, never "I don't know that command" with it.
+            let signposted = safety::check_chat(&mut cx, &actor, &place, &text);
+            if !signposted && cx.rate_ok(&actor) {
                 cx.refuse(&actor.member, &refusal);
             }
         }

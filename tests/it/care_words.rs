@@ -89,7 +89,9 @@ fn refusals_never_quote_crisis_words_back() {
         let text = everything(&h, &out);
         assert!(!text.to_lowercase().contains("kill myself") && !text.contains("want to die"), "{line}: no echo:\n{text}");
         let refusal = out.iter().any(|e| matches!(e, Effect::Whisper { message, .. } if message.kind == Kind::Refusal));
-        assert!(refusal, "{line}: the member is still told that it didn't work");
+        // A command that didn't work says so; a line that was no command at all gets the care alone.
+        let command = attune::core::command::parse(line).is_ok();
+        assert_eq!(refusal, command, "{line}: a command is still told that it didn't work, a cry is not answered as one");
         if i == 0 {
             assert!(crisis_card_to(&out, "bob"), "the first one brings the card");
         }

@@ -220,7 +220,10 @@ fn a_line_that_fails_to_parse_is_still_read_for_crisis_phrases() {
     let out = h.cmd("bob", "i want to die");
     let to_bob = private_ids(&out, "bob");
     assert!(to_bob.contains(&"crisis-intro"), "a would-be command can be a cry for help: {to_bob:?}");
-    assert!(to_bob.contains(&"refusal-unknown-command"), "and it is still answered as a command");
+    assert!(
+        !to_bob.contains(&"refusal-unknown-command"),
+        "and it gets the care alone, never \"I don't know that command\" beside it: {to_bob:?}"
+    );
     assert!(said(&out).is_empty(), "nothing about it is public");
 }
 
