@@ -73,7 +73,12 @@ impl Command {
         match self {
             Command::Suggest(text) => Some(text),
             Command::Circle(CircleCmd::Open(Opening::Line(words))) => Some(words),
-            Command::Circle(CircleCmd::Open(Opening::Typed { title, .. })) => title.as_deref(),
+            // A template option is typed freely too; a title, when given, is what is shown.
+            Command::Circle(CircleCmd::Open(Opening::Typed { title, template, .. })) => title.as_deref().or(template.as_deref()),
+            Command::Circle(CircleCmd::Schedule(when)) => Some(when),
+            Command::Circle(
+                CircleCmd::Remove(name) | CircleCmd::Readmit(name) | CircleCmd::Move { name, .. } | CircleCmd::Cohost { name, .. },
+            ) => Some(name),
             Command::Practice(Some(name)) => Some(name),
             Command::Timezone(tz) => Some(tz),
             Command::Quiet(Some(q)) => Some(q),

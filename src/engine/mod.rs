@@ -193,7 +193,7 @@ impl Care {
         use crate::core::command::Command;
         match input {
             Input::Chat { actor, text, .. } | Input::BadCommand { actor, text, .. } => {
-                defaults.phrases.assess(text).map(|f| Care::Card(actor.member.clone(), f.imminent))
+                crate::core::safety::finding(&defaults.phrases, text).map(|f| Care::Card(actor.member.clone(), f.imminent))
             }
             Input::Command { actor, command, .. } => match command.clone().unscoped() {
                 Command::ResourcesShow => Some(Care::Resources(actor.member.clone())),
@@ -250,7 +250,7 @@ struct Inner {
     /// whose community the adapter can't know. Memory only.
     last_community: Mutex<HashMap<MemberRef, CommunityId>>,
     /// When a member no community knows was last sent the resources card. Memory only.
-    newcomer_cards: Mutex<HashMap<MemberRef, jiff::Timestamp>>,
+    newcomer_cards: Mutex<HashMap<MemberRef, route::NewcomerCards>>,
     /// The next floor change's number (see `Delivery::Floor::seq`).
     floor_seq: std::sync::atomic::AtomicU64,
     faults: Mutex<HashMap<CommunityId, Fault>>,

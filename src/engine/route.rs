@@ -66,6 +66,11 @@ impl Engine {
             Some(c) => c,
             None => match self.route_private(&actor.member).await? {
                 Route::One(c) => c,
+                // A line that is no command makes no choice of community, yet it may be a cry
+                // for help: it is read where the member is known (the first of their
+                // communities), so their own choices hold (checks off, the quiet period) and an
+                // imminent sign brings its card. Only a command is asked which community it means.
+                Route::Ask(options) if !matches!(said, Said::Command(_)) => options[0].clone(),
                 Route::Ask(options) => return Ok(self.without_community(&actor, said, Some(&options))),
                 Route::Unknown => return Ok(self.without_community(&actor, said, None)),
             },
@@ -100,12 +105,17 @@ impl Engine {
     }
 
     /// What a private line gets when no community can take it: a member who
-    /// belongs to none yet, or to several (`options`) without saying which.
-    /// Words that may be a cry for help get the shipped resources card (at most
-    /// once per signpost period, in memory: nothing is stored for someone no
-    /// community knows); `resources` gets it too; a command is asked which
+    /// belongs to none yet, or a command from a member of several (`options`)
+    /// that didn't say which. Nothing is stored for someone no community knows;
+    /// what attune must remember (a card sent, checks turned off) stays in
+    /// memory. Words that may be a cry for help get the shipped resources card
+    /// (once per signpost period), or the short card that leads with the
+    /// emergency number when they say the act is under way (at most once per
+    /// few minutes, whatever the period), unless the member turned checks off;
+    /// `resources` and `crisis off|on|wrong` work; a command is asked which
     /// community it is for, or told to start in one; other chat goes nowhere.
     fn without_community(&self, actor: &Actor, said: Said, options: Option<&[CommunityId]>) -> Answer {
+        use crate::core::command::CrisisArg;
         let defaults = &self.inner.defaults;
         let to = actor.member.clone();
         let whisper = |message: Message| Answer { deliveries: vec![Delivery::Whisper { to: to.clone(), message }] };
@@ -113,45 +123,91 @@ impl Engine {
             Said::Chat(text) | Said::Bad { text, .. } => Some(text.as_str()),
             Said::Command(c) => c.free_text(),
         };
-        if text.is_some_and(|t| defaults.phrases.matches(t)) {
-            return if self.newcomer_card_due(&to) {
-                whisper(crate::core::safety::card(&defaults.resources, Line::new("crisis-intro")))
-            } else {
-                Answer::default()
+        let finding = text.and_then(|t| crate::core::safety::finding(&defaults.phrases, t));
+        if let Some(finding) = finding.filter(|_| !self.newcomer_said_off(&to)) {
+            return match self.newcomer_card_due(&to, finding.imminent) {
+                Some(true) => whisper(crate::core::safety::imminent_card(&defaults.resources)),
+                Some(false) => whisper(crate::core::safety::card(&defaults.resources, Line::new("crisis-intro"))),
+                None => Answer::default(),
             };
         }
         match said {
             Said::Chat(_) => Answer::default(),
             Said::Bad { refusal, .. } => whisper(Message::new(Kind::Refusal, vec![crate::core::refusal_line(&refusal)])),
-            Said::Command(c) if matches!(c.clone().unscoped(), Command::ResourcesShow) => {
-                whisper(crate::core::safety::card(&defaults.resources, Line::new("resources-asked")))
-            }
-            Said::Command(_) => match options {
-                Some(options) => ask(&to, options),
-                None => whisper(Message::info(Line::new("private-no-community"))),
+            Said::Command(c) => match c.unscoped() {
+                Command::ResourcesShow => whisper(crate::core::safety::card(&defaults.resources, Line::new("resources-asked"))),
+                // A card's buttons work before the member has a community, too.
+                Command::Crisis(arg) if options.is_none() => {
+                    let line = match arg {
+                        CrisisArg::Off => "crisis-off",
+                        CrisisArg::On => "crisis-on",
+                        CrisisArg::Wrong => "crisis-wrong",
+                    };
+                    self.newcomer_checks(&to, arg);
+                    whisper(Message::info(Line::new(line)))
+                }
+                _ => match options {
+                    Some(options) => ask(&to, options),
+                    None => whisper(Message::info(Line::new("private-no-community"))),
+                },
             },
         }
     }
 
-    /// Whether a member no community can answer for may be sent the resources
-    /// card now (once per default signpost period; memory only).
-    fn newcomer_card_due(&self, member: &MemberRef) -> bool {
-        let now = self.inner.clock.now();
+    /// Whether a member no community can answer for may be sent a card now:
+    /// `Some(imminent)` when one is due (the resources card once per default
+    /// signpost period; the imminent card once per `IMMINENT_EVERY_SECS`,
+    /// whatever the period), `None` when it was sent too recently. Memory only.
+    fn newcomer_card_due(&self, member: &MemberRef, imminent: bool) -> Option<bool> {
+        let now = self.inner.clock.now().as_second();
         let period = i64::from(crate::core::state::Settings::default().signpost_hours) * 3600;
-        let Ok(mut sent) = self.inner.newcomer_cards.lock() else { return true };
-        sent.retain(|_, at: &mut jiff::Timestamp| now.as_second() - at.as_second() < period);
-        if sent.contains_key(member) {
-            return false;
+        let Ok(mut sent) = self.inner.newcomer_cards.lock() else { return Some(imminent) };
+        sent.retain(|_, s: &mut NewcomerCards| {
+            s.card.is_some_and(|t| now - t < period)
+                || s.imminent.is_some_and(|t| now - t < crate::core::safety::IMMINENT_EVERY_SECS)
+                || s.off
+        });
+        let full = sent.len() >= NEWCOMER_CARDS;
+        let entry = if full { sent.get_mut(member) } else { Some(sent.entry(member.clone()).or_default()) };
+        let Some(s) = entry else { return Some(imminent) };
+        let (last, every) = if imminent { (&mut s.imminent, crate::core::safety::IMMINENT_EVERY_SECS) } else { (&mut s.card, period) };
+        if last.is_some_and(|t| now - t < every) {
+            return None;
         }
-        if sent.len() < NEWCOMER_CARDS {
-            sent.insert(member.clone(), now);
+        *last = Some(now);
+        Some(imminent)
+    }
+
+    /// Whether a member no community knows asked not to have their messages checked.
+    fn newcomer_said_off(&self, member: &MemberRef) -> bool {
+        self.inner.newcomer_cards.lock().is_ok_and(|s| s.get(member).is_some_and(|s| s.off))
+    }
+
+    fn newcomer_checks(&self, member: &MemberRef, arg: crate::core::command::CrisisArg) {
+        let Ok(mut sent) = self.inner.newcomer_cards.lock() else { return };
+        if sent.len() >= NEWCOMER_CARDS && !sent.contains_key(member) {
+            return;
         }
-        true
+        let s = sent.entry(member.clone()).or_default();
+        match arg {
+            crate::core::command::CrisisArg::Off => s.off = true,
+            crate::core::command::CrisisArg::On => s.off = false,
+            crate::core::command::CrisisArg::Wrong => {}
+        }
     }
 }
 
-/// How many members without a community the engine remembers having sent the
-/// resources card to (a bound on memory; past it, the card still goes out).
+/// What the engine remembers, in memory only, about a member no community
+/// knows: when it last sent them each card, and whether they turned checks off.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct NewcomerCards {
+    card: Option<i64>,
+    imminent: Option<i64>,
+    off: bool,
+}
+
+/// How many members without a community the engine remembers (a bound on
+/// memory; past it, a card still goes out, unbounded by its period).
 const NEWCOMER_CARDS: usize = 4096;
 
 /// What a member said privately, before the core has seen it.

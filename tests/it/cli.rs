@@ -254,3 +254,13 @@ fn importing_a_deck_touches_only_the_decks_even_with_a_circle_mid_turn() {
     let resumed = String::from_utf8_lossy(&out.stdout);
     assert!(resumed.contains("alice still has the floor"), "the import didn't move the circle on: {resumed}");
 }
+
+#[test]
+fn help_describes_run_as_it_is_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(attune(dir.path()).arg("--help"));
+    assert!(out.status.success());
+    let text = printed(&out);
+    assert!(!text.contains("none is built"), "the help no longer says no platform is built in:\n{text}");
+    assert!(text.contains("Discord") && text.contains("Matrix"), "run names the platforms it starts:\n{text}");
+}

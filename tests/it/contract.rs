@@ -445,4 +445,37 @@ async fn a_private_line_that_is_no_command_is_read_for_crisis_words_with_or_with
     assert!(e.store().communities_of(&stranger.member).await.unwrap().is_empty(), "nothing stored about the newcomer");
     let asked = e.submit_private(None, stranger.clone(), Command::ResourcesShow, None).await.unwrap();
     assert!(asked.private_to(&stranger.member).any(|m| m.kind == Kind::Crisis), "resources works without a community");
+    // Danger under way is never held back by the card's period.
+    let now = attune::engine::Said::Chat("i already took all the pills, its done".into());
+    let answer = e.submit_private(None, stranger.clone(), now, None).await.unwrap();
+    let texts: Vec<&str> = answer.private_to(&stranger.member).flat_map(|m| m.lines.iter().map(|l| l.id)).collect();
+    assert!(texts.iter().any(|id| id.starts_with("crisis-now")), "the imminent card reaches a newcomer within the period: {texts:?}");
+    // `crisis off` works without a community, and holds.
+    e.submit_private(None, stranger.clone(), command::parse("crisis off").unwrap(), None).await.unwrap();
+    let later = e.submit_private(None, stranger.clone(), attune::engine::Said::Chat("i want to die".into()), None).await.unwrap();
+    assert!(later.deliveries.is_empty(), "checks off: nothing comes back: {later:?}");
+    assert!(e.store().communities_of(&stranger.member).await.unwrap().is_empty(), "and nothing is stored");
+}
+
+#[tokio::test]
+async fn chat_from_a_member_of_two_communities_is_read_where_they_are_known_and_their_choices_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.db");
+    let (a, b) = (community(Platform::Discord, "guild-a"), community(Platform::Discord, "guild-b"));
+    let bob = person(Platform::Discord, "bob", false);
+    {
+        let two = two_platforms(&path).await;
+        cmd(&two.engine, &a, &bob, in_channel(Platform::Discord, "room-a"), "timezone Europe/Lisbon").await;
+        cmd(&two.engine, &b, &bob, in_channel(Platform::Discord, "room-b"), "timezone Europe/Lisbon").await;
+        two.engine.shutdown().await;
+    }
+    // After a restart nothing says which community bob last chose.
+    let two = two_platforms(&path).await;
+    let e = &two.engine;
+    let answer = e.submit_private(None, bob.clone(), attune::engine::Said::Chat("i want to die".into()), None).await.unwrap();
+    assert!(answer.private_to(&bob.member).any(|m| m.kind == Kind::Crisis), "the card reaches bob: {answer:?}");
+    let now = attune::engine::Said::Chat("i already took all the pills, its done".into());
+    let answer = e.submit_private(None, bob.clone(), now, None).await.unwrap();
+    let ids: Vec<&str> = answer.private_to(&bob.member).flat_map(|m| m.lines.iter().map(|l| l.id)).collect();
+    assert!(ids.iter().any(|id| id.starts_with("crisis-now")), "and the imminent card, within the period: {ids:?}");
 }

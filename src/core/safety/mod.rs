@@ -26,6 +26,11 @@ pub fn crisis_words(rules: &Rules, text: &str) -> bool {
     rules.matches(bounded(text))
 }
 
+/// What `text` matched (bounded like chat), whatever the member's choice about checks.
+pub fn finding(rules: &Rules, text: &str) -> Option<Finding> {
+    rules.assess(bounded(text))
+}
+
 /// The start of a message that is checked: the work per message stays bounded.
 fn bounded(text: &str) -> &str {
     match text.char_indices().nth(MAX_CHECKED_CHARS) {

@@ -151,6 +151,8 @@ pub(super) async fn on_event(ctx: &serenity::Context, event: &serenity::FullEven
             shared.support.owner(guild.id.get(), guild.owner_id.get());
             shared.on_guild_voice(guild).await;
         }
+        // Ownership can move to someone else while attune runs.
+        serenity::FullEvent::GuildUpdate { new_data, .. } => shared.support.owner(new_data.id.get(), new_data.owner_id.get()),
         _ => {}
     }
     Ok(())
@@ -226,11 +228,9 @@ impl Shared {
     ) {
         let Some(actor) = self.actor(inv) else { return };
         let member = actor.member.clone();
-        if actor.moderator
-            && let Some(g) = inv.guild
-        {
-            // Someone a support thread can bring in.
-            self.support.seen_moderator(g, inv.user);
+        if let Some(g) = inv.guild {
+            // Someone a support thread can bring in, or no longer.
+            self.support.seen(g, inv.user, actor.moderator);
         }
         let event = Some(format!("interaction:{}", inv.id));
         let channel = inv.guild.and_then(|_| ChannelId::parse(Platform::Discord, &inv.channel.to_string()).ok());

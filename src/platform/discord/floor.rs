@@ -126,16 +126,16 @@ impl Shared {
         let ids = |m: &MemberRef| snowflake(m.user());
         let speaking: Option<u64> = speaker.as_ref().and_then(ids);
         let hosts: Vec<u64> = hosts.iter().filter_map(ids).collect();
-        {
-            let _turn = self.floor_turns.lock().await;
-            if !self.floor_order.current(&channel, seq) {
-                tracing::debug!(channel = %channel, "a floor change that arrived after a newer one was dropped");
-                return;
-            }
-            match speaking {
-                Some(s) => self.hold_channel(community, &channel, s, &hosts).await,
-                None => self.restore(community, &channel).await,
-            }
+        // The whole change, text and voice, under one lock: two changes for a circle never
+        // interleave, so a release can't finish before the hold it follows (leaving someone muted).
+        let _turn = self.floor_turns.lock().await;
+        if !self.floor_order.current(&channel, seq) {
+            tracing::debug!(channel = %channel, "a floor change that arrived after a newer one was dropped");
+            return;
+        }
+        match speaking {
+            Some(s) => self.hold_channel(community, &channel, s, &hosts).await,
+            None => self.restore(community, &channel).await,
         }
         if let Some(v) = voice {
             match speaking {
@@ -236,8 +236,10 @@ impl Shared {
         }
     }
 
-    /// After a start: puts back everything a crash may have left held.
+    /// After a start: puts back everything a crash may have left held, before
+    /// (and never interleaved with) any floor change of this run.
     pub(super) async fn restore_all(&self) {
+        let _turn = self.floor_turns.lock().await;
         let holds = match self.engine.ledger().floor_holds_on(crate::core::ids::Platform::Discord).await {
             Ok(h) => h,
             Err(e) => {

@@ -75,9 +75,17 @@ impl Support {
         }
     }
 
-    pub(super) fn seen_moderator(&self, guild: u64, user: u64) {
+    /// Notes what the core made of someone using attune in `guild`: a moderator
+    /// is someone a support thread can bring in; someone who no longer is (a
+    /// role taken away) is never brought in again.
+    pub(super) fn seen(&self, guild: u64, user: u64, moderator: bool) {
         if let Ok(mut s) = self.seen.lock() {
-            s.entry(guild).or_default().insert(user);
+            let set = s.entry(guild).or_default();
+            if moderator {
+                set.insert(user);
+            } else {
+                set.remove(&user);
+            }
         }
     }
 
@@ -148,15 +156,28 @@ mod tests {
         let s = Support::new(None, vec![5, 6]);
         assert_eq!(s.people(1, 9), [5, 6], "the configured ones, before anyone is known");
         s.owner(1, 7);
-        s.seen_moderator(1, 6);
-        s.seen_moderator(1, 8);
-        s.seen_moderator(1, 9);
-        s.seen_moderator(2, 4);
+        s.seen(1, 6, true);
+        s.seen(1, 8, true);
+        s.seen(1, 9, true);
+        s.seen(2, 4, true);
         assert_eq!(s.people(1, 9), [5, 6, 7, 8], "each once, and never the member who asked");
         assert_eq!(s.people(2, 4), [5, 6], "another guild has its own");
         for u in 100..200 {
-            s.seen_moderator(1, u);
+            s.seen(1, u, true);
         }
         assert_eq!(s.people(1, 9).len(), MOST);
+    }
+
+    #[test]
+    fn someone_who_stopped_being_a_moderator_is_never_brought_into_a_support_thread_again() {
+        let s = Support::new(None, Vec::new());
+        s.seen(1, 8, true);
+        assert_eq!(s.people(1, 9), [8]);
+        s.seen(1, 8, false);
+        assert!(s.people(1, 9).is_empty(), "a role taken away takes them out of private threads");
+        s.owner(1, 7);
+        s.owner(1, 3);
+        assert_eq!(s.people(1, 9), [3], "a new owner replaces the old one");
+        assert!(s.manages(1, 3) && !s.manages(1, 7));
     }
 }

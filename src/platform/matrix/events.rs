@@ -258,6 +258,15 @@ impl Shared {
     async fn place(&self, room: &Room, member: &MemberRef) -> Option<Where> {
         let id = room.room_id().as_str();
         match self.engine.ledger().private_room_owner(id).await {
+            // A member's private room stays theirs only while it is the two of them: once
+            // someone else is in it (joined or invited), it is forgotten and nothing private
+            // goes there again; the member's next private answer opens a new room.
+            Ok(Some((_, _))) if !private_place(true, people_in(room).await) => {
+                tracing::info!("a private room someone else came into is no longer used for private messages");
+                if let Err(e) = self.engine.ledger().drop_private_room(id).await {
+                    tracing::error!(error = %e, "a private room that is no longer private could not be forgotten");
+                }
+            }
             Ok(Some((community, owner))) => {
                 // Someone else in a member's private room is not answered there.
                 return (&owner == member).then_some(Where::Private { community: Some(community) });
@@ -268,7 +277,7 @@ impl Shared {
         // A DM is private only while it is the member and attune alone (joined or invited):
         // a DM someone else was brought into is a shared room.
         let marked = self.direct.lock().is_ok_and(|d| d.contains(id));
-        if private_place(marked || room.is_direct().await.unwrap_or(false), room.active_members_count()) {
+        if (marked || room.is_direct().await.unwrap_or(false)) && private_place(true, people_in(room).await) {
             return Some(Where::Private { community: None });
         }
         let community = self.community_of(room).await?;
@@ -406,7 +415,7 @@ impl Shared {
     async fn is_private_room(&self, room: &Room) -> bool {
         let id = room.room_id().as_str();
         matches!(self.engine.ledger().private_room_owner(id).await, Ok(Some(_)))
-            || private_place(self.direct.lock().is_ok_and(|d| d.contains(id)), room.active_members_count())
+            || (self.direct.lock().is_ok_and(|d| d.contains(id)) && private_place(true, people_in(room).await))
     }
 
     /// Said in a shared room when a member's private answer could not reach
@@ -434,6 +443,20 @@ async fn power_level(room: &Room, user: &matrix_sdk::ruma::UserId) -> i64 {
         Ok(UserPowerLevel::Infinite) => i64::MAX,
         Ok(UserPowerLevel::Int(n)) => n.into(),
         Ok(_) | Err(_) => 0,
+    }
+}
+
+/// How many people are in a room, joined or invited, from its real membership
+/// (matrix-sdk asks the homeserver once and then follows the room's member
+/// events), not the sync summary's count, which a homeserver sends only with
+/// lazy-loaded members. Unknown counts as crowded, so nothing private goes there.
+pub(super) async fn people_in(room: &Room) -> u64 {
+    match room.members(matrix_sdk::RoomMemberships::ACTIVE).await {
+        Ok(members) => u64::try_from(members.len()).unwrap_or(u64::MAX),
+        Err(e) => {
+            tracing::warn!(error = %e, "a room's members could not be read; it is treated as shared");
+            u64::MAX
+        }
     }
 }
 

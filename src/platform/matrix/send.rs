@@ -135,7 +135,7 @@ impl Shared {
             Ok(Some(id)) => {
                 // attune made it as a direct chat; it stays private while two are in it.
                 if let Some(room) = self.room(&id)
-                    && crate::core::standing::private_place(true, room.active_members_count())
+                    && crate::core::standing::private_place(true, super::events::people_in(&room).await)
                     && still_there(&room, &user).await
                 {
                     return Ok(room);
@@ -187,7 +187,9 @@ impl Shared {
         let marked: Vec<String> = self.direct.lock().map(|d| d.iter().cloned().collect()).unwrap_or_default();
         let candidates = self.client.get_dm_rooms(user).chain(marked.iter().filter_map(|id| self.room(id)));
         for room in candidates {
-            if room.state() != matrix_sdk::RoomState::Joined || !crate::core::standing::private_place(true, room.active_members_count()) {
+            if room.state() != matrix_sdk::RoomState::Joined
+                || !crate::core::standing::private_place(true, super::events::people_in(&room).await)
+            {
                 continue;
             }
             let there = room.get_member_no_sync(user).await.ok().flatten();

@@ -47,10 +47,14 @@ async fn someone_no_community_knows_who_writes_crisis_words_in_a_dm_gets_the_res
     bot.fake.say_dm(&stranger, "i want to die");
     bot.fake.settle().await;
     assert_eq!(bot.private_to(&stranger).len(), before, "the card is not repeated within the period");
-    // Its buttons name no community; pressing one answers kindly and creates nothing.
+    // Its buttons name no community, and still work: checks off, kept in memory only.
     let off = card.button(":crisis-off").expect("the card offers to stop checking");
     bot.press(&stranger, &card, &off).await;
-    assert!(last_private(&bot, &stranger).contains("community"), "told to start in a community: {}", last_private(&bot, &stranger));
+    assert!(last_private(&bot, &stranger).contains("won't check"), "checks turned off: {}", last_private(&bot, &stranger));
+    let before = bot.private_to(&stranger).len();
+    bot.fake.say_dm(&stranger, "took all my pills an hour ago");
+    bot.fake.settle().await;
+    assert_eq!(bot.private_to(&stranger).len(), before, "their choice holds");
     bot.stop().await;
 }
 
@@ -136,5 +140,25 @@ async fn a_moderator_discord_showed_with_manage_server_is_a_moderator_in_chat_to
     let nudged = |u: &User| bot.private_to(u).iter().any(|p| p.content().contains("has the floor right now"));
     assert!(nudged(listener), "a listener talking over the speaker is nudged");
     assert_eq!(bot.private_to(&moderator).len(), before, "the moderator is not: one rule, interactions and chat alike");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pulse_button_pressed_twice_says_it_was_answered_and_after_its_window_that_it_closed() {
+    let (host, alice, bob, cara) = people();
+    let bot = Bot::start(&[&host, &alice, &bob, &cara]).await;
+    super::gathered(&bot, &host, &[&alice, &bob, &cara]).await;
+    super::done_until_the_end(&bot, &[&alice, &bob, &cara]).await;
+    let pulse_of = |u: &User| bot.private_to(u).into_iter().rev().find(|p| p.button(":pulse:").is_some()).expect("a pulse");
+    let (alices, caras) = (pulse_of(&alice), pulse_of(&cara));
+    let answer = |p: &super::fake::Posted, n: &str| p.buttons().into_iter().find(|(label, _)| label == n).expect("an answer").1;
+    bot.press(&alice, &alices, &answer(&alices, "4")).await;
+    bot.press(&alice, &alices, &answer(&alices, "2")).await;
+    assert!(last_private(&bot, &alice).contains("already answered"), "a second press: {}", last_private(&bot, &alice));
+    bot.engine.advance(25 * 3600).await.unwrap();
+    bot.fake.settle().await;
+    bot.press(&cara, &caras, &answer(&caras, "5")).await;
+    let late = last_private(&bot, &cara);
+    assert!(late.contains("pulse has closed") && !late.contains("already ended"), "after the window: {late}");
     bot.stop().await;
 }

@@ -1289,3 +1289,36 @@ async fn a_moderator_by_power_in_a_group_communitys_room_is_a_moderator_in_their
     host.stop().await;
     alice.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_room_someone_else_was_brought_into_gets_nothing_private_again() {
+    let (mut bot, host, alice, room) = room_of_two("third-attune", "third-host", "third-alice").await;
+    let cara = Member::new("third-cara").await;
+    let me = bot.id.clone();
+    alice.say(&room, "!attune reflect body").await;
+    let first = alice
+        .wait_for(0, "a card in a private room", |s| s.sender == me && s.room != room && s.body().contains("Something to sit with"))
+        .await;
+    // alice brings cara into the room attune made for her; cara comes in.
+    let dm = alice.wait_for_room(&first.room).await;
+    dm.invite_user_by_id(&OwnedUserId::try_from(cara.id.as_str()).unwrap()).await.unwrap();
+    cara.wait_for(0, "cara is in alice's room", membership(&first.room, &cara.id, "join")).await;
+    alice.wait_for(0, "alice sees cara come in", membership(&first.room, &cara.id, "join")).await;
+    let before = alice.seen().len();
+    alice.say(&room, "!attune reflect emotions").await;
+    let second =
+        alice.wait_for(before, "the next card", |s| s.sender == me && s.room != room && s.body().contains("Something to sit with")).await;
+    assert_ne!(second.room, first.room, "nothing private goes to a room a third person is in; a new one is made");
+    handled_so_far(&alice, &room, &me).await;
+    let leaked: Vec<Seen> =
+        cara.seen().into_iter().filter(|s| s.sender == me && s.room == first.room && s.kind == "m.room.message").collect();
+    assert!(
+        leaked.is_empty() || leaked.iter().all(|s| s.event_id == first.event_id),
+        "cara reads nothing of alice's: {}",
+        summary(&leaked)
+    );
+    bot.stop().await;
+    host.stop().await;
+    alice.stop().await;
+    cara.stop().await;
+}
