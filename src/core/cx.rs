@@ -36,6 +36,7 @@ impl<R: Rng> Cx<'_, R> {
     }
 
     pub fn whisper(&mut self, to: &MemberRef, message: Message) {
+        let message = if message.must_see() { message.notifying(to) } else { message };
         self.out.push(Effect::Whisper { to: to.clone(), message });
     }
 

@@ -53,6 +53,10 @@ pub struct Message {
     pub lines: Vec<Line>,
     pub actions: Vec<Action>,
     pub attachment: Option<Attachment>,
+    /// The one person this message notifies (SPEC "Who is notified"): a turn's
+    /// speaker, or the member a private message they must see is for. Names in
+    /// it, and text from members or moderators, notify nobody.
+    pub notify: Option<MemberRef>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -347,11 +351,23 @@ impl Line {
 
 impl Message {
     pub fn new(kind: Kind, lines: Vec<Line>) -> Self {
-        Self { kind, lines, actions: Vec::new(), attachment: None }
+        Self { kind, lines, actions: Vec::new(), attachment: None, notify: None }
     }
     pub fn info(line: Line) -> Self {
         Self::new(Kind::Info, vec![line])
     }
+    /// Notifies `who` alone when sent (see [`Message::notify`]).
+    pub fn notifying(mut self, who: &MemberRef) -> Self {
+        self.notify = Some(who.clone());
+        self
+    }
+
+    /// A private message its member must see: the crisis card, or a question
+    /// that waits for them (the agreements before a join). It notifies them.
+    pub fn must_see(&self) -> bool {
+        self.kind == Kind::Crisis || self.actions.iter().any(|a| matches!(a, Action::Agree(_)))
+    }
+
     pub fn with_actions(mut self, actions: &[Action]) -> Self {
         self.actions.extend_from_slice(actions);
         self

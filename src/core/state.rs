@@ -26,6 +26,14 @@ pub struct Settings {
     /// A member doesn't get a self-reflection card from their last N requests.
     pub reflect_history: u32,
     pub default_template: String,
+    /// A turn's announcement notifies its speaker (SPEC "Who is notified"). Off,
+    /// it notifies nobody.
+    #[serde(default = "speaker_pings_default")]
+    pub speaker_pings: bool,
+}
+
+fn speaker_pings_default() -> bool {
+    true
 }
 
 impl Default for Settings {
@@ -37,11 +45,13 @@ impl Default for Settings {
             rate_per_minute: 30,
             reflect_history: 10,
             default_template: "standard".into(),
+            speaker_pings: true,
         }
     }
 }
 
-pub const SETTING_KEYS: &str = "timezone, retention-days, signpost-hours, rate-per-minute, reflect-history, default-template, agreements";
+pub const SETTING_KEYS: &str =
+    "timezone, retention-days, signpost-hours, rate-per-minute, reflect-history, default-template, speaker-pings, agreements";
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Suggestion {

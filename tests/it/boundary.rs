@@ -196,3 +196,30 @@ fn every_action_token_carries_the_scope_its_command_needs() {
         assert!(matches!(action.command(), Command::Scoped(..)), "{action:?} acts only on the circle (and turn) whose message carried it");
     }
 }
+
+#[test]
+fn a_message_notifies_exactly_the_person_it_addresses() {
+    use attune::core::effect::Effect;
+    let mut h = Harness::started(&["alice", "bob", "carol"]);
+    let announced = h.log.iter().rev().find_map(|e| match e {
+        Effect::Say { message, .. } if matches!(message.kind, Kind::TurnStarted { .. }) => Some(message.clone()),
+        _ => None,
+    });
+    let announced = announced.expect("a turn was announced");
+    assert_eq!(announced.notify.as_ref().map(|m| m.user().to_owned()), h.speaker(), "a turn notifies its speaker alone");
+    let out = h.chat("bob", "honestly i want to die");
+    let card = whispered(&out, "bob").into_iter().find(|m| m.kind == Kind::Crisis).expect("the card");
+    assert_eq!(card.notify, Some(member("bob")), "the crisis card notifies the member it is for");
+    let out = h.dm("carol", "reflect");
+    assert!(whispered(&out, "carol").iter().all(|m| m.notify.is_none()), "a card asked for notifies nobody");
+    h.dm("mod", "settings set speaker-pings off");
+    assert!(!h.state.community.settings.speaker_pings, "the setting is kept");
+    let speaker = h.speaker().unwrap();
+    let out = h.cmd(&speaker, "done");
+    assert!(
+        out.iter().all(|e| !matches!(e, Effect::Say { message, .. } if message.notify.is_some())),
+        "with speaker pings off, nobody is notified"
+    );
+    let out = h.dm("mod", "settings set speaker-pings loudly");
+    assert!(!refusals(&out).is_empty(), "on or off, nothing else");
+}

@@ -128,6 +128,8 @@ pub(super) fn start_turn(cx: &mut Cx<'_, impl Rng>, id: CircleId, speaker: Membe
     // circle sees only that the floor is theirs.
     let public_card = card.as_ref().filter(|d| d.cw.is_empty()).map(|d| d.text.as_str());
     let announce = turn_message(turn_ref, &speaker, kind, &display, public_card, secs, mode, mode_chosen, extend > 0);
+    // The announcement notifies its speaker alone, unless the community turned that off.
+    let announce = if cx.st.community.settings.speaker_pings { announce.notifying(&speaker) } else { announce };
     cx.say(&channel, announce);
     if let Some(d) = card.as_ref().filter(|d| !d.cw.is_empty()) {
         private_note(cx, &speaker, d, turn_ref);

@@ -126,6 +126,7 @@ pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, S
             ("rate-per-minute", s.rate_per_minute.to_string()),
             ("reflect-history", s.reflect_history.to_string()),
             ("default-template", s.default_template.clone()),
+            ("speaker-pings", if s.speaker_pings { "on" } else { "off" }.to_owned()),
             ("agreements", format!("version {}", cx.st.community.agreements_version)),
         ];
         let mut lines = vec![Line::new("settings-head")];
@@ -146,6 +147,13 @@ pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, S
         "signpost-hours" => next.settings.signpost_hours = num(1, 720)?,
         "rate-per-minute" => next.settings.rate_per_minute = num(5, 600)?,
         "reflect-history" => next.settings.reflect_history = num(0, 50)?,
+        "speaker-pings" => {
+            next.settings.speaker_pings = match value.trim().to_lowercase().as_str() {
+                "on" | "yes" | "true" => true,
+                "off" | "no" | "false" => false,
+                _ => return Err(bad("on or off")),
+            }
+        }
         "default-template" => {
             if cx.st.template(&value).is_none() {
                 return Err(Refusal::UnknownTemplate { given: preview(&value) });

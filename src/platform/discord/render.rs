@@ -23,6 +23,8 @@ pub(super) struct Rendered {
     pub(super) embed: Option<serenity::CreateEmbed>,
     pub(super) rows: Vec<serenity::CreateActionRow>,
     pub(super) file: Option<serenity::CreateAttachment>,
+    /// The one user this message may notify (a turn's speaker); nobody else, ever.
+    pub(super) notify: Option<u64>,
 }
 
 /// Mentions are never allowed to notify anyone.
@@ -30,20 +32,30 @@ pub(super) fn no_pings() -> serenity::CreateAllowedMentions {
     serenity::CreateAllowedMentions::new()
 }
 
+/// Who a message may notify: the one user it addresses (`users` that id,
+/// `parse` and `roles` empty), or nobody.
+pub(super) fn pings(notify: Option<u64>) -> serenity::CreateAllowedMentions {
+    match notify {
+        Some(user) => no_pings().users([serenity::UserId::new(user)]),
+        None => no_pings(),
+    }
+}
+
 pub(super) fn render(catalogue: &Catalogue, message: &Message, guild: u64) -> Rendered {
     let text = catalogue.render_as(message, Markup::Markdown);
     let buttons: Vec<serenity::CreateButton> = message.actions.iter().map(|a| button(catalogue, guild, *a)).collect();
     let rows = buttons.chunks(ROW).take(ROWS).map(|r| serenity::CreateActionRow::Buttons(r.to_vec())).collect();
     let file = message.attachment.as_ref().map(|a| serenity::CreateAttachment::bytes(a.content.as_bytes().to_vec(), a.filename.clone()));
+    let notify = message.notify.as_ref().and_then(|m| m.user().parse::<u64>().ok()).filter(|id| *id != 0);
     match embed_title(message) {
         Some(title) if text.chars().count() <= MAX_EMBED => {
             let embed = serenity::CreateEmbed::new()
                 .title(catalogue.line(&crate::core::effect::Line::new(title)))
                 .description(text)
                 .colour(serenity::Colour::new(EMBED_COLOUR));
-            Rendered { parts: vec![String::new()], embed: Some(embed), rows, file }
+            Rendered { parts: vec![String::new()], embed: Some(embed), rows, file, notify }
         }
-        _ => Rendered { parts: split(&text), embed: None, rows, file },
+        _ => Rendered { parts: split(&text), embed: None, rows, file, notify },
     }
 }
 

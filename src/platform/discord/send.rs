@@ -10,7 +10,7 @@ use poise::serenity_prelude as serenity;
 use serenity::Builder as _;
 
 use super::Shared;
-use super::render::{Rendered, no_pings, render};
+use super::render::{Rendered, no_pings, pings, render};
 use crate::core::delivery::{Failed, Reason};
 use crate::core::effect::{Line, Message};
 use crate::core::ids::{CommunityId, MemberRef};
@@ -135,10 +135,12 @@ impl Shared {
     /// Posts a rendered message, part by part; the id of its last part.
     pub(super) async fn post_id(&self, channel: u64, rendered: Rendered) -> serenity::Result<Option<u64>> {
         let mut posted = None;
-        let Rendered { parts, rows, mut file, mut embed } = rendered;
+        let Rendered { parts, rows, mut file, mut embed, notify } = rendered;
         let last = parts.len().saturating_sub(1);
         for (i, part) in parts.into_iter().enumerate() {
-            let mut m = serenity::CreateMessage::new().content(part).allowed_mentions(no_pings());
+            // Only the first part names the person it addresses; only it may notify them.
+            let allowed = if i == 0 { pings(notify) } else { no_pings() };
+            let mut m = serenity::CreateMessage::new().content(part).allowed_mentions(allowed);
             if i == last {
                 if let Some(e) = embed.take() {
                     m = m.embed(e);
@@ -159,7 +161,7 @@ impl Shared {
     /// interaction. False when it could not be sent.
     pub(super) async fn follow_up(&self, token: &str, message: &Message, community: Option<&CommunityId>) -> bool {
         let guild = community.and_then(|c| snowflake(c.raw())).unwrap_or(0);
-        let Rendered { parts, rows, mut file, mut embed } = render(&self.catalogue, message, guild);
+        let Rendered { parts, rows, mut file, mut embed, .. } = render(&self.catalogue, message, guild);
         let last = parts.len().saturating_sub(1);
         for (i, part) in parts.into_iter().enumerate() {
             let mut f = serenity::CreateInteractionResponseFollowup::new().content(part).ephemeral(true).allowed_mentions(no_pings());

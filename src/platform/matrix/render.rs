@@ -14,9 +14,13 @@ use super::reactions::{self, FIELD};
 use crate::core::effect::{Action, Line, Message};
 use crate::text::{Catalogue, ENGLISH, Markup, TextError};
 
-/// The message type of everything the bot sends: a notice, which clients show
-/// as a bot's and other bots don't answer.
+/// The message type of what attune sends that notifies nobody: a notice, which
+/// clients show as a bot's and other bots don't answer.
 const MSGTYPE: &str = "m.notice";
+/// The message type of what notifies its one person (a turn's speaker, a
+/// private message they must see): Element's default rules silence notices
+/// before any mention rule, so these go as text, mentioning that one person.
+const MSGTYPE_NOTIFY: &str = "m.text";
 
 /// The English catalogue with `/command` written as `PREFIX command`.
 pub fn command_catalogue(prefix: &str) -> Result<Catalogue, TextError> {
@@ -51,6 +55,8 @@ pub(super) struct Rendered {
     pub(super) html: String,
     /// Reaction key → encoded action, for the actions the message offers.
     pub(super) offers: Vec<(String, String)>,
+    /// The one user the message notifies, if any.
+    pub(super) notify: Option<String>,
 }
 
 pub(super) fn render(catalogue: &Catalogue, message: &Message) -> Rendered {
@@ -72,7 +78,7 @@ pub(super) fn render(catalogue: &Catalogue, message: &Message) -> Rendered {
         body.push_str(&format!("\n{}", catalogue.line_as(&legend, Markup::Plain)));
         html.push_str(&format!("<br>\n<em>{}</em>", catalogue.line_as(&legend, Markup::Html)));
     }
-    Rendered { body, html, offers }
+    Rendered { body, html, offers, notify: message.notify.as_ref().map(|m| m.user().to_owned()) }
 }
 
 /// The event content of a rendered message, in a thread if `thread` names its root.
@@ -86,6 +92,11 @@ pub(super) fn content(rendered: &Rendered, thread: Option<&str>) -> Value {
         // body-based rules (display names, `@room`) that could ping anyone.
         "m.mentions": {},
     });
+    if let Some(user) = &rendered.notify {
+        // The one person it addresses, and nobody else.
+        content["msgtype"] = json!(MSGTYPE_NOTIFY);
+        content["m.mentions"] = json!({ "user_ids": [user] });
+    }
     if !rendered.offers.is_empty() {
         let offers: serde_json::Map<String, Value> = rendered.offers.iter().map(|(k, a)| (k.clone(), Value::String(a.clone()))).collect();
         content[FIELD] = Value::Object(offers);

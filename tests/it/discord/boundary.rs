@@ -123,6 +123,35 @@ async fn agree_on_the_second_circles_prompt_joins_the_second_circle() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turn_announcement_notifies_its_speaker_alone_unless_the_community_turned_that_off() {
+    let (host, alice, bob, cara) = people();
+    let bot = Bot::start(&[&host, &alice, &bob, &cara]).await;
+    super::gathered(&bot, &host, &[&alice, &bob, &cara]).await;
+    let turn = bot.channel_with(":done:").expect("a turn");
+    let speaker = first_mention(turn.content()).expect("the turn names its speaker");
+    assert_eq!(
+        turn.body["allowed_mentions"]["users"],
+        json!([speaker.to_string()]),
+        "the speaker is notified that their turn began, and nobody else"
+    );
+    // A moderator turns speaker pings off; the next turn notifies nobody.
+    bot.slash(
+        &host,
+        "settings",
+        json!([{ "name": "set", "type": 1, "options": [
+        { "name": "key", "type": 3, "value": "speaker-pings" }, { "name": "value", "type": 3, "value": "off" } ] }]),
+    )
+    .await;
+    let who = [&alice, &bob, &cara].into_iter().find(|m| m.id == speaker).unwrap();
+    bot.press(who, &turn, &turn.button(":done:").unwrap()).await;
+    let next = bot.channel_with(":done:").expect("the next turn");
+    assert_ne!(next.id, turn.id);
+    let users = &next.body["allowed_mentions"]["users"];
+    assert!(users.is_null() || *users == json!([]), "with pings off nobody is notified: {}", next.body);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_moderator_discord_showed_with_manage_server_is_a_moderator_in_chat_too() {
     let (host, alice, bob, cara) = people();
     let moderator = User::new(800_000_000_000_000_009, "modi").moderator();

@@ -151,13 +151,28 @@ fn public(fake: &Fake, p: &Posted) -> bool {
     p.to.is_none() && fake.channel(p.channel).is_some_and(|c| c.kind != 12)
 }
 
-/// A message pings nobody: `allowed_mentions` is present and allows nothing.
+/// A message notifies exactly the person it addresses and nobody else:
+/// `allowed_mentions` is present, `parse` and `roles` are empty, and `users` is
+/// empty or the one person it is for (a turn's speaker, named first in it; or
+/// the member a private message goes to).
 fn assert_no_pings(p: &Posted) {
     let am = &p.body["allowed_mentions"];
     assert!(am.is_object(), "allowed_mentions is set on every message: {}", p.body);
     assert_eq!(am["parse"], json!([]), "no @everyone, role or user pings from content: {}", p.body);
-    for list in ["users", "roles"] {
-        assert!(am.get(list).is_none_or(|v| v.as_array().is_some_and(Vec::is_empty)), "no {list} allowed: {}", p.body);
+    assert!(am.get("roles").is_none_or(|v| v.as_array().is_some_and(Vec::is_empty)), "no roles allowed: {}", p.body);
+    let users: Vec<u64> = am
+        .get("users")
+        .and_then(Value::as_array)
+        .map(|v| v.iter().filter_map(|u| u.as_str().and_then(|s| s.parse().ok())).collect())
+        .unwrap_or_default();
+    match users.as_slice() {
+        [] => {}
+        [one] => assert!(
+            Some(*one) == p.to || (p.button(":done:").is_some() && first_mention(p.content()) == Some(*one)),
+            "only the person a message addresses may be notified: {}",
+            p.body
+        ),
+        _ => panic!("a message notifies at most one person: {}", p.body),
     }
 }
 

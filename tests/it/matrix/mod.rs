@@ -2,7 +2,7 @@
 //! matrix-sdk with its own SQLite state and crypto stores) against a real
 //! Synapse (`synapse.rs`), with members who are matrix-sdk clients with their
 //! own crypto stores. Every test also checks that each message the bot sent
-//! pinged nobody (`m.mentions` present and empty).
+//! notified only the person it addresses (`m.mentions` present; a turn notifies its speaker).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -275,12 +275,30 @@ impl Bot {
     }
 }
 
-/// Every message the bot sent that a member saw pinged nobody: `m.mentions`
-/// is present and empty, and no body can notify the room.
+/// Every message the bot sent that a member saw notified exactly the person it
+/// addresses and nobody else: `m.mentions` is present, and either empty (an
+/// `m.notice`), or names one user as `m.text`: a turn's speaker (its first
+/// pill), or the member a private message they must see was sent to.
 fn assert_no_pings(bot: &str, members: &[&Member]) {
     for m in members {
         for s in m.seen().into_iter().filter(|s| s.sender == bot && s.kind == "m.room.message") {
-            assert_eq!(s.content["m.mentions"], json!({}), "m.mentions is present and empty: {}", s.content);
+            let mentions = &s.content["m.mentions"];
+            assert!(mentions.is_object(), "m.mentions is present: {}", s.content);
+            let users: Vec<String> = mentions["user_ids"]
+                .as_array()
+                .map(|v| v.iter().filter_map(|u| u.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default();
+            assert!(mentions.get("room").is_none(), "never @room: {}", s.content);
+            match users.as_slice() {
+                [] => assert_eq!(s.content["msgtype"], "m.notice", "what notifies nobody is a notice: {}", s.content),
+                [one] => {
+                    let speaker = s.offer("done").is_some() && first_pill(&s).as_deref() == Some(one.as_str());
+                    let private_for_them = s.offer("done").is_none() && *one == m.id;
+                    assert!(speaker || private_for_them, "only the person a message addresses is notified: {}", s.content);
+                    assert_eq!(s.content["msgtype"], "m.text", "a notifying message is text (clients silence notices): {}", s.content);
+                }
+                _ => panic!("a message notifies at most one person: {}", s.content),
+            }
         }
     }
 }
@@ -414,6 +432,13 @@ async fn a_full_circle(tag: &str, encrypted: bool) {
     let mut all: Vec<&Member> = c.members.iter().collect();
     all.push(&c.host);
     assert_no_pings(&bot, &all);
+    // Each turn notifies its speaker (Element silences notices, so it is text naming them).
+    let turns: Vec<Seen> = c.host.seen().into_iter().filter(|s| s.sender == bot && s.offer("done").is_some()).collect();
+    assert!(!turns.is_empty());
+    for t in &turns {
+        assert_eq!(t.content["msgtype"], "m.text", "a turn's announcement can notify: {}", t.content);
+        assert_eq!(t.content["m.mentions"]["user_ids"], json!([first_pill(t).unwrap()]), "its speaker alone: {}", t.content);
+    }
     let Circle { host, members, mut bot, .. } = c;
     bot.stop().await;
     host.stop().await;
