@@ -396,8 +396,9 @@ async fn hosts_learn_once_that_a_member_who_asked_to_join_cannot_receive_the_agr
     assert!(second.deliveries.is_empty(), "once per circle: {second:?}");
 }
 
-#[tokio::test]
-async fn chat_in_a_community_never_decides_where_a_private_support_goes_and_a_member_of_two_is_asked() {
+/// bob, known in two Discord communities, and an engine started anew on their
+/// database (so nothing in memory says which one he last used).
+async fn known_in_two() -> (tempfile::TempDir, Two, [CommunityId; 2], Actor) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.db");
     let (a, b) = (community(Platform::Discord, "guild-a"), community(Platform::Discord, "guild-b"));
@@ -408,7 +409,12 @@ async fn chat_in_a_community_never_decides_where_a_private_support_goes_and_a_me
         cmd(&two.engine, &b, &bob, in_channel(Platform::Discord, "room-b"), "timezone Europe/Lisbon").await;
         two.engine.shutdown().await;
     }
-    let two = two_platforms(&path).await;
+    (dir, two_platforms(&path).await, [a, b], bob)
+}
+
+#[tokio::test]
+async fn chat_in_a_community_never_decides_where_a_private_support_goes_and_a_member_of_two_is_asked() {
+    let (_dir, two, [a, b], bob) = known_in_two().await;
     let e = &two.engine;
     // bob only talks in room-b; then, in a DM, asks for a moderator.
     let chat = Input::Chat { actor: bob.clone(), place: in_channel(Platform::Discord, "room-b"), text: "hi all".into() };
@@ -459,18 +465,8 @@ async fn a_private_line_that_is_no_command_is_read_for_crisis_words_with_or_with
 
 #[tokio::test]
 async fn chat_from_a_member_of_two_communities_is_read_where_they_are_known_and_their_choices_hold() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("a.db");
-    let (a, b) = (community(Platform::Discord, "guild-a"), community(Platform::Discord, "guild-b"));
-    let bob = person(Platform::Discord, "bob", false);
-    {
-        let two = two_platforms(&path).await;
-        cmd(&two.engine, &a, &bob, in_channel(Platform::Discord, "room-a"), "timezone Europe/Lisbon").await;
-        cmd(&two.engine, &b, &bob, in_channel(Platform::Discord, "room-b"), "timezone Europe/Lisbon").await;
-        two.engine.shutdown().await;
-    }
     // After a restart nothing says which community bob last chose.
-    let two = two_platforms(&path).await;
+    let (_dir, two, _, bob) = known_in_two().await;
     let e = &two.engine;
     let answer = e.submit_private(None, bob.clone(), attune::engine::Said::Chat("i want to die".into()), None).await.unwrap();
     assert!(answer.private_to(&bob.member).any(|m| m.kind == Kind::Crisis), "the card reaches bob: {answer:?}");
