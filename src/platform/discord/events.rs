@@ -288,7 +288,7 @@ impl Shared {
                     } else if let Some(c) = community {
                         // The interaction's token expired or Discord refused: by DM instead
                         // (whose own failure the core hears of), so care is never lost here.
-                        self.whisper(c, &to, &message).await;
+                        let _ = self.whisper(c, &to, &message).await;
                     }
                 }
                 other => match community {

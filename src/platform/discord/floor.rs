@@ -134,8 +134,8 @@ impl Shared {
             return;
         }
         match speaking {
-            Some(s) => self.hold_channel(community, &channel, s, &hosts).await,
-            None => self.restore(community, &channel).await,
+            Some(s) => self.hold(community, &channel, s, &hosts).await,
+            None => self.release(community, &channel).await,
         }
         if let Some(v) = voice {
             match speaking {
@@ -146,7 +146,7 @@ impl Shared {
     }
 
     /// Holds the floor in a text channel; in a thread, does nothing (`nudge`).
-    async fn hold_channel(&self, community: &CommunityId, channel: &ChannelId, speaker: u64, hosts: &[u64]) {
+    async fn hold(&self, community: &CommunityId, channel: &ChannelId, speaker: u64, hosts: &[u64]) {
         let (Some(ch), Some(guild)) = (snowflake(channel.raw()), snowflake(community.raw())) else { return };
         let current = match self.http.get_channel(serenity::ChannelId::new(ch)).await {
             Ok(serenity::Channel::Guild(c)) if matches!(c.kind, serenity::ChannelType::Text | serenity::ChannelType::News) => c,
@@ -220,7 +220,7 @@ impl Shared {
     }
 
     /// Puts back everything attune changed in a channel (text or voice).
-    pub(super) async fn restore(&self, community: &CommunityId, channel: &ChannelId) {
+    pub(super) async fn release(&self, community: &CommunityId, channel: &ChannelId) {
         let holds = match self.engine.ledger().floor_holds(channel).await {
             Ok(h) => h,
             Err(e) => {
@@ -229,7 +229,7 @@ impl Shared {
             }
         };
         for hold in holds {
-            if let Err(e) = self.restore_one(&hold).await {
+            if let Err(e) = self.restore_hold(&hold).await {
                 tracing::warn!(error = %e, "a floor change could not be undone yet; it is tried again later");
                 self.floor_failed(community, channel, &e);
             }
@@ -238,7 +238,7 @@ impl Shared {
 
     /// After a start: puts back everything a crash may have left held, before
     /// (and never interleaved with) any floor change of this run.
-    pub(super) async fn restore_all(&self) {
+    pub(super) async fn restore_held_floors(&self) {
         let _turn = self.floor_turns.lock().await;
         let holds = match self.engine.ledger().floor_holds_on(crate::core::ids::Platform::Discord).await {
             Ok(h) => h,
@@ -251,7 +251,7 @@ impl Shared {
             tracing::info!(held = holds.len(), "restoring what the floor changed before attune stopped");
         }
         for hold in holds {
-            if let Err(e) = self.restore_one(&hold).await {
+            if let Err(e) = self.restore_hold(&hold).await {
                 tracing::warn!(error = %e, "a floor change could not be undone at start; it is tried again later");
             }
         }
@@ -259,7 +259,7 @@ impl Shared {
 
     /// Undoes one hold and forgets it. A hold whose channel, member or role is
     /// gone is forgotten too (there is nothing left to restore).
-    async fn restore_one(&self, hold: &FloorHold) -> serenity::Result<()> {
+    async fn restore_hold(&self, hold: &FloorHold) -> serenity::Result<()> {
         let result = if let Some(t) = Target::from_key(&hold.target) {
             match (snowflake(hold.channel.raw()), decode(&hold.original)) {
                 (Some(ch), Some(original)) => self.set(ch, t, original).await,

@@ -229,7 +229,7 @@ pub async fn start(
         tokio::spawn(async move {
             // Whatever the floor still held when attune stopped (a crash, say) is put
             // back first; the restart's floor deliveries then hold it again.
-            shared.restore_all().await;
+            shared.restore_held_floors().await;
             // What the restart told live circles goes out first.
             for out in resumed {
                 shared.deliver(&out.community, out.delivery).await;

@@ -39,7 +39,10 @@ impl Shared {
                     tracing::error!(error = %e, channel = ch, "a channel message could not be sent");
                 }
             }
-            Delivery::Whisper { to, message } => self.whisper(community, &to, &message).await,
+            // A failure is reported to the core inside.
+            Delivery::Whisper { to, message } => {
+                let _ = self.whisper(community, &to, &message).await;
+            }
             Delivery::Floor { channel, speaker, hosts, voice, seq } => self.floor(community, channel, speaker, hosts, voice, seq).await,
             Delivery::OpenSupport { member, display } => self.open_support(community, &member, &display).await,
             // The core never asks on Discord (a bot leaves a whole server, in its settings).
@@ -51,11 +54,14 @@ impl Shared {
     }
 
     /// A private message for someone other than the sender of an interaction.
-    pub(super) async fn whisper(&self, community: &CommunityId, to: &MemberRef, message: &Message) {
-        let Some(user) = snowflake(to.user()) else { return };
+    /// A private message by DM; when DMs are closed, a private thread (never a
+    /// public post). A failure is reported to the core here, and returned, as
+    /// the Matrix adapter's `whisper` does.
+    pub(super) async fn whisper(&self, community: &CommunityId, to: &MemberRef, message: &Message) -> Result<(), Reason> {
+        let Some(user) = snowflake(to.user()) else { return Err(Reason::Gone) };
         let guild = snowflake(community.raw()).unwrap_or(0);
         let error = match self.dm(user, render(&self.catalogue, message, guild)).await {
-            Ok(()) => return,
+            Ok(()) => return Ok(()),
             Err(e) => e,
         };
         let reason = match code(&error) {
@@ -72,6 +78,7 @@ impl Shared {
             }
         }
         self.failed(community, Failed::Whisper { to: to.clone(), kind: message.kind.clone() }, reason);
+        Err(reason)
     }
 
     /// Tells the core a delivery failed. Posted from its own task: the outlet

@@ -75,7 +75,7 @@ impl Shared {
         if let Ok(mut voice_state) = self.voice.lock() {
             voice_state.floors.remove(&v);
         }
-        self.restore(community, voice).await;
+        self.release(community, voice).await;
     }
 
     /// Brings a held voice channel in line: listeners muted, speakers not.

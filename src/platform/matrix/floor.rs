@@ -105,12 +105,12 @@ impl Shared {
             }
         };
         for hold in holds.into_iter().filter(|h| h.target == TARGET) {
-            self.restore(room, channel, &hold.original).await;
+            self.restore_hold(room, channel, &hold.original).await;
         }
     }
 
     /// Puts back what attune set, from the recorded original, then forgets it.
-    async fn restore(&self, room: &Room, channel: &ChannelId, original: &str) {
+    async fn restore_hold(&self, room: &Room, channel: &ChannelId, original: &str) {
         let Ok(original) = serde_json::from_str::<Value>(original) else {
             tracing::error!(channel = %channel, "recorded power levels could not be read; they are kept for a look");
             return;
@@ -139,7 +139,7 @@ impl Shared {
         };
         for hold in holds.into_iter().filter(|h| h.target == TARGET) {
             match self.room(hold.channel.raw()) {
-                Some(room) => self.restore(&room, &hold.channel, &hold.original).await,
+                Some(room) => self.restore_hold(&room, &hold.channel, &hold.original).await,
                 None => tracing::warn!(channel = %hold.channel, "a held floor is in a room attune is no longer in"),
             }
         }
