@@ -1,0 +1,176 @@
+//! `attune run`: the platforms enabled in the configuration, over one engine
+//! and one database, until SIGINT or SIGTERM; and each adapter's options from
+//! its section of the configuration.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use attune::config::Config;
+use attune::core::ids::Platform;
+use attune::engine::{Clock, Engine, Outlets, Seed};
+use attune::platform::console;
+
+use super::open_store;
+
+/// How `attune run` describes a platform: configured or not, built in or not.
+fn platform_state(enabled: bool, built: bool) -> &'static str {
+    match (enabled, built) {
+        (true, true) => "configured, starting",
+        (false, true) => "not configured (built in; set enabled = true in its section to use it)",
+        (true, false) => "configured, and not built into this version of attune",
+        (false, false) => "not configured, and not built into this version of attune",
+    }
+}
+
+pub(super) async fn run_platforms(db: &Path, config: &Config) -> anyhow::Result<()> {
+    let discord_built = cfg!(feature = "discord");
+    let matrix_built = cfg!(feature = "matrix");
+    say!("Discord: {}.", platform_state(config.discord.enabled, discord_built));
+    say!("Matrix: {}.", platform_state(config.matrix.enabled, matrix_built));
+    let discord = config.discord.enabled && discord_built;
+    let matrix = config.matrix.enabled && matrix_built;
+    if discord || matrix {
+        return serve(db, config, discord, matrix).await;
+    }
+    // Nothing can run in this build, so no database is created or opened for it.
+    let _ = db;
+    let mut configured = Vec::new();
+    if config.discord.enabled {
+        configured.push("Discord");
+    }
+    if config.matrix.enabled {
+        configured.push("Matrix");
+    }
+    if configured.is_empty() {
+        bail!("no platform is configured and built in, so there is nothing to run; try `attune console` for a local circle");
+    }
+    bail!("{} configured, but this build has no adapter for it yet; try `attune console` for a local circle", configured.join(" and "))
+}
+
+/// Runs the enabled adapters over one engine until SIGINT or SIGTERM.
+async fn serve(db: &Path, config: &Config, discord: bool, matrix: bool) -> anyhow::Result<()> {
+    if discord && config.discord_token.expose().trim().is_empty() {
+        bail!("Discord is enabled, but ATTUNE_DISCORD_TOKEN is not set (the token is read from the environment only)");
+    }
+    let defaults = config.content().context("the decks or safety files are invalid")?;
+    let store = open_store(db).await?;
+    let mut outlets = Outlets::new();
+    let discord_rx = discord.then(|| outlets.add(Platform::Discord));
+    let matrix_rx = matrix.then(|| outlets.add(Platform::Matrix));
+    let (engine, resumed) =
+        Engine::start(store, Clock::System, defaults, Seed::Random, outlets).await.context("could not start the engine")?;
+    let (for_matrix, for_discord): (Vec<_>, Vec<_>) = resumed.into_iter().partition(|o| o.community.platform() == Platform::Matrix);
+    let matrix = match matrix_rx {
+        Some(rx) => Some(start_matrix(db, config, engine.clone(), for_matrix, rx).await?),
+        None => None,
+    };
+    let discord = match discord_rx {
+        Some(rx) => Some(start_discord(config, engine.clone(), for_discord, rx).await?),
+        None => None,
+    };
+    console::stop_signal().await;
+    // Matrix first: its sync stops before the engine stops taking input, so no event
+    // is marked as handled that the engine did not apply.
+    if let Some(m) = matrix {
+        m.stop().await;
+    }
+    if let Some(d) = discord {
+        d.stop().await;
+    }
+    engine.shutdown().await;
+    Ok(())
+}
+
+/// The Discord adapter's options from the configuration (the token from the environment).
+#[cfg(feature = "discord")]
+pub(super) fn discord_options(config: &Config) -> attune::platform::discord::DiscordOptions {
+    attune::platform::discord::DiscordOptions {
+        token: config.discord_token.expose().to_owned(),
+        api_base: config.discord.api_base.clone(),
+        dev_guild: config.discord.dev_guild,
+        moderator_roles: config.discord.moderator_roles.clone(),
+        message_content: config.discord.message_content,
+        support_channel: config.discord.support_channel,
+        support_members: config.discord.support_members.clone(),
+    }
+}
+
+#[cfg(feature = "discord")]
+async fn start_discord(
+    config: &Config,
+    engine: Engine,
+    resumed: Vec<attune::engine::Outgoing>,
+    rx: tokio::sync::mpsc::Receiver<attune::engine::Outgoing>,
+) -> anyhow::Result<attune::platform::discord::Running> {
+    attune::platform::discord::start(engine, resumed, rx, discord_options(config)).await.context("the Discord adapter could not start")
+}
+
+#[cfg(not(feature = "discord"))]
+async fn start_discord(
+    _config: &Config,
+    _engine: Engine,
+    _resumed: Vec<attune::engine::Outgoing>,
+    _rx: tokio::sync::mpsc::Receiver<attune::engine::Outgoing>,
+) -> anyhow::Result<NotBuilt> {
+    bail!("this build of attune has no Discord adapter")
+}
+
+#[cfg(feature = "matrix")]
+async fn start_matrix(
+    db: &Path,
+    config: &Config,
+    engine: Engine,
+    resumed: Vec<attune::engine::Outgoing>,
+    rx: tokio::sync::mpsc::Receiver<attune::engine::Outgoing>,
+) -> anyhow::Result<attune::platform::matrix::Running> {
+    use attune::platform::matrix;
+    let options = matrix_options(db, config);
+    matrix::start(engine, resumed, rx, options).await.context("the Matrix adapter could not start")
+}
+
+#[cfg(not(feature = "matrix"))]
+async fn start_matrix(
+    _db: &Path,
+    _config: &Config,
+    _engine: Engine,
+    _resumed: Vec<attune::engine::Outgoing>,
+    _rx: tokio::sync::mpsc::Receiver<attune::engine::Outgoing>,
+) -> anyhow::Result<NotBuilt> {
+    bail!("this build of attune has no Matrix adapter")
+}
+
+/// The Matrix adapter's options: the configuration, the secrets from the
+/// environment, and the store directory (a `matrix` folder beside the database
+/// unless configured).
+#[cfg(feature = "matrix")]
+pub(super) fn matrix_options(db: &Path, config: &Config) -> attune::platform::matrix::MatrixOptions {
+    use attune::platform::matrix::{CommunityRooms, MatrixOptions};
+    let beside_db = db.parent().map(|p| p.join("matrix")).unwrap_or_else(|| std::path::PathBuf::from("matrix"));
+    MatrixOptions {
+        homeserver: config.matrix.homeserver.clone(),
+        user: config.matrix.user.clone(),
+        password: config.matrix_password.expose().to_owned(),
+        access_token: config.matrix_access_token.expose().to_owned(),
+        prefix: config.matrix.prefix.trim().to_owned(),
+        allowed_servers: config.matrix.allowed_servers.clone(),
+        communities: config
+            .matrix
+            .communities
+            .iter()
+            .map(|c| CommunityRooms { id: c.id.clone(), rooms: c.rooms.clone(), space: c.space.clone() })
+            .collect(),
+        moderators: config.matrix.moderators.clone(),
+        store_dir: config.matrix.store_dir.clone().unwrap_or(beside_db),
+        decryption_grace: std::time::Duration::from_secs(30),
+    }
+}
+
+/// Stands in for an adapter that is not built in; never made.
+#[cfg(any(not(feature = "discord"), not(feature = "matrix")))]
+struct NotBuilt;
+
+#[cfg(any(not(feature = "discord"), not(feature = "matrix")))]
+impl NotBuilt {
+    async fn stop(self) {}
+}
