@@ -141,15 +141,10 @@ async fn attune_figures() -> Figures {
     let (outlets, rx) = Outlets::single(Platform::Discord);
     let (engine, resumed) =
         Engine::start(store, Clock::manual("2026-01-05T18:00:00Z".parse().unwrap()), defaults, Seed::Fixed(7), outlets).await.unwrap();
-    let options = DiscordOptions {
-        token: "fake-token".into(),
-        api_base: fake.base.clone(),
-        dev_guild: Some(fake::GUILD),
-        moderator_roles: Vec::new(),
-        message_content: true,
-        support_channel: None,
-        support_members: Vec::new(),
-    };
+    let options = DiscordOptions::new(
+        "fake-token",
+        attune::config::Discord { api_base: fake.base.clone(), dev_guild: Some(fake::GUILD), message_content: true, ..Default::default() },
+    );
     let running = discord::start(engine.clone(), resumed, rx, options).await.unwrap();
     fake.ready().await;
 

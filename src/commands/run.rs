@@ -85,15 +85,7 @@ async fn serve(db: &Path, config: &Config, discord: bool, matrix: bool) -> anyho
 /// The Discord adapter's options from the configuration (the token from the environment).
 #[cfg(feature = "discord")]
 pub(super) fn discord_options(config: &Config) -> attune::platform::discord::DiscordOptions {
-    attune::platform::discord::DiscordOptions {
-        token: config.discord_token.expose().to_owned(),
-        api_base: config.discord.api_base.clone(),
-        dev_guild: config.discord.dev_guild,
-        moderator_roles: config.discord.moderator_roles.clone(),
-        message_content: config.discord.message_content,
-        support_channel: config.discord.support_channel,
-        support_members: config.discord.support_members.clone(),
-    }
+    attune::platform::discord::DiscordOptions::new(config.discord_token.expose(), config.discord.clone())
 }
 
 #[cfg(feature = "discord")]

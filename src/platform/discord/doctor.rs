@@ -54,7 +54,7 @@ pub async fn check(options: &DiscordOptions) -> Vec<String> {
     };
     let say = |line: Line| catalogue.line(&line);
     let http = super::http_client(options);
-    let base = options.api_base.clone();
+    let base = options.section.api_base.clone();
     let me = match tokio::time::timeout(WAIT, http.get_current_user()).await {
         Ok(Ok(me)) => me,
         Ok(Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)))) if r.status_code.as_u16() == 401 => {
@@ -67,7 +67,7 @@ pub async fn check(options: &DiscordOptions) -> Vec<String> {
     match tokio::time::timeout(WAIT, http.get_current_application_info()).await {
         Ok(Ok(app)) => {
             let allowed = app.flags.is_some_and(|f| message_content_allowed(f.bits()));
-            let line = match (options.message_content, allowed) {
+            let line = match (options.section.message_content, allowed) {
                 (true, true) => "cli-doctor-discord-content-on",
                 (true, false) => "cli-doctor-discord-content-missing",
                 (false, _) => "cli-doctor-discord-content-off",
@@ -88,12 +88,12 @@ pub async fn check(options: &DiscordOptions) -> Vec<String> {
             return out;
         }
     };
-    let checked: Vec<&serenity::GuildInfo> = match options.dev_guild {
+    let checked: Vec<&serenity::GuildInfo> = match options.section.dev_guild {
         Some(g) => guilds.iter().filter(|i| i.id.get() == g).collect(),
         None => guilds.iter().collect(),
     };
     if checked.is_empty() {
-        let line = match options.dev_guild {
+        let line = match options.section.dev_guild {
             Some(g) => Line::new("cli-doctor-discord-not-in-guild").text("id", g.to_string()),
             None => Line::new("cli-doctor-discord-no-guilds"),
         };

@@ -53,33 +53,22 @@ pub use buttons::{Press, decode as decode_button, encode as encode_button};
 /// What the adapter needs from the configuration. The token is never logged.
 #[derive(Clone)]
 pub struct DiscordOptions {
+    /// The bot token, from the environment only; never logged.
     pub token: String,
-    /// Discord's REST base (`https://discord.com`), or a proxy or test server.
-    pub api_base: String,
-    /// Register commands in this guild only (they show up at once); else globally.
-    pub dev_guild: Option<u64>,
-    /// Members with one of these roles are moderators (besides Manage Server).
-    pub moderator_roles: Vec<u64>,
-    /// Ask for the Message Content intent (crisis signposting and floor nudges in
-    /// circle channels read messages). The bot's application must have it enabled.
-    pub message_content: bool,
-    /// Where `support` opens its private thread (else the member's last channel).
-    pub support_channel: Option<u64>,
-    /// Added to every support thread, besides the owner and moderators seen.
-    pub support_members: Vec<u64>,
+    /// The `[discord]` section of the configuration, as it is (`config::Discord`).
+    pub section: crate::config::Discord,
+}
+
+impl DiscordOptions {
+    /// The adapter's options: the token and the configuration's `[discord]` section.
+    pub fn new(token: impl Into<String>, section: crate::config::Discord) -> Self {
+        Self { token: token.into(), section }
+    }
 }
 
 impl std::fmt::Debug for DiscordOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DiscordOptions")
-            .field("token", &"[redacted]")
-            .field("api_base", &self.api_base)
-            .field("dev_guild", &self.dev_guild)
-            .field("moderator_roles", &self.moderator_roles)
-            .field("message_content", &self.message_content)
-            .field("support_channel", &self.support_channel)
-            .field("support_members", &self.support_members)
-            .finish()
+        f.debug_struct("DiscordOptions").field("token", &"[redacted]").field("section", &self.section).finish()
     }
 }
 
@@ -177,12 +166,12 @@ pub async fn start(
         | serenity::GatewayIntents::GUILD_MESSAGES
         | serenity::GatewayIntents::DIRECT_MESSAGES
         | serenity::GatewayIntents::GUILD_VOICE_STATES;
-    if options.message_content {
+    if options.section.message_content {
         intents |= serenity::GatewayIntents::MESSAGE_CONTENT;
     }
     let unreadable = Arc::new(AtomicU64::new(0));
     let cell: Arc<OnceLock<Arc<Shared>>> = Arc::new(OnceLock::new());
-    let framework = commands::framework(cell.clone(), options.dev_guild);
+    let framework = commands::framework(cell.clone(), options.section.dev_guild);
     // `new_with_http` keeps the proxy; calling `.token()` afterwards would build a new
     // Http and silently send everything to discord.com instead.
     let client = serenity::ClientBuilder::new_with_http(http, intents)
@@ -197,7 +186,7 @@ pub async fn start(
         Err(e) => {
             return Err(DiscordError::Client(format!(
                 "Discord at {} did not accept the token or could not be reached ({e})",
-                options.api_base
+                options.section.api_base
             )));
         }
     };
@@ -205,7 +194,7 @@ pub async fn start(
         engine,
         catalogue,
         http: client.http.clone(),
-        moderator_roles: options.moderator_roles.clone(),
+        moderator_roles: options.section.moderator_roles.clone(),
         homes: Mutex::new(HashMap::new()),
         dms: Mutex::new(HashMap::new()),
         threads: Mutex::new(HashMap::new()),
@@ -216,7 +205,7 @@ pub async fn start(
         voice_turns: tokio::sync::Mutex::new(()),
         floor_turns: tokio::sync::Mutex::new(()),
         floor_order: super::FloorOrder::default(),
-        support: support::Support::new(options.support_channel, options.support_members.clone()),
+        support: support::Support::new(options.section.support_channel, options.section.support_members.clone()),
     });
     if cell.set(shared.clone()).is_err() {
         return Err(DiscordError::Client("the adapter was started twice".into()));
@@ -275,7 +264,7 @@ async fn run_client(mut client: serenity::Client) {
 /// ignores the proxy unless its own rate limiter is off, so it is turned off and
 /// the proxy is trusted with rate limits.
 fn http_client(options: &DiscordOptions) -> serenity::Http {
-    let base = options.api_base.trim_end_matches('/');
+    let base = options.section.api_base.trim_end_matches('/');
     let builder = serenity::HttpBuilder::new(&options.token).default_allowed_mentions(serenity::CreateAllowedMentions::new());
     if base == crate::config::DISCORD_API { builder.build() } else { builder.proxy(base).ratelimiter_disabled(true).build() }
 }

@@ -64,15 +64,10 @@ impl Bot {
         let start = "2026-01-05T18:00:00Z".parse().unwrap();
         let (engine, resumed) =
             Engine::start(store, Clock::manual(start), defaults, Seed::Fixed(7), outlets).await.expect("the engine starts");
-        let mut options = DiscordOptions {
-            token: "fake-token".into(),
-            api_base: fake.base.clone(),
-            dev_guild: Some(GUILD),
-            moderator_roles: Vec::new(),
-            message_content,
-            support_channel: None,
-            support_members: Vec::new(),
-        };
+        let mut options = DiscordOptions::new(
+            "fake-token",
+            attune::config::Discord { api_base: fake.base.clone(), dev_guild: Some(GUILD), message_content, ..Default::default() },
+        );
         configure(&mut options);
         let running = discord::start(engine.clone(), resumed, rx, options).await.expect("the adapter starts");
         fake.ready().await;

@@ -52,8 +52,8 @@ async fn support_uses_the_configured_channel_and_members() {
     let fake = Fake::start().await;
     fake.add_user(&alice);
     let bot = Bot::start_configured(fake, tempfile::tempdir().unwrap(), true, |o| {
-        o.support_channel = Some(SUPPORT);
-        o.support_members = vec![on_call.id];
+        o.section.support_channel = Some(SUPPORT);
+        o.section.support_members = vec![on_call.id];
     })
     .await;
     bot.slash(&alice, "support", json!([])).await;
