@@ -53,14 +53,7 @@ impl Support {
 
     /// Notes whether Discord resolved Manage Server for `user` in an interaction.
     pub(super) fn noted_manage(&self, guild: u64, user: u64, manages: bool) {
-        if let Ok(mut m) = self.managing.lock() {
-            let set = m.entry(guild).or_default();
-            if manages {
-                set.insert(user);
-            } else {
-                set.remove(&user);
-            }
-        }
+        note(&self.managing, guild, user, manages);
     }
 
     /// Whether Discord last said `user` manages `guild` (its owner always does).
@@ -79,14 +72,7 @@ impl Support {
     /// is someone a support thread can bring in; someone who no longer is (a
     /// role taken away) is never brought in again.
     pub(super) fn seen(&self, guild: u64, user: u64, moderator: bool) {
-        if let Ok(mut s) = self.seen.lock() {
-            let set = s.entry(guild).or_default();
-            if moderator {
-                set.insert(user);
-            } else {
-                set.remove(&user);
-            }
-        }
+        note(&self.seen, guild, user, moderator);
     }
 
     /// The moderators for `guild`, never `member` themself: configured first,
@@ -144,6 +130,18 @@ impl Shared {
         let intro = Message::info(Line::new("discord-support-thread-intro").member("name", member, display));
         self.post(thread.get(), render(&self.catalogue, &intro, guild)).await?;
         Ok(added > 0)
+    }
+}
+
+/// Puts `user` in (or takes them out of) `guild`'s set.
+fn note(sets: &Mutex<HashMap<u64, BTreeSet<u64>>>, guild: u64, user: u64, member: bool) {
+    if let Ok(mut sets) = sets.lock() {
+        let set = sets.entry(guild).or_default();
+        if member {
+            set.insert(user);
+        } else {
+            set.remove(&user);
+        }
     }
 }
 
