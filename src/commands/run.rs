@@ -132,30 +132,17 @@ async fn start_matrix(
     bail!("this build of attune has no Matrix adapter")
 }
 
-/// The Matrix adapter's options: the configuration, the secrets from the
-/// environment, and the store directory (a `matrix` folder beside the database
-/// unless configured).
+/// The Matrix adapter's options: the `[matrix]` section, the secrets from the
+/// environment, and the database's path (the store directory is beside it unless
+/// configured).
 #[cfg(feature = "matrix")]
 pub(super) fn matrix_options(db: &Path, config: &Config) -> attune::platform::matrix::MatrixOptions {
-    use attune::platform::matrix::{CommunityRooms, MatrixOptions};
-    let beside_db = db.parent().map(|p| p.join("matrix")).unwrap_or_else(|| std::path::PathBuf::from("matrix"));
-    MatrixOptions {
-        homeserver: config.matrix.homeserver.clone(),
-        user: config.matrix.user.clone(),
-        password: config.matrix_password.expose().to_owned(),
-        access_token: config.matrix_access_token.expose().to_owned(),
-        prefix: config.matrix.prefix.trim().to_owned(),
-        allowed_servers: config.matrix.allowed_servers.clone(),
-        communities: config
-            .matrix
-            .communities
-            .iter()
-            .map(|c| CommunityRooms { id: c.id.clone(), rooms: c.rooms.clone(), space: c.space.clone() })
-            .collect(),
-        moderators: config.matrix.moderators.clone(),
-        store_dir: config.matrix.store_dir.clone().unwrap_or(beside_db),
-        decryption_grace: std::time::Duration::from_secs(30),
-    }
+    attune::platform::matrix::MatrixOptions::new(
+        config.matrix.clone(),
+        config.matrix_password.expose(),
+        config.matrix_access_token.expose(),
+        db,
+    )
 }
 
 /// Stands in for an adapter that is not built in; never made.

@@ -35,10 +35,10 @@ pub async fn check(options: &MatrixOptions) -> Report {
         lines.push("the saved session names no valid user".into());
         return Report { lines, ready: false };
     };
-    let client = match Client::builder().homeserver_url(&options.homeserver).build().await {
+    let client = match Client::builder().homeserver_url(&options.section.homeserver).build().await {
         Ok(c) => c,
         Err(e) => {
-            lines.push(format!("the homeserver {} can't be used: {e}", options.homeserver));
+            lines.push(format!("the homeserver {} can't be used: {e}", options.section.homeserver));
             return Report { lines, ready: false };
         }
     };

@@ -109,7 +109,8 @@ impl Shared {
         let Some(member) = member_ref(sender) else { return };
         let Some(place) = self.routed(room, &member).await else { return };
         let private = matches!(place, Where::Private { .. });
-        let line = if may_command { classify(&strip_reply_fallback(body), &self.options.prefix, in_thread || private) } else { Said::Chat };
+        let line =
+            if may_command { classify(&strip_reply_fallback(body), self.options.prefix(), in_thread || private) } else { Said::Chat };
         let placed_us = started.elapsed().as_micros() as u64;
         let actor = self.actor(room, &member, &place).await;
         let actor_us = started.elapsed().as_micros() as u64;
@@ -303,7 +304,7 @@ impl Shared {
                 Where::Private { community: None } => None,
             };
         }
-        let named = self.options.moderators.iter().any(|m| m == member.user());
+        let named = self.options.section.moderators.iter().any(|m| m == member.user());
         let display = display.unwrap_or_else(|| localpart(member.user()).to_owned());
         Actor::from_facts(member.clone(), display, &Standing { manages: false, named, power })
     }

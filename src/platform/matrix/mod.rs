@@ -45,49 +45,55 @@ use crate::text::Catalogue;
 pub use reactions::{decode as decode_reaction, encode as encode_reaction, key_of as reaction_key};
 pub use render::command_catalogue;
 
-/// Rooms listed together as one community (or the rooms of a space).
-#[derive(Clone, Debug)]
-pub struct CommunityRooms {
-    pub id: String,
-    pub rooms: Vec<String>,
-    pub space: Option<String>,
-}
-
 /// What the adapter needs from the configuration. Secrets are never logged.
 #[derive(Clone)]
 pub struct MatrixOptions {
-    /// The homeserver's client API URL, given explicitly.
-    pub homeserver: String,
-    /// The bot's user id.
-    pub user: String,
+    /// The `[matrix]` section of the configuration, as it is (`config::Matrix`).
+    pub section: crate::config::Matrix,
     /// Used for the first login only; afterwards the saved session is restored.
+    /// From the environment only.
     pub password: String,
-    /// An access token (instead of a password) for the first start.
+    /// An access token (instead of a password) for the first start. From the
+    /// environment only.
     pub access_token: String,
-    pub prefix: String,
-    /// Invites are accepted from these servers; empty means the bot's own server.
-    pub allowed_servers: Vec<String>,
-    pub communities: Vec<CommunityRooms>,
-    /// User ids who are moderators everywhere.
-    pub moderators: Vec<String>,
-    /// The session file, attune's sync token and matrix-sdk's stores live here.
+    /// The session file, attune's sync token and matrix-sdk's stores live here:
+    /// `section.store_dir`, or a `matrix` folder beside the database.
     pub store_dir: PathBuf,
     /// How long a message that could not be decrypted waits for its keys.
     pub decryption_grace: std::time::Duration,
 }
 
+impl MatrixOptions {
+    /// How long an undecryptable message waits for its keys unless told otherwise.
+    pub const DECRYPTION_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+    /// The adapter's options: the `[matrix]` section, the secrets beside it, and
+    /// the store directory (`section.store_dir`, else `matrix` beside the database).
+    pub fn new(
+        section: crate::config::Matrix,
+        password: impl Into<String>,
+        access_token: impl Into<String>,
+        database: &std::path::Path,
+    ) -> Self {
+        let beside_db = database.parent().map(|p| p.join("matrix")).unwrap_or_else(|| PathBuf::from("matrix"));
+        let store_dir = section.store_dir.clone().unwrap_or(beside_db);
+        Self { section, password: password.into(), access_token: access_token.into(), store_dir, decryption_grace: Self::DECRYPTION_GRACE }
+    }
+
+    /// The command prefix, as configured (validated as one word).
+    pub fn prefix(&self) -> &str {
+        self.section.prefix.trim()
+    }
+}
+
 impl std::fmt::Debug for MatrixOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MatrixOptions")
-            .field("homeserver", &self.homeserver)
-            .field("user", &self.user)
+            .field("section", &self.section)
             .field("password", &if self.password.is_empty() { "[unset]" } else { "[redacted]" })
             .field("access_token", &if self.access_token.is_empty() { "[unset]" } else { "[redacted]" })
-            .field("prefix", &self.prefix)
-            .field("allowed_servers", &self.allowed_servers)
-            .field("communities", &self.communities)
-            .field("moderators", &self.moderators)
             .field("store_dir", &self.store_dir)
+            .field("decryption_grace", &self.decryption_grace)
             .finish()
     }
 }
@@ -190,7 +196,7 @@ pub async fn start(
     outlet: mpsc::Receiver<Outgoing>,
     options: MatrixOptions,
 ) -> Result<Running, MatrixError> {
-    let catalogue = command_catalogue(&options.prefix).map_err(|e| MatrixError::Catalogue(e.to_string()))?;
+    let catalogue = command_catalogue(options.prefix()).map_err(|e| MatrixError::Catalogue(e.to_string()))?;
     let client = session::connect(&options).await?;
     let threads = session::load_threads(&options.store_dir);
     let options_dir = options.store_dir.clone();
@@ -271,12 +277,12 @@ impl Shared {
     /// is its parent and lists it as a child, or the room itself.
     async fn community_of(&self, room: &matrix_sdk::Room) -> Option<CommunityId> {
         let id = room.room_id().as_str();
-        if let Some(group) = self.options.communities.iter().find(|c| c.rooms.iter().any(|r| r == id)) {
+        if let Some(group) = self.options.section.communities.iter().find(|c| c.rooms.iter().any(|r| r == id)) {
             return CommunityId::parse(Platform::Matrix, &group.id).ok();
         }
-        if self.options.communities.iter().any(|c| c.space.is_some()) {
+        if self.options.section.communities.iter().any(|c| c.space.is_some()) {
             for parent in sync::space_parents(room).await {
-                let Some(group) = self.options.communities.iter().find(|c| c.space.as_deref() == Some(parent.as_str())) else {
+                let Some(group) = self.options.section.communities.iter().find(|c| c.space.as_deref() == Some(parent.as_str())) else {
                     continue;
                 };
                 // Anyone can name a space as their room's parent; only the space's own

@@ -46,7 +46,7 @@ pub(super) async fn connect(options: &MatrixOptions) -> Result<Client, MatrixErr
     let dir = &options.store_dir;
     std::fs::create_dir_all(dir).map_err(|e| files(dir, e))?;
     let client = Client::builder()
-        .homeserver_url(&options.homeserver)
+        .homeserver_url(&options.section.homeserver)
         .sqlite_store(dir.join("sdk"), None)
         // Cross-signing keys are made on the first login, so moderators can verify the bot.
         .with_encryption_settings(EncryptionSettings { auto_enable_cross_signing: true, ..Default::default() })
@@ -54,8 +54,8 @@ pub(super) async fn connect(options: &MatrixOptions) -> Result<Client, MatrixErr
         .await
         .map_err(|e| MatrixError::Client(e.to_string()))?;
     if let Some(saved) = read_session(dir)? {
-        if saved.user_id != options.user {
-            return Err(MatrixError::OtherUser { saved: saved.user_id, configured: options.user.clone() });
+        if saved.user_id != options.section.user {
+            return Err(MatrixError::OtherUser { saved: saved.user_id, configured: options.section.user.clone() });
         }
         restore(&client, &saved).await?;
         return Ok(client);
@@ -63,11 +63,11 @@ pub(super) async fn connect(options: &MatrixOptions) -> Result<Client, MatrixErr
     let saved = if !options.password.is_empty() {
         let response = client
             .matrix_auth()
-            .login_username(&options.user, &options.password)
+            .login_username(&options.section.user, &options.password)
             .initial_device_display_name(DEVICE_NAME)
             .send()
             .await
-            .map_err(|e| MatrixError::Login { user: options.user.clone(), reason: e.to_string() })?;
+            .map_err(|e| MatrixError::Login { user: options.section.user.clone(), reason: e.to_string() })?;
         Saved { user_id: response.user_id.to_string(), device_id: response.device_id.to_string(), access_token: response.access_token }
     } else if !options.access_token.is_empty() {
         let saved = whoami(options).await?;
@@ -84,10 +84,11 @@ pub(super) async fn connect(options: &MatrixOptions) -> Result<Client, MatrixErr
 /// Who an access token belongs to (user and device), asked with a client that
 /// keeps nothing, so no encryption identity is made for a guessed device.
 async fn whoami(options: &MatrixOptions) -> Result<Saved, MatrixError> {
-    let probe = Client::builder().homeserver_url(&options.homeserver).build().await.map_err(|e| MatrixError::Client(e.to_string()))?;
-    let login = |reason: String| MatrixError::Login { user: options.user.clone(), reason };
+    let probe =
+        Client::builder().homeserver_url(&options.section.homeserver).build().await.map_err(|e| MatrixError::Client(e.to_string()))?;
+    let login = |reason: String| MatrixError::Login { user: options.section.user.clone(), reason };
     let placeholder = MatrixSession {
-        meta: SessionMeta { user_id: user_id(&options.user)?, device_id: OwnedDeviceId::from("ATTUNEPROBE") },
+        meta: SessionMeta { user_id: user_id(&options.section.user)?, device_id: OwnedDeviceId::from("ATTUNEPROBE") },
         tokens: SessionTokens { access_token: options.access_token.clone(), refresh_token: None },
     };
     probe

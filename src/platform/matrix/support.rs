@@ -94,7 +94,7 @@ impl Shared {
     /// The community's moderators besides the member: the configured ones, and
     /// everyone with power level 50 or more in a room of the community.
     async fn moderators_of(&self, community: &CommunityId, member: &MemberRef) -> Vec<OwnedUserId> {
-        let mut found: BTreeSet<String> = self.options.moderators.iter().cloned().collect();
+        let mut found: BTreeSet<String> = self.options.section.moderators.iter().cloned().collect();
         for room in self.client.joined_rooms() {
             if self.is_support_room(room.room_id().as_str()) || self.community_of(&room).await.as_ref() != Some(community) {
                 continue;

@@ -11,7 +11,7 @@ mod synapse;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use attune::config::Config;
+use attune::config::{Config, Matrix as MatrixSection, MatrixCommunity};
 use attune::core::ids::Platform;
 use attune::engine::{Clock, Engine, Outlets, Seed};
 use attune::platform::matrix::{self, MatrixOptions, Running};
@@ -221,7 +221,7 @@ struct Bot {
     id: String,
     password: String,
     dir: Arc<tempfile::TempDir>,
-    communities: Vec<matrix::CommunityRooms>,
+    communities: Vec<MatrixCommunity>,
 }
 
 impl Bot {
@@ -239,18 +239,17 @@ impl Bot {
     }
 
     fn options(&self) -> MatrixOptions {
-        MatrixOptions {
+        let section = MatrixSection {
+            enabled: true,
             homeserver: synapse().url.clone(),
             user: self.id.clone(),
-            password: self.password.clone(),
-            access_token: String::new(),
-            prefix: "!attune".into(),
             allowed_servers: vec![SERVER.into()],
             communities: self.communities.clone(),
-            moderators: Vec::new(),
-            store_dir: self.dir.path().join("matrix"),
-            decryption_grace: Duration::from_secs(2),
-        }
+            ..MatrixSection::default()
+        };
+        let mut options = MatrixOptions::new(section, self.password.clone(), "", &self.dir.path().join("attune.db"));
+        options.decryption_grace = Duration::from_secs(2);
+        options
     }
 
     async fn start(&mut self) {
@@ -1209,8 +1208,7 @@ async fn the_rooms_a_space_lists_are_one_community_and_a_room_that_only_claims_t
     request.initial_state = vec![state_event("m.space.parent", space.room_id().as_str())];
     let claimed = mallory.client.create_room(request).await.unwrap().room_id().to_string();
 
-    bot.communities =
-        vec![matrix::CommunityRooms { id: "space-circles".into(), rooms: Vec::new(), space: Some(space.room_id().to_string()) }];
+    bot.communities = vec![MatrixCommunity { id: "space-circles".into(), rooms: Vec::new(), space: Some(space.room_id().to_string()) }];
     bot.start().await;
     let me = bot.id.clone();
     for room in &children {
@@ -1289,7 +1287,7 @@ async fn a_moderator_by_power_in_a_group_communitys_room_is_a_moderator_in_their
     let alice = Member::new("group-alice").await;
     // The host created the room (power 100); alice is a member (power 0).
     let room = host.create_room(&[&bot.id, &alice.id], false).await;
-    bot.communities = vec![matrix::CommunityRooms { id: "group-circles".into(), rooms: vec![room.clone()], space: None }];
+    bot.communities = vec![MatrixCommunity { id: "group-circles".into(), rooms: vec![room.clone()], space: None }];
     bot.start().await;
     let me = bot.id.clone();
     host.wait_for(0, "attune joins the group's room", membership(&room, &me, "join")).await;
