@@ -13,6 +13,7 @@
 //!   decide and never touch the store. Only `platform/discord` names the Discord
 //!   libraries, only `platform/matrix` names the Matrix libraries.
 //! - [`config`]: typed, layered configuration.
+//! - [`exit`]: the exit codes `attune` ends with, for service managers.
 //! - [`content`]: the shipped decks, resources card and crisis rules, loaded and checked.
 //!
 //! Architecture invariants (also in `ARCHITECTURE.md`):
@@ -29,6 +30,7 @@ pub mod config;
 pub mod content;
 pub mod core;
 pub mod engine;
+pub mod exit;
 pub mod platform;
 pub mod store;
 pub mod text;

@@ -10,8 +10,10 @@ use anyhow::Context;
 use clap::Parser;
 
 use attune::cli::{Cli, Cmd, ConsoleArgs};
-use attune::config::Config;
+use attune::config::{Config, ConfigError};
 use attune::engine::EngineError;
+use attune::exit::Exit;
+use attune::platform::Fatal;
 use attune::store::StoreError;
 use commands::DAMAGED_HINT;
 
@@ -23,9 +25,21 @@ fn main() -> ExitCode {
             if damaged_record(&e) {
                 eprintln!("{DAMAGED_HINT}");
             }
-            ExitCode::FAILURE
+            ExitCode::from(exit_of(&e).code())
         }
     }
+}
+
+/// The exit code an error ends attune with (`attune::exit`): a platform's own,
+/// 78 for configuration the operator must fix, 1 for anything else.
+fn exit_of(e: &anyhow::Error) -> Exit {
+    if let Some(f) = e.chain().find_map(|c| c.downcast_ref::<Fatal>()) {
+        return f.exit;
+    }
+    if e.chain().any(|c| c.downcast_ref::<ConfigError>().is_some()) {
+        return Exit::NeedsOperator;
+    }
+    Exit::Failure
 }
 
 /// The error and its causes, each said once: a cause whose text is already part of an

@@ -4,11 +4,12 @@
 
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use attune::config::Config;
 use attune::core::ids::Platform;
 use attune::engine::{Clock, Engine, Outlets, Seed};
+use attune::platform::Fatal;
 use attune::platform::console;
 
 use super::open_store;
@@ -42,16 +43,22 @@ pub(super) async fn run_platforms(db: &Path, config: &Config) -> anyhow::Result<
     if config.matrix.enabled {
         configured.push("Matrix");
     }
-    if configured.is_empty() {
-        bail!("no platform is configured and built in, so there is nothing to run; try `attune console` for a local circle");
-    }
-    bail!("{} configured, but this build has no adapter for it yet; try `attune console` for a local circle", configured.join(" and "))
+    let what = if configured.is_empty() {
+        "no platform is configured and built in, so there is nothing to run".to_owned()
+    } else {
+        format!("{} configured, but this build has no adapter for it", configured.join(" and "))
+    };
+    Err(Fatal::needs_operator(what, "try `attune console` for a local circle").into())
 }
 
 /// Runs the enabled adapters over one engine until SIGINT or SIGTERM.
 async fn serve(db: &Path, config: &Config, discord: bool, matrix: bool) -> anyhow::Result<()> {
     if discord && config.discord_token.expose().trim().is_empty() {
-        bail!("Discord is enabled, but ATTUNE_DISCORD_TOKEN is not set (the token is read from the environment only)");
+        return Err(Fatal::needs_operator(
+            "Discord is enabled, but ATTUNE_DISCORD_TOKEN is not set",
+            "set it in attune's environment (the token is read from there only)",
+        )
+        .into());
     }
     let defaults = config.content().context("the decks or safety files are invalid")?;
     let store = open_store(db).await?;
@@ -69,7 +76,13 @@ async fn serve(db: &Path, config: &Config, discord: bool, matrix: bool) -> anyho
         Some(rx) => Some(start_discord(config, engine.clone(), for_discord, rx).await?),
         None => None,
     };
-    console::stop_signal().await;
+    // Runs until a stop signal, or until a platform can't go on: then everything
+    // stops in the same order, and the process ends with that platform's exit code.
+    let fatal = tokio::select! {
+        () = console::stop_signal() => None,
+        f = async { match &matrix { Some(m) => m.fatal().await, None => std::future::pending().await } } => Some(f),
+        f = async { match &discord { Some(d) => d.fatal().await, None => std::future::pending().await } } => Some(f),
+    };
     // Matrix first: its sync stops before the engine stops taking input, so no event
     // is marked as handled that the engine did not apply.
     if let Some(m) = matrix {
@@ -79,7 +92,10 @@ async fn serve(db: &Path, config: &Config, discord: bool, matrix: bool) -> anyho
         d.stop().await;
     }
     engine.shutdown().await;
-    Ok(())
+    match fatal {
+        Some(f) => Err(anyhow::Error::new(f)),
+        None => Ok(()),
+    }
 }
 
 /// The Discord adapter's options from the configuration (the token from the environment).
@@ -95,7 +111,9 @@ async fn start_discord(
     resumed: Vec<attune::engine::Outgoing>,
     rx: tokio::sync::mpsc::Receiver<attune::engine::Outgoing>,
 ) -> anyhow::Result<attune::platform::discord::Running> {
-    attune::platform::discord::start(engine, resumed, rx, discord_options(config)).await.context("the Discord adapter could not start")
+    attune::platform::discord::start(engine, resumed, rx, discord_options(config))
+        .await
+        .map_err(|e| anyhow::Error::new(attune::platform::Fatal::from(e)).context("the Discord adapter could not start"))
 }
 
 #[cfg(not(feature = "discord"))]
@@ -105,7 +123,7 @@ async fn start_discord(
     _resumed: Vec<attune::engine::Outgoing>,
     _rx: tokio::sync::mpsc::Receiver<attune::engine::Outgoing>,
 ) -> anyhow::Result<NotBuilt> {
-    bail!("this build of attune has no Discord adapter")
+    anyhow::bail!("this build of attune has no Discord adapter")
 }
 
 #[cfg(feature = "matrix")]
@@ -118,7 +136,9 @@ async fn start_matrix(
 ) -> anyhow::Result<attune::platform::matrix::Running> {
     use attune::platform::matrix;
     let options = matrix_options(db, config);
-    matrix::start(engine, resumed, rx, options).await.context("the Matrix adapter could not start")
+    matrix::start(engine, resumed, rx, options)
+        .await
+        .map_err(|e| anyhow::Error::new(attune::platform::Fatal::from(e)).context("the Matrix adapter could not start"))
 }
 
 #[cfg(not(feature = "matrix"))]
@@ -129,7 +149,7 @@ async fn start_matrix(
     _resumed: Vec<attune::engine::Outgoing>,
     _rx: tokio::sync::mpsc::Receiver<attune::engine::Outgoing>,
 ) -> anyhow::Result<NotBuilt> {
-    bail!("this build of attune has no Matrix adapter")
+    anyhow::bail!("this build of attune has no Matrix adapter")
 }
 
 /// The Matrix adapter's options: the `[matrix]` section, the secrets from the
@@ -152,4 +172,8 @@ struct NotBuilt;
 #[cfg(any(not(feature = "discord"), not(feature = "matrix")))]
 impl NotBuilt {
     async fn stop(self) {}
+
+    async fn fatal(&self) -> attune::platform::Fatal {
+        std::future::pending().await
+    }
 }

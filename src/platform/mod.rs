@@ -7,6 +7,75 @@ pub mod discord;
 #[cfg(feature = "matrix")]
 pub mod matrix;
 
+use crate::exit::Exit;
+
+/// A platform can't go on: what happened, what the operator can do, and how
+/// attune ends (`attune run` stops every adapter in order, says `what` and
+/// `fix` in one line, and exits with `exit`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{what}; {fix}")]
+pub struct Fatal {
+    pub what: String,
+    pub fix: String,
+    pub exit: Exit,
+}
+
+impl Fatal {
+    /// Only the operator can mend it (exit 78).
+    pub fn needs_operator(what: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self { what: what.into(), fix: fix.into(), exit: Exit::NeedsOperator }
+    }
+
+    /// A fresh start may mend it (exit 75).
+    pub fn restart(what: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self { what: what.into(), fix: fix.into(), exit: Exit::Restart }
+    }
+}
+
+/// Where a running adapter raises a [`Fatal`]; whoever runs it waits on
+/// [`Alarm::raised`] beside the stop signal. The first alarm is kept.
+#[derive(Clone, Debug)]
+pub struct Alarm(std::sync::Arc<tokio::sync::watch::Sender<Option<Fatal>>>);
+
+impl Default for Alarm {
+    fn default() -> Self {
+        Self(std::sync::Arc::new(tokio::sync::watch::Sender::new(None)))
+    }
+}
+
+impl Alarm {
+    /// Raises the alarm unless one is raised already.
+    pub fn raise(&self, fatal: Fatal) {
+        tracing::error!(what = %fatal.what, exit = fatal.exit.code(), "a platform can't go on");
+        self.0.send_if_modified(|current| {
+            if current.is_some() {
+                return false;
+            }
+            *current = Some(fatal);
+            true
+        });
+    }
+
+    /// The alarm, once raised (at once if it already was).
+    pub async fn raised(&self) -> Fatal {
+        let mut rx = self.0.subscribe();
+        loop {
+            if let Some(f) = rx.borrow_and_update().clone() {
+                return f;
+            }
+            if rx.changed().await.is_err() {
+                // The sender lives in self, so this can't happen; wait forever rather than spin.
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// The alarm if raised, without waiting.
+    pub fn current(&self) -> Option<Fatal> {
+        self.0.borrow().clone()
+    }
+}
+
 /// The newest floor change each channel has seen. A floor change can reach an
 /// adapter late (a turn's hold by the outlet, after the answer to a host's
 /// `circle end` released the floor): carrying it out would leave the place

@@ -164,7 +164,7 @@ fn run_with_no_platform_configured_fails_and_says_which_platforms_are_built_in()
     let dir = tempfile::tempdir().unwrap();
     let out = run(attune(dir.path()).args(["run", "--db", "run.db"]));
     let text = printed(&out);
-    assert!(!out.status.success(), "run with nothing to run exits non-zero:\n{text}");
+    assert_eq!(out.status.code(), Some(78), "run with nothing to run exits 78 (the configuration needs the operator):\n{text}");
     for (platform, built) in [("Discord", cfg!(feature = "discord")), ("Matrix", cfg!(feature = "matrix"))] {
         let line = text.lines().find(|l| l.starts_with(platform)).unwrap_or_default();
         if built {
@@ -201,7 +201,11 @@ fn a_config_file_with_an_unknown_key_is_refused_naming_the_file_and_the_key() {
         std::fs::write(dir.path().join(file), content).unwrap();
         let out = run(attune(dir.path()).args(["--config", file, "doctor", "--db", "c.db"]));
         let text = printed(&out);
-        assert!(!out.status.success(), "a config file with an unknown key is refused: {text}");
+        assert_eq!(
+            out.status.code(),
+            Some(78),
+            "a config file with an unknown key is refused with exit 78 (the operator must fix it): {text}"
+        );
         assert!(text.contains(file), "the refusal names the config file {file}: {text}");
         assert!(text.contains(key), "the refusal names the unknown key {key}: {text}");
         assert!(!dir.path().join("c.db").exists(), "nothing runs on a refused configuration, not even the database");

@@ -80,6 +80,23 @@ pub enum DiscordError {
     Catalogue(String),
     #[error("could not start the Discord client: {0}")]
     Client(String),
+    /// Discord refused attune, or could not be reached: what, the fix, and the exit code.
+    #[error(transparent)]
+    Fatal(#[from] super::Fatal),
+}
+
+impl From<DiscordError> for super::Fatal {
+    /// Every way the adapter can fail to start, with what the operator can do.
+    fn from(e: DiscordError) -> Self {
+        let what = e.to_string();
+        match e {
+            DiscordError::Fatal(f) => f,
+            DiscordError::NoToken => Self::needs_operator(what, "it comes from the Developer Portal → your application → Bot"),
+            DiscordError::Catalogue(_) | DiscordError::Client(_) => {
+                Self { what, fix: "this is a fault in attune; please report it".into(), exit: crate::exit::Exit::Failure }
+            }
+        }
+    }
 }
 
 /// The error type of poise commands and handlers. Errors are logged with
@@ -127,9 +144,22 @@ pub struct Running {
     client: tokio::task::JoinHandle<()>,
     outlet: tokio::task::JoinHandle<()>,
     stop_outlet: Arc<Notify>,
+    alarm: super::Alarm,
 }
 
 impl Running {
+    /// Resolves when Discord has refused attune for good (a gateway close 4004,
+    /// 4013 or 4014, which end serenity's client).
+    pub async fn fatal(&self) -> super::Fatal {
+        self.alarm.raised().await
+    }
+
+    /// Whether every shard is connected to the gateway now, as serenity sees it.
+    /// (After a close serenity keeps retrying, like 4011, it may still say so.)
+    pub async fn connected(&self) -> bool {
+        all_connected(&self.shard_manager).await
+    }
+
     /// How many gateway events of a known kind could not be read (serenity
     /// drops them quietly; attune logs each at `warn`). Tests require zero.
     pub fn unreadable_events(&self) -> u64 {
@@ -183,12 +213,7 @@ pub async fn start(
     // the gateway's reconnect loop; a service manager restarts attune.
     let bot = match client.http.get_current_user().await {
         Ok(me) => me.id.get(),
-        Err(e) => {
-            return Err(DiscordError::Client(format!(
-                "Discord at {} did not accept the token or could not be reached ({e})",
-                options.section.api_base
-            )));
-        }
+        Err(e) => return Err(DiscordError::Fatal(refused_at_start(&e, &options.section.api_base))),
     };
     let shared = Arc::new(Shared {
         engine,
@@ -211,7 +236,8 @@ pub async fn start(
         return Err(DiscordError::Client("the adapter was started twice".into()));
     }
     let shard_manager = client.shard_manager.clone();
-    let client = tokio::spawn(run_client(client));
+    let alarm = super::Alarm::default();
+    let client = tokio::spawn(run_client(client, alarm.clone()));
     let stop_outlet = Arc::new(Notify::new());
     let outlet = {
         let (shared, stop) = (shared.clone(), stop_outlet.clone());
@@ -230,20 +256,7 @@ pub async fn start(
             crate::platform::serve_outlet(outlet, stop, deliver).await;
         })
     };
-    Ok(Running { shared, shard_manager, client, outlet, stop_outlet })
-}
-
-/// Runs until SIGINT or SIGTERM, then stops in order (see [`Running::stop`]).
-pub async fn run(
-    engine: Engine,
-    resumed: Vec<Outgoing>,
-    outlet: mpsc::Receiver<Outgoing>,
-    options: DiscordOptions,
-) -> Result<(), DiscordError> {
-    let running = start(engine, resumed, outlet, options).await?;
-    crate::platform::console::stop_signal().await;
-    running.stop().await;
-    Ok(())
+    Ok(Running { shared, shard_manager, client, outlet, stop_outlet, alarm })
 }
 
 /// Whether a token has a bot token's shape (three non-empty parts separated by dots).
@@ -253,10 +266,62 @@ pub fn token_shape_ok(token: &str) -> bool {
     !token.is_empty() && serenity::validate_token(token).is_ok()
 }
 
-async fn run_client(mut client: serenity::Client) {
-    if let Err(e) = client.start().await {
-        tracing::error!(error = %e, "the Discord client stopped");
+/// The fix for a token Discord refused.
+const TOKEN_FIX: &str = "set ATTUNE_DISCORD_TOKEN to the bot's current token (Developer Portal → your application → Bot → Reset Token)";
+
+/// Why the first request at start failed: a refused token needs the operator
+/// (exit 78); anything else may mend on a fresh start (exit 75).
+fn refused_at_start(e: &serenity::Error, base: &str) -> super::Fatal {
+    let status = match e {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => Some(r.status_code.as_u16()),
+        _ => None,
+    };
+    match status {
+        Some(401) => super::Fatal::needs_operator("Discord refused the bot token", TOKEN_FIX),
+        Some(code) => super::Fatal::restart(
+            format!("Discord at {base} answered {code} when attune asked who it is"),
+            "attune will try again when it is started again",
+        ),
+        None => super::Fatal::restart(
+            format!("Discord at {base} could not be reached ({e})"),
+            "check the network and discord.api_base; attune will try again when it is started again",
+        ),
     }
+}
+
+/// What a gateway error that ends the client means for the operator. serenity
+/// ends the client for 4004, 4013 and 4014 only; it retries every other close.
+fn gateway_refusal(e: &serenity::GatewayError) -> super::Fatal {
+    use serenity::GatewayError as G;
+    match e {
+        G::InvalidAuthentication => super::Fatal::needs_operator("Discord refused the bot token (gateway close 4004)", TOKEN_FIX),
+        G::DisallowedGatewayIntents => super::Fatal::needs_operator(
+            "Discord refused the Message Content intent (gateway close 4014)",
+            "turn on Message Content Intent in the Developer Portal (your application → Bot → Privileged Gateway Intents), or set discord.message_content = false",
+        ),
+        G::InvalidGatewayIntents => super::Fatal::needs_operator(
+            "Discord refused the intents attune asked for (gateway close 4013)",
+            "this version of attune asks for intents Discord no longer knows; upgrade attune",
+        ),
+        other => super::Fatal::restart(format!("the Discord gateway stopped ({other})"), "start attune again"),
+    }
+}
+
+async fn run_client(mut client: serenity::Client, alarm: super::Alarm) {
+    // As many shards as Discord recommends for the bot (`GET /gateway/bot`): one
+    // shard is refused (4011) past 2,500 servers.
+    match client.start_autosharded().await {
+        Err(serenity::Error::Gateway(e)) => alarm.raise(gateway_refusal(&e)),
+        Err(e) => alarm.raise(super::Fatal::restart(format!("the Discord client stopped ({e})"), "start attune again")),
+        // Only `stop` shuts the shards down, and then nothing waits for the alarm any more.
+        Ok(()) => alarm.raise(super::Fatal::restart("the Discord client stopped", "start attune again")),
+    }
+}
+
+/// Whether every shard the manager runs is connected (none yet: not connected).
+async fn all_connected(manager: &serenity::ShardManager) -> bool {
+    let runners = manager.runners.lock().await;
+    !runners.is_empty() && runners.values().all(|r| r.stage == serenity::ConnectionStage::Connected)
 }
 
 /// The HTTP client. With Discord's own base, serenity's rate limiter handles 429s.

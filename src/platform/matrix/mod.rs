@@ -117,6 +117,66 @@ pub enum MatrixError {
     OtherUser { saved: String, configured: String },
     #[error("the first sync with the homeserver failed: {0}")]
     Sync(String),
+    /// The homeserver refused attune, or could not be reached: what, the fix, and the exit code.
+    #[error(transparent)]
+    Fatal(#[from] super::Fatal),
+}
+
+impl From<MatrixError> for super::Fatal {
+    /// Every way the adapter can fail to start, with what the operator can do.
+    fn from(e: MatrixError) -> Self {
+        let what = e.to_string();
+        match e {
+            MatrixError::Fatal(f) => f,
+            MatrixError::NoCredentials => {
+                Self::needs_operator(what, "set one of them for the first start; later starts reuse the saved session")
+            }
+            MatrixError::OtherUser { .. } => Self::needs_operator(
+                what,
+                "set matrix.user back, or give this account its own matrix.store_dir (the saved session and keys belong to the other account)",
+            ),
+            MatrixError::Login { .. } => {
+                Self::needs_operator(what, "check matrix.user and ATTUNE_MATRIX_PASSWORD or ATTUNE_MATRIX_ACCESS_TOKEN")
+            }
+            MatrixError::Files { .. } => Self::needs_operator(what, "make the folder writable by attune's user, or set matrix.store_dir"),
+            MatrixError::Client(_) => {
+                Self::needs_operator(what, "check matrix.homeserver (its client API URL, like https://matrix.example.org)")
+            }
+            MatrixError::Catalogue(_) => {
+                Self { what, fix: "this is a fault in attune; please report it".into(), exit: crate::exit::Exit::Failure }
+            }
+            MatrixError::Sync(_) => {
+                Self::restart(what, "check that the homeserver is up and reachable; attune tries again when started again")
+            }
+        }
+    }
+}
+
+/// A refusal no retry can mend, from an error the homeserver answered: the
+/// access token is no longer known (revoked, expired, its device signed out)
+/// or the account is deactivated.
+pub(crate) fn refusal(
+    kind: Option<&matrix_sdk::ruma::api::error::ErrorKind>,
+    user: &str,
+    store_dir: &std::path::Path,
+) -> Option<super::Fatal> {
+    use matrix_sdk::ruma::api::error::ErrorKind;
+    match kind? {
+        ErrorKind::UnknownToken { .. } => Some(super::Fatal::needs_operator(
+            format!(
+                "the homeserver no longer accepts the access token of {user} (M_UNKNOWN_TOKEN: it was revoked, expired, or its device was signed out)"
+            ),
+            format!(
+                "stop attune, move {} aside, and start it with ATTUNE_MATRIX_PASSWORD or a new ATTUNE_MATRIX_ACCESS_TOKEN set; it signs in as a new device",
+                store_dir.display()
+            ),
+        )),
+        ErrorKind::UserDeactivated => Some(super::Fatal::needs_operator(
+            format!("the account {user} is deactivated"),
+            "register a new account for attune and set matrix.user to it",
+        )),
+        _ => None,
+    }
 }
 
 /// What every part of the adapter shares: the engine, the catalogue, the
@@ -163,9 +223,16 @@ pub struct Running {
     outlet: tokio::task::JoinHandle<()>,
     stop_sync: Arc<Notify>,
     stop_outlet: Arc<Notify>,
+    alarm: super::Alarm,
 }
 
 impl Running {
+    /// Resolves when the homeserver has refused attune for good (its token
+    /// revoked, its account deactivated); syncing has stopped by then.
+    pub async fn fatal(&self) -> super::Fatal {
+        self.alarm.raised().await
+    }
+
     /// The device this session runs as (the same after every restart).
     pub fn device_id(&self) -> Option<String> {
         self.shared.client.device_id().map(ToString::to_string)
@@ -233,7 +300,8 @@ pub async fn start(
             shared.step_out_when_joined(&room).await;
         }
     }
-    let sync = tokio::spawn(sync::run(shared.clone(), first, stop_sync.clone()));
+    let alarm = super::Alarm::default();
+    let sync = tokio::spawn(sync::run(shared.clone(), first, stop_sync.clone(), alarm.clone()));
     let stop_outlet = Arc::new(Notify::new());
     let outlet = {
         let (shared, stop) = (shared.clone(), stop_outlet.clone());
@@ -243,20 +311,7 @@ pub async fn start(
         };
         tokio::spawn(crate::platform::serve_outlet(outlet, stop, deliver))
     };
-    Ok(Running { shared, sync, outlet, stop_sync, stop_outlet })
-}
-
-/// Runs until SIGINT or SIGTERM, then stops in order (see [`Running::stop`]).
-pub async fn run(
-    engine: Engine,
-    resumed: Vec<Outgoing>,
-    outlet: mpsc::Receiver<Outgoing>,
-    options: MatrixOptions,
-) -> Result<(), MatrixError> {
-    let running = start(engine, resumed, outlet, options).await?;
-    crate::platform::console::stop_signal().await;
-    running.stop().await;
-    Ok(())
+    Ok(Running { shared, sync, outlet, stop_sync, stop_outlet, alarm })
 }
 
 impl Shared {

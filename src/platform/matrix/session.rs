@@ -67,7 +67,13 @@ pub(super) async fn connect(options: &MatrixOptions) -> Result<Client, MatrixErr
             .initial_device_display_name(DEVICE_NAME)
             .send()
             .await
-            .map_err(|e| MatrixError::Login { user: options.section.user.clone(), reason: e.to_string() })?;
+            .map_err(|e| match (super::refusal(e.client_api_error_kind(), &options.section.user, dir), e.as_client_api_error()) {
+                (Some(fatal), _) => MatrixError::Fatal(fatal),
+                // The homeserver answered, and said no.
+                (None, Some(_)) => MatrixError::Login { user: options.section.user.clone(), reason: e.to_string() },
+                // It never answered: a fresh start may reach it.
+                (None, None) => MatrixError::Sync(format!("the homeserver could not be reached to log in ({e})")),
+            })?;
         Saved { user_id: response.user_id.to_string(), device_id: response.device_id.to_string(), access_token: response.access_token }
     } else if !options.access_token.is_empty() {
         let saved = whoami(options).await?;

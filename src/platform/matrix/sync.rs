@@ -47,8 +47,12 @@ fn settings(token: Option<&str>, timeout: Duration) -> SyncSettings {
 pub(super) async fn first(shared: &Arc<Shared>) -> Result<String, MatrixError> {
     let dir = &shared.options.store_dir;
     let stored = session::sync_token(dir);
-    let response =
-        shared.client.sync_once(settings(stored.as_deref(), Duration::ZERO)).await.map_err(|e| MatrixError::Sync(e.to_string()))?;
+    let response = shared.client.sync_once(settings(stored.as_deref(), Duration::ZERO)).await.map_err(|e| {
+        match super::refusal(e.client_api_error_kind(), &shared.options.section.user, dir) {
+            Some(fatal) => MatrixError::Fatal(fatal),
+            None => MatrixError::Sync(e.to_string()),
+        }
+    })?;
     // The very first sync brings rooms' history, which attune never answers.
     shared.process(&response, stored.is_none()).await;
     if let Err(e) = session::save_sync_token(dir, &response.next_batch) {
@@ -57,8 +61,10 @@ pub(super) async fn first(shared: &Arc<Shared>) -> Result<String, MatrixError> {
     Ok(response.next_batch)
 }
 
-/// Syncs until stopped. A failed sync is retried with a growing wait.
-pub(super) async fn run(shared: Arc<Shared>, mut token: String, stop: Arc<Notify>) {
+/// Syncs until stopped. A failed sync is retried with a growing wait, except a
+/// refusal no retry can mend (a token revoked, an account deactivated): that
+/// raises the alarm and syncing ends, so attune never runs on deaf.
+pub(super) async fn run(shared: Arc<Shared>, mut token: String, stop: Arc<Notify>, alarm: crate::platform::Alarm) {
     let dir = shared.options.store_dir.clone();
     let mut backoff = Duration::from_millis(500);
     loop {
@@ -77,6 +83,10 @@ pub(super) async fn run(shared: Arc<Shared>, mut token: String, stop: Arc<Notify
                 token = response.next_batch;
             }
             Err(e) => {
+                if let Some(fatal) = super::refusal(e.client_api_error_kind(), &shared.options.section.user, &dir) {
+                    alarm.raise(fatal);
+                    return;
+                }
                 tracing::warn!(error = %e, wait_ms = backoff.as_millis() as u64, "a Matrix sync failed; trying again");
                 tokio::select! {
                     () = tokio::time::sleep(backoff) => {}

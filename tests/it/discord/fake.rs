@@ -24,6 +24,8 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as Ws;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 pub const APP: u64 = 900_000_000_000_000_001;
 pub const BOT: u64 = 900_000_000_000_000_002;
@@ -185,6 +187,14 @@ struct State {
     app_flags: Option<u64>,
     /// Files members attached to commands: id → (filename, bytes), served at `/attachments/`.
     files: HashMap<u64, (String, Vec<u8>)>,
+    /// Discord's answer to IDENTIFY and RESUME when it refuses them: a close frame
+    /// with this code (4004 a bad token, 4011 sharding required, 4014 an intent not
+    /// allowed, …), as the real gateway does.
+    close_with: Option<u16>,
+    /// Every close code sent.
+    closes: Vec<u16>,
+    /// The token was reset: every REST request is answered 401.
+    token_revoked: bool,
 }
 
 /// A guild channel or thread of the fake guild.
@@ -268,6 +278,31 @@ impl Fake {
     /// The application's flags (Message Content allowed is `1 << 18`).
     pub fn set_app_flags(&self, bits: u64) {
         self.state.lock().unwrap().app_flags = Some(bits);
+    }
+
+    /// From now on the gateway answers IDENTIFY and RESUME with a close frame
+    /// carrying `code`, as Discord does when it refuses a session.
+    pub fn close_on_identify(&self, code: u16) {
+        self.state.lock().unwrap().close_with = Some(code);
+    }
+
+    /// The close codes the gateway has sent.
+    pub fn closes(&self) -> Vec<u16> {
+        self.state.lock().unwrap().closes.clone()
+    }
+
+    /// The token is reset in the Developer Portal while attune runs: REST answers
+    /// 401, the open gateway connection ends, and RESUME or IDENTIFY is closed
+    /// with 4004.
+    pub fn revoke_token(&self) {
+        {
+            let mut s = self.state.lock().unwrap();
+            s.token_revoked = true;
+            s.close_with = Some(4004);
+        }
+        if self.gateway.lock().unwrap().is_some() {
+            self.dispatch("DROP", json!({}));
+        }
     }
 
     pub fn rate_limited(&self) -> u32 {
@@ -975,6 +1010,9 @@ impl Shared {
         let Some(route) = path.strip_prefix("/api/v10") else {
             return self.unexpected(&method, &path);
         };
+        if self.state.lock().unwrap().token_revoked {
+            return error(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized");
+        }
         let parts: Vec<&str> = route.trim_matches('/').split('/').collect();
         match (method.as_str(), parts.as_slice()) {
             ("GET", ["gateway"]) => reply(StatusCode::OK, json!({ "url": self.gateway_url })),
@@ -1278,6 +1316,13 @@ impl Shared {
                         _ => continue,
                     };
                     let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
+                    let refuse = self.state.lock().unwrap().close_with;
+                    if let (Some(code), Some(2 | 6)) = (refuse, v["op"].as_u64()) {
+                        self.state.lock().unwrap().closes.push(code);
+                        let frame = CloseFrame { code: CloseCode::from(code), reason: "refused by the fake Discord".into() };
+                        let _ = tx.send(Ws::Close(Some(frame))).await;
+                        return;
+                    }
                     let out: Vec<Value> = match v["op"].as_u64() {
                         Some(1) => vec![json!({ "op": 11, "d": null, "s": null, "t": null })],
                         Some(2) => {

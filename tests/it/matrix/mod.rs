@@ -811,6 +811,38 @@ async fn attune_run_serves_matrix_and_after_kill_9_mid_circle_resumes_on_the_sam
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_revoked_mid_circle_ends_attune_run_with_78_and_the_fix_instead_of_syncing_deaf_forever() {
+    let bot = Bot::registered("revoked-attune");
+    let mut child = attune_run(&bot);
+    let c = circle_room_for(bot, "revoked", true).await;
+    let root = gather(&c).await;
+    c.host.say_in_thread(&c.room, &root, "!attune circle start").await;
+    let me = c.bot.id.clone();
+    c.host.wait_for(0, "the first turn", |s| s.sender == me && s.offer("done").is_some()).await;
+    // An admin signs attune's device out: its access token is revoked.
+    let device = saved_device(&c.bot);
+    synapse().revoke_device("revoker-admin", &c.bot.id, &device);
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "attune ends on its own instead of syncing deaf forever");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let log = std::fs::read_to_string(c.bot.dir.path().join("attune.log")).unwrap();
+    assert_eq!(status.code(), Some(78), "exit 78: only the operator can mend it\n{log}");
+    let line = log.lines().rev().find(|l| l.starts_with("attune: ")).unwrap_or_else(|| panic!("no closing line:\n{log}"));
+    assert!(line.contains("M_UNKNOWN_TOKEN") && line.contains("ATTUNE_MATRIX_PASSWORD"), "{line}");
+    assert!(!log.contains(&c.bot.password), "the password is never logged");
+    let Circle { host, members, .. } = c;
+    host.stop().await;
+    for m in members {
+        m.stop().await;
+    }
+}
+
 /// The room's current power levels content, as a member's client knows it.
 async fn power_levels_of(member: &Member, room: &str) -> Value {
     use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;

@@ -257,7 +257,38 @@ req = urllib.request.Request(base, data=body, headers={"Content-Type": "applicat
 print(json.load(urllib.request.urlopen(req))["user_id"])
 "#;
 
+/// Signs a device out through Synapse's admin API (which revokes its access
+/// tokens), as an admin who is registered and logged in first.
+const DELETE_DEVICE: &str = r#"
+import hashlib, hmac, json, sys, urllib.request, urllib.parse
+url, secret, admin, password, user, device = sys.argv[1:7]
+base = url + "/_synapse/admin/v1/register"
+nonce = json.load(urllib.request.urlopen(base))["nonce"]
+mac = hmac.new(secret.encode(), digestmod=hashlib.sha1)
+mac.update(b"\x00".join([nonce.encode(), admin.encode(), password.encode(), b"admin"]))
+body = json.dumps({"nonce": nonce, "username": admin, "password": password, "admin": True, "mac": mac.hexdigest()}).encode()
+urllib.request.urlopen(urllib.request.Request(base, data=body, headers={"Content-Type": "application/json"}))
+login = json.dumps({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": admin}, "password": password}).encode()
+token = json.load(urllib.request.urlopen(urllib.request.Request(url + "/_matrix/client/v3/login", data=login, headers={"Content-Type": "application/json"})))["access_token"]
+path = url + "/_synapse/admin/v2/users/" + urllib.parse.quote(user) + "/devices/" + urllib.parse.quote(device)
+urllib.request.urlopen(urllib.request.Request(path, method="DELETE", headers={"Authorization": "Bearer " + token}))
+print("deleted")
+"#;
+
 impl Synapse {
+    /// Signs `user`'s `device` out through the admin API, revoking its access
+    /// token; `admin` names a new admin account made for it.
+    #[allow(dead_code)]
+    pub fn revoke_device(&self, admin: &str, user: &str, device: &str) {
+        let out = Command::new(&self.python)
+            .arg("-c")
+            .arg(DELETE_DEVICE)
+            .args([&self.url, SECRET, admin, "pw-admin-secret", user, device])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "signing {user}'s device out failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+
     /// Registers a user through the shared-secret admin API (HMAC-SHA1 over
     /// nonce, name, password and admin flag). Returns the user id.
     pub fn register(&self, user: &str, password: &str) -> String {
