@@ -34,6 +34,7 @@ pub struct Config {
     pub log: Log,
     pub discord: Discord,
     pub matrix: Matrix,
+    pub server: Server,
     #[serde(skip)]
     pub discord_token: Secret,
     #[serde(skip)]
@@ -66,6 +67,32 @@ pub struct Content {
 #[serde(deny_unknown_fields, default)]
 pub struct Log {
     pub level: String,
+    /// `text` (the default, for people) or `json` (one object per line, for log collectors).
+    pub format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The operations listener (`/metrics`, `/healthz`, `/readyz`); off unless `listen` is set.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Server {
+    /// An address and port, like `127.0.0.1:9464`. It serves no secrets, but keep it
+    /// off the open internet all the same.
+    pub listen: Option<String>,
+}
+
+impl Server {
+    /// The address to listen on, if one is set (validated at load).
+    pub fn listen_addr(&self) -> Option<std::net::SocketAddr> {
+        self.listen.as_deref().and_then(|l| l.trim().parse().ok())
+    }
 }
 
 /// The Discord adapter's settings. The token comes only from `ATTUNE_DISCORD_TOKEN`.
@@ -164,7 +191,7 @@ impl Default for CommunityDefaults {
 
 impl Default for Log {
     fn default() -> Self {
-        Self { level: "warn".into() }
+        Self { level: "warn".into(), format: LogFormat::Text }
     }
 }
 
@@ -250,13 +277,15 @@ pub enum ConfigError {
 }
 
 /// Environment overrides: `ATTUNE_<SECTION>_<KEY>`.
-const ENV_KEYS: [(&str, &str, &str); 11] = [
+const ENV_KEYS: [(&str, &str, &str); 13] = [
     ("ATTUNE_DATABASE_PATH", "database", "path"),
     ("ATTUNE_COMMUNITY_TIMEZONE", "community", "timezone"),
     ("ATTUNE_CONTENT_DECKS_DIR", "content", "decks_dir"),
     ("ATTUNE_CONTENT_RESOURCES", "content", "resources"),
     ("ATTUNE_CONTENT_PHRASES", "content", "phrases"),
     ("ATTUNE_LOG_LEVEL", "log", "level"),
+    ("ATTUNE_LOG_FORMAT", "log", "format"),
+    ("ATTUNE_SERVER_LISTEN", "server", "listen"),
     ("ATTUNE_DISCORD_ENABLED", "discord", "enabled"),
     ("ATTUNE_DISCORD_API_BASE", "discord", "api_base"),
     ("ATTUNE_MATRIX_ENABLED", "matrix", "enabled"),
@@ -339,6 +368,14 @@ impl Config {
         }
         if !log_level_ok(&self.log.level) {
             return Err(ConfigError::Invalid { key: "log.level", message: "use error, warn, info, debug or trace".into() });
+        }
+        if let Some(listen) = &self.server.listen
+            && self.server.listen_addr().is_none()
+        {
+            return Err(ConfigError::Invalid {
+                key: "server.listen",
+                message: format!("{listen:?} is not an address and port like 127.0.0.1:9464"),
+            });
         }
         if !(self.discord.api_base.starts_with("https://") || self.discord.api_base.starts_with("http://")) {
             return Err(ConfigError::Invalid {

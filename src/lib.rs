@@ -14,6 +14,7 @@
 //!   libraries, only `platform/matrix` names the Matrix libraries.
 //! - [`config`]: typed, layered configuration.
 //! - [`exit`]: the exit codes `attune` ends with, for service managers.
+//! - [`ops`]: the operations listener (metrics, health), beside the adapters.
 //! - [`content`]: the shipped decks, resources card and crisis rules, loaded and checked.
 //!
 //! Architecture invariants (also in `ARCHITECTURE.md`):
@@ -31,6 +32,7 @@ pub mod content;
 pub mod core;
 pub mod engine;
 pub mod exit;
+pub mod ops;
 pub mod platform;
 pub mod store;
 pub mod text;

@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use attune::cli::{Cli, Cmd, ConsoleArgs};
-use attune::config::{Config, ConfigError};
+use attune::config::{Config, ConfigError, LogFormat};
 use attune::engine::EngineError;
 use attune::exit::Exit;
 use attune::platform::Fatal;
@@ -66,10 +66,13 @@ fn damaged_record(e: &anyhow::Error) -> bool {
 fn try_main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("the configuration is invalid")?;
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log.level).unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match config.log.format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("could not start the async runtime")?;
     let result = runtime.block_on(commands::dispatch(cli.command.unwrap_or(Cmd::Console(ConsoleArgs::default())), config));
     // A read of stdin may still be waiting on a blocking thread (after SIGTERM, say); everything

@@ -9,8 +9,8 @@ use anyhow::Context;
 use attune::config::Config;
 use attune::core::ids::Platform;
 use attune::engine::{Clock, Engine, Outlets, Seed};
-use attune::platform::Fatal;
 use attune::platform::console;
+use attune::platform::{Fatal, Link};
 
 use super::open_store;
 
@@ -61,6 +61,17 @@ async fn serve(db: &Path, config: &Config, discord: bool, matrix: bool) -> anyho
         .into());
     }
     let defaults = config.content().context("the decks or safety files are invalid")?;
+    // The recorder goes in before the engine starts, so resumed circles are counted.
+    // The listener's port is taken first: one in use stops everything before it starts.
+    let metrics = match config.server.listen_addr() {
+        Some(addr) => {
+            let bound = attune::ops::bind(addr)
+                .await
+                .map_err(|e| Fatal::needs_operator(e.to_string(), "choose a free address and port in server.listen, or leave it out"))?;
+            Some((bound, attune::ops::install_recorder()?))
+        }
+        None => None,
+    };
     let store = open_store(db).await?;
     let mut outlets = Outlets::new();
     let discord_rx = discord.then(|| outlets.add(Platform::Discord));
@@ -76,6 +87,18 @@ async fn serve(db: &Path, config: &Config, discord: bool, matrix: bool) -> anyho
         Some(rx) => Some(start_discord(config, engine.clone(), for_discord, rx).await?),
         None => None,
     };
+    let links: Vec<Link> = matrix.iter().map(|m| m.link()).chain(discord.iter().map(|d| d.link())).collect();
+    let ops = metrics.map(|(bound, handle)| attune::ops::serve(bound, handle, engine.clone(), links));
+    let platforms: Vec<&str> = [(matrix.is_some(), "matrix"), (discord.is_some(), "discord")].iter().filter(|p| p.0).map(|p| p.1).collect();
+    let at_start = engine.summary();
+    tracing::info!(
+        platforms = %platforms.join(","),
+        communities = at_start.communities,
+        live_circles = at_start.live_circles,
+        scheduled_circles = at_start.scheduled_circles,
+        listen = ?ops.as_ref().map(|o| o.addr()),
+        "attune is running"
+    );
     // Runs until a stop signal, or until a platform can't go on: then everything
     // stops in the same order, and the process ends with that platform's exit code.
     let fatal = tokio::select! {
@@ -83,6 +106,26 @@ async fn serve(db: &Path, config: &Config, discord: bool, matrix: bool) -> anyho
         f = async { match &matrix { Some(m) => m.fatal().await, None => std::future::pending().await } } => Some(f),
         f = async { match &discord { Some(d) => d.fatal().await, None => std::future::pending().await } } => Some(f),
     };
+    let at_stop = engine.summary();
+    stop_all(matrix, discord, &engine).await;
+    if let Some(listening) = ops {
+        listening.stop().await;
+    }
+    tracing::info!(
+        communities = at_stop.communities,
+        live_circles = at_stop.live_circles,
+        scheduled_circles = at_stop.scheduled_circles,
+        reason = if fatal.is_some() { "a platform can't go on" } else { "asked to stop" },
+        "attune stopped; everything it applied is saved"
+    );
+    match fatal {
+        Some(f) => Err(anyhow::Error::new(f)),
+        None => Ok(()),
+    }
+}
+
+/// Stops the adapters in order, then the engine (committing everything).
+async fn stop_all(matrix: Option<MatrixRunning>, discord: Option<DiscordRunning>, engine: &Engine) {
     // Matrix first: its sync stops before the engine stops taking input, so no event
     // is marked as handled that the engine did not apply.
     if let Some(m) = matrix {
@@ -92,11 +135,16 @@ async fn serve(db: &Path, config: &Config, discord: bool, matrix: bool) -> anyho
         d.stop().await;
     }
     engine.shutdown().await;
-    match fatal {
-        Some(f) => Err(anyhow::Error::new(f)),
-        None => Ok(()),
-    }
 }
+
+#[cfg(feature = "matrix")]
+type MatrixRunning = attune::platform::matrix::Running;
+#[cfg(not(feature = "matrix"))]
+type MatrixRunning = NotBuilt;
+#[cfg(feature = "discord")]
+type DiscordRunning = attune::platform::discord::Running;
+#[cfg(not(feature = "discord"))]
+type DiscordRunning = NotBuilt;
 
 /// The Discord adapter's options from the configuration (the token from the environment).
 #[cfg(feature = "discord")]
@@ -175,5 +223,9 @@ impl NotBuilt {
 
     async fn fatal(&self) -> attune::platform::Fatal {
         std::future::pending().await
+    }
+
+    fn link(&self) -> Link {
+        Link::new(attune::core::ids::Platform::Console)
     }
 }

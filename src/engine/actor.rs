@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use tokio::sync::{Mutex as AsyncMutex, mpsc};
 use tracing::{error, warn};
 
+use super::telemetry::{self, CircleCounts};
 use super::{ACTOR_QUEUE, Answer, Defaults, Delivery, Engine, EngineError, Fault, Inner, Job, Outgoing, Seed, Slot};
 use crate::core::effect::{Attachment, Effect, Kind, Line, Message};
 use crate::core::ids::{ChannelId, CommunityId, Slug};
@@ -115,6 +116,7 @@ async fn give_up(weak: &Weak<Inner>, id: &CommunityId, failures: &mut Vec<Instan
             error!(community = %id, error = %e, "could not record the quarantine");
         }
         engine.set_slot(id, Slot::Quarantined);
+        metrics::gauge!(telemetry::QUARANTINED).increment(1.0);
         return true;
     }
     drop(engine);
@@ -211,7 +213,28 @@ pub async fn apply_once(
     Ok(effects)
 }
 
+/// A community's share of the circle gauges, taken back when its actor ends
+/// (also by a panic), so a restarted actor doesn't count its circles twice.
+struct GaugeShare(CircleCounts, std::sync::Arc<telemetry::Tally>);
+
+impl GaugeShare {
+    fn update(&mut self, state: &State) {
+        let now = CircleCounts::of(state);
+        now.report_since(self.0, &self.1);
+        self.0 = now;
+    }
+}
+
+impl Drop for GaugeShare {
+    fn drop(&mut self) {
+        CircleCounts::default().report_since(self.0, &self.1);
+    }
+}
+
 async fn run(weak: Weak<Inner>, mut state: State, mut rng: SplitMix64, queue: Queue) {
+    let tally = weak.upgrade().map(|inner| inner.tally.clone()).unwrap_or_default();
+    let mut share = GaugeShare(CircleCounts::default(), tally);
+    share.update(&state);
     let mut rx = queue.rx.lock().await;
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
@@ -228,6 +251,7 @@ async fn run(weak: Weak<Inner>, mut state: State, mut rng: SplitMix64, queue: Qu
             *f = replies;
         }
         let results = process(&engine, &mut state, &mut rng, batch).await;
+        share.update(&state);
         let replies = queue.in_flight.lock().map(|mut f| std::mem::take(&mut *f)).unwrap_or_default();
         for (reply, result) in replies.into_iter().zip(results) {
             if let Some(reply) = reply {
@@ -256,6 +280,12 @@ struct Applied {
     slot: usize,
     effects: Vec<Effect>,
     answer: bool,
+    kind: &'static str,
+    since: Instant,
+}
+
+fn count_input(kind: &'static str, outcome: &'static str) {
+    metrics::counter!(telemetry::INPUTS, "kind" => kind, "outcome" => outcome).increment(1);
 }
 
 /// Applies a batch, commits it, hands its effects on, and returns each job's result in order.
@@ -285,9 +315,11 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
                 Ok(false) => events.push(e.clone()),
                 Ok(true) => {
                     warn!(community = %id, "ignored a replayed platform event");
+                    count_input(input_kind(&job.input), "replayed");
                     continue;
                 }
                 Err(err) => {
+                    count_input(input_kind(&job.input), "refused_store");
                     // Unknown whether it was applied: refuse it rather than risk applying it twice.
                     error!(community = %id, error = %err, "could not check for a replayed event; the input was not applied");
                     results[slot] = Err(EngineError::Store(err));
@@ -296,17 +328,24 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
             }
         }
         let kind = input_kind(&job.input);
+        if let Input::DeliveryFailed { reason, .. } = &job.input {
+            metrics::counter!(telemetry::DELIVERIES_FAILED, "platform" => id.platform().as_str(), "reason" => reason.as_str()).increment(1);
+        }
         let out = core::handle(state, job.input, now, rng);
         tracing::debug!(community = %id, input = kind, effects = out.len(), "applied");
         dirty.merge(state.take_dirty());
-        applied.push(Applied { slot, effects: out, answer: job.answer });
+        applied.push(Applied { slot, effects: out, answer: job.answer, kind, since: job.since });
     }
     let pending: Vec<Pending> = applied.iter().flat_map(|a| a.effects.iter()).filter_map(must_not_be_lost).collect();
     // An input that changed nothing (and named no event to remember) opens no transaction.
     let changed = !dirty.is_empty() || !events.is_empty() || !pending.is_empty();
     let mut outbox = Vec::new();
     if changed {
-        match store.commit_with_outbox(state, &dirty, &events, &pending, now).await {
+        let started = Instant::now();
+        let committed = store.commit_with_outbox(state, &dirty, &events, &pending, now).await;
+        metrics::histogram!(telemetry::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
+        metrics::counter!(telemetry::COMMITS, "outcome" => if committed.is_ok() { "ok" } else { "failed" }).increment(1);
+        match committed {
             Ok(seqs) => outbox = seqs,
             Err(e) => {
                 error!(community = %id, error = %e, "commit failed; keeping the last committed state");
@@ -322,6 +361,7 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
                 reload(engine, state).await;
                 let reason = e.to_string();
                 for a in applied {
+                    count_input(a.kind, "not_saved");
                     results[a.slot] = Err(EngineError::NotSaved(reason.clone()));
                 }
                 return results;
@@ -339,6 +379,8 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
             }
         }
         results[a.slot] = Ok(answer);
+        count_input(a.kind, "applied");
+        metrics::histogram!(telemetry::ANSWER_SECONDS).record(a.since.elapsed().as_secs_f64());
     }
     // Handed on (to the outlet, or back to the caller): the outbox can let go.
     if !outbox.is_empty()

@@ -17,6 +17,7 @@ mod actor;
 mod clock;
 mod ledger;
 mod route;
+pub mod telemetry;
 mod timers;
 
 use std::collections::HashMap;
@@ -223,6 +224,8 @@ struct Job {
     answer: bool,
     /// A read of the community's state in its turn, instead of applying `input`.
     peek: Option<Peek>,
+    /// When the job reached the engine (for the time-to-answer histogram).
+    since: std::time::Instant,
 }
 
 /// A read of a community's state, run by its actor between inputs.
@@ -242,6 +245,8 @@ struct Inner {
     seed: Seed,
     outlets: Outlets,
     actors: Mutex<HashMap<CommunityId, Slot>>,
+    /// Live and scheduled circles, across communities.
+    tally: Arc<telemetry::Tally>,
     /// Supervisors still running, awaited on shutdown.
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     timers: Timers,
@@ -265,6 +270,14 @@ pub struct Engine {
     inner: Arc<Inner>,
 }
 
+/// See [`Engine::summary`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub communities: usize,
+    pub live_circles: u64,
+    pub scheduled_circles: u64,
+}
+
 impl Engine {
     /// Starts the engine and resumes every stored community it can: timers
     /// are re-armed from the store, and what live circles must be told (where
@@ -286,6 +299,7 @@ impl Engine {
                 seed,
                 outlets,
                 actors: Mutex::new(HashMap::new()),
+                tally: Arc::default(),
                 tasks: Mutex::new(Vec::new()),
                 timers: Timers::default(),
                 accepting: AtomicBool::new(true),
@@ -309,6 +323,14 @@ impl Engine {
             engine.track(handle);
         }
         Ok((engine, resumed))
+    }
+
+    /// Communities served now, and their live and scheduled circles (for the
+    /// one-line summaries an operator reads at start and stop).
+    pub fn summary(&self) -> Summary {
+        let communities = self.inner.actors.lock().map(|a| a.len()).unwrap_or(0);
+        let (live, scheduled) = self.inner.tally.counts();
+        Summary { communities, live_circles: live.max(0) as u64, scheduled_circles: scheduled.max(0) as u64 }
     }
 
     pub fn clock(&self) -> &Clock {
@@ -375,14 +397,16 @@ impl Engine {
         if let Some(member) = input.channel_actor() {
             self.note_community(member, community);
         }
-        self.enqueue(community, Job { input, event, due: None, done: None, answer: false, peek: None }).await
+        self.enqueue(community, Job { input, event, due: None, done: None, answer: false, peek: None, since: std::time::Instant::now() })
+            .await
     }
 
     /// Applies an input and waits for it; with `answer`, its deliveries come
     /// back to the caller, otherwise they go through the outlet.
     async fn apply(&self, community: &CommunityId, input: Input, event: Option<String>, answer: bool) -> Result<Answer, EngineError> {
         let (tx, rx) = oneshot::channel();
-        self.enqueue(community, Job { input, event, due: None, done: Some(tx), answer, peek: None }).await?;
+        self.enqueue(community, Job { input, event, due: None, done: Some(tx), answer, peek: None, since: std::time::Instant::now() })
+            .await?;
         rx.await.map_err(|_| EngineError::Failed)?
     }
 
@@ -401,7 +425,15 @@ impl Engine {
         let peek: Peek = Box::new(move |state| {
             let _ = tx.send(crate::core::names::names(state, &what, &typed, most));
         });
-        let job = Job { input: Input::Recover, event: None, due: None, done: None, answer: false, peek: Some(peek) };
+        let job = Job {
+            input: Input::Recover,
+            event: None,
+            due: None,
+            done: None,
+            answer: false,
+            peek: Some(peek),
+            since: std::time::Instant::now(),
+        };
         self.enqueue(community, job).await?;
         rx.await.map_err(|_| EngineError::Failed)
     }
@@ -422,6 +454,7 @@ impl Engine {
             done: None,
             answer: false,
             peek: None,
+            since: std::time::Instant::now(),
         };
         match sender.try_send(job) {
             Ok(()) => Ok(()),
@@ -448,6 +481,7 @@ impl Engine {
     }
 
     fn record_lateness(&self, ms: i64) {
+        metrics::histogram!(telemetry::TIMER_LATENESS_SECONDS).record(ms.max(0) as f64 / 1000.0);
         if let Ok(mut l) = self.inner.lateness.lock()
             && let Some(v) = l.as_mut()
         {
@@ -502,7 +536,15 @@ impl Engine {
         // A read that reads nothing: its reply is sent once its batch (and every
         // batch before it) is committed and handed on.
         let (tx, rx) = oneshot::channel();
-        let job = Job { input: Input::Recover, event: None, due: None, done: Some(tx), answer: false, peek: Some(Box::new(|_| {})) };
+        let job = Job {
+            input: Input::Recover,
+            event: None,
+            due: None,
+            done: Some(tx),
+            answer: false,
+            peek: Some(Box::new(|_| {})),
+            since: std::time::Instant::now(),
+        };
         self.enqueue(community, job).await?;
         rx.await.map_err(|_| EngineError::Failed)?.map(drop)
     }
@@ -533,6 +575,23 @@ impl Engine {
         }
         self.inner.clock.set(target);
         Ok(())
+    }
+
+    /// Whether the engine is alive: taking input, and (on the system clock) its
+    /// timer driver went round within the last 10 seconds. For `/healthz`.
+    pub fn responsive(&self) -> bool {
+        if !self.inner.accepting.load(Ordering::SeqCst) {
+            return false;
+        }
+        if !self.inner.clock.is_system() {
+            return true;
+        }
+        self.inner.timers.since_beat().is_some_and(|d| d < std::time::Duration::from_secs(10))
+    }
+
+    /// Whether the database takes writes now (nothing is written). For `/readyz`.
+    pub async fn writable(&self) -> bool {
+        self.inner.accepting.load(Ordering::SeqCst) && self.inner.store.writable().await
     }
 
     /// How many timers are armed (for benchmarks and tests).

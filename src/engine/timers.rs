@@ -28,7 +28,13 @@ pub struct Timers {
     inner: Mutex<Inner>,
     changed: Arc<Notify>,
     stopped: AtomicBool,
+    /// When the system-clock driver last went round its loop (at least once a
+    /// second while it runs): the engine's sign of life for `/healthz`.
+    beat: Mutex<Option<std::time::Instant>>,
 }
+
+/// The longest the driver sleeps, so its heartbeat stays fresh.
+const BEAT: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Timers {
     pub fn arm(&self, community: CommunityId, key: TimerKey, at: Timestamp, generation: u64) {
@@ -48,6 +54,17 @@ impl Timers {
 
     fn stopped(&self) -> bool {
         self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// How long ago the driver last went round (`None` before it first has).
+    pub fn since_beat(&self) -> Option<std::time::Duration> {
+        self.beat.lock().ok().and_then(|b| b.map(|at| at.elapsed()))
+    }
+
+    fn beat(&self) {
+        if let Ok(mut b) = self.beat.lock() {
+            *b = Some(std::time::Instant::now());
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -105,6 +122,8 @@ pub async fn drive(weak: Weak<super::Inner>) {
         if timers.stopped() {
             return;
         }
+        timers.beat();
+        metrics::gauge!(super::telemetry::TIMERS_ARMED).set(timers.len() as f64);
         let wait = timers.next_at().map(|at| {
             let ms = at.as_millisecond() - engine.inner.clock.now().as_millisecond();
             std::time::Duration::from_millis(ms.max(0) as u64)
@@ -115,6 +134,13 @@ pub async fn drive(weak: Weak<super::Inner>) {
         let notified = changed.notified();
         match wait {
             Some(d) if d.is_zero() => {}
+            Some(d) if d > BEAT => {
+                // Wake now and then to beat and to notice a dropped engine.
+                tokio::select! {
+                    _ = notified => continue,
+                    _ = tokio::time::sleep(BEAT) => continue,
+                }
+            }
             Some(d) => {
                 tokio::select! {
                     _ = notified => continue,
@@ -122,10 +148,9 @@ pub async fn drive(weak: Weak<super::Inner>) {
                 }
             }
             None => {
-                // Wake now and then to notice a dropped engine.
                 tokio::select! {
                     _ = notified => continue,
-                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => continue,
+                    _ = tokio::time::sleep(BEAT) => continue,
                 }
             }
         }

@@ -32,6 +32,43 @@ impl Fatal {
     }
 }
 
+/// Whether a platform is connected now: set by its adapter, read by
+/// `/readyz` and exported as `attune_platform_connected`.
+#[derive(Clone, Debug)]
+pub struct Link {
+    platform: crate::core::ids::Platform,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Link {
+    /// A link that is not up yet.
+    pub fn new(platform: crate::core::ids::Platform) -> Self {
+        crate::engine::telemetry::connected(platform, false);
+        Self { platform, up: std::sync::Arc::default() }
+    }
+
+    /// Notes the platform connected or not; a change is logged once.
+    pub fn set(&self, up: bool) {
+        let was = self.up.swap(up, std::sync::atomic::Ordering::SeqCst);
+        if was != up {
+            crate::engine::telemetry::connected(self.platform, up);
+            if up {
+                tracing::info!(platform = self.platform.as_str(), "connected");
+            } else {
+                tracing::warn!(platform = self.platform.as_str(), "not connected; trying again");
+            }
+        }
+    }
+
+    pub fn up(&self) -> bool {
+        self.up.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn platform(&self) -> crate::core::ids::Platform {
+        self.platform
+    }
+}
+
 /// Where a running adapter raises a [`Fatal`]; whoever runs it waits on
 /// [`Alarm::raised`] beside the stop signal. The first alarm is kept.
 #[derive(Clone, Debug)]

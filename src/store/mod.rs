@@ -701,6 +701,18 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether the database takes writes now: a write transaction is begun
+    /// and rolled back (nothing is written). Waits for a running commit, up
+    /// to the busy timeout.
+    pub async fn writable(&self) -> bool {
+        let Ok(mut conn) = self.pool.acquire().await else { return false };
+        let begun = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await.is_ok();
+        if begun {
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        }
+        begun
+    }
+
     /// Closes every connection, which checkpoints and removes the write-ahead log,
     /// then gives up ownership of the database.
     pub async fn close(&self) {

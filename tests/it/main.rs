@@ -34,6 +34,7 @@ mod identity;
 mod limits;
 #[cfg(feature = "matrix")]
 mod matrix;
+mod ops;
 mod place;
 mod privacy;
 mod props;

@@ -95,7 +95,7 @@ async fn on_error(error: poise::FrameworkError<'_, Arc<Shared>, Error>) {
 /// Acknowledges an interaction privately and hands the core a command it
 /// couldn't run, with the words typed into its options.
 async fn refuse(http: &serenity::Http, shared: &Arc<Shared>, interaction: &serenity::CommandInteraction, refusal: crate::core::Refusal) {
-    if let Err(e) = interaction.defer_ephemeral(http).await {
+    if let Err(e) = super::events::timed_ack(interaction.defer_ephemeral(http)).await {
         tracing::error!(error = %e, "an interaction poise couldn't run could not be acknowledged");
         return;
     }
@@ -159,7 +159,7 @@ async fn run(ctx: Ctx<'_>, command: Result<Command, Refusal>) -> Result<(), Erro
     let invocation = Invocation::from_command(app.interaction);
     // Discord forgets an interaction that isn't answered within 3 seconds; the
     // engine is usually much faster, but a busy database must not cost the answer.
-    app.interaction.defer_ephemeral(&ctx.serenity_context().http).await?;
+    super::events::timed_ack(app.interaction.defer_ephemeral(&ctx.serenity_context().http)).await?;
     // A refused command's words are read for crisis phrases like a refused line.
     let words = if command.is_err() { typed_words(&app.interaction.data.options) } else { String::new() };
     ctx.data().submit(&invocation, command, &words, None).await;
@@ -662,7 +662,7 @@ async fn deck_import(
     let poise::Context::Application(app) = ctx else { return Ok(()) };
     let invocation = Invocation::from_command(app.interaction);
     // Downloading may take a moment: acknowledge first.
-    app.interaction.defer_ephemeral(&ctx.serenity_context().http).await?;
+    super::events::timed_ack(app.interaction.defer_ephemeral(&ctx.serenity_context().http)).await?;
     let shared = ctx.data();
     // Nothing is downloaded for someone Discord doesn't show as a moderator: the core
     // refuses them (it checks rights first). A file too large or unreadable reaches the
@@ -707,7 +707,7 @@ async fn open_form(ctx: Ctx<'_>, form: Form, moderators: bool) -> Result<(), Err
     let moderator = shared.actor(&invocation).is_some_and(|a| a.moderator);
     let id = form.encode().filter(|_| moderator || !moderators);
     let Some(id) = id else {
-        app.interaction.defer_ephemeral(&ctx.serenity_context().http).await?;
+        super::events::timed_ack(app.interaction.defer_ephemeral(&ctx.serenity_context().http)).await?;
         shared.submit(&invocation, Ok(form.command(|_| None)), "", None).await;
         return Ok(());
     };

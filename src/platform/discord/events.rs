@@ -137,12 +137,12 @@ pub(super) async fn on_event(ctx: &serenity::Context, event: &serenity::FullEven
         serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(press) } => {
             let invocation = Invocation::from_component(press);
             // Acknowledge at once, silently; what the press caused follows.
-            press.defer(&ctx.http).await?;
+            timed_ack(press.defer(&ctx.http)).await?;
             shared.handle_press(&invocation, &press.data.custom_id).await;
         }
         serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Modal(form) } => {
             let invocation = Invocation::from_modal(form);
-            form.defer_ephemeral(&ctx.http).await?;
+            timed_ack(form.defer_ephemeral(&ctx.http)).await?;
             shared.handle_form(&invocation, form).await;
         }
         serenity::FullEvent::Message { new_message } => shared.handle_message(new_message).await,
@@ -377,4 +377,13 @@ impl Shared {
             tracing::error!(error = %e, "a message could not be checked");
         }
     }
+}
+
+/// Acknowledges an interaction, recording how long Discord took to take the
+/// acknowledgement (`attune_discord_ack_seconds`).
+pub(super) async fn timed_ack<T>(ack: impl std::future::Future<Output = T>) -> T {
+    let started = std::time::Instant::now();
+    let result = ack.await;
+    metrics::histogram!(crate::engine::telemetry::DISCORD_ACK_SECONDS).record(started.elapsed().as_secs_f64());
+    result
 }

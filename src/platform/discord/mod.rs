@@ -142,16 +142,27 @@ pub struct Running {
     shared: Arc<Shared>,
     shard_manager: Arc<serenity::ShardManager>,
     client: tokio::task::JoinHandle<()>,
+    /// Follows the shards' connection into `link`.
+    follow: tokio::task::JoinHandle<()>,
     outlet: tokio::task::JoinHandle<()>,
     stop_outlet: Arc<Notify>,
     alarm: super::Alarm,
+    link: super::Link,
 }
+
+/// How long a stop waits for serenity's client to end on its own.
+const CLIENT_STOP: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Running {
     /// Resolves when Discord has refused attune for good (a gateway close 4004,
     /// 4013 or 4014, which end serenity's client).
     pub async fn fatal(&self) -> super::Fatal {
         self.alarm.raised().await
+    }
+
+    /// Whether the gateway is connected, kept up to date (`/readyz`, metrics).
+    pub fn link(&self) -> super::Link {
+        self.link.clone()
     }
 
     /// Whether every shard is connected to the gateway now, as serenity sees it.
@@ -170,8 +181,17 @@ impl Running {
     /// hand on what it holds, sends what is left in the outlet, and closes the
     /// database.
     pub async fn stop(self) {
+        self.follow.abort();
         self.shard_manager.shutdown_all().await;
-        let _ = self.client.await;
+        // A stop that comes while shards are still queued to start finds no
+        // runner to shut down, and the client would wait for them: give it a
+        // moment, then end it. Nothing is lost: the engine commits below.
+        let mut client = self.client;
+        if tokio::time::timeout(CLIENT_STOP, &mut client).await.is_err() {
+            tracing::warn!("the Discord client did not stop in time; ending it");
+            client.abort();
+            let _ = client.await;
+        }
         self.shared.engine.shutdown().await;
         self.stop_outlet.notify_one();
         let _ = self.outlet.await;
@@ -238,6 +258,16 @@ pub async fn start(
     let shard_manager = client.shard_manager.clone();
     let alarm = super::Alarm::default();
     let client = tokio::spawn(run_client(client, alarm.clone()));
+    let link = super::Link::new(crate::core::ids::Platform::Discord);
+    let follow = {
+        let (manager, link) = (shard_manager.clone(), link.clone());
+        tokio::spawn(async move {
+            loop {
+                link.set(all_connected(&manager).await);
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+        })
+    };
     let stop_outlet = Arc::new(Notify::new());
     let outlet = {
         let (shared, stop) = (shared.clone(), stop_outlet.clone());
@@ -256,7 +286,7 @@ pub async fn start(
             crate::platform::serve_outlet(outlet, stop, deliver).await;
         })
     };
-    Ok(Running { shared, shard_manager, client, outlet, stop_outlet, alarm })
+    Ok(Running { shared, shard_manager, client, follow, outlet, stop_outlet, alarm, link })
 }
 
 /// Whether a token has a bot token's shape (three non-empty parts separated by dots).

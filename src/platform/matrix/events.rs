@@ -67,7 +67,9 @@ impl Shared {
                 if let (Some(origin), Ok(now)) =
                     (event["origin_server_ts"].as_u64(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH))
                 {
-                    tracing::trace!(since_origin_ms = (now.as_millis() as u64).saturating_sub(origin), "a message is in hand");
+                    let lag_ms = (now.as_millis() as u64).saturating_sub(origin);
+                    tracing::trace!(since_origin_ms = lag_ms, "a message is in hand");
+                    metrics::histogram!(crate::engine::telemetry::MATRIX_LAG_SECONDS).record(lag_ms as f64 / 1000.0);
                 }
                 // An edit is not a new message, and media carry no words. An emote
                 // (`/me …`) is chat, read like any other, never a command.

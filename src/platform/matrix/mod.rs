@@ -152,6 +152,13 @@ impl From<MatrixError> for super::Fatal {
     }
 }
 
+/// Counts a request the homeserver rate-limited.
+pub(crate) fn count_rate_limit(kind: Option<&matrix_sdk::ruma::api::error::ErrorKind>) {
+    if matches!(kind, Some(matrix_sdk::ruma::api::error::ErrorKind::LimitExceeded(_))) {
+        metrics::counter!(crate::engine::telemetry::MATRIX_RATE_LIMITED).increment(1);
+    }
+}
+
 /// A refusal no retry can mend, from an error the homeserver answered: the
 /// access token is no longer known (revoked, expired, its device signed out)
 /// or the account is deactivated.
@@ -224,9 +231,15 @@ pub struct Running {
     stop_sync: Arc<Notify>,
     stop_outlet: Arc<Notify>,
     alarm: super::Alarm,
+    link: super::Link,
 }
 
 impl Running {
+    /// Whether the last sync with the homeserver succeeded (`/readyz`, metrics).
+    pub fn link(&self) -> super::Link {
+        self.link.clone()
+    }
+
     /// Resolves when the homeserver has refused attune for good (its token
     /// revoked, its account deactivated); syncing has stopped by then.
     pub async fn fatal(&self) -> super::Fatal {
@@ -301,7 +314,10 @@ pub async fn start(
         }
     }
     let alarm = super::Alarm::default();
-    let sync = tokio::spawn(sync::run(shared.clone(), first, stop_sync.clone(), alarm.clone()));
+    let link = super::Link::new(crate::core::ids::Platform::Matrix);
+    // The first sync succeeded.
+    link.set(true);
+    let sync = tokio::spawn(sync::run(shared.clone(), first, stop_sync.clone(), alarm.clone(), link.clone()));
     let stop_outlet = Arc::new(Notify::new());
     let outlet = {
         let (shared, stop) = (shared.clone(), stop_outlet.clone());
@@ -311,7 +327,7 @@ pub async fn start(
         };
         tokio::spawn(crate::platform::serve_outlet(outlet, stop, deliver))
     };
-    Ok(Running { shared, sync, outlet, stop_sync, stop_outlet, alarm })
+    Ok(Running { shared, sync, outlet, stop_sync, stop_outlet, alarm, link })
 }
 
 impl Shared {

@@ -233,7 +233,10 @@ impl Shared {
     /// remembered for a quick answer (they are also in the event itself).
     pub(super) async fn send(&self, room: &Room, message: &Message, thread: Option<&str>) -> Result<String, matrix_sdk::Error> {
         let rendered = render(&self.catalogue, message);
-        let result = room.send_raw("m.room.message", content(&rendered, thread)).await?;
+        let result = room
+            .send_raw("m.room.message", content(&rendered, thread))
+            .await
+            .inspect_err(|e| super::count_rate_limit(e.client_api_error_kind()))?;
         let id = result.response.event_id.to_string();
         if !rendered.offers.is_empty()
             && let Ok(mut offered) = self.offered.lock()

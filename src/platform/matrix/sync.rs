@@ -23,6 +23,7 @@ use tokio::sync::Notify;
 
 use super::session;
 use super::{MatrixError, Shared};
+use crate::engine::telemetry;
 
 /// How long one sync waits for news.
 const LONG_POLL: Duration = Duration::from_secs(30);
@@ -64,7 +65,13 @@ pub(super) async fn first(shared: &Arc<Shared>) -> Result<String, MatrixError> {
 /// Syncs until stopped. A failed sync is retried with a growing wait, except a
 /// refusal no retry can mend (a token revoked, an account deactivated): that
 /// raises the alarm and syncing ends, so attune never runs on deaf.
-pub(super) async fn run(shared: Arc<Shared>, mut token: String, stop: Arc<Notify>, alarm: crate::platform::Alarm) {
+pub(super) async fn run(
+    shared: Arc<Shared>,
+    mut token: String,
+    stop: Arc<Notify>,
+    alarm: crate::platform::Alarm,
+    link: crate::platform::Link,
+) {
     let dir = shared.options.store_dir.clone();
     let mut backoff = Duration::from_millis(500);
     loop {
@@ -75,6 +82,7 @@ pub(super) async fn run(shared: Arc<Shared>, mut token: String, stop: Arc<Notify
         };
         match response {
             Ok(response) => {
+                link.set(true);
                 backoff = Duration::from_millis(500);
                 shared.process(&response, false).await;
                 if let Err(e) = session::save_sync_token(&dir, &response.next_batch) {
@@ -83,10 +91,13 @@ pub(super) async fn run(shared: Arc<Shared>, mut token: String, stop: Arc<Notify
                 token = response.next_batch;
             }
             Err(e) => {
+                link.set(false);
                 if let Some(fatal) = super::refusal(e.client_api_error_kind(), &shared.options.section.user, &dir) {
                     alarm.raise(fatal);
                     return;
                 }
+                super::count_rate_limit(e.client_api_error_kind());
+                metrics::counter!(telemetry::MATRIX_SYNC_RETRIES).increment(1);
                 tracing::warn!(error = %e, wait_ms = backoff.as_millis() as u64, "a Matrix sync failed; trying again");
                 tokio::select! {
                     () = tokio::time::sleep(backoff) => {}

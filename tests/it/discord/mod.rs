@@ -14,6 +14,7 @@ mod exits;
 mod fake;
 mod floor;
 mod forms;
+mod ops;
 mod private;
 mod support;
 

@@ -1,0 +1,92 @@
+//! `attune run` with the operations listener, against the fake Discord: a
+//! scrape during a circle sees the counters move, health and readiness answer,
+//! and the metrics carry no member, name or text.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::fake::Fake;
+use super::people;
+use crate::ops::{free_port, get, sample, wait_for};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scrape_during_a_circle_sees_inputs_commits_and_live_circles_move_and_names_no_one() {
+    let (host, alice, _, _) = people();
+    let fake = Fake::start().await;
+    fake.add_user(&host);
+    fake.add_user(&alice);
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = crate::cli::attune(dir.path())
+        .args(["run", "--db", "run.db"])
+        .env("ATTUNE_DISCORD_ENABLED", "true")
+        .env("ATTUNE_DISCORD_API_BASE", &fake.base)
+        .env("ATTUNE_DISCORD_TOKEN", "fake-token-for-ops")
+        .env("ATTUNE_SERVER_LISTEN", format!("127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("attune starts");
+    fake.ready().await;
+    assert_eq!(wait_for(port, "/healthz", 200, 20).await, "ok\n");
+    let ready = wait_for(port, "/readyz", 200, 20).await;
+    assert!(ready.contains("database: writable") && ready.contains("discord: connected"), "{ready}");
+
+    let before = wait_for(port, "/metrics", 200, 5).await;
+    let applied = "attune_inputs_total{kind=\"command\",outcome=\"applied\"}";
+    let live = "attune_circles{state=\"live\"}";
+    assert_eq!(sample(&before, "attune_platform_connected{platform=\"discord\"}"), Some(1.0), "{before}");
+    let commands_before = sample(&before, applied).unwrap_or(0.0);
+
+    let id = fake.slash(&host, "circle", json!([{ "name": "open", "type": 1, "options": [] }]));
+    fake.answered(id).await;
+    let id = fake.slash(&alice, "circle", json!([{ "name": "join", "type": 1, "options": [] }]));
+    fake.answered(id).await;
+    let after = wait_for(port, "/metrics", 200, 5).await;
+    assert!(sample(&after, applied).unwrap_or(0.0) >= commands_before + 2.0, "two commands counted:\n{after}");
+    assert_eq!(sample(&after, live), Some(1.0), "one live circle:\n{after}");
+    assert!(sample(&after, "attune_commits_total{outcome=\"ok\"}").unwrap_or(0.0) >= 2.0, "{after}");
+    assert!(sample(&after, "attune_input_answer_seconds_count").unwrap_or(0.0) >= 2.0, "{after}");
+    assert!(sample(&after, "attune_discord_ack_seconds_count").unwrap_or(0.0) >= 2.0, "{after}");
+    assert!(after.contains("# TYPE attune_input_answer_seconds histogram"), "a real histogram:\n{after}");
+    for private in ["host", "alice", &host.id.to_string(), &alice.id.to_string(), "fake-token-for-ops"] {
+        assert!(!after.contains(private), "the metrics name no one ({private}):\n{after}");
+    }
+
+    let id = fake.slash(&host, "circle", json!([{ "name": "end", "type": 1, "options": [] }]));
+    fake.answered(id).await;
+    let ended = wait_for(port, "/metrics", 200, 5).await;
+    assert_eq!(sample(&ended, live), Some(0.0), "the ended circle is no longer live:\n{ended}");
+    assert_eq!(get(port, "/nothing-here").map(|(s, _)| s), Some(404));
+
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "{status}");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(get(port, "/healthz").is_none(), "the listener stopped with the process");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listen_port_already_taken_ends_attune_run_with_78_and_says_so() {
+    let fake = Fake::start().await;
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::cli::attune(dir.path())
+        .args(["run", "--db", "run.db"])
+        .env("ATTUNE_DISCORD_ENABLED", "true")
+        .env("ATTUNE_DISCORD_API_BASE", &fake.base)
+        .env("ATTUNE_DISCORD_TOKEN", "fake-token-for-ops")
+        .env("ATTUNE_SERVER_LISTEN", format!("127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(78), "{text}");
+    assert!(text.contains(&format!("127.0.0.1:{port}")) && text.contains("server.listen"), "{text}");
+    assert!(!dir.path().join("run.db").exists(), "nothing started before the port was refused");
+}
