@@ -32,6 +32,16 @@ pub enum Cmd {
         #[arg(long)]
         db: Option<PathBuf>,
     },
+    /// Write a consistent copy of the database to PATH, a new file, while attune keeps
+    /// running (circles go on). Never replaces a file. Restore by copying it back while
+    /// attune is stopped (see the README, "Operating attune").
+    Backup {
+        /// Where to write the copy: a new file in a folder that exists.
+        path: PathBuf,
+        /// SQLite file (default: ./data/attune.db, or database.path from the config).
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
     /// Check deck files, or move decks in and out of a community.
     #[command(subcommand)]
     Deck(DeckCmd),

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context as _;
 use attune::cli::Cmd;
 use attune::config::Config;
 use attune::store::{Store, StoreError};
@@ -56,6 +57,20 @@ pub(crate) async fn dispatch(cmd: Cmd, config: Config) -> anyhow::Result<()> {
             } else {
                 say!("Created a new database at {}. It is ready to use.", path.display());
             }
+            Ok(())
+        }
+        Cmd::Backup { path, db } => {
+            let source = db_path(db, &config);
+            let copied = attune::store::backup(&source, &path)
+                .await
+                .with_context(|| format!("no backup was made of {}; the database is unchanged", source.display()))?;
+            say!(
+                "Backed up {} to {} ({} KiB). `attune doctor --db {}` checks it; README, \"Operating attune\", shows how to restore it.",
+                source.display(),
+                copied.path.display(),
+                copied.bytes.div_ceil(1024),
+                copied.path.display()
+            );
             Ok(())
         }
         Cmd::Deck(d) => deck::deck_command(d, &config).await,

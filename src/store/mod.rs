@@ -20,11 +20,13 @@ use crate::core::ids::{ChannelId, CommunityId, MemberRef};
 use crate::core::member::Member;
 use crate::core::state::{Community, Dirty, State};
 
+mod backup;
 mod check;
 mod console;
 mod export;
 mod private_rooms;
 
+pub use backup::{BackupError, Copied, backup};
 pub use check::Damaged;
 
 /// Why the store couldn't do what was asked. The bot reports these and keeps

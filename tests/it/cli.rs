@@ -268,3 +268,46 @@ fn help_describes_run_as_it_is_now() {
     assert!(!text.contains("none is built"), "the help no longer says no platform is built in:\n{text}");
     assert!(text.contains("Discord") && text.contains("Matrix"), "run names the platforms it starts:\n{text}");
 }
+
+#[test]
+fn a_backup_that_cannot_be_made_says_why_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    };
+    // No database yet.
+    let out = run(attune(d).args(["backup", "copy.db", "--db", "none.db"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(printed(&out).contains("there is no database at none.db"), "{}", printed(&out));
+
+    // A file that isn't a database, and a database that isn't attune's.
+    std::fs::write(d.join("notes.db"), b"\xff\xfe not sqlite at all, just bytes \x00\x01").unwrap();
+    let out = run(attune(d).args(["backup", "copy.db", "--db", "notes.db"]));
+    assert!(printed(&out).contains("notes.db is not an attune database"), "{}", printed(&out));
+    let other = Command::new("python3")
+        .args(["-c", "import sqlite3; c = sqlite3.connect('other.db'); c.execute('create table t(x)'); c.commit()"])
+        .current_dir(d)
+        .status()
+        .unwrap();
+    assert!(other.success());
+    let out = run(attune(d).args(["backup", "copy.db", "--db", "other.db"]));
+    assert!(printed(&out).contains("other.db is not an attune database"), "{}", printed(&out));
+
+    // A real one, into a folder that doesn't exist, then onto a file that does.
+    assert!(run(attune(d).args(["migrate", "--db", "real.db"])).status.success());
+    let out = run(attune(d).args(["backup", "missing/copy.db", "--db", "real.db"]));
+    assert!(printed(&out).contains("the folder missing does not exist"), "{}", printed(&out));
+    let out = run(attune(d).args(["backup", "notes.db", "--db", "real.db"]));
+    assert!(printed(&out).contains("notes.db already exists"), "{}", printed(&out));
+    assert!(std::fs::read(d.join("notes.db")).unwrap().starts_with(b"\xff\xfe not sqlite"), "the file in the way is untouched");
+    assert_eq!(listing(), ["notes.db", "other.db", "real.db"], "no copy, partial file or log was left behind");
+
+    // And the one that works is a database doctor calls healthy.
+    let out = run(attune(d).args(["backup", "copy.db", "--db", "real.db"]));
+    assert!(out.status.success(), "{}", printed(&out));
+    let out = run(attune(d).args(["doctor", "--db", "copy.db"]));
+    assert!(out.status.success() && printed(&out).contains("database: ok"), "{}", printed(&out));
+}

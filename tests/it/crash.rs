@@ -239,3 +239,70 @@ fn wait_up_to(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn a_backup_taken_mid_turn_while_the_circle_runs_on_resumes_in_a_new_process() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let db = dir.path().join("attune.db");
+    let mut live = Live::start(dir.path(), &db, T0);
+    for line in [
+        "mod: /circle open",
+        "alice: /circle join",
+        "alice: /agree",
+        "bob: /circle join",
+        "bob: /agree",
+        "cara: /circle join",
+        "cara: /agree",
+        "mod: /circle start",
+        "alice: /done",
+        "bob: /done",
+        "cara: /done",
+    ] {
+        live.say(line);
+    }
+    live.until("alice's check-in", |v| is_turn_of(v, "alice"));
+    let turn = live.until("alice's sharing turn", |v| is_turn_of(v, "alice"));
+    let alices_prompt = turn.last().map(prompt_of).unwrap_or_default();
+    live.say("@advance 30s");
+    live.say("mod: /circle status");
+    live.until("the host's status", |v| v["to"] == "mod");
+
+    // Backed up while the console owns the database and alice has the floor.
+    std::fs::create_dir(dir.path().join("backups")).unwrap();
+    let copy = dir.path().join("backups").join("attune-copy.db");
+    let backup = || crate::cli::attune(dir.path()).arg("backup").arg(&copy).arg("--db").arg(&db).stdin(Stdio::null()).output().unwrap();
+    let out = backup();
+    assert!(out.status.success(), "a backup while attune runs: {}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.starts_with("Backed up ") && said.contains("attune-copy.db"), "{said}");
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600, "only its owner may read the copy");
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path().join("backups")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["attune-copy.db"], "nothing but the copy is left beside it");
+
+    // The live circle goes on, writing, after the backup.
+    live.say("alice: /done");
+    live.until("bob's sharing turn in the live process", |v| is_turn_of(v, "bob"));
+    // A second backup to the same name is refused and the first stays as it was.
+    let before = std::fs::read(&copy).unwrap();
+    let again = backup();
+    assert_eq!(again.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("already exists") && err.contains("the database is unchanged"), "{err}");
+    assert_eq!(std::fs::read(&copy).unwrap(), before, "a backup never replaces a file");
+    live.child.kill().expect("the console can be killed");
+    live.child.wait().expect("reaped");
+
+    // The copy holds the moment it was taken: alice, 30 s into her turn. Started
+    // 90 s later on the copy, she has the rest of it and the circle completes.
+    let restart = plus_secs(T0, 30 + 90);
+    let script = "@advance 2m\n@advance 1m\n@advance 1m\n@advance 1m\nbob: /done\ncara: /done\nalice: /done\nbob: /done\ncara: /done\n";
+    let out = feed(console(dir.path(), &copy).args(["--start", &restart]), script);
+    assert!(out.status.success(), "the copy starts: {}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("--json prints JSON lines ({e}): {l}")))
+        .collect();
+    assert_resumed(&alices_prompt, &lines, "3 min");
+}
