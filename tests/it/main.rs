@@ -42,6 +42,7 @@ mod regressions;
 mod requests;
 mod review;
 mod scenario;
+mod service;
 mod small;
 mod support;
 mod transcript;
