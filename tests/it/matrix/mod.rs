@@ -6,6 +6,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod ops;
 mod synapse;
 
 use std::sync::{Arc, Mutex};
@@ -713,14 +714,20 @@ impl Drop for Attune {
 
 /// `attune run` with Matrix enabled, its database and stores in the bot's directory.
 fn attune_run(bot: &Bot) -> Attune {
+    attune_run_with(bot, &synapse().url, "")
+}
+
+/// `attune run` as above, reaching the homeserver at `homeserver`, with `more`
+/// appended to its configuration file.
+fn attune_run_with(bot: &Bot, homeserver: &str, more: &str) -> Attune {
     let dir = bot.dir.path();
     let config = dir.join("attune.toml");
     std::fs::write(
         &config,
         format!(
-            "[database]\npath = \"{}\"\n[log]\nlevel = \"info\"\n[matrix]\nenabled = true\nhomeserver = \"{}\"\nuser = \"{}\"\nallowed_servers = [\"{SERVER}\"]\n",
+            "[database]\npath = \"{}\"\n[log]\nlevel = \"info\"\n[matrix]\nenabled = true\nhomeserver = \"{}\"\nuser = \"{}\"\nallowed_servers = [\"{SERVER}\"]\n{more}",
             dir.join("attune.db").display(),
-            synapse().url,
+            homeserver,
             bot.id
         ),
     )
