@@ -7,10 +7,12 @@
 //!     the first was stopped hard, as in a crash);
 //! (d) bytes written to the database file and its write-ahead log per `circle join` and per
 //!     `done` (a child process, so `/proc/self/io` counts only the store's writes);
-//! (e) restart with 10,000 ended circles in the database: time and peak RSS.
+//! (e) restart with 10,000 ended circles in the database: time and peak RSS;
+//! (f) the cost of metrics: (a)'s one-caller loop in child processes without a recorder
+//!     and with the Prometheus recorder and the operations listener, scraped every second.
 //!
 //! `ATTUNE_BENCH_CIRCLES=100000` runs (b) and (c) at that many live circles (not in CI), and
-//! `ATTUNE_BENCH_ONLY=a,b,c,d,e` runs only the parts named (b needs nothing, c needs b, e needs d).
+//! `ATTUNE_BENCH_ONLY=a,b,c,d,e,f` runs only the parts named (b needs nothing, c needs b, e needs d).
 
 use std::path::Path;
 use std::time::Instant;
@@ -44,6 +46,8 @@ fn main() -> Result<()> {
         Ok("restart") => rt.block_on(restart(Path::new(&std::env::var("ATTUNE_BENCH_DB")?), "c")),
         Ok("bytes") => rt.block_on(bytes(Path::new(&std::env::var("ATTUNE_BENCH_DB")?))),
         Ok("ended") => rt.block_on(restart(Path::new(&std::env::var("ATTUNE_BENCH_DB")?), "e")),
+        Ok("metrics-off") => rt.block_on(one_caller(Path::new(&std::env::var("ATTUNE_BENCH_DB")?), false)),
+        Ok("metrics-on") => rt.block_on(one_caller(Path::new(&std::env::var("ATTUNE_BENCH_DB")?), true)),
         _ => rt.block_on(parent()),
     }
 }
@@ -67,6 +71,72 @@ async fn parent() -> Result<()> {
     if wanted("e") {
         child("ended", &ended)?;
     }
+    if wanted("f") {
+        // Alternated, each on a database of its own, and each side first in half the rounds,
+        // so drift between runs (the disk writing back the last run's pages) falls on both.
+        for round in 0..4 {
+            let sides = if round % 2 == 0 { ["metrics-off", "metrics-on"] } else { ["metrics-on", "metrics-off"] };
+            for side in sides {
+                child(side, &dir.path().join(format!("{side}-{round}.db")))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// (f) One caller at a time, as in (a), with or without metrics and the listener.
+async fn one_caller(db: &Path, metrics: bool) -> Result<()> {
+    // Five times (a)'s count: at about 5,000 a second, (a)'s one-second runs differ by ±12%.
+    const N: usize = 30_000;
+    let handle = if metrics { Some(attune::ops::install_recorder()?) } else { None };
+    let (engine, _drain) = start(db).await?;
+    let listening = match handle {
+        Some(handle) => {
+            let bound = attune::ops::bind("127.0.0.1:0".parse()?).await?;
+            let listening = attune::ops::serve(bound, handle, engine.clone(), Vec::new());
+            let addr = listening.addr();
+            // Scraped every second (Prometheus' default is every 15 s).
+            let scraper = tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+                let mut bytes = 0usize;
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    let Ok(mut s) = tokio::net::TcpStream::connect(addr).await else { continue };
+                    let _ = s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+                    let mut body = Vec::new();
+                    let _ = s.read_to_end(&mut body).await;
+                    bytes = bytes.max(body.len());
+                    if bytes == 0 {
+                        eprintln!("(f) a scrape came back empty");
+                    }
+                }
+            });
+            Some((listening, scraper))
+        }
+        None => None,
+    };
+    let (rate, _, _) = one_at_a_time(&engine, N).await?;
+    println!("(f) engine commands/s, one caller, metrics {}: {rate:.0}", if metrics { "on, listener scraped every 1 s" } else { "off" });
+    if metrics {
+        // What one applied command records, alone: the run above is too noisy to show it.
+        use attune::engine::telemetry::{ANSWER_SECONDS, COMMIT_SECONDS, COMMITS, INPUTS};
+        const CALLS: u32 = 1_000_000;
+        let t = Instant::now();
+        for _ in 0..CALLS {
+            let since = Instant::now();
+            metrics::counter!(INPUTS, "kind" => "command", "outcome" => "applied").increment(1);
+            metrics::counter!(COMMITS, "outcome" => "ok").increment(1);
+            metrics::histogram!(COMMIT_SECONDS).record(since.elapsed().as_secs_f64());
+            metrics::histogram!(ANSWER_SECONDS).record(since.elapsed().as_secs_f64());
+        }
+        let ns = t.elapsed().as_nanos() as f64 / f64::from(CALLS);
+        println!("(f) what one command records (2 counters, 2 histograms), alone: {ns:.0} ns");
+    }
+    if let Some((listening, scraper)) = listening {
+        scraper.abort();
+        listening.stop().await;
+    }
+    engine.shutdown().await;
     Ok(())
 }
 
@@ -106,6 +176,21 @@ async fn start(db: &Path) -> Result<(Engine, tokio::task::JoinHandle<usize>)> {
     Ok((engine, drain))
 }
 
+/// `n` commands, each awaited before the next, each changing one member's saved
+/// preference (one row, one commit): commands/s, and the community and members used.
+async fn one_at_a_time(engine: &Engine, n: usize) -> Result<(f64, CommunityId, Vec<Actor>)> {
+    let community = CommunityId::parse(Platform::Console, "bench")?;
+    let moderator = actor("mod", true)?;
+    engine.submit(&community, cmd(&moderator, "c", "settings set rate-per-minute 600")?, None).await?;
+    let members: Vec<Actor> = (0..2000).map(|i| actor(&format!("m{i}"), false)).collect::<Result<_>>()?;
+    let modes = ["mode witness", "mode feelings", "mode reflections"];
+    let t = Instant::now();
+    for i in 0..n {
+        engine.submit(&community, cmd(&members[i % 2000], "c", modes[i % 3])?, None).await?;
+    }
+    Ok((n as f64 / t.elapsed().as_secs_f64(), community, members))
+}
+
 /// (a) Each command changes one member's saved preference: one row, one commit.
 async fn throughput(dir: &Path) -> Result<()> {
     const N: usize = 6_000;
@@ -125,16 +210,8 @@ async fn throughput(dir: &Path) -> Result<()> {
     let raw = N as f64 / t.elapsed().as_secs_f64();
 
     let (engine, _drain) = start(&dir.join("engine.db")).await?;
-    let community = CommunityId::parse(Platform::Console, "bench")?;
-    let moderator = actor("mod", true)?;
-    engine.submit(&community, cmd(&moderator, "c", "settings set rate-per-minute 600")?, None).await?;
-    let members: Vec<Actor> = (0..2000).map(|i| actor(&format!("m{i}"), false)).collect::<Result<_>>()?;
+    let (sequential, community, members) = one_at_a_time(&engine, N).await?;
     let modes = ["mode witness", "mode feelings", "mode reflections"];
-    let t = Instant::now();
-    for i in 0..N {
-        engine.submit(&community, cmd(&members[i % 2000], "c", modes[i % 3])?, None).await?;
-    }
-    let sequential = N as f64 / t.elapsed().as_secs_f64();
     let t = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..64 {
