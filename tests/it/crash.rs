@@ -83,13 +83,9 @@ fn plus_secs(t: &str, secs: i64) -> String {
     t.checked_add(jiff::SignedDuration::from_secs(secs)).expect("a representable time").to_string()
 }
 
-/// Runs a circle up to alice's sharing turn, lets `before_kill` seconds pass
-/// in it, kills the process hard, and restarts it `gap` seconds later.
-/// Returns alice's prompt and everything the restarted console printed.
-fn crash_during_alices_turn(before_kill: i64, gap: i64) -> (String, Vec<Value>) {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let db = dir.path().join("attune.db");
-    let mut first = Live::start(dir.path(), &db, T0);
+/// Opens a circle of alice, bob and cara and runs it to alice's sharing turn;
+/// returns her prompt.
+fn to_alices_sharing_turn(live: &mut Live) -> String {
     for line in [
         "mod: /circle open",
         "alice: /circle join",
@@ -103,12 +99,22 @@ fn crash_during_alices_turn(before_kill: i64, gap: i64) -> (String, Vec<Value>) 
         "bob: /done",
         "cara: /done",
     ] {
-        first.say(line);
+        live.say(line);
     }
     // alice's first turn is her check-in; the second is her sharing turn.
-    first.until("alice's check-in", |v| is_turn_of(v, "alice"));
-    let turn = first.until("alice's sharing turn", |v| is_turn_of(v, "alice"));
-    let alices_prompt = turn.last().map(prompt_of).unwrap_or_default();
+    live.until("alice's check-in", |v| is_turn_of(v, "alice"));
+    let turn = live.until("alice's sharing turn", |v| is_turn_of(v, "alice"));
+    turn.last().map(prompt_of).unwrap_or_default()
+}
+
+/// Runs a circle up to alice's sharing turn, lets `before_kill` seconds pass
+/// in it, kills the process hard, and restarts it `gap` seconds later.
+/// Returns alice's prompt and everything the restarted console printed.
+fn crash_during_alices_turn(before_kill: i64, gap: i64) -> (String, Vec<Value>) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let db = dir.path().join("attune.db");
+    let mut first = Live::start(dir.path(), &db, T0);
+    let alices_prompt = to_alices_sharing_turn(&mut first);
     if before_kill > 0 {
         first.say(&format!("@advance {before_kill}s"));
         // A status request proves the clock moved before the crash (and that the console is still reading).
@@ -245,24 +251,7 @@ fn a_backup_taken_mid_turn_while_the_circle_runs_on_resumes_in_a_new_process() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let db = dir.path().join("attune.db");
     let mut live = Live::start(dir.path(), &db, T0);
-    for line in [
-        "mod: /circle open",
-        "alice: /circle join",
-        "alice: /agree",
-        "bob: /circle join",
-        "bob: /agree",
-        "cara: /circle join",
-        "cara: /agree",
-        "mod: /circle start",
-        "alice: /done",
-        "bob: /done",
-        "cara: /done",
-    ] {
-        live.say(line);
-    }
-    live.until("alice's check-in", |v| is_turn_of(v, "alice"));
-    let turn = live.until("alice's sharing turn", |v| is_turn_of(v, "alice"));
-    let alices_prompt = turn.last().map(prompt_of).unwrap_or_default();
+    let alices_prompt = to_alices_sharing_turn(&mut live);
     live.say("@advance 30s");
     live.say("mod: /circle status");
     live.until("the host's status", |v| v["to"] == "mod");

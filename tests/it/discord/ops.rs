@@ -11,6 +11,17 @@ use super::fake::Fake;
 use super::people;
 use crate::ops::{free_port, get, sample, wait_for};
 
+/// `attune run` in `dir` against the fake, with the listener on `port`.
+fn attune_run(dir: &std::path::Path, fake: &Fake, port: u16) -> std::process::Command {
+    let mut cmd = crate::cli::attune(dir);
+    cmd.args(["run", "--db", "run.db"])
+        .env("ATTUNE_DISCORD_ENABLED", "true")
+        .env("ATTUNE_DISCORD_API_BASE", &fake.base)
+        .env("ATTUNE_DISCORD_TOKEN", "fake-token-for-ops")
+        .env("ATTUNE_SERVER_LISTEN", format!("127.0.0.1:{port}"));
+    cmd
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scrape_during_a_circle_sees_inputs_commits_and_live_circles_move_and_names_no_one() {
     let (host, alice, _, _) = people();
@@ -19,12 +30,7 @@ async fn a_scrape_during_a_circle_sees_inputs_commits_and_live_circles_move_and_
     fake.add_user(&alice);
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = crate::cli::attune(dir.path())
-        .args(["run", "--db", "run.db"])
-        .env("ATTUNE_DISCORD_ENABLED", "true")
-        .env("ATTUNE_DISCORD_API_BASE", &fake.base)
-        .env("ATTUNE_DISCORD_TOKEN", "fake-token-for-ops")
-        .env("ATTUNE_SERVER_LISTEN", format!("127.0.0.1:{port}"))
+    let mut child = attune_run(dir.path(), &fake, port)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -76,15 +82,7 @@ async fn a_listen_port_already_taken_ends_attune_run_with_78_and_says_so() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let dir = tempfile::tempdir().unwrap();
-    let out = crate::cli::attune(dir.path())
-        .args(["run", "--db", "run.db"])
-        .env("ATTUNE_DISCORD_ENABLED", "true")
-        .env("ATTUNE_DISCORD_API_BASE", &fake.base)
-        .env("ATTUNE_DISCORD_TOKEN", "fake-token-for-ops")
-        .env("ATTUNE_SERVER_LISTEN", format!("127.0.0.1:{port}"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = attune_run(dir.path(), &fake, port).stdin(Stdio::null()).output().unwrap();
     let text = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(78), "{text}");
     assert!(text.contains(&format!("127.0.0.1:{port}")) && text.contains("server.listen"), "{text}");
