@@ -81,9 +81,15 @@ impl Store {
             let (id, doc): (String, String) = (r.try_get("id")?, r.try_get("doc")?);
             scan("community", id.clone(), id, serde_json::from_str::<Community>(&doc).is_ok());
         }
-        for r in sqlx::query("SELECT community, name, doc FROM decks").fetch_all(self.pool()).await? {
-            let doc: String = r.try_get("doc")?;
-            scan("deck", r.try_get("community")?, r.try_get("name")?, serde_json::from_str::<Deck>(&doc).is_ok());
+        for r in sqlx::query("SELECT community, name, doc, format FROM decks").fetch_all(self.pool()).await? {
+            let (doc, format): (String, i64) = (r.try_get("doc")?, r.try_get("format")?);
+            // Before format 3 a row was a whole deck; since, the community's changes to it.
+            let ok = if format < 3 {
+                serde_json::from_str::<Deck>(&doc).is_ok()
+            } else {
+                serde_json::from_str::<crate::core::deck::layer::Changes>(&doc).is_ok()
+            };
+            scan("deck", r.try_get("community")?, r.try_get("name")?, ok);
         }
         for r in sqlx::query("SELECT community, member, doc FROM members").fetch_all(self.pool()).await? {
             let (key, doc): (String, String) = (r.try_get("member")?, r.try_get("doc")?);

@@ -44,6 +44,21 @@ fn doctor_reads_back_every_stored_record_and_names_a_damaged_one_without_quoting
 }
 
 #[test]
+fn doctor_finds_nothing_wrong_with_a_changed_deck_and_a_circle_with_turns() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let out = crate::transcript::feed(
+        &mut crate::transcript::console(dir.path(), &db),
+        "mod: /deck disable check-in\nmod: /circle open\nalice: /circle join\nalice: /agree\nbob: /circle join\nbob: /agree\n\
+         mod: /circle start\nalice: /done\nbob: /done\n",
+    );
+    assert!(out.status.success(), "{}", printed(&out));
+    let out = run(dir.path(), &["doctor", "--db", db.to_str().unwrap()]);
+    let text = printed(&out);
+    assert!(text.contains("database: ok"), "a deck the community changed is a record as written:\n{text}");
+}
+
+#[test]
 fn doctor_runs_sqlites_integrity_check() {
     let dir = tempfile::tempdir().unwrap();
     let db = database_with_circle_doc(dir.path(), "{}");
