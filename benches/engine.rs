@@ -364,6 +364,7 @@ async fn bytes(db: &Path) -> Result<()> {
     let m = actor("mod", true)?;
     for setting in [
         "settings set rate-per-minute 600",
+        "template new quick",
         "template set quick arrival off",
         "template set quick mode witness",
         "template set quick rounds 3",
@@ -394,6 +395,12 @@ async fn bytes(db: &Path) -> Result<()> {
         .fetch_one(engine.store().pool())
         .await?;
     anyhow::ensure!(seated as usize == joins, "only {seated} of {joins} joins took a seat; the benchmark set-up is wrong");
+    let shaped: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM circles WHERE id > 1 AND json_extract(doc, '$.template.name') = 'quick' AND json_extract(doc, '$.template.rounds') = 3",
+    )
+    .fetch_one(engine.store().pool())
+    .await?;
+    anyhow::ensure!(shaped as usize == RUNS - 1, "only {shaped} circles have the quick template; the benchmark set-up is wrong");
     let (mut done_bytes, mut dones, mut first_round, mut last_round) = (0u64, 0usize, 0u64, 0u64);
     for k in 1..RUNS as i64 {
         let ch = format!("c{k}");
