@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqlitePoolOptions;
 
 use super::{Store, StoreError, connect_options};
-use crate::core::circle::Circle;
+use crate::core::circle::{Circle, TurnRecord};
 use crate::core::deck::Deck;
 use crate::core::ids::MemberRef;
 use crate::core::member::Member;
@@ -96,9 +96,10 @@ impl Store {
             let ok = MemberRef::try_from(key.clone()).is_ok() && serde_json::from_str::<Member>(&doc).is_ok();
             scan("member", r.try_get("community")?, key, ok);
         }
-        for r in sqlx::query("SELECT community, id, doc FROM circles").fetch_all(self.pool()).await? {
-            let (id, doc): (i64, String) = (r.try_get("id")?, r.try_get("doc")?);
-            scan("circle", r.try_get("community")?, id.to_string(), serde_json::from_str::<Circle>(&doc).is_ok());
+        for r in sqlx::query("SELECT community, id, doc, recent FROM circles").fetch_all(self.pool()).await? {
+            let (id, doc, recent): (i64, String, Option<String>) = (r.try_get("id")?, r.try_get("doc")?, r.try_get("recent")?);
+            let recent_ok = recent.is_none_or(|t| serde_json::from_str::<Vec<TurnRecord>>(&t).is_ok());
+            scan("circle", r.try_get("community")?, id.to_string(), serde_json::from_str::<Circle>(&doc).is_ok() && recent_ok);
         }
         Ok(damaged)
     }

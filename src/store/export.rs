@@ -37,12 +37,19 @@ impl Store {
             spoke.entry(r.try_get("circle")?).or_default().push(turn);
         }
         let mut circles = Vec::new();
-        for r in sqlx::query("SELECT id, doc, format FROM circles WHERE community = ? ORDER BY id").bind(cid).fetch_all(self.pool()).await?
+        for r in sqlx::query("SELECT id, doc, format, recent FROM circles WHERE community = ? ORDER BY id")
+            .bind(cid)
+            .fetch_all(self.pool())
+            .await?
         {
-            let mut c: Circle =
-                super::decode_doc("circle", r.try_get::<i64, _>("id")?, r.try_get("format")?, &r.try_get::<String, _>("doc")?)?;
-            // A document that still carries its log (see `upgrade`) has its turns there.
-            c.log.extend(spoke.remove(&(c.id.0 as i64)).unwrap_or_default());
+            let (id, format): (i64, i64) = (r.try_get("id")?, r.try_get("format")?);
+            let mut c: Circle = super::decode_doc("circle", id, format, &r.try_get::<String, _>("doc")?)?;
+            // A document that still carries its log (see `upgrade`) has its turns there;
+            // then come those in `turns`, then those that wait in the circle's row.
+            c.log.extend(spoke.remove(&id).unwrap_or_default());
+            if let Some(recent) = r.try_get::<Option<String>, _>("recent")? {
+                c.log.extend(super::decode_doc::<Vec<TurnRecord>>("turn", id, format, &recent)?);
+            }
             let mine = c.host == *who
                 || c.cohosts.contains(who)
                 || c.seats.iter().chain(c.waitlist.iter()).chain(c.removed.iter()).any(|s| &s.member == who)

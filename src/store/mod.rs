@@ -331,11 +331,15 @@ impl Store {
         let mut circles = Vec::new();
         let mut interrupted = Vec::new();
         let mut live_rows = std::collections::HashSet::new();
+        // The turns that wait in a live circle's own row, after those in `turns`.
+        let mut recents: HashMap<i64, Vec<TurnRecord>> = HashMap::new();
         let query = match since {
             Some(_) => {
-                "SELECT id, doc, format, live, channel FROM circles WHERE community = ? AND (live = 1 OR ended_at IS NULL OR ended_at >= ?) AND id > ? ORDER BY id LIMIT ?"
+                "SELECT id, doc, format, live, channel, recent FROM circles WHERE community = ? AND (live = 1 OR ended_at IS NULL OR ended_at >= ?) AND id > ? ORDER BY id LIMIT ?"
             }
-            None => "SELECT id, doc, format, live, channel FROM circles WHERE community = ? AND ? IS NULL AND id > ? ORDER BY id LIMIT ?",
+            None => {
+                "SELECT id, doc, format, live, channel, recent FROM circles WHERE community = ? AND ? IS NULL AND id > ? ORDER BY id LIMIT ?"
+            }
         };
         // A page at a time, so that the raw documents of a big community and its decoded
         // circles are never all in memory at once.
@@ -350,9 +354,19 @@ impl Store {
                 if live {
                     live_rows.insert(after);
                 }
-                match decode_doc::<Circle>("circle", after, r.try_get("format")?, &r.try_get::<String, _>("doc")?) {
-                    Ok(c) => circles.push(c),
-                    Err(_) => {
+                let format = r.try_get("format")?;
+                let recent = match r.try_get::<Option<String>, _>("recent")? {
+                    Some(doc) => decode_doc::<Vec<TurnRecord>>("turn", after, format, &doc).map(Some),
+                    None => Ok(None),
+                };
+                match (decode_doc::<Circle>("circle", after, format, &r.try_get::<String, _>("doc")?), recent) {
+                    (Ok(c), Ok(recent)) => {
+                        if let Some(recent) = recent {
+                            recents.insert(after, recent);
+                        }
+                        circles.push(c);
+                    }
+                    _ => {
                         damaged.push(Damaged { what: "circle", community: cid.clone(), key: after.to_string() });
                         if let (true, Ok(channel)) = (live, ChannelId::from_key(&r.try_get::<String, _>("channel")?)) {
                             interrupted.push((after, channel));
@@ -368,6 +382,7 @@ impl Store {
         circles.retain_mut(|c| match logs.remove(&(c.id.0 as i64)) {
             Some(Ok(log)) => {
                 c.log = log;
+                c.log.extend(recents.remove(&(c.id.0 as i64)).unwrap_or_default());
                 true
             }
             Some(Err(())) => {
@@ -377,7 +392,10 @@ impl Store {
                 }
                 false
             }
-            None => true,
+            None => {
+                c.log.extend(recents.remove(&(c.id.0 as i64)).unwrap_or_default());
+                true
+            }
         });
         Ok(Some(Loaded { community, decks, members, circles, damaged, interrupted }))
     }
@@ -575,9 +593,15 @@ impl Store {
         for id in &dirty.circles {
             match state.circles.get(id) {
                 Some(c) => {
+                    // A live circle's few newest turns wait in its own row, so a turn's end
+                    // rewrites one page; they move to `turns` together (see `RECENT_MAX`).
+                    let stored = stored_turns(&mut tx, cid, c).await?;
+                    let new = c.log.get(stored..).unwrap_or_default();
+                    let keep = c.is_live() && new.len() < RECENT_MAX;
+                    let recent = if keep && !new.is_empty() { Some(encode(&new)?) } else { None };
                     sqlx::query(
-                        "INSERT INTO circles (community, id, channel, phase, live, ended_at, doc, format) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
-                         ON CONFLICT(community, id) DO UPDATE SET channel = excluded.channel, phase = excluded.phase, live = excluded.live, ended_at = excluded.ended_at, doc = excluded.doc, format = excluded.format",
+                        "INSERT INTO circles (community, id, channel, phase, live, ended_at, doc, format, recent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                         ON CONFLICT(community, id) DO UPDATE SET channel = excluded.channel, phase = excluded.phase, live = excluded.live, ended_at = excluded.ended_at, doc = excluded.doc, format = excluded.format, recent = excluded.recent",
                     )
                     .bind(cid)
                     .bind(id.0 as i64)
@@ -587,9 +611,12 @@ impl Store {
                     .bind(c.ended_at.map(|t| t.as_second()))
                     .bind(encode(c)?)
                     .bind(FORMAT)
+                    .bind(recent)
                     .execute(&mut *tx)
                     .await?;
-                    append_turns(&mut tx, cid, c).await?;
+                    if !keep {
+                        insert_turns(&mut tx, cid, c, stored).await?;
+                    }
                 }
                 None => {
                     sqlx::query("DELETE FROM circles WHERE community = ? AND id = ?").bind(cid).bind(id.0 as i64).execute(&mut *tx).await?;
@@ -732,17 +759,26 @@ impl Store {
     }
 }
 
-/// Appends the turns of a circle's log that `turns` doesn't hold yet. Turn records are
-/// only ever appended (forget-me rewrites the speaker in place), so the stored count is
-/// where the new ones begin.
-async fn append_turns(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, cid: &str, c: &Circle) -> Result<(), StoreError> {
-    let id = c.id.0 as i64;
+/// How many finished turns of a live circle wait in its row (the `recent` column) before
+/// they move to `turns` together. A turn's end then rewrites only the circle's page, and
+/// the row stays well inside one page: eight records are about 1.4 KB.
+const RECENT_MAX: usize = 8;
+
+/// How many of a circle's turns `turns` holds. Turn records are only ever appended
+/// (forget-me rewrites the speaker in place), so this is where the rest of its log begins.
+async fn stored_turns(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, cid: &str, c: &Circle) -> Result<usize, StoreError> {
     let stored: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq) + 1, 0) FROM turns WHERE community = ? AND circle = ?")
         .bind(cid)
-        .bind(id)
+        .bind(c.id.0 as i64)
         .fetch_one(&mut **tx)
         .await?;
-    for (seq, turn) in c.log.iter().enumerate().skip(usize::try_from(stored).unwrap_or(0)) {
+    Ok(usize::try_from(stored).unwrap_or(0))
+}
+
+/// Appends the turns of a circle's log from `from` on to `turns`.
+async fn insert_turns(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, cid: &str, c: &Circle, from: usize) -> Result<(), StoreError> {
+    let id = c.id.0 as i64;
+    for (seq, turn) in c.log.iter().enumerate().skip(from) {
         sqlx::query("INSERT INTO turns (community, circle, seq, speaker, doc, format) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(cid)
             .bind(id)
@@ -796,7 +832,30 @@ async fn forget_in_stored_circles(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, 
             .await?;
         // A document that still carried its log (see `upgrade`) leaves it behind here; keep
         // its entries, anonymised, in `turns`.
-        append_turns(tx, &cid, &c).await?;
+        let stored = stored_turns(tx, &cid, &c).await?;
+        insert_turns(tx, &cid, &c, stored).await?;
+    }
+    // Turns that still wait in the row of a circle not loaded here (one set aside as damaged).
+    let rows = sqlx::query("SELECT id, recent, format FROM circles WHERE community = ? AND instr(recent, ?) > 0")
+        .bind(&cid)
+        .bind(&quoted)
+        .fetch_all(&mut **tx)
+        .await?;
+    for r in rows {
+        let id: i64 = r.try_get("id")?;
+        if state.circles.keys().any(|c| c.0 as i64 == id) {
+            continue;
+        }
+        let mut recent: Vec<TurnRecord> = decode_doc("turn", id, r.try_get("format")?, &r.try_get::<String, _>("recent")?)?;
+        for t in recent.iter_mut().filter(|t| &t.speaker == who) {
+            t.speaker = ghost.clone();
+        }
+        sqlx::query("UPDATE circles SET recent = ? WHERE community = ? AND id = ?")
+            .bind(encode(&recent)?)
+            .bind(&cid)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

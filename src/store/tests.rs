@@ -135,6 +135,20 @@ async fn a_damaged_circle_or_member_is_left_out_and_named_and_the_rest_loads() {
 }
 
 #[tokio::test]
+async fn a_circle_whose_waiting_turns_are_damaged_is_left_out_and_named_by_load_and_doctor() {
+    let (_d, s) = store().await;
+    let st = with_circle(&s).await;
+    sqlx::query("UPDATE circles SET recent = '[{\"speaker\": \"a secret\"'").execute(s.pool()).await.unwrap();
+    let loaded = s.load(&st.community.id, None).await.unwrap().unwrap();
+    assert!(loaded.circles.is_empty());
+    let names: Vec<String> = loaded.damaged.iter().map(|d| d.to_string()).collect();
+    assert_eq!(names, ["circle 1 in community console:test"]);
+    let found: Vec<String> = s.damaged_documents().await.unwrap().iter().map(|d| d.to_string()).collect();
+    assert_eq!(found, names, "doctor reads the waiting turns too");
+    assert!(found.iter().all(|n| !n.contains("secret")));
+}
+
+#[tokio::test]
 async fn documents_record_their_format_and_newer_ones_are_refused() {
     let (_d, s) = store().await;
     let st = with_circle(&s).await;

@@ -1,4 +1,5 @@
-//! The turn log: one row per finished turn, appended once; forget-me, purge,
+//! The turn log: one row per finished turn, appended once (a live circle's newest
+//! wait in its own row first); forget-me, purge,
 //! my-data and old documents with an embedded log; loading circles page by page.
 
 use super::*;
@@ -49,26 +50,45 @@ async fn speakers(s: &Store) -> Vec<(i64, String)> {
     sqlx::query_as("SELECT seq, speaker FROM turns ORDER BY circle, seq").fetch_all(s.pool()).await.unwrap()
 }
 
+/// The turns that wait in the (one) circle's row.
+async fn recent(s: &Store) -> Option<Vec<TurnRecord>> {
+    let row: Option<String> = sqlx::query_scalar("SELECT recent FROM circles").fetch_one(s.pool()).await.unwrap();
+    row.map(|r| serde_json::from_str(&r).unwrap())
+}
+
 async fn circle_doc(s: &Store) -> String {
     sqlx::query_scalar("SELECT doc FROM circles").fetch_one(s.pool()).await.unwrap()
 }
 
 #[tokio::test]
-async fn a_finished_turn_appends_one_row_and_the_circle_document_keeps_no_log() {
+async fn a_live_circles_newest_turns_wait_in_its_row_and_move_to_the_turn_log_together() {
     let (_d, s) = store().await;
     let (mut st, id) = with_circle(&s).await;
     let (alice, bob) = (member("alice"), member("bob"));
     st.circles.get_mut(&id).unwrap().log.extend([turn(&alice, 1), turn(&bob, 1)]);
     commit_circle(&s, &mut st, id, 1).await;
-    assert_eq!(speakers(&s).await, vec![(0, alice.key()), (1, bob.key())], "each finished turn is one row, in order");
-    st.circles.get_mut(&id).unwrap().log.push(turn(&alice, 2));
-    commit_circle(&s, &mut st, id, 2).await;
-    assert_eq!(speakers(&s).await.len(), 3, "the next commit appends only the new turn");
+    assert!(speakers(&s).await.is_empty(), "a live circle's first turns wait in its own row");
+    assert_eq!(recent(&s).await.map(|r| r.len()), Some(2));
     assert!(!circle_doc(&s).await.contains("\"log\""), "the circle's document carries no turn log");
     let loaded = s.load(&st.community.id, Some(ts(0))).await.unwrap().unwrap();
-    assert_eq!(loaded.circles, vec![st.circles[&id].clone()], "the log loads back from its rows, in order");
+    assert_eq!(loaded.circles, vec![st.circles[&id].clone()], "the log loads back from the row, in order");
+    st.circles.get_mut(&id).unwrap().log.extend((0..6).map(|_| turn(&alice, 2)));
+    commit_circle(&s, &mut st, id, 2).await;
+    let rows = speakers(&s).await;
+    assert_eq!(rows.len(), RECENT_MAX, "at eight they move to the turn log together");
+    assert_eq!(rows[..2], [(0, alice.key()), (1, bob.key())], "one row per turn, in order");
+    assert_eq!(recent(&s).await, None, "and the row keeps none");
+    st.circles.get_mut(&id).unwrap().log.push(turn(&bob, 3));
     commit_circle(&s, &mut st, id, 3).await;
-    assert_eq!(speakers(&s).await.len(), 3, "rewriting the circle never rewrites or repeats its turns");
+    commit_circle(&s, &mut st, id, 4).await;
+    assert_eq!(speakers(&s).await.len(), 8, "rewriting the circle never rewrites or repeats its turns");
+    assert_eq!(recent(&s).await.map(|r| r.len()), Some(1));
+    let loaded = s.load(&st.community.id, Some(ts(0))).await.unwrap().unwrap();
+    assert_eq!(loaded.circles, vec![st.circles[&id].clone()], "the turn log and the row's turns load back as one log");
+    st.circles.get_mut(&id).unwrap().phase = crate::core::circle::Phase::Ended;
+    commit_circle(&s, &mut st, id, 5).await;
+    assert_eq!(speakers(&s).await.len(), 9, "an ended circle keeps every turn in the turn log");
+    assert_eq!(recent(&s).await, None);
 }
 
 #[tokio::test]
@@ -79,9 +99,13 @@ async fn forgetting_anonymises_turns_and_circles_a_running_bot_never_loaded() {
     let c = st.circles.get_mut(&id).unwrap();
     c.seats.push(crate::core::circle::Seat { member: bob.clone(), display: "bob".into(), away: false });
     c.order.push(bob.clone());
-    c.log.extend([turn(&bob, 1), turn(&cara, 1)]);
+    c.log.extend((0..4).flat_map(|_| [turn(&bob, 1), turn(&cara, 1)]));
     c.pulses.insert(bob.clone(), 4);
     commit_circle(&s, &mut st, id, 1).await;
+    // Two more turns wait in the circle's row (it was set aside while live, say).
+    st.circles.get_mut(&id).unwrap().log.extend([turn(&bob, 2), turn(&cara, 2)]);
+    commit_circle(&s, &mut st, id, 1).await;
+    assert_eq!(recent(&s).await.map(|r| r.len()), Some(2));
     // The circle ended long ago, so a running bot doesn't hold it in memory.
     sqlx::query("UPDATE circles SET live = 0, phase = 'ended', ended_at = ?").bind(ts(1).as_second()).execute(s.pool()).await.unwrap();
     st.set_circles(Vec::new());
@@ -89,7 +113,10 @@ async fn forgetting_anonymises_turns_and_circles_a_running_bot_never_loaded() {
     let dirty = st.take_dirty();
     s.commit(&st, &dirty, &[], ts(2)).await.unwrap();
     let ghost = crate::core::privacy::ghost(Platform::Console);
-    assert_eq!(speakers(&s).await, vec![(0, ghost.key()), (1, cara.key())], "the forgotten member's turns name nobody");
+    let expected: Vec<(i64, String)> = (0..8).map(|i| (i, if i % 2 == 0 { ghost.key() } else { cara.key() })).collect();
+    assert_eq!(speakers(&s).await, expected, "the forgotten member's turns name nobody");
+    let waiting = recent(&s).await.unwrap();
+    assert_eq!(waiting.iter().map(|t| t.speaker.key()).collect::<Vec<_>>(), [ghost.key(), cara.key()], "nor do those in the row");
     let doc = circle_doc(&s).await;
     assert!(!doc.contains(&bob.key()), "no stored circle names a forgotten member: {doc}");
     let turns: Vec<String> = sqlx::query_scalar("SELECT doc FROM turns").fetch_all(s.pool()).await.unwrap();
@@ -124,8 +151,10 @@ async fn a_circle_document_that_still_carries_its_log_loads_with_it_and_moves_it
     st.set_circles(loaded.circles);
     st.circles.get_mut(&id).unwrap().log.push(turn(&alice, 2));
     commit_circle(&s, &mut st, id, 1).await;
-    assert_eq!(speakers(&s).await, vec![(0, alice.key()), (1, alice.key())], "its entries moved to the turn log");
-    assert!(!circle_doc(&s).await.contains("\"log\""));
+    assert!(!circle_doc(&s).await.contains("\"log\""), "its entries moved out of the document");
+    assert_eq!(recent(&s).await, Some(vec![turn(&alice, 1), turn(&alice, 2)]), "to wait in the row as any live circle's");
+    let loaded = s.load(&st.community.id, None).await.unwrap().unwrap();
+    assert_eq!(loaded.circles[0].log, vec![turn(&alice, 1), turn(&alice, 2)]);
 }
 
 #[tokio::test]
@@ -139,6 +168,15 @@ async fn my_data_lists_the_members_own_turns_from_the_turn_log() {
     let turns = data["circles"][0]["your_turns"].as_array().expect("alice's turns are listed");
     assert_eq!(turns.len(), 2, "her two turns, and not bob's: {data}");
     assert_eq!(turns[1]["round"], 2);
+    // Eight more move everything to the turn log; one more waits in the row.
+    st.circles.get_mut(&id).unwrap().log.extend((0..8).map(|_| turn(&alice, 3)));
+    commit_circle(&s, &mut st, id, 2).await;
+    st.circles.get_mut(&id).unwrap().log.push(turn(&alice, 4));
+    commit_circle(&s, &mut st, id, 3).await;
+    assert_eq!(speakers(&s).await.len(), 11);
+    let data = s.export_member(&st.community.id, &alice).await.unwrap();
+    let rounds: Vec<u64> = data["circles"][0]["your_turns"].as_array().unwrap().iter().filter_map(|t| t["round"].as_u64()).collect();
+    assert_eq!(rounds, [1, 2, 3, 3, 3, 3, 3, 3, 3, 3, 4], "from the turn log and the circle's row, in order");
     let nobody = s.export_member(&st.community.id, &member("cara")).await.unwrap();
     assert!(nobody["circles"].as_array().unwrap().is_empty(), "a member who never took part is in no circle");
 }

@@ -55,7 +55,10 @@ fn doctor_finds_nothing_wrong_with_a_changed_deck_and_a_circle_with_turns() {
     assert!(out.status.success(), "{}", printed(&out));
     let out = run(dir.path(), &["doctor", "--db", db.to_str().unwrap()]);
     let text = printed(&out);
-    assert!(text.contains("database: ok"), "a deck the community changed is a record as written:\n{text}");
+    assert!(
+        text.contains("database: ok"),
+        "a deck the community changed and turns that wait in a circle's row are records as written:\n{text}"
+    );
 }
 
 #[test]
