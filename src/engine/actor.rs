@@ -4,6 +4,7 @@
 //! committed. The supervisor restarts a failed actor from the store, with
 //! backoff, and quarantines a community that keeps failing.
 
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -12,10 +13,10 @@ use jiff::Timestamp;
 use tokio::sync::{Mutex as AsyncMutex, mpsc};
 use tracing::{error, warn};
 
-use super::telemetry::{self, CircleCounts};
+use super::telemetry::{self, CircleCounts, Counted};
 use super::{ACTOR_QUEUE, Answer, Defaults, Delivery, Engine, EngineError, Fault, Inner, Job, Outgoing, Seed, Slot};
 use crate::core::effect::{Attachment, Effect, Kind, Line, Message};
-use crate::core::ids::{ChannelId, CommunityId, Slug};
+use crate::core::ids::{ChannelId, CircleId, CommunityId, Slug};
 use crate::core::input::Input;
 use crate::core::rng::SplitMix64;
 use crate::core::state::{Community, Dirty, State};
@@ -215,26 +216,64 @@ pub async fn apply_once(
 
 /// A community's share of the circle gauges, taken back when its actor ends
 /// (also by a panic), so a restarted actor doesn't count its circles twice.
-struct GaugeShare(CircleCounts, std::sync::Arc<telemetry::Tally>);
+/// It remembers what each circle counted as, so that after a batch only the
+/// circles the batch changed are counted again: a community with 100,000
+/// circles pays for the few a command touches, not for every one of them.
+struct GaugeShare {
+    counts: CircleCounts,
+    counted: HashMap<CircleId, Counted>,
+    tally: Arc<telemetry::Tally>,
+}
 
 impl GaugeShare {
-    fn update(&mut self, state: &State) {
-        let now = CircleCounts::of(state);
-        now.report_since(self.0, &self.1);
-        self.0 = now;
+    fn new(tally: Arc<telemetry::Tally>) -> Self {
+        Self { counts: CircleCounts::default(), counted: HashMap::new(), tally }
+    }
+
+    /// Counts every circle: at start, and when a reload replaced the state.
+    fn recount(&mut self, state: &State) {
+        self.counted.clear();
+        let mut now = CircleCounts::default();
+        for (id, c) in &state.circles {
+            if let Some(kind) = Counted::of(c) {
+                self.counted.insert(*id, kind);
+                now.add(Some(kind), 1);
+            }
+        }
+        now.report_since(self.counts, &self.tally);
+        self.counts = now;
+    }
+
+    /// Counts again the circles a batch changed (`None`: the state was replaced).
+    fn update(&mut self, state: &State, changed: Option<&BTreeSet<CircleId>>) {
+        let Some(changed) = changed else { return self.recount(state) };
+        let mut now = self.counts;
+        for id in changed {
+            let kind = state.circles.get(id).and_then(Counted::of);
+            let before = match kind {
+                Some(k) => self.counted.insert(*id, k),
+                None => self.counted.remove(id),
+            };
+            now.add(before, -1);
+            now.add(kind, 1);
+        }
+        if now != self.counts {
+            now.report_since(self.counts, &self.tally);
+            self.counts = now;
+        }
     }
 }
 
 impl Drop for GaugeShare {
     fn drop(&mut self) {
-        CircleCounts::default().report_since(self.0, &self.1);
+        CircleCounts::default().report_since(self.counts, &self.tally);
     }
 }
 
 async fn run(weak: Weak<Inner>, mut state: State, mut rng: SplitMix64, queue: Queue) {
     let tally = weak.upgrade().map(|inner| inner.tally.clone()).unwrap_or_default();
-    let mut share = GaugeShare(CircleCounts::default(), tally);
-    share.update(&state);
+    let mut share = GaugeShare::new(tally);
+    share.recount(&state);
     let mut rx = queue.rx.lock().await;
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
@@ -250,8 +289,8 @@ async fn run(weak: Weak<Inner>, mut state: State, mut rng: SplitMix64, queue: Qu
         if let Ok(mut f) = queue.in_flight.lock() {
             *f = replies;
         }
-        let results = process(&engine, &mut state, &mut rng, batch).await;
-        share.update(&state);
+        let (results, changed) = process(&engine, &mut state, &mut rng, batch).await;
+        share.update(&state, changed.as_ref());
         let replies = queue.in_flight.lock().map(|mut f| std::mem::take(&mut *f)).unwrap_or_default();
         for (reply, result) in replies.into_iter().zip(results) {
             if let Some(reply) = reply {
@@ -288,8 +327,14 @@ fn count_input(kind: &'static str, outcome: &'static str) {
     metrics::counter!(telemetry::INPUTS, "kind" => kind, "outcome" => outcome).increment(1);
 }
 
-/// Applies a batch, commits it, hands its effects on, and returns each job's result in order.
-async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch: Vec<Job>) -> Vec<Result<Answer, EngineError>> {
+/// Applies a batch, commits it, hands its effects on, and returns each job's result in
+/// order, with the circles it changed (`None` when a failed commit reloaded the state).
+async fn process(
+    engine: &Engine,
+    state: &mut State,
+    rng: &mut SplitMix64,
+    batch: Vec<Job>,
+) -> (Vec<Result<Answer, EngineError>>, Option<BTreeSet<CircleId>>) {
     let id = state.community.id.clone();
     if engine.take_fault(&id) == Some(Fault::PanicNextBatch) {
         panic!("injected fault");
@@ -364,7 +409,7 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
                     count_input(a.kind, "not_saved");
                     results[a.slot] = Err(EngineError::NotSaved(reason.clone()));
                 }
-                return results;
+                return (results, None);
             }
         }
     }
@@ -389,7 +434,7 @@ async fn process(engine: &Engine, state: &mut State, rng: &mut SplitMix64, batch
         // Harmless but for a repeat after a restart: the card or page would come twice.
         warn!(community = %id, error = %e, "could not clear delivered outbox entries");
     }
-    results
+    (results, Some(dirty.circles))
 }
 
 /// The deliveries that must not be lost to a crash after their commit: the crisis card
@@ -508,4 +553,48 @@ pub(super) fn data_message(content: String) -> Message {
     let mut message = Message::new(Kind::Data, vec![Line::new("my-data-intro")]);
     message.attachment = Some(Attachment { filename: "attune-my-data.json".into(), content });
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::ids::{MemberRef, Platform};
+    use crate::core::input::{Actor, Place};
+
+    fn command(st: &mut State, channel: &str, line: &str, at: i64) -> BTreeSet<CircleId> {
+        let actor = Actor { member: MemberRef::parse(Platform::Console, "mod").unwrap(), display: "mod".into(), moderator: true };
+        let place = Place::Channel(ChannelId::parse(Platform::Console, channel).unwrap());
+        let command = core::command::parse(line).unwrap();
+        let now = Timestamp::from_second(1_800_000_000 + at).unwrap();
+        core::handle(st, Input::Command { actor, place, command }, now, &mut SplitMix64::new(1));
+        st.take_dirty().circles
+    }
+
+    #[test]
+    fn the_circle_gauges_count_only_what_a_batch_changed_and_agree_with_a_full_count() {
+        let id = CommunityId::parse(Platform::Console, "test").unwrap();
+        let mut st = State::new(Community::new(id, "call for help".into()), Vec::new(), &core::safety::Rules::default());
+        let tally = Arc::new(telemetry::Tally::default());
+        let mut share = GaugeShare::new(tally.clone());
+        share.recount(&st);
+        let steps = [
+            ("a", "circle open"),
+            ("b", "circle open"),
+            ("c", "circle open"),
+            ("c", "circle schedule in 30m"),
+            ("a", "circle end"),
+            ("c", "circle end"),
+        ];
+        let mut counts = Vec::new();
+        for (at, (channel, line)) in steps.into_iter().enumerate() {
+            let changed = command(&mut st, channel, line, at as i64);
+            assert!(!changed.is_empty(), "{line} in {channel} changed a circle");
+            share.update(&st, Some(&changed));
+            assert_eq!(share.counts, CircleCounts::of(&st), "after {line} in {channel}");
+            counts.push(tally.counts());
+        }
+        assert_eq!(counts, [(1, 0), (2, 0), (3, 0), (2, 1), (1, 1), (1, 0)], "live and scheduled, step by step");
+        drop(share);
+        assert_eq!(tally.counts(), (0, 0), "an actor that ends takes its share back");
+    }
 }

@@ -9,9 +9,8 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use crate::core::circle::Phase;
+use crate::core::circle::{Circle, Phase};
 use crate::core::ids::Platform;
-use crate::core::state::State;
 
 /// Inputs applied, by `kind` (command, chat, timer, …) and `outcome`
 /// (applied, replayed, not_saved, refused_store).
@@ -75,17 +74,40 @@ pub(crate) struct CircleCounts {
     scheduled: i64,
 }
 
+/// What a circle counts as in the circle gauges (an ended one counts as nothing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Counted {
+    Live,
+    Scheduled,
+}
+
+impl Counted {
+    pub(crate) fn of(c: &Circle) -> Option<Self> {
+        match c.phase {
+            Phase::Ended | Phase::Cancelled => None,
+            Phase::Gathering if c.scheduled_for.is_some() => Some(Self::Scheduled),
+            _ => Some(Self::Live),
+        }
+    }
+}
+
 impl CircleCounts {
-    pub(crate) fn of(state: &State) -> Self {
+    #[cfg(test)]
+    pub(crate) fn of(state: &crate::core::state::State) -> Self {
         let mut counts = Self::default();
         for c in state.circles.values() {
-            match c.phase {
-                Phase::Ended | Phase::Cancelled => {}
-                Phase::Gathering if c.scheduled_for.is_some() => counts.scheduled += 1,
-                _ => counts.live += 1,
-            }
+            counts.add(Counted::of(c), 1);
         }
         counts
+    }
+
+    /// Adds `by` circles of a kind (or takes them away, with a negative `by`).
+    pub(crate) fn add(&mut self, kind: Option<Counted>, by: i64) {
+        match kind {
+            Some(Counted::Live) => self.live += by,
+            Some(Counted::Scheduled) => self.scheduled += by,
+            None => {}
+        }
     }
 
     /// Moves the gauges (and the engine's own tally) from `before` to `self`: each
