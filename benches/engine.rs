@@ -258,8 +258,10 @@ async fn timers(db: &Path) -> Result<()> {
     let m = actor("mod", true)?;
     for setting in [
         "settings set rate-per-minute 600",
-        "template set quick turn 30s",
+        "template new quick",
+        // The warning first: a turn may not be shorter than its warning.
         "template set quick warning 10s",
+        "template set quick turn 30s",
         "template set quick checkin 15s",
         "template set quick closing 15s",
         "template set quick reflection 15s",
@@ -296,6 +298,12 @@ async fn timers(db: &Path) -> Result<()> {
     let live: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM circles WHERE live = 1 AND phase != 'gathering'").fetch_one(engine.store().pool()).await?;
     anyhow::ensure!(live as usize == circles, "only {live} of {circles} circles started; the benchmark set-up is wrong");
+    let shaped: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM circles WHERE json_extract(doc, '$.template.name') = 'quick' AND json_extract(doc, '$.template.turn_secs') = 30",
+    )
+    .fetch_one(engine.store().pool())
+    .await?;
+    anyhow::ensure!(shaped as usize == circles, "only {shaped} circles have the quick template; the benchmark set-up is wrong");
     println!("(b) set up {circles} live circles (6 commands each) in {setup:.1} s ({:.0} commands/s)", circles as f64 * 6.0 / setup);
     engine.measure_lateness();
     tokio::time::sleep(std::time::Duration::from_secs(RUN_SECS)).await;

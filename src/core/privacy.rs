@@ -198,6 +198,7 @@ pub fn purge(cx: &mut Cx<'_, impl Rng>) {
     // my-data, forget-me and this purge read them, so nothing needs them in memory.
     let since = kept_since(cx.now);
     cx.st.circles.retain(|_, c| c.is_live() || c.ended_at.is_none_or(|t| t >= since));
+    cx.st.prune_indexes();
     let stale: Vec<MemberRef> = cx
         .st
         .members

@@ -188,6 +188,11 @@ pub struct State {
     /// The most recently opened circle per channel. Checked for liveness on
     /// every lookup, so an entry for an ended circle is harmless.
     channel_index: HashMap<super::ids::ChannelId, CircleId>,
+    /// Circles by the channel they were opened from before moving to a place of
+    /// their own ([`super::circle::Circle::origin`]), oldest first. Checked for
+    /// liveness on every lookup too; a community with 100,000 circles would
+    /// otherwise look through all of them at every `circle open`.
+    origin_index: HashMap<super::ids::ChannelId, Vec<CircleId>>,
     /// The shipped decks `decks` is layered over: the store keeps only how this
     /// community's decks differ from them (see `deck::layer`). Empty when the
     /// community's decks are all its own.
@@ -210,6 +215,7 @@ impl State {
             held_content: HashMap::new(),
             imminent_at: HashMap::new(),
             channel_index: HashMap::new(),
+            origin_index: HashMap::new(),
             shipped: std::sync::Arc::default(),
             dirty: Dirty::default(),
         }
@@ -225,14 +231,21 @@ impl State {
     pub fn set_circles(&mut self, circles: impl IntoIterator<Item = Circle>) {
         self.circles = circles.into_iter().map(|c| (c.id, c)).collect();
         self.channel_index.clear();
+        self.origin_index.clear();
         for c in self.circles.values() {
             self.channel_index.insert(c.channel.clone(), c.id);
+            if let Some(from) = &c.origin {
+                self.origin_index.entry(from.clone()).or_default().push(c.id);
+            }
         }
     }
 
     /// Adds a newly opened circle.
     pub fn insert_circle(&mut self, circle: Circle) {
         self.channel_index.insert(circle.channel.clone(), circle.id);
+        if let Some(from) = &circle.origin {
+            self.origin_index.entry(from.clone()).or_default().push(circle.id);
+        }
         self.dirty.circles.insert(circle.id);
         self.circles.insert(circle.id, circle);
     }
@@ -245,9 +258,22 @@ impl State {
             self.channel_index.remove(&c.channel);
         }
         let from = std::mem::replace(&mut c.channel, to.clone());
-        c.origin.get_or_insert(from);
+        if c.origin.is_none() {
+            self.origin_index.entry(from.clone()).or_default().push(id);
+            c.origin = Some(from);
+        }
         self.channel_index.insert(to, id);
         self.dirty.circles.insert(id);
+    }
+
+    /// Lets the channel indexes forget circles no longer held in memory (after the daily purge).
+    pub fn prune_indexes(&mut self) {
+        let circles = &self.circles;
+        self.channel_index.retain(|_, id| circles.contains_key(id));
+        self.origin_index.retain(|_, ids| {
+            ids.retain(|id| circles.contains_key(id));
+            !ids.is_empty()
+        });
     }
 
     /// Hands the change record to the caller (the engine commits it).
@@ -262,7 +288,9 @@ impl State {
     /// The live circles opened in `channel` that run in a place of their own
     /// (see [`super::circle::Circle::origin`]), oldest first.
     pub fn circles_from(&self, channel: &super::ids::ChannelId) -> Vec<&super::circle::Circle> {
-        let mut found: Vec<_> = self.circles.values().filter(|c| c.is_live() && c.origin.as_ref() == Some(channel)).collect();
+        let ids = self.origin_index.get(channel).map(Vec::as_slice).unwrap_or_default();
+        let mut found: Vec<_> =
+            ids.iter().filter_map(|id| self.circles.get(id)).filter(|c| c.is_live() && c.origin.as_ref() == Some(channel)).collect();
         found.sort_by_key(|c| c.id);
         found
     }
