@@ -64,7 +64,7 @@ impl<R: Rng> Cx<'_, R> {
     /// A circle, marked as changed.
     pub fn circle_mut(&mut self, id: CircleId) -> Option<&mut Circle> {
         self.st.dirty.circles.insert(id);
-        self.st.circles.get_mut(&id)
+        self.st.circles.get_mut(&id).map(|c| &mut **c)
     }
 
     /// Runs a command; on refusal, drops any effects it produced and tells the member why.

@@ -164,7 +164,7 @@ pub struct State {
     pub community: Community,
     pub decks: BTreeMap<Slug, Deck>,
     pub members: BTreeMap<MemberRef, Member>,
-    pub circles: BTreeMap<CircleId, Circle>,
+    pub circles: BTreeMap<CircleId, Box<Circle>>,
     /// Crisis rules for every loaded locale (see `safety`).
     pub rules: super::safety::Rules,
     /// Rate-limit buckets; deliberately not persisted.
@@ -228,8 +228,8 @@ impl State {
     }
 
     /// Replaces the circles (after loading from the store) and rebuilds the channel index.
-    pub fn set_circles(&mut self, circles: impl IntoIterator<Item = Circle>) {
-        self.circles = circles.into_iter().map(|c| (c.id, c)).collect();
+    pub fn set_circles(&mut self, circles: BTreeMap<CircleId, Box<Circle>>) {
+        self.circles = circles;
         self.channel_index.clear();
         self.origin_index.clear();
         for c in self.circles.values() {
@@ -247,7 +247,7 @@ impl State {
             self.origin_index.entry(from.clone()).or_default().push(circle.id);
         }
         self.dirty.circles.insert(circle.id);
-        self.circles.insert(circle.id, circle);
+        self.circles.insert(circle.id, Box::new(circle));
     }
 
     /// Moves a circle to another channel (a thread of its own): the old channel
@@ -289,8 +289,11 @@ impl State {
     /// (see [`super::circle::Circle::origin`]), oldest first.
     pub fn circles_from(&self, channel: &super::ids::ChannelId) -> Vec<&super::circle::Circle> {
         let ids = self.origin_index.get(channel).map(Vec::as_slice).unwrap_or_default();
-        let mut found: Vec<_> =
-            ids.iter().filter_map(|id| self.circles.get(id)).filter(|c| c.is_live() && c.origin.as_ref() == Some(channel)).collect();
+        let mut found: Vec<_> = ids
+            .iter()
+            .filter_map(|id| self.circles.get(id).map(|c| &**c))
+            .filter(|c| c.is_live() && c.origin.as_ref() == Some(channel))
+            .collect();
         found.sort_by_key(|c| c.id);
         found
     }

@@ -249,7 +249,7 @@ impl GaugeShare {
         let Some(changed) = changed else { return self.recount(state) };
         let mut now = self.counts;
         for id in changed {
-            let kind = state.circles.get(id).and_then(Counted::of);
+            let kind = state.circles.get(id).and_then(|c| Counted::of(c));
             let before = match kind {
                 Some(k) => self.counted.insert(*id, k),
                 None => self.counted.remove(id),

@@ -71,7 +71,7 @@ async fn a_live_circles_newest_turns_wait_in_its_row_and_move_to_the_turn_log_to
     assert_eq!(recent(&s).await.map(|r| r.len()), Some(2));
     assert!(!circle_doc(&s).await.contains("\"log\""), "the circle's document carries no turn log");
     let loaded = s.load(&st.community.id, Some(ts(0))).await.unwrap().unwrap();
-    assert_eq!(loaded.circles, vec![st.circles[&id].clone()], "the log loads back from the row, in order");
+    assert_eq!(loaded.circles, st.circles, "the log loads back from the row, in order");
     st.circles.get_mut(&id).unwrap().log.extend((0..6).map(|_| turn(&alice, 2)));
     commit_circle(&s, &mut st, id, 2).await;
     let rows = speakers(&s).await;
@@ -84,7 +84,7 @@ async fn a_live_circles_newest_turns_wait_in_its_row_and_move_to_the_turn_log_to
     assert_eq!(speakers(&s).await.len(), 8, "rewriting the circle never rewrites or repeats its turns");
     assert_eq!(recent(&s).await.map(|r| r.len()), Some(1));
     let loaded = s.load(&st.community.id, Some(ts(0))).await.unwrap().unwrap();
-    assert_eq!(loaded.circles, vec![st.circles[&id].clone()], "the turn log and the row's turns load back as one log");
+    assert_eq!(loaded.circles, st.circles, "the turn log and the row's turns load back as one log");
     st.circles.get_mut(&id).unwrap().phase = crate::core::circle::Phase::Ended;
     commit_circle(&s, &mut st, id, 5).await;
     assert_eq!(speakers(&s).await.len(), 9, "an ended circle keeps every turn in the turn log");
@@ -108,7 +108,7 @@ async fn forgetting_anonymises_turns_and_circles_a_running_bot_never_loaded() {
     assert_eq!(recent(&s).await.map(|r| r.len()), Some(2));
     // The circle ended long ago, so a running bot doesn't hold it in memory.
     sqlx::query("UPDATE circles SET live = 0, phase = 'ended', ended_at = ?").bind(ts(1).as_second()).execute(s.pool()).await.unwrap();
-    st.set_circles(Vec::new());
+    st.set_circles(Default::default());
     st.dirty.forgotten.push(bob.clone());
     let dirty = st.take_dirty();
     s.commit(&st, &dirty, &[], ts(2)).await.unwrap();
@@ -122,7 +122,7 @@ async fn forgetting_anonymises_turns_and_circles_a_running_bot_never_loaded() {
     let turns: Vec<String> = sqlx::query_scalar("SELECT doc FROM turns").fetch_all(s.pool()).await.unwrap();
     assert!(turns.iter().all(|t| !t.contains(&bob.key())), "nor does any turn's document");
     let all = s.load(&st.community.id, None).await.unwrap().unwrap();
-    assert_eq!(all.circles[0].anonymous_pulses, vec![4], "their pulse still counts, unattributed");
+    assert_eq!(all.circles[&id].anonymous_pulses, vec![4], "their pulse still counts, unattributed");
 }
 
 #[tokio::test]
@@ -132,7 +132,7 @@ async fn a_purged_circle_takes_its_turns_with_it() {
     st.circles.get_mut(&id).unwrap().log.push(turn(&member("alice"), 1));
     commit_circle(&s, &mut st, id, 1).await;
     sqlx::query("UPDATE circles SET live = 0, phase = 'ended', ended_at = ?").bind(ts(1).as_second()).execute(s.pool()).await.unwrap();
-    st.set_circles(Vec::new());
+    st.set_circles(Default::default());
     st.dirty.purge_audit_before = Some(ts(10));
     let dirty = st.take_dirty();
     s.commit(&st, &dirty, &[], ts(10)).await.unwrap();
@@ -147,14 +147,14 @@ async fn a_circle_document_that_still_carries_its_log_loads_with_it_and_moves_it
     let log = serde_json::to_string(&vec![turn(&alice, 1)]).unwrap();
     sqlx::query("UPDATE circles SET doc = json_set(doc, '$.log', json(?)), format = 2").bind(&log).execute(s.pool()).await.unwrap();
     let loaded = s.load(&st.community.id, None).await.unwrap().unwrap();
-    assert_eq!(loaded.circles[0].log, vec![turn(&alice, 1)], "a format 2 document's own log is read");
+    assert_eq!(loaded.circles[&id].log, vec![turn(&alice, 1)], "a format 2 document's own log is read");
     st.set_circles(loaded.circles);
     st.circles.get_mut(&id).unwrap().log.push(turn(&alice, 2));
     commit_circle(&s, &mut st, id, 1).await;
     assert!(!circle_doc(&s).await.contains("\"log\""), "its entries moved out of the document");
     assert_eq!(recent(&s).await, Some(vec![turn(&alice, 1), turn(&alice, 2)]), "to wait in the row as any live circle's");
     let loaded = s.load(&st.community.id, None).await.unwrap().unwrap();
-    assert_eq!(loaded.circles[0].log, vec![turn(&alice, 1), turn(&alice, 2)]);
+    assert_eq!(loaded.circles[&id].log, vec![turn(&alice, 1), turn(&alice, 2)]);
 }
 
 #[tokio::test]
@@ -195,6 +195,28 @@ async fn a_community_with_more_circles_than_one_page_loads_every_one_in_order() 
     .await
     .unwrap();
     let loaded = s.load(&st.community.id, Some(ts(0))).await.unwrap().unwrap();
-    let ids: Vec<u64> = loaded.circles.iter().map(|c| c.id.0).collect();
+    let ids: Vec<u64> = loaded.circles.values().map(|c| c.id.0).collect();
     assert_eq!(ids, (1..=2500).collect::<Vec<u64>>(), "pages follow one another without a gap or a repeat");
+}
+
+#[tokio::test]
+async fn a_community_with_more_members_than_one_page_loads_every_one() {
+    let (_d, s) = store().await;
+    let (st, _) = with_circle(&s).await;
+    sqlx::query(
+        "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 2500) \
+         INSERT INTO members (community, member, doc, format) SELECT ?, 'console:m' || n.k, ?, ? FROM n",
+    )
+    .bind(st.community.id.key())
+    .bind(serde_json::to_string(&Member::default()).unwrap())
+    .bind(FORMAT)
+    .execute(s.pool())
+    .await
+    .unwrap();
+    let loaded = s.load(&st.community.id, Some(ts(0))).await.unwrap().unwrap();
+    let mut keys: Vec<String> = loaded.members.iter().map(|(m, _)| m.key()).collect();
+    assert_eq!(keys.len(), 2500, "pages follow one another without a gap or a repeat");
+    keys.dedup();
+    assert_eq!(keys.len(), 2500);
+    assert!(loaded.damaged.is_empty());
 }

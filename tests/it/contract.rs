@@ -280,12 +280,12 @@ async fn host_tools_take_a_mention_or_a_matrix_id_and_never_confuse_look_alike_n
         cmd(e, &g, &a, in_channel(Platform::Discord, "t"), "circle join").await;
         cmd(e, &g, &a, Place::Private, "agree").await;
     }
-    let before = e.store().load(&g, None).await.unwrap().unwrap().circles.pop().unwrap();
+    let before = e.store().load(&g, None).await.unwrap().unwrap().circles.pop_last().unwrap().1;
     let shown: Vec<&str> = before.seats.iter().map(|s| s.display.as_str()).collect();
     assert_eq!(shown, ["Sam", "Sam (2)"], "two seats never look the same");
     let by_mention = cmd(e, &g, &host, in_channel(Platform::Discord, "t"), "circle remove <@!202>").await;
     assert!(!by_mention.private_to(&host.member).any(|m| m.kind == Kind::Refusal), "{by_mention:?}");
-    let circle = e.store().load(&g, None).await.unwrap().unwrap().circles.pop().unwrap();
+    let circle = e.store().load(&g, None).await.unwrap().unwrap().circles.pop_last().unwrap().1;
     let seated: Vec<&str> = circle.seats.iter().map(|s| s.member.user()).collect();
     assert_eq!(seated, ["201"], "the mentioned member, and only them, was removed");
 
@@ -301,7 +301,7 @@ async fn host_tools_take_a_mention_or_a_matrix_id_and_never_confuse_look_alike_n
     }
     let out = cmd(e, &m, &mhost, room.clone(), "circle cohost @ana:example.org").await;
     assert!(!out.private_to(&mhost.member).any(|msg| msg.kind == Kind::Refusal), "{out:?}");
-    let circle = e.store().load(&m, None).await.unwrap().unwrap().circles.pop().unwrap();
+    let circle = e.store().load(&m, None).await.unwrap().unwrap().circles.pop_last().unwrap().1;
     let cohosts: Vec<&str> = circle.cohosts.iter().map(|c| c.user()).collect();
     assert_eq!(cohosts, ["@ana:example.org"], "the id, not the look-alike display name");
 }

@@ -74,7 +74,7 @@ fn line_ids(ds: &[Delivery]) -> Vec<&'static str> {
 
 async fn circle(engine: &Engine) -> Circle {
     let loaded = engine.store().load(&community(), None).await.expect("the store answers").expect("the community is stored");
-    loaded.circles.into_iter().max_by_key(|c| c.id).expect("a stored circle")
+    loaded.circles.into_values().max_by_key(|c| c.id).map(|c| *c).expect("a stored circle")
 }
 
 /// alice hosts; alice and bob join and agree; alice starts.

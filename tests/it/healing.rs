@@ -31,7 +31,7 @@ async fn open_and_start(e: &Engine, c: &CommunityId, p: Platform) {
 
 async fn phase(e: &Engine, c: &CommunityId) -> Phase {
     let loaded = e.store().load(c, None).await.unwrap().unwrap();
-    loaded.circles.iter().max_by_key(|c| c.id).map(|c| c.phase).unwrap()
+    loaded.circles.values().max_by_key(|c| c.id).map(|c| c.phase).unwrap()
 }
 
 #[tokio::test]
@@ -301,7 +301,7 @@ async fn a_running_circle_whose_record_is_damaged_is_announced_in_its_channel_on
     let host = person(Platform::Discord, "host", true);
     cmd(&e, &a, &host, in_channel(Platform::Discord, "room"), "circle open").await;
     let loaded = e.store().load(&a, None).await.unwrap().unwrap();
-    assert_eq!(loaded.circles.iter().filter(|c| c.is_live()).count(), 1, "a new circle opened there");
+    assert_eq!(loaded.circles.values().filter(|c| c.is_live()).count(), 1, "a new circle opened there");
     e.shutdown().await;
     let (e, sent) = restart_discord(&path).await;
     assert!(said_in(&sent, "circle-interrupted").is_empty(), "said once, not at every start");
@@ -335,9 +335,9 @@ async fn a_database_written_by_release_0_1_0_loads_and_resumes_its_circles() {
     let loaded = e.store().load(&id, None).await.unwrap().unwrap();
     assert!(loaded.damaged.is_empty(), "every record reads: {:?}", loaded.damaged);
     assert_eq!(loaded.circles.len(), 5);
-    let ended = loaded.circles.iter().find(|c| c.channel.raw() == "room-ended").unwrap();
+    let ended = loaded.circles.values().find(|c| c.channel.raw() == "room-ended").unwrap();
     assert_eq!(ended.log.len(), 9, "the ended circle loads with its turn log from the table");
-    assert!(loaded.circles.iter().all(|c| c.channel.platform() == Platform::Console));
+    assert!(loaded.circles.values().all(|c| c.channel.platform() == Platform::Console));
     let member = |u: &str| loaded.members.iter().find(|(m, _)| m.user() == u).map(|(_, m)| m.clone()).unwrap();
     assert_eq!(member("alice").timezone.as_deref(), Some("Europe/Lisbon"));
     assert!(member("alice").quiet.is_some() && member("alice").daily.is_some());
@@ -355,12 +355,12 @@ async fn a_database_written_by_release_0_1_0_loads_and_resumes_its_circles() {
         })
         .collect();
     assert!(said.contains(&"recovered-turn"), "the mid-turn circle resumes at its speaker: {said:?}");
-    let paused = loaded.circles.iter().find(|c| c.channel.raw() == "room-paused").unwrap();
+    let paused = loaded.circles.values().find(|c| c.channel.raw() == "room-paused").unwrap();
     assert!(paused.paused.is_some(), "a paused circle stays paused");
     e.advance(6 * 3600).await.unwrap();
     drain(&mut rx);
     let after = e.store().load(&id, None).await.unwrap().unwrap();
-    let sharing = after.circles.iter().find(|c| c.channel.raw() == "room-sharing").unwrap();
+    let sharing = after.circles.values().find(|c| c.channel.raw() == "room-sharing").unwrap();
     assert_eq!(sharing.phase, Phase::Ended, "the resumed circle ran to its end");
     let formats: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT format FROM circles WHERE channel = 'console:room-sharing'")
         .fetch_all(e.store().pool())

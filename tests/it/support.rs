@@ -102,7 +102,7 @@ impl Mirror {
             assert!(l.damaged.is_empty(), "nothing reads back damaged: {:?}", l.damaged);
             let decks: BTreeMap<_, _> = l.decks.over(&state.shipped).into_iter().map(|d| (d.name.clone(), d)).collect();
             let members: BTreeMap<_, _> = l.members.into_iter().collect();
-            let circles: BTreeMap<_, _> = l.circles.into_iter().map(|c| (c.id, c)).collect();
+            let circles: BTreeMap<_, _> = l.circles;
             let logs: BTreeMap<_, _> = circles.values().map(|c| (c.id, &c.log)).collect();
             serde_json::to_string(&(&l.community, &decks, &members, &circles, &logs)).expect("serialises")
         })
