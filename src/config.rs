@@ -244,8 +244,8 @@ impl Matrix {
                 return bad("matrix.communities", format!("{:?} names no rooms and no space", c.id));
             }
             for room in c.rooms.iter().chain(c.space.iter()) {
-                if !matrix_id_ok(room, '!') {
-                    return bad("matrix.communities", format!("{room:?} is not a room id like !abc:example.org"));
+                if !room_id_ok(room) {
+                    return bad("matrix.communities", format!("{room:?} is not a room id like !abc:example.org or !abc (room version 12)"));
                 }
                 if !seen.insert(room.clone()) {
                     return bad("matrix.communities", format!("{room:?} belongs to two communities"));
@@ -261,6 +261,17 @@ fn matrix_id_ok(id: &str, sigil: char) -> bool {
     let Some(rest) = id.strip_prefix(sigil) else { return false };
     let Some((local, server)) = rest.split_once(':') else { return false };
     !local.is_empty() && !server.is_empty() && id.len() <= 255 && !id.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// A room id: `!opaque:server`, or, from room version 12 on (what a current
+/// Synapse creates by default), `!opaque` with no server part.
+fn room_id_ok(id: &str) -> bool {
+    let Some(rest) = id.strip_prefix('!') else { return false };
+    let (opaque, server) = rest.split_once(':').map_or((rest, None), |(o, s)| (o, Some(s)));
+    !opaque.is_empty()
+        && server.is_none_or(|s| !s.is_empty())
+        && id.len() <= 255
+        && !id.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// A configuration or content problem, naming the file, the line or key, and what is wrong.
@@ -419,6 +430,26 @@ mod tests {
     #[test]
     fn the_example_config_is_valid() {
         Config::load(Some(Path::new("config/attune.example.toml")), no_env).unwrap();
+    }
+
+    #[test]
+    fn room_ids_of_every_room_version_are_accepted_and_others_refused() {
+        for good in ["!abc:example.org", "!9xKq0wFj3R8_uLp2-ZbTnYvAaCdEeGgHhIiJjKkLlMm", "!abc:localhost:8008"] {
+            assert!(room_id_ok(good), "{good}");
+        }
+        for bad in ["abc:example.org", "!", "!:example.org", "!abc:", "!a b", "!abc\n", "@alice:example.org"] {
+            assert!(!room_id_ok(bad), "{bad}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.toml");
+        let community =
+            "[[matrix.communities]]\nid = \"circles\"\nrooms = [\"!abc:example.org\", \"!9xKq0wFj3R8_uLp2-ZbTnYvAaCdEeGgHhIiJjKkLlMm\"]\n";
+        std::fs::write(&p, community).unwrap();
+        let c = Config::load(Some(&p), no_env).expect("a version 12 room id is a room id");
+        assert_eq!(c.matrix.communities[0].rooms.len(), 2);
+        std::fs::write(&p, community.replace("!abc:example.org", "abc")).unwrap();
+        let e = Config::load(Some(&p), no_env).unwrap_err().to_string();
+        assert!(e.contains("matrix.communities") && e.contains("\"abc\""), "{e}");
     }
 
     #[test]
