@@ -474,6 +474,7 @@ cli-doctor-discord-perm-manage-channels = Manage Channels (floor hold in a chann
 cli-doctor-discord-perm-mute = Mute Members (floor hold in voice circles mutes everyone but the speaker and hosts)
 leave-room-goodbye = A moderator asked me to leave this room, so I'm going now. Thank you for the listening shared here. If you'd like what I keep about you deleted, /forget-me still works in a private chat with me.
 matrix-private-closed = { $name }, I couldn't open a private chat with you, so what I meant to send you privately hasn't reached you. If you start a direct chat with me, I'll answer you there.
+matrix-private-shared = This room isn't just the two of us any more, so I'm leaving it. Anything private I send you will come in a new direct chat.
 matrix-react = React to answer: { $choices }
 matrix-undecryptable = I couldn't read the message you just sent (it was encrypted, and the keys to read it never reached me). Nothing was lost on your side. If it was meant for me, please send it again; if this keeps happening, closing and reopening your Matrix app usually helps it share keys.
 matrix-support-room = Talking with a moderator

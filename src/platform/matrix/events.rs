@@ -92,6 +92,15 @@ impl Shared {
                 let (Some(target), Some(key)) = (relates["event_id"].as_str(), relates["key"].as_str()) else { return };
                 self.on_reaction(room, sender, event_id, target, key).await;
             }
+            Some("m.room.member") if matches!(content["membership"].as_str(), Some("invite" | "join")) => {
+                // Someone else invited into (or joining) a member's private room: it is private
+                // no more, at once, not only at the next private message.
+                let id = room.room_id().as_str();
+                if matches!(self.engine.ledger().private_room_owner(id).await, Ok(Some(_))) && !private_place(true, people_in(room).await) {
+                    tracing::info!("someone else came into a private room; it is left");
+                    self.give_up_private_room(room, true).await;
+                }
+            }
             Some("m.room.member") if event["state_key"] == sender && content["membership"] == "leave" => {
                 // A member who leaves their private room gets a new one when next written to.
                 if let Ok(Some((_, member))) = self.engine.ledger().private_room_owner(room.room_id().as_str()).await
@@ -266,9 +275,8 @@ impl Shared {
             // goes there again; the member's next private answer opens a new room.
             Ok(Some((_, _))) if !private_place(true, people_in(room).await) => {
                 tracing::info!("a private room someone else came into is no longer used for private messages");
-                if let Err(e) = self.engine.ledger().drop_private_room(id).await {
-                    tracing::error!(error = %e, "a private room that is no longer private could not be forgotten");
-                }
+                self.give_up_private_room(room, true).await;
+                return None;
             }
             Ok(Some((community, owner))) => {
                 // Someone else in a member's private room is not answered there.

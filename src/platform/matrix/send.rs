@@ -12,7 +12,7 @@ use matrix_sdk::ruma::{OwnedRoomId, OwnedUserId};
 use super::Shared;
 use super::render::{content, render};
 use crate::core::delivery::{Failed, Reason};
-use crate::core::effect::Message;
+use crate::core::effect::{Line, Message};
 use crate::core::ids::{CommunityId, MemberRef};
 use crate::core::input::Input;
 use crate::engine::Delivery;
@@ -132,18 +132,23 @@ impl Shared {
         let _guard = self.dm_lock.lock().await;
         let ledger = self.engine.ledger();
         match ledger.private_room(community, to).await {
-            Ok(Some(id)) => {
+            Ok(Some(id)) => match self.room(&id) {
                 // attune made it as a direct chat; it stays private while two are in it.
-                if let Some(room) = self.room(&id)
-                    && crate::core::standing::private_place(true, super::events::people_in(&room).await)
-                    && still_there(&room, &user).await
-                {
-                    return Ok(room);
+                Some(room) => {
+                    let private = crate::core::standing::private_place(true, super::events::people_in(&room).await);
+                    if private && still_there(&room, &user).await {
+                        return Ok(room);
+                    }
+                    // Someone else is in it: say so there (nothing private) and leave it. The
+                    // member left it: leave it too, with nobody to tell.
+                    self.give_up_private_room(&room, !private).await;
                 }
-                if let Err(e) = ledger.drop_private_room(&id).await {
-                    tracing::error!(error = %e, "a private room that is gone could not be forgotten");
+                None => {
+                    if let Err(e) = ledger.drop_private_room(&id).await {
+                        tracing::error!(error = %e, "a private room that is gone could not be forgotten");
+                    }
                 }
-            }
+            },
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "the private room could not be looked up; a new one is made"),
         }
@@ -177,6 +182,23 @@ impl Shared {
             tracing::error!(error = %e, "a private room could not be remembered");
         }
         Ok(room)
+    }
+
+    /// A member's private room that is private no more: forgotten first, so nothing
+    /// private is sent there again; then, where someone else came in (`say`), a
+    /// note that attune is leaving and why (nothing private in it); then left.
+    pub(super) async fn give_up_private_room(&self, room: &Room, say: bool) {
+        if let Err(e) = self.engine.ledger().drop_private_room(room.room_id().as_str()).await {
+            tracing::error!(error = %e, "a private room that is no longer private could not be forgotten");
+        }
+        if say && let Err(e) = self.send(room, &Message::info(Line::new("matrix-private-shared")), None).await {
+            tracing::warn!(error = %e, "the note before leaving a shared private room could not be sent");
+        }
+        if room.state() == matrix_sdk::RoomState::Joined
+            && let Err(e) = room.leave().await
+        {
+            tracing::warn!(error = %e, "a private room that is no longer private could not be left");
+        }
     }
 
     /// A DM the member opened with attune (or one attune made earlier), where

@@ -1366,19 +1366,57 @@ async fn a_private_room_someone_else_was_brought_into_gets_nothing_private_again
     dm.invite_user_by_id(&OwnedUserId::try_from(cara.id.as_str()).unwrap()).await.unwrap();
     cara.wait_for(0, "cara is in alice's room", membership(&first.room, &cara.id, "join")).await;
     alice.wait_for(0, "alice sees cara come in", membership(&first.room, &cara.id, "join")).await;
+    alice.wait_for(0, "attune says it leaves, and why", |s| s.sender == me && s.room == first.room && s.body().contains(SHARED)).await;
+    alice.wait_for(0, "and leaves", membership(&first.room, &me, "leave")).await;
     let before = alice.seen().len();
     alice.say(&room, "!attune reflect emotions").await;
     let second =
         alice.wait_for(before, "the next card", |s| s.sender == me && s.room != room && s.body().contains("Something to sit with")).await;
     assert_ne!(second.room, first.room, "nothing private goes to a room a third person is in; a new one is made");
     handled_so_far(&alice, &room, &me).await;
-    let leaked: Vec<Seen> =
-        cara.seen().into_iter().filter(|s| s.sender == me && s.room == first.room && s.kind == "m.room.message").collect();
+    let leaked: Vec<Seen> = cara
+        .seen()
+        .into_iter()
+        .filter(|s| s.sender == me && s.room == first.room && s.kind == "m.room.message" && !s.body().contains(SHARED))
+        .collect();
     assert!(
         leaked.is_empty() || leaked.iter().all(|s| s.event_id == first.event_id),
         "cara reads nothing of alice's: {}",
         summary(&leaked)
     );
+    bot.stop().await;
+    host.stop().await;
+    alice.stop().await;
+    cara.stop().await;
+}
+
+/// What attune says in a private room someone else came into, before it leaves.
+const SHARED: &str = "isn't just the two of us";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_room_someone_else_is_only_invited_into_is_left_and_gets_nothing_private() {
+    let (mut bot, host, alice, room) = room_of_two("invited-attune", "invited-host", "invited-alice").await;
+    let cara = Member::new("invited-cara").await;
+    let me = bot.id.clone();
+    alice.say(&room, "!attune reflect body").await;
+    let first = alice
+        .wait_for(0, "a card in a private room", |s| s.sender == me && s.room != room && s.body().contains("Something to sit with"))
+        .await;
+    // alice invites cara into the room attune made for her; cara never joins.
+    let dm = alice.wait_for_room(&first.room).await;
+    dm.invite_user_by_id(&OwnedUserId::try_from(cara.id.as_str()).unwrap()).await.unwrap();
+    alice.wait_for(0, "attune says it leaves, and why", |s| s.sender == me && s.room == first.room && s.body().contains(SHARED)).await;
+    alice.wait_for(0, "and leaves", membership(&first.room, &me, "leave")).await;
+    let before = alice.seen().len();
+    alice.say(&room, "!attune reflect emotions").await;
+    let second =
+        alice.wait_for(before, "the next card", |s| s.sender == me && s.room != room && s.body().contains("Something to sit with")).await;
+    assert_ne!(second.room, first.room, "nothing private goes to a room someone else is invited into; a new one is made");
+    assert!(second.encrypted, "the new private room is encrypted too");
+    handled_so_far(&alice, &room, &me).await;
+    let after_invite: Vec<Seen> =
+        alice.seen().into_iter().skip(before).filter(|s| s.sender == me && s.room == first.room && s.kind == "m.room.message").collect();
+    assert!(after_invite.is_empty(), "nothing more was sent to the shared room: {}", summary(&after_invite));
     bot.stop().await;
     host.stop().await;
     alice.stop().await;
