@@ -296,6 +296,7 @@ refusal-command-too-long = That's longer than I can take (at most { $max } chara
 refusal-text-empty = That text is empty. Nothing was changed.
 refusal-text-too-long = That text is { $given } characters; the most I can take here is { $max }. Nothing was changed.
 refusal-text-invisible = That text contains invisible or direction-changing characters, which I can't accept. Please type it plainly.
+refusal-text-one-line = A title fits on one line. Please send it again without the line break.
 refusal-text-mention = That text would ping a whole group (like @everyone), which I can't post. Please leave that part out.
 refusal-text-markup = That text contains markup or a mention (something inside < >), which I can't post. Plain text works best.
 refusal-text-link = Links can't go here. Plain text works best.

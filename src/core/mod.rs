@@ -46,6 +46,7 @@ pub fn refusal_line(r: &Refusal) -> Line {
         R::TextEmpty => Line::new("refusal-text-empty"),
         R::TextTooLong { max, given } => Line::new("refusal-text-too-long").num("max", *max).num("given", *given),
         R::TextInvisible => Line::new("refusal-text-invisible"),
+        R::TextOneLine => Line::new("refusal-text-one-line"),
         R::TextMention => Line::new("refusal-text-mention"),
         R::TextMarkup => Line::new("refusal-text-markup"),
         R::TextLink => Line::new("refusal-text-link"),

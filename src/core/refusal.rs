@@ -25,6 +25,8 @@ pub enum Refusal {
     TextInvisible,
     #[error("text contains a mass mention")]
     TextMention,
+    #[error("a one-line text contains a line break")]
+    TextOneLine,
     #[error("text contains markup or a platform mention")]
     TextMarkup,
     #[error("text contains a link")]

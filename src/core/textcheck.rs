@@ -22,6 +22,11 @@ impl TextUse {
             TextUse::Resources | TextUse::Agreements => 1500,
         }
     }
+    /// A title names a circle, a deck or a thread: one line, so nobody can make a
+    /// bot-authored post of many lines out of one.
+    fn one_line(self) -> bool {
+        matches!(self, TextUse::Title)
+    }
     fn links_allowed(self) -> bool {
         // Crisis resources legitimately carry the address of a helpline.
         matches!(self, TextUse::Resources)
@@ -50,6 +55,9 @@ pub fn check(text: &str, usage: TextUse) -> Result<String, Refusal> {
     }
     if text.chars().any(|c| c.is_control() && c != '\n') {
         return Err(Refusal::TextInvisible);
+    }
+    if usage.one_line() && text.chars().any(|c| matches!(c, '\n' | '\u{2028}' | '\u{2029}' | '\u{85}')) {
+        return Err(Refusal::TextOneLine);
     }
     let lower = text.to_lowercase();
     if lower.contains("@everyone") || lower.contains("@here") || lower.contains("@room") {
@@ -136,6 +144,9 @@ mod tests {
         assert!(matches!(check(&"a".repeat(401), TextUse::Card), Err(Refusal::TextTooLong { max: 400, given: 401 })));
         assert_eq!(check("hi\u{200B}there", TextUse::Card), Err(Refusal::TextInvisible));
         assert_eq!(check("abc\u{202E}cba", TextUse::Card), Err(Refusal::TextInvisible));
+        assert_eq!(check("Tuesday\nJOIN NOW", TextUse::Title), Err(Refusal::TextOneLine), "a title is one line");
+        assert_eq!(check("Tuesday\u{2028}circle", TextUse::Title), Err(Refusal::TextOneLine));
+        assert_eq!(check("one line\nand another", TextUse::Card), Ok("one line\nand another".into()), "a card may have lines");
         assert_eq!(check("hey @everyone", TextUse::Card), Err(Refusal::TextMention));
         assert_eq!(check("<b>bold</b>", TextUse::Card), Err(Refusal::TextMarkup));
         assert_eq!(check("hi <@1234>", TextUse::Card), Err(Refusal::TextMarkup));

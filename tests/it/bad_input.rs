@@ -257,6 +257,7 @@ fn cases() -> Vec<Case> {
     c(Empty, "bob", false, "circle open <b>html</b>", "refusal-text-markup");
     c(Empty, "bob", false, "circle open short ping <@1234>", "refusal-text-markup");
     c(Empty, "bob", false, "circle open see https://x.example", "refusal-text-link");
+    c(Empty, "bob", false, "circle open Tuesday\nSTAFF NOTICE: everyone join now", "refusal-text-one-line");
     c(Empty, "stranger", false, "circle open @here", "refusal-text-mention");
     c(Gathering, "carol", false, "circle open", "refusal-circle-gathering");
     // circle join / leave

@@ -152,6 +152,7 @@ fn problem(r: &Refusal) -> String {
         Refusal::TextEmpty => "is empty".into(),
         Refusal::TextTooLong { max, given } => format!("is too long ({given} characters; at most {max} fit)"),
         Refusal::TextInvisible => "contains invisible or direction-changing characters".into(),
+        Refusal::TextOneLine => "is one line, and this has a line break".into(),
         Refusal::TextMention => "contains a mass mention (like @everyone)".into(),
         Refusal::TextMarkup => "contains markup or a platform mention (something inside < >)".into(),
         Refusal::TextLink => "contains a link".into(),
