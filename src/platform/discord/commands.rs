@@ -213,7 +213,9 @@ async fn circle_open(
     #[description = "A template name (optional)"]
     #[autocomplete = "ac::templates"]
     template: Option<String>,
-    #[description = "A title for the circle (optional)"] title: Option<String>,
+    #[description = "A title for the circle (optional)"]
+    #[max_length = 80]
+    title: Option<String>,
     #[rename = "in"]
     #[description = "Run it in a thread of its own (default) or in this channel"]
     place: Option<Place>,
@@ -464,7 +466,9 @@ async fn forget_me(ctx: Ctx<'_>, #[description = "Yes, forget me now"] confirm: 
 #[poise::command(slash_command)]
 async fn suggest(
     ctx: Ctx<'_>,
-    #[description = "The card's text (or leave it out and type it in a form)"] text: Option<String>,
+    #[description = "The card's text (or leave it out and type it in a form)"]
+    #[max_length = 400]
+    text: Option<String>,
 ) -> Result<(), Error> {
     match text {
         Some(text) => run(ctx, typed::suggest(&text)).await,
@@ -522,7 +526,9 @@ async fn deck_show(
 async fn deck_new(
     ctx: Ctx<'_>,
     #[description = "A short name: lowercase letters, digits and dashes"] name: String,
-    #[description = "A title (optional)"] title: Option<String>,
+    #[description = "A title (optional)"]
+    #[max_length = 80]
+    title: Option<String>,
 ) -> Result<(), Error> {
     run(ctx, Ok(typed::deck_new(&name, title.as_deref()))).await
 }
@@ -717,8 +723,10 @@ async fn open_form(ctx: Ctx<'_>, form: Form, moderators: bool) -> Result<(), Err
         .into_iter()
         .map(|(input, label, required)| {
             let label = shared.catalogue.line(&Line::new(label));
-            let text =
-                serenity::CreateInputText::new(serenity::InputTextStyle::Paragraph, label, input).required(required).max_length(4000);
+            // Every form is about a card: what is typed may be as long as a card may be,
+            // so Discord stops the typing there rather than the core refusing it after.
+            let max = u16::try_from(crate::core::textcheck::TextUse::Card.max_chars()).unwrap_or(u16::MAX);
+            let text = serenity::CreateInputText::new(serenity::InputTextStyle::Paragraph, label, input).required(required).max_length(max);
             serenity::CreateActionRow::InputText(text)
         })
         .collect();

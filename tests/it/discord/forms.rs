@@ -58,6 +58,10 @@ async fn a_moderator_adds_and_edits_a_card_through_forms() {
     let fields = inputs(form);
     assert_eq!(fields.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(), ["text", "guide"], "a sharing card has a listener guide");
     assert!(fields.iter().all(|f| f.2 && !f.1.is_empty() && f.1.chars().count() <= 45), "labelled, required, short: {fields:?}");
+    let card_max = attune::core::textcheck::TextUse::Card.max_chars();
+    for input in form["components"].as_array().unwrap().iter().flat_map(|row| row["components"].as_array().cloned().unwrap_or_default()) {
+        assert_eq!(input["max_length"], card_max, "a form stops at what a card may hold, not Discord's 4,000: {input}");
+    }
     assert!(!form["title"].as_str().unwrap_or_default().is_empty());
     let text = "What did you **carry** in today?\nTake your time.";
     submit(&bot, &host, &custom_id, &[("text", text), ("guide", "Listen | without fixing")]).await;
@@ -76,6 +80,29 @@ async fn a_moderator_adds_and_edits_a_card_through_forms() {
     assert!(shown.contains("Listen \\| without fixing"), "and keeps its guide, whole: {shown}");
     let callbacks: Vec<_> = bot.fake.requests().into_iter().filter(|r| r.path.ends_with("/callback") && r.body["type"] == 9).collect();
     assert_eq!(callbacks.len(), 2, "two forms were opened");
+    bot.stop().await;
+}
+
+/// An option of a registered command, by the path of names leading to it.
+fn registered_option<'a>(commands: &'a Value, path: &[&str]) -> &'a Value {
+    let mut at = commands.as_array().unwrap().iter().find(|c| c["name"] == path[0]).unwrap_or_else(|| panic!("/{} is registered", path[0]));
+    for name in &path[1..] {
+        at = at["options"].as_array().into_iter().flatten().find(|o| o["name"] == *name).unwrap_or_else(|| panic!("{path:?}: {at}"));
+    }
+    at
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_registered_commands_declare_the_limits_the_core_enforces() {
+    use attune::core::textcheck::TextUse;
+    let (host, _, _, _) = people();
+    let bot = Bot::start(&[&host]).await;
+    let registered = bot.fake.requests().into_iter().rev().find(|r| r.method == "PUT" && r.path.ends_with("/commands")).unwrap();
+    let commands = &registered.body;
+    for path in [&["circle", "open", "title"][..], &["deck", "new", "title"][..]] {
+        assert_eq!(registered_option(commands, path)["max_length"], TextUse::Title.max_chars(), "{path:?}");
+    }
+    assert_eq!(registered_option(commands, &["suggest", "text"])["max_length"], TextUse::Suggestion.max_chars());
     bot.stop().await;
 }
 
