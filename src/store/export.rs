@@ -15,10 +15,13 @@ impl Store {
         let key = who.key();
         let cid_key = community.key();
         let cid = cid_key.as_str();
+        // One read transaction, so every query sees the same moment: a commit in between
+        // could otherwise move turns from a circle's row to `turns` between two reads.
+        let mut tx = self.pool().begin().await?;
         let member = sqlx::query("SELECT doc, format FROM members WHERE community = ? AND member = ?")
             .bind(cid)
             .bind(&key)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *tx)
             .await?;
         let member: Value = match member {
             Some(r) => super::decode_doc("member", &key, r.try_get("format")?, &r.try_get::<String, _>("doc")?)?,
@@ -29,7 +32,7 @@ impl Store {
         for r in sqlx::query("SELECT circle, doc, format FROM turns WHERE community = ? AND speaker = ? ORDER BY circle, seq")
             .bind(cid)
             .bind(&key)
-            .fetch_all(self.pool())
+            .fetch_all(&mut *tx)
             .await?
         {
             let turn: TurnRecord =
@@ -37,19 +40,29 @@ impl Store {
             spoke.entry(r.try_get("circle")?).or_default().push(turn);
         }
         let mut circles = Vec::new();
-        for r in sqlx::query("SELECT id, doc, format, recent FROM circles WHERE community = ? ORDER BY id")
-            .bind(cid)
-            .fetch_all(self.pool())
-            .await?
+        for r in
+            sqlx::query("SELECT id, doc, format, recent FROM circles WHERE community = ? ORDER BY id").bind(cid).fetch_all(&mut *tx).await?
         {
             let (id, format): (i64, i64) = (r.try_get("id")?, r.try_get("format")?);
-            let mut c: Circle = super::decode_doc("circle", id, format, &r.try_get::<String, _>("doc")?)?;
+            let (doc, recent): (&str, Option<&str>) = (r.try_get("doc")?, r.try_get("recent")?);
+            let decoded = super::decode_doc::<Circle>("circle", id, format, doc)
+                .and_then(|c| Ok((c, recent.map(|t| super::decode_doc::<Vec<TurnRecord>>("turn", id, format, t)).transpose()?)));
+            let (mut c, recent) = match decoded {
+                Ok(both) => both,
+                Err(_) => {
+                    // A damaged record (`attune doctor` names it) doesn't stop the rest: it is
+                    // listed as unreadable where it names the member, and otherwise left out.
+                    let quoted = super::encode(&key)?;
+                    if doc.contains(&quoted) || recent.is_some_and(|t| t.contains(&quoted)) {
+                        circles.push(json!({ "circle": id, "unreadable": true }));
+                    }
+                    continue;
+                }
+            };
             // A document that still carries its log (see `upgrade`) has its turns there;
             // then come those in `turns`, then those that wait in the circle's row.
             c.log.extend(spoke.remove(&id).unwrap_or_default());
-            if let Some(recent) = r.try_get::<Option<String>, _>("recent")? {
-                c.log.extend(super::decode_doc::<Vec<TurnRecord>>("turn", id, format, &recent)?);
-            }
+            c.log.extend(recent.unwrap_or_default());
             let mine = c.host == *who
                 || c.cohosts.contains(who)
                 || c.seats.iter().chain(c.waitlist.iter()).chain(c.removed.iter()).any(|s| &s.member == who)
@@ -84,7 +97,7 @@ impl Store {
         .bind(cid)
         .bind(&key)
         .bind(&key)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *tx)
         .await?
         {
             audit.push(json!({
@@ -96,13 +109,14 @@ impl Store {
             }));
         }
         let suggestions: Vec<Value> =
-            match sqlx::query("SELECT doc, format FROM communities WHERE id = ?").bind(cid).fetch_optional(self.pool()).await? {
+            match sqlx::query("SELECT doc, format FROM communities WHERE id = ?").bind(cid).fetch_optional(&mut *tx).await? {
                 Some(r) => {
                     let c: Community = super::decode_doc("community", cid, r.try_get("format")?, &r.try_get::<String, _>("doc")?)?;
                     c.suggestions.iter().filter(|s| &s.member == who).map(|s| json!({ "id": s.id, "text": s.text, "at": s.at })).collect()
                 }
                 None => Vec::new(),
             };
+        tx.commit().await?;
         Ok(json!({
             "member": key,
             "community": cid,

@@ -850,7 +850,18 @@ async fn forget_in_stored_circles(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, 
         if state.circles.keys().any(|c| c.0 as i64 == id) {
             continue;
         }
-        let mut c: Circle = decode_doc("circle", id, r.try_get("format")?, &r.try_get::<String, _>("doc")?)?;
+        let Ok(mut c) = decode_doc::<Circle>("circle", id, r.try_get("format")?, &r.try_get::<String, _>("doc")?) else {
+            // A damaged record must not stop forget-me: the member's reference in it becomes
+            // the stand-in's, as text.
+            sqlx::query("UPDATE circles SET doc = replace(doc, ?, ?) WHERE community = ? AND id = ?")
+                .bind(&quoted)
+                .bind(encode(&ghost.key())?)
+                .bind(&cid)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            continue;
+        };
         crate::core::privacy::forget_in(&mut c, who);
         sqlx::query("UPDATE circles SET doc = ?, format = ? WHERE community = ? AND id = ?")
             .bind(encode(&c)?)
@@ -875,12 +886,19 @@ async fn forget_in_stored_circles(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, 
         if state.circles.keys().any(|c| c.0 as i64 == id) {
             continue;
         }
-        let mut recent: Vec<TurnRecord> = decode_doc("turn", id, r.try_get("format")?, &r.try_get::<String, _>("recent")?)?;
-        for t in recent.iter_mut().filter(|t| &t.speaker == who) {
-            t.speaker = ghost.clone();
-        }
+        let raw: String = r.try_get("recent")?;
+        let rewritten = match decode_doc::<Vec<TurnRecord>>("turn", id, r.try_get("format")?, &raw) {
+            Ok(mut recent) => {
+                for t in recent.iter_mut().filter(|t| &t.speaker == who) {
+                    t.speaker = ghost.clone();
+                }
+                encode(&recent)?
+            }
+            // Damaged: the member's reference becomes the stand-in's, as text.
+            Err(_) => raw.replace(&quoted, &encode(&ghost.key())?),
+        };
         sqlx::query("UPDATE circles SET recent = ? WHERE community = ? AND id = ?")
-            .bind(encode(&recent)?)
+            .bind(rewritten)
             .bind(&cid)
             .bind(id)
             .execute(&mut **tx)

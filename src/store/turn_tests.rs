@@ -220,3 +220,27 @@ async fn a_community_with_more_members_than_one_page_loads_every_one() {
     assert_eq!(keys.len(), 2500);
     assert!(loaded.damaged.is_empty());
 }
+
+#[tokio::test]
+async fn a_damaged_circle_row_neither_blocks_forget_me_nor_my_data_and_keeps_no_forgotten_reference() {
+    let (_d, s) = store().await;
+    let (mut st, _) = with_circle(&s).await;
+    let (bob, cara) = (member("bob"), member("cara"));
+    let quoted = serde_json::to_string(&bob.key()).unwrap();
+    sqlx::query("UPDATE circles SET live = 0, recent = ?, doc = ?")
+        .bind(format!("[{{\"speaker\": {quoted}, damaged"))
+        .bind(format!("{{\"host\": {quoted}, damaged"))
+        .execute(s.pool())
+        .await
+        .unwrap();
+    st.set_circles(Default::default());
+    let data = s.export_member(&st.community.id, &bob).await.expect("my-data answers despite a damaged record");
+    assert_eq!(data["circles"], serde_json::json!([{ "circle": 1, "unreadable": true }]), "{data}");
+    let data = s.export_member(&st.community.id, &cara).await.unwrap();
+    assert_eq!(data["circles"], serde_json::json!([]), "a damaged record that doesn't name cara isn't hers");
+    st.dirty.forgotten.push(bob.clone());
+    let dirty = st.take_dirty();
+    s.commit(&st, &dirty, &[], ts(2)).await.expect("forget-me goes through a damaged record");
+    let (doc, recent): (String, String) = sqlx::query_as("SELECT doc, recent FROM circles").fetch_one(s.pool()).await.unwrap();
+    assert!(!doc.contains(&bob.key()) && !recent.contains(&bob.key()), "nothing names bob: {doc} {recent}");
+}
