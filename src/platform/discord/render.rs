@@ -88,14 +88,24 @@ fn button(catalogue: &Catalogue, guild: u64, action: Action) -> serenity::Create
 }
 
 /// Splits text into parts of at most [`MAX_CONTENT`] characters, at line ends where
-/// it can (a single over-long line is cut between characters).
+/// it can. A code block cut between parts is closed at the end of one and opened
+/// again at the start of the next. A single line longer than a whole message is
+/// cut at a space where it can, and never inside a mention, a link, an escape
+/// (`\x`) or a character made of several code points (an emoji with a skin
+/// tone, a letter with its accent).
 pub(super) fn split(text: &str) -> Vec<String> {
+    const FENCE: &str = "```";
     let mut parts = Vec::new();
     let mut current = String::new();
+    // The fence line that opened the code block we are in, if any.
+    let mut open_fence: Option<String> = None;
     for line in text.split('\n') {
+        let toggles = line.trim_start().starts_with(FENCE);
         let mut line = line.to_owned();
         loop {
-            let needed = current.chars().count() + usize::from(!current.is_empty()) + line.chars().count();
+            // Room kept for closing a code block that is still open at the end of this part.
+            let reserve = if open_fence.is_some() || toggles { FENCE.len() + 1 } else { 0 };
+            let needed = count(&current) + usize::from(!current.is_empty()) + count(&line) + reserve;
             if needed <= MAX_CONTENT {
                 if !current.is_empty() {
                     current.push('\n');
@@ -104,19 +114,100 @@ pub(super) fn split(text: &str) -> Vec<String> {
                 break;
             }
             if !current.is_empty() {
+                if open_fence.is_some() {
+                    current.push('\n');
+                    current.push_str(FENCE);
+                }
                 parts.push(std::mem::take(&mut current));
-                continue;
+                if let Some(fence) = &open_fence {
+                    current.push_str(fence);
+                }
+                // Only the reopened fence in it: cut the line itself.
+                if count(&current) + 1 + count(&line) + reserve <= MAX_CONTENT {
+                    continue;
+                }
             }
-            // One line longer than a whole message: cut it.
-            let head: String = line.chars().take(MAX_CONTENT).collect();
-            line = line.chars().skip(MAX_CONTENT).collect();
-            parts.push(head);
+            // One line longer than a whole message: cut it where it is safe to.
+            let room = MAX_CONTENT.saturating_sub(count(&current) + usize::from(!current.is_empty()) + reserve).max(1);
+            let at = cut_point(&line, room);
+            let rest = line.split_off(at);
+            if !current.is_empty() {
+                current.push('\n');
+            }
+            current.push_str(line.trim_end());
+            if open_fence.is_some() {
+                current.push('\n');
+                current.push_str(FENCE);
+            }
+            parts.push(std::mem::take(&mut current));
+            if let Some(fence) = &open_fence {
+                current.push_str(fence);
+            }
+            line = rest.trim_start().to_owned();
+            if line.is_empty() {
+                break;
+            }
+        }
+        if toggles {
+            open_fence = match open_fence {
+                Some(_) => None,
+                // The fence line that opened it (with its language) is the last one added.
+                None => Some(current.rsplit('\n').next().unwrap_or(FENCE).trim().to_owned()),
+            };
         }
     }
     if !current.is_empty() || parts.is_empty() {
         parts.push(current);
     }
     parts
+}
+
+fn count(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// The byte index at which to cut `line` so that its head holds at most `room`
+/// characters: the last space before the limit that is outside a mention, a
+/// link and an escape; else the last such grapheme boundary; else the last
+/// grapheme boundary (a link longer than a message has to be cut somewhere).
+fn cut_point(line: &str, room: usize) -> usize {
+    use unicode_segmentation::UnicodeSegmentation as _;
+    let (mut chars, mut in_mention, mut in_link, mut escaped) = (0usize, false, false, false);
+    let (mut space, mut safe, mut any) = (None, None, None);
+    for (at, g) in line.grapheme_indices(true) {
+        let n = g.chars().count();
+        if chars + n > room {
+            break;
+        }
+        // A boundary before this grapheme.
+        if at > 0 {
+            any = Some(at);
+            if !in_mention && !in_link && !escaped {
+                safe = Some(at);
+                if g.chars().all(char::is_whitespace) {
+                    space = Some(at);
+                }
+            }
+        }
+        chars += n;
+        escaped = !escaped && g == "\\";
+        match g {
+            "<" => in_mention = true,
+            ">" => in_mention = false,
+            _ if g.chars().all(char::is_whitespace) => {
+                in_link = false;
+                in_mention = false;
+            }
+            _ => {}
+        }
+        if !in_link && (line[at..].starts_with("https://") || line[at..].starts_with("http://")) {
+            in_link = true;
+        }
+    }
+    if chars == count(line) {
+        return line.len();
+    }
+    space.or(safe).or(any).unwrap_or_else(|| line.grapheme_indices(true).nth(1).map_or(line.len(), |(i, _)| i))
 }
 
 #[cfg(test)]
@@ -132,6 +223,40 @@ mod tests {
         assert_eq!(parts.concat().chars().filter(|c| *c != '\n').count(), 3000 + 4500, "nothing is lost");
         assert_eq!(parts[0], line, "a line is kept whole when it fits");
         assert_eq!(split("short"), ["short"]);
+    }
+
+    #[test]
+    fn an_over_long_line_is_cut_at_a_space_and_never_inside_a_mention_a_link_an_escape_or_a_grapheme() {
+        let words = "word ".repeat(500);
+        let parts = split(&words);
+        assert!(parts.iter().all(|p| count(p) <= MAX_CONTENT && !p.ends_with("wor") && !p.starts_with("rd")), "cut between words");
+        // A mention, a link, an escape and a family emoji, each straddling where a blind cut would fall.
+        for token in ["<@123456789012345678>", "https://example.org/a/very/long/path", "\\-", "👨‍👩‍👧‍👦", "é\u{301}"] {
+            for pad in 1990..2000 {
+                let text = format!("{}{token}{}", "x".repeat(pad), "y".repeat(50));
+                let parts = split(&text);
+                assert!(parts.iter().all(|p| count(p) <= MAX_CONTENT), "{token} at {pad}");
+                assert!(
+                    parts.iter().any(|p| p.contains(token)),
+                    "{token} at {pad} is kept whole: {:?}",
+                    parts.iter().map(|p| &p[p.len().saturating_sub(30)..]).collect::<Vec<_>>()
+                );
+                assert_eq!(parts.concat(), text, "nothing lost or added");
+            }
+        }
+    }
+
+    #[test]
+    fn a_code_block_cut_between_parts_is_closed_and_opened_again() {
+        let body: Vec<String> = (0..300).map(|i| format!("line {i} of the listing")).collect();
+        let text = format!("Here it is:\n```toml\n{}\n```\nDone.", body.join("\n"));
+        let parts = split(&text);
+        assert!(parts.len() > 1);
+        for p in &parts {
+            assert!(count(p) <= MAX_CONTENT);
+            assert_eq!(p.matches("```").count() % 2, 0, "every part closes what it opens: {}", &p[..40.min(p.len())]);
+        }
+        assert!(parts[1].starts_with("```toml"), "the next part reopens the block with its language");
     }
 
     #[test]
