@@ -286,6 +286,7 @@ async fn circle_move(
     member: String,
     #[description = "Their new place (1 = next to speak)"]
     #[min = 1]
+    #[max = 50] // a circle seats at most 50 (template `max`)
     position: u32,
 ) -> Result<(), Error> {
     run(ctx, Ok(typed::circle_move(&member, position))).await
@@ -832,13 +833,23 @@ async fn suggestions_list(ctx: Ctx<'_>) -> Result<(), Error> {
 
 /// Add a suggested card to the community's deck (moderators)
 #[poise::command(slash_command, rename = "approve", default_member_permissions = "MANAGE_GUILD")]
-async fn suggestions_approve(ctx: Ctx<'_>, #[description = "The suggestion's number"] id: u64) -> Result<(), Error> {
+async fn suggestions_approve(
+    ctx: Ctx<'_>,
+    #[description = "The suggestion's number"]
+    #[min = 1]
+    id: u64,
+) -> Result<(), Error> {
     run(ctx, Ok(typed::suggestion(true, id))).await
 }
 
 /// Decline a suggested card, kindly (moderators)
 #[poise::command(slash_command, rename = "decline", default_member_permissions = "MANAGE_GUILD")]
-async fn suggestions_decline(ctx: Ctx<'_>, #[description = "The suggestion's number"] id: u64) -> Result<(), Error> {
+async fn suggestions_decline(
+    ctx: Ctx<'_>,
+    #[description = "The suggestion's number"]
+    #[min = 1]
+    id: u64,
+) -> Result<(), Error> {
     run(ctx, Ok(typed::suggestion(false, id))).await
 }
 

@@ -103,6 +103,17 @@ async fn the_registered_commands_declare_the_limits_the_core_enforces() {
         assert_eq!(registered_option(commands, path)["max_length"], TextUse::Title.max_chars(), "{path:?}");
     }
     assert_eq!(registered_option(commands, &["suggest", "text"])["max_length"], TextUse::Suggestion.max_chars());
+    let position = registered_option(commands, &["circle", "move", "position"]);
+    assert_eq!(
+        (position["min_value"].as_f64(), position["max_value"].as_f64()),
+        (Some(1.0), Some(50.0)),
+        "a place in a circle of at most 50"
+    );
+    let pulse = registered_option(commands, &["pulse", "answer"]);
+    assert_eq!((pulse["min_value"].as_f64(), pulse["max_value"].as_f64()), (Some(1.0), Some(5.0)));
+    for path in [&["suggestions", "approve", "id"][..], &["suggestions", "decline", "id"][..]] {
+        assert_eq!(registered_option(commands, path)["min_value"].as_f64(), Some(1.0), "{path:?}");
+    }
     bot.stop().await;
 }
 
