@@ -78,11 +78,11 @@ impl Shared {
                     return;
                 }
                 let Some(body) = content["body"].as_str() else { return };
-                let relates = &content["m.relates_to"];
-                // Short forms work in the thread of the room's circle, not in any thread.
-                let in_thread = relates["rel_type"] == "m.thread"
-                    && relates["event_id"].as_str().is_some_and(|root| self.thread_of(room.room_id().as_str()).as_deref() == Some(root));
-                self.on_text(room, sender, event_id, body, in_thread, !emote).await;
+                // Short forms (`!done`) work anywhere in a room while a circle runs in it: in
+                // its thread, in the main timeline (where a speaker may well type it), in
+                // another thread. A `!` that doesn't parse as a command stays chat.
+                let circle_here = self.thread_of(room.room_id().as_str()).is_some();
+                self.on_text(room, sender, event_id, body, circle_here, !emote).await;
             }
             Some("m.reaction") => {
                 let relates = &content["m.relates_to"];
@@ -115,13 +115,13 @@ impl Shared {
     }
 
     /// A text message: a command, a short form, or chat.
-    async fn on_text(&self, room: &Room, sender: &str, event_id: &str, body: &str, in_thread: bool, may_command: bool) {
+    async fn on_text(&self, room: &Room, sender: &str, event_id: &str, body: &str, circle_here: bool, may_command: bool) {
         let started = std::time::Instant::now();
         let Some(member) = member_ref(sender) else { return };
         let Some(place) = self.routed(room, &member).await else { return };
         let private = matches!(place, Where::Private { .. });
         let line =
-            if may_command { classify(&strip_reply_fallback(body), self.options.prefix(), in_thread || private) } else { Said::Chat };
+            if may_command { classify(&strip_reply_fallback(body), self.options.prefix(), circle_here || private) } else { Said::Chat };
         let placed_us = started.elapsed().as_micros() as u64;
         let actor = self.actor(room, &member, &place).await;
         let actor_us = started.elapsed().as_micros() as u64;
@@ -533,7 +533,7 @@ mod tests {
         assert_eq!(classify("!attune", "!attune", false), Said::Command(command::parse("help")));
         assert_eq!(classify("!attuned", "!attune", false), Said::Chat, "a longer word is not the prefix");
         assert_eq!(classify("!done", "!attune", true), Said::Command(command::parse("done")));
-        assert_eq!(classify("!done", "!attune", false), Said::Chat, "short forms only in a circle's thread or privately");
+        assert_eq!(classify("!done", "!attune", false), Said::Chat, "short forms only where a circle runs, or privately");
         assert_eq!(classify("!wow, that helps", "!attune", true), Said::Chat, "an exclamation is chat");
         assert_eq!(classify("I'm done!", "!attune", true), Said::Chat);
         assert!(matches!(classify("!attune frobnicate", "!attune", false), Said::Command(Err(_))), "a bad command is refused kindly");

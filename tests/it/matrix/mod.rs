@@ -395,11 +395,19 @@ async fn done_until_the_end(c: &Circle, root: &str) -> usize {
         assert_eq!(turn.thread_root(), Some(root), "a turn is posted in the circle's thread: {}", turn.content);
         let speaker = first_pill(&turn).expect("the turn names its speaker with a pill");
         let who = c.members.iter().find(|m| m.id == speaker).unwrap_or_else(|| panic!("the speaker {speaker} is a member"));
-        if turns % 2 == 0 {
-            let (key, _) = turn.offer("done").unwrap();
-            who.react(&c.room, &turn.event_id, &key).await;
-        } else {
-            who.say_in_thread(&c.room, root, "!done").await;
+        // Each way a speaker may say they are done: the reaction, `!done` in the circle's
+        // thread, and `!done` in the room's main timeline.
+        match turns % 3 {
+            0 => {
+                let (key, _) = turn.offer("done").unwrap();
+                who.react(&c.room, &turn.event_id, &key).await;
+            }
+            1 => {
+                who.say_in_thread(&c.room, root, "!done").await;
+            }
+            _ => {
+                who.say(&c.room, "!done").await;
+            }
         }
         turns += 1;
         assert!(turns < 30, "the circle ends");
