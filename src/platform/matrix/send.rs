@@ -269,7 +269,9 @@ impl Shared {
             offered.insert(format!("{}|{id}", room.room_id()), rendered.offers);
         }
         if let Some(a) = &message.attachment {
-            let config = matrix_sdk::attachment::AttachmentConfig::new();
+            // Like every message attune sends, the file event pings nobody.
+            let none = matrix_sdk::ruma::events::Mentions::new();
+            let config = matrix_sdk::attachment::AttachmentConfig::new().mentions(Some(none));
             room.send_attachment(a.filename.clone(), &mime::TEXT_PLAIN_UTF_8, a.content.as_bytes().to_vec(), config).await?;
         }
         Ok(id)

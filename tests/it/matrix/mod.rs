@@ -1430,3 +1430,17 @@ async fn a_private_room_someone_else_is_only_invited_into_is_left_and_gets_nothi
     alice.stop().await;
     cara.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_my_data_file_comes_privately_and_pings_nobody() {
+    let (mut bot, host, alice, room) = room_of_two("mydata-attune", "mydata-host", "mydata-alice").await;
+    let me = bot.id.clone();
+    alice.say(&room, "!attune my-data").await;
+    let file = alice.wait_for(0, "the my-data file", |s| s.sender == me && s.content["msgtype"] == "m.file").await;
+    assert_ne!(file.room, room, "it comes privately");
+    assert!(file.encrypted, "in an encrypted room");
+    assert_eq!(file.content["m.mentions"], serde_json::json!({}), "the file event pings nobody: {}", file.content);
+    bot.stop().await;
+    host.stop().await;
+    alice.stop().await;
+}
