@@ -41,6 +41,8 @@ pub struct Config {
     pub matrix_password: Secret,
     #[serde(skip)]
     pub matrix_access_token: Secret,
+    #[serde(skip)]
+    pub matrix_store_passphrase: Secret,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -363,6 +365,7 @@ impl Config {
         config.discord_token = Secret(env("ATTUNE_DISCORD_TOKEN").unwrap_or_default());
         config.matrix_password = Secret(env("ATTUNE_MATRIX_PASSWORD").unwrap_or_default());
         config.matrix_access_token = Secret(env("ATTUNE_MATRIX_ACCESS_TOKEN").unwrap_or_default());
+        config.matrix_store_passphrase = Secret(env("ATTUNE_MATRIX_STORE_PASSPHRASE").unwrap_or_default());
         config.validate()?;
         Ok(config)
     }

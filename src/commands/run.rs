@@ -205,12 +205,14 @@ async fn start_matrix(
 /// configured).
 #[cfg(feature = "matrix")]
 pub(super) fn matrix_options(db: &Path, config: &Config) -> attune::platform::matrix::MatrixOptions {
-    attune::platform::matrix::MatrixOptions::new(
+    let mut options = attune::platform::matrix::MatrixOptions::new(
         config.matrix.clone(),
         config.matrix_password.expose(),
         config.matrix_access_token.expose(),
         db,
-    )
+    );
+    options.store_passphrase = config.matrix_store_passphrase.expose().to_owned();
+    options
 }
 
 /// Stands in for an adapter that is not built in; never made.

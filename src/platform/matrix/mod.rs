@@ -59,6 +59,10 @@ pub struct MatrixOptions {
     /// The session file, attune's sync token and matrix-sdk's stores live here:
     /// `section.store_dir`, or a `matrix` folder beside the database.
     pub store_dir: PathBuf,
+    /// Encrypts what matrix-sdk keeps in its stores (room state, encryption keys)
+    /// when not empty. From the environment only (`ATTUNE_MATRIX_STORE_PASSPHRASE`);
+    /// it must stay the same for the life of the store.
+    pub store_passphrase: String,
     /// How long a message that could not be decrypted waits for its keys.
     pub decryption_grace: std::time::Duration,
 }
@@ -77,7 +81,14 @@ impl MatrixOptions {
     ) -> Self {
         let beside_db = database.parent().map(|p| p.join("matrix")).unwrap_or_else(|| PathBuf::from("matrix"));
         let store_dir = section.store_dir.clone().unwrap_or(beside_db);
-        Self { section, password: password.into(), access_token: access_token.into(), store_dir, decryption_grace: Self::DECRYPTION_GRACE }
+        Self {
+            section,
+            password: password.into(),
+            access_token: access_token.into(),
+            store_dir,
+            store_passphrase: String::new(),
+            decryption_grace: Self::DECRYPTION_GRACE,
+        }
     }
 
     /// The command prefix, as configured (validated as one word).
@@ -93,6 +104,7 @@ impl std::fmt::Debug for MatrixOptions {
             .field("password", &if self.password.is_empty() { "[unset]" } else { "[redacted]" })
             .field("access_token", &if self.access_token.is_empty() { "[unset]" } else { "[redacted]" })
             .field("store_dir", &self.store_dir)
+            .field("store_passphrase", &if self.store_passphrase.is_empty() { "[unset]" } else { "[redacted]" })
             .field("decryption_grace", &self.decryption_grace)
             .finish()
     }

@@ -45,9 +45,17 @@ pub(super) fn saved_session(dir: &Path) -> Option<Saved> {
 pub(super) async fn connect(options: &MatrixOptions) -> Result<Client, MatrixError> {
     let dir = &options.store_dir;
     std::fs::create_dir_all(dir).map_err(|e| files(dir, e))?;
+    // The session, the sync token and the encryption keys are the bot's identity: the
+    // folder is its owner's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| files(dir, e))?;
+    }
+    let passphrase = Some(options.store_passphrase.as_str()).filter(|p| !p.is_empty());
     let client = Client::builder()
         .homeserver_url(&options.section.homeserver)
-        .sqlite_store(dir.join("sdk"), None)
+        .sqlite_store(dir.join("sdk"), passphrase)
         // Cross-signing keys are made on the first login, so moderators can verify the bot.
         .with_encryption_settings(EncryptionSettings { auto_enable_cross_signing: true, ..Default::default() })
         .build()

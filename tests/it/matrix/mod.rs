@@ -725,6 +725,9 @@ fn attune_run(bot: &Bot) -> Attune {
     attune_run_with(bot, &synapse().url, "")
 }
 
+/// The store passphrase the kill -9 test runs with.
+const PASSPHRASE: &str = "correct horse battery staple";
+
 /// `attune run` as above, reaching the homeserver at `homeserver`, with `more`
 /// appended to its configuration file.
 fn attune_run_with(bot: &Bot, homeserver: &str, more: &str) -> Attune {
@@ -746,6 +749,8 @@ fn attune_run_with(bot: &Bot, homeserver: &str, more: &str) -> Attune {
         .arg(&config)
         .arg("run")
         .env("ATTUNE_MATRIX_PASSWORD", &bot.password)
+        // The kill -9 test's bot keeps its matrix-sdk stores encrypted.
+        .env("ATTUNE_MATRIX_STORE_PASSPHRASE", if bot.id.starts_with("@run-attune") { PASSPHRASE } else { "" })
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(log)
@@ -795,6 +800,21 @@ async fn attune_run_serves_matrix_and_after_kill_9_mid_circle_resumes_on_the_sam
         })
         .await;
     assert_eq!(saved_device(&c.bot), device, "the restart restored the session rather than logging in again");
+    // The stores are the bot's identity: an owner-only folder, and with a passphrase
+    // what matrix-sdk keeps in them is encrypted (the room's id is nowhere in plain text).
+    let store = c.bot.dir.path().join("matrix");
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(std::fs::metadata(&store).unwrap().permissions().mode() & 0o777, 0o700, "the store folder is its owner's alone");
+    }
+    let mut sdk_files = 0;
+    for entry in std::fs::read_dir(store.join("sdk")).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        sdk_files += 1;
+        assert!(!bytes.windows(c.room.len()).any(|w| w == c.room.as_bytes()), "{} holds the room id in plain text", path.display());
+    }
+    assert!(sdk_files >= 2, "matrix-sdk's state and crypto stores are there");
     let bot_id = OwnedUserId::try_from(me.as_str()).unwrap();
     let devices = c.host.client.encryption().get_user_devices(&bot_id).await.unwrap();
     assert_eq!(devices.devices().count(), 1, "the bot has one device, the same since its first start");
