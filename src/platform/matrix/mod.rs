@@ -125,6 +125,8 @@ pub enum MatrixError {
     Client(String),
     #[error("the homeserver refused the login for {user}: {reason}")]
     Login { user: String, reason: String },
+    #[error("matrix-sdk's stores could not be opened: {0}")]
+    Store(String),
     #[error("the saved session is for {saved}, but the configuration names {configured}")]
     OtherUser { saved: String, configured: String },
     #[error("the first sync with the homeserver failed: {0}")]
@@ -151,6 +153,10 @@ impl From<MatrixError> for super::Fatal {
                 Self::needs_operator(what, "check matrix.user and ATTUNE_MATRIX_PASSWORD or ATTUNE_MATRIX_ACCESS_TOKEN")
             }
             MatrixError::Files { .. } => Self::needs_operator(what, "make the folder writable by attune's user, or set matrix.store_dir"),
+            MatrixError::Store(_) => Self::needs_operator(
+                what,
+                "set ATTUNE_MATRIX_STORE_PASSPHRASE back to what it was when the store was made (or unset it, if it was unset); README: Matrix",
+            ),
             MatrixError::Client(_) => {
                 Self::needs_operator(what, "check matrix.homeserver (its client API URL, like https://matrix.example.org)")
             }

@@ -60,7 +60,11 @@ pub(super) async fn connect(options: &MatrixOptions) -> Result<Client, MatrixErr
         .with_encryption_settings(EncryptionSettings { auto_enable_cross_signing: true, ..Default::default() })
         .build()
         .await
-        .map_err(|e| MatrixError::Client(e.to_string()))?;
+        .map_err(|e| match e {
+            // Most often a passphrase that isn't the one the store was made with.
+            matrix_sdk::ClientBuildError::SqliteStore(e) => MatrixError::Store(e.to_string()),
+            e => MatrixError::Client(e.to_string()),
+        })?;
     if let Some(saved) = read_session(dir)? {
         if saved.user_id != options.section.user {
             return Err(MatrixError::OtherUser { saved: saved.user_id, configured: options.section.user.clone() });

@@ -839,6 +839,35 @@ async fn attune_run_serves_matrix_and_after_kill_9_mid_circle_resumes_on_the_sam
     assert!(status.success(), "attune run stops cleanly on SIGTERM: {status}");
     let log = std::fs::read_to_string(c.bot.dir.path().join("attune.log")).unwrap();
     assert!(!log.contains(&c.bot.password), "the password is never logged");
+
+    // Started with another passphrase, the stores can't be opened: exit 78 and the fix,
+    // the passphrase itself never said.
+    let wrong = "not the passphrase it was made with";
+    let mut child = crate::cli::attune(c.bot.dir.path())
+        .arg("--config")
+        .arg(c.bot.dir.path().join("attune.toml"))
+        .arg("run")
+        .env("ATTUNE_MATRIX_STORE_PASSPHRASE", wrong)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("attune started on a store made with another passphrase");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(78), "{err}");
+    assert!(err.contains("ATTUNE_MATRIX_STORE_PASSPHRASE") && !err.contains(wrong) && !err.contains(PASSPHRASE), "{err}");
     let Circle { host, members, .. } = c;
     host.stop().await;
     for m in members {
