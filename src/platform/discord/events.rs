@@ -359,6 +359,11 @@ impl Shared {
         ) else {
             return;
         };
+        // Where they just wrote is where a private thread can reach them when their DMs are
+        // closed (a crisis card for someone who never used a slash command, say).
+        if let Ok(mut homes) = self.homes.lock() {
+            homes.insert((guild.get(), member.clone()), message.channel_id.get());
+        }
         let roles: Vec<u64> = message.member.as_ref().map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default();
         let display = message
             .member

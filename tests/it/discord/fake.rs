@@ -1095,6 +1095,10 @@ impl Shared {
                     // Discord opens no thread inside a thread.
                     return error(StatusCode::BAD_REQUEST, 50024, "Cannot execute action on this channel type");
                 }
+                if self.state.lock().unwrap().forbidden {
+                    // Without Create Private Threads.
+                    return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
+                }
                 let id = self.next_id();
                 let name = body["name"].as_str().unwrap_or_default().to_owned();
                 let mut s = self.state.lock().unwrap();

@@ -136,8 +136,14 @@ impl Bot {
         running.stop().await;
         assert!(fake.unexpected().is_empty(), "the bot made only requests Discord knows: {:?}", fake.unexpected());
         assert_eq!(fake.late_acks(), 0, "every interaction was answered within Discord's 3 s");
+        let threads = fake.threads();
         for p in fake.posted() {
-            assert_no_pings(&p);
+            // In a private thread attune made for one member, that member is who it addresses.
+            let alone_with = threads.get(&p.channel).and_then(|members| match members.as_slice() {
+                [one] => Some(*one),
+                _ => None,
+            });
+            assert_no_pings(&p, alone_with);
         }
         (fake, dir)
     }
@@ -151,8 +157,8 @@ fn public(fake: &Fake, p: &Posted) -> bool {
 /// A message notifies exactly the person it addresses and nobody else:
 /// `allowed_mentions` is present, `parse` and `roles` are empty, and `users` is
 /// empty or the one person it is for (a turn's speaker, named first in it; or
-/// the member a private message goes to).
-fn assert_no_pings(p: &Posted) {
+/// the member a private message goes to, by DM or in their private thread).
+fn assert_no_pings(p: &Posted, alone_with: Option<u64>) {
     let am = &p.body["allowed_mentions"];
     assert!(am.is_object(), "allowed_mentions is set on every message: {}", p.body);
     assert_eq!(am["parse"], json!([]), "no @everyone, role or user pings from content: {}", p.body);
@@ -165,7 +171,7 @@ fn assert_no_pings(p: &Posted) {
     match users.as_slice() {
         [] => {}
         [one] => assert!(
-            Some(*one) == p.to || (p.button(":done:").is_some() && first_mention(p.content()) == Some(*one)),
+            Some(*one) == p.to || Some(*one) == alone_with || (p.button(":done:").is_some() && first_mention(p.content()) == Some(*one)),
             "only the person a message addresses may be notified: {}",
             p.body
         ),
@@ -383,6 +389,29 @@ async fn a_member_with_closed_dms_gets_a_private_thread_never_a_public_post_and_
     assert!(public.iter().all(|p| p.button(":pulse:").is_none()), "the pulse never goes to the channel");
     let told = fake.posted().into_iter().any(|p| p.to == Some(host.id) && p.content().contains("bob"));
     assert!(told, "the host learns privately that bob can't get private messages");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_with_closed_dms_who_never_used_a_command_gets_the_crisis_card_in_a_private_thread_where_they_wrote() {
+    let (host, alice, _, _) = people();
+    let bot = Bot::start(&[&host, &alice]).await;
+    bot.fake.close_dms(alice.id);
+    let before = fake_posts_in_channel(&bot);
+    // alice has never used a slash command or a button: all attune knows is this message.
+    bot.fake.say(&alice, "honestly i just want to die");
+    bot.fake.settle().await;
+    let fake = bot.stop().await;
+    let threads = fake.threads();
+    assert_eq!(threads.len(), 1, "a private thread was opened for alice: {threads:?}");
+    assert!(threads.values().all(|members| members == &vec![alice.id]), "with alice alone: {threads:?}");
+    let in_thread: Vec<Posted> = fake.posted().into_iter().filter(|p| threads.contains_key(&p.channel)).collect();
+    assert!(in_thread.iter().any(|p| p.button(":crisis-wrong").is_some()), "the resources card is in it");
+    let intro = in_thread.first().map(|p| p.content().to_owned()).unwrap_or_default();
+    assert!(intro.contains("moderators and admins can"), "it says truthfully who else can read it: {intro}");
+    let created: Vec<_> = fake.requests().into_iter().filter(|r| r.path.ends_with("/threads") && !r.path.contains("/messages/")).collect();
+    assert!(created.iter().all(|r| r.path == format!("/api/v10/channels/{CHANNEL}/threads")), "in the channel she wrote in");
+    let after: Vec<Posted> = fake.posted().into_iter().filter(|p| public(&fake, p)).collect();
+    assert_eq!(after.len(), before, "nothing about it is said in the channel");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
