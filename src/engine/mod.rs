@@ -328,7 +328,8 @@ impl Engine {
     /// Communities served now, and their live and scheduled circles (for the
     /// one-line summaries an operator reads at start and stop).
     pub fn summary(&self) -> Summary {
-        let communities = self.inner.actors.lock().map(|a| a.len()).unwrap_or(0);
+        // Communities served: a quarantined one is not.
+        let communities = self.inner.actors.lock().map(|a| a.values().filter(|s| matches!(s, Slot::Live(_))).count()).unwrap_or(0);
         let (live, scheduled) = self.inner.tally.counts();
         Summary { communities, live_circles: live.max(0) as u64, scheduled_circles: scheduled.max(0) as u64 }
     }

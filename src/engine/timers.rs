@@ -134,20 +134,14 @@ pub async fn drive(weak: Weak<super::Inner>) {
         let notified = changed.notified();
         match wait {
             Some(d) if d.is_zero() => {}
-            Some(d) if d > BEAT => {
-                // Wake now and then to beat and to notice a dropped engine.
-                tokio::select! {
-                    _ = notified => continue,
-                    _ = tokio::time::sleep(BEAT) => continue,
-                }
-            }
-            Some(d) => {
+            Some(d) if d <= BEAT => {
                 tokio::select! {
                     _ = notified => continue,
                     _ = tokio::time::sleep(d) => {}
                 }
             }
-            None => {
+            // Nothing due within a beat: wake now and then to beat and to notice a dropped engine.
+            _ => {
                 tokio::select! {
                     _ = notified => continue,
                     _ = tokio::time::sleep(BEAT) => continue,

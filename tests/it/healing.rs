@@ -68,6 +68,7 @@ async fn a_panicking_community_restarts_from_the_store_and_never_stops_another_o
             .await;
     }
     assert_eq!(e.quarantined(), vec![a.clone()]);
+    assert_eq!(e.summary().communities, 1, "a quarantined community is not counted as served");
     let refused = cmd_result(&e, &a).await;
     assert!(matches!(refused, Err(EngineError::Quarantined)), "{refused:?}");
     let recorded = e.store().quarantined().await.unwrap();
