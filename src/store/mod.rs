@@ -318,28 +318,20 @@ impl Store {
                 Err(_) => damaged.push(Damaged { what: "deck", community: cid.clone(), key: name }),
             }
         }
-        // Members too a page at a time, the next read while this one is decoded.
+        // Members a page at a time, like circles below.
         let mut members = Vec::new();
-        let page = |after: String| {
-            let (pool, cid) = (self.pool.clone(), cid.clone());
-            tokio::spawn(async move {
-                sqlx::query("SELECT member, doc, format FROM members WHERE community = ? AND member > ? ORDER BY member LIMIT ?")
-                    .bind(cid)
-                    .bind(after)
-                    .bind(LOAD_PAGE)
-                    .fetch_all(&pool)
-                    .await
-            })
+        let fetch = |after: String| {
+            sqlx::query("SELECT member, doc, format FROM members WHERE community = ? AND member > ? ORDER BY member LIMIT ?")
+                .bind(cid.as_str())
+                .bind(after)
+                .bind(LOAD_PAGE)
+                .fetch_all(&self.pool)
         };
-        let mut next = Some(page(String::new()));
-        while let Some(reading) = next.take() {
-            let rows = reading.await.map_err(|_| StoreError::Other(sqlx::Error::WorkerCrashed))??;
-            if rows.len() == LOAD_PAGE as usize
-                && let Some(last) = rows.last()
-            {
-                next = Some(page(last.try_get("member")?));
-            }
-            for r in &rows {
+        in_pages(
+            fetch,
+            String::new(),
+            |r| r.try_get("member"),
+            |r| {
                 let key: String = r.try_get("member")?;
                 let decoded = MemberRef::try_from(key.clone())
                     .map_err(|_| StoreError::Corrupt)
@@ -348,8 +340,10 @@ impl Store {
                     Ok(m) => members.push(m),
                     Err(_) => damaged.push(Damaged { what: "member", community: cid.clone(), key }),
                 }
-            }
-        }
+                Ok(())
+            },
+        )
+        .await?;
         let mut circles = BTreeMap::new();
         let mut interrupted = Vec::new();
         let mut live_rows = std::collections::HashSet::new();
@@ -364,22 +358,14 @@ impl Store {
             }
         };
         // A page at a time, so that the raw documents of a big community and its decoded
-        // circles are never all in memory at once. The next page is read (on SQLite's own
-        // thread) while this one is decoded: 100,000 circles resume in about half the time.
+        // circles are never all in memory at once.
         let since_secs = since.map(|t| t.as_second());
-        let page = |after: i64| {
-            let (pool, cid) = (self.pool.clone(), cid.clone());
-            tokio::spawn(async move { sqlx::query(query).bind(cid).bind(since_secs).bind(after).bind(LOAD_PAGE).fetch_all(&pool).await })
-        };
-        let mut next = Some(page(i64::MIN));
-        while let Some(reading) = next.take() {
-            let rows = reading.await.map_err(|_| StoreError::Other(sqlx::Error::WorkerCrashed))??;
-            if rows.len() == LOAD_PAGE as usize
-                && let Some(last) = rows.last()
-            {
-                next = Some(page(last.try_get("id")?));
-            }
-            for r in &rows {
+        let fetch = |after: i64| sqlx::query(query).bind(cid.as_str()).bind(since_secs).bind(after).bind(LOAD_PAGE).fetch_all(&self.pool);
+        in_pages(
+            fetch,
+            i64::MIN,
+            |r| r.try_get("id"),
+            |r| {
                 let after: i64 = r.try_get("id")?;
                 // The row's own flag, not the document's phase: a circle set aside stays unread.
                 let live: bool = r.try_get("live")?;
@@ -405,8 +391,10 @@ impl Store {
                         }
                     }
                 }
-            }
-        }
+                Ok(())
+            },
+        )
+        .await?;
         let mut logs = self.turns_of(&cid, since).await?;
         circles.retain(|_, c| match logs.remove(&(c.id.0 as i64)) {
             Some(Ok(log)) => {
@@ -785,6 +773,31 @@ impl Store {
         let row = sqlx::query("PRAGMA quick_check").fetch_one(&self.pool).await?;
         let result: String = row.try_get(0)?;
         if result == "ok" { Ok(result) } else { Err(StoreError::Corrupt) }
+    }
+}
+
+/// Reads rows a page of [`LOAD_PAGE`] at a time, `fetch(after)` giving the rows
+/// whose key (`key_of`) follows `after`, and hands each to `each`: the raw rows
+/// of a big community are never all in memory at once.
+async fn in_pages<K, Fut>(
+    fetch: impl Fn(K) -> Fut,
+    first: K,
+    key_of: impl Fn(&sqlx::sqlite::SqliteRow) -> Result<K, sqlx::Error>,
+    mut each: impl FnMut(&sqlx::sqlite::SqliteRow) -> Result<(), StoreError>,
+) -> Result<(), StoreError>
+where
+    Fut: std::future::Future<Output = Result<Vec<sqlx::sqlite::SqliteRow>, sqlx::Error>>,
+{
+    let mut after = first;
+    loop {
+        let rows = fetch(after).await?;
+        for r in &rows {
+            each(r)?;
+        }
+        match rows.last() {
+            Some(last) if rows.len() == LOAD_PAGE as usize => after = key_of(last)?,
+            _ => return Ok(()),
+        }
     }
 }
 
