@@ -151,7 +151,7 @@ fn child(role: &str, db: &Path) -> Result<()> {
 }
 
 fn actor(name: &str, moderator: bool) -> Result<Actor> {
-    Ok(Actor { member: MemberRef::parse(Platform::Console, name)?, display: name.to_owned(), moderator })
+    Ok(Actor { member: MemberRef::parse(Platform::Console, name)?, display: name.to_owned(), moderator, host: false })
 }
 
 fn cmd(who: &Actor, channel: &str, text: &str) -> Result<Input> {

@@ -63,6 +63,10 @@ pub struct ConsoleArgs {
     /// database before, else the first member to use a command (kept for this database).
     #[arg(long = "moderator", value_name = "NAME")]
     pub moderators: Vec<String>,
+    /// A member named a host (repeatable): where `who-opens` is `hosts`, hosts and moderators
+    /// may open circles.
+    #[arg(long = "host", value_name = "NAME")]
+    pub hosts: Vec<String>,
     /// `system` (real time) or `manual` (time moves only with `@advance`, at most 366 days at a time).
     #[arg(long, value_enum, default_value_t = ClockArg::System)]
     pub clock: ClockArg,

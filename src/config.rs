@@ -111,6 +111,9 @@ pub struct Discord {
     pub dev_guild: Option<u64>,
     /// Role ids whose members are moderators, besides those with Manage Server.
     pub moderator_roles: Vec<u64>,
+    /// Role ids whose members are hosts: where a community's `who-opens` setting is
+    /// `hosts`, they (and moderators) may open circles.
+    pub host_roles: Vec<u64>,
     /// Ask for the privileged Message Content intent, which crisis signposting and
     /// floor nudges in circle channels need. Turn it off if the application isn't
     /// allowed it: circles still run by slash commands and buttons.
@@ -134,6 +137,7 @@ impl Default for Discord {
             api_base: DISCORD_API.into(),
             dev_guild: None,
             moderator_roles: Vec::new(),
+            host_roles: Vec::new(),
             message_content: true,
             support_channel: None,
             support_members: Vec::new(),
@@ -161,6 +165,9 @@ pub struct Matrix {
     pub communities: Vec<MatrixCommunity>,
     /// User ids who are moderators everywhere, besides members with power level 50 or more.
     pub moderators: Vec<String>,
+    /// User ids who are hosts everywhere: where a community's `who-opens` setting
+    /// is `hosts`, they (and moderators) may open circles.
+    pub hosts: Vec<String>,
     /// Where the session and matrix-sdk's state and crypto stores live. Default: a
     /// `matrix` folder beside the database.
     pub store_dir: Option<PathBuf>,
@@ -207,6 +214,7 @@ impl Default for Matrix {
             allowed_servers: Vec::new(),
             communities: Vec::new(),
             moderators: Vec::new(),
+            hosts: Vec::new(),
             store_dir: None,
         }
     }
@@ -232,6 +240,9 @@ impl Matrix {
         }
         if let Some(m) = self.moderators.iter().find(|m| !matrix_id_ok(m, '@')) {
             return bad("matrix.moderators", format!("{m:?} is not a Matrix user id like @alice:example.org"));
+        }
+        if let Some(m) = self.hosts.iter().find(|m| !matrix_id_ok(m, '@')) {
+            return bad("matrix.hosts", format!("{m:?} is not a Matrix user id like @alice:example.org"));
         }
         if let Some(s) = self.allowed_servers.iter().find(|s| s.trim().is_empty() || s.contains(char::is_whitespace) || s.contains('@')) {
             return bad("matrix.allowed_servers", format!("{s:?} is not a server name like example.org"));
@@ -403,6 +414,7 @@ impl Config {
             ("discord.dev_guild", d.dev_guild == Some(0)),
             ("discord.support_channel", d.support_channel == Some(0)),
             ("discord.moderator_roles", d.moderator_roles.contains(&0)),
+            ("discord.host_roles", d.host_roles.contains(&0)),
             ("discord.support_members", d.support_members.contains(&0)),
         ] {
             if zero {

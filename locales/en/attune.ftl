@@ -303,6 +303,16 @@ refusal-text-link = Links can't go here. Plain text works best.
 refusal-no-circle = There's no circle running here. A host can open one with /circle open.
 refusal-which-circle = More than one circle opened here is running in its own thread: { $titles }. Say it in the thread of the circle you mean.
 refusal-opened-from-here = Your circle from this channel is still open, in the thread under its invitation. You'll find it there; end it first if you'd like to open another.
+refusal-opens-hosts = In this community, circles are opened by its hosts and moderators. You're welcome to join any circle that's open.
+refusal-opens-moderators = In this community, circles are opened by its moderators. You're welcome to join any circle that's open.
+refusal-open-limit-member = You're hosting { $count ->
+        [one] a circle
+       *[other] { $count } circles
+    } already, the newest in { $place }. Once one has ended, you can open another.
+refusal-open-limit-channel = { $count ->
+        [one] A circle opened from this channel is
+       *[other] { $count } circles opened from this channel are
+    } still open, the newest in { $place }. You're welcome to join one there, or to open another once one has ended.
 refusal-option-unreadable = I couldn't read one of that command's options, so nothing was changed. Please try it again; /help shows what each command takes.
 refusal-host-not-speaker = That's for the speaker to say when they're ready. As a host, you can move the circle on with /circle next.
 refusal-title-private = I haven't opened the circle, so those words stay with you and aren't posted as its title. You're welcome to open it with another title, or without one.

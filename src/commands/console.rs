@@ -28,7 +28,7 @@ pub(super) async fn run_console(args: ConsoleArgs, config: Config) -> anyhow::Re
     };
     let (outlets, rx) = Outlets::single(Platform::Console);
     let (engine, resumed) = Engine::start(store, clock, defaults, seed, outlets).await.context("could not start the engine")?;
-    let options = ConsoleOptions { moderators: args.moderators, json: args.json, manual_clock: manual };
+    let options = ConsoleOptions { moderators: args.moderators, hosts: args.hosts, json: args.json, manual_clock: manual };
     console::run(engine, resumed, rx, options).await.context("the console stopped")?;
     Ok(())
 }

@@ -100,6 +100,7 @@ pub(super) async fn deck_command(cmd: DeckCmd, config: &Config) -> anyhow::Resul
                 member: MemberRef::parse(Platform::Console, "cli").map_err(|_| anyhow::anyhow!("bad id"))?,
                 display: "attune cli".into(),
                 moderator: true,
+                host: false,
             };
             let command = Command::Deck(CoreDeckCmd::Import { source: file.display().to_string(), content: Some(content) });
             let input = Input::Command { actor, place: Place::Private, command };

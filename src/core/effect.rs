@@ -144,6 +144,9 @@ pub enum Arg {
     Num(i64),
     /// A duration, rendered as "4 min 30 s".
     Secs(i64),
+    /// A channel, thread or room: Discord renders a channel link, Matrix a room
+    /// link, the console its name.
+    Place(ChannelId),
 }
 
 /// A button (Discord), reaction (Matrix) or command hint (console).
@@ -345,6 +348,11 @@ impl Line {
     }
     pub fn secs(mut self, name: &'static str, value: i64) -> Self {
         self.args.push((name, Arg::Secs(value)));
+        self
+    }
+    /// Names a place (see [`Arg::Place`]).
+    pub fn place(mut self, name: &'static str, channel: &ChannelId) -> Self {
+        self.args.push((name, Arg::Place(channel.clone())));
         self
     }
 }

@@ -11,6 +11,9 @@ pub struct Actor {
     pub member: MemberRef,
     pub display: String,
     pub moderator: bool,
+    /// Named a host by whoever runs attune (a configured role or user id): may
+    /// open circles where a community lets only hosts do so.
+    pub host: bool,
 }
 
 /// Where an input happened: a channel (or thread/room), or a private line to the bot.

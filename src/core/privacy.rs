@@ -86,9 +86,10 @@ fn hand_over(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
         if c.cohosts.is_empty() {
             super::circle::continue_without_host(cx, id);
         } else {
-            c.host = c.cohosts.remove(0);
+            let next = c.cohosts.remove(0);
             // The opener wrote the title, and it may carry their name.
             c.title = None;
+            cx.st.set_host(id, next);
         }
     }
 }

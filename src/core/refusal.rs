@@ -40,6 +40,15 @@ pub enum Refusal {
     /// The same host opened a circle from here already and it still runs (in its thread).
     #[error("this host's circle from here is still open")]
     OpenedFromHere,
+    /// The community lets only hosts, or only moderators, open circles.
+    #[error("this community lets {} open circles", .who.as_str())]
+    OpensOnly { who: super::state::Opener },
+    /// The member hosts as many live circles as the community allows one member.
+    #[error("this member hosts {count} circles already")]
+    OpenLimitMember { count: usize, newest: super::ids::ChannelId },
+    /// As many live circles were opened from this channel as the community allows.
+    #[error("{count} circles were opened from this channel already")]
+    OpenLimitChannel { count: usize, newest: super::ids::ChannelId },
     /// The platform could not read one of a command's options (a value out of
     /// range, a missing option, a command registered differently).
     #[error("a command option could not be read")]

@@ -25,6 +25,9 @@ pub struct Standing {
     /// The highest power level the member holds in the community's rooms
     /// (Matrix), where the platform has them.
     pub power: Option<i64>,
+    /// Named a host by whoever runs attune (a configured role or user id, the
+    /// console's `--host`).
+    pub host: bool,
 }
 
 impl Standing {
@@ -37,7 +40,7 @@ impl Standing {
 impl Actor {
     /// The member as the core sees them, from what the platform said about them.
     pub fn from_facts(member: MemberRef, display: String, standing: &Standing) -> Self {
-        Actor { member, display, moderator: standing.moderates() }
+        Actor { member, display, moderator: standing.moderates(), host: standing.host }
     }
 }
 
@@ -60,7 +63,7 @@ mod tests {
         assert!(Standing { named: true, ..Standing::default() }.moderates());
         assert!(Standing { power: Some(MODERATOR_POWER), ..Standing::default() }.moderates());
         assert!(!Standing { power: Some(MODERATOR_POWER - 1), ..Standing::default() }.moderates(), "49 is not enough");
-        assert!(!Standing { power: Some(0), manages: false, named: false }.moderates());
+        assert!(!Standing { power: Some(0), manages: false, named: false, host: false }.moderates());
     }
 
     #[test]

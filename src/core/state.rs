@@ -30,10 +30,61 @@ pub struct Settings {
     /// it notifies nobody.
     #[serde(default = "speaker_pings_default")]
     pub speaker_pings: bool,
+    /// Who may open circles (moderators always may).
+    #[serde(default)]
+    pub who_opens: Opener,
+    /// Live circles (gathering, running or scheduled) one member may host at
+    /// once; moderators aren't held to it.
+    #[serde(default = "open_per_member_default")]
+    pub open_per_member: u32,
+    /// Live circles opened from one channel at once (each in its own thread);
+    /// moderators aren't held to it.
+    #[serde(default = "open_per_channel_default")]
+    pub open_per_channel: u32,
 }
 
 fn speaker_pings_default() -> bool {
     true
+}
+
+fn open_per_member_default() -> u32 {
+    2
+}
+
+fn open_per_channel_default() -> u32 {
+    3
+}
+
+/// Who may open circles in a community.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Opener {
+    /// Every member.
+    #[default]
+    Anyone,
+    /// Members the platform names hosts (a configured role or user id), and moderators.
+    Hosts,
+    /// Moderators only.
+    Moderators,
+}
+
+impl Opener {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Opener::Anyone => "anyone",
+            Opener::Hosts => "hosts",
+            Opener::Moderators => "moderators",
+        }
+    }
+
+    /// Whether this actor may open a circle.
+    pub fn admits(self, actor: &super::input::Actor) -> bool {
+        match self {
+            Opener::Anyone => true,
+            Opener::Hosts => actor.host || actor.moderator,
+            Opener::Moderators => actor.moderator,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -46,12 +97,15 @@ impl Default for Settings {
             reflect_history: 10,
             default_template: "standard".into(),
             speaker_pings: true,
+            who_opens: Opener::Anyone,
+            open_per_member: open_per_member_default(),
+            open_per_channel: open_per_channel_default(),
         }
     }
 }
 
-pub const SETTING_KEYS: &str =
-    "timezone, retention-days, signpost-hours, rate-per-minute, reflect-history, default-template, speaker-pings, agreements";
+pub const SETTING_KEYS: &str = "timezone, retention-days, signpost-hours, rate-per-minute, reflect-history, default-template, \
+     speaker-pings, who-opens, open-per-member, open-per-channel, agreements";
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Suggestion {
@@ -193,6 +247,9 @@ pub struct State {
     /// liveness on every lookup too; a community with 100,000 circles would
     /// otherwise look through all of them at every `circle open`.
     origin_index: HashMap<super::ids::ChannelId, Vec<CircleId>>,
+    /// Circles by the member who hosts them (or hosted them, since a host can
+    /// change): checked for liveness and the current host on every lookup.
+    host_index: HashMap<MemberRef, Vec<CircleId>>,
     /// The shipped decks `decks` is layered over: the store keeps only how this
     /// community's decks differ from them (see `deck::layer`). Empty when the
     /// community's decks are all its own.
@@ -216,6 +273,7 @@ impl State {
             imminent_at: HashMap::new(),
             channel_index: HashMap::new(),
             origin_index: HashMap::new(),
+            host_index: HashMap::new(),
             shipped: std::sync::Arc::default(),
             dirty: Dirty::default(),
         }
@@ -232,10 +290,14 @@ impl State {
         self.circles = circles;
         self.channel_index.clear();
         self.origin_index.clear();
+        self.host_index.clear();
         for c in self.circles.values() {
             self.channel_index.insert(c.channel.clone(), c.id);
             if let Some(from) = &c.origin {
                 self.origin_index.entry(from.clone()).or_default().push(c.id);
+            }
+            if c.is_live() {
+                self.host_index.entry(c.host.clone()).or_default().push(c.id);
             }
         }
     }
@@ -246,6 +308,7 @@ impl State {
         if let Some(from) = &circle.origin {
             self.origin_index.entry(from.clone()).or_default().push(circle.id);
         }
+        self.host_index.entry(circle.host.clone()).or_default().push(circle.id);
         self.dirty.circles.insert(circle.id);
         self.circles.insert(circle.id, Box::new(circle));
     }
@@ -274,6 +337,28 @@ impl State {
             ids.retain(|id| circles.contains_key(id));
             !ids.is_empty()
         });
+        self.host_index.retain(|_, ids| {
+            ids.retain(|id| circles.get(id).is_some_and(|c| c.is_live()));
+            !ids.is_empty()
+        });
+    }
+
+    /// Hands a live circle to another host (the index learns it too).
+    pub fn set_host(&mut self, id: CircleId, host: MemberRef) {
+        let Some(c) = self.circles.get_mut(&id) else { return };
+        c.host = host.clone();
+        self.dirty.circles.insert(id);
+        self.host_index.entry(host).or_default().push(id);
+    }
+
+    /// The live circles `member` hosts (gathering, running or scheduled), oldest first.
+    pub fn hosted_by(&self, member: &MemberRef) -> Vec<&super::circle::Circle> {
+        let ids = self.host_index.get(member).map(Vec::as_slice).unwrap_or_default();
+        let mut found: Vec<_> =
+            ids.iter().filter_map(|id| self.circles.get(id).map(|c| &**c)).filter(|c| c.is_live() && &c.host == member).collect();
+        found.sort_by_key(|c| c.id);
+        found.dedup_by_key(|c| c.id);
+        found
     }
 
     /// Hands the change record to the caller (the engine commits it).

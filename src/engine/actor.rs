@@ -562,7 +562,8 @@ mod tests {
     use crate::core::input::{Actor, Place};
 
     fn command(st: &mut State, channel: &str, line: &str, at: i64) -> BTreeSet<CircleId> {
-        let actor = Actor { member: MemberRef::parse(Platform::Console, "mod").unwrap(), display: "mod".into(), moderator: true };
+        let actor =
+            Actor { member: MemberRef::parse(Platform::Console, "mod").unwrap(), display: "mod".into(), moderator: true, host: false };
         let place = Place::Channel(ChannelId::parse(Platform::Console, channel).unwrap());
         let command = core::command::parse(line).unwrap();
         let now = Timestamp::from_second(1_800_000_000 + at).unwrap();

@@ -29,6 +29,7 @@ pub const COMMUNITY: &str = "console";
 
 pub struct ConsoleOptions {
     pub moderators: Vec<String>,
+    pub hosts: Vec<String>,
     pub json: bool,
     pub manual_clock: bool,
 }
@@ -49,6 +50,8 @@ struct Console {
     community: CommunityId,
     channel: ChannelId,
     moderators: BTreeSet<String>,
+    /// Members named hosts (`--host`).
+    hosts: BTreeSet<String>,
     /// No `--moderator` was given and none is stored: the first member to use a command claims it.
     claimable: bool,
     json: bool,
@@ -85,6 +88,7 @@ pub async fn run(
         channel: ChannelId::parse(Platform::Console, CHANNEL).map_err(|_| ConsoleError::Ids)?,
         claimable: moderators.is_empty(),
         moderators,
+        hosts: options.hosts.into_iter().map(|m| m.to_lowercase()).collect(),
         json: options.json,
         manual_clock: options.manual_clock,
         interactive,
@@ -263,7 +267,12 @@ impl Console {
         if self.claimable && text.trim_start().starts_with('/') && !asks_for_help {
             self.claim_moderator(&member).await;
         }
-        let actor = Actor { moderator: self.moderators.contains(member.user()), member: member.clone(), display: name.to_owned() };
+        let actor = Actor {
+            moderator: self.moderators.contains(member.user()),
+            member: member.clone(),
+            display: name.to_owned(),
+            host: self.hosts.contains(member.user()),
+        };
         let place = Place::Channel(self.channel.clone());
         let text = text.trim();
         let input = match text.strip_prefix('/') {

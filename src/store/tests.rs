@@ -74,8 +74,12 @@ async fn with_circle(s: &Store) -> State {
     let mut st = state();
     st.dirty.community = true;
     st.dirty.decks = st.decks.keys().cloned().collect();
-    let actor =
-        crate::core::input::Actor { member: MemberRef::parse(Platform::Console, "mod").unwrap(), display: "mod".into(), moderator: true };
+    let actor = crate::core::input::Actor {
+        member: MemberRef::parse(Platform::Console, "mod").unwrap(),
+        display: "mod".into(),
+        moderator: true,
+        host: false,
+    };
     let place = crate::core::input::Place::Channel(ChannelId::parse(Platform::Console, "c").unwrap());
     let command = crate::core::command::parse("circle open").unwrap();
     let mut rng = crate::core::rng::SplitMix64::new(1);

@@ -29,7 +29,7 @@ async fn with_circle(s: &Store) -> (State, CircleId) {
     let id = CommunityId::parse(Platform::Console, "test").unwrap();
     let mut st = State::new(Community::new(id, "call for help".into()), Vec::new(), &crate::core::safety::Rules::default());
     st.dirty.community = true;
-    let actor = crate::core::input::Actor { member: member("mod"), display: "mod".into(), moderator: true };
+    let actor = crate::core::input::Actor { member: member("mod"), display: "mod".into(), moderator: true, host: false };
     let place = crate::core::input::Place::Channel(ChannelId::parse(Platform::Console, "c").unwrap());
     let command = crate::core::command::parse("circle open").unwrap();
     let mut rng = crate::core::rng::SplitMix64::new(1);

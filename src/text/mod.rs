@@ -7,7 +7,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
 use crate::core::effect::{Arg, Line, Message};
-use crate::core::ids::{MemberRef, Platform};
+use crate::core::ids::{ChannelId, MemberRef, Platform};
 use crate::core::textcheck::is_invisible_control;
 
 /// How a platform shows text; each escapes outside text for its own markup.
@@ -80,6 +80,7 @@ impl Catalogue {
                 Arg::Member { member, display } => FluentValue::from(person(markup, member, &clean(display))),
                 Arg::Num(n) => FluentValue::from(*n),
                 Arg::Secs(s) => FluentValue::from(duration_label(*s)),
+                Arg::Place(channel) => FluentValue::from(place(markup, channel)),
             };
             args.set(*name, v);
         }
@@ -143,6 +144,17 @@ fn person(markup: Markup, member: &MemberRef, display: &str) -> String {
             format!("<a href=\"https://matrix.to/#/{}\">{}</a>", matrix_to(member.user()), html_escape(display))
         }
         _ => escape(markup, display),
+    }
+}
+
+/// A channel, thread or room, as the platform links one (the console names it).
+fn place(markup: Markup, channel: &ChannelId) -> String {
+    let raw = channel.raw();
+    match (markup, channel.platform()) {
+        (Markup::Markdown, Platform::Discord) if !raw.is_empty() && raw.chars().all(|c| c.is_ascii_digit()) => format!("<#{raw}>"),
+        (Markup::Html, Platform::Matrix) => format!("<a href=\"https://matrix.to/#/{}\">{}</a>", matrix_to(raw), html_escape(raw)),
+        (_, Platform::Console) => escape(markup, &format!("#{raw}")),
+        _ => escape(markup, raw),
     }
 }
 

@@ -260,7 +260,7 @@ fn every_refusal_variant_has_a_catalogue_line_with_exactly_the_arguments_it_is_g
                 continue;
             }
             let mut given = std::collections::BTreeSet::new();
-            for call in [".text(\"", ".num(\"", ".secs(\""] {
+            for call in [".text(\"", ".num(\"", ".secs(\"", ".place(\""] {
                 for (i, _) in arm.match_indices(call) {
                     given.insert(arm[i + call.len()..].chars().take_while(|c| *c != '"').collect::<String>());
                 }
@@ -282,4 +282,25 @@ fn a_helpline_address_stays_clickable_on_discord_and_what_surrounds_it_is_escape
     assert!(markdown_escape("https://x.example").contains("https\\:"), "other outside text never links");
     let sneaky = markdown_escape_keeping_links("https://x.example/<@123>*bold*");
     assert!(sneaky.contains("\\<\\@123\\>") && sneaky.contains("\\*bold\\*"), "{sneaky}");
+}
+
+#[test]
+fn a_place_is_linked_as_each_platform_links_one_and_never_injects() {
+    use crate::core::ids::ChannelId;
+    let cat = Catalogue::english().unwrap();
+    let line =
+        |p: Platform, raw: &str| Line::new("refusal-open-limit-member").num("count", 2).place("place", &ChannelId::parse(p, raw).unwrap());
+    assert!(cat.line_as(&line(Platform::Discord, "123456789"), Markup::Markdown).contains("the newest in <#123456789>."));
+    let html = cat.line_as(&line(Platform::Matrix, "!abc:example.org"), Markup::Html);
+    assert!(html.contains("<a href=\"https://matrix.to/#/%21abc:example.org\">!abc:example.org</a>"), "{html}");
+    assert!(cat.line(&line(Platform::Console, "circle")).contains("the newest in #circle."));
+    // A Matrix room id can't carry markup into the link or its text.
+    let hostile = cat.line_as(&line(Platform::Matrix, "!a\"><script>:x"), Markup::Html);
+    assert!(!hostile.contains("<script>") && !hostile.contains("\"><"), "{hostile}");
+    // A Discord id that isn't a snowflake is escaped text, not a link.
+    let odd = cat.line_as(&line(Platform::Discord, "@everyone"), Markup::Markdown);
+    assert!(odd.contains("\\@everyone") && !odd.contains("<#"), "{odd}");
+    assert!(cat.line(&line(Platform::Console, "circle")).starts_with("You're hosting 2 circles already"));
+    let one = Line::new("refusal-open-limit-channel").num("count", 1).place("place", &ChannelId::parse(Platform::Console, "t").unwrap());
+    assert!(cat.line(&one).starts_with("A circle opened from this channel is still open, the newest in #t."), "{}", cat.line(&one));
 }

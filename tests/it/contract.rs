@@ -40,7 +40,7 @@ pub fn community(p: Platform, raw: &str) -> CommunityId {
 }
 
 pub fn person(p: Platform, user: &str, moderator: bool) -> Actor {
-    Actor { member: MemberRef::parse(p, user).expect("id"), display: format!("{user} on {}", p.as_str()), moderator }
+    Actor { member: MemberRef::parse(p, user).expect("id"), display: format!("{user} on {}", p.as_str()), moderator, host: false }
 }
 
 pub fn in_channel(p: Platform, raw: &str) -> Place {
@@ -276,7 +276,7 @@ async fn host_tools_take_a_mention_or_a_matrix_id_and_never_confuse_look_alike_n
     let host = person(Platform::Discord, "100", true);
     cmd(e, &g, &host, in_channel(Platform::Discord, "t"), "circle open").await;
     for id in ["201", "202"] {
-        let a = Actor { member: MemberRef::parse(Platform::Discord, id).unwrap(), display: "Sam".into(), moderator: false };
+        let a = Actor { member: MemberRef::parse(Platform::Discord, id).unwrap(), display: "Sam".into(), moderator: false, host: false };
         cmd(e, &g, &a, in_channel(Platform::Discord, "t"), "circle join").await;
         cmd(e, &g, &a, Place::Private, "agree").await;
     }
@@ -291,11 +291,16 @@ async fn host_tools_take_a_mention_or_a_matrix_id_and_never_confuse_look_alike_n
 
     // On Matrix a user id is exact, even when a display name looks like another id.
     let m = community(Platform::Matrix, "!room:example.org");
-    let mhost = Actor { member: MemberRef::parse(Platform::Matrix, "@host:example.org").unwrap(), display: "host".into(), moderator: true };
+    let mhost = Actor {
+        member: MemberRef::parse(Platform::Matrix, "@host:example.org").unwrap(),
+        display: "host".into(),
+        moderator: true,
+        host: false,
+    };
     let room = in_channel(Platform::Matrix, "!room:example.org");
     cmd(e, &m, &mhost, room.clone(), "circle open").await;
     for (id, shown) in [("@ana:example.org", "ana"), ("@mallory:evil.example", "@ana:example.org")] {
-        let a = Actor { member: MemberRef::parse(Platform::Matrix, id).unwrap(), display: shown.into(), moderator: false };
+        let a = Actor { member: MemberRef::parse(Platform::Matrix, id).unwrap(), display: shown.into(), moderator: false, host: false };
         cmd(e, &m, &a, room.clone(), "circle join").await;
         cmd(e, &m, &a, Place::Private, "agree").await;
     }

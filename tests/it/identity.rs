@@ -51,14 +51,14 @@ fn a_cohost_takes_over_a_circle_whose_host_was_erased() {
 
 /// A command from a member whose user id and display name are given separately.
 fn as_shown(h: &mut Harness, user: &str, display: &str, line: &str) -> Vec<attune::core::effect::Effect> {
-    let actor = Actor { member: member(user), display: display.to_owned(), moderator: false };
+    let actor = Actor { member: member(user), display: display.to_owned(), moderator: false, host: false };
     let command = attune::core::command::parse(line).expect("a valid command");
     h.input(Input::Command { actor, place: here(), command })
 }
 
 fn join_as(h: &mut Harness, user: &str, display: &str) -> Vec<attune::core::effect::Effect> {
     let mut out = as_shown(h, user, display, "circle join");
-    let actor = Actor { member: member(user), display: display.to_owned(), moderator: false };
+    let actor = Actor { member: member(user), display: display.to_owned(), moderator: false, host: false };
     out.extend(h.input(Input::Command { actor, place: attune::core::input::Place::Private, command: Command::Agree }));
     out
 }

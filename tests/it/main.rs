@@ -34,6 +34,7 @@ mod identity;
 mod limits;
 #[cfg(feature = "matrix")]
 mod matrix;
+mod opening;
 mod ops;
 mod place;
 mod privacy;

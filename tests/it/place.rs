@@ -82,6 +82,7 @@ fn template_set_floor_hold_says_where_it_works_as_nudge_on_a_platform_with_threa
         member: attune::core::ids::MemberRef::parse(Platform::Discord, "42").unwrap(),
         display: "mod".into(),
         moderator: true,
+        host: false,
     };
     let command = attune::core::command::parse("template set short floor hold").unwrap();
     let out = h.input(Input::Command { actor: on_discord.clone(), place: Place::Private, command });

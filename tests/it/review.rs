@@ -121,7 +121,7 @@ fn a_held_floor_never_names_an_erased_host() {
 fn join_shown(h: &mut Harness, user: &str, display: &str) {
     use attune::core::command::Command;
     use attune::core::input::{Actor, Input, Place};
-    let actor = Actor { member: member(user), display: display.to_owned(), moderator: false };
+    let actor = Actor { member: member(user), display: display.to_owned(), moderator: false, host: false };
     h.input(Input::Command { actor: actor.clone(), place: here(), command: Command::Circle(attune::core::command::CircleCmd::Join) });
     h.input(Input::Command { actor, place: Place::Private, command: Command::Agree });
 }

@@ -34,7 +34,7 @@ pub fn member(name: &str) -> MemberRef {
 
 /// The member called `name`; the one called "mod" is a moderator.
 pub fn actor(name: &str) -> Actor {
-    Actor { member: member(name), display: name.to_owned(), moderator: name == "mod" }
+    Actor { member: member(name), display: name.to_owned(), moderator: name == "mod", host: false }
 }
 
 pub fn channel() -> ChannelId {
@@ -175,8 +175,12 @@ impl Harness {
     /// A command line sent privately by a member of another platform (console members are
     /// the local user, whose rate limit fits setting up a community).
     pub fn dm_on(&mut self, platform: Platform, name: &str, line: &str) -> Vec<Effect> {
-        let actor =
-            Actor { member: MemberRef::parse(platform, name).expect("a well-formed id"), display: name.to_owned(), moderator: false };
+        let actor = Actor {
+            member: MemberRef::parse(platform, name).expect("a well-formed id"),
+            display: name.to_owned(),
+            moderator: false,
+            host: false,
+        };
         match command::parse(line) {
             Ok(command) => self.input(Input::Command { actor, place: Place::Private, command }),
             Err(refusal) => self.input(Input::BadCommand { actor, place: Place::Private, refusal, text: line.to_owned() }),

@@ -28,6 +28,7 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, openi
     if cx.st.circles_from(channel).iter().any(|c| c.host == actor.member) {
         return Err(Refusal::OpenedFromHere);
     }
+    may_open(cx, actor, channel)?;
     let (template, title) = shape_and_title(cx, opening)?;
     // Crisis words are never posted as a title (`handle` refuses them first; this keeps it so
     // for any other way in), and the refusal doesn't quote them.
@@ -97,6 +98,28 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, openi
     };
     let placement = Placement { own_place: !here, name: title, voice };
     cx.out.push(Effect::Invite { circle: id, channel: channel.clone(), message, placement });
+    Ok(())
+}
+
+/// Who may open circles, and how many at once (`who-opens`, `open-per-member`,
+/// `open-per-channel`). Moderators set these and aren't held to the counts; a
+/// refusal points at the newest circle that counts against the limit.
+fn may_open(cx: &Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId) -> Result<(), Refusal> {
+    let settings = &cx.st.community.settings;
+    if !settings.who_opens.admits(actor) {
+        return Err(Refusal::OpensOnly { who: settings.who_opens });
+    }
+    if actor.moderator {
+        return Ok(());
+    }
+    let mine = cx.st.hosted_by(&actor.member);
+    if let Some(newest) = mine.last().filter(|_| mine.len() >= settings.open_per_member as usize) {
+        return Err(Refusal::OpenLimitMember { count: mine.len(), newest: newest.channel.clone() });
+    }
+    let here = cx.st.circles_from(channel);
+    if let Some(newest) = here.last().filter(|_| here.len() >= settings.open_per_channel as usize) {
+        return Err(Refusal::OpenLimitChannel { count: here.len(), newest: newest.channel.clone() });
+    }
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use super::ids::Slug;
 use super::input::{Actor, Place};
 use super::refusal::Refusal;
 use super::rng::Rng;
-use super::state::{SETTING_KEYS, Suggestion};
+use super::state::{Opener, SETTING_KEYS, Suggestion};
 use super::textcheck::{self, TextUse, preview};
 
 fn moderator(actor: &Actor) -> Result<(), Refusal> {
@@ -127,6 +127,9 @@ pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, S
             ("reflect-history", s.reflect_history.to_string()),
             ("default-template", s.default_template.clone()),
             ("speaker-pings", if s.speaker_pings { "on" } else { "off" }.to_owned()),
+            ("who-opens", s.who_opens.as_str().to_owned()),
+            ("open-per-member", s.open_per_member.to_string()),
+            ("open-per-channel", s.open_per_channel.to_string()),
             ("agreements", format!("version {}", cx.st.community.agreements_version)),
         ];
         let mut lines = vec![Line::new("settings-head")];
@@ -154,6 +157,16 @@ pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, S
                 _ => return Err(bad("on or off")),
             }
         }
+        "who-opens" => {
+            next.settings.who_opens = match value.trim().to_lowercase().as_str() {
+                "anyone" | "everyone" => Opener::Anyone,
+                "hosts" => Opener::Hosts,
+                "moderators" => Opener::Moderators,
+                _ => return Err(bad("anyone, hosts or moderators")),
+            }
+        }
+        "open-per-member" => next.settings.open_per_member = num(1, 20)?,
+        "open-per-channel" => next.settings.open_per_channel = num(1, 50)?,
         "default-template" => {
             if cx.st.template(&value).is_none() {
                 return Err(Refusal::UnknownTemplate { given: preview(&value) });

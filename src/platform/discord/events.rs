@@ -169,13 +169,18 @@ impl Shared {
         if let Some(g) = inv.guild {
             self.support.noted_manage(g, inv.user, inv.manage_guild);
         }
-        let standing = Standing { manages: inv.manage_guild, named: self.named(&inv.roles), power: None };
+        let standing = Standing { manages: inv.manage_guild, named: self.named(&inv.roles), power: None, host: self.hosts(&inv.roles) };
         Some(Actor::from_facts(self.member(inv.user)?, inv.display.clone(), &standing))
     }
 
     /// Whether a configured moderator role is among `roles` (a fact about the member).
     fn named(&self, roles: &[u64]) -> bool {
         roles.iter().any(|r| self.moderator_roles.contains(r))
+    }
+
+    /// Whether a configured host role is among `roles`.
+    fn hosts(&self, roles: &[u64]) -> bool {
+        roles.iter().any(|r| self.host_roles.contains(r))
     }
 
     /// A button press: decoded back into its scoped action.
@@ -372,8 +377,12 @@ impl Shared {
             .or_else(|| message.author.global_name.clone())
             .unwrap_or_else(|| message.author.name.clone());
         // A message carries roles but no permissions: Manage Server is what Discord last said.
-        let standing =
-            Standing { manages: self.support.manages(guild.get(), message.author.id.get()), named: self.named(&roles), power: None };
+        let standing = Standing {
+            manages: self.support.manages(guild.get(), message.author.id.get()),
+            named: self.named(&roles),
+            power: None,
+            host: self.hosts(&roles),
+        };
         let actor = Actor::from_facts(member, display, &standing);
         let input = Input::Chat { actor, place: Place::Channel(channel), text: message.content.clone() };
         // Whatever the message causes goes out through the outlet (a nudge or a card

@@ -110,6 +110,7 @@ pub(crate) struct Shared {
     catalogue: Catalogue,
     http: Arc<serenity::Http>,
     moderator_roles: Vec<u64>,
+    host_roles: Vec<u64>,
     /// The guild channel each member last used, where a private thread can be
     /// opened for them when their DMs are closed. Memory only.
     homes: Mutex<HashMap<(u64, MemberRef), u64>>,
@@ -240,6 +241,7 @@ pub async fn start(
         catalogue,
         http: client.http.clone(),
         moderator_roles: options.section.moderator_roles.clone(),
+        host_roles: options.section.host_roles.clone(),
         homes: Mutex::new(HashMap::new()),
         dms: Mutex::new(HashMap::new()),
         threads: Mutex::new(HashMap::new()),

@@ -315,8 +315,9 @@ impl Shared {
             };
         }
         let named = self.options.section.moderators.iter().any(|m| m == member.user());
+        let host = self.options.section.hosts.iter().any(|m| m == member.user());
         let display = display.unwrap_or_else(|| localpart(member.user()).to_owned());
-        Actor::from_facts(member.clone(), display, &Standing { manages: false, named, power })
+        Actor::from_facts(member.clone(), display, &Standing { manages: false, named, power, host })
     }
 
     /// The highest power level `user` holds in the rooms of `community` attune is in.
