@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::config::{ConfigError, Content};
 use crate::core::deck::{self, Deck};
-use crate::core::safety::{RuleSet, Rules, RulesError};
+use crate::core::safety::{Model, ModelError, RuleSet, Rules, RulesError};
 use crate::engine::Defaults;
 
 /// Loads decks, resources and crisis rules: from configured files, else the built-in copies.
@@ -33,6 +33,18 @@ fn line_of(src: &str, offset: usize) -> usize {
 
 pub const DEFAULT_RESOURCES: &str = include_str!("../config/resources.toml");
 pub const DEFAULT_PHRASES: &str = include_str!("../config/safety/en.toml");
+/// The learned reader beside the English rules (`core::safety::model`).
+pub const DEFAULT_MODEL: &str = include_str!("../config/safety/en.model");
+
+/// The built-in English model, read once per process.
+fn builtin_model() -> Result<std::sync::Arc<Model>, ConfigError> {
+    static MODEL: std::sync::OnceLock<Result<std::sync::Arc<Model>, ModelError>> = std::sync::OnceLock::new();
+    MODEL.get_or_init(|| Model::parse(DEFAULT_MODEL).map(std::sync::Arc::new)).clone().map_err(|e| ConfigError::File {
+        file: "config/safety/en.model (built in)".into(),
+        line: format!("line {}: ", e.line),
+        message: e.message,
+    })
+}
 
 fn read_or(path: &Option<PathBuf>, builtin: &str) -> Result<String, ConfigError> {
     match path {
@@ -101,6 +113,7 @@ fn load_rules(path: &Option<PathBuf>) -> Result<Rules, ConfigError> {
         line: e.line.map(|l| format!("line {l}: ")).unwrap_or_default(),
         message: e.message,
     };
+    // Each rules file with the model beside it (`en.toml` → `en.model`), if there is one.
     let files: Vec<(String, String)> = match path {
         None => vec![("config/safety/en.toml (built in)".to_owned(), DEFAULT_PHRASES.to_owned())],
         Some(p) if p.is_dir() => {
@@ -120,7 +133,19 @@ fn load_rules(path: &Option<PathBuf>) -> Result<Rules, ConfigError> {
     };
     let mut sets: Vec<RuleSet> = Vec::new();
     for (name, src) in &files {
-        let set = RuleSet::parse(src).map_err(|e| rule_error(name, e))?;
+        let mut set = RuleSet::parse(src).map_err(|e| rule_error(name, e))?;
+        // A model beside the rules file is that locale's; English rules without one
+        // read with the built-in English model.
+        let beside = PathBuf::from(name).with_extension("model");
+        if path.is_some() && beside.is_file() {
+            let file = beside.display().to_string();
+            let src = std::fs::read_to_string(&beside).map_err(|source| ConfigError::Read { file: file.clone(), source })?;
+            let model =
+                Model::parse(&src).map_err(|e| ConfigError::File { file, line: format!("line {}: ", e.line), message: e.message })?;
+            set = set.with_model(std::sync::Arc::new(model));
+        } else if set.locale() == "en" {
+            set = set.with_model(builtin_model()?);
+        }
         if sets.iter().any(|s| s.locale() == set.locale()) {
             return Err(ConfigError::File {
                 file: name.clone(),

@@ -29,8 +29,13 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
             let care = matches!(command.clone().unscoped(), Command::Support | Command::ResourcesShow | Command::Crisis(_));
             // Words typed into a command may be a cry for help too (a circle's title, say).
             let words = command.free_text();
-            if let Some(t) = words {
-                safety::check_chat(&mut cx, &actor, &place, t);
+            // A suggestion is a member's own prose, read like a message; other options
+            // (a title, a time, a name) by the rules alone.
+            let prose = matches!(command.clone().unscoped(), Command::Suggest(_));
+            match words {
+                Some(t) if prose => _ = safety::check_chat(&mut cx, &actor, &place, t),
+                Some(t) => _ = safety::check_command_words(&mut cx, &actor, &place, t),
+                None => {}
             }
             // Whether or not the member turned checks off, crisis words are never a public title.
             let crisis_words = words.is_some_and(|t| safety::crisis_words(&cx.st.rules, t));

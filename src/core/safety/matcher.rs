@@ -69,6 +69,8 @@ pub struct RuleSet {
     signals: Vec<Named>,
     excepts: Vec<Pattern>,
     contexts: Vec<Named>,
+    /// The learned reader beside the rules, if this locale has one (see `model`).
+    model: Option<std::sync::Arc<super::model::Model>>,
 }
 
 /// What a message matched: the warning sign, and whether it says the act is under way.
@@ -151,6 +153,20 @@ impl Rules {
         self.assess(text).is_some()
     }
 
+    /// The rules' own finding, without any model: what explicit crisis words
+    /// a text holds (for content and command words, see `safety::crisis_words`).
+    pub fn rules_finding(&self, text: &str) -> Option<Finding> {
+        let mut found: Option<Finding> = None;
+        for s in &self.sets {
+            match s.rules_only(text) {
+                Some(f) if f.imminent => return Some(f),
+                Some(f) => found = found.or(Some(f)),
+                None => {}
+            }
+        }
+        found
+    }
+
     /// The warning sign `text` shows, if any; an imminent one wins over the rest.
     pub fn assess(&self, text: &str) -> Option<Finding> {
         let mut found: Option<Finding> = None;
@@ -180,6 +196,16 @@ impl Rules {
             }
         }
         steps
+    }
+
+    /// Each locale's rules, in load order.
+    pub fn sets(&self) -> &[RuleSet] {
+        &self.sets
+    }
+
+    /// The same rules without their models: what the rules alone find.
+    pub fn without_models(&self) -> Rules {
+        Rules { sets: self.sets.iter().map(|s| RuleSet { model: None, ..s.clone() }).collect() }
     }
 
     /// The locales that have rules, in load order.
@@ -257,7 +283,7 @@ impl RuleSet {
         }
         let excepts = compile(&raw.except)?;
         let contexts = named(&raw.context, false)?;
-        Ok(Self { locale, fold, alias, signals, excepts, contexts })
+        Ok(Self { locale, fold, alias, signals, excepts, contexts, model: None })
     }
 
     pub fn locale(&self) -> &str {
@@ -269,17 +295,57 @@ impl RuleSet {
         self.assess(text).is_some()
     }
 
+    /// What the message shows. A `[now]` sign always stands; with a model,
+    /// every other reading is the model's, which sees the rules' finding as
+    /// one of its features (so a sign the rules found in a film's plot can be
+    /// outweighed, and a way of saying it no rule holds can be found, as the
+    /// sign `learned`). Without a model, the rules' finding.
+    pub fn assess(&self, text: &str) -> Option<Finding> {
+        let read = self.read(text);
+        let found = self.rule_finding(&read);
+        let Some(model) = &self.model else { return found };
+        if found.as_ref().is_some_and(|f| f.imminent) {
+            return found;
+        }
+        let signs: Vec<String> = found.iter().map(|f| f.sign.clone()).collect();
+        if model.flags(&read.words, &signs) {
+            Some(found.unwrap_or_else(|| Finding { sign: "learned".into(), imminent: false }))
+        } else {
+            None
+        }
+    }
+
+    /// The rules' own finding, without the model.
+    pub fn rules_only(&self, text: &str) -> Option<Finding> {
+        self.rule_finding(&self.read(text))
+    }
+
+    /// The message as the rules and the model read it: its words and the sentence of each.
+    pub fn reading(&self, text: &str) -> (Vec<String>, Vec<usize>) {
+        let read = self.read(text);
+        (read.words, read.sentence)
+    }
+
+    /// This locale with a learned reader beside its rules.
+    pub fn with_model(mut self, model: std::sync::Arc<super::model::Model>) -> Self {
+        self.model = Some(model);
+        self
+    }
+
+    pub fn model(&self) -> Option<&super::model::Model> {
+        self.model.as_deref()
+    }
+
     /// The first sign (imminent ones first) that matches words no exception
     /// overlaps, in a sentence no context rule excuses.
-    pub fn assess(&self, text: &str) -> Option<Finding> {
+    fn rule_finding(&self, read: &Read) -> Option<Finding> {
         let steps = &mut 0;
-        let read = self.read(text);
         let words = &read.words;
         let mut excused: Option<Excused> = None;
         for n in &self.signals {
             for start in 0..words.len() {
                 let Some(end) = n.pattern.match_at(words, start, steps) else { continue };
-                let (spans, sentences) = excused.get_or_insert_with(|| self.excused(&read, steps));
+                let (spans, sentences) = excused.get_or_insert_with(|| self.excused(read, steps));
                 let overlapped = spans.iter().any(|&(s, e)| s < end && start < e);
                 let in_context = read.sentence.get(start).is_some_and(|s| sentences.contains(s));
                 if !overlapped && !in_context {

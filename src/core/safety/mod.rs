@@ -5,8 +5,10 @@
 //! them again within the community's period.
 
 mod matcher;
+pub mod model;
 
 pub use matcher::{Finding, RuleSet, Rules, RulesError};
+pub use model::{Model, ModelError, TrainOptions};
 
 use jiff::Timestamp;
 
@@ -19,16 +21,32 @@ use crate::core::rng::Rng;
 /// The most characters of one chat message checked for crisis phrases.
 pub const MAX_CHECKED_CHARS: usize = 4000;
 
-/// Whether `text` matches the crisis rules, whatever the member's choice about
-/// checks: such words are read for signposting and never become content (a
-/// title, a suggestion, a card, a refusal's quote). Bounded like chat.
+/// Whether `text` holds crisis words by the rules alone, whatever the
+/// member's choice about checks: such words are read for signposting and
+/// never become content (a title, a card, agreements, a refusal's quote).
+/// Bounded like chat. The learned model isn't asked here: it reads messages
+/// people write, and a deck card about loss or a title with "tonight" in it
+/// is not one.
 pub fn crisis_words(rules: &Rules, text: &str) -> bool {
-    rules.matches(bounded(text))
+    rules.rules_finding(bounded(text)).is_some()
 }
 
-/// What `text` matched (bounded like chat), whatever the member's choice about checks.
+/// Whether a member's own words read as someone at risk, by the rules and the
+/// model: a suggestion that does is held back like crisis words.
+pub fn reads_at_risk(rules: &Rules, text: &str) -> bool {
+    finding(rules, text).is_some()
+}
+
+/// What a message (chat, a private line, a suggestion) shows, by the rules
+/// and the model (bounded like chat), whatever the member's choice about checks.
 pub fn finding(rules: &Rules, text: &str) -> Option<Finding> {
     rules.assess(bounded(text))
+}
+
+/// What words typed as a command's option show (a title, a time, a name): by
+/// the rules alone, since the model reads messages, not a few words of a command.
+pub fn command_finding(rules: &Rules, text: &str) -> Option<Finding> {
+    rules.rules_finding(bounded(text))
 }
 
 /// The start of a message that is checked: the work per message stays bounded.
@@ -54,7 +72,19 @@ fn bounded(text: &str) -> &str {
 /// caller sends nothing else for it, such as a floor reminder.
 pub fn check_chat(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text: &str) -> bool {
     // Bounded work per message, however long it is: only the start is examined.
-    let Some(finding) = cx.st.rules.assess(bounded(text)) else { return false };
+    let finding = finding(&cx.st.rules, text);
+    signpost(cx, actor, place, finding)
+}
+
+/// Checks the words typed into a command's option like chat, by the rules
+/// alone (see [`command_finding`]).
+pub fn check_command_words(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, text: &str) -> bool {
+    let finding = command_finding(&cx.st.rules, text);
+    signpost(cx, actor, place, finding)
+}
+
+fn signpost(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, finding: Option<Finding>) -> bool {
+    let Some(finding) = finding else { return false };
     let member = cx.st.members.get(&actor.member);
     if member.is_some_and(|m| m.crisis_checks_off) {
         return false;
