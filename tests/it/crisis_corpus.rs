@@ -301,7 +301,9 @@ fn the_second_corpus_is_measured_and_its_held_out_part_by_counts_only() {
     assert!(everyday.false_alarm_rate() <= HELDOUT2_EVERYDAY_CEILING, "everyday false alarms {:.3}", everyday.false_alarm_rate());
 }
 
-/// Loose guards below the held-out measurement (BENCHMARKS.md), set after it.
-const HELDOUT2_RECALL_FLOOR: f64 = 0.0;
-const HELDOUT2_FALSE_ALARM_CEILING: f64 = 1.0;
-const HELDOUT2_EVERYDAY_CEILING: f64 = 1.0;
+/// Loose guards below the one held-out measurement (BENCHMARKS.md: recall
+/// 0.750, false alarms 0.050 on near misses and 0.017 on everyday messages),
+/// set after it and never tuned towards.
+const HELDOUT2_RECALL_FLOOR: f64 = 0.70;
+const HELDOUT2_FALSE_ALARM_CEILING: f64 = 0.08;
+const HELDOUT2_EVERYDAY_CEILING: f64 = 0.04;
