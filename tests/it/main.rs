@@ -15,6 +15,7 @@ mod boundary;
 mod buttons;
 mod care;
 mod care_depth;
+mod care_model;
 mod care_now;
 mod care_words;
 mod cli;
