@@ -564,6 +564,7 @@ mod matrix_tests {
             (format!("{base}prefix = \"\"\n"), "matrix.prefix"),
             (format!("{base}prefix = \"! attune\"\n"), "matrix.prefix"),
             (format!("{base}moderators = [\"mod\"]\n"), "matrix.moderators"),
+            (format!("{base}hosts = [\"hana\"]\n"), "matrix.hosts"),
             (format!("{base}allowed_servers = [\"@x:y\"]\n"), "matrix.allowed_servers"),
             (format!("{base}[[matrix.communities]]\nid = \"a b\"\nrooms = [\"!a:b\"]\n"), "matrix.communities"),
             (format!("{base}[[matrix.communities]]\nid = \"a\"\n"), "matrix.communities"),

@@ -149,7 +149,7 @@ fn person(markup: Markup, member: &MemberRef, display: &str) -> String {
 
 /// A channel, thread or room, as the platform links one (the console names it).
 fn place(markup: Markup, channel: &ChannelId) -> String {
-    let raw = channel.raw();
+    let raw = &clean(channel.raw());
     match (markup, channel.platform()) {
         (Markup::Markdown, Platform::Discord) if !raw.is_empty() && raw.chars().all(|c| c.is_ascii_digit()) => format!("<#{raw}>"),
         (Markup::Html, Platform::Matrix) => format!("<a href=\"https://matrix.to/#/{}\">{}</a>", matrix_to(raw), html_escape(raw)),

@@ -13,8 +13,8 @@ use crate::support::*;
 
 /// Said without any word a rule holds: means gathered, counted.
 const MEANS: &str = "i've been counting the pills in the cabinet, there are enough now";
-/// A film's plot, which a plain-statement rule matches.
-const PLOT: &str = "that film about a man who wants to die had the best soundtrack, the ending was so good";
+/// A manga's plot, which a rule for means matches.
+const PLOT: &str = "the manga chapter where he jumps off the school roof wrecked me, the art tho";
 
 fn card_to(out: &[Effect], name: &str) -> bool {
     out.iter().any(|e| matches!(e, Effect::Whisper { to, message } if *to == member(name) && message.kind == Kind::Crisis))
@@ -32,12 +32,21 @@ fn a_message_no_rule_matches_is_read_as_at_risk_by_the_model_and_brings_the_card
 }
 
 #[test]
-fn a_sign_the_rules_found_in_a_plot_is_outweighed_but_a_plain_statement_stands() {
+fn a_sign_the_rules_found_in_a_plot_is_outweighed_but_a_plain_statement_always_stands() {
     let mut h = Harness::new();
     let rules = h.state.rules.clone();
-    assert!(rules.without_models().assess(PLOT).is_some(), "the rules alone read the plot as a plain statement");
-    assert!(!card_to(&h.chat("bob", PLOT), "bob"), "with the model, a film's plot brings no card");
-    for (who, said) in [("carol", "I want to die"), ("dana", "some days I want to die"), ("erin", "i want to kill myself")] {
+    assert!(rules.without_models().assess(PLOT).is_some_and(|f| f.sign == "means"), "the rules alone read the plot as means");
+    assert!(!card_to(&h.chat("bob", PLOT), "bob"), "with the model, a manga's plot brings no card");
+    // Said outright, whatever else the message says: the model never outweighs it
+    // (it once read "i feel so lonely" and "died" as reasons to stay quiet).
+    for (who, said) in [
+        ("carol", "I want to die"),
+        ("dana", "some days I want to die"),
+        ("erin", "i want to kill myself"),
+        ("fay", "i want to die. i feel so lonely"),
+        ("gus", "my mom died and now i want to die too"),
+        ("hal", "that film about a man who wants to die had the best soundtrack, i want to die too"),
+    ] {
         assert!(card_to(&h.chat(who, said), who), "{said}");
     }
     // A [now] sign always stands, whatever the model reads.
@@ -46,11 +55,24 @@ fn a_sign_the_rules_found_in_a_plot_is_outweighed_but_a_plain_statement_stands()
 }
 
 #[test]
-fn a_suggestion_the_model_reads_as_at_risk_is_held_like_crisis_words() {
+fn a_suggestion_the_model_or_the_rules_read_as_at_risk_is_held() {
     let mut h = Harness::new();
     let out = h.dm("bob", &format!("suggest {MEANS}"));
     assert!(card_to(&out, "bob"));
     assert!(h.state.community.suggestions.is_empty(), "not kept for others to see");
+    // Crisis words the model would let pass (a card about grief) are still held.
+    let words = "Share a story about grief and a time you wanted to die";
+    h.dm("carol", &format!("suggest {words}"));
+    assert!(h.state.community.suggestions.is_empty(), "crisis words are never content");
+}
+
+/// A sign a moderator added to the rules is one the model never learned: it always stands.
+#[test]
+fn a_sign_the_model_never_learned_always_stands() {
+    let rules = attune::config::Config::default().content().unwrap().phrases;
+    let model = rules.sets()[0].model().unwrap();
+    assert!(model.decides(0.0, &["a-sign-a-moderator-added".to_owned()]));
+    assert!(!model.decides(0.0, &["means".to_owned()]), "a learned sign can be outweighed");
 }
 
 #[test]

@@ -27,7 +27,7 @@ fn moderator(actor: &Actor) -> Result<(), Refusal> {
 /// reads a command's free text first); it is not kept. Moderators learn only
 /// that one was held back, never its words, and nobody else ever sees it.
 pub fn suggest(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str) -> Result<(), Refusal> {
-    if super::safety::reads_at_risk(&cx.st.rules, text) {
+    if super::safety::held_back(&cx.st.rules, text) {
         cx.st.community.held_suggestions = cx.st.community.held_suggestions.saturating_add(1);
         cx.st.dirty.community = true;
         cx.whisper_line(&actor.member, Line::new("suggest-held"));
@@ -54,7 +54,7 @@ pub fn suggestions(cx: &mut Cx<'_, impl Rng>, actor: &Actor, decision: Option<(b
         // A suggestion stored before crisis words were held back is listed by number only,
         // so it can be declined without anyone reading it.
         lines.extend(cx.st.community.suggestions.iter().map(|s| {
-            if super::safety::reads_at_risk(&cx.st.rules, &s.text) {
+            if super::safety::held_back(&cx.st.rules, &s.text) {
                 Line::new("suggestion-item-held").num("id", s.id)
             } else {
                 Line::new("suggestion-item").num("id", s.id).text("text", s.text.clone())
@@ -69,7 +69,7 @@ pub fn suggestions(cx: &mut Cx<'_, impl Rng>, actor: &Actor, decision: Option<(b
         return Ok(());
     };
     let pos = cx.st.community.suggestions.iter().position(|s| s.id == id).ok_or(Refusal::UnknownSuggestion { id })?;
-    if approve && super::safety::reads_at_risk(&cx.st.rules, &cx.st.community.suggestions[pos].text) {
+    if approve && super::safety::held_back(&cx.st.rules, &cx.st.community.suggestions[pos].text) {
         return Err(Refusal::SuggestionHeld { id });
     }
     // Everything that can fail is settled before the suggestion leaves the queue.

@@ -31,10 +31,11 @@ pub fn crisis_words(rules: &Rules, text: &str) -> bool {
     rules.rules_finding(bounded(text)).is_some()
 }
 
-/// Whether a member's own words read as someone at risk, by the rules and the
-/// model: a suggestion that does is held back like crisis words.
-pub fn reads_at_risk(rules: &Rules, text: &str) -> bool {
-    finding(rules, text).is_some()
+/// Whether a suggestion is held back: it holds crisis words by the rules, or
+/// the rules and the model read it as someone at risk (the model may outweigh
+/// a sign in a message, never crisis words becoming content).
+pub fn held_back(rules: &Rules, text: &str) -> bool {
+    crisis_words(rules, text) || finding(rules, text).is_some()
 }
 
 /// What a message (chat, a private line, a suggestion) shows, by the rules

@@ -68,56 +68,53 @@ impl Default for TrainOptions {
 }
 
 impl Model {
-    /// Reads a model file: `bias VALUE`, `threshold VALUE`, then one
-    /// `WEIGHT<TAB>FEATURE` per line. `#` lines are comments.
+    /// Reads a model file: `bias VALUE`, `threshold VALUE`, optionally `veto
+    /// VALUE` and `keep SIGN` lines, then one `WEIGHT<TAB>FEATURE` per line.
+    /// `#` lines are comments. Every problem names its line.
     pub fn parse(src: &str) -> Result<Self, ModelError> {
-        let mut bias = None;
-        let mut threshold = None;
-        let mut veto = 0.0;
+        let (mut bias, mut threshold, mut veto) = (None, None, None);
         let mut keep = Vec::new();
         let mut weights = HashMap::new();
+        let mut veto_line = 1;
         for (n, line) in src.lines().enumerate() {
             let line_no = n + 1;
             let err = |message: &str| ModelError { line: line_no, message: message.to_owned() };
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
-            if let Some(v) = line.strip_prefix("bias ") {
-                bias = Some(v.trim().parse::<f32>().map_err(|_| err("bias is not a number"))?);
-                continue;
-            }
-            if let Some(v) = line.strip_prefix("threshold ") {
-                let t = v.trim().parse::<f32>().map_err(|_| err("threshold is not a number"))?;
-                if !(0.0..=1.0).contains(&t) {
-                    return Err(err("threshold must be from 0 to 1"));
+            // A number from `lo` to 1, given once.
+            let once = |slot: &mut Option<f32>, v: &str, what: &str, lo: f32, hi: f32| -> Result<(), ModelError> {
+                let x = v.trim().parse::<f32>().ok().filter(|x| x.is_finite() && (lo..=hi).contains(x));
+                let x = x.ok_or_else(|| err(&format!("{what} must be a number from {lo} to {hi}")))?;
+                if slot.replace(x).is_some() {
+                    return Err(err(&format!("{what} is given twice")));
                 }
-                threshold = Some(t);
-                continue;
-            }
-            if let Some(sign) = line.strip_prefix("keep ") {
+                Ok(())
+            };
+            if let Some(v) = line.strip_prefix("bias ") {
+                once(&mut bias, v, "bias", -1e6, 1e6)?;
+            } else if let Some(v) = line.strip_prefix("threshold ") {
+                // Zero would read every message as at risk.
+                once(&mut threshold, v, "threshold", f32::MIN_POSITIVE, 1.0)?;
+            } else if let Some(v) = line.strip_prefix("veto ") {
+                once(&mut veto, v, "veto", 0.0, 1.0)?;
+                veto_line = line_no;
+            } else if let Some(sign) = line.strip_prefix("keep ") {
                 keep.push(sign.trim().to_owned());
-                continue;
-            }
-            if let Some(v) = line.strip_prefix("veto ") {
-                veto = v
-                    .trim()
-                    .parse::<f32>()
-                    .ok()
-                    .filter(|v| (0.0..=1.0).contains(v))
-                    .ok_or_else(|| err("veto must be a number from 0 to 1"))?;
-                continue;
-            }
-            let (w, feature) = line.split_once('\t').ok_or_else(|| err("expected WEIGHT, a tab, FEATURE"))?;
-            let w = w.trim().parse::<f32>().ok().filter(|w| w.is_finite()).ok_or_else(|| err("the weight is not a number"))?;
-            if feature.is_empty() || weights.insert(feature.to_owned(), w).is_some() {
-                return Err(err("a feature is empty or given twice"));
+            } else {
+                let (w, feature) = line.split_once('\t').ok_or_else(|| err("expected WEIGHT, a tab, FEATURE"))?;
+                let w = w.trim().parse::<f32>().ok().filter(|w| w.is_finite()).ok_or_else(|| err("the weight is not a number"))?;
+                if feature.is_empty() || weights.insert(feature.to_owned(), w).is_some() {
+                    return Err(err("a feature is empty or given twice"));
+                }
             }
         }
         let first = |what: &str| ModelError { line: 1, message: format!("the file has no {what} line") };
-        let bias = bias.filter(|b| b.is_finite()).ok_or_else(|| first("bias"))?;
+        let bias = bias.ok_or_else(|| first("bias"))?;
         let threshold = threshold.ok_or_else(|| first("threshold"))?;
+        let veto = veto.unwrap_or(0.0);
         if veto > threshold {
-            return Err(ModelError { line: 1, message: "veto must not be above the threshold".into() });
+            return Err(ModelError { line: veto_line, message: "veto must not be above the threshold".into() });
         }
         Ok(Model { bias, threshold, veto, keep, weights })
     }
@@ -169,10 +166,13 @@ impl Model {
     }
 
     /// The decision from a probability and the rules' signs: a kept sign
-    /// always stands; another sign stands unless the probability is below
-    /// the veto; without a sign, the probability must reach the threshold.
+    /// always stands, and so does a sign the model has no weight for (one a
+    /// moderator added to the rules: the model never learned to judge it);
+    /// another sign stands unless the probability is below the veto; without
+    /// a sign, the probability must reach the threshold.
     pub fn decides(&self, probability: f32, signs: &[String]) -> bool {
-        if signs.iter().any(|s| self.keep.contains(s)) {
+        let unknown = |s: &String| !self.weights.contains_key(&format!("r:{s}"));
+        if signs.iter().any(|s| self.keep.contains(s) || unknown(s)) {
             return true;
         }
         if signs.is_empty() { probability >= self.threshold } else { probability >= self.veto }
@@ -210,14 +210,24 @@ impl Model {
     }
 }
 
+/// Words the model never learns from. Every writer of the corpora was asked
+/// to keep nearly all messages at risk free of them (people at risk mostly
+/// say it another way) and to use them in near misses, so what the corpora
+/// teach about them is the brief, not people: learned, "died" and "death"
+/// outweighed "I want to die". The rules read them.
+const UNLEARNED: &[&str] =
+    &["suicide", "suicides", "suicidal", "die", "dies", "died", "dying", "dead", "death", "deaths", "kill", "kills", "killed", "killing"];
+
 /// A message's features, each once: words (`w:`), neighbouring pairs (`b:`)
-/// and the signs the rules found (`r:`), in a fixed order.
+/// and the signs the rules found (`r:`), in a fixed order. `UNLEARNED`
+/// words, and pairs with them, are left out.
 pub fn features(words: &[String], signs: &[String]) -> Vec<String> {
     let mut out = Vec::with_capacity(words.len() * 2 + signs.len());
     out.extend(signs.iter().map(|s| format!("r:{s}")));
-    for (i, w) in words.iter().enumerate() {
+    let learned = |w: &str| !UNLEARNED.contains(&w);
+    for (i, w) in words.iter().enumerate().filter(|(_, w)| learned(w)) {
         out.push(format!("w:{w}"));
-        if let Some(next) = words.get(i + 1) {
+        if let Some(next) = words.get(i + 1).filter(|n| learned(n)) {
             out.push(format!("b:{w} {next}"));
         }
     }
@@ -378,7 +388,10 @@ mod tests {
             ("bias 0\nthreshold 0.5\n0.1\tw:a\n0.2\tw:a\n", 4),
             ("bias 0\nthreshold 0.5\nNaN\tw:a\n", 3),
             ("bias 0\nthreshold 0.5\nveto -1\n", 3),
-            ("bias 0\nthreshold 0.5\nveto 0.6\n", 1),
+            ("bias 0\nthreshold 0.5\nveto 0.6\n", 3),
+            ("bias 0\nthreshold 0.5\nbias 1\n", 3),
+            ("bias inf\nthreshold 0.5\n", 1),
+            ("bias 0\n\nthreshold 0\n", 3),
         ] {
             assert_eq!(Model::parse(src).map(|_| ()).unwrap_err().line, line, "{src:?}");
         }

@@ -191,3 +191,54 @@ async fn a_pulse_button_pressed_twice_says_it_was_answered_and_after_its_window_
     assert!(late.contains("pulse has closed") && !late.contains("already ended"), "after the window: {late}");
     bot.stop().await;
 }
+
+/// Who may open circles, and how many (issue 15 §6), on Discord: a configured
+/// host role opens where only hosts may, and a refused open links the newest
+/// circle's thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_hosts_open_where_the_community_says_so_and_a_refusal_links_the_open_circle() {
+    const HOSTS: u64 = 900_000_000_000_000_077;
+    let (moderator, alice, bob, _) = people();
+    let hana = User::new(800_000_000_000_000_009, "hana").role(HOSTS);
+    let users = [&moderator, &alice, &bob, &hana];
+    let fake = super::fake::Fake::start().await;
+    for u in users {
+        fake.add_user(u);
+    }
+    let bot = Bot::start_configured(fake, tempfile::tempdir().unwrap(), true, |o| o.section.host_roles = vec![HOSTS]).await;
+    bot.slash(
+        &moderator,
+        "settings",
+        json!([{ "name": "set", "type": 1, "options": [
+        { "name": "key", "type": 3, "value": "who-opens" }, { "name": "value", "type": 3, "value": "hosts" } ] }]),
+    )
+    .await;
+    let threads = bot.fake.public_threads(CHANNEL).len();
+    bot.circle(&alice, "open", json!([{ "name": "title", "type": 3, "value": "Evening" }])).await;
+    let told = last_private(&bot, &alice);
+    assert!(told.contains("opened by its hosts and moderators"), "alice hears who opens circles here: {told}");
+    assert_eq!(bot.fake.public_threads(CHANNEL).len(), threads, "no circle was opened");
+
+    bot.circle(&hana, "open", json!([{ "name": "title", "type": 3, "value": "Morning" }])).await;
+    let first = bot.place();
+    assert_ne!(first, CHANNEL, "hana, with the host role, opened a circle in its own thread");
+    // Everyone may open again, two at a time from this channel.
+    for (key, value) in [("who-opens", "anyone"), ("open-per-channel", "2")] {
+        bot.slash(
+            &moderator,
+            "settings",
+            json!([{ "name": "set", "type": 1, "options": [
+            { "name": "key", "type": 3, "value": key }, { "name": "value", "type": 3, "value": value } ] }]),
+        )
+        .await;
+    }
+    bot.circle(&alice, "open", json!([{ "name": "title", "type": 3, "value": "Noon" }])).await;
+    let second = bot.place();
+    assert_ne!(second, first, "alice opened the second circle");
+    bot.circle(&bob, "open", json!([{ "name": "title", "type": 3, "value": "Night" }])).await;
+    let told = last_private(&bot, &bob);
+    assert!(told.contains(&format!("the newest in <#{second}>")), "the refusal links the newest circle's thread: {told}");
+    assert!(told.contains("2 circles opened from this channel are"), "{told}");
+    assert_eq!(bot.fake.public_threads(CHANNEL).len(), threads + 2);
+    bot.stop().await;
+}

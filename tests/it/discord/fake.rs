@@ -49,14 +49,20 @@ pub struct User {
     pub name: String,
     pub nick: Option<String>,
     pub manage_guild: bool,
+    /// The member's role ids in the guild.
+    pub roles: Vec<u64>,
 }
 
 impl User {
     pub fn new(id: u64, name: &str) -> Self {
-        Self { id, name: name.to_owned(), nick: None, manage_guild: false }
+        Self { id, name: name.to_owned(), nick: None, manage_guild: false, roles: Vec::new() }
     }
     pub fn moderator(mut self) -> Self {
         self.manage_guild = true;
+        self
+    }
+    pub fn role(mut self, role: u64) -> Self {
+        self.roles.push(role);
         self
     }
     pub fn nick(mut self, nick: &str) -> Self {
@@ -76,7 +82,8 @@ impl User {
         // Manage Server is 0x20; a member without it gets View Channel, Send Messages and Use Application Commands.
         let permissions: u64 = if self.manage_guild { 0x20 | 0x400 | 0x800 | 0x8000_0000 } else { 0x400 | 0x800 | 0x8000_0000 };
         json!({
-            "user": self.json(), "nick": self.nick, "avatar": null, "banner": null, "roles": [], "joined_at": T,
+            "user": self.json(), "nick": self.nick, "avatar": null, "banner": null,
+            "roles": self.roles.iter().map(u64::to_string).collect::<Vec<_>>(), "joined_at": T,
             "premium_since": null, "deaf": false, "mute": false, "flags": 0, "pending": false,
             "permissions": permissions.to_string(), "communication_disabled_until": null,
         })
