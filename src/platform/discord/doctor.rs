@@ -17,7 +17,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// Every permission attune uses: (the permission, its catalogue line: Discord's
 /// name for it and what attune needs it for).
-const NEEDED: [(serenity::Permissions, &str); 10] = [
+const NEEDED: [(serenity::Permissions, &str); 9] = [
     (serenity::Permissions::VIEW_CHANNEL, "cli-doctor-discord-perm-view"),
     (serenity::Permissions::SEND_MESSAGES, "cli-doctor-discord-perm-send"),
     (serenity::Permissions::EMBED_LINKS, "cli-doctor-discord-perm-embed"),
@@ -26,7 +26,6 @@ const NEEDED: [(serenity::Permissions, &str); 10] = [
     (serenity::Permissions::CREATE_PUBLIC_THREADS, "cli-doctor-discord-perm-public-threads"),
     (serenity::Permissions::CREATE_PRIVATE_THREADS, "cli-doctor-discord-perm-private-threads"),
     (serenity::Permissions::MANAGE_ROLES, "cli-doctor-discord-perm-manage-roles"),
-    (serenity::Permissions::MANAGE_CHANNELS, "cli-doctor-discord-perm-manage-channels"),
     (serenity::Permissions::MUTE_MEMBERS, "cli-doctor-discord-perm-mute"),
 ];
 

@@ -3,11 +3,20 @@
 //! While someone speaks, permission overwrites let only the speaker, the
 //! hosts and attune itself send messages: `@everyone` and every role or
 //! member overwrite that allowed sending is made to deny it, and the speaker,
-//! hosts and attune get an overwrite that allows it. Before anything is
-//! changed the original overwrite (or its absence) is written down with
-//! `Store::hold_floor` (the first original wins), and the turn's end, the
-//! circle's end, and the adapter's start after a crash put back exactly what
-//! was there, deleting an overwrite that did not exist before.
+//! hosts and attune get an overwrite that allows it. Only the Send Messages
+//! bit is ever flipped, on the overwrite as it is now: whatever else a
+//! moderator set, before or during the circle, stays, and Send Messages in
+//! Threads is never touched (support and private threads in the channel go
+//! on). Before anything is changed the original overwrite (or its absence)
+//! is written down with `Store::hold_floor` (the first original wins); the
+//! turn's end, the circle's end and the adapter's start after a crash put
+//! the Send Messages bits back as they were, and delete an overwrite attune
+//! made once nothing else is left in it.
+//!
+//! Discord lets a bot allow or deny only permissions it has itself (unless
+//! it has Manage Roles in the channel's own overwrites): a role overwrite
+//! that carries one the bot lacks can't be edited. Such a role (usually the
+//! moderators') keeps sending while the floor is held; the rest is held.
 //!
 //! A thread has no overwrites of its own, so in a thread `hold` does nothing
 //! here and works as `nudge` (the core nudges whoever posts during another's
@@ -94,22 +103,46 @@ fn decode(raw: &str) -> Option<Option<Bits>> {
     }
 }
 
-/// Sending messages (and in threads made there).
-const SEND: u64 = (1 << 11) | (1 << 38);
+/// Send Messages: the only bit the floor changes.
+const SEND: u64 = 1 << 11;
 
-/// The overwrite a target should have while the floor is held, from what it
-/// was before attune touched it: those who may speak are allowed to send, and
-/// everyone else who was allowed is denied. `None` keeps the original.
-fn held(original: Option<Bits>, may_speak: bool, everyone: bool) -> Option<Bits> {
-    let base = original.unwrap_or(Bits { allow: 0, deny: 0 });
-    let want = if may_speak {
-        Bits { allow: base.allow | SEND, deny: base.deny & !SEND }
-    } else if everyone || base.allow & SEND != 0 {
-        Bits { allow: base.allow & !SEND, deny: base.deny | SEND }
+/// What an overwrite says about sending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Send {
+    Allow,
+    Deny,
+    Unset,
+}
+
+fn send_of(bits: Option<Bits>) -> Send {
+    match bits {
+        Some(b) if b.allow & SEND != 0 => Send::Allow,
+        Some(b) if b.deny & SEND != 0 => Send::Deny,
+        _ => Send::Unset,
+    }
+}
+
+/// `current` with only its Send Messages bits set to `send`; `None` where
+/// nothing is left in it (the overwrite is removed).
+fn with_send(current: Option<Bits>, send: Send) -> Option<Bits> {
+    let base = current.unwrap_or(Bits { allow: 0, deny: 0 });
+    let allow = (base.allow & !SEND) | if send == Send::Allow { SEND } else { 0 };
+    let deny = (base.deny & !SEND) | if send == Send::Deny { SEND } else { 0 };
+    (allow != 0 || deny != 0).then_some(Bits { allow, deny })
+}
+
+/// What sending should be for a target while the floor is held, from what it
+/// was before attune touched it: those who may speak are allowed, `@everyone`
+/// and whoever was allowed are denied, and the rest is as it was.
+fn held_send(original: Option<Bits>, may_speak: bool, everyone: bool) -> Send {
+    let was = send_of(original);
+    if may_speak {
+        Send::Allow
+    } else if everyone || was == Send::Allow {
+        Send::Deny
     } else {
-        return None;
-    };
-    (Some(want) != original).then_some(want)
+        was
+    }
 }
 
 impl Shared {
@@ -186,36 +219,50 @@ impl Shared {
         let mut targets: BTreeSet<Target> = now.keys().chain(originals.keys()).copied().collect();
         targets.insert(Target::Role(guild));
         targets.extend(speakers.iter().map(|u| Target::Member(*u)));
-        for t in targets {
-            let original = originals.get(&t).copied().unwrap_or_else(|| now.get(&t).copied());
+        // Those who may speak are allowed first, so nobody is ever silenced on their own turn
+        // by a hold that stopped halfway.
+        let (first, rest): (Vec<Target>, Vec<Target>) =
+            targets.into_iter().partition(|t| matches!(t, Target::Member(u) if speakers.contains(u)));
+        for t in first.into_iter().chain(rest) {
+            let current = now.get(&t).copied();
+            let original = originals.get(&t).copied().unwrap_or(current);
             let may_speak = matches!(t, Target::Member(u) if speakers.contains(&u));
-            let result = match held(original, may_speak, t == Target::Role(guild)) {
-                // What it was is what it should be: put it back if attune changed it.
-                None if originals.contains_key(&t) => self.put_back(channel, ch, t, original, now.get(&t).copied()).await,
-                None => Ok(()),
-                Some(want) => {
-                    let fresh = !originals.contains_key(&t);
-                    if fresh && let Err(e) = self.engine.ledger().hold_floor(channel, &t.key(), &encode(original)).await {
-                        // Never change what could not be written down first.
-                        tracing::error!(error = %e, "the floor's bookkeeping could not be written; the floor is not held");
-                        return;
-                    }
-                    let set = if now.get(&t) == Some(&want) { Ok(()) } else { self.set(ch, t, Some(want)).await };
-                    if set.is_err()
-                        && fresh
-                        && let Err(e) = self.engine.ledger().release_floor(channel, &t.key()).await
-                    {
-                        // Nothing changed; a later restore only puts back what was there.
-                        tracing::error!(error = %e, "an overwrite that was never changed could not be forgotten");
-                    }
-                    set
+            let send = held_send(original, may_speak, t == Target::Role(guild));
+            let want = with_send(current, send);
+            let fresh = !originals.contains_key(&t);
+            if want == current {
+                // Already so. Where it is so because it is as it was, attune holds nothing here.
+                if !fresh
+                    && send == send_of(original)
+                    && let Err(e) = self.engine.ledger().release_floor(channel, &t.key()).await
+                {
+                    tracing::error!(error = %e, "a restored overwrite could not be forgotten; it is restored again later");
                 }
-            };
-            if let Err(e) = result {
-                tracing::warn!(error = %e, channel = ch, "a permission overwrite could not be changed");
-                self.floor_failed(community, channel, &e);
+                continue;
+            }
+            if fresh && let Err(e) = self.engine.ledger().hold_floor(channel, &t.key(), &encode(original)).await {
+                // Never change what could not be written down first.
+                tracing::error!(error = %e, "the floor's bookkeeping could not be written; the floor is not held");
                 return;
             }
+            let Err(e) = self.set(ch, t, want).await else { continue };
+            if fresh && let Err(e) = self.engine.ledger().release_floor(channel, &t.key()).await {
+                // Nothing changed; a later restore only puts back what was there.
+                tracing::error!(error = %e, "an overwrite that was never changed could not be forgotten");
+            }
+            // A role or member overwrite the bot may not edit (it carries a permission the
+            // bot lacks) keeps sending; the hold goes on for everyone else.
+            let essential = t == Target::Role(guild) || may_speak;
+            if code(&e) == Some(MISSING_PERMISSIONS) && !essential {
+                tracing::info!(channel = ch, "an overwrite the bot may not edit keeps sending while the floor is held");
+                continue;
+            }
+            // The speaker can't be let through, or everyone else can't be held: this turn
+            // isn't held at all (the core nudges instead), and the hosts hear why.
+            tracing::warn!(error = %e, channel = ch, "a permission overwrite could not be changed; the floor is not held this turn");
+            self.release(community, channel).await;
+            self.floor_failed(community, channel, &e);
+            return;
         }
     }
 
@@ -262,7 +309,7 @@ impl Shared {
     async fn restore_hold(&self, hold: &FloorHold) -> serenity::Result<()> {
         let result = if let Some(t) = Target::from_key(&hold.target) {
             match (snowflake(hold.channel.raw()), decode(&hold.original)) {
-                (Some(ch), Some(original)) => self.set(ch, t, original).await,
+                (Some(ch), Some(original)) => self.put_back(ch, t, original).await,
                 _ => Ok(()),
             }
         } else if let Some((guild, user)) = super::voice::mute_key(&hold.target) {
@@ -286,18 +333,30 @@ impl Shared {
         }
     }
 
-    /// Puts one target back to its original and forgets the hold.
-    async fn put_back(&self, channel: &ChannelId, ch: u64, t: Target, original: Option<Bits>, now: Option<Bits>) -> serenity::Result<()> {
-        if now != original {
-            match self.set(ch, t, original).await {
-                Err(e) if !code(&e).is_some_and(|c| GONE.contains(&c)) => return Err(e),
-                _ => {}
-            }
-        }
-        if let Err(e) = self.engine.ledger().release_floor(channel, &t.key()).await {
-            tracing::error!(error = %e, "a restored overwrite could not be forgotten; it is restored again later");
-        }
-        Ok(())
+    /// Puts one target's Send Messages bits back as they were, on the overwrite
+    /// as it is now (whatever else changed meanwhile stays).
+    async fn put_back(&self, ch: u64, t: Target, original: Option<Bits>) -> serenity::Result<()> {
+        let current = self.overwrites(ch).await?.get(&t).copied();
+        let want = with_send(current, send_of(original));
+        if want == current { Ok(()) } else { self.set(ch, t, want).await }
+    }
+
+    /// A channel's overwrites as they are now.
+    async fn overwrites(&self, ch: u64) -> serenity::Result<BTreeMap<Target, Bits>> {
+        let serenity::Channel::Guild(c) = self.http.get_channel(serenity::ChannelId::new(ch)).await? else {
+            return Ok(BTreeMap::new());
+        };
+        Ok(c.permission_overwrites
+            .iter()
+            .filter_map(|o| {
+                let target = match o.kind {
+                    serenity::PermissionOverwriteType::Role(r) => Target::Role(r.get()),
+                    serenity::PermissionOverwriteType::Member(u) => Target::Member(u.get()),
+                    _ => return None,
+                };
+                Some((target, Bits { allow: o.allow.bits(), deny: o.deny.bits() }))
+            })
+            .collect())
     }
 
     /// Sets (`PUT`) or removes (`DELETE`) one overwrite.
@@ -339,16 +398,23 @@ mod tests {
     }
 
     #[test]
-    fn while_held_only_those_who_may_speak_can_send() {
+    fn while_held_only_those_who_may_speak_can_send_and_only_the_send_bit_changes() {
         // @everyone without an overwrite is denied sending.
-        assert_eq!(held(None, false, true), Some(Bits { allow: 0, deny: SEND }));
+        assert_eq!(held_send(None, false, true), Send::Deny);
+        assert_eq!(with_send(None, Send::Deny), Some(Bits { allow: 0, deny: SEND }));
         // A role that allowed sending is denied; one that said nothing is left alone.
-        assert_eq!(held(Some(Bits { allow: SEND | 1, deny: 0 }), false, false), Some(Bits { allow: 1, deny: SEND }));
-        assert_eq!(held(Some(Bits { allow: 1, deny: 0 }), false, false), None);
-        // The speaker gets an allow, keeping their other bits.
-        assert_eq!(held(Some(Bits { allow: 0, deny: SEND | 4 }), true, false), Some(Bits { allow: SEND, deny: 4 }));
-        assert_eq!(held(None, true, false), Some(Bits { allow: SEND, deny: 0 }));
-        // Someone already allowed needs no change.
-        assert_eq!(held(Some(Bits { allow: SEND, deny: 0 }), true, false), None);
+        assert_eq!(held_send(Some(Bits { allow: SEND | 1, deny: 0 }), false, false), Send::Deny);
+        assert_eq!(held_send(Some(Bits { allow: 1, deny: 0 }), false, false), Send::Unset);
+        // The speaker is allowed, keeping their other bits.
+        assert_eq!(held_send(Some(Bits { allow: 0, deny: SEND | 4 }), true, false), Send::Allow);
+        assert_eq!(with_send(Some(Bits { allow: 0, deny: SEND | 4 }), Send::Allow), Some(Bits { allow: SEND, deny: 4 }));
+        // Sending in threads is never touched.
+        let threads = 1 << 38;
+        assert_eq!(with_send(Some(Bits { allow: threads, deny: 0 }), Send::Deny), Some(Bits { allow: threads, deny: SEND }));
+        // Put back on what is there now: a moderator's change meanwhile stays, and an
+        // overwrite with nothing else left in it goes.
+        let now = Some(Bits { allow: 0, deny: SEND | 0x8000 });
+        assert_eq!(with_send(now, send_of(None)), Some(Bits { allow: 0, deny: 0x8000 }));
+        assert_eq!(with_send(Some(Bits { allow: 0, deny: SEND }), send_of(None)), None);
     }
 }

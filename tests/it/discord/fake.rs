@@ -35,10 +35,12 @@ pub const OWNER: u64 = 900_000_000_000_000_005;
 const T: &str = "2026-01-05T18:00:00.000000+00:00";
 /// The privileged Message Content intent.
 pub const MESSAGE_CONTENT: u64 = 1 << 15;
+/// Manage Roles: what editing a channel's permission overwrites needs.
+pub const MANAGE_ROLES: u64 = 0x1000_0000;
 /// The bot's permissions by default: everything attune uses (View Channels, Send
 /// Messages, Embed Links, Attach Files, Send Messages in Threads, Create Private
-/// Threads, Manage Roles, Manage Channels, Mute Members).
-pub const BOT_PERMISSIONS: u64 = 0x400 | 0x800 | 0x4000 | 0x8000 | (1 << 38) | (1 << 36) | (1 << 35) | 0x1000_0000 | 0x10 | 0x40_0000;
+/// Threads, Manage Roles, Mute Members).
+pub const BOT_PERMISSIONS: u64 = 0x400 | 0x800 | 0x4000 | 0x8000 | (1 << 38) | (1 << 36) | (1 << 35) | 0x1000_0000 | 0x40_0000;
 /// How long Discord waits for an interaction's first answer.
 const WINDOW: Duration = Duration::from_secs(3);
 
@@ -404,6 +406,16 @@ impl Fake {
     }
 
     /// Adds a channel to the guild (before the bot connects, so GUILD_CREATE lists it).
+    /// A moderator's own change to an overwrite (not the bot's, so no permission rule).
+    pub fn moderator_sets_overwrite(&self, channel: u64, target: u64, kind: u64, allow: u64, deny: u64) {
+        let mut s = self.state.lock().unwrap();
+        if let Some(c) = s.channels.get_mut(&channel) {
+            let id = target.to_string();
+            c.overwrites.retain(|x| x["id"] != id.as_str());
+            c.overwrites.push(json!({ "id": id, "type": kind, "allow": allow.to_string(), "deny": deny.to_string() }));
+        }
+    }
+
     pub fn add_channel(&self, id: u64, chan: Chan) {
         self.state.lock().unwrap().channels.insert(id, chan);
     }
@@ -1139,9 +1151,19 @@ impl Shared {
                 if s.forbidden {
                     return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
                 }
+                let bot = s.bot_permissions.unwrap_or(BOT_PERMISSIONS);
                 let Some(c) = s.channels.get_mut(&channel) else { return error(StatusCode::NOT_FOUND, 10003, "Unknown Channel") };
                 if c.is_thread() {
                     return error(StatusCode::BAD_REQUEST, 50024, "Cannot execute action on this channel type");
+                }
+                // Discord's rule (Edit Channel Permissions): Manage Roles is needed, and a bot may
+                // allow or deny only permissions it has itself, unless the channel's own
+                // overwrites give it Manage Roles.
+                let num = |v: &Value| v.as_str().and_then(|x| x.parse::<u64>().ok()).or_else(|| v.as_u64()).unwrap_or(0);
+                let manage_roles_here =
+                    c.overwrites.iter().any(|o| o["id"] == BOT.to_string().as_str() && num(&o["allow"]) & MANAGE_ROLES != 0);
+                if bot & MANAGE_ROLES == 0 || ((num(&body["allow"]) | num(&body["deny"])) & !bot != 0 && !manage_roles_here) {
+                    return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
                 }
                 let id = target.to_string();
                 let o = json!({ "id": id, "type": body["type"], "allow": body["allow"], "deny": body["deny"] });

@@ -16,8 +16,10 @@ const VOICE: u64 = CHANNEL + 20;
 const ELSEWHERE: u64 = CHANNEL + 21;
 /// A role whose overwrite in HELD allows sending.
 const ROLE: u64 = GUILD + 7;
-/// Send Messages and Send Messages in Threads.
-const SEND: u64 = (1 << 11) | (1 << 38);
+/// Send Messages: the only bit the floor changes.
+const SEND: u64 = 1 << 11;
+/// Send Messages in Threads: never touched, so threads in the channel go on.
+const SEND_IN_THREADS: u64 = 1 << 38;
 const VIEW: u64 = 1 << 10;
 
 /// A channel's overwrites: id → (type, allow, deny).
@@ -31,12 +33,19 @@ fn overwrites(fake: &Fake, channel: u64) -> BTreeMap<u64, (u64, u64, u64)> {
         .collect()
 }
 
-/// HELD as a moderator set it up: the role may send and view, alice may not add reactions.
+/// Manage Roles (shown as Manage Permissions on a channel).
+const MANAGE_ROLES: u64 = 1 << 28;
+
+/// HELD as a moderator set it up: the role may send and view, alice may not add
+/// reactions, and attune may manage permissions here (as README asks: without it,
+/// Discord lets attune change only overwrites that carry nothing it lacks itself,
+/// and alice's carries Add Reactions).
 fn held_channel(alice: &User) -> Chan {
     let mut c = Chan::text("circle-room");
     c.overwrites = vec![
         json!({ "id": ROLE.to_string(), "type": 0, "allow": ((1u64 << 11) | VIEW).to_string(), "deny": "0" }),
         json!({ "id": alice.id.to_string(), "type": 1, "allow": "0", "deny": (1u64 << 6).to_string() }),
+        json!({ "id": BOT.to_string(), "type": 1, "allow": MANAGE_ROLES.to_string(), "deny": "0" }),
     ];
     c
 }
@@ -91,6 +100,7 @@ fn assert_held(fake: &Fake, speaker: &User, host: &User, alice: &User) {
     let now = overwrites(fake, HELD);
     let everyone = now.get(&GUILD).expect("@everyone has an overwrite while the floor is held");
     assert_eq!((everyone.0, everyone.2 & SEND), (0, SEND), "@everyone may not send: {now:?}");
+    assert_eq!(everyone.2 & SEND_IN_THREADS, 0, "threads in the channel (support, private notes) go on: {now:?}");
     let role = now.get(&ROLE).expect("the role's overwrite stays");
     assert_eq!(*role, (0, VIEW, SEND), "the role keeps View and loses Send: {now:?}");
     for who in [speaker.id, host.id, BOT] {
@@ -346,4 +356,77 @@ async fn after_kill_9_mid_turn_a_restart_restores_the_overwrites_and_the_mutes()
     let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
     assert!(status.success(), "a clean stop");
     assert!(fake.unexpected().is_empty(), "{:?}", fake.unexpected());
+}
+
+/// Discord's own rule: a bot may allow or deny only permissions it has itself
+/// (without Manage Roles in the channel's overwrites). A moderators' role whose
+/// overwrite carries one attune lacks keeps sending while the rest is held; a
+/// speaker whose overwrite attune can't edit gets an unheld turn and the hosts
+/// hear it once; a moderator's own change during the circle stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_changes_only_what_discord_lets_it_and_a_moderators_change_mid_circle_stays() {
+    const MODS: u64 = GUILD + 8;
+    const MANAGE_MESSAGES: u64 = 1 << 13;
+    const ATTACH_FILES: u64 = 1 << 15;
+    let (host, alice, bob, cara) = people();
+    let members = [&alice, &bob, &cara];
+    let fake = Fake::start().await;
+    for u in [&host, &alice, &bob, &cara] {
+        fake.add_user(u);
+    }
+    // As a server sets a channel up: moderators may send and manage messages, members
+    // (the role) may send, alice may not add reactions; attune has no channel overwrite.
+    let mut c = Chan::text("circle-room");
+    c.overwrites = vec![
+        json!({ "id": MODS.to_string(), "type": 0, "allow": (SEND | MANAGE_MESSAGES).to_string(), "deny": "0" }),
+        json!({ "id": ROLE.to_string(), "type": 0, "allow": (SEND | VIEW).to_string(), "deny": "0" }),
+        json!({ "id": alice.id.to_string(), "type": 1, "allow": "0", "deny": (1u64 << 6).to_string() }),
+    ];
+    fake.add_channel(HELD, c);
+    let bot = Bot::start_on(fake, tempfile::tempdir().unwrap(), true).await;
+    let before = overwrites(&bot.fake, HELD);
+    floor_hold(&bot, &host).await;
+    gather_at(&bot, HELD, &host, &members, json!([in_channel()])).await;
+
+    let mut seen = std::collections::HashSet::new();
+    let (mut held_turns, mut open_turns, mut changed) = (0, 0, false);
+    while let Some(turn) = bot.channel_with(":done:") {
+        if !seen.insert(turn.id) {
+            break;
+        }
+        let speaker = speaker_of(&turn, &members);
+        let now = overwrites(&bot.fake, HELD);
+        assert_eq!(now.get(&MODS), before.get(&MODS), "the moderators' overwrite is one attune may not edit: left as it is");
+        let everyone_denied = now.get(&GUILD).is_some_and(|o| o.2 & SEND != 0);
+        if speaker.id == alice.id {
+            // alice's overwrite carries Add Reactions, which attune lacks: she can't be let
+            // through, so her turn isn't held at all (the core nudges), rather than silencing her.
+            assert!(!everyone_denied && now.get(&ROLE) == before.get(&ROLE), "alice's turn is not held: {now:?}");
+            open_turns += 1;
+        } else {
+            assert!(everyone_denied, "@everyone may not send: {now:?}");
+            assert_eq!(now.get(&ROLE), Some(&(0, VIEW, SEND)), "the members' role loses only Send: {now:?}");
+            assert_eq!(now.get(&GUILD).map(|o| o.2 & SEND_IN_THREADS), Some(0), "threads go on");
+            held_turns += 1;
+            if !changed {
+                // A moderator denies attaching files to everyone during the circle.
+                let (kind, allow, deny) = now[&GUILD];
+                bot.fake.moderator_sets_overwrite(HELD, GUILD, kind, allow, deny | ATTACH_FILES);
+                changed = true;
+            }
+        }
+        bot.press(speaker, &turn, &turn.button(":done:").unwrap()).await;
+        assert!(seen.len() < 30);
+    }
+    assert!(held_turns >= 4 && open_turns >= 2, "held {held_turns}, open {open_turns}");
+    let after = overwrites(&bot.fake, HELD);
+    assert_eq!(after.get(&GUILD), Some(&(0, 0, ATTACH_FILES)), "the moderator's deny stays; attune's is gone: {after:?}");
+    let mut expected = before.clone();
+    expected.insert(GUILD, (0, 0, ATTACH_FILES));
+    assert_eq!(after, expected, "everything else is exactly as before");
+    let told: Vec<Posted> = bot.private_to(&host).into_iter().filter(|p| p.content().contains("missing a permission")).collect();
+    assert_eq!(told.len(), 1, "the host is told once: {}", told.len());
+    let (_fake, dir) = bot.finish().await;
+    let store = Store::open(&dir.path().join("attune.db")).await.unwrap();
+    assert!(store.floor_holds_on(Platform::Discord).await.unwrap().is_empty(), "nothing is left to restore");
 }
