@@ -480,6 +480,7 @@ cli-doctor-discord-perm-attach = Attach Files (my-data and deck exports are file
 cli-doctor-discord-perm-send-threads = Send Messages in Threads (circle threads, private notes and support threads)
 cli-doctor-discord-perm-public-threads = Create Public Threads (each circle runs in a thread made from its invitation)
 cli-doctor-discord-perm-private-threads = Create Private Threads (private notes when a member's DMs are closed, and support threads)
+cli-doctor-discord-overwrites = discord: in { $guild }, { $channels } have permission overwrites that carry permissions attune lacks, so floor hold there can't change them: a role with one keeps sending while someone speaks, and a speaker with one gets a turn that isn't held. If circles hold the floor there, give attune Manage Permissions in that channel (Edit Channel → Permissions).
 cli-doctor-discord-perm-manage-roles = Manage Roles (floor hold in a channel changes who may send there; give attune "Manage Permissions" in that channel too, so it can edit overwrites that carry permissions it lacks)
 cli-doctor-discord-perm-mute = Mute Members (floor hold in voice circles mutes everyone but the speaker and hosts)
 leave-room-goodbye = A moderator asked me to leave this room, so I'm going now. Thank you for the listening shared here. If you'd like what I keep about you deleted, /forget-me still works in a private chat with me.

@@ -102,13 +102,56 @@ pub async fn check(options: &DiscordOptions) -> Vec<String> {
         let lacking = missing(g.permissions.bits());
         let (name, id) = (g.name.clone(), g.id.get().to_string());
         if lacking.is_empty() {
-            out.push(say(Line::new("cli-doctor-discord-guild-ok").text("guild", name).text("id", id)));
+            out.push(say(Line::new("cli-doctor-discord-guild-ok").text("guild", name.clone()).text("id", id)));
         } else {
             let list = lacking.iter().map(|l| say(Line::new(l))).collect::<Vec<_>>().join("; ");
-            out.push(say(Line::new("cli-doctor-discord-guild-missing").text("guild", name).text("id", id).text("missing", list)));
+            out.push(say(Line::new("cli-doctor-discord-guild-missing").text("guild", name.clone()).text("id", id).text("missing", list)));
+        }
+        if let Some(line) = overwrites_line(&http, g, me.id.get()).await {
+            out.push(say(line.text("guild", name)));
         }
     }
     out
+}
+
+/// Channels where `floor hold` can't change every overwrite: Discord lets a
+/// bot allow or deny only permissions it has itself, unless the channel's
+/// own overwrites give it Manage Roles. Read, never changed.
+async fn overwrites_line(http: &serenity::Http, guild: &serenity::GuildInfo, me: u64) -> Option<Line> {
+    let granted = guild.permissions;
+    if granted.contains(serenity::Permissions::ADMINISTRATOR) || !granted.contains(serenity::Permissions::MANAGE_ROLES) {
+        // Administrator may edit anything; without Manage Roles doctor already said floor hold can't work.
+        return None;
+    }
+    let channels = match tokio::time::timeout(WAIT, http.get_channels(guild.id)).await {
+        Ok(Ok(c)) => c,
+        _ => return None,
+    };
+    let mut names: Vec<String> = channels
+        .iter()
+        .filter(|c| matches!(c.kind, serenity::ChannelType::Text | serenity::ChannelType::News))
+        .filter(|c| !uneditable(&c.permission_overwrites, granted.bits(), me).is_empty())
+        .map(|c| format!("#{}", c.name))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    names.sort();
+    let shown = if names.len() > 10 { format!("{} and {} more", names[..10].join(", "), names.len() - 10) } else { names.join(", ") };
+    Some(Line::new("cli-doctor-discord-overwrites").text("channels", shown))
+}
+
+/// The overwrites in a channel the bot may not edit (they carry a permission
+/// it lacks), unless it has Manage Roles in the channel's own overwrite for it.
+fn uneditable(overwrites: &[serenity::PermissionOverwrite], granted: u64, me: u64) -> Vec<&serenity::PermissionOverwrite> {
+    let manage_here = overwrites.iter().any(|o| {
+        matches!(o.kind, serenity::PermissionOverwriteType::Member(u) if u.get() == me)
+            && o.allow.contains(serenity::Permissions::MANAGE_ROLES)
+    });
+    if manage_here {
+        return Vec::new();
+    }
+    overwrites.iter().filter(|o| (o.allow.bits() | o.deny.bits()) & !granted != 0).collect()
 }
 
 #[cfg(test)]

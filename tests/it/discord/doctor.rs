@@ -51,6 +51,36 @@ async fn doctor_checks_the_token_the_intent_and_the_permissions_naming_each_miss
     assert!(fake.unexpected().is_empty(), "{:?}", fake.unexpected());
 }
 
+/// Doctor reads each channel's overwrites: where one carries a permission attune
+/// lacks (and attune has no Manage Permissions there), floor hold can't change
+/// it, and doctor names the channel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_names_the_channels_whose_overwrites_floor_hold_cannot_change() {
+    const MODS_ROOM: u64 = super::fake::CHANNEL + 30;
+    const PLAIN_ROOM: u64 = super::fake::CHANNEL + 31;
+    const MODS: u64 = super::fake::GUILD + 8;
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = super::fake::Chan::text("mods-room");
+    // Manage Messages (1 << 13) is not among attune's permissions.
+    c.overwrites =
+        vec![serde_json::json!({ "id": MODS.to_string(), "type": 0, "allow": ((1u64 << 13) | (1 << 11)).to_string(), "deny": "0" })];
+    fake.add_channel(MODS_ROOM, c);
+    let mut plain = super::fake::Chan::text("plain-room");
+    plain.overwrites = vec![serde_json::json!({ "id": MODS.to_string(), "type": 0, "allow": (1u64 << 11).to_string(), "deny": "0" })];
+    fake.add_channel(PLAIN_ROOM, plain);
+    let out = tokio::task::block_in_place(|| doctor(&fake, dir.path(), ""));
+    let line = out.lines().find(|l| l.contains("overwrites that carry")).unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains("#mods-room") && !line.contains("#plain-room"), "{line}");
+    assert!(line.contains("Manage Permissions"), "it says what to do: {line}");
+    // With Manage Permissions for attune in that channel, it can edit everything there.
+    fake.moderator_sets_overwrite(MODS_ROOM, super::fake::BOT, 1, 1 << 28, 0);
+    let out = tokio::task::block_in_place(|| doctor(&fake, dir.path(), ""));
+    assert!(!out.contains("overwrites that carry"), "{out}");
+    assert!(fake.requests().iter().all(|r| r.method == "GET"), "doctor only reads");
+    assert!(fake.unexpected().is_empty(), "{:?}", fake.unexpected());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_says_plainly_when_discord_cannot_be_reached() {
     let dir = tempfile::tempdir().unwrap();

@@ -1216,6 +1216,16 @@ impl Shared {
                 self.dispatch("VOICE_STATE_UPDATE", state);
                 reply(StatusCode::OK, member)
             }
+            ("GET", ["guilds", guild, "channels"]) => {
+                if *guild != GUILD.to_string() {
+                    return error(StatusCode::NOT_FOUND, 10004, "Unknown Guild");
+                }
+                // Guild channels only; threads are listed elsewhere (as Discord does).
+                let s = self.state.lock().unwrap();
+                let mut ids: Vec<&u64> = s.channels.iter().filter(|(_, c)| !c.is_thread()).map(|(id, _)| id).collect();
+                ids.sort();
+                reply(StatusCode::OK, Value::Array(ids.into_iter().map(|id| channel_json(*id, &s.channels[id])).collect()))
+            }
             ("GET", ["channels", channel]) => {
                 let Ok(channel) = channel.parse::<u64>() else { return self.unexpected(&method, &path) };
                 let s = self.state.lock().unwrap();
