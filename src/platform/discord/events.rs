@@ -240,6 +240,10 @@ impl Shared {
         let event = Some(format!("interaction:{}", inv.id));
         let channel = inv.guild.and_then(|_| ChannelId::parse(Platform::Discord, &inv.channel.to_string()).ok());
         let mut community = inv.guild.or(button_guild).and_then(|g| CommunityId::parse(Platform::Discord, &g.to_string()).ok());
+        // Their latest interaction: a private message their closed DMs refuse can follow it up.
+        if let Ok(mut replies) = self.replies.lock() {
+            replies.insert(inv.user, (inv.token.clone(), std::time::Instant::now()));
+        }
         // The member's last channel in this server: a private fallback for this community goes there, never to another server.
         if channel.is_some()
             && let Some(g) = inv.guild

@@ -57,12 +57,19 @@ pub struct DiscordOptions {
     pub token: String,
     /// The `[discord]` section of the configuration, as it is (`config::Discord`).
     pub section: crate::config::Discord,
+    /// How long after a member's last slash command or button a private message
+    /// that can't go by DM goes as an ephemeral follow-up to it instead (Discord
+    /// accepts follow-ups for 15 minutes). Shorter in tests.
+    pub reply_window: std::time::Duration,
 }
+
+/// Discord accepts follow-ups to an interaction for 15 minutes; a minute is left to spare.
+pub const REPLY_WINDOW: std::time::Duration = std::time::Duration::from_secs(14 * 60);
 
 impl DiscordOptions {
     /// The adapter's options: the token and the configuration's `[discord]` section.
     pub fn new(token: impl Into<String>, section: crate::config::Discord) -> Self {
-        Self { token: token.into(), section }
+        Self { token: token.into(), section, reply_window: REPLY_WINDOW }
     }
 }
 
@@ -114,6 +121,10 @@ pub(crate) struct Shared {
     /// The guild channel each member last used, where a private thread can be
     /// opened for them when their DMs are closed. Memory only.
     homes: Mutex<HashMap<(u64, MemberRef), u64>>,
+    /// Each member's latest interaction token and when it came, for an ephemeral
+    /// follow-up when their DMs are closed. Memory only; never logged.
+    replies: Mutex<HashMap<u64, (String, std::time::Instant)>>,
+    reply_window: std::time::Duration,
     /// DM channel per user id, so a DM costs one request after the first.
     dms: Mutex<HashMap<u64, u64>>,
     /// The private fallback thread per (user id, channel id).
@@ -243,6 +254,8 @@ pub async fn start(
         moderator_roles: options.section.moderator_roles.clone(),
         host_roles: options.section.host_roles.clone(),
         homes: Mutex::new(HashMap::new()),
+        replies: Mutex::new(HashMap::new()),
+        reply_window: options.reply_window,
         dms: Mutex::new(HashMap::new()),
         threads: Mutex::new(HashMap::new()),
         circle_threads: Mutex::new(HashMap::new()),

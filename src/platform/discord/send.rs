@@ -1,10 +1,12 @@
 //! Deliveries → Discord. A channel message for `Say`; for `Whisper`, an
 //! ephemeral follow-up when it answers the member's own interaction
 //! (`events.rs`), else a DM. When Discord answers a DM with 50007 (the member
-//! accepts no DMs from the bot), the text goes into a private thread with that
-//! member in the channel they last used with attune (never a public post), and
-//! the core hears of it (`Input::DeliveryFailed`), so hosts learn once and a
-//! crisis card's quiet period does not start.
+//! accepts no DMs from the bot), the text goes as an ephemeral follow-up to the
+//! member's latest interaction while Discord still takes one (14 minutes: only
+//! they see it); failing that, into a private thread with that member in the
+//! channel they last used with attune (never a public post), and the core
+//! hears of it (`Input::DeliveryFailed`), so hosts learn once and a crisis
+//! card's quiet period does not start.
 
 use poise::serenity_prelude as serenity;
 use serenity::Builder as _;
@@ -70,6 +72,19 @@ impl Shared {
             _ => Reason::Platform,
         };
         tracing::info!(reason = reason.as_str(), "a direct message could not be delivered");
+        // DMs closed: an ephemeral follow-up to the member's latest interaction, while Discord
+        // still takes one, is seen by them alone (a private thread is visible to moderators).
+        let open_reply = self
+            .replies
+            .lock()
+            .ok()
+            .and_then(|r| r.get(&user).filter(|(_, at)| at.elapsed() < self.reply_window).map(|(token, _)| token.clone()));
+        if reason == Reason::PrivateClosed
+            && let Some(token) = open_reply
+            && self.follow_up(&token, message, Some(community)).await
+        {
+            return Ok(());
+        }
         if reason == Reason::PrivateClosed {
             match self.private_thread(guild, to, user, render(&self.catalogue, message, guild)).await {
                 Ok(true) => {}

@@ -1301,7 +1301,8 @@ impl Shared {
     fn follow_up(&self, token: &str, body: Value) -> Reply {
         let mut s = self.state.lock().unwrap();
         let Some(i) = s.interactions.get_mut(token) else { return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook") };
-        if i.acked.is_none() {
+        // Discord takes follow-ups for 15 minutes after the interaction.
+        if i.acked.is_none() || i.created.elapsed() > Duration::from_secs(15 * 60) {
             return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
         }
         // The first follow-up after a deferred reply replaces the "thinking" message and

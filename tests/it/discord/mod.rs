@@ -366,7 +366,12 @@ async fn at_everyone_and_markdown_in_a_card_or_a_name_ping_nobody_and_render_as_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_with_closed_dms_gets_a_private_thread_never_a_public_post_and_the_hosts_learn_it() {
     let (host, alice, bob, cara) = people();
-    let bot = Bot::start(&[&host, &alice, &bob, &cara]).await;
+    let fake = Fake::start().await;
+    for u in [&host, &alice, &bob, &cara] {
+        fake.add_user(u);
+    }
+    // Long after bob's last interaction (no follow-up is open any more): a private thread.
+    let bot = Bot::start_configured(fake, tempfile::tempdir().unwrap(), true, |o| o.reply_window = std::time::Duration::ZERO).await;
     bot.fake.close_dms(bob.id);
     gathered(&bot, &host, &[&alice, &bob, &cara]).await;
     done_until_the_end(&bot, &[&alice, &bob, &cara]).await;
@@ -389,6 +394,36 @@ async fn a_member_with_closed_dms_gets_a_private_thread_never_a_public_post_and_
     assert!(public.iter().all(|p| p.button(":pulse:").is_none()), "the pulse never goes to the channel");
     let told = fake.posted().into_iter().any(|p| p.to == Some(host.id) && p.content().contains("bob"));
     assert!(told, "the host learns privately that bob can't get private messages");
+}
+
+/// Issue 15 §7: with DMs closed, a private message follows up the member's latest
+/// interaction while Discord still takes one: only they see it, where a private
+/// thread would be visible to moderators.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_with_closed_dms_who_just_used_a_button_gets_private_messages_only_they_can_see() {
+    let (host, alice, bob, cara) = people();
+    let bot = Bot::start(&[&host, &alice, &bob, &cara]).await;
+    bot.fake.close_dms(bob.id);
+    gathered(&bot, &host, &[&alice, &bob, &cara]).await;
+    let bobs_turn_posts = bot.fake.posted().len();
+    bot.fake.say(&bob, "honestly i just want to die");
+    bot.fake.settle().await;
+    let card: Vec<Posted> = bot
+        .fake
+        .posted()
+        .into_iter()
+        .skip(bobs_turn_posts)
+        .filter(|p| p.to == Some(bob.id) && p.button(":crisis-wrong").is_some())
+        .collect();
+    assert_eq!(card.len(), 1, "bob gets the card once");
+    assert!(card[0].ephemeral, "as an ephemeral follow-up: only bob can see it");
+    done_until_the_end(&bot, &[&alice, &bob, &cara]).await;
+    let fake = bot.stop().await;
+    assert!(fake.threads().is_empty(), "no private thread was needed: {:?}", fake.threads());
+    let pulse: Vec<Posted> = fake.posted().into_iter().filter(|p| p.to == Some(bob.id) && p.button(":pulse:").is_some()).collect();
+    assert!(!pulse.is_empty() && pulse.iter().all(|p| p.ephemeral), "bob's pulse came privately too");
+    let told = fake.posted().into_iter().any(|p| p.to == Some(host.id) && p.content().contains("bob"));
+    assert!(!told, "nothing failed, so the host is told nothing about bob");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
