@@ -65,6 +65,8 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
             }
         }
         Input::Chat { actor, place, text } => chat(&mut cx, &cleaned(actor).0, &place, &text),
+        // An edit is read for care only: the floor saw the message when it was sent.
+        Input::Edited { actor, place, text } => _ = safety::check_chat(&mut cx, &cleaned(actor).0, &place, &text),
         Input::MemberLeft { member } => circle::leave_everywhere(&mut cx, &member),
         Input::TimerFired { key, generation } => match key {
             TimerKey::Circle(id) => circle::on_timer(&mut cx, id, generation),

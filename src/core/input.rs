@@ -52,6 +52,14 @@ pub enum Input {
         place: Place,
         text: String,
     },
+    /// A message edited after it was sent (Discord's message update, Matrix's
+    /// `m.replace`): read for crisis phrases like a new one, and dropped. It
+    /// never counts as speaking during someone else's turn.
+    Edited {
+        actor: Actor,
+        place: Place,
+        text: String,
+    },
     /// The platform says a member left the channel or community.
     MemberLeft {
         member: MemberRef,
@@ -95,7 +103,9 @@ impl Input {
     /// The member who sent the input, if a member did.
     pub fn sender(&self) -> Option<&MemberRef> {
         match self {
-            Input::Command { actor, .. } | Input::BadCommand { actor, .. } | Input::Chat { actor, .. } => Some(&actor.member),
+            Input::Command { actor, .. } | Input::BadCommand { actor, .. } | Input::Chat { actor, .. } | Input::Edited { actor, .. } => {
+                Some(&actor.member)
+            }
             _ => None,
         }
     }

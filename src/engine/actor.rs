@@ -306,6 +306,7 @@ fn input_kind(input: &Input) -> &'static str {
         Input::Command { .. } => "command",
         Input::BadCommand { .. } => "bad_command",
         Input::Chat { .. } => "chat",
+        Input::Edited { .. } => "edit",
         Input::MemberLeft { .. } => "member_left",
         Input::TimerFired { .. } => "timer",
         Input::Recover => "recover",

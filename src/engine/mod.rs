@@ -193,7 +193,7 @@ impl Care {
     fn of(input: &Input, defaults: &Defaults) -> Option<Self> {
         use crate::core::command::Command;
         match input {
-            Input::Chat { actor, text, .. } | Input::BadCommand { actor, text, .. } => {
+            Input::Chat { actor, text, .. } | Input::Edited { actor, text, .. } | Input::BadCommand { actor, text, .. } => {
                 crate::core::safety::finding(&defaults.phrases, text).map(|f| Care::Card(actor.member.clone(), f.imminent))
             }
             Input::Command { actor, command, .. } => match command.clone().unscoped() {

@@ -181,3 +181,18 @@ fn sending_a_held_card_again_confirms_it_on_any_platform() {
     assert!(h.private(&out, "mod").join("\n").contains("mine-01"), "the same command again is the confirmation");
     assert!(h.state.decks.values().flat_map(|d| &d.cards).any(|c| c.text.contains(WORDS)));
 }
+
+/// Item 5: an edited message is read like a new one for care, and never counts
+/// as speaking during someone else's turn.
+#[test]
+fn an_edit_is_read_for_care_and_never_counts_as_speaking() {
+    use attune::core::input::Input;
+    let mut h = Harness::started(&["alice", "bob", "carol"]);
+    assert_eq!(h.speaker().as_deref(), Some("alice"));
+    let out = h.input(Input::Edited { actor: actor("bob"), place: here(), text: "honestly i just want to die".into() });
+    assert!(crisis_card_to(&out, "bob"), "the card: {:?}", h.texts(&out));
+    assert!(!private_ids(&out, "bob").contains(&"floor-nudge"), "no floor note for an edit");
+    let out = h.input(Input::Edited { actor: actor("carol"), place: here(), text: "fixed a typo, sorry".into() });
+    assert!(out.is_empty(), "an ordinary edit brings nothing: {:?}", h.texts(&out));
+    assert!(!snapshot(&h.state).contains("typo"), "and nothing of it is kept");
+}

@@ -146,6 +146,7 @@ pub(super) async fn on_event(ctx: &serenity::Context, event: &serenity::FullEven
             shared.handle_form(&invocation, form).await;
         }
         serenity::FullEvent::Message { new_message } => shared.handle_message(new_message).await,
+        serenity::FullEvent::MessageUpdate { event, .. } => shared.handle_edit(event).await,
         serenity::FullEvent::VoiceStateUpdate { new, .. } => shared.on_voice_state(new).await,
         serenity::FullEvent::GuildCreate { guild, .. } => {
             shared.support.owner(guild.id.get(), guild.owner_id.get());
@@ -317,18 +318,18 @@ impl Shared {
     /// with none, the shipped defaults: a newcomer's cry for help still gets the
     /// resources card), and is never stored. What comes back goes by DM, which
     /// is open: the member just wrote in one.
-    async fn handle_direct_message(&self, message: &serenity::Message) {
-        let Some(member) = self.member(message.author.id.get()) else { return };
+    async fn handle_direct_message(&self, author: &serenity::User, content: &str, event: String) {
+        let Some(member) = self.member(author.id.get()) else { return };
         let community = match self.engine.route_private(&member).await {
             Ok(crate::engine::Route::One(c)) => Some(c),
             _ => None,
         };
-        let display = message.author.global_name.clone().unwrap_or_else(|| message.author.name.clone());
+        let display = author.global_name.clone().unwrap_or_else(|| author.name.clone());
         // No roles in a DM: moderator rights never come from a private message.
         let actor = Actor::from_facts(member.clone(), display, &Standing::default());
-        let said = crate::engine::Said::Chat(message.content.clone());
-        let event = Some(format!("message:{}", message.id.get()));
-        let answer = match self.engine.submit_private(community.clone(), actor, said, event).await {
+        // A DM (new or edited) is read as private chat: there is no floor in a DM.
+        let said = crate::engine::Said::Chat(content.to_owned());
+        let answer = match self.engine.submit_private(community.clone(), actor, said, Some(event)).await {
             Ok(answer) => answer,
             Err(e) => {
                 tracing::error!(error = %e, "a direct message could not be checked");
@@ -341,7 +342,7 @@ impl Shared {
                 (None, Delivery::Whisper { to, message: answer }) if to == member => {
                     // Guild 0: its buttons name no community, so a press is routed like a DM.
                     let rendered = super::render::render(&self.catalogue, &answer, 0);
-                    if let Err(e) = self.dm(message.author.id.get(), rendered).await {
+                    if let Err(e) = self.dm(author.id.get(), rendered).await {
                         tracing::error!(error = %e, "a private answer without a community could not be sent");
                     }
                 }
@@ -354,47 +355,98 @@ impl Shared {
     /// floor in memory, never stored. Without the Message Content intent the text is
     /// empty, and there is nothing to check.
     async fn handle_message(&self, message: &serenity::Message) {
-        if message.author.bot || message.webhook_id.is_some() || message.content.trim().is_empty() {
+        if message.webhook_id.is_some() {
             return;
         }
-        let Some(guild) = message.guild_id else {
-            self.handle_direct_message(message).await;
+        let written = Written {
+            event: format!("message:{}", message.id.get()),
+            author: &message.author,
+            guild: message.guild_id,
+            channel: message.channel_id,
+            content: &message.content,
+            roles: message.member.as_ref().map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default(),
+            nick: message.member.as_ref().and_then(|m| m.nick.clone()),
+            edited: false,
+        };
+        self.read_written(written).await;
+    }
+
+    /// A message edited after it was sent: read for crisis phrases like a new one
+    /// (issue 17), never counted as speaking during someone else's turn. An update
+    /// that doesn't change the text (an embed resolved, a pin) carries none, and is
+    /// left alone.
+    async fn handle_edit(&self, event: &serenity::MessageUpdateEvent) {
+        let (Some(author), Some(content)) = (event.author.as_ref(), event.content.as_deref()) else { return };
+        if event.webhook_id.is_some_and(|w| w.is_some()) {
+            return;
+        }
+        let member = event.member.as_ref().and_then(|m| m.as_deref());
+        let at = event.edited_timestamp.map(|t| t.unix_timestamp()).unwrap_or_default();
+        let written = Written {
+            // Each edit is its own event: a replay of the same edit is one, another edit is new.
+            event: format!("edit:{}:{at}", event.id.get()),
+            author,
+            guild: event.guild_id,
+            channel: event.channel_id,
+            content,
+            roles: member.map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default(),
+            nick: member.and_then(|m| m.nick.clone()),
+            edited: true,
+        };
+        self.read_written(written).await;
+    }
+
+    /// A message or an edit, read in memory and dropped.
+    async fn read_written(&self, w: Written<'_>) {
+        if w.author.bot || w.content.trim().is_empty() {
+            return;
+        }
+        let Some(guild) = w.guild else {
+            self.handle_direct_message(w.author, w.content, w.event).await;
             return;
         };
         let (Ok(community), Ok(channel), Some(member)) = (
             CommunityId::parse(Platform::Discord, &guild.get().to_string()),
-            ChannelId::parse(Platform::Discord, &message.channel_id.get().to_string()),
-            self.member(message.author.id.get()),
+            ChannelId::parse(Platform::Discord, &w.channel.get().to_string()),
+            self.member(w.author.id.get()),
         ) else {
             return;
         };
         // Where they just wrote is where a private thread can reach them when their DMs are
         // closed (a crisis card for someone who never used a slash command, say).
         if let Ok(mut homes) = self.homes.lock() {
-            homes.insert((guild.get(), member.clone()), message.channel_id.get());
+            homes.insert((guild.get(), member.clone()), w.channel.get());
         }
-        let roles: Vec<u64> = message.member.as_ref().map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default();
-        let display = message
-            .member
-            .as_ref()
-            .and_then(|m| m.nick.clone())
-            .or_else(|| message.author.global_name.clone())
-            .unwrap_or_else(|| message.author.name.clone());
+        let display = w.nick.clone().or_else(|| w.author.global_name.clone()).unwrap_or_else(|| w.author.name.clone());
         // A message carries roles but no permissions: Manage Server is what Discord last said.
         let standing = Standing {
-            manages: self.support.manages(guild.get(), message.author.id.get()),
-            named: self.named(&roles),
+            manages: self.support.manages(guild.get(), w.author.id.get()),
+            named: self.named(&w.roles),
             power: None,
-            host: self.hosts(&roles),
+            host: self.hosts(&w.roles),
         };
         let actor = Actor::from_facts(member, display, &standing);
-        let input = Input::Chat { actor, place: Place::Channel(channel), text: message.content.clone() };
+        let (place, text) = (Place::Channel(channel), w.content.to_owned());
+        let input = if w.edited { Input::Edited { actor, place, text } } else { Input::Chat { actor, place, text } };
         // Whatever the message causes goes out through the outlet (a nudge or a card
         // for its author arrives as a DM; there is no interaction to answer).
-        if let Err(e) = self.engine.post(&community, input, Some(format!("message:{}", message.id.get()))).await {
+        if let Err(e) = self.engine.post(&community, input, Some(w.event)).await {
             tracing::error!(error = %e, "a message could not be checked");
         }
     }
+}
+
+/// What a member wrote (a new message or an edit), as the adapter reads it.
+struct Written<'a> {
+    /// The event's key for the engine's replay check.
+    event: String,
+    author: &'a serenity::User,
+    guild: Option<serenity::GuildId>,
+    channel: serenity::ChannelId,
+    content: &'a str,
+    roles: Vec<u64>,
+    nick: Option<String>,
+    edited: bool,
 }
 
 /// Acknowledges an interaction, recording how long Discord took to take the

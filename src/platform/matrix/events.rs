@@ -71,10 +71,19 @@ impl Shared {
                     tracing::trace!(since_origin_ms = lag_ms, "a message is in hand");
                     metrics::histogram!(crate::engine::telemetry::MATRIX_LAG_SECONDS).record(lag_ms as f64 / 1000.0);
                 }
-                // An edit is not a new message, and media carry no words. An emote
-                // (`/me …`) is chat, read like any other, never a command.
+                // An edit (`m.replace`) is read for care like a new message, never as a
+                // command or as speaking during a turn (issue 17). Media carry no words. An
+                // emote (`/me …`) is chat, read like any other, never a command.
+                if let Some(new) = content.get("m.new_content") {
+                    let edits = content["m.relates_to"]["rel_type"] == "m.replace";
+                    let words = matches!(new["msgtype"].as_str(), Some("m.text" | "m.emote"));
+                    if let (true, true, Some(body)) = (edits, words, new["body"].as_str()) {
+                        self.on_edit(room, sender, event_id, body).await;
+                    }
+                    return;
+                }
                 let emote = content["msgtype"] == "m.emote";
-                if content.get("m.new_content").is_some() || (content["msgtype"] != "m.text" && !emote) {
+                if content["msgtype"] != "m.text" && !emote {
                     return;
                 }
                 let Some(body) = content["body"].as_str() else { return };
@@ -112,6 +121,29 @@ impl Shared {
             }
             _ => {}
         }
+    }
+
+    /// An edited message: read for crisis phrases like a new one (a room's
+    /// `Input::Edited`, which never counts as speaking during a turn; a private
+    /// room's chat), and dropped.
+    async fn on_edit(&self, room: &Room, sender: &str, event_id: &str, body: &str) {
+        let Some(member) = member_ref(sender) else { return };
+        let Some(place) = self.routed(room, &member).await else { return };
+        let private = matches!(place, Where::Private { .. });
+        let actor = self.actor(room, &member, &place).await;
+        let event = Some(format!("matrix:{event_id}"));
+        let (community, result) = match place {
+            Where::Room { community, channel } => {
+                let input = Input::Edited { actor, place: Place::Channel(channel), text: body.to_owned() };
+                let result = self.engine.submit(&community, input, event).await;
+                (Some(community), result)
+            }
+            Where::Private { community } => {
+                let community = self.route(community, &member).await;
+                (community.clone(), self.engine.submit_private(community, actor, EngineSaid::Chat(body.to_owned()), event).await)
+            }
+        };
+        self.answer(room, &member, community, result, private, false).await;
     }
 
     /// A text message: a command, a short form, or chat.

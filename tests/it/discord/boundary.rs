@@ -242,3 +242,40 @@ async fn only_hosts_open_where_the_community_says_so_and_a_refusal_links_the_ope
     assert_eq!(bot.fake.public_threads(CHANNEL).len(), threads + 2);
     bot.stop().await;
 }
+
+/// Issue 17 §5: a message edited to add crisis words is read like a new one
+/// (the card arrives privately), and the edit never counts as speaking during
+/// someone else's turn (no floor note for it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_that_adds_crisis_words_brings_the_card_and_never_a_floor_note() {
+    let (host, alice, bob, cara) = people();
+    let bot = Bot::start(&[&host, &alice, &bob, &cara]).await;
+    bot.circle(&host, "open", json!([{ "name": "title", "type": 3, "value": "Tuesday circle" }])).await;
+    let invitation = bot.channel_with(":join:").expect("the invitation");
+    for m in [&alice, &bob, &cara] {
+        bot.press(m, &invitation, &invitation.button(":join:").unwrap()).await;
+        let agreements = bot.private_to(m).into_iter().rev().find(|p| p.button(":agree").is_some()).unwrap();
+        bot.press(m, &agreements, &agreements.button(":agree").unwrap()).await;
+    }
+    // cara writes in the circle's thread while it gathers, before anyone has the floor.
+    let thread = bot.place();
+    let id = bot.fake.say_in(thread, &cara, "see you all in a bit");
+    bot.fake.settle().await;
+    bot.circle_in(thread, &host, "start", json!([])).await;
+    let turn = bot.channel_with(":done:").expect("a turn");
+    let speaker = super::first_mention(turn.content()).unwrap();
+    assert_ne!(speaker, cara.id, "alice joined first and speaks first");
+    // During alice's turn cara edits her earlier message.
+    let before = bot.private_to(&cara).len();
+    bot.fake.edit_in(thread, id, &cara, "see you all in a bit. honestly i just want to die");
+    bot.fake.settle().await;
+    let after: Vec<_> = bot.private_to(&cara).into_iter().skip(before).collect();
+    assert_eq!(after.iter().filter(|p| p.button(":crisis-wrong").is_some()).count(), 1, "the card, once");
+    assert!(!after.iter().any(|p| p.content().contains("has the floor")), "an edit is not speaking over anyone: {after:?}");
+    // A plain new message from her now is speaking during alice's turn (the floor note proves the difference).
+    bot.fake.say_in(thread, &cara, "sorry");
+    bot.fake.settle().await;
+    let noted = bot.private_to(&cara).into_iter().skip(before).any(|p| p.content().contains("has the floor"));
+    assert!(noted, "a new message during the turn gets the floor note");
+    bot.stop().await;
+}

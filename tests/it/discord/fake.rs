@@ -686,19 +686,18 @@ impl Fake {
         self.say_in(CHANNEL, user, content);
     }
 
-    /// A member writes in a channel or thread of the guild.
-    pub fn say_in(&self, channel: u64, user: &User, content: &str) {
+    /// A member writes in a channel or thread of the guild; returns the message id.
+    pub fn say_in(&self, channel: u64, user: &User, content: &str) -> u64 {
         let id = self.next_id();
-        let content = if self.intents() & MESSAGE_CONTENT == 0 { "" } else { content };
-        let mut m = message_json(id, channel, &json!({ "content": content }), Some(user));
-        m["guild_id"] = json!(GUILD.to_string());
-        let mut member = user.member_json();
-        if let Some(o) = member.as_object_mut() {
-            o.remove("user");
-            o.remove("permissions");
-        }
-        m["member"] = member;
-        self.dispatch("MESSAGE_CREATE", m);
+        self.dispatch("MESSAGE_CREATE", guild_message(id, channel, user, content, self.intents(), None));
+        id
+    }
+
+    /// A member edits their message: Discord sends MESSAGE_UPDATE with the whole
+    /// message and its `edited_timestamp`.
+    pub fn edit_in(&self, channel: u64, id: u64, user: &User, content: &str) {
+        let edited = format!("2026-01-05T18:{:02}:00.000000+00:00", self.next_id() % 60);
+        self.dispatch("MESSAGE_UPDATE", guild_message(id, channel, user, content, self.intents(), Some(edited)));
     }
 
     /// Every payload the fake sends, for `payloads_parse`.
@@ -735,6 +734,7 @@ impl Fake {
             ("INTERACTION_CREATE", form),
             ("INTERACTION_CREATE", typing),
             ("MESSAGE_CREATE", said),
+            ("MESSAGE_UPDATE", guild_message(13, CHANNEL, &u, "edited", MESSAGE_CONTENT, Some(T.to_owned()))),
             ("MESSAGE_CREATE", message_json(11, 12, &json!({ "content": "in a DM" }), Some(&u))),
             ("message", posted),
             ("thread", thread_json(9, CHANNEL, "t")),
@@ -839,6 +839,23 @@ fn bot_json() -> Value {
 }
 
 /// A message object as Discord returns it, from the JSON the bot sent.
+/// A member's message in the guild, as MESSAGE_CREATE (and, edited, MESSAGE_UPDATE) carries it.
+fn guild_message(id: u64, channel: u64, user: &User, content: &str, intents: u64, edited: Option<String>) -> Value {
+    let content = if intents & MESSAGE_CONTENT == 0 { "" } else { content };
+    let mut m = message_json(id, channel, &json!({ "content": content }), Some(user));
+    m["guild_id"] = json!(GUILD.to_string());
+    if let Some(at) = edited {
+        m["edited_timestamp"] = json!(at);
+    }
+    let mut member = user.member_json();
+    if let Some(o) = member.as_object_mut() {
+        o.remove("user");
+        o.remove("permissions");
+    }
+    m["member"] = member;
+    m
+}
+
 fn message_json(id: u64, channel: u64, sent: &Value, author: Option<&User>) -> Value {
     json!({
         "id": id.to_string(), "channel_id": channel.to_string(), "author": author.map_or_else(bot_json, User::json),

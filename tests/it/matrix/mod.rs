@@ -679,6 +679,16 @@ async fn moderators_edit_cards_members_reflect_and_get_care_privately_and_outsid
         .wait_for(0, "the resources card after an emote", |s| s.sender == me && s.body().contains("you don't have to carry this alone"))
         .await;
     assert!(crisis.room != room, "privately");
+    // An edit (`m.replace`) that adds crisis words is read like a new message (issue 17).
+    let original = host.say(&room, "see you all soon").await;
+    let edit = json!({ "msgtype": "m.text", "body": "* see you all soon, honestly i just want to die",
+        "m.new_content": { "msgtype": "m.text", "body": "see you all soon, honestly i just want to die" },
+        "m.relates_to": { "rel_type": "m.replace", "event_id": original } });
+    host.send(&room, edit).await;
+    let crisis = host
+        .wait_for(0, "the resources card after an edit", |s| s.sender == me && s.body().contains("you don't have to carry this alone"))
+        .await;
+    assert!(crisis.room != room, "privately");
 
     // A message nobody can decrypt: after the grace period, a kind private note.
     let garbage = json!({ "algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgAEnAcorrupted", "session_id": "nosuchsession",
