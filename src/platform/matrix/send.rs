@@ -254,6 +254,8 @@ impl Shared {
     /// Sends a message; returns its event id. The reactions it offers are
     /// remembered for a quick answer (they are also in the event itself).
     pub(super) async fn send(&self, room: &Room, message: &Message, thread: Option<&str>) -> Result<String, matrix_sdk::Error> {
+        let told_apart = told_apart(room, message).await;
+        let message = told_apart.as_ref().unwrap_or(message);
         let rendered = render(&self.catalogue, message);
         let result = room
             .send_raw("m.room.message", content(&rendered, thread))
@@ -343,5 +345,60 @@ async fn still_there(room: &Room, user: &matrix_sdk::ruma::UserId) -> bool {
         // Not known yet (the room is new and unsynced): keep it.
         Ok(None) => true,
         Err(_) => true,
+    }
+}
+
+/// The message with each person whose display name another member of the room
+/// shares shown as clients show them: the name and the user id ("mara
+/// (@mara:example.org)"), so two people called mara, or a member named like
+/// the host, are never read as one. `None` when nobody's name is ambiguous.
+async fn told_apart(room: &Room, message: &Message) -> Option<Message> {
+    use crate::core::effect::Arg;
+    let mut ambiguous = std::collections::HashSet::new();
+    for (_, arg) in message.lines.iter().flat_map(|l| &l.args) {
+        if let Arg::Member { member, .. } = arg
+            && let Ok(user) = matrix_sdk::ruma::OwnedUserId::try_from(member.user())
+            && let Ok(Some(m)) = room.get_member_no_sync(&user).await
+            && m.name_ambiguous()
+        {
+            ambiguous.insert(member.user().to_owned());
+        }
+    }
+    if ambiguous.is_empty() {
+        return None;
+    }
+    let mut out = message.clone();
+    for line in &mut out.lines {
+        for (_, arg) in &mut line.args {
+            if let Arg::Member { member, display } = arg
+                && ambiguous.contains(member.user())
+                && !display.ends_with(&format!("({})", member.user()))
+            {
+                // The core numbers a seated look-alike ("mara (2)"); the user id tells them
+                // apart better, and commands take it too.
+                let base = strip_number(display).to_owned();
+                *display = format!("{base} ({})", member.user());
+            }
+        }
+    }
+    Some(out)
+}
+
+/// A name without the number the core gives a look-alike ("mara (2)" → "mara").
+fn strip_number(display: &str) -> &str {
+    match display.rsplit_once(" (") {
+        Some((base, n)) if n.strip_suffix(')').is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())) => base,
+        _ => display,
+    }
+}
+
+#[cfg(test)]
+mod told_apart_tests {
+    #[test]
+    fn only_the_cores_number_is_dropped() {
+        assert_eq!(super::strip_number("mara (2)"), "mara");
+        assert_eq!(super::strip_number("mara"), "mara");
+        assert_eq!(super::strip_number("mara (the elder)"), "mara (the elder)");
+        assert_eq!(super::strip_number("mara ()"), "mara ()");
     }
 }

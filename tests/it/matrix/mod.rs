@@ -1503,3 +1503,32 @@ async fn the_my_data_file_comes_privately_and_pings_nobody() {
     host.stop().await;
     alice.stop().await;
 }
+
+/// Issue 16 §8: two members with the same display name are told apart as
+/// clients tell them apart, by their user id, in what attune writes in the room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_members_with_one_display_name_are_told_apart_by_their_user_ids() {
+    let c = circle_room("twins", false).await;
+    let (bob, cara) = (&c.members[1], &c.members[2]);
+    for m in [bob, cara] {
+        m.client.account().set_display_name(Some("mara")).await.unwrap();
+    }
+    for m in [bob, cara] {
+        let who = m.id.clone();
+        c.host.wait_for(0, "the new name", |s| s.kind == "m.room.member" && s.sender == who && s.content["displayname"] == "mara").await;
+    }
+    gather(&c).await;
+    let bot = c.bot.id.clone();
+    let joined: Vec<String> =
+        c.host.seen().into_iter().filter(|s| s.sender == bot && s.body().contains("has joined")).map(|s| s.body().to_owned()).collect();
+    for m in [bob, cara] {
+        assert!(joined.iter().any(|b| b.contains(&format!("mara ({})", m.id))), "{} is named with their user id: {joined:?}", m.id);
+    }
+    let alice = &c.members[0];
+    assert!(!joined.iter().any(|b| b.contains(&format!("({})", alice.id))), "a name nobody shares stays as it is: {joined:?}");
+    let mut bot = c.bot;
+    bot.stop().await;
+    for m in std::iter::once(c.host).chain(c.members) {
+        m.stop().await;
+    }
+}
