@@ -317,13 +317,28 @@ pub async fn start(
     let stop_sync = Arc::new(Notify::new());
     // A floor still held after a crash is restored first, then what the restart
     // told live circles (which may hold it again) goes out; only then are the
-    // events that came while attune was down answered, so they act on top.
+    // events that came while attune was down answered, so they act on top. The
+    // "I'm back" notes wait until those are applied: where someone's `!done`
+    // came while attune was down, "cara still has the floor" would be untrue.
     shared.restore_held_floors().await;
-    for out in resumed {
+    let (notes, rest): (Vec<Outgoing>, Vec<Outgoing>) = resumed.into_iter().partition(|o| back_note(&o.delivery).is_some());
+    for out in rest {
         shared.deliver(&out.community, out.delivery, None).await;
     }
     // The first sync runs here, so a bad homeserver or token fails the start.
-    let first = sync::first(&shared).await?;
+    let (first, touched) = sync::first(&shared).await?;
+    for mut out in notes {
+        // In a room where something was answered meanwhile, the circle has moved on from
+        // what the note knew: it says only that attune is back (the answers said the rest).
+        let stale = back_note(&out.delivery).is_some_and(|id| id != "recovered");
+        if let crate::engine::Delivery::Say { channel, message } = &mut out.delivery
+            && stale
+            && touched.contains(channel.raw())
+        {
+            *message = crate::core::effect::Message::info(crate::core::effect::Line::new("recovered"));
+        }
+        shared.deliver(&out.community, out.delivery, None).await;
+    }
     // Support rooms someone joined while attune was down are left now.
     let waiting: Vec<String> = shared.support_rooms.lock().map(|r| r.iter().cloned().collect()).unwrap_or_default();
     for id in waiting {
@@ -387,5 +402,14 @@ impl Shared {
 
     fn own_user(&self) -> Option<&matrix_sdk::ruma::UserId> {
         self.client.user_id()
+    }
+}
+
+/// The catalogue id of an "I'm back" note the restart made (`recovered…`), if
+/// this delivery is one.
+fn back_note(delivery: &crate::engine::Delivery) -> Option<&'static str> {
+    match delivery {
+        crate::engine::Delivery::Say { message, .. } => message.lines.first().map(|l| l.id).filter(|id| id.starts_with("recovered")),
+        _ => None,
     }
 }

@@ -9,6 +9,7 @@
 //! What is never answered: the bot's own events, history from before the bot
 //! joined a room, and everything before the bot's very first sync.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,7 +46,9 @@ fn settings(token: Option<&str>, timeout: Duration) -> SyncSettings {
 
 /// The first sync of this start, with no waiting (after restoring a session a
 /// long poll would hold the start for 30 s). Returns the next token.
-pub(super) async fn first(shared: &Arc<Shared>) -> Result<String, MatrixError> {
+/// The first sync: answers what came while attune was down. Returns the next
+/// token and the rooms where someone else's events were answered.
+pub(super) async fn first(shared: &Arc<Shared>) -> Result<(String, HashSet<String>), MatrixError> {
     let dir = &shared.options.store_dir;
     let stored = session::sync_token(dir);
     let response = shared.client.sync_once(settings(stored.as_deref(), Duration::ZERO)).await.map_err(|e| {
@@ -55,11 +58,11 @@ pub(super) async fn first(shared: &Arc<Shared>) -> Result<String, MatrixError> {
         }
     })?;
     // The very first sync brings rooms' history, which attune never answers.
-    shared.process(&response, stored.is_none()).await;
+    let touched = shared.process(&response, stored.is_none()).await;
     if let Err(e) = session::save_sync_token(dir, &response.next_batch) {
         tracing::error!(error = %e, "the sync token could not be saved; events may be replayed (and ignored) after a restart");
     }
-    Ok(response.next_batch)
+    Ok((response.next_batch, touched))
 }
 
 /// Syncs until stopped. A failed sync is retried with a growing wait, except a
@@ -111,7 +114,9 @@ pub(super) async fn run(
 
 impl Shared {
     /// Handles one sync response in order.
-    async fn process(self: &Arc<Self>, response: &SyncResponse, history_only: bool) {
+    /// Handles one sync's events; returns the rooms where someone else's events were handled.
+    async fn process(self: &Arc<Self>, response: &SyncResponse, history_only: bool) -> HashSet<String> {
+        let mut touched = HashSet::new();
         for room in response.rooms.invited.keys() {
             self.accept_invite(room).await;
         }
@@ -121,7 +126,7 @@ impl Shared {
             }
         }
         if history_only {
-            return;
+            return touched;
         }
         let own = self.own_user().map(ToString::to_string).unwrap_or_default();
         for (room_id, update) in &response.rooms.joined {
@@ -149,9 +154,13 @@ impl Shared {
                 tracing::warn!(room = %room_id, limit = TIMELINE_LIMIT, "a room's timeline came cut short; earlier messages there were not read");
             }
             for (event, undecryptable) in &events[start..] {
+                if event["sender"].as_str().is_some_and(|s| s != own) && event.get("state_key").is_none_or(|k| k.is_null()) {
+                    touched.insert(room_id.to_string());
+                }
                 self.handle(&room, event, *undecryptable).await;
             }
         }
+        touched
     }
 
     /// Joins a room the bot was invited to, if the inviter's server is allowed;

@@ -533,6 +533,12 @@ async fn a_restart_mid_circle_keeps_the_device_answers_what_came_meanwhile_once_
         "the command sent while attune was down was answered once: {}",
         summary(&from_bot)
     );
+    // What was sent while attune was down is applied first; only then does attune say
+    // it is back, and never that the speaker who already said done still has the floor.
+    let thanked = from_bot.iter().position(|s| s.body().starts_with(&thanks)).unwrap();
+    let back = from_bot.iter().position(|s| s.body().starts_with("I'm back")).expect("attune says it is back");
+    assert!(back > thanked, "the done sent while down comes first: {}", summary(&from_bot));
+    assert!(!from_bot[back].body().contains("still has the floor"), "no stale floor: {}", from_bot[back].body());
     let Circle { host, members, mut bot, .. } = c;
     bot.stop().await;
     host.stop().await;
