@@ -67,13 +67,32 @@ pub async fn check(options: &MatrixOptions) -> Report {
         Ok(keys) => {
             let has_device = keys.device_keys.get(&user).is_some_and(|d| d.contains_key(&device));
             let cross_signed = keys.master_keys.contains_key(&user) && keys.self_signing_keys.contains_key(&user);
+            // Signed by the account's self-signing key: the device is one its owner vouches for.
+            let signing: Vec<String> = keys
+                .self_signing_keys
+                .get(&user)
+                .and_then(|k| serde_json::to_value(k).ok())
+                .and_then(|v| v["keys"].as_object().map(|m| m.keys().cloned().collect()))
+                .unwrap_or_default();
+            let device_signed = keys
+                .device_keys
+                .get(&user)
+                .and_then(|d| d.get(&device))
+                .and_then(|k| serde_json::to_value(k).ok())
+                .is_some_and(|v| signing.iter().any(|id| v["signatures"][user.as_str()].get(id).is_some()));
             ready &= has_device;
-            lines.push(match (has_device, cross_signed) {
-                (true, true) => "encryption: ok, device keys published and cross-signing set up (moderators can verify the bot)".into(),
-                (true, false) => {
+            lines.push(match (has_device, cross_signed, device_signed) {
+                (true, true, true) => {
+                    "encryption: ok, device keys published and this device is signed by the account's cross-signing keys".into()
+                }
+                (true, true, false) => "encryption: this device is NOT signed by the account's cross-signing keys (its store \
+                    was lost, or the keys were made on another device), so clients that share keys only with verified devices \
+                    won't let it read their messages; see README, \"Verifying attune's device\""
+                    .into(),
+                (true, false, _) => {
                     "encryption: device keys published; cross-signing is not set up (log in once with a password to set it up)".into()
                 }
-                (false, _) => "encryption: the device has not published its keys yet; start `attune run` once".into(),
+                (false, _, _) => "encryption: the device has not published its keys yet; start `attune run` once".into(),
             });
         }
         Err(e) => {

@@ -1021,7 +1021,7 @@ async fn holding_the_floor_changes_power_levels_and_restores_them_exactly_also_a
     let out = crate::cli::attune(dir).arg("--config").arg(dir.join("attune.toml")).arg("doctor").output().unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("matrix: login: ok") && said.contains(&device_of_saved(&c.bot)), "{said}");
-    assert!(said.contains("matrix: encryption: ok, device keys published and cross-signing set up"), "{said}");
+    assert!(said.contains("matrix: encryption: ok, device keys published and this device is signed"), "{said}");
     assert!(said.contains("matrix: floor: attune may change power levels in all "), "{said}");
     assert!(!said.contains(&c.bot.password), "doctor never shows secrets");
     let Circle { host, members, .. } = c;
@@ -1537,4 +1537,32 @@ async fn two_members_with_one_display_name_are_told_apart_by_their_user_ids() {
     for m in std::iter::once(c.host).chain(c.members) {
         m.stop().await;
     }
+}
+
+/// Issue 16 §6: after a lost store the account keeps its cross-signing identity
+/// and the new device is not signed by it; doctor says so, and where to look.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_lost_store_doctor_says_the_new_device_is_not_signed() {
+    let mut bot = Bot::new("lost-store").await;
+    let first = bot.device();
+    bot.stop().await;
+    std::fs::remove_dir_all(bot.dir.path().join("matrix")).unwrap();
+    bot.start().await;
+    assert_ne!(bot.device(), first, "a new device, logged in again with the password");
+    bot.stop().await;
+    let dir = bot.dir.path();
+    std::fs::write(
+        dir.join("attune.toml"),
+        format!(
+            "[database]\npath = \"{}\"\n[matrix]\nenabled = true\nhomeserver = \"{}\"\nuser = \"{}\"\nallowed_servers = [\"{SERVER}\"]\n",
+            dir.join("attune.db").display(),
+            synapse().url,
+            bot.id
+        ),
+    )
+    .unwrap();
+    let out = crate::cli::attune(dir).arg("--config").arg(dir.join("attune.toml")).arg("doctor").output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("this device is NOT signed by the account's cross-signing keys"), "{said}");
+    assert!(said.contains("Verifying attune's device"), "it says where to read on: {said}");
 }
