@@ -127,10 +127,15 @@ async fn overwrites_line(http: &serenity::Http, guild: &serenity::GuildInfo, me:
         Ok(Ok(c)) => c,
         _ => return None,
     };
+    // attune's own roles: Manage Permissions given to its role in a channel counts too.
+    let roles: Vec<u64> = match tokio::time::timeout(WAIT, http.get_member(guild.id, serenity::UserId::new(me))).await {
+        Ok(Ok(m)) => m.roles.iter().map(|r| r.get()).collect(),
+        _ => Vec::new(),
+    };
     let mut names: Vec<String> = channels
         .iter()
         .filter(|c| matches!(c.kind, serenity::ChannelType::Text | serenity::ChannelType::News))
-        .filter(|c| !uneditable(&c.permission_overwrites, granted.bits(), me).is_empty())
+        .filter(|c| !uneditable(&c.permission_overwrites, granted.bits(), guild.id.get(), me, &roles).is_empty())
         .map(|c| format!("#{}", c.name))
         .collect();
     if names.is_empty() {
@@ -141,17 +146,31 @@ async fn overwrites_line(http: &serenity::Http, guild: &serenity::GuildInfo, me:
     Some(Line::new("cli-doctor-discord-overwrites").text("channels", shown))
 }
 
-/// The overwrites in a channel the bot may not edit (they carry a permission
-/// it lacks), unless it has Manage Roles in the channel's own overwrite for it.
-fn uneditable(overwrites: &[serenity::PermissionOverwrite], granted: u64, me: u64) -> Vec<&serenity::PermissionOverwrite> {
-    let manage_here = overwrites.iter().any(|o| {
-        matches!(o.kind, serenity::PermissionOverwriteType::Member(u) if u.get() == me)
-            && o.allow.contains(serenity::Permissions::MANAGE_ROLES)
-    });
-    if manage_here {
+/// The overwrites in a channel floor hold would edit but may not: `@everyone`,
+/// a role that allows sending, or a member (any member may speak), carrying a
+/// permission the bot lacks; none where the channel gives attune (or one of
+/// its roles) Manage Roles.
+fn uneditable<'a>(
+    overwrites: &'a [serenity::PermissionOverwrite],
+    granted: u64,
+    guild: u64,
+    me: u64,
+    roles: &[u64],
+) -> Vec<&'a serenity::PermissionOverwrite> {
+    let ours = |kind: &serenity::PermissionOverwriteType| match kind {
+        serenity::PermissionOverwriteType::Member(u) => u.get() == me,
+        serenity::PermissionOverwriteType::Role(r) => roles.contains(&r.get()),
+        _ => false,
+    };
+    if overwrites.iter().any(|o| ours(&o.kind) && o.allow.contains(serenity::Permissions::MANAGE_ROLES)) {
         return Vec::new();
     }
-    overwrites.iter().filter(|o| (o.allow.bits() | o.deny.bits()) & !granted != 0).collect()
+    let edited = |o: &serenity::PermissionOverwrite| match o.kind {
+        serenity::PermissionOverwriteType::Role(r) => r.get() == guild || o.allow.contains(serenity::Permissions::SEND_MESSAGES),
+        serenity::PermissionOverwriteType::Member(_) => true,
+        _ => false,
+    };
+    overwrites.iter().filter(|o| edited(o) && (o.allow.bits() | o.deny.bits()) & !granted != 0).collect()
 }
 
 #[cfg(test)]

@@ -241,10 +241,6 @@ impl Shared {
         let event = Some(format!("interaction:{}", inv.id));
         let channel = inv.guild.and_then(|_| ChannelId::parse(Platform::Discord, &inv.channel.to_string()).ok());
         let mut community = inv.guild.or(button_guild).and_then(|g| CommunityId::parse(Platform::Discord, &g.to_string()).ok());
-        // Their latest interaction: a private message their closed DMs refuse can follow it up.
-        if let Ok(mut replies) = self.replies.lock() {
-            replies.insert(inv.user, (inv.token.clone(), std::time::Instant::now()));
-        }
         // The member's last channel in this server: a private fallback for this community goes there, never to another server.
         if channel.is_some()
             && let Some(g) = inv.guild
@@ -283,6 +279,12 @@ impl Shared {
             }
         };
         self.answer(inv, &member, answer, community.as_ref()).await;
+        // Their latest interaction, now fully answered (a follow-up while a deferred reply
+        // still waits would replace it, and could be deleted with it): a private message
+        // their closed DMs refuse, for this server, can follow it up.
+        if let (Some(g), Ok(mut replies)) = (inv.guild, self.replies.lock()) {
+            replies.insert((g, inv.user), (inv.token.clone(), std::time::Instant::now()));
+        }
     }
 
     /// Carries out an answer in order: the sender's private messages as ephemeral
@@ -381,7 +383,9 @@ impl Shared {
             return;
         }
         let member = event.member.as_ref().and_then(|m| m.as_deref());
-        let at = event.edited_timestamp.map(|t| t.unix_timestamp()).unwrap_or_default();
+        // An update without an edit time is not the author's edit (an embed resolved, a pin).
+        let Some(at) = event.edited_timestamp else { return };
+        let at = at.unix_timestamp() * 1000 + i64::from(at.nanosecond() / 1_000_000);
         let written = Written {
             // Each edit is its own event: a replay of the same edit is one, another edit is new.
             event: format!("edit:{}:{at}", event.id.get()),

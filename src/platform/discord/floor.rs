@@ -166,6 +166,8 @@ impl Shared {
             tracing::debug!(channel = %channel, "a floor change that arrived after a newer one was dropped");
             return;
         }
+        // Voice is held on its own: a speaker the text channel can't let through still
+        // speaks in voice, where only listeners are muted.
         match speaking {
             Some(s) => self.hold(community, &channel, s, &hosts).await,
             None => self.release(community, &channel).await,
@@ -338,7 +340,19 @@ impl Shared {
     async fn put_back(&self, ch: u64, t: Target, original: Option<Bits>) -> serenity::Result<()> {
         let current = self.overwrites(ch).await?.get(&t).copied();
         let want = with_send(current, send_of(original));
-        if want == current { Ok(()) } else { self.set(ch, t, want).await }
+        if want == current {
+            return Ok(());
+        }
+        match self.set(ch, t, want).await {
+            // A moderator added a permission attune lacks to this overwrite meanwhile, so
+            // Discord won't take it back with that in it: the overwrite as it was before the
+            // circle, which attune could write, rather than a channel left held for good.
+            Err(e) if code(&e) == Some(MISSING_PERMISSIONS) && want != original => {
+                tracing::warn!(channel = ch, "an overwrite changed during the circle was put back as it was before it");
+                self.set(ch, t, original).await
+            }
+            other => other,
+        }
     }
 
     /// A channel's overwrites as they are now.

@@ -121,9 +121,10 @@ pub(crate) struct Shared {
     /// The guild channel each member last used, where a private thread can be
     /// opened for them when their DMs are closed. Memory only.
     homes: Mutex<HashMap<(u64, MemberRef), u64>>,
-    /// Each member's latest interaction token and when it came, for an ephemeral
-    /// follow-up when their DMs are closed. Memory only; never logged.
-    replies: Mutex<HashMap<u64, (String, std::time::Instant)>>,
+    /// Each member's latest interaction token in each server (guild, user) and when
+    /// it was answered, for an ephemeral follow-up when their DMs are closed: only
+    /// ever for that server's community. Memory only; never logged.
+    replies: Mutex<HashMap<(u64, u64), (String, std::time::Instant)>>,
     reply_window: std::time::Duration,
     /// DM channel per user id, so a DM costs one request after the first.
     dms: Mutex<HashMap<u64, u64>>,

@@ -78,7 +78,7 @@ impl Shared {
             .replies
             .lock()
             .ok()
-            .and_then(|r| r.get(&user).filter(|(_, at)| at.elapsed() < self.reply_window).map(|(token, _)| token.clone()));
+            .and_then(|r| r.get(&(guild, user)).filter(|(_, at)| at.elapsed() < self.reply_window).map(|(token, _)| token.clone()));
         if reason == Reason::PrivateClosed
             && let Some(token) = open_reply
             && self.follow_up(&token, message, Some(community)).await

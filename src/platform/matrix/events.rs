@@ -74,10 +74,14 @@ impl Shared {
                 // An edit (`m.replace`) is read for care like a new message, never as a
                 // command or as speaking during a turn (issue 17). Media carry no words. An
                 // emote (`/me …`) is chat, read like any other, never a command.
-                if let Some(new) = content.get("m.new_content") {
-                    let edits = content["m.relates_to"]["rel_type"] == "m.replace";
+                if content["m.relates_to"]["rel_type"] == "m.replace" {
+                    let new = &content["m.new_content"];
                     let words = matches!(new["msgtype"].as_str(), Some("m.text" | "m.emote"));
-                    if let (true, true, Some(body)) = (edits, words, new["body"].as_str()) {
+                    let original = content["m.relates_to"]["event_id"].as_str();
+                    // Clients show an edit only from the original's sender; so does attune.
+                    if let (true, Some(body), Some(original)) = (words, new["body"].as_str(), original)
+                        && self.sender_of(room, original).await.as_deref() == Some(sender)
+                    {
                         self.on_edit(room, sender, event_id, body).await;
                     }
                     return;
@@ -121,6 +125,14 @@ impl Shared {
             }
             _ => {}
         }
+    }
+
+    /// Who sent an event in a room, as the homeserver has it.
+    async fn sender_of(&self, room: &Room, event: &str) -> Option<String> {
+        let id = OwnedEventId::try_from(event).ok()?;
+        let found = room.event(&id, None).await.ok()?;
+        let v = serde_json::from_str::<Value>(found.raw().json().get()).ok()?;
+        v["sender"].as_str().map(str::to_owned)
     }
 
     /// An edited message: read for crisis phrases like a new one (a room's

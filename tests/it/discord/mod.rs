@@ -237,6 +237,7 @@ async fn every_payload_the_fake_sends_parses_with_serenitys_own_types() {
             "VOICE_STATE_UPDATE" => serde_json::from_value::<serenity::model::voice::VoiceState>(v).map(drop),
             "INTERACTION_CREATE" => serde_json::from_value::<serenity::model::application::Interaction>(v).map(drop),
             "MESSAGE_CREATE" | "message" => serde_json::from_value::<serenity::model::channel::Message>(v).map(drop),
+            "MESSAGE_UPDATE" => serde_json::from_value::<serenity::model::event::MessageUpdateEvent>(v).map(drop),
             "thread" | "channel" => serde_json::from_value::<serenity::model::channel::GuildChannel>(v).map(drop),
             "dm" => serde_json::from_value::<serenity::model::channel::PrivateChannel>(v).map(drop),
             other => panic!("no check for {other}"),

@@ -86,7 +86,10 @@ async fn a_private_reflection_started_in_the_guild_is_answered_in_the_dm_and_not
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_dms_closed_the_daily_card_goes_into_a_private_thread_in_the_parent_channel_even_from_a_thread() {
     let (_, _, bob, _) = people();
-    let bot = Bot::start(&[&bob]).await;
+    let fake = super::fake::Fake::start().await;
+    fake.add_user(&bob);
+    // Half an hour on, Discord takes no follow-up to bob's command any more: a private thread.
+    let bot = Bot::start_configured(fake, tempfile::tempdir().unwrap(), true, |o| o.reply_window = std::time::Duration::ZERO).await;
     bot.fake.close_dms(bob.id);
     // bob last used attune inside a public thread (a circle's, say).
     let thread = bot.fake.public_thread();
