@@ -33,7 +33,17 @@ impl Platform {
     /// per-thread permission overwrites, so there `hold` works as `nudge`. A
     /// fact about the platform, not a decision; the core says so to hosts.
     pub fn hold_may_fall_back(self) -> bool {
-        matches!(self, Platform::Discord)
+        self.hold_fallback_line().is_some()
+    }
+
+    /// What `template set … floor hold` adds on this platform: where hold works
+    /// as nudge (a Discord thread; an encrypted Matrix room).
+    pub fn hold_fallback_line(self) -> Option<&'static str> {
+        match self {
+            Platform::Discord => Some("template-floor-hold-threads"),
+            Platform::Matrix => Some("template-floor-hold-encrypted"),
+            Platform::Console => None,
+        }
     }
 
     /// Whether attune can leave one place on this platform when a moderator

@@ -248,8 +248,8 @@ pub fn template(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: TemplateCmd) -> R
             cx.st.dirty.community = true;
             cx.audit(actor, "template set", Some(format!("{name} {key}")), None);
             let mut lines = vec![Line::new("template-saved").text("name", name).text("key", key).text("value", value)];
-            if holds && actor.member.platform().hold_may_fall_back() {
-                lines.push(Line::new("template-floor-hold-threads"));
+            if holds && let Some(id) = actor.member.platform().hold_fallback_line() {
+                lines.push(Line::new(id));
             }
             cx.whisper(&actor.member, Message::new(Kind::Info, lines));
         }

@@ -12,7 +12,10 @@
 //! anything else is sent.
 //!
 //! Power levels are room-wide, so `floor hold` is meant for a circle that runs
-//! in a room of its own; the bot needs the power to change power levels.
+//! in a room of its own; the bot needs the power to change power levels. In an
+//! encrypted room every event is `m.room.encrypted`, so a level for it would
+//! also stop listeners' `!pass`, `!leave` and `!support`: there hold changes
+//! nothing and works as nudge, as in a Discord thread.
 
 use matrix_sdk::Room;
 use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;
@@ -54,6 +57,14 @@ impl Shared {
     }
 
     async fn hold(&self, community: &CommunityId, room: &Room, channel: &ChannelId, speaker: &MemberRef, hosts: &[MemberRef]) {
+        // In an encrypted room every message is `m.room.encrypted`: a level for it would
+        // stop listeners passing, leaving and asking for support too. There hold works as
+        // nudge (the core nudges under hold anyway); anything held before is put back.
+        if room.encryption_state().is_encrypted() {
+            tracing::debug!(channel = %channel, "an encrypted room: the floor works as a nudge");
+            self.release(room, channel).await;
+            return;
+        }
         let ledger = self.engine.ledger();
         let recorded = match ledger.floor_holds(channel).await {
             Ok(holds) => holds.into_iter().find(|h| h.target == TARGET).map(|h| h.original),

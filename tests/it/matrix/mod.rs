@@ -1566,3 +1566,31 @@ async fn after_a_lost_store_doctor_says_the_new_device_is_not_signed() {
     assert!(said.contains("this device is NOT signed by the account's cross-signing keys"), "{said}");
     assert!(said.contains("Verifying attune's device"), "it says where to read on: {said}");
 }
+
+/// Issue 16 §7: in an encrypted room `floor hold` works as nudge. A level for
+/// `m.room.encrypted` would also stop listeners passing or leaving, so the
+/// power levels stay as they are, the template change says so, and a
+/// listener who posts during a turn gets the gentle private note.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_an_encrypted_room_floor_hold_works_as_nudge_and_changes_no_power_level() {
+    let c = circle_room("enc-hold", true).await;
+    let me = c.bot.id.clone();
+    let original = power_levels_of(&c.host, &c.room).await;
+    c.host.say(&c.room, "!attune template set standard floor hold").await;
+    let told = c.host.wait_for(0, "the template is changed", |s| s.sender == me && s.body().contains("floor is now hold")).await;
+    assert!(told.body().contains("In an encrypted room hold works like nudge"), "{}", told.body());
+    let root = gather(&c).await;
+    c.host.say_in_thread(&c.room, &root, "!attune circle start").await;
+    let first = c.host.wait_for(0, "the first turn", |s| s.sender == me && s.offer("done").is_some()).await;
+    let speaker = first_pill(&first).unwrap();
+    let listener = c.members.iter().find(|m| m.id != speaker).unwrap();
+    listener.say_in_thread(&c.room, &root, "can I say something").await;
+    listener.wait_for(0, "the floor note", |s| s.sender == me && s.room != c.room && s.body().contains("has the floor")).await;
+    assert_eq!(power_levels_of(&c.host, &c.room).await, original, "nothing about power changed");
+    let Circle { host, members, mut bot, .. } = c;
+    bot.stop().await;
+    host.stop().await;
+    for m in members {
+        m.stop().await;
+    }
+}
