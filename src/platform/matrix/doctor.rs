@@ -104,6 +104,7 @@ pub async fn check(options: &MatrixOptions) -> Report {
     match client.send(joined_rooms::v3::Request::new()).await {
         Ok(rooms) => {
             let mut short = Vec::new();
+            let mut encrypted = 0;
             for room in &rooms.joined_rooms {
                 let request = get_state_event_for_key::v3::Request::new(room.clone(), StateEventType::RoomPowerLevels, String::new());
                 let Ok(levels) = client.send(request).await else { continue };
@@ -117,6 +118,10 @@ pub async fn check(options: &MatrixOptions) -> Report {
                 if !creator && !may_change_power_levels(&levels, user.as_str()) {
                     short.push(room.to_string());
                 }
+                let encryption = get_state_event_for_key::v3::Request::new(room.clone(), StateEventType::RoomEncryption, String::new());
+                if client.send(encryption).await.is_ok() {
+                    encrypted += 1;
+                }
             }
             lines.push(match short.len() {
                 0 => format!("floor: attune may change power levels in all {} of its rooms (`floor hold` works)", rooms.joined_rooms.len()),
@@ -127,6 +132,12 @@ pub async fn check(options: &MatrixOptions) -> Report {
                     short.join(", ")
                 ),
             });
+            if encrypted > 0 {
+                lines.push(format!(
+                    "floor: {encrypted} of these rooms are encrypted (private rooms too); in a circle's encrypted room `floor hold` works as nudge (a level for encrypted \
+                     messages would also stop listeners passing or leaving)"
+                ));
+            }
         }
         Err(e) => lines.push(format!("floor: the bot's rooms could not be listed ({e})")),
     }

@@ -1023,6 +1023,7 @@ async fn holding_the_floor_changes_power_levels_and_restores_them_exactly_also_a
     assert!(said.contains("matrix: login: ok") && said.contains(&device_of_saved(&c.bot)), "{said}");
     assert!(said.contains("matrix: encryption: ok, device keys published and this device is signed"), "{said}");
     assert!(said.contains("matrix: floor: attune may change power levels in all "), "{said}");
+    assert!(said.contains("of these rooms are encrypted") && said.contains("works as nudge"), "the circle's room is encrypted: {said}");
     assert!(!said.contains(&c.bot.password), "doctor never shows secrets");
     let Circle { host, members, .. } = c;
     host.stop().await;
