@@ -30,13 +30,28 @@ const MAX_EVERYDAY_ALARMS: f64 = 0.02;
 const FOLDS: usize = 5;
 /// Signs the model never outweighs: "I want to die", said outright, always
 /// brings the card, even where the rest of the message reads otherwise.
-const KEEP: &[&str] = &["plain"];
+pub(crate) const KEEP: &[&str] = &["plain"];
 
-struct Message {
+pub(crate) struct Message {
     text: String,
     at_risk: bool,
     /// Everyday chat and hard days without risk (`ordinary`, `hardday`): most of what members write.
     everyday: bool,
+}
+
+/// Every message the model learns from, in a fixed order: the second round's
+/// development files, the first round's development part and the first corpus.
+pub(crate) fn training_messages(root: &Path) -> anyhow::Result<(Vec<Message>, usize)> {
+    let fixtures = root.join("tests/fixtures");
+    let mut files: Vec<PathBuf> = (1..=4).map(|i| fixtures.join(format!("crisis2/train-{i}.tsv"))).collect();
+    files.push(fixtures.join("crisis2/ordinary-train.tsv"));
+    files.push(fixtures.join("crisis/dev.tsv"));
+    files.push(fixtures.join("crisis-corpus.tsv"));
+    let mut messages = Vec::new();
+    for f in &files {
+        messages.extend(read_corpus(f)?);
+    }
+    Ok((messages, files.len()))
 }
 
 fn read_corpus(path: &Path) -> anyhow::Result<Vec<Message>> {
@@ -62,7 +77,7 @@ fn read_corpus(path: &Path) -> anyhow::Result<Vec<Message>> {
     Ok(out)
 }
 
-fn example(set: &RuleSet, m: &Message) -> (Example, bool) {
+pub(crate) fn example(set: &RuleSet, m: &Message) -> (Example, bool) {
     let (words, _) = set.reading(&m.text);
     let found = set.rules_only(&m.text);
     let imminent = found.as_ref().is_some_and(|f| f.imminent);
@@ -96,20 +111,12 @@ fn main() -> anyhow::Result<()> {
     }
     let explore = std::env::args().any(|a| a == "--explore");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let fixtures = root.join("tests/fixtures");
-    let mut files: Vec<PathBuf> = (1..=4).map(|i| fixtures.join(format!("crisis2/train-{i}.tsv"))).collect();
-    files.push(fixtures.join("crisis2/ordinary-train.tsv"));
-    files.push(fixtures.join("crisis/dev.tsv"));
-    files.push(fixtures.join("crisis-corpus.tsv"));
-    let mut messages = Vec::new();
-    for f in &files {
-        messages.extend(read_corpus(f)?);
-    }
+    let (messages, files) = training_messages(&root)?;
     let rules: Rules = attune::config::Config::default().content()?.phrases.without_models();
     let set = rules.sets().iter().find(|s| s.locale() == "en").context("the built-in English rules")?;
     let read: Vec<(Example, bool)> = messages.iter().map(|m| example(set, m)).collect();
     let options = TrainOptions::default();
-    println!("{} messages ({} at risk) from {} files", read.len(), read.iter().filter(|(e, _)| e.2).count(), files.len());
+    println!("{} messages ({} at risk) from {files} files", read.len(), read.iter().filter(|(e, _)| e.2).count());
 
     // Out-of-fold probabilities: each message scored by a model that never saw it.
     let mut fold_of: Vec<usize> = (0..read.len()).map(|i| i % FOLDS).collect();

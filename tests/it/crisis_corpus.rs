@@ -307,3 +307,29 @@ fn the_second_corpus_is_measured_and_its_held_out_part_by_counts_only() {
 const HELDOUT2_RECALL_FLOOR: f64 = 0.70;
 const HELDOUT2_FALSE_ALARM_CEILING: f64 = 0.12;
 const HELDOUT2_EVERYDAY_CEILING: f64 = 0.04;
+
+/// The trainer, as `cargo run --example crisis_train` runs it.
+#[allow(dead_code)]
+#[path = "../../examples/crisis_train.rs"]
+mod trainer;
+
+/// The shipped model is exactly what the trainer makes from the corpora: its
+/// weights aren't edited by hand, and a change to the features or the corpora
+/// that wasn't followed by training again fails here.
+#[test]
+fn the_shipped_model_is_what_the_trainer_makes_from_the_corpora() {
+    use attune::core::safety::model::{self, Example, Model, TrainOptions};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (messages, _) = trainer::training_messages(root).expect("the corpora read");
+    let rules = rules().without_models();
+    let set = rules.sets().iter().find(|s| s.locale() == "en").expect("English rules");
+    let all: Vec<Example> = messages.iter().map(|m| trainer::example(set, m).0).collect();
+    let source = attune::content::DEFAULT_MODEL;
+    let shipped = Model::parse(source).expect("the shipped model reads");
+    let made = model::train(&all, &TrainOptions::default(), 0.5).with_cutoffs(shipped.threshold(), shipped.veto()).keeping(trainer::KEEP);
+    let body = |s: &str| s.lines().filter(|l| !l.starts_with('#')).map(str::to_owned).collect::<Vec<_>>();
+    let (made, shipped) = (body(&made.to_file("")), body(source));
+    assert_eq!(made.len(), shipped.len(), "as many weights as shipped");
+    let differ: Vec<_> = made.iter().zip(&shipped).filter(|(a, b)| a != b).take(5).collect();
+    assert!(differ.is_empty(), "the shipped model differs from what the trainer makes; run the trainer again: {differ:?}");
+}
