@@ -156,22 +156,19 @@ impl Rules {
     /// The rules' own finding, without any model: what explicit crisis words
     /// a text holds (for content and command words, see `safety::crisis_words`).
     pub fn rules_finding(&self, text: &str) -> Option<Finding> {
-        let mut found: Option<Finding> = None;
-        for s in &self.sets {
-            match s.rules_only(text) {
-                Some(f) if f.imminent => return Some(f),
-                Some(f) => found = found.or(Some(f)),
-                None => {}
-            }
-        }
-        found
+        self.first_of(|s| s.rules_only(text))
     }
 
     /// The warning sign `text` shows, if any; an imminent one wins over the rest.
     pub fn assess(&self, text: &str) -> Option<Finding> {
+        self.first_of(|s| s.assess(text))
+    }
+
+    /// Each locale's finding in load order: the first imminent one, else the first.
+    fn first_of(&self, find: impl Fn(&RuleSet) -> Option<Finding>) -> Option<Finding> {
         let mut found: Option<Finding> = None;
         for s in &self.sets {
-            match s.assess(text) {
+            match find(s) {
                 Some(f) if f.imminent => return Some(f),
                 Some(f) => found = found.or(Some(f)),
                 None => {}

@@ -277,8 +277,13 @@ impl Shared {
                 return;
             }
         };
+        // The channel's overwrites, read once: each put-back changes only its own target.
+        let known = match snowflake(channel.raw()) {
+            Some(ch) if holds.iter().any(|h| Target::from_key(&h.target).is_some()) => self.overwrites(ch).await.ok(),
+            _ => None,
+        };
         for hold in holds {
-            if let Err(e) = self.restore_hold(&hold).await {
+            if let Err(e) = self.restore_hold(&hold, known.as_ref()).await {
                 tracing::warn!(error = %e, "a floor change could not be undone yet; it is tried again later");
                 self.floor_failed(community, channel, &e);
             }
@@ -300,7 +305,7 @@ impl Shared {
             tracing::info!(held = holds.len(), "restoring what the floor changed before attune stopped");
         }
         for hold in holds {
-            if let Err(e) = self.restore_hold(&hold).await {
+            if let Err(e) = self.restore_hold(&hold, None).await {
                 tracing::warn!(error = %e, "a floor change could not be undone at start; it is tried again later");
             }
         }
@@ -308,10 +313,11 @@ impl Shared {
 
     /// Undoes one hold and forgets it. A hold whose channel, member or role is
     /// gone is forgotten too (there is nothing left to restore).
-    async fn restore_hold(&self, hold: &FloorHold) -> serenity::Result<()> {
+    /// `known`: the channel's overwrites as they are now, where already read.
+    async fn restore_hold(&self, hold: &FloorHold, known: Option<&BTreeMap<Target, Bits>>) -> serenity::Result<()> {
         let result = if let Some(t) = Target::from_key(&hold.target) {
             match (snowflake(hold.channel.raw()), decode(&hold.original)) {
-                (Some(ch), Some(original)) => self.put_back(ch, t, original).await,
+                (Some(ch), Some(original)) => self.put_back(ch, t, original, known).await,
                 _ => Ok(()),
             }
         } else if let Some((guild, user)) = super::voice::mute_key(&hold.target) {
@@ -337,8 +343,11 @@ impl Shared {
 
     /// Puts one target's Send Messages bits back as they were, on the overwrite
     /// as it is now (whatever else changed meanwhile stays).
-    async fn put_back(&self, ch: u64, t: Target, original: Option<Bits>) -> serenity::Result<()> {
-        let current = self.overwrites(ch).await?.get(&t).copied();
+    async fn put_back(&self, ch: u64, t: Target, original: Option<Bits>, known: Option<&BTreeMap<Target, Bits>>) -> serenity::Result<()> {
+        let current = match known {
+            Some(now) => now.get(&t).copied(),
+            None => self.overwrites(ch).await?.get(&t).copied(),
+        };
         let want = with_send(current, send_of(original));
         if want == current {
             return Ok(());
