@@ -125,6 +125,54 @@ pub struct Discord {
     /// User ids added to every support thread (moderators on call), besides the
     /// server's owner and the moderators attune has seen use it.
     pub support_members: Vec<u64>,
+    /// Which gateway shards this process runs: `"FIRST-LAST/TOTAL"` (both ends
+    /// included), so several processes can share one bot. Unset: every shard, as
+    /// many as Discord recommends.
+    pub shards: Option<String>,
+}
+
+/// A range of gateway shards out of a total (`discord.shards`): this process
+/// receives the servers whose `(guild_id >> 22) % total` is in `first..=last`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShardRange {
+    pub first: u32,
+    pub last: u32,
+    pub total: u32,
+}
+
+/// More shards than any bot needs (Discord asks for one per 1,000 to 2,500 servers):
+/// a larger number is a typo, and each shard is a connection.
+pub const MAX_SHARDS: u32 = 4096;
+
+impl ShardRange {
+    /// Reads `"FIRST-LAST/TOTAL"` (`"0-3/8"`), or `"N/TOTAL"` for one shard.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let shape = || format!("{text:?} is not a shard range; write FIRST-LAST/TOTAL, like \"0-1/4\" (counting from 0)");
+        let (range, total) = text.trim().split_once('/').ok_or_else(shape)?;
+        let (first, last) = range.split_once('-').unwrap_or((range, range));
+        let number = |s: &str| s.trim().parse::<u32>().map_err(|_| shape());
+        let (first, last, total) = (number(first)?, number(last)?, number(total)?);
+        if total == 0 || total > MAX_SHARDS {
+            return Err(format!("the total number of shards must be between 1 and {MAX_SHARDS}, not {total}"));
+        }
+        if first > last || last >= total {
+            return Err(format!("shards {first} to {last} are not a range within {total} (shards are counted from 0 to {})", total - 1));
+        }
+        Ok(Self { first, last, total })
+    }
+
+    /// Whether a server's events come through this range of shards.
+    pub fn owns(&self, guild: u64) -> bool {
+        let shard = (guild >> 22) % u64::from(self.total);
+        (u64::from(self.first)..=u64::from(self.last)).contains(&shard)
+    }
+}
+
+impl Discord {
+    /// The configured shard range, if any (checked when the configuration loads).
+    pub fn shard_range(&self) -> Option<ShardRange> {
+        self.shards.as_deref().and_then(|s| ShardRange::parse(s).ok())
+    }
 }
 
 /// Discord's REST base URL.
@@ -141,6 +189,7 @@ impl Default for Discord {
             message_content: true,
             support_channel: None,
             support_members: Vec::new(),
+            shards: None,
         }
     }
 }
@@ -301,7 +350,7 @@ pub enum ConfigError {
 }
 
 /// Environment overrides: `ATTUNE_<SECTION>_<KEY>`.
-const ENV_KEYS: [(&str, &str, &str); 13] = [
+const ENV_KEYS: [(&str, &str, &str); 14] = [
     ("ATTUNE_DATABASE_PATH", "database", "path"),
     ("ATTUNE_COMMUNITY_TIMEZONE", "community", "timezone"),
     ("ATTUNE_CONTENT_DECKS_DIR", "content", "decks_dir"),
@@ -312,6 +361,7 @@ const ENV_KEYS: [(&str, &str, &str); 13] = [
     ("ATTUNE_SERVER_LISTEN", "server", "listen"),
     ("ATTUNE_DISCORD_ENABLED", "discord", "enabled"),
     ("ATTUNE_DISCORD_API_BASE", "discord", "api_base"),
+    ("ATTUNE_DISCORD_SHARDS", "discord", "shards"),
     ("ATTUNE_MATRIX_ENABLED", "matrix", "enabled"),
     ("ATTUNE_MATRIX_HOMESERVER", "matrix", "homeserver"),
     ("ATTUNE_MATRIX_USER", "matrix", "user"),
@@ -424,6 +474,11 @@ impl Config {
                 });
             }
         }
+        if let Some(shards) = &d.shards
+            && let Err(message) = ShardRange::parse(shards)
+        {
+            return Err(ConfigError::Invalid { key: "discord.shards", message });
+        }
         self.matrix.validate()
     }
 
@@ -520,6 +575,21 @@ mod discord_tests {
         let e = Config::load(None, |k| (k == "ATTUNE_DISCORD_API_BASE").then(|| "discord.com".to_owned())).unwrap_err();
         assert!(e.to_string().contains("discord.api_base"), "{e}");
         assert!(c.discord.support_channel.is_none() && c.discord.support_members.is_empty());
+    }
+
+    #[test]
+    fn a_shard_range_is_read_and_checked() {
+        assert_eq!(ShardRange::parse("0-1/4"), Ok(ShardRange { first: 0, last: 1, total: 4 }));
+        assert_eq!(ShardRange::parse(" 3/4 "), Ok(ShardRange { first: 3, last: 3, total: 4 }));
+        for bad in ["", "1-0/4", "0-4/4", "0/0", "a-b/c", "0-1", "-1-2/4", "0-1/99999999999", "0-1/5000"] {
+            let e = ShardRange::parse(bad).expect_err(bad);
+            assert!(!e.is_empty(), "{bad}");
+        }
+        // Discord's rule: a server is on shard (guild_id >> 22) % total.
+        let range = ShardRange { first: 1, last: 1, total: 2 };
+        assert!(range.owns(1 << 22) && !range.owns(2 << 22));
+        let e = Config::load(None, |k| (k == "ATTUNE_DISCORD_SHARDS").then(|| "2-1/4".to_owned())).unwrap_err().to_string();
+        assert!(e.contains("discord.shards") && e.contains("not a range"), "{e}");
     }
 }
 

@@ -148,6 +148,8 @@ pub(crate) struct Shared {
     floor_order: super::FloorOrder,
     /// Who a support thread brings in (`support.rs`).
     support: support::Support,
+    /// The shards this process runs, when it runs only some (`discord.shards`).
+    shards: Option<crate::config::ShardRange>,
 }
 
 /// A running Discord adapter.
@@ -267,13 +269,18 @@ pub async fn start(
         floor_turns: tokio::sync::Mutex::new(()),
         floor_order: super::FloorOrder::default(),
         support: support::Support::new(options.section.support_channel, options.section.support_members.clone()),
+        shards: options.section.shard_range(),
     });
     if cell.set(shared.clone()).is_err() {
         return Err(DiscordError::Client("the adapter was started twice".into()));
     }
     let shard_manager = client.shard_manager.clone();
     let alarm = super::Alarm::default();
-    let client = tokio::spawn(run_client(client, alarm.clone()));
+    let shards = options.section.shard_range();
+    if let Some(r) = shards {
+        tracing::info!(first = r.first, last = r.last, total = r.total, "running a range of Discord's shards");
+    }
+    let client = tokio::spawn(run_client(client, shards, alarm.clone()));
     let link = super::Link::new(crate::core::ids::Platform::Discord);
     let follow = {
         let (manager, link) = (shard_manager.clone(), link.clone());
@@ -353,10 +360,15 @@ fn gateway_refusal(e: &serenity::GatewayError) -> super::Fatal {
     }
 }
 
-async fn run_client(mut client: serenity::Client, alarm: super::Alarm) {
-    // As many shards as Discord recommends for the bot (`GET /gateway/bot`): one
-    // shard is refused (4011) past 2,500 servers.
-    match client.start_autosharded().await {
+async fn run_client(mut client: serenity::Client, shards: Option<crate::config::ShardRange>, alarm: super::Alarm) {
+    let started = match shards {
+        // serenity's range includes its end: `first..last` runs shards first to last.
+        Some(r) => client.start_shard_range(r.first..r.last, r.total).await,
+        // As many shards as Discord recommends for the bot (`GET /gateway/bot`): one
+        // shard is refused (4011) past 2,500 servers.
+        None => client.start_autosharded().await,
+    };
+    match started {
         Err(serenity::Error::Gateway(e)) => alarm.raise(gateway_refusal(&e)),
         Err(e) => alarm.raise(super::Fatal::restart(format!("the Discord client stopped ({e})"), "start attune again")),
         // Only `stop` shuts the shards down, and then nothing waits for the alarm any more.

@@ -31,6 +31,15 @@ impl Shared {
     /// Carries out one delivery for a community.
     pub(super) async fn deliver(&self, community: &CommunityId, delivery: Delivery) {
         let guild = snowflake(community.raw()).unwrap_or(0);
+        // A server on a shard another process runs is that process's to speak in
+        // (its circles were left in this database when the shards were split anew).
+        if let Some(range) = self.shards
+            && guild != 0
+            && !range.owns(guild)
+        {
+            tracing::warn!(community = %community, "a delivery for a server on another process's shards was not sent");
+            return;
+        }
         match delivery {
             Delivery::Say { channel, message } => {
                 let Some(ch) = snowflake(channel.raw()) else {

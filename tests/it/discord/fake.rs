@@ -167,6 +167,13 @@ struct State {
     threads: HashMap<u64, Vec<u64>>,
     identified: u32,
     resumed: u32,
+    /// How many shards `GET /gateway/bot` recommends; an IDENTIFY for fewer is closed
+    /// with 4011, one for a shard outside them with 4010, as Discord does.
+    shards: u32,
+    /// Servers besides `GUILD` (each on the shard `(id >> 22) % total`), and the
+    /// server of each channel that isn't `GUILD`'s.
+    other_guilds: Vec<u64>,
+    guild_of: HashMap<u64, u64>,
     /// How many more channel messages to answer with 429, and how many were.
     limit_next: u32,
     limited: u32,
@@ -234,10 +241,12 @@ pub struct Fake {
     gateway_url: String,
     state: Arc<Mutex<State>>,
     ids: Arc<AtomicU64>,
-    gateway: Arc<Mutex<Option<mpsc::UnboundedSender<Value>>>>,
+    gateway: Sessions,
     tasks: Vec<tokio::task::JoinHandle<()>>,
-    /// How many IDENTIFYs `ready` has seen, so a restart waits for a new one.
+    /// How many IDENTIFYs and command registrations `ready` has seen, so a restart
+    /// waits for new ones.
     ready_seen: std::sync::atomic::AtomicU32,
+    registered_seen: std::sync::atomic::AtomicU32,
 }
 
 impl Drop for Fake {
@@ -254,12 +263,21 @@ impl Fake {
         let ws = TcpListener::bind("127.0.0.1:0").await.expect("bind gateway");
         let base = format!("http://{}", rest.local_addr().expect("addr"));
         let gateway_url = format!("ws://{}", ws.local_addr().expect("addr"));
-        let mut initial = State::default();
+        let mut initial = State { shards: 1, ..State::default() };
         initial.channels.insert(CHANNEL, Chan::text("circles"));
         let state = Arc::new(Mutex::new(initial));
         let ids = Arc::new(AtomicU64::new(910_000_000_000_000_000));
-        let gateway = Arc::new(Mutex::new(None));
-        let mut fake = Self { base, gateway_url, state, ids, gateway, tasks: Vec::new(), ready_seen: std::sync::atomic::AtomicU32::new(0) };
+        let gateway = Arc::new(Mutex::new(HashMap::new()));
+        let mut fake = Self {
+            base,
+            gateway_url,
+            state,
+            ids,
+            gateway,
+            tasks: Vec::new(),
+            ready_seen: std::sync::atomic::AtomicU32::new(0),
+            registered_seen: std::sync::atomic::AtomicU32::new(0),
+        };
         let rest_task = tokio::spawn(serve_rest(rest, fake.shared()));
         let ws_task = tokio::spawn(serve_gateway(ws, fake.shared()));
         fake.tasks = vec![rest_task, ws_task];
@@ -309,7 +327,7 @@ impl Fake {
             s.token_revoked = true;
             s.close_with = Some(4004);
         }
-        if self.gateway.lock().unwrap().is_some() {
+        if !self.gateway.lock().unwrap().is_empty() {
             self.dispatch("DROP", json!({}));
         }
     }
@@ -369,7 +387,7 @@ impl Fake {
             s.voice.insert(user.id, channel);
             voice_state_json(user, Some(channel), s.server_muted.contains(&user.id))
         };
-        if self.gateway.lock().unwrap().is_some() {
+        if !self.gateway.lock().unwrap().is_empty() {
             self.dispatch("VOICE_STATE_UPDATE", state);
         }
     }
@@ -391,7 +409,7 @@ impl Fake {
             s.server_muted.insert(user.id);
             voice_state_json(user, s.voice.get(&user.id).copied(), true)
         };
-        if self.gateway.lock().unwrap().is_some() {
+        if !self.gateway.lock().unwrap().is_empty() {
             self.dispatch("VOICE_STATE_UPDATE", state);
         }
     }
@@ -437,14 +455,18 @@ impl Fake {
     pub async fn ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         let before = self.ready_seen.load(Ordering::SeqCst);
+        let registered_before = self.registered_seen.load(Ordering::SeqCst);
         loop {
-            let connected = self.gateway.lock().unwrap().is_some();
+            let connected = !self.gateway.lock().unwrap().is_empty();
             let (identified, registered) = {
                 let s = self.state.lock().unwrap();
-                (s.identified, s.requests.iter().filter(|r| r.method == "PUT" && r.path.ends_with("/commands")).count())
+                let registered = s.requests.iter().filter(|r| r.method == "PUT" && r.path.ends_with("/commands")).count();
+                (s.identified, u32::try_from(registered).unwrap_or(u32::MAX))
             };
-            if connected && identified > before && registered >= identified as usize {
+            // Commands are registered once per start, however many shards identify.
+            if connected && identified > before && registered > registered_before {
                 self.ready_seen.store(identified, Ordering::SeqCst);
+                self.registered_seen.store(registered, Ordering::SeqCst);
                 return;
             }
             assert!(Instant::now() < deadline, "the bot never identified and registered its commands: {:?}", self.requests());
@@ -467,7 +489,7 @@ impl Fake {
                 let s = self.state.lock().unwrap();
                 s.identified + s.resumed > before
             };
-            if back && self.gateway.lock().unwrap().is_some() {
+            if back && !self.gateway.lock().unwrap().is_empty() {
                 return;
             }
             assert!(Instant::now() < deadline, "the bot never came back after the gateway dropped");
@@ -513,9 +535,54 @@ impl Fake {
     }
 
     fn dispatch(&self, t: &str, d: Value) {
-        let sender = self.gateway.lock().unwrap().clone().expect("the bot is connected to the gateway");
-        let event = if t == "DROP" { json!({ "drop": true }) } else { json!({ "t": t, "d": d }) };
-        sender.send(event).expect("the gateway session is open");
+        if t == "DROP" {
+            let sessions: Vec<_> = self.gateway.lock().unwrap().values().map(|(_, tx)| tx.clone()).collect();
+            assert!(!sessions.is_empty(), "the bot is connected to the gateway");
+            for tx in sessions {
+                tx.send(json!({ "drop": true })).expect("the gateway session is open");
+            }
+            return;
+        }
+        let sender = route(&self.gateway, &d).expect("the bot is connected to the gateway on the server's shard");
+        sender.send(json!({ "t": t, "d": d })).expect("the gateway session is open");
+    }
+
+    /// Discord recommends `n` shards from now on (`GET /gateway/bot`), and closes an
+    /// IDENTIFY for fewer with 4011.
+    pub fn set_shards(&self, n: u32) {
+        self.state.lock().unwrap().shards = n;
+    }
+
+    /// Another server, `guild`, with one text channel `channel`, where the same users
+    /// are members (before the bot connects, so its shard's GUILD_CREATE lists it).
+    pub fn add_guild(&self, guild: u64, channel: u64) {
+        let mut s = self.state.lock().unwrap();
+        s.other_guilds.push(guild);
+        s.channels.insert(channel, Chan::text("circles"));
+        s.guild_of.insert(channel, guild);
+    }
+
+    /// Whether a server's events would reach the bot (it is connected on that server's shard).
+    pub fn reaches(&self, guild: u64) -> bool {
+        route(&self.gateway, &json!({ "guild_id": guild.to_string() })).is_some()
+    }
+
+    /// The shards the bot is connected on now, and how many shards it identified with.
+    pub fn shards_connected(&self) -> (Vec<u32>, u32) {
+        let sessions = self.gateway.lock().unwrap();
+        let mut ids: Vec<u32> = sessions.keys().copied().collect();
+        ids.sort_unstable();
+        (ids, sessions.values().next().map_or(0, |(t, _)| *t))
+    }
+
+    /// An event's payload as it reads in the server `channel` belongs to: the fake
+    /// builds payloads for `GUILD`, and another server's id takes its place.
+    fn in_guild_of(&self, channel: u64, mut d: Value) -> Value {
+        let guild = self.state.lock().unwrap().guild_of.get(&channel).copied();
+        if let Some(g) = guild {
+            regild(&mut d, &GUILD.to_string(), &g.to_string());
+        }
+        d
     }
 
     fn register_interaction(&self, token: &str, user: u64) {
@@ -593,6 +660,7 @@ impl Fake {
         let mut d = interaction(id, &token, 2, user, Some(channel));
         self.describe_channel(&mut d, channel);
         d["data"] = data;
+        let d = self.in_guild_of(channel, d);
         self.state.lock().unwrap().dispatched.insert(id, d.clone());
         self.dispatch("INTERACTION_CREATE", d);
         id
@@ -612,6 +680,7 @@ impl Fake {
         }
         d["data"] = json!({ "custom_id": custom_id, "component_type": 2 });
         d["message"] = message_json(on.id, on.channel, &on.body, None);
+        let d = self.in_guild_of(on.channel, d);
         self.state.lock().unwrap().dispatched.insert(id, d.clone());
         self.dispatch("INTERACTION_CREATE", d);
         id
@@ -689,7 +758,8 @@ impl Fake {
     /// A member writes in a channel or thread of the guild; returns the message id.
     pub fn say_in(&self, channel: u64, user: &User, content: &str) -> u64 {
         let id = self.next_id();
-        self.dispatch("MESSAGE_CREATE", guild_message(id, channel, user, content, self.intents(), None));
+        let m = self.in_guild_of(channel, guild_message(id, channel, user, content, self.intents(), None));
+        self.dispatch("MESSAGE_CREATE", m);
         id
     }
 
@@ -721,7 +791,7 @@ impl Fake {
         let mut said = message_json(8, CHANNEL, &json!({ "content": "hello" }), Some(&u));
         said["guild_id"] = json!(GUILD.to_string());
         vec![
-            ("READY", ready(&self.gateway_url)),
+            ("READY", ready(&self.gateway_url, &[GUILD], 0, 1)),
             ("GUILD_CREATE", {
                 let mut voice = HashMap::new();
                 voice.insert(u.id, CHANNEL + 50);
@@ -827,6 +897,16 @@ fn interaction(id: u64, token: &str, kind: u8, user: &User, channel: Option<u64>
     d
 }
 
+/// Every `from` string value in `v` becomes `to` (a server id, and its @everyone role's).
+fn regild(v: &mut Value, from: &str, to: &str) {
+    match v {
+        Value::String(s) if s == from => *s = to.to_owned(),
+        Value::Array(a) => a.iter_mut().for_each(|x| regild(x, from, to)),
+        Value::Object(o) => o.values_mut().for_each(|x| regild(x, from, to)),
+        _ => {}
+    }
+}
+
 /// A MODAL_SUBMIT's data: one action row per text input (type 4), with its value.
 fn modal_data(custom_id: &str, values: &[(&str, &str)]) -> Value {
     let rows: Vec<Value> =
@@ -917,12 +997,13 @@ fn dm_channel_json(id: u64, user: &User) -> Value {
     json!({ "id": id.to_string(), "type": 1, "last_message_id": null, "flags": 0, "recipients": [user.json()] })
 }
 
-fn ready(gateway_url: &str) -> Value {
+fn ready(gateway_url: &str, guilds: &[u64], shard: u32, total: u32) -> Value {
+    let guilds: Vec<Value> = guilds.iter().map(|g| json!({ "id": g.to_string(), "unavailable": true })).collect();
     json!({
         "v": 10, "user": { "id": BOT.to_string(), "username": "attune", "discriminator": "0", "global_name": null, "avatar": null,
             "bot": true, "verified": true, "mfa_enabled": false, "flags": 0, "email": null },
-        "guilds": [{ "id": GUILD.to_string(), "unavailable": true }],
-        "session_id": "fake-session", "resume_gateway_url": gateway_url, "shard": [0, 1],
+        "guilds": guilds,
+        "session_id": format!("fake-session-{shard}-{total}"), "resume_gateway_url": gateway_url, "shard": [shard, total],
         "application": { "id": APP.to_string(), "flags": 0 }, "private_channels": [], "relationships": [], "user_settings": {},
         "presences": [], "geo_ordered_rtc_regions": [], "auth": {}, "_trace": [],
     })
@@ -973,7 +1054,24 @@ struct Shared {
     gateway_url: String,
     state: Arc<Mutex<State>>,
     ids: Arc<AtomicU64>,
-    gateway: Arc<Mutex<Option<mpsc::UnboundedSender<Value>>>>,
+    gateway: Sessions,
+}
+
+/// The open gateway sessions, by shard id, and the shard count they identified with.
+type Sessions = Arc<Mutex<HashMap<u32, (u32, mpsc::UnboundedSender<Value>)>>>;
+
+/// The shard a server's events go to: Discord's rule, `(guild_id >> 22) % total`.
+fn shard_of(guild: u64, total: u32) -> u32 {
+    u32::try_from((guild >> 22) % u64::from(total.max(1))).unwrap_or(0)
+}
+
+/// Where an event goes: the shard of the server it names, or shard 0 (DMs).
+fn route(sessions: &Sessions, d: &Value) -> Option<mpsc::UnboundedSender<Value>> {
+    let sessions = sessions.lock().unwrap();
+    let guild = d["guild_id"].as_str().and_then(|g| g.parse::<u64>().ok());
+    let total = sessions.values().next().map_or(1, |(t, _)| *t);
+    let shard = guild.map_or(0, |g| shard_of(g, total));
+    sessions.get(&shard).map(|(_, tx)| tx.clone())
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -1054,7 +1152,7 @@ impl Shared {
             ("GET", ["gateway"]) => reply(StatusCode::OK, json!({ "url": self.gateway_url })),
             ("GET", ["gateway", "bot"]) => reply(
                 StatusCode::OK,
-                json!({ "url": self.gateway_url, "shards": 1, "session_start_limit": { "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1 } }),
+                json!({ "url": self.gateway_url, "shards": self.state.lock().unwrap().shards, "session_start_limit": { "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1 } }),
             ),
             ("GET", ["users", "@me"]) => reply(StatusCode::OK, bot_json()),
             ("GET", ["users", "@me", "guilds"]) => {
@@ -1140,6 +1238,9 @@ impl Shared {
                 let mut s = self.state.lock().unwrap();
                 s.threads.insert(id, Vec::new());
                 s.channels.insert(id, Chan { kind: 12, name: name.clone(), parent: Some(channel), overwrites: Vec::new() });
+                if let Some(g) = s.guild_of.get(&channel).copied() {
+                    s.guild_of.insert(id, g);
+                }
                 reply(StatusCode::CREATED, thread_json(id, channel, &name))
             }
             ("POST", ["channels", channel, "messages", message, "threads"]) => {
@@ -1158,6 +1259,9 @@ impl Shared {
                 let id = self.next_id();
                 let name = body["name"].as_str().unwrap_or_default().to_owned();
                 s.channels.insert(id, Chan { kind: 11, name: name.clone(), parent: Some(channel), overwrites: Vec::new() });
+                if let Some(g) = s.guild_of.get(&channel).copied() {
+                    s.guild_of.insert(id, g);
+                }
                 reply(StatusCode::CREATED, thread_json_of(id, 11, channel, &name))
             }
             ("PUT", ["channels", channel, "permissions", target]) => {
@@ -1271,7 +1375,7 @@ impl Shared {
 
     /// Sends a gateway event, when the bot is connected.
     fn dispatch(&self, t: &str, d: Value) {
-        if let Some(sender) = self.gateway.lock().unwrap().clone() {
+        if let Some(sender) = route(&self.gateway, &d) {
             let _ = sender.send(json!({ "t": t, "d": d }));
         }
     }
@@ -1350,9 +1454,7 @@ impl Shared {
         self.run_session(ws, &events, queued).await;
         // Injecting an event while the bot is disconnected then fails loudly.
         let mut current = self.gateway.lock().unwrap();
-        if current.as_ref().is_some_and(|c| c.same_channel(&events)) {
-            *current = None;
-        }
+        current.retain(|_, (_, c)| !c.same_channel(&events));
     }
 
     async fn run_session(
@@ -1377,7 +1479,25 @@ impl Shared {
                         _ => continue,
                     };
                     let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
-                    let refuse = self.state.lock().unwrap().close_with;
+                    // The shard this session is for: IDENTIFY's `shard`, or the one RESUME's
+                    // session id was given for.
+                    let (shard, total) = match v["op"].as_u64() {
+                        Some(2) => {
+                            let n = |i: usize| v["d"]["shard"][i].as_u64().and_then(|x| u32::try_from(x).ok());
+                            (n(0).unwrap_or(0), n(1).unwrap_or(1))
+                        }
+                        _ => {
+                            let id = v["d"]["session_id"].as_str().unwrap_or_default();
+                            let mut parts = id.rsplit('-').filter_map(|p| p.parse::<u32>().ok());
+                            let total = parts.next().unwrap_or(1);
+                            (parts.next().unwrap_or(0), total)
+                        }
+                    };
+                    let refuse = {
+                        let s = self.state.lock().unwrap();
+                        // Discord: 4010 a shard outside the total, 4011 fewer shards than needed.
+                        s.close_with.or((shard >= total).then_some(4010)).or((total < s.shards).then_some(4011))
+                    };
                     if let (Some(code), Some(2 | 6)) = (refuse, v["op"].as_u64()) {
                         self.state.lock().unwrap().closes.push(code);
                         let frame = CloseFrame { code: CloseCode::from(code), reason: "refused by the fake Discord".into() };
@@ -1392,17 +1512,35 @@ impl Shared {
                                 s.identified += 1;
                                 s.intents = v["d"]["intents"].as_u64().unwrap_or(0);
                             }
-                            *self.gateway.lock().unwrap() = Some(events.clone());
-                            let guild = {
+                            self.gateway.lock().unwrap().insert(shard, (total, events.clone()));
+                            // Each server goes to its own shard only.
+                            let guilds: Vec<Value> = {
                                 let s = self.state.lock().unwrap();
                                 let users: Vec<User> = s.users.values().cloned().collect();
-                                guild(&users, &s.channels, &s.voice, &s.server_muted)
+                                std::iter::once(GUILD)
+                                    .chain(s.other_guilds.iter().copied())
+                                    .filter(|g| shard_of(*g, total) == shard)
+                                    .map(|g| {
+                                        let channels: HashMap<u64, Chan> = s
+                                            .channels
+                                            .iter()
+                                            .filter(|(id, _)| s.guild_of.get(id).copied().unwrap_or(GUILD) == g)
+                                            .map(|(id, c)| (*id, c.clone()))
+                                            .collect();
+                                        let mut d = guild(&users, &channels, &s.voice, &s.server_muted);
+                                        regild(&mut d, &GUILD.to_string(), &g.to_string());
+                                        d
+                                    })
+                                    .collect()
                             };
-                            vec![json!({ "t": "READY", "d": ready(&self.gateway_url) }), json!({ "t": "GUILD_CREATE", "d": guild })]
+                            let ids: Vec<u64> = guilds.iter().filter_map(|g| g["id"].as_str()?.parse().ok()).collect();
+                            let mut out = vec![json!({ "t": "READY", "d": ready(&self.gateway_url, &ids, shard, total) })];
+                            out.extend(guilds.into_iter().map(|d| json!({ "t": "GUILD_CREATE", "d": d })));
+                            out
                         }
                         Some(6) => {
                             self.state.lock().unwrap().resumed += 1;
-                            *self.gateway.lock().unwrap() = Some(events.clone());
+                            self.gateway.lock().unwrap().insert(shard, (total, events.clone()));
                             vec![json!({ "t": "RESUMED", "d": {} })]
                         }
                         _ => Vec::new(),

@@ -16,6 +16,7 @@ mod floor;
 mod forms;
 mod ops;
 mod private;
+mod shards;
 mod support;
 
 use attune::config::Config;
