@@ -32,7 +32,7 @@ pub(super) async fn run_platforms(db: &Path, config: &Config) -> anyhow::Result<
     let discord = config.discord.enabled && discord_built;
     let matrix = config.matrix.enabled && matrix_built;
     if discord || matrix {
-        return serve(db, config, discord, matrix).await;
+        return serve_until_done(db, config, discord, matrix).await;
     }
     // Nothing can run in this build, so no database is created or opened for it.
     let _ = db;
@@ -51,8 +51,15 @@ pub(super) async fn run_platforms(db: &Path, config: &Config) -> anyhow::Result<
     Err(Fatal::needs_operator(what, "try `attune console` for a local circle").into())
 }
 
-/// Runs the enabled adapters over one engine until SIGINT or SIGTERM.
-async fn serve(db: &Path, config: &Config, discord: bool, matrix: bool) -> anyhow::Result<()> {
+/// How many times `attune run` starts again in the same process, within
+/// [`AGAIN_WINDOW`], when a platform mended a refusal itself (Matrix signed in
+/// again after a soft logout); more than that ends it with exit 75.
+const AGAIN_AT_MOST: usize = 3;
+const AGAIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Serves until a stop signal or a platform can't go on; when a platform mended
+/// its refusal itself, everything stops in order and starts again here.
+async fn serve_until_done(db: &Path, config: &Config, discord: bool, matrix: bool) -> anyhow::Result<()> {
     if discord && config.discord_token.expose().trim().is_empty() {
         return Err(Fatal::needs_operator(
             "Discord is enabled, but ATTUNE_DISCORD_TOKEN is not set",
@@ -63,15 +70,51 @@ async fn serve(db: &Path, config: &Config, discord: bool, matrix: bool) -> anyho
     let defaults = config.content().context("the decks or safety files are invalid")?;
     // The recorder goes in before the engine starts, so resumed circles are counted.
     // The listener's port is taken first: one in use stops everything before it starts.
-    let metrics = match config.server.listen_addr() {
+    let mut metrics = match config.server.listen_addr() {
         Some(addr) => {
             let bound = attune::ops::bind(addr)
                 .await
                 .map_err(|e| Fatal::needs_operator(e.to_string(), "choose a free address and port in server.listen, or leave it out"))?;
-            Some((bound, attune::ops::install_recorder()?))
+            Some((addr, Some(bound), attune::ops::install_recorder()?))
         }
         None => None,
     };
+    let mut again: Vec<std::time::Instant> = Vec::new();
+    loop {
+        let ops = match &mut metrics {
+            Some((addr, bound, handle)) => {
+                let bound = match bound.take() {
+                    Some(b) => b,
+                    None => attune::ops::bind(*addr).await.map_err(|e| {
+                        Fatal::restart(e.to_string(), "the listener's port was taken while attune started again; start it again")
+                    })?,
+                };
+                Some((bound, handle.clone()))
+            }
+            None => None,
+        };
+        let result = serve(db, config, defaults.clone(), discord, matrix, ops).await;
+        let Err(e) = &result else { return result };
+        let Some(fatal) = e.chain().find_map(|c| c.downcast_ref::<Fatal>()).filter(|f| f.start_again) else { return result };
+        again.retain(|t| t.elapsed() < AGAIN_WINDOW);
+        if again.len() >= AGAIN_AT_MOST {
+            return result;
+        }
+        again.push(std::time::Instant::now());
+        tracing::warn!(what = %fatal.what, "starting again in this process");
+    }
+}
+
+/// Runs the enabled adapters over one engine until SIGINT or SIGTERM, or until
+/// a platform can't go on.
+async fn serve(
+    db: &Path,
+    config: &Config,
+    defaults: attune::engine::Defaults,
+    discord: bool,
+    matrix: bool,
+    metrics: Option<(attune::ops::Bound, metrics_exporter_prometheus::PrometheusHandle)>,
+) -> anyhow::Result<()> {
     let store = open_store(db).await?;
     let mut outlets = Outlets::new();
     let discord_rx = discord.then(|| outlets.add(Platform::Discord));
@@ -79,12 +122,26 @@ async fn serve(db: &Path, config: &Config, discord: bool, matrix: bool) -> anyho
     let (engine, resumed) =
         Engine::start(store, Clock::System, defaults, Seed::Random, outlets).await.context("could not start the engine")?;
     let (for_matrix, for_discord): (Vec<_>, Vec<_>) = resumed.into_iter().partition(|o| o.community.platform() == Platform::Matrix);
+    // An adapter that can't start stops what already started, so the database is
+    // closed (and its lock released) when `attune run` ends or starts again.
     let matrix = match matrix_rx {
-        Some(rx) => Some(start_matrix(db, config, engine.clone(), for_matrix, rx).await?),
+        Some(rx) => match start_matrix(db, config, engine.clone(), for_matrix, rx).await {
+            Ok(m) => Some(m),
+            Err(e) => {
+                engine.shutdown().await;
+                return Err(e);
+            }
+        },
         None => None,
     };
     let discord = match discord_rx {
-        Some(rx) => Some(start_discord(config, engine.clone(), for_discord, rx).await?),
+        Some(rx) => match start_discord(config, engine.clone(), for_discord, rx).await {
+            Ok(d) => Some(d),
+            Err(e) => {
+                stop_all(matrix, None, &engine).await;
+                return Err(e);
+            }
+        },
         None => None,
     };
     let links: Vec<Link> = matrix.iter().map(|m| m.link()).chain(discord.iter().map(|d| d.link())).collect();

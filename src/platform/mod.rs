@@ -18,17 +18,26 @@ pub struct Fatal {
     pub what: String,
     pub fix: String,
     pub exit: Exit,
+    /// The platform mended it itself (signed in again): `attune run` stops in
+    /// order and starts again in the same process, instead of ending.
+    pub start_again: bool,
 }
 
 impl Fatal {
     /// Only the operator can mend it (exit 78).
     pub fn needs_operator(what: impl Into<String>, fix: impl Into<String>) -> Self {
-        Self { what: what.into(), fix: fix.into(), exit: Exit::NeedsOperator }
+        Self { what: what.into(), fix: fix.into(), exit: Exit::NeedsOperator, start_again: false }
     }
 
     /// A fresh start may mend it (exit 75).
     pub fn restart(what: impl Into<String>, fix: impl Into<String>) -> Self {
-        Self { what: what.into(), fix: fix.into(), exit: Exit::Restart }
+        Self { what: what.into(), fix: fix.into(), exit: Exit::Restart, start_again: false }
+    }
+
+    /// The platform mended it and needs a fresh start, which `attune run` makes
+    /// in the same process (exit 75 only if it keeps happening).
+    pub fn start_again(what: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self { start_again: true, ..Self::restart(what, fix) }
     }
 }
 

@@ -99,9 +99,12 @@ impl From<DiscordError> for super::Fatal {
         match e {
             DiscordError::Fatal(f) => f,
             DiscordError::NoToken => Self::needs_operator(what, "it comes from the Developer Portal → your application → Bot"),
-            DiscordError::Catalogue(_) | DiscordError::Client(_) => {
-                Self { what, fix: "this is a fault in attune; please report it".into(), exit: crate::exit::Exit::Failure }
-            }
+            DiscordError::Catalogue(_) | DiscordError::Client(_) => Self {
+                what,
+                fix: "this is a fault in attune; please report it".into(),
+                exit: crate::exit::Exit::Failure,
+                start_again: false,
+            },
         }
     }
 }

@@ -160,9 +160,12 @@ impl From<MatrixError> for super::Fatal {
             MatrixError::Client(_) => {
                 Self::needs_operator(what, "check matrix.homeserver (its client API URL, like https://matrix.example.org)")
             }
-            MatrixError::Catalogue(_) => {
-                Self { what, fix: "this is a fault in attune; please report it".into(), exit: crate::exit::Exit::Failure }
-            }
+            MatrixError::Catalogue(_) => Self {
+                what,
+                fix: "this is a fault in attune; please report it".into(),
+                exit: crate::exit::Exit::Failure,
+                start_again: false,
+            },
             MatrixError::Sync(_) => {
                 Self::restart(what, "check that the homeserver is up and reachable; attune tries again when started again")
             }
@@ -175,6 +178,39 @@ pub(crate) fn count_rate_limit(kind: Option<&matrix_sdk::ruma::api::error::Error
     if matches!(kind, Some(matrix_sdk::ruma::api::error::ErrorKind::LimitExceeded(_))) {
         metrics::counter!(crate::engine::telemetry::MATRIX_RATE_LIMITED).increment(1);
     }
+}
+
+/// What a refusal the homeserver answered means, mending the one attune can:
+/// after a soft logout (`M_UNKNOWN_TOKEN` with `soft_logout`) with a password
+/// configured, attune signs in again as the same device and asks `attune run`
+/// to start again on the new session. Anything else is as [`refusal`] says.
+pub(crate) async fn refusal_or_mended(
+    kind: Option<&matrix_sdk::ruma::api::error::ErrorKind>,
+    options: &MatrixOptions,
+) -> Option<super::Fatal> {
+    use matrix_sdk::ruma::api::error::ErrorKind;
+    let user = &options.section.user;
+    if let Some(ErrorKind::UnknownToken(data)) = kind
+        && data.soft_logout
+    {
+        if options.password.is_empty() {
+            return Some(super::Fatal::needs_operator(
+                format!("the homeserver signed {user} out and asks it to sign in again (a soft logout: M_UNKNOWN_TOKEN)"),
+                "set ATTUNE_MATRIX_PASSWORD and start attune again: it signs in again as the same device, keeping its encryption keys",
+            ));
+        }
+        return Some(match session::sign_in_again(options).await {
+            Ok(device) => super::Fatal::start_again(
+                format!("the homeserver signed {user} out (a soft logout: M_UNKNOWN_TOKEN); attune signed in again as its device {device}"),
+                "attune starts again on the new session",
+            ),
+            Err(e) => super::Fatal::needs_operator(
+                format!("the homeserver signed {user} out (a soft logout), and signing in again failed: {e}"),
+                "check ATTUNE_MATRIX_PASSWORD, then start attune again; it signs in as the same device",
+            ),
+        });
+    }
+    refusal(kind, user, &options.store_dir)
 }
 
 /// A refusal no retry can mend, from an error the homeserver answered: the

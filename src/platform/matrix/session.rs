@@ -99,6 +99,32 @@ pub(super) async fn connect(options: &MatrixOptions) -> Result<Client, MatrixErr
     Ok(client)
 }
 
+/// After a soft logout (the homeserver wants attune to sign in again, and keeps
+/// its device): signs in with the password as the saved device, so the device
+/// and its encryption identity stay, and saves the new access token for the next
+/// start. The request goes through a client that keeps nothing and never takes
+/// the session, so no second encryption identity is made for the device.
+pub(super) async fn sign_in_again(options: &MatrixOptions) -> Result<String, MatrixError> {
+    use matrix_sdk::ruma::api::client::session::login;
+    use matrix_sdk::ruma::api::client::uiaa::{MatrixUserIdentifier, UserIdentifier};
+    let dir = &options.store_dir;
+    let saved = read_session(dir)?.ok_or(MatrixError::NoCredentials)?;
+    let login_error = |reason: String| MatrixError::Login { user: options.section.user.clone(), reason };
+    let probe =
+        Client::builder().homeserver_url(&options.section.homeserver).build().await.map_err(|e| MatrixError::Client(e.to_string()))?;
+    let password =
+        login::v3::Password::new(UserIdentifier::Matrix(MatrixUserIdentifier::new(options.section.user.clone())), options.password.clone());
+    let mut request = login::v3::Request::new(login::v3::LoginInfo::Password(password));
+    request.device_id = Some(OwnedDeviceId::from(saved.device_id.as_str()));
+    let response = probe.send(request).await.map_err(|e| login_error(e.to_string()))?;
+    if response.device_id.as_str() != saved.device_id || response.user_id.as_str() != saved.user_id {
+        return Err(login_error("the homeserver gave another device than the one attune keeps".into()));
+    }
+    write_session(dir, &Saved { access_token: response.access_token, ..saved.clone() })?;
+    tracing::info!(device = %saved.device_id, "signed in to Matrix again as the same device; the new session is saved");
+    Ok(saved.device_id)
+}
+
 /// Who an access token belongs to (user and device), asked with a client that
 /// keeps nothing, so no encryption identity is made for a guessed device.
 async fn whoami(options: &MatrixOptions) -> Result<Saved, MatrixError> {

@@ -51,12 +51,15 @@ fn settings(token: Option<&str>, timeout: Duration) -> SyncSettings {
 pub(super) async fn first(shared: &Arc<Shared>) -> Result<(String, HashSet<String>), MatrixError> {
     let dir = &shared.options.store_dir;
     let stored = session::sync_token(dir);
-    let response = shared.client.sync_once(settings(stored.as_deref(), Duration::ZERO)).await.map_err(|e| {
-        match super::refusal(e.client_api_error_kind(), &shared.options.section.user, dir) {
-            Some(fatal) => MatrixError::Fatal(fatal),
-            None => MatrixError::Sync(e.to_string()),
+    let response = match shared.client.sync_once(settings(stored.as_deref(), Duration::ZERO)).await {
+        Ok(r) => r,
+        Err(e) => {
+            return Err(match super::refusal_or_mended(e.client_api_error_kind(), &shared.options).await {
+                Some(fatal) => MatrixError::Fatal(fatal),
+                None => MatrixError::Sync(e.to_string()),
+            });
         }
-    })?;
+    };
     // The very first sync brings rooms' history, which attune never answers.
     let touched = shared.process(&response, stored.is_none()).await;
     if let Err(e) = session::save_sync_token(dir, &response.next_batch) {
@@ -95,7 +98,7 @@ pub(super) async fn run(
             }
             Err(e) => {
                 link.set(false);
-                if let Some(fatal) = super::refusal(e.client_api_error_kind(), &shared.options.section.user, &dir) {
+                if let Some(fatal) = super::refusal_or_mended(e.client_api_error_kind(), &shared.options).await {
                     alarm.raise(fatal);
                     return;
                 }
