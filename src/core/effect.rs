@@ -32,6 +32,34 @@ pub enum Effect {
     /// circle the place it asks for as far as the platform can, and reports
     /// the place back with `Input::Placed`.
     Invite { circle: CircleId, channel: ChannelId, message: Message, placement: Placement },
+    /// The circle's entry in the community's calendar, where the platform has
+    /// one (Discord's Events): listed when it is scheduled, then moved,
+    /// started, ended or cancelled. Other platforms let it pass.
+    Listing { circle: CircleId, listing: Listing },
+}
+
+/// A change to a scheduled circle's calendar entry (see [`Effect::Listing`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Listing {
+    /// List the circle (or move it): its title, when it begins and about when it
+    /// ends, where it runs (and speaks aloud), and a few words on what it is.
+    Scheduled {
+        title: Option<String>,
+        at: Timestamp,
+        ends_about: Timestamp,
+        channel: ChannelId,
+        voice: Option<ChannelId>,
+        about: Message,
+    },
+    /// Remind those who marked the entry as interesting, except `skip` (the
+    /// members already in the circle, who have their own reminder).
+    Remind {
+        message: Message,
+        skip: Vec<MemberRef>,
+    },
+    Started,
+    Ended,
+    Cancelled,
 }
 
 /// Where a new circle runs, decided by the core from what the host chose.

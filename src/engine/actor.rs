@@ -535,6 +535,7 @@ async fn resolve(engine: &Engine, community: &CommunityId, effect: Effect) -> Op
         Effect::OpenSupport { member, display } => Delivery::OpenSupport { member, display },
         Effect::Leave { channel } => Delivery::Leave { channel },
         Effect::Invite { circle, channel, message, placement } => Delivery::Invite { circle, channel, message, placement },
+        Effect::Listing { circle, listing } => Delivery::Listing { circle, listing },
     })
 }
 

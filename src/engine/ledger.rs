@@ -77,6 +77,21 @@ impl Ledger<'_> {
         Ok(self.store().drop_private_room(room).await?)
     }
 
+    /// The calendar entry (a Discord scheduled event id) kept for a circle, if any.
+    pub async fn listing(&self, community: &CommunityId, circle: crate::core::ids::CircleId) -> Result<Option<String>, EngineError> {
+        Ok(self.store().listing(community, circle).await?)
+    }
+
+    /// Remembers a circle's calendar entry.
+    pub async fn set_listing(&self, community: &CommunityId, circle: crate::core::ids::CircleId, entry: &str) -> Result<(), EngineError> {
+        Ok(self.store().set_listing(community, circle, entry).await?)
+    }
+
+    /// Forgets a circle's calendar entry.
+    pub async fn drop_listing(&self, community: &CommunityId, circle: crate::core::ids::CircleId) -> Result<(), EngineError> {
+        Ok(self.store().drop_listing(community, circle).await?)
+    }
+
     /// The console's moderator, as claimed in this database.
     pub async fn console_moderator(&self) -> Result<Option<MemberRef>, EngineError> {
         Ok(self.store().console_moderator().await?)

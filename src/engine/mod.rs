@@ -84,6 +84,11 @@ pub enum Delivery {
         message: Message,
         placement: crate::core::effect::Placement,
     },
+    /// The circle's calendar entry (`Effect::Listing`); only Discord has one.
+    Listing {
+        circle: crate::core::ids::CircleId,
+        listing: crate::core::effect::Listing,
+    },
 }
 
 /// A delivery for one community.

@@ -363,6 +363,8 @@ impl Console {
             }
             // The core never asks in the console: it has one place, and leaving it is quitting.
             Delivery::Leave { .. } => {}
+            // The console has no calendar.
+            Delivery::Listing { .. } => {}
             Delivery::OpenSupport { display, .. } => {
                 let text = self.catalogue.line(&crate::core::effect::Line::new("console-support").text("name", display));
                 for m in &self.moderators {

@@ -24,6 +24,7 @@ mod backup;
 mod check;
 mod console;
 mod export;
+mod listings;
 mod private_rooms;
 
 pub use backup::{BackupError, Copied, backup};

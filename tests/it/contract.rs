@@ -115,6 +115,7 @@ async fn two_platforms_with_the_same_raw_ids_stay_apart_and_each_delivery_reache
                     assert_eq!(channel.platform(), p)
                 }
                 Delivery::Whisper { to, .. } | Delivery::OpenSupport { member: to, .. } => assert_eq!(to.platform(), p),
+                Delivery::Listing { .. } => {}
             }
         }
     }

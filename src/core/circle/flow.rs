@@ -67,6 +67,7 @@ pub(super) fn begin(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
     lines.push(Line::new(order_line).text("names", names.join(", ")));
     lines.push(Line::new("checkin-begins"));
     cx.say(&channel, Message::new(Kind::Info, lines));
+    super::gather::relist(cx, id, super::super::effect::Listing::Started);
     start_round(cx, id);
 }
 
@@ -203,6 +204,7 @@ pub(super) fn finish(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
         record(cx, id, &t.speaker, t.kind, t.started_at, Ending::CircleEnded);
     }
     disarm(cx, id);
+    super::gather::relist(cx, id, super::super::effect::Listing::Ended);
     let waiting: Vec<MemberRef> = cx.st.circles.get(&id).map(|c| c.waitlist.iter().map(|s| s.member.clone()).collect()).unwrap_or_default();
     if let Some(c) = cx.circle_mut(id) {
         c.conclude(Phase::Ended, now);

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::super::command::Opening;
 use super::super::cx::Cx;
-use super::super::effect::{Action, Effect, Kind, Line, Message, Placement};
+use super::super::effect::{Action, Effect, Kind, Line, Listing, Message, Placement};
 use super::super::ids::{ChannelId, CircleId, MemberRef};
 use super::super::input::Actor;
 use super::super::member::Consent;
@@ -73,6 +73,7 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, openi
         voice: None,
         floor_failed: false,
         origin: None,
+        listed: false,
     };
     cx.st.insert_circle(circle);
     cx.audit(actor, "circle open", None, Some(id));
@@ -406,7 +407,37 @@ pub fn schedule(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId, when: &s
     cx.audit(actor, "circle schedule", None, Some(id));
     let local = timeparse::local_label(at, cx.now, &tz);
     cx.say(&channel, Message::info(Line::new("scheduled").text("when", local)));
+    list(cx, id, at);
     Ok(())
+}
+
+/// Lists (or moves) a scheduled circle in the community's calendar.
+fn list(cx: &mut Cx<'_, impl Rng>, id: CircleId, at: jiff::Timestamp) {
+    let Some(c) = cx.circle_mut(id) else { return };
+    c.listed = true;
+    let t = &c.template;
+    // About how long it takes with every place taken, within its time budget.
+    let per_member = t.checkin_secs + t.turn_secs * i64::from(t.rounds);
+    let mut secs = per_member.saturating_mul(i64::try_from(t.max_size).unwrap_or(i64::MAX)).saturating_add(t.closing_secs);
+    if t.budget_secs > 0 {
+        secs = secs.min(t.budget_secs.saturating_add(t.checkin_secs.saturating_mul(i64::try_from(t.max_size).unwrap_or(0))));
+    }
+    let listing = Listing::Scheduled {
+        title: c.title.clone(),
+        at,
+        ends_about: plus(at, secs.max(15 * 60)),
+        channel: c.channel.clone(),
+        voice: c.voice.clone(),
+        about: Message::info(Line::new("listing-about")),
+    };
+    cx.out.push(Effect::Listing { circle: id, listing });
+}
+
+/// The calendar entry of a listed circle changes (started, ended, cancelled).
+pub(super) fn relist(cx: &mut Cx<'_, impl Rng>, id: CircleId, listing: Listing) {
+    if cx.st.circles.get(&id).is_some_and(|c| c.listed) {
+        cx.out.push(Effect::Listing { circle: id, listing });
+    }
 }
 
 /// The reminder before a scheduled start, to those who joined (outside their quiet hours).
@@ -420,6 +451,16 @@ pub(super) fn remind(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
             continue;
         }
         cx.whisper_line(&m, Line::new("reminder").secs("time", left));
+    }
+    // Those who marked the circle's calendar entry as interesting hear it too.
+    if let Some(c) = cx.st.circles.get(&id).filter(|c| c.listed) {
+        let title = match &c.title {
+            Some(t) => Line::new("reminder-interested").text("title", t.clone()),
+            None => Line::new("reminder-interested-untitled"),
+        };
+        let skip = c.seats.iter().chain(&c.waitlist).map(|s| s.member.clone()).collect();
+        let message = Message::info(title.secs("time", left));
+        cx.out.push(Effect::Listing { circle: id, listing: Listing::Remind { message, skip } });
     }
     arm(cx, id, at, Purpose::Start);
 }
@@ -441,6 +482,7 @@ pub(super) fn cancel(cx: &mut Cx<'_, impl Rng>, id: CircleId, line: &'static str
     let channel = c.channel.clone();
     let now = cx.now;
     disarm(cx, id);
+    relist(cx, id, Listing::Cancelled);
     if let Some(c) = cx.circle_mut(id) {
         c.conclude(Phase::Cancelled, now);
     }

@@ -212,6 +212,10 @@ pub struct Circle {
     /// still reach it.
     #[serde(default)]
     pub origin: Option<ChannelId>,
+    /// The circle was scheduled and so listed in the community's calendar
+    /// (`Effect::Listing`): its start, end or cancelling updates the entry.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub listed: bool,
 }
 
 impl Circle {

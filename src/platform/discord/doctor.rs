@@ -17,7 +17,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// Every permission attune uses: (the permission, its catalogue line: Discord's
 /// name for it and what attune needs it for).
-const NEEDED: [(serenity::Permissions, &str); 9] = [
+const NEEDED: [(serenity::Permissions, &str); 10] = [
     (serenity::Permissions::VIEW_CHANNEL, "cli-doctor-discord-perm-view"),
     (serenity::Permissions::SEND_MESSAGES, "cli-doctor-discord-perm-send"),
     (serenity::Permissions::EMBED_LINKS, "cli-doctor-discord-perm-embed"),
@@ -27,6 +27,7 @@ const NEEDED: [(serenity::Permissions, &str); 9] = [
     (serenity::Permissions::CREATE_PRIVATE_THREADS, "cli-doctor-discord-perm-private-threads"),
     (serenity::Permissions::MANAGE_ROLES, "cli-doctor-discord-perm-manage-roles"),
     (serenity::Permissions::MUTE_MEMBERS, "cli-doctor-discord-perm-mute"),
+    (serenity::Permissions::MANAGE_EVENTS, "cli-doctor-discord-perm-events"),
 ];
 
 /// The catalogue lines of the permissions `granted` lacks (Administrator grants all).
@@ -35,6 +36,9 @@ pub(super) fn missing(granted: u64) -> Vec<&'static str> {
     if granted.contains(serenity::Permissions::ADMINISTRATOR) {
         return Vec::new();
     }
+    // Create Events is enough for the events attune makes itself.
+    let granted =
+        if granted.contains(serenity::Permissions::CREATE_EVENTS) { granted | serenity::Permissions::MANAGE_EVENTS } else { granted };
     NEEDED.iter().filter(|(p, _)| !granted.contains(*p)).map(|(_, line)| *line).collect()
 }
 

@@ -29,6 +29,7 @@ mod commands;
 pub mod doctor;
 mod events;
 mod floor;
+mod listing;
 mod modals;
 mod place;
 mod render;

@@ -61,6 +61,7 @@ impl Shared {
             Delivery::Invite { circle, channel, message, placement } => {
                 self.open_place(community, circle, &channel, message, placement).await
             }
+            Delivery::Listing { circle, listing } => self.listing(community, circle, listing).await,
         }
     }
 

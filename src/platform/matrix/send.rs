@@ -70,6 +70,8 @@ impl Shared {
             Delivery::Floor { channel, speaker, hosts, seq, .. } => self.floor(community, &channel, speaker, hosts, seq).await,
             Delivery::OpenSupport { member, display } => self.open_support(community, &member, &display).await,
             Delivery::Leave { channel } => self.leave(&channel).await,
+            // Matrix has no calendar for rooms.
+            Delivery::Listing { .. } => {}
         }
     }
 

@@ -37,10 +37,13 @@ const T: &str = "2026-01-05T18:00:00.000000+00:00";
 pub const MESSAGE_CONTENT: u64 = 1 << 15;
 /// Manage Roles: what editing a channel's permission overwrites needs.
 pub const MANAGE_ROLES: u64 = 0x1000_0000;
+/// Manage Events: what making and changing scheduled events needs (or Create Events).
+pub const MANAGE_EVENTS: u64 = 1 << 33;
 /// The bot's permissions by default: everything attune uses (View Channels, Send
 /// Messages, Embed Links, Attach Files, Send Messages in Threads, Create Private
-/// Threads, Manage Roles, Mute Members).
-pub const BOT_PERMISSIONS: u64 = 0x400 | 0x800 | 0x4000 | 0x8000 | (1 << 38) | (1 << 36) | (1 << 35) | 0x1000_0000 | 0x40_0000;
+/// Threads, Manage Roles, Mute Members, Manage Events).
+pub const BOT_PERMISSIONS: u64 =
+    0x400 | 0x800 | 0x4000 | 0x8000 | (1 << 38) | (1 << 36) | (1 << 35) | 0x1000_0000 | 0x40_0000 | MANAGE_EVENTS;
 /// How long Discord waits for an interaction's first answer.
 const WINDOW: Duration = Duration::from_secs(3);
 
@@ -211,6 +214,13 @@ struct State {
     closes: Vec<u16>,
     /// The token was reset: every REST request is answered 401.
     token_revoked: bool,
+    /// Scheduled events (Guild Scheduled Events) by id, as Discord returns them.
+    events: std::collections::BTreeMap<u64, Value>,
+    /// Who marked each event as interested.
+    interested: HashMap<u64, Vec<u64>>,
+    /// Discord's "now" for scheduled events (a start before it is refused); the
+    /// tests' engine runs on a clock of its own.
+    events_now: Option<jiff::Timestamp>,
 }
 
 /// A guild channel or thread of the fake guild.
@@ -565,6 +575,21 @@ impl Fake {
     /// Whether a server's events would reach the bot (it is connected on that server's shard).
     pub fn reaches(&self, guild: u64) -> bool {
         route(&self.gateway, &json!({ "guild_id": guild.to_string() })).is_some()
+    }
+
+    /// Every scheduled event in the guild, oldest first, as Discord returns them.
+    pub fn events(&self) -> Vec<Value> {
+        self.state.lock().unwrap().events.values().cloned().collect()
+    }
+
+    /// A member marks a scheduled event as interested.
+    pub fn mark_interested(&self, event: u64, user: u64) {
+        self.state.lock().unwrap().interested.entry(event).or_default().push(user);
+    }
+
+    /// What Discord takes as now when it checks an event's start time.
+    pub fn set_events_now(&self, now: jiff::Timestamp) {
+        self.state.lock().unwrap().events_now = Some(now);
     }
 
     /// The shards the bot is connected on now, and how many shards it identified with.
@@ -1337,6 +1362,27 @@ impl Shared {
                 self.dispatch("VOICE_STATE_UPDATE", state);
                 reply(StatusCode::OK, member)
             }
+            ("POST", ["guilds", _, "scheduled-events"]) => self.create_event(&body),
+            ("PATCH", ["guilds", _, "scheduled-events", id]) => {
+                let Ok(id) = id.parse::<u64>() else { return self.unexpected(&method, &path) };
+                self.edit_event(id, &body)
+            }
+            ("GET", ["guilds", _, "scheduled-events", id, "users"]) => {
+                let Ok(id) = id.parse::<u64>() else { return self.unexpected(&method, &path) };
+                let s = self.state.lock().unwrap();
+                if !s.events.contains_key(&id) {
+                    return error(StatusCode::NOT_FOUND, 10070, "Unknown Guild Scheduled Event");
+                }
+                let users: Vec<Value> = s
+                    .interested
+                    .get(&id)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|u| s.users.get(u))
+                    .map(|u| json!({ "guild_scheduled_event_id": id.to_string(), "user": u.json() }))
+                    .collect();
+                reply(StatusCode::OK, Value::Array(users))
+            }
             ("GET", ["guilds", guild, "channels"]) => {
                 if *guild != GUILD.to_string() {
                     return error(StatusCode::NOT_FOUND, 10004, "Unknown Guild");
@@ -1371,6 +1417,94 @@ impl Shared {
             }
             _ => self.unexpected(&method, &path),
         }
+    }
+
+    /// Whether the bot may make and change events (Manage Events or Create Events).
+    fn may_manage_events(&self) -> bool {
+        let granted = self.state.lock().unwrap().bot_permissions.unwrap_or(BOT_PERMISSIONS);
+        granted & (MANAGE_EVENTS | (1 << 44)) != 0
+    }
+
+    /// `POST /guilds/{id}/scheduled-events`, with Discord's rules: a name of 1 to 100
+    /// characters, guild-only privacy, a start in the future; an "external" event
+    /// (3) needs a location of 1 to 100 characters and an end after the start and
+    /// no channel; a voice event (2) needs a voice channel and no location.
+    fn create_event(&self, body: &Value) -> Reply {
+        if !self.may_manage_events() {
+            return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
+        }
+        let invalid = |why: &str| error(StatusCode::BAD_REQUEST, 50035, &format!("Invalid Form Body ({why})"));
+        let name = body["name"].as_str().unwrap_or_default();
+        if name.is_empty() || name.chars().count() > 100 {
+            return invalid("name");
+        }
+        if body["privacy_level"] != 2 {
+            return invalid("privacy_level");
+        }
+        if body["description"].as_str().is_some_and(|d| d.chars().count() > 1000) {
+            return invalid("description");
+        }
+        let time = |k: &str| body[k].as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok());
+        let Some(start) = time("scheduled_start_time") else { return invalid("scheduled_start_time") };
+        if self.state.lock().unwrap().events_now.is_some_and(|now| start <= now) {
+            return invalid("Cannot schedule event in the past.");
+        }
+        match body["entity_type"].as_u64() {
+            Some(3) => {
+                let location = body["entity_metadata"]["location"].as_str().unwrap_or_default();
+                if location.is_empty() || location.chars().count() > 100 || !body["channel_id"].is_null() {
+                    return invalid("entity_metadata.location");
+                }
+                if time("scheduled_end_time").is_none_or(|end| end <= start) {
+                    return invalid("scheduled_end_time");
+                }
+            }
+            Some(2) => {
+                let channel = body["channel_id"].as_str().and_then(|c| c.parse::<u64>().ok());
+                let voice = channel.and_then(|c| self.state.lock().unwrap().channels.get(&c).map(|c| c.kind == 2));
+                if voice != Some(true) || !body["entity_metadata"].is_null() {
+                    return invalid("channel_id");
+                }
+            }
+            _ => return invalid("entity_type"),
+        }
+        let id = self.next_id();
+        let event = json!({
+            "id": id.to_string(), "guild_id": GUILD.to_string(), "channel_id": body["channel_id"], "creator_id": BOT.to_string(),
+            "name": name, "description": body["description"], "scheduled_start_time": body["scheduled_start_time"],
+            "scheduled_end_time": body["scheduled_end_time"], "privacy_level": 2, "status": 1, "entity_type": body["entity_type"],
+            "entity_id": null, "entity_metadata": body.get("entity_metadata").cloned().unwrap_or(Value::Null),
+            "creator": bot_json(), "user_count": 0, "image": null, "recurrence_rule": null,
+        });
+        self.state.lock().unwrap().events.insert(id, event.clone());
+        reply(StatusCode::OK, event)
+    }
+
+    /// `PATCH /guilds/{id}/scheduled-events/{id}`: Discord allows a scheduled event
+    /// (1) to become active (2) or cancelled (4), and an active one completed (3);
+    /// nothing else, and a finished event can't change at all.
+    fn edit_event(&self, id: u64, body: &Value) -> Reply {
+        if !self.may_manage_events() {
+            return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
+        }
+        let mut s = self.state.lock().unwrap();
+        let Some(event) = s.events.get_mut(&id) else { return error(StatusCode::NOT_FOUND, 10070, "Unknown Guild Scheduled Event") };
+        let now = event["status"].as_u64().unwrap_or(0);
+        if let Some(to) = body["status"].as_u64() {
+            if !matches!((now, to), (1, 2 | 4) | (2, 3)) {
+                return error(StatusCode::BAD_REQUEST, 180000, "Cannot update event status");
+            }
+            event["status"] = json!(to);
+        }
+        for key in ["scheduled_start_time", "scheduled_end_time", "name", "description"] {
+            if let Some(v) = body.get(key).filter(|v| !v.is_null()) {
+                if now != 1 && key == "scheduled_start_time" {
+                    return error(StatusCode::BAD_REQUEST, 180000, "Cannot update the start of an event that began");
+                }
+                event[key] = v.clone();
+            }
+        }
+        reply(StatusCode::OK, event.clone())
     }
 
     /// Sends a gateway event, when the bot is connected.

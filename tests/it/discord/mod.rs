@@ -10,6 +10,7 @@
 mod autocomplete;
 mod boundary;
 mod doctor;
+mod events;
 mod exits;
 mod fake;
 mod floor;
