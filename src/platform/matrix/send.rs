@@ -360,7 +360,9 @@ async fn told_apart(room: &Room, message: &Message) -> Option<Message> {
     for (_, arg) in message.lines.iter().flat_map(|l| &l.args) {
         if let Arg::Member { member, .. } = arg
             && let Ok(user) = matrix_sdk::ruma::OwnedUserId::try_from(member.user())
-            && let Ok(Some(m)) = room.get_member_no_sync(&user).await
+            // The whole member list (fetched once per room; members are lazy-loaded), so a
+            // namesake who hasn't spoken yet still counts.
+            && let Ok(Some(m)) = room.get_member(&user).await
             && m.name_ambiguous()
         {
             ambiguous.insert(member.user().to_owned());

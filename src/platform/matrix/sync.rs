@@ -31,27 +31,68 @@ const LONG_POLL: Duration = Duration::from_secs(30);
 /// Timeline events per room per sync: enough that a room's commands from a
 /// while offline arrive whole rather than as a gap.
 const TIMELINE_LIMIT: u32 = 200;
+/// How long the account's very first sync may take (the homeserver builds every
+/// room's state for it).
+const FIRST_SYNC_WAIT: Duration = Duration::from_secs(10 * 60);
+/// How often a long first sync says it is still under way.
+const PROGRESS_EVERY: Duration = Duration::from_secs(15);
 /// The longest wait between failed syncs.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-fn settings(token: Option<&str>, timeout: Duration) -> SyncSettings {
+/// What attune syncs: each room's timeline (up to [`TIMELINE_LIMIT`]) and the
+/// state it needs, with room members lazy-loaded (only those whose events are in
+/// view; matrix-sdk fetches the whole list where attune needs it: encrypting,
+/// a private room's membership, names that two members share). Presence,
+/// typing and receipts, which attune never reads, are left out.
+fn filter() -> FilterDefinition {
+    use matrix_sdk::ruma::api::client::filter::{Filter as EventFilter, LazyLoadOptions, RoomEventFilter};
     let mut filter = FilterDefinition::default();
+    let lazy = LazyLoadOptions::Enabled { include_redundant_members: false };
     filter.room.timeline.limit = Some(UInt::from(TIMELINE_LIMIT));
+    filter.room.timeline.lazy_load_options = lazy.clone();
+    filter.room.state.lazy_load_options = lazy;
+    filter.room.ephemeral = RoomEventFilter::ignore_all();
+    filter.presence = EventFilter::ignore_all();
+    filter
+}
+
+fn settings(token: Option<&str>, timeout: Duration) -> SyncSettings {
+    let filter = filter();
     let settings = SyncSettings::default().timeout(timeout).filter(Filter::FilterDefinition(filter));
     match token {
         Some(t) => settings.token(t),
-        None => settings,
+        // attune has handled nothing yet: a whole first sync, even if matrix-sdk
+        // saved a token of its own (a crash before attune saved its own).
+        None => settings.token(matrix_sdk::config::SyncToken::NoToken),
     }
 }
 
-/// The first sync of this start, with no waiting (after restoring a session a
-/// long poll would hold the start for 30 s). Returns the next token.
-/// The first sync: answers what came while attune was down. Returns the next
-/// token and the rooms where someone else's events were answered.
+/// The first sync of this start: answers what came while attune was down
+/// (with no waiting: after restoring a session a long poll would hold the start).
+/// Returns the next token and the rooms where someone else's events were answered.
 pub(super) async fn first(shared: &Arc<Shared>) -> Result<(String, HashSet<String>), MatrixError> {
     let dir = &shared.options.store_dir;
     let stored = session::sync_token(dir);
-    let response = match shared.client.sync_once(settings(stored.as_deref(), Duration::ZERO)).await {
+    // The very first sync of an account brings every room's state, which takes a large
+    // account a while: the homeserver answers as soon as it is ready (a first sync never
+    // waits for news), so its wait is long. Later ones continue from a token and must not
+    // wait for news here.
+    let wait = if stored.is_some() { Duration::ZERO } else { FIRST_SYNC_WAIT };
+    let started = std::time::Instant::now();
+    let sync = shared.client.sync_once(settings(stored.as_deref(), wait));
+    tokio::pin!(sync);
+    let result = loop {
+        tokio::select! {
+            r = &mut sync => break r,
+            () = tokio::time::sleep(PROGRESS_EVERY) => {
+                tracing::info!(waited_s = started.elapsed().as_secs(), "the first Matrix sync is still under way (a large account takes a while)");
+            }
+        }
+    };
+    if stored.is_none() {
+        tracing::info!(took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX), "the first Matrix sync is done");
+    }
+    let response = match result {
         Ok(r) => r,
         Err(e) => {
             return Err(match super::refusal_or_mended(e.client_api_error_kind(), &shared.options).await {

@@ -6,6 +6,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod big;
 mod ops;
 mod relogin;
 mod synapse;

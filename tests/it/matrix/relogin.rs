@@ -18,30 +18,37 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 
 use super::*;
 
-/// The relay: forwards to Synapse, except for the one token it was told has expired.
-struct SoftLogout {
-    url: String,
+/// The relay: forwards to Synapse, except for the one token it was told has
+/// expired, and keeps the path and query of every request it saw.
+pub(super) struct SoftLogout {
+    pub(super) url: String,
     expired: Arc<Mutex<Option<String>>>,
     refused: Arc<std::sync::atomic::AtomicU32>,
+    pub(super) seen: Arc<Mutex<Vec<String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl SoftLogout {
-    async fn to(target: &str) -> Self {
+    pub(super) async fn to(target: &str) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let expired: Arc<Mutex<Option<String>>> = Arc::default();
         let refused = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
         let client: HttpClient<_, Full<Bytes>> = HttpClient::builder(TokioExecutor::new()).build_http();
         let target = target.to_owned();
         let task = {
-            let (expired, refused) = (expired.clone(), refused.clone());
+            let (expired, refused, seen) = (expired.clone(), refused.clone(), seen.clone());
             tokio::spawn(async move {
                 while let Ok((stream, _)) = listener.accept().await {
                     let (expired, refused, client, target) = (expired.clone(), refused.clone(), client.clone(), target.clone());
+                    let seen = seen.clone();
                     tokio::spawn(async move {
                         let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
                             let (expired, refused, client, target) = (expired.clone(), refused.clone(), client.clone(), target.clone());
+                            if let Some(p) = req.uri().path_and_query() {
+                                seen.lock().unwrap().push(p.as_str().to_owned());
+                            }
                             async move { Ok::<_, Infallible>(relay(req, &expired, &refused, &client, &target).await) }
                         });
                         let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
@@ -49,7 +56,7 @@ impl SoftLogout {
                 }
             })
         };
-        Self { url, expired, refused, task }
+        Self { url, expired, refused, seen, task }
     }
 
     /// From now on, requests with this access token are refused as expired.

@@ -275,7 +275,53 @@ urllib.request.urlopen(urllib.request.Request(path, method="DELETE", headers={"A
 print("deleted")
 "#;
 
+/// Registers `count` users named `PREFIX-N` through the shared-secret admin API
+/// and joins each to a room (public, or one they can join), then, if given, joins
+/// one more existing user by password. Prints how many joined.
+const CROWD: &str = r#"
+import hashlib, hmac, json, sys, urllib.request, urllib.parse
+url, secret, prefix, count, room = sys.argv[1:6]
+extra = sys.argv[6:8]
+def post(path, body, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    req = urllib.request.Request(url + path, data=json.dumps(body).encode(), headers=headers)
+    return json.load(urllib.request.urlopen(req))
+joined = 0
+for n in range(int(count)):
+    base = "/_synapse/admin/v1/register"
+    nonce = json.load(urllib.request.urlopen(url + base))["nonce"]
+    user, password = "%s-%d" % (prefix, n), "pw-crowd-%d" % n
+    mac = hmac.new(secret.encode(), digestmod=hashlib.sha1)
+    mac.update(b"\x00".join([nonce.encode(), user.encode(), password.encode(), b"notadmin"]))
+    token = post(base, {"nonce": nonce, "username": user, "password": password, "admin": False, "mac": mac.hexdigest()})["access_token"]
+    post("/_matrix/client/v3/join/" + urllib.parse.quote(room), {}, token)
+    joined += 1
+if extra:
+    login = {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": extra[0]}, "password": extra[1]}
+    token = post("/_matrix/client/v3/login", login)["access_token"]
+    post("/_matrix/client/v3/join/" + urllib.parse.quote(room), {}, token)
+    post("/_matrix/client/v3/logout", {}, token)
+    joined += 1
+print(joined)
+"#;
+
 impl Synapse {
+    /// `count` new users `PREFIX-N` join `room` (which must let them: public), and
+    /// then `also` (an existing user id and password), if given.
+    #[allow(dead_code)]
+    pub fn crowd(&self, prefix: &str, count: usize, room: &str, also: Option<(&str, &str)>) -> usize {
+        let mut cmd = Command::new(&self.python);
+        cmd.arg("-c").arg(CROWD).args([&self.url, SECRET, prefix, &count.to_string(), room]);
+        if let Some((user, password)) = also {
+            cmd.args([user, password]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "the crowd could not join:\n{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    }
+
     /// Signs `user`'s `device` out through the admin API, revoking its access
     /// token; `admin` names a new admin account made for it.
     #[allow(dead_code)]
