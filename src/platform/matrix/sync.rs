@@ -49,7 +49,7 @@ fn filter() -> FilterDefinition {
     let mut filter = FilterDefinition::default();
     let lazy = LazyLoadOptions::Enabled { include_redundant_members: false };
     filter.room.timeline.limit = Some(UInt::from(TIMELINE_LIMIT));
-    filter.room.timeline.lazy_load_options = lazy.clone();
+    filter.room.timeline.lazy_load_options = lazy;
     filter.room.state.lazy_load_options = lazy;
     filter.room.ephemeral = RoomEventFilter::ignore_all();
     filter.presence = EventFilter::ignore_all();
