@@ -150,7 +150,13 @@ impl ShardRange {
         let shape = || format!("{text:?} is not a shard range; write FIRST-LAST/TOTAL, like \"0-1/4\" (counting from 0)");
         let (range, total) = text.trim().split_once('/').ok_or_else(shape)?;
         let (first, last) = range.split_once('-').unwrap_or((range, range));
-        let number = |s: &str| s.trim().parse::<u32>().map_err(|_| shape());
+        let number = |s: &str| {
+            let s = s.trim();
+            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(shape());
+            }
+            s.parse::<u32>().map_err(|_| shape())
+        };
         let (first, last, total) = (number(first)?, number(last)?, number(total)?);
         if total == 0 || total > MAX_SHARDS {
             return Err(format!("the total number of shards must be between 1 and {MAX_SHARDS}, not {total}"));
@@ -581,7 +587,7 @@ mod discord_tests {
     fn a_shard_range_is_read_and_checked() {
         assert_eq!(ShardRange::parse("0-1/4"), Ok(ShardRange { first: 0, last: 1, total: 4 }));
         assert_eq!(ShardRange::parse(" 3/4 "), Ok(ShardRange { first: 3, last: 3, total: 4 }));
-        for bad in ["", "1-0/4", "0-4/4", "0/0", "a-b/c", "0-1", "-1-2/4", "0-1/99999999999", "0-1/5000"] {
+        for bad in ["", "1-0/4", "0-4/4", "0/0", "a-b/c", "0-1", "-1-2/4", "0-1/99999999999", "0-1/5000", "+1/4", "0-+1/4"] {
             let e = ShardRange::parse(bad).expect_err(bad);
             assert!(!e.is_empty(), "{bad}");
         }

@@ -79,9 +79,34 @@ async fn serve_until_done(db: &Path, config: &Config, discord: bool, matrix: boo
         }
         None => None,
     };
+    // One listener for SIGINT and SIGTERM for the whole run: a signal that comes while
+    // attune starts again in this process still stops it.
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let listener = tokio::spawn(async move {
+        console::stop_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let result = serve_in_turn(db, config, &defaults, discord, matrix, &mut metrics, stop).await;
+    listener.abort();
+    result
+}
+
+/// What a listening address, its bound socket (taken before the first start) and
+/// the metrics handle are, between starts.
+type Metrics = Option<(std::net::SocketAddr, Option<attune::ops::Bound>, metrics_exporter_prometheus::PrometheusHandle)>;
+
+async fn serve_in_turn(
+    db: &Path,
+    config: &Config,
+    defaults: &attune::engine::Defaults,
+    discord: bool,
+    matrix: bool,
+    metrics: &mut Metrics,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
     let mut again: Vec<std::time::Instant> = Vec::new();
     loop {
-        let ops = match &mut metrics {
+        let ops = match metrics {
             Some((addr, bound, handle)) => {
                 let bound = match bound.take() {
                     Some(b) => b,
@@ -93,12 +118,20 @@ async fn serve_until_done(db: &Path, config: &Config, discord: bool, matrix: boo
             }
             None => None,
         };
-        let result = serve(db, config, defaults.clone(), discord, matrix, ops).await;
+        let result = serve(db, config, defaults.clone(), discord, matrix, ops, stop.clone()).await;
         let Err(e) = &result else { return result };
         let Some(fatal) = e.chain().find_map(|c| c.downcast_ref::<Fatal>()).filter(|f| f.start_again) else { return result };
+        if *stop.borrow() {
+            // Asked to stop meanwhile: everything is already stopped and saved.
+            return Ok(());
+        }
         again.retain(|t| t.elapsed() < AGAIN_WINDOW);
         if again.len() >= AGAIN_AT_MOST {
-            return result;
+            return Err(Fatal::restart(
+                format!("{} ({AGAIN_AT_MOST} times in {} minutes)", fatal.what, AGAIN_WINDOW.as_secs() / 60),
+                "attune stopped instead of starting again at once; a service manager starts it again after a pause",
+            )
+            .into());
         }
         again.push(std::time::Instant::now());
         tracing::warn!(what = %fatal.what, "starting again in this process");
@@ -114,6 +147,7 @@ async fn serve(
     discord: bool,
     matrix: bool,
     metrics: Option<(attune::ops::Bound, metrics_exporter_prometheus::PrometheusHandle)>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let store = open_store(db).await?;
     let mut outlets = Outlets::new();
@@ -159,7 +193,7 @@ async fn serve(
     // Runs until a stop signal, or until a platform can't go on: then everything
     // stops in the same order, and the process ends with that platform's exit code.
     let fatal = tokio::select! {
-        () = console::stop_signal() => None,
+        _ = stop.wait_for(|asked| *asked) => None,
         f = async { match &matrix { Some(m) => m.fatal().await, None => std::future::pending().await } } => Some(f),
         f = async { match &discord { Some(d) => d.fatal().await, None => std::future::pending().await } } => Some(f),
     };

@@ -87,9 +87,10 @@ fn hand_over(cx: &mut Cx<'_, impl Rng>, who: &MemberRef) {
             super::circle::continue_without_host(cx, id);
         } else {
             let next = c.cohosts.remove(0);
-            // The opener wrote the title, and it may carry their name.
+            // The opener wrote the title, and it may carry their name (in the calendar too).
             c.title = None;
             cx.st.set_host(id, next);
+            super::circle::list_again(cx, id);
         }
     }
 }

@@ -416,12 +416,13 @@ fn list(cx: &mut Cx<'_, impl Rng>, id: CircleId, at: jiff::Timestamp) {
     let Some(c) = cx.circle_mut(id) else { return };
     c.listed = true;
     let t = &c.template;
-    // About how long it takes with every place taken, within its time budget.
-    let per_member = t.checkin_secs + t.turn_secs * i64::from(t.rounds);
-    let mut secs = per_member.saturating_mul(i64::try_from(t.max_size).unwrap_or(i64::MAX)).saturating_add(t.closing_secs);
-    if t.budget_secs > 0 {
-        secs = secs.min(t.budget_secs.saturating_add(t.checkin_secs.saturating_mul(i64::try_from(t.max_size).unwrap_or(0))));
-    }
+    // About how long it takes with every place taken (each turn with its reflections
+    // and one extension), within its time budget.
+    let size = i64::try_from(t.max_size).unwrap_or(i64::MAX);
+    let turn = t.turn_secs.saturating_add(t.reflection_secs).saturating_add(t.extend_secs);
+    let sharing = turn.saturating_mul(i64::from(t.rounds)).saturating_mul(size);
+    let sharing = if t.budget_secs > 0 { sharing.min(t.budget_secs) } else { sharing };
+    let secs = t.checkin_secs.saturating_mul(size).saturating_add(sharing).saturating_add(t.closing_secs);
     let listing = Listing::Scheduled {
         title: c.title.clone(),
         at,
@@ -431,6 +432,14 @@ fn list(cx: &mut Cx<'_, impl Rng>, id: CircleId, at: jiff::Timestamp) {
         about: Message::info(Line::new("listing-about")),
     };
     cx.out.push(Effect::Listing { circle: id, listing });
+}
+
+/// A listed circle still to begin is listed again as it is now (its title was
+/// cleared when its opener asked to be forgotten).
+pub(crate) fn list_again(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+    if let Some(at) = cx.st.circles.get(&id).filter(|c| c.listed && c.phase == Phase::Gathering).and_then(|c| c.scheduled_for) {
+        list(cx, id, at);
+    }
 }
 
 /// The calendar entry of a listed circle changes (started, ended, cancelled).
@@ -458,7 +467,9 @@ pub(super) fn remind(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
             Some(t) => Line::new("reminder-interested").text("title", t.clone()),
             None => Line::new("reminder-interested-untitled"),
         };
-        let skip = c.seats.iter().chain(&c.waitlist).map(|s| s.member.clone()).collect();
+        // Nor anyone a host removed, nor anyone attune knows to be in their quiet hours.
+        let mut skip: Vec<MemberRef> = c.seats.iter().chain(&c.waitlist).chain(&c.removed).map(|s| s.member.clone()).collect();
+        skip.extend(cx.st.members.keys().filter(|m| timeparse::in_quiet_hours(cx.st, m, cx.now)).cloned());
         let message = Message::info(title.secs("time", left));
         cx.out.push(Effect::Listing { circle: id, listing: Listing::Remind { message, skip } });
     }

@@ -17,6 +17,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub use flow::{on_timer, recover};
+pub(crate) use gather::list_again;
 pub use gather::place;
 pub use gather::{agree, join, leave, leave_everywhere, open, schedule};
 pub(crate) use host::continue_without_host;

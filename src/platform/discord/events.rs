@@ -200,6 +200,15 @@ impl Shared {
         // A press in a DM has no guild; the button names the community it was sent for
         // (or none, 0, on an answer sent before the member had a community).
         let guild = (press.guild != 0).then_some(press.guild);
+        // DMs reach shard 0 only: a button for a server another process runs can't act here.
+        if let (Some(g), Some(range)) = (guild, self.shards)
+            && !range.owns(g)
+        {
+            let Some(member) = self.member(inv.user) else { return };
+            let note = Message::info(Line::new("discord-button-elsewhere"));
+            self.answer(inv, &member, Answer { deliveries: vec![Delivery::Whisper { to: member.clone(), message: note }] }, None).await;
+            return;
+        }
         self.submit(inv, Ok(press.action.command()), "", guild).await;
     }
 

@@ -22,10 +22,14 @@ const MAX_NAME: usize = 100;
 const MAX_DESCRIPTION: usize = 1000;
 /// Discord's code for a request the bot lacks the permissions for.
 const MISSING_PERMISSIONS: isize = 50013;
+/// Discord's code for an event that no longer exists (a moderator deleted it).
+const UNKNOWN_EVENT: isize = 10070;
 
 impl Shared {
     pub(super) async fn listing(&self, community: &CommunityId, circle: CircleId, listing: Listing) {
         let Some(guild) = snowflake(community.raw()).map(serenity::GuildId::new) else { return };
+        // One change at a time: a schedule's answer and a start's must not cross.
+        let _turn = self.listing_turns.lock().await;
         let ledger = self.engine.ledger();
         let entry = match ledger.listing(community, circle).await {
             Ok(e) => e.as_deref().and_then(snowflake).map(serenity::ScheduledEventId::new),
@@ -43,12 +47,26 @@ impl Shared {
                 let (Some(start), Some(end)) = (timestamp(at), timestamp(ends_about)) else { return };
                 let voice = voice.as_ref().and_then(|v| snowflake(v.raw())).map(serenity::ChannelId::new);
                 let place = snowflake(channel.raw()).map(|c| format!("https://discord.com/channels/{guild}/{c}"));
-                match entry {
-                    // Moved: the same event, at the new time.
+                // Moved: the same event, at the new time (and with the name it has now).
+                let moved = match entry {
                     Some(id) => {
-                        let edit = serenity::EditScheduledEvent::new().start_time(start);
+                        let edit = serenity::EditScheduledEvent::new().start_time(start).name(name.clone());
                         let edit = if voice.is_some() { edit } else { edit.end_time(end) };
-                        guild.edit_scheduled_event(&*self.http, id, edit).await.map(|_| None)
+                        match guild.edit_scheduled_event(&*self.http, id, edit).await {
+                            // Deleted by hand meanwhile: listed anew below.
+                            Err(e) if code(&e) == Some(UNKNOWN_EVENT) => None,
+                            other => Some(other.map(|_| None)),
+                        }
+                    }
+                    None => None,
+                };
+                match moved {
+                    Some(done) => done,
+                    // Only where everyone in the server can see the circle's channel: the Events
+                    // tab shows every event to the whole server.
+                    None if !self.everyone_sees(guild, &channel, voice).await => {
+                        tracing::info!(community = %community, "a scheduled circle in a channel not everyone can see is not listed in Events");
+                        return;
                     }
                     None => {
                         let create = match (voice, place) {
@@ -72,7 +90,13 @@ impl Shared {
                 guild.edit_scheduled_event(&*self.http, id, status(serenity::ScheduledEventStatus::Active)).await.map(|_| None)
             }
             (Listing::Ended, Some(id)) => {
-                let r = guild.edit_scheduled_event(&*self.http, id, status(serenity::ScheduledEventStatus::Completed)).await;
+                let mut r = guild.edit_scheduled_event(&*self.http, id, status(serenity::ScheduledEventStatus::Completed)).await;
+                // An event that never went live (its start was missed) can only be cancelled.
+                if let Err(e) = &r
+                    && code(e) != Some(UNKNOWN_EVENT)
+                {
+                    r = guild.edit_scheduled_event(&*self.http, id, status(serenity::ScheduledEventStatus::Canceled)).await;
+                }
                 self.forget_listing(community, circle).await;
                 r.map(|_| None)
             }
@@ -92,7 +116,14 @@ impl Shared {
             }
             Ok(None) => {}
             Err(e) if code(&e) == Some(MISSING_PERMISSIONS) => {
-                tracing::warn!(community = %community, "the circle is not in the server's Events: attune lacks Manage Events there (see attune doctor)");
+                tracing::warn!(
+                    community = %community,
+                    "the circle is not in the server's Events: attune lacks Manage Events there, or View Channel and Connect in its voice channel (see attune doctor)"
+                );
+            }
+            Err(e) if code(&e) == Some(UNKNOWN_EVENT) => {
+                tracing::info!(community = %community, "a circle's event was deleted in Discord; it is let be");
+                self.forget_listing(community, circle).await;
             }
             Err(e) => tracing::error!(error = %e, community = %community, "a circle's event could not be changed"),
         }
@@ -130,6 +161,45 @@ impl Shared {
                 tracing::info!(code = ?code(&e), "an interested member's reminder could not be sent by DM");
             }
         }
+    }
+}
+
+impl Shared {
+    /// Whether everyone in the server can see where the circle runs: its channel
+    /// (a thread's parent) and its voice channel deny View Channel to @everyone
+    /// in no overwrite. Unreadable counts as not.
+    async fn everyone_sees(
+        &self,
+        guild: serenity::GuildId,
+        channel: &crate::core::ids::ChannelId,
+        voice: Option<serenity::ChannelId>,
+    ) -> bool {
+        let Some(mut id) = snowflake(channel.raw()).map(serenity::ChannelId::new) else { return false };
+        let mut places = Vec::new();
+        for _ in 0..2 {
+            let Ok(serenity::Channel::Guild(c)) = id.to_channel(&*self.http).await else { return false };
+            if c.kind == serenity::ChannelType::PrivateThread {
+                return false;
+            }
+            match (c.thread_metadata.is_some(), c.parent_id) {
+                (true, Some(parent)) => id = parent,
+                _ => {
+                    places.push(c);
+                    break;
+                }
+            }
+        }
+        if let Some(v) = voice {
+            let Ok(serenity::Channel::Guild(c)) = v.to_channel(&*self.http).await else { return false };
+            places.push(c);
+        }
+        let everyone = serenity::RoleId::new(guild.get());
+        !places.is_empty()
+            && places.iter().all(|c| {
+                !c.permission_overwrites.iter().any(|o| {
+                    o.kind == serenity::PermissionOverwriteType::Role(everyone) && o.deny.contains(serenity::Permissions::VIEW_CHANNEL)
+                })
+            })
     }
 }
 

@@ -154,6 +154,8 @@ pub(crate) struct Shared {
     support: support::Support,
     /// The shards this process runs, when it runs only some (`discord.shards`).
     shards: Option<crate::config::ShardRange>,
+    /// One change to a circle's event at a time (`listing.rs`).
+    listing_turns: tokio::sync::Mutex<()>,
 }
 
 /// A running Discord adapter.
@@ -274,6 +276,7 @@ pub async fn start(
         floor_order: super::FloorOrder::default(),
         support: support::Support::new(options.section.support_channel, options.section.support_members.clone()),
         shards: options.section.shard_range(),
+        listing_turns: tokio::sync::Mutex::new(()),
     });
     if cell.set(shared.clone()).is_err() {
         return Err(DiscordError::Client("the adapter was started twice".into()));

@@ -33,9 +33,12 @@ impl Shared {
         let guild = snowflake(community.raw()).unwrap_or(0);
         // A server on a shard another process runs is that process's to speak in
         // (its circles were left in this database when the shards were split anew).
+        // A private message is let through: it answers someone who wrote to this
+        // process (a DM reaches shard 0 whichever server it is about).
         if let Some(range) = self.shards
             && guild != 0
             && !range.owns(guild)
+            && !matches!(delivery, Delivery::Whisper { .. })
         {
             tracing::warn!(community = %community, "a delivery for a server on another process's shards was not sent");
             return;

@@ -204,6 +204,10 @@ pub(crate) async fn refusal_or_mended(
                 format!("the homeserver signed {user} out (a soft logout: M_UNKNOWN_TOKEN); attune signed in again as its device {device}"),
                 "attune starts again on the new session",
             ),
+            Err(e @ MatrixError::Sync(_)) => super::Fatal::restart(
+                format!("the homeserver signed {user} out (a soft logout), and signing in again did not get through: {e}"),
+                "attune signs in again as the same device when it is started again",
+            ),
             Err(e) => super::Fatal::needs_operator(
                 format!("the homeserver signed {user} out (a soft logout), and signing in again failed: {e}"),
                 "check ATTUNE_MATRIX_PASSWORD, then start attune again; it signs in as the same device",

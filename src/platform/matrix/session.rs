@@ -116,7 +116,12 @@ pub(super) async fn sign_in_again(options: &MatrixOptions) -> Result<String, Mat
         login::v3::Password::new(UserIdentifier::Matrix(MatrixUserIdentifier::new(options.section.user.clone())), options.password.clone());
     let mut request = login::v3::Request::new(login::v3::LoginInfo::Password(password));
     request.device_id = Some(OwnedDeviceId::from(saved.device_id.as_str()));
-    let response = probe.send(request).await.map_err(|e| login_error(e.to_string()))?;
+    let response = probe.send(request).await.map_err(|e| match e.as_client_api_error().map(|c| c.status_code.as_u16()) {
+        // The homeserver said no to the password (or the account): that needs the operator.
+        Some(401 | 403) => login_error(e.to_string()),
+        // Unreachable, rate-limited or failing: a fresh start may get through.
+        _ => MatrixError::Sync(format!("the homeserver could not be reached to sign in again ({e})")),
+    })?;
     if response.device_id.as_str() != saved.device_id || response.user_id.as_str() != saved.user_id {
         return Err(login_error("the homeserver gave another device than the one attune keeps".into()));
     }

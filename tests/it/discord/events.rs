@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use super::fake::{BOT_PERMISSIONS, CHANNEL, Chan, MANAGE_EVENTS, User};
+use super::fake::{BOT_PERMISSIONS, CHANNEL, Chan, GUILD, MANAGE_EVENTS, User};
 use super::{Bot, people};
 
 const VOICE: u64 = 900_000_000_000_000_201;
@@ -128,5 +128,42 @@ async fn without_manage_events_a_circle_is_scheduled_as_before_with_no_event() {
     let said = bot.fake.posted().into_iter().rev().find(|p| p.channel == place).map(|p| p.content()).unwrap_or_default();
     assert!(said.contains("This circle will begin at"), "the circle is scheduled as before: {said}");
     assert_ne!(CHANNEL, place);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_deleted_by_hand_is_listed_anew_when_the_circle_moves_and_a_circle_not_everyone_can_see_is_not_listed() {
+    let (host, alice, bob, cara) = people();
+    let bot = Bot::start(&[&host, &alice, &bob, &cara]).await;
+    bot.fake.set_events_now(START.parse().unwrap());
+    let place = opened(&bot, &host, "Moved circle", Vec::new()).await;
+    bot.circle_in(place, &host, "schedule", option("when", "in 2h")).await;
+    let first: u64 = bot.fake.events()[0]["id"].as_str().unwrap().parse().unwrap();
+    bot.fake.delete_event(first);
+    bot.circle_in(place, &host, "schedule", option("when", "in 3h")).await;
+    let events = bot.fake.events();
+    assert_eq!(events.len(), 1, "listed anew: {events:?}");
+    assert_ne!(events[0]["id"], first.to_string());
+
+    // A removed member who marked it interested hears nothing from attune about it.
+    joins(&bot, place, &alice).await;
+    joins(&bot, place, &bob).await;
+    joins(&bot, place, &cara).await;
+    bot.circle_in(place, &host, "remove", json!([{ "name": "member", "type": 3, "value": cara.mention() }])).await;
+    let id: u64 = events[0]["id"].as_str().unwrap().parse().unwrap();
+    bot.fake.mark_interested(id, cara.id);
+    let before = bot.fake.posted().len();
+    bot.engine.advance(3 * 3600 - 600).await.unwrap();
+    bot.fake.settle().await;
+    let to_cara: Vec<String> = bot.fake.posted().into_iter().skip(before).filter(|p| p.to == Some(cara.id)).map(|p| p.content()).collect();
+    assert!(to_cara.is_empty(), "no reminder for someone a host removed: {to_cara:?}");
+    bot.circle_in(place, &host, "end", json!([])).await;
+
+    // In a channel @everyone can't see, the circle isn't listed (Events shows to the whole server).
+    bot.fake.moderator_sets_overwrite(CHANNEL, GUILD, 0, 0, 0x400);
+    let hidden = opened(&bot, &host, "Private circle", Vec::new()).await;
+    let before = bot.fake.events().len();
+    bot.circle_in(hidden, &host, "schedule", option("when", "in 1h")).await;
+    assert_eq!(bot.fake.events().len(), before, "nothing listed for a hidden channel");
     bot.stop().await;
 }

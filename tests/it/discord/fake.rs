@@ -582,6 +582,11 @@ impl Fake {
         self.state.lock().unwrap().events.values().cloned().collect()
     }
 
+    /// A moderator deletes a scheduled event in Discord.
+    pub fn delete_event(&self, event: u64) {
+        self.state.lock().unwrap().events.remove(&event);
+    }
+
     /// A member marks a scheduled event as interested.
     pub fn mark_interested(&self, event: u64, user: u64) {
         self.state.lock().unwrap().interested.entry(event).or_default().push(user);

@@ -86,6 +86,21 @@ async fn a_shard_range_runs_only_its_shards_and_the_servers_on_them() {
     assert!(!bot.fake.reaches(GUILD), "the other shard's server sends this process nothing");
     assert!(!bot.fake.requests().iter().any(|r| r.path == "/api/v10/gateway/bot"), "the total comes from the range");
     a_circle_in(&bot, CHANNEL2, &host, &[&alice, &bob]).await;
+    // DMs reach shard 0: a DM button naming the other process's server does nothing
+    // here and says so kindly.
+    let dm = bot.fake.say_dm(&alice, "hello");
+    let custom_id = attune::platform::discord::encode_button(GUILD, attune::core::effect::Action::Pulse(attune::core::ids::CircleId(1), 4));
+    let on = super::fake::Posted {
+        id: 1,
+        channel: dm,
+        to: Some(alice.id),
+        ephemeral: false,
+        body: json!({ "content": "How was it?", "components": [{ "type": 1, "components": [{ "type": 2, "style": 1, "label": "4", "custom_id": custom_id }] }] }),
+    };
+    let before = bot.fake.posted().len();
+    bot.press(&alice, &on, &custom_id).await;
+    let said: Vec<String> = bot.fake.posted().into_iter().skip(before).map(|p| p.content()).collect();
+    assert!(said.iter().any(|s| s.contains("can't take this button from here")), "{said:?}");
     bot.stop().await;
 }
 
