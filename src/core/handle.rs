@@ -74,6 +74,7 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
             TimerKey::Purge => privacy::purge(&mut cx),
         },
         Input::Placed { circle: id, channel, voice } => circle::place(&mut cx, id, channel, voice),
+        Input::Moved { from, to } => circle::moved(&mut cx, &from, &to),
         Input::DeliveryFailed { what, reason } => super::delivery::failed(&mut cx, what, reason),
         Input::Recover => {
             circle::recover(&mut cx);

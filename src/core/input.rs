@@ -80,6 +80,13 @@ pub enum Input {
         channel: Option<ChannelId>,
         voice: Option<ChannelId>,
     },
+    /// A place was replaced by another (a Matrix room upgrade: the old room's
+    /// tombstone names the new one, and attune is in it). Live circles there go on
+    /// in the new place, and it hears so once.
+    Moved {
+        from: ChannelId,
+        to: ChannelId,
+    },
     /// The adapter could not deliver something (see `core::delivery`).
     DeliveryFailed {
         what: super::delivery::Failed,

@@ -329,6 +329,37 @@ impl State {
         self.dirty.circles.insert(id);
     }
 
+    /// The place `from` is now `to` (a Matrix room upgraded to a new room): every
+    /// live circle that ran there, or was opened there, now does so in `to`.
+    /// Returns the circles that run there now.
+    pub fn rehome(&mut self, from: &super::ids::ChannelId, to: &super::ids::ChannelId) -> Vec<CircleId> {
+        let mut moved = Vec::new();
+        for c in self.circles.values_mut().filter(|c| c.is_live()) {
+            let mut changed = false;
+            if &c.channel == from {
+                c.channel = to.clone();
+                moved.push(c.id);
+                changed = true;
+            }
+            if c.origin.as_ref() == Some(from) {
+                c.origin = Some(to.clone());
+                changed = true;
+            }
+            if c.voice.as_ref() == Some(from) {
+                c.voice = Some(to.clone());
+                changed = true;
+            }
+            if changed {
+                self.dirty.circles.insert(c.id);
+            }
+        }
+        if !moved.is_empty() || self.origin_index.contains_key(from) {
+            let circles = std::mem::take(&mut self.circles);
+            self.set_circles(circles);
+        }
+        moved
+    }
+
     /// Lets the channel indexes forget circles no longer held in memory (after the daily purge).
     pub fn prune_indexes(&mut self) {
         let circles = &self.circles;

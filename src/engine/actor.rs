@@ -311,6 +311,7 @@ fn input_kind(input: &Input) -> &'static str {
         Input::TimerFired { .. } => "timer",
         Input::Recover => "recover",
         Input::Placed { .. } => "placed",
+        Input::Moved { .. } => "moved",
         Input::DeliveryFailed { .. } => "delivery_failed",
     }
 }

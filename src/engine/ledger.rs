@@ -92,6 +92,16 @@ impl Ledger<'_> {
         Ok(self.store().drop_listing(community, circle).await?)
     }
 
+    /// Every room that replaced another (Matrix room upgrades): (room, predecessor).
+    pub async fn moved_rooms(&self) -> Result<Vec<(String, String)>, EngineError> {
+        Ok(self.store().moved_rooms().await?)
+    }
+
+    /// Remembers that `room` replaced `predecessor`.
+    pub async fn set_moved_room(&self, room: &str, predecessor: &str) -> Result<(), EngineError> {
+        Ok(self.store().set_moved_room(room, predecessor).await?)
+    }
+
     /// The console's moderator, as claimed in this database.
     pub async fn console_moderator(&self) -> Result<Option<MemberRef>, EngineError> {
         Ok(self.store().console_moderator().await?)

@@ -1,5 +1,6 @@
 //! Listings: the id of a scheduled circle's entry in the platform's calendar
-//! (a Discord scheduled event), per community and circle. Only ids are kept.
+//! (a Discord scheduled event), per community and circle; and rooms that
+//! replaced others (Matrix room upgrades). Only ids are kept.
 
 use sqlx::Row;
 
@@ -39,6 +40,24 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every room that replaced another, with the room it replaced.
+    pub async fn moved_rooms(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT room, predecessor FROM moved_rooms").fetch_all(self.pool()).await?;
+        rows.iter().map(|r| Ok((r.try_get::<String, _>("room")?, r.try_get::<String, _>("predecessor")?))).collect()
+    }
+
+    /// Remembers that `room` replaced `predecessor`.
+    pub async fn set_moved_room(&self, room: &str, predecessor: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT OR REPLACE INTO moved_rooms (room, predecessor) VALUES (?, ?)")
+            .bind(room)
+            .bind(predecessor)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +77,8 @@ mod tests {
         store.drop_listing(&a, CircleId(7)).await.unwrap();
         assert_eq!(store.listing(&a, CircleId(7)).await.unwrap(), None);
         assert_eq!(store.listing(&b, CircleId(7)).await.unwrap().as_deref(), Some("222"));
+        store.set_moved_room("!new:x", "!old:x").await.unwrap();
+        assert_eq!(store.moved_rooms().await.unwrap(), vec![("!new:x".to_owned(), "!old:x".to_owned())]);
         store.close().await;
     }
 }

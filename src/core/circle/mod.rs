@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 
 pub use flow::{on_timer, recover};
 pub(crate) use gather::list_again;
-pub use gather::place;
 pub use gather::{agree, join, leave, leave_everywhere, open, schedule};
+pub use gather::{moved, place};
 pub(crate) use host::continue_without_host;
 pub use host::{cohost, end, move_member, next, pause, readmit, remove, resume, start, status};
 pub use speaker::{away, back, card, card_show, done, extend, hand, mode, pass, pulse};

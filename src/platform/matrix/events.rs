@@ -114,6 +114,12 @@ impl Shared {
                     self.give_up_private_room(room, true).await;
                 }
             }
+            // A room upgrade: the community, its circles and attune go to the new room.
+            Some("m.room.tombstone") if event["state_key"] == "" => {
+                if let Some(replacement) = content["replacement_room"].as_str() {
+                    self.on_tombstone(room, sender, replacement).await;
+                }
+            }
             Some("m.room.member") if event["state_key"] == sender && content["membership"] == "leave" => {
                 // A member who leaves their private room gets a new one when next written to.
                 if let Ok(Some((_, member))) = self.engine.ledger().private_room_owner(room.room_id().as_str()).await

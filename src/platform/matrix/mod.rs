@@ -30,6 +30,7 @@ mod send;
 mod session;
 mod support;
 mod sync;
+mod upgrade;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -255,6 +256,9 @@ pub(crate) struct Shared {
     /// The thread of the circle that runs in a room: the event id of its
     /// invitation. Kept in `threads.json` beside the session.
     threads: Mutex<HashMap<String, String>>,
+    /// Rooms that replaced others (room upgrades): room → the room it replaced.
+    /// Kept in the ledger (`moved_rooms`); read at start.
+    moved: Mutex<HashMap<String, String>>,
     /// The reactions each of the bot's messages offers (event id → key → action),
     /// for messages sent or read since start; others are read from the event itself.
     offered: Mutex<HashMap<String, Vec<(String, String)>>>,
@@ -338,12 +342,18 @@ pub async fn start(
     let client = session::connect(&options).await?;
     let threads = session::load_threads(&options.store_dir);
     let options_dir = options.store_dir.clone();
+    let moved = engine.ledger().moved_rooms().await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the rooms that replaced others could not be read; they are taken as new rooms");
+        Vec::new()
+    });
+    let moved = moved.into_iter().collect();
     let shared = Arc::new(Shared {
         engine,
         catalogue,
         client,
         options,
         threads: Mutex::new(threads),
+        moved: Mutex::new(moved),
         offered: Mutex::new(HashMap::new()),
         direct: Mutex::new(std::collections::HashSet::new()),
         dm_lock: tokio::sync::Mutex::new(()),
@@ -420,7 +430,9 @@ impl Shared {
     /// The community a room belongs to: a configured group, the space that
     /// is its parent and lists it as a child, or the room itself.
     async fn community_of(&self, room: &matrix_sdk::Room) -> Option<CommunityId> {
-        let id = room.room_id().as_str();
+        // A room that replaced another (an upgrade) is the community the first one was.
+        let first = self.first_of(room.room_id().as_str());
+        let id = first.as_str();
         if let Some(group) = self.options.section.communities.iter().find(|c| c.rooms.iter().any(|r| r == id)) {
             return CommunityId::parse(Platform::Matrix, &group.id).ok();
         }

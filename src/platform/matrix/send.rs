@@ -38,6 +38,15 @@ impl Shared {
                     tracing::warn!(channel = %channel, "a message for a room attune is not in was dropped");
                     return;
                 };
+                // A circle that moved into this room (an upgrade) goes on in a thread started
+                // by the note that says so.
+                if message.lines.first().is_some_and(|l| l.id == "circle-moved-room") {
+                    match self.send(&room, &message, None).await {
+                        Ok(event) => self.start_thread(channel.raw(), event),
+                        Err(e) => tracing::error!(error = %e, room = %channel, "a room message could not be sent"),
+                    }
+                    return;
+                }
                 let thread = self.thread_of(channel.raw());
                 if let Err(e) = self.send(&room, &message, thread.as_deref()).await {
                     tracing::error!(error = %e, room = %channel, "a room message could not be sent");

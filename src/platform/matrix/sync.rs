@@ -263,6 +263,8 @@ impl Shared {
             }
         }
         tracing::info!(room = %room_id, direct, "joined a room");
+        // The room that replaced one attune was in (an upgrade): its circles move in.
+        self.moved_in(room_id.as_str()).await;
     }
 }
 

@@ -10,6 +10,7 @@ mod big;
 mod ops;
 mod relogin;
 mod synapse;
+mod upgrade;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
