@@ -145,26 +145,129 @@ impl FloorOrder {
     }
 }
 
-/// Serves an adapter's outlet (what timers and other members' inputs caused)
-/// until told to stop, then carries out what is still queued, in order.
 #[cfg(any(feature = "discord", feature = "matrix"))]
+/// Carries out what the engine hands an adapter (timers' turns, other
+/// members' inputs), one lane at a time per place: everything for one channel
+/// (or one member's private line, or one community's calendar) in order, and
+/// lanes side by side, so a place the platform slows down (rate limits, a
+/// retry) never holds up another's circle. At most [`LANES`] deliveries run at
+/// once, and at most [`QUEUED`] wait; beyond that the engine's outlet waits
+/// (backpressure). After `stop`, what is left is carried out before it returns.
 pub(crate) async fn serve_outlet<F, Fut>(
     mut outlet: tokio::sync::mpsc::Receiver<crate::engine::Outgoing>,
     stop: std::sync::Arc<tokio::sync::Notify>,
-    mut deliver: F,
+    deliver: F,
 ) where
-    F: FnMut(crate::engine::Outgoing) -> Fut,
-    Fut: std::future::Future<Output = ()>,
+    F: Fn(crate::engine::Outgoing) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
 {
+    let deliver = std::sync::Arc::new(deliver);
+    let mut lanes = Lanes::default();
+    let mut running: tokio::task::JoinSet<String> = tokio::task::JoinSet::new();
+    let mut stopping = false;
     loop {
+        // Start what can start: each idle lane's next delivery, up to LANES at once.
+        while running.len() < LANES {
+            let Some((lane, out)) = lanes.next_ready() else { break };
+            let deliver = deliver.clone();
+            running.spawn(async move {
+                // In a task of its own, so a delivery that panics still frees its lane.
+                if let Err(e) = tokio::spawn(deliver(out)).await {
+                    tracing::error!(error = %e, "a delivery failed");
+                }
+                lane
+            });
+        }
+        if stopping && running.is_empty() && lanes.is_empty() {
+            return;
+        }
+        let room = lanes.queued < QUEUED;
         tokio::select! {
-            Some(out) = outlet.recv() => deliver(out).await,
-            () = stop.notified() => break,
-            else => break,
+            out = outlet.recv(), if room && !stopping => match out {
+                Some(out) => lanes.push(out),
+                None => stopping = true,
+            },
+            done = running.join_next(), if !running.is_empty() => {
+                if let Some(Ok(lane)) = done {
+                    lanes.finished(&lane);
+                }
+            }
+            () = stop.notified(), if !stopping => {
+                stopping = true;
+                while let Ok(out) = outlet.try_recv() {
+                    lanes.push(out);
+                }
+            }
         }
     }
-    while let Ok(out) = outlet.try_recv() {
-        deliver(out).await;
+}
+
+#[cfg(any(feature = "discord", feature = "matrix"))]
+/// Deliveries running at once across lanes.
+const LANES: usize = 16;
+#[cfg(any(feature = "discord", feature = "matrix"))]
+/// Deliveries waiting across lanes before the outlet is read again.
+const QUEUED: usize = 4096;
+
+#[cfg(any(feature = "discord", feature = "matrix"))]
+/// The lane of a delivery: its channel, the member its private message is for,
+/// or the community's calendar.
+fn lane_of(out: &crate::engine::Outgoing) -> String {
+    use crate::engine::Delivery as D;
+    match &out.delivery {
+        D::Say { channel, .. } | D::Floor { channel, .. } | D::Invite { channel, .. } | D::Leave { channel } => {
+            format!("c:{}", channel.key())
+        }
+        D::Whisper { to, .. } | D::OpenSupport { member: to, .. } => format!("m:{}", to.key()),
+        D::Listing { .. } => format!("l:{}", out.community.key()),
+    }
+}
+
+#[cfg(any(feature = "discord", feature = "matrix"))]
+/// Queued deliveries per lane, and which lanes have one under way.
+#[derive(Default)]
+struct Lanes {
+    queues: std::collections::HashMap<String, std::collections::VecDeque<crate::engine::Outgoing>>,
+    busy: std::collections::HashSet<String>,
+    /// Lanes with something queued, oldest first (a lane may appear again once busy).
+    order: std::collections::VecDeque<String>,
+    queued: usize,
+}
+
+#[cfg(any(feature = "discord", feature = "matrix"))]
+impl Lanes {
+    fn push(&mut self, out: crate::engine::Outgoing) {
+        let lane = lane_of(&out);
+        let queue = self.queues.entry(lane.clone()).or_default();
+        if queue.is_empty() {
+            self.order.push_back(lane);
+        }
+        queue.push_back(out);
+        self.queued += 1;
+    }
+
+    /// The oldest idle lane's next delivery, marking the lane busy.
+    fn next_ready(&mut self) -> Option<(String, crate::engine::Outgoing)> {
+        let i = self.order.iter().position(|l| !self.busy.contains(l))?;
+        let lane = self.order.remove(i)?;
+        let queue = self.queues.get_mut(&lane)?;
+        let out = queue.pop_front()?;
+        self.queued -= 1;
+        if queue.is_empty() {
+            self.queues.remove(&lane);
+        } else {
+            self.order.push_back(lane.clone());
+        }
+        self.busy.insert(lane.clone());
+        Some((lane, out))
+    }
+
+    fn finished(&mut self, lane: &str) {
+        self.busy.remove(lane);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.queued == 0
     }
 }
 
@@ -173,6 +276,62 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::FloorOrder;
     use crate::core::ids::{ChannelId, Platform};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_place_holds_up_no_other_and_each_place_keeps_its_order() {
+        use crate::core::effect::{Line, Message};
+        use crate::core::ids::CommunityId;
+        use crate::engine::{Delivery, Outgoing};
+        use std::sync::{Arc, Mutex};
+        let community = CommunityId::parse(Platform::Discord, "1").unwrap();
+        let say = |ch: &str, n: u32| Outgoing {
+            community: community.clone(),
+            delivery: Delivery::Say {
+                channel: ChannelId::parse(Platform::Discord, ch).unwrap(),
+                message: Message::info(Line::new("x").text("n", n.to_string())),
+            },
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let done: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+        let log = done.clone();
+        let deliver = move |out: Outgoing| {
+            let log = log.clone();
+            async move {
+                let Delivery::Say { channel, message } = out.delivery else { return };
+                if channel.raw() == "100" {
+                    // A place the platform slows down (a rate limit).
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                }
+                let n = format!("{:?}", message.lines[0].args);
+                log.lock().unwrap().push((channel.raw().to_owned(), n));
+            }
+        };
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let serving = tokio::spawn(super::serve_outlet(rx, stop.clone(), deliver));
+        for n in 0..3 {
+            tx.send(say("100", n)).await.unwrap();
+        }
+        for n in 0..5 {
+            tx.send(say("200", n)).await.unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        {
+            let seen = done.lock().unwrap();
+            assert_eq!(seen.iter().filter(|(c, _)| c == "200").count(), 5, "the other place went on meanwhile: {seen:?}");
+            assert!(seen.iter().all(|(c, _)| c != "100"), "the slow place is still on its first: {seen:?}");
+        }
+        stop.notify_one();
+        serving.await.unwrap();
+        let seen = done.lock().unwrap();
+        let slow: Vec<&String> = seen.iter().filter(|(c, _)| c == "100").map(|(_, n)| n).collect();
+        assert_eq!(slow.len(), 3, "everything queued was carried out before the stop returned");
+        let fast: Vec<&String> = seen.iter().filter(|(c, _)| c == "200").map(|(_, n)| n).collect();
+        for list in [slow, fast] {
+            let mut sorted = list.clone();
+            sorted.sort();
+            assert_eq!(list, sorted, "each place in its order");
+        }
+    }
 
     #[test]
     fn a_floor_change_that_arrives_after_a_newer_one_for_its_channel_is_dropped() {

@@ -309,7 +309,7 @@ pub async fn start(
             for out in resumed {
                 shared.deliver(&out.community, out.delivery).await;
             }
-            let deliver = |out: Outgoing| {
+            let deliver = move |out: Outgoing| {
                 let shared = shared.clone();
                 async move { shared.deliver(&out.community, out.delivery).await }
             };

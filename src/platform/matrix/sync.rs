@@ -112,6 +112,12 @@ pub(super) async fn first(shared: &Arc<Shared>) -> Result<(String, HashSet<Strin
 /// Syncs until stopped. A failed sync is retried with a growing wait, except a
 /// refusal no retry can mend (a token revoked, an account deactivated): that
 /// raises the alarm and syncing ends, so attune never runs on deaf.
+///
+/// Each room's events go to that room's own worker, in order, and syncing goes
+/// on meanwhile: a room whose answers the homeserver slows down (rate limits)
+/// holds up neither the next sync nor any other room. attune's sync token is
+/// saved only once every event up to it is handled, in every room, so a crash
+/// replays what wasn't (and the engine ignores what was).
 pub(super) async fn run(
     shared: Arc<Shared>,
     mut token: String,
@@ -121,46 +127,178 @@ pub(super) async fn run(
 ) {
     let dir = shared.options.store_dir.clone();
     let mut backoff = Duration::from_millis(500);
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
+    let mut workers = Workers {
+        rooms: std::collections::HashMap::new(),
+        tasks: tokio::task::JoinSet::new(),
+        done: done_tx,
+        stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    };
+    // Per sync, in order: its next token and how many rooms are still handling its events.
+    let mut outstanding: std::collections::BTreeMap<u64, (String, usize)> = std::collections::BTreeMap::new();
+    let mut seq: u64 = 0;
+    let mut in_flight = None;
     loop {
-        let sync = shared.client.sync_once(settings(Some(&token), LONG_POLL));
-        let response = tokio::select! {
-            r = sync => r,
-            () = stop.notified() => return,
-        };
-        match response {
-            Ok(response) => {
-                link.set(true);
-                backoff = Duration::from_millis(500);
-                shared.process(&response, false).await;
-                if let Err(e) = session::save_sync_token(&dir, &response.next_batch) {
-                    tracing::error!(error = %e, "the sync token could not be saved; events may be replayed (and ignored) after a restart");
+        if in_flight.is_none() && outstanding.len() < MAX_AHEAD {
+            in_flight = Some(Box::pin(shared.client.sync_once(settings(Some(&token), LONG_POLL))));
+        }
+        tokio::select! {
+            response = maybe(&mut in_flight) => {
+                in_flight = None;
+                match response {
+                    Ok(response) => {
+                        link.set(true);
+                        backoff = Duration::from_millis(500);
+                        seq += 1;
+                        let batches = shared.prepare(&response, false).await;
+                        outstanding.insert(seq, (response.next_batch.clone(), batches.len()));
+                        for batch in batches {
+                            workers.hand(&shared, seq, batch);
+                        }
+                        token = response.next_batch;
+                    }
+                    Err(e) => {
+                        link.set(false);
+                        if let Some(fatal) = super::refusal_or_mended(e.client_api_error_kind(), &shared.options).await {
+                            workers.finish().await;
+                            alarm.raise(fatal);
+                            return;
+                        }
+                        super::count_rate_limit(e.client_api_error_kind());
+                        metrics::counter!(telemetry::MATRIX_SYNC_RETRIES).increment(1);
+                        tracing::warn!(error = %e, wait_ms = backoff.as_millis() as u64, "a Matrix sync failed; trying again");
+                        tokio::select! {
+                            () = tokio::time::sleep(backoff) => {}
+                            () = stop.notified() => return workers.finish().await,
+                        }
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                    }
                 }
-                token = response.next_batch;
             }
-            Err(e) => {
-                link.set(false);
-                if let Some(fatal) = super::refusal_or_mended(e.client_api_error_kind(), &shared.options).await {
-                    alarm.raise(fatal);
-                    return;
+            Some(done) = done_rx.recv() => {
+                if let Some((_, left)) = outstanding.get_mut(&done) {
+                    *left = left.saturating_sub(1);
                 }
-                super::count_rate_limit(e.client_api_error_kind());
-                metrics::counter!(telemetry::MATRIX_SYNC_RETRIES).increment(1);
-                tracing::warn!(error = %e, wait_ms = backoff.as_millis() as u64, "a Matrix sync failed; trying again");
-                tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
-                    () = stop.notified() => return,
-                }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
             }
+            () = stop.notified() => return workers.finish().await,
+        }
+        // The newest token every earlier event is handled for.
+        let mut handled = None;
+        while let Some(entry) = outstanding.first_entry() {
+            if entry.get().1 > 0 {
+                break;
+            }
+            handled = Some(entry.remove().0);
+        }
+        if let Some(t) = handled
+            && let Err(e) = session::save_sync_token(&dir, &t)
+        {
+            tracing::error!(error = %e, "the sync token could not be saved; events may be replayed (and ignored) after a restart");
+        }
+    }
+}
+
+/// Syncs fetched ahead of the events still being handled, at most.
+const MAX_AHEAD: usize = 64;
+
+/// The in-flight sync, or never.
+async fn maybe<F: std::future::Future + Unpin>(f: &mut Option<F>) -> F::Output {
+    match f {
+        Some(f) => f.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// One room's new events from one sync.
+pub(super) struct Batch {
+    room: matrix_sdk::Room,
+    events: Vec<(Value, bool)>,
+}
+
+/// A worker per room, each handling its room's batches in order and saying
+/// which sync each came from once done. Stopped with the sync loop.
+struct Workers {
+    rooms: std::collections::HashMap<String, tokio::sync::mpsc::UnboundedSender<(u64, Batch)>>,
+    tasks: tokio::task::JoinSet<()>,
+    done: tokio::sync::mpsc::UnboundedSender<u64>,
+    /// Set at stop: each worker finishes the batch in hand and takes no other.
+    stopping: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// How long a stop waits for the batches in hand to be handled.
+const FINISH: Duration = Duration::from_secs(20);
+
+impl Workers {
+    fn hand(&mut self, shared: &Arc<Shared>, seq: u64, batch: Batch) {
+        let id = batch.room.room_id().to_string();
+        let tx = self.rooms.entry(id).or_insert_with(|| {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Batch)>();
+            let (shared, done, stopping) = (shared.clone(), self.done.clone(), self.stopping.clone());
+            self.tasks.spawn(async move {
+                while let Some((seq, batch)) = rx.recv().await {
+                    // What is left is handled after the restart (the token wasn't saved for it).
+                    if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    for (event, undecryptable) in &batch.events {
+                        shared.handle(&batch.room, event, *undecryptable).await;
+                    }
+                    let _ = done.send(seq);
+                }
+            });
+            tx
+        });
+        if tx.send((seq, batch)).is_err() {
+            tracing::error!("a room's worker is gone; its events are handled after a restart");
+        }
+    }
+
+    /// At stop: every worker finishes the batch in hand (so no answer is lost for
+    /// an event the engine applied), then stops; what is queued waits for the restart.
+    async fn finish(mut self) {
+        self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.rooms.clear();
+        let all = async { while self.tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(FINISH, all).await.is_err() {
+            tracing::warn!("rooms' events were still being handled at stop; the rest are handled after the restart");
         }
     }
 }
 
 impl Shared {
-    /// Handles one sync response in order.
-    /// Handles one sync's events; returns the rooms where someone else's events were handled.
+    /// Handles one sync response whole (the first sync of a start): every room's
+    /// events, rooms side by side; returns the rooms where someone else's events
+    /// were handled.
     async fn process(self: &Arc<Self>, response: &SyncResponse, history_only: bool) -> HashSet<String> {
+        let own = self.own_user().map(ToString::to_string).unwrap_or_default();
+        let mut rooms: tokio::task::JoinSet<Option<String>> = tokio::task::JoinSet::new();
+        for batch in self.prepare(response, history_only).await {
+            let (shared, own) = (self.clone(), own.clone());
+            rooms.spawn(async move {
+                let mut touched = None;
+                for (event, undecryptable) in &batch.events {
+                    if event["sender"].as_str().is_some_and(|s| s != own) && event.get("state_key").is_none_or(|k| k.is_null()) {
+                        touched = Some(batch.room.room_id().to_string());
+                    }
+                    shared.handle(&batch.room, event, *undecryptable).await;
+                }
+                touched
+            });
+        }
         let mut touched = HashSet::new();
+        while let Some(done) = rooms.join_next().await {
+            match done {
+                Ok(t) => touched.extend(t),
+                Err(e) => tracing::error!(error = %e, "a room's events could not all be handled"),
+            }
+        }
+        touched
+    }
+
+    /// What one sync response asks of attune before its events: invites accepted
+    /// (or declined), rooms left forgotten, support rooms looked at; then each
+    /// room's new events since attune joined it, one batch per room.
+    async fn prepare(self: &Arc<Self>, response: &SyncResponse, history_only: bool) -> Vec<Batch> {
         for room in response.rooms.invited.keys() {
             self.accept_invite(room).await;
         }
@@ -170,9 +308,10 @@ impl Shared {
             }
         }
         if history_only {
-            return touched;
+            return Vec::new();
         }
         let own = self.own_user().map(ToString::to_string).unwrap_or_default();
+        let mut batches = Vec::new();
         for (room_id, update) in &response.rooms.joined {
             let Some(room) = self.room(room_id.as_str()) else { continue };
             // A support room is never read; attune only waits there for someone to join.
@@ -197,14 +336,12 @@ impl Shared {
                 // earlier events are not fetched, and that is said rather than silent.
                 tracing::warn!(room = %room_id, limit = TIMELINE_LIMIT, "a room's timeline came cut short; earlier messages there were not read");
             }
-            for (event, undecryptable) in &events[start..] {
-                if event["sender"].as_str().is_some_and(|s| s != own) && event.get("state_key").is_none_or(|k| k.is_null()) {
-                    touched.insert(room_id.to_string());
-                }
-                self.handle(&room, event, *undecryptable).await;
+            let events: Vec<(Value, bool)> = events.into_iter().skip(start).collect();
+            if !events.is_empty() {
+                batches.push(Batch { room, events });
             }
         }
-        touched
+        batches
     }
 
     /// Joins a room the bot was invited to, if the inviter's server is allowed;

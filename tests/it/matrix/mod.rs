@@ -7,6 +7,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod big;
+mod flood;
 mod ops;
 mod relogin;
 mod synapse;

@@ -307,6 +307,23 @@ if extra:
 print(joined)
 "#;
 
+/// Sets one user's message rate limit through the admin API (as a homeserver
+/// that doesn't exempt bots would), as an admin registered and logged in first.
+const LIMIT: &str = r#"
+import hashlib, hmac, json, sys, urllib.request, urllib.parse
+url, secret, admin, password, user, per_second, burst = sys.argv[1:8]
+base = url + "/_synapse/admin/v1/register"
+nonce = json.load(urllib.request.urlopen(base))["nonce"]
+mac = hmac.new(secret.encode(), digestmod=hashlib.sha1)
+mac.update(b"\x00".join([nonce.encode(), admin.encode(), password.encode(), b"admin"]))
+body = json.dumps({"nonce": nonce, "username": admin, "password": password, "admin": True, "mac": mac.hexdigest()}).encode()
+token = json.load(urllib.request.urlopen(urllib.request.Request(base, data=body, headers={"Content-Type": "application/json"})))["access_token"]
+path = url + "/_synapse/admin/v1/users/" + urllib.parse.quote(user) + "/override_ratelimit"
+limits = json.dumps({"messages_per_second": int(per_second), "burst_count": int(burst)}).encode()
+urllib.request.urlopen(urllib.request.Request(path, data=limits, method="POST", headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"}))
+print("limited")
+"#;
+
 impl Synapse {
     /// `count` new users `PREFIX-N` join `room` (which must let them: public), and
     /// then `also` (an existing user id and password), if given.
@@ -333,6 +350,18 @@ impl Synapse {
             .output()
             .unwrap();
         assert!(out.status.success(), "signing {user}'s device out failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Limits how fast `user` may send messages (per second, and a burst).
+    #[allow(dead_code)]
+    pub fn limit_messages(&self, admin: &str, user: &str, per_second: u32, burst: u32) {
+        let out = Command::new(&self.python)
+            .arg("-c")
+            .arg(LIMIT)
+            .args([&self.url, SECRET, admin, "pw-admin-secret", user, &per_second.to_string(), &burst.to_string()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "limiting {user} failed:\n{}", String::from_utf8_lossy(&out.stderr));
     }
 
     /// Registers a user through the shared-secret admin API (HMAC-SHA1 over
