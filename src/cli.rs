@@ -52,6 +52,14 @@ pub enum Cmd {
         #[arg(long)]
         db: Option<PathBuf>,
     },
+    /// Give attune's Matrix account a new cross-signing identity and sign its device with
+    /// it, when `doctor` says the device is not signed (after a lost store). Needs
+    /// ATTUNE_MATRIX_PASSWORD, and attune stopped. Moderators verify attune again afterwards.
+    MatrixResetIdentity {
+        /// SQLite file (default: ./data/attune.db, or database.path from the config).
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Default, clap::Args)]

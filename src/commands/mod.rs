@@ -75,5 +75,28 @@ pub(crate) async fn dispatch(cmd: Cmd, config: Config) -> anyhow::Result<()> {
         }
         Cmd::Deck(d) => deck::deck_command(d, &config).await,
         Cmd::Doctor { db } => doctor::doctor(&db_path(db, &config), &config).await,
+        Cmd::MatrixResetIdentity { db } => reset_matrix_identity(&db_path(db, &config), &config).await,
     }
+}
+
+/// `attune matrix-reset-identity`: only while attune is stopped (the database's
+/// lock says whether it runs), since it uses attune's own Matrix stores.
+#[cfg(feature = "matrix")]
+async fn reset_matrix_identity(db: &Path, config: &Config) -> anyhow::Result<()> {
+    let store = open_store(db).await.context("attune must be stopped first: it uses the same Matrix stores")?;
+    let options = run::matrix_options(db, config);
+    let result = attune::platform::matrix::reset_identity(&options).await;
+    store.close().await;
+    let device = result.map_err(|e| anyhow::Error::new(attune::platform::Fatal::from(e)))?;
+    say!(
+        "Done: {} has a new cross-signing identity, and attune's device {device} is signed by it. \
+         Moderators who verified attune before see that its identity changed: verify it again (Element: attune's profile → Sessions → attune → Verify).",
+        config.matrix.user
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "matrix"))]
+async fn reset_matrix_identity(_db: &Path, _config: &Config) -> anyhow::Result<()> {
+    Err(attune::platform::Fatal::needs_operator("this build of attune has no Matrix adapter", "build it with the matrix feature").into())
 }

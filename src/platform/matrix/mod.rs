@@ -330,6 +330,13 @@ impl Running {
     }
 }
 
+/// Resets the account's cross-signing identity and signs attune's device with
+/// it (`attune matrix-reset-identity`; attune must not be running). Returns the
+/// device id.
+pub async fn reset_identity(options: &MatrixOptions) -> Result<String, MatrixError> {
+    session::reset_identity(options).await
+}
+
 /// Logs in (or restores the saved session), runs a first sync, and starts
 /// serving. Returns once the bot is answering.
 pub async fn start(

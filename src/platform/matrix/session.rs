@@ -130,6 +130,47 @@ pub(super) async fn sign_in_again(options: &MatrixOptions) -> Result<String, Mat
     Ok(saved.device_id)
 }
 
+/// Gives the account a new cross-signing identity and signs this device with it
+/// (after a lost store, the device can't be signed by the old one): on the saved
+/// session and attune's own stores, confirmed with the password (the homeserver
+/// asks for it before it replaces the keys). Returns the device id.
+pub(super) async fn reset_identity(options: &MatrixOptions) -> Result<String, MatrixError> {
+    use matrix_sdk::encryption::CrossSigningResetAuthType;
+    use matrix_sdk::ruma::api::client::uiaa::{AuthData, MatrixUserIdentifier, Password, UserIdentifier};
+    let saved = read_session(&options.store_dir)?.ok_or(MatrixError::NoCredentials)?;
+    if options.password.is_empty() {
+        return Err(MatrixError::Login {
+            user: options.section.user.clone(),
+            reason: "resetting the identity needs the account's password in ATTUNE_MATRIX_PASSWORD".into(),
+        });
+    }
+    let client = connect(options).await?;
+    let failed = |e: matrix_sdk::Error| MatrixError::Login { user: options.section.user.clone(), reason: e.to_string() };
+    if let Some(handle) = client.encryption().reset_cross_signing().await.map_err(failed)? {
+        match handle.auth_type() {
+            CrossSigningResetAuthType::Uiaa(uiaa) => {
+                let mut password = Password::new(
+                    UserIdentifier::Matrix(MatrixUserIdentifier::new(options.section.user.clone())),
+                    options.password.clone(),
+                );
+                password.session = uiaa.session.clone();
+                handle.auth(Some(AuthData::Password(password))).await.map_err(failed)?;
+            }
+            CrossSigningResetAuthType::OAuth(o) => {
+                return Err(MatrixError::Login {
+                    user: options.section.user.clone(),
+                    reason: format!(
+                        "the homeserver wants the reset approved in a browser first, at {}; approve it there and run this again",
+                        o.approval_url
+                    ),
+                });
+            }
+        }
+    }
+    tracing::info!(device = %saved.device_id, "the account has a new cross-signing identity, and this device is signed by it");
+    Ok(saved.device_id)
+}
+
 /// Who an access token belongs to (user and device), asked with a client that
 /// keeps nothing, so no encryption identity is made for a guessed device.
 async fn whoami(options: &MatrixOptions) -> Result<Saved, MatrixError> {

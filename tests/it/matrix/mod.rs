@@ -274,6 +274,12 @@ impl Bot {
         }
     }
 
+    /// Starts the bot and says which device it is.
+    async fn device_after_start(&mut self) -> String {
+        self.start().await;
+        self.device()
+    }
+
     fn device(&self) -> String {
         self.running.as_ref().and_then(Running::device_id).expect("a device")
     }
@@ -1547,7 +1553,7 @@ async fn two_members_with_one_display_name_are_told_apart_by_their_user_ids() {
 /// Issue 16 §6: after a lost store the account keeps its cross-signing identity
 /// and the new device is not signed by it; doctor says so, and where to look.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_a_lost_store_doctor_says_the_new_device_is_not_signed() {
+async fn after_a_lost_store_doctor_says_the_new_device_is_not_signed_and_the_reset_with_the_password_signs_it() {
     let mut bot = Bot::new("lost-store").await;
     let first = bot.device();
     bot.stop().await;
@@ -1570,6 +1576,30 @@ async fn after_a_lost_store_doctor_says_the_new_device_is_not_signed() {
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("this device is NOT signed by the account's cross-signing keys"), "{said}");
     assert!(said.contains("Verifying attune's device"), "it says where to read on: {said}");
+
+    // The reset, with the password: a new identity that signs this device.
+    let reset = |password: Option<&str>| {
+        let mut cmd = crate::cli::attune(dir);
+        cmd.arg("--config").arg(dir.join("attune.toml")).arg("matrix-reset-identity");
+        if let Some(p) = password {
+            cmd.env("ATTUNE_MATRIX_PASSWORD", p);
+        }
+        cmd.output().unwrap()
+    };
+    let without = reset(None);
+    assert_eq!(without.status.code(), Some(78), "{}", String::from_utf8_lossy(&without.stderr));
+    assert!(String::from_utf8_lossy(&without.stderr).contains("ATTUNE_MATRIX_PASSWORD"));
+    let done = reset(Some(&bot.password));
+    let told = format!("{}{}", String::from_utf8_lossy(&done.stdout), String::from_utf8_lossy(&done.stderr));
+    assert!(done.status.success(), "{told}");
+    assert!(told.contains("verify it again") && !told.contains(&bot.password), "{told}");
+    let out = crate::cli::attune(dir).arg("--config").arg(dir.join("attune.toml")).arg("doctor").output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("this device is signed by the account's cross-signing keys"), "{said}");
+    // And attune starts again on it, the same device.
+    let device = bot.device_after_start().await;
+    assert_eq!(device, saved_device(&bot), "the same device as before the reset");
+    bot.stop().await;
 }
 
 /// Issue 16 §7: in an encrypted room `floor hold` works as nudge. A level for
