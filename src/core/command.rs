@@ -63,6 +63,10 @@ pub enum Command {
 pub enum Scope {
     Circle(super::ids::CircleId),
     Turn(super::circle::TurnRef),
+    /// A command that reached attune late (a Matrix message whose keys came
+    /// after a while): sent at this time, so a turn-bound one acts only on the
+    /// turn that was under way then, never on one that began since.
+    Sent(jiff::Timestamp),
 }
 
 impl Command {

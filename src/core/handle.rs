@@ -104,6 +104,7 @@ fn cleaned(mut actor: Actor) -> (Actor, bool) {
 
 fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Command) -> Result<(), Refusal> {
     match command {
+        Command::Scoped(Scope::Sent(at), inner) => as_sent(cx, actor, place, at, *inner),
         Command::Scoped(scope, inner) => scoped(cx, actor, scope, *inner),
         Command::Help => {
             help::help(cx, actor, place);
@@ -173,6 +174,31 @@ fn circle_command(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, c: Ci
     }
 }
 
+/// How far the homeserver's clock may be behind attune's before a command sent
+/// "before" a turn began is taken as meant for the one before.
+const CLOCK_SLACK_SECS: i64 = 5;
+
+/// A command that reached attune late: a turn-bound one (done, pass, more time,
+/// another card, a mode, a host's next) sent before the current turn began was
+/// meant for the turn before, and leaves this one as it is. Anything else acts.
+fn as_sent(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, at: jiff::Timestamp, inner: Command) -> Result<(), Refusal> {
+    if matches!(inner, Command::Scoped(..)) {
+        return Err(Refusal::UnknownCommand { given: String::new() });
+    }
+    let turn_bound = matches!(
+        inner,
+        Command::Done | Command::Pass | Command::Extend | Command::Card | Command::Mode(_) | Command::Circle(CircleCmd::Next)
+    );
+    let began = match place {
+        Place::Channel(ch) => cx.st.circle_in(ch).and_then(|id| cx.st.circles.get(&id)).and_then(|c| c.turn.as_ref()).map(|t| t.started_at),
+        Place::Private => None,
+    };
+    if turn_bound && began.is_some_and(|began| began > super::time::plus(at, CLOCK_SLACK_SECS)) {
+        return Err(Refusal::TurnOver);
+    }
+    dispatch(cx, actor, place, inner)
+}
+
 /// A button's command: checked against the circle or turn its message belonged
 /// to, then applied there (wherever the button was pressed).
 fn scoped(cx: &mut Cx<'_, impl Rng>, actor: &Actor, scope: Scope, inner: Command) -> Result<(), Refusal> {
@@ -182,6 +208,8 @@ fn scoped(cx: &mut Cx<'_, impl Rng>, actor: &Actor, scope: Scope, inner: Command
     let (circle, turn) = match scope {
         Scope::Circle(id) => (id, None),
         Scope::Turn(t) => (t.circle, Some(t.seq)),
+        // Handled by `as_sent` before it gets here.
+        Scope::Sent(_) => return Err(Refusal::UnknownCommand { given: String::new() }),
     };
     match inner {
         // Consent outlives the circle it was asked for (see `circle::agree`).

@@ -182,3 +182,32 @@ fn a_cohost_can_step_down_but_not_revoke_another() {
     assert!(refusals(&out).is_empty(), "{:?}", h.texts(&out));
     assert_eq!(h.circle().cohosts, vec![member("cara")]);
 }
+
+/// Issue 16 §3: a command that reached attune late (a Matrix message whose keys
+/// came after the turn moved on) acts only as it was meant when sent: a host's
+/// `next` sent during one turn never skips the turn that began meanwhile.
+#[test]
+fn a_late_next_sent_during_an_earlier_turn_leaves_the_current_turn_as_it_is() {
+    use attune::core::command::{CircleCmd, Command, Scope};
+    let mut h = Harness::started(&["alice", "bob", "carol"]);
+    let sent_during_first = h.now;
+    let first = h.speaker().expect("a first speaker");
+    h.advance(30);
+    let done = h.cmd(&first, "done");
+    assert!(refusals(&done).is_empty(), "{:?}", h.texts(&done));
+    h.advance(30);
+    let second = h.speaker().expect("a second speaker");
+    assert_ne!(first, second);
+    let late = Command::Scoped(Scope::Sent(sent_during_first), Box::new(Command::Circle(CircleCmd::Next)));
+    let before = snapshot(&h.state);
+    let out = h.command("alice", here(), late);
+    assert!(has(&refusals(&out), "refusal-turn-over"), "{:?}", h.texts(&out));
+    assert_same(&snapshot(&h.state), &before, "the current turn is as it was");
+    assert_eq!(h.speaker().as_deref(), Some(second.as_str()));
+    // Sent during this turn, it acts.
+    let now = h.now;
+    let timely = Command::Scoped(Scope::Sent(now), Box::new(Command::Circle(CircleCmd::Next)));
+    let out = h.command("alice", here(), timely);
+    assert!(refusals(&out).is_empty(), "{:?}", h.texts(&out));
+    assert_ne!(h.speaker().as_deref(), Some(second.as_str()), "the turn moved on");
+}

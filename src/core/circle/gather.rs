@@ -186,24 +186,28 @@ pub fn moved(cx: &mut Cx<'_, impl Rng>, from: &ChannelId, to: &ChannelId) {
     if from == to || cx.st.circle_in(to).is_some_and(|id| cx.st.circles.get(&id).is_some_and(|c| c.is_live() && &c.channel == to)) {
         return;
     }
-    for id in cx.st.rehome(from, to) {
-        let Some(c) = cx.st.circles.get(&id) else { continue };
-        let mut lines = vec![Line::new("circle-moved-room")];
-        if let Some(t) = c.turn.as_ref().filter(|_| c.is_running()) {
-            let left = super::secs_until(cx.now, t.deadline);
-            lines.push(Line::new("circle-moved-room-turn").member("name", &t.speaker, t.display.clone()).secs("time", left));
-            if c.template.floor == super::super::template::FloorPolicy::Hold && c.paused.is_none() && !t.reflecting {
-                let floor = Effect::Floor {
-                    channel: to.clone(),
-                    speaker: Some(t.speaker.clone()),
-                    hosts: turn::hosts_of(c),
-                    voice: c.voice.clone(),
-                };
-                cx.out.push(floor);
-            }
-        }
-        cx.say(to, Message::new(Kind::Info, lines));
+    let moved = cx.st.rehome(from, to);
+    if moved.is_empty() {
+        return;
     }
+    // One note for the place, naming where the circle under way stands (if one is).
+    let mut lines = vec![Line::new("circle-moved-room")];
+    for id in moved {
+        let Some(c) = cx.st.circles.get(&id) else { continue };
+        let Some(t) = c.turn.as_ref().filter(|_| c.is_running() && c.paused.is_none()) else { continue };
+        if t.reflecting {
+            lines.push(Line::new("circle-moved-room-reflecting").member("name", &t.speaker, t.display.clone()));
+            continue;
+        }
+        let left = super::secs_until(cx.now, t.deadline);
+        lines.push(Line::new("circle-moved-room-turn").member("name", &t.speaker, t.display.clone()).secs("time", left));
+        if c.template.floor == super::super::template::FloorPolicy::Hold {
+            let floor =
+                Effect::Floor { channel: to.clone(), speaker: Some(t.speaker.clone()), hosts: turn::hosts_of(c), voice: c.voice.clone() };
+            cx.out.push(floor);
+        }
+    }
+    cx.say(to, Message::new(Kind::Info, lines));
 }
 
 /// `circle join`: asks for consent to the current agreements first.

@@ -51,6 +51,12 @@ pub(super) enum Said {
 impl Shared {
     /// One timeline event, already known to be new and not the bot's own.
     pub(super) async fn handle(self: &Arc<Self>, room: &Room, event: &Value, undecryptable: bool) {
+        self.handle_as(room, event, undecryptable, false).await;
+    }
+
+    /// One timeline event; `late` when it could be read only after its keys came
+    /// (a command in it then acts as it was meant when sent).
+    async fn handle_as(self: &Arc<Self>, room: &Room, event: &Value, undecryptable: bool, late: bool) {
         let (Some(sender), Some(event_id)) = (event["sender"].as_str(), event["event_id"].as_str()) else { return };
         if self.own_user().is_some_and(|me| me.as_str() == sender) {
             return;
@@ -95,7 +101,10 @@ impl Shared {
                 // its thread, in the main timeline (where a speaker may well type it), in
                 // another thread. A `!` that doesn't parse as a command stays chat.
                 let circle_here = self.thread_of(room.room_id().as_str()).is_some();
-                self.on_text(room, sender, event_id, body, circle_here, !emote).await;
+                // Read late: a command acts as meant when it was sent (the homeserver's stamp).
+                let sent =
+                    late.then(|| event["origin_server_ts"].as_i64().and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())).flatten();
+                self.on_text(room, sender, event_id, body, circle_here, !emote, sent).await;
             }
             Some("m.reaction") => {
                 let relates = &content["m.relates_to"];
@@ -114,12 +123,8 @@ impl Shared {
                     self.give_up_private_room(room, true).await;
                 }
             }
-            // A room upgrade: the community, its circles and attune go to the new room.
-            Some("m.room.tombstone") if event["state_key"] == "" => {
-                if let Some(replacement) = content["replacement_room"].as_str() {
-                    self.on_tombstone(room, sender, replacement).await;
-                }
-            }
+            // A room upgrade (`m.room.tombstone`) is followed before any room's events
+            // are handed out (`sync.rs`), so the new room's are read as its community's.
             Some("m.room.member") if event["state_key"] == sender && content["membership"] == "leave" => {
                 // A member who leaves their private room gets a new one when next written to.
                 if let Ok(Some((_, member))) = self.engine.ledger().private_room_owner(room.room_id().as_str()).await
@@ -165,13 +170,29 @@ impl Shared {
     }
 
     /// A text message: a command, a short form, or chat.
-    async fn on_text(&self, room: &Room, sender: &str, event_id: &str, body: &str, circle_here: bool, may_command: bool) {
+    #[allow(clippy::too_many_arguments, reason = "each is one fact about the line, read once here")]
+    async fn on_text(
+        &self,
+        room: &Room,
+        sender: &str,
+        event_id: &str,
+        body: &str,
+        circle_here: bool,
+        may_command: bool,
+        sent: Option<jiff::Timestamp>,
+    ) {
         let started = std::time::Instant::now();
         let Some(member) = member_ref(sender) else { return };
         let Some(place) = self.routed(room, &member).await else { return };
         let private = matches!(place, Where::Private { .. });
         let line =
             if may_command { classify(&strip_reply_fallback(body), self.options.prefix(), circle_here || private) } else { Said::Chat };
+        let line = match (line, sent) {
+            (Said::Command(Ok(command)), Some(at)) => {
+                Said::Command(Ok(Command::Scoped(crate::core::command::Scope::Sent(at), Box::new(command))))
+            }
+            (line, _) => line,
+        };
         let placed_us = started.elapsed().as_micros() as u64;
         let actor = self.actor(room, &member, &place).await;
         let actor_us = started.elapsed().as_micros() as u64;
@@ -451,7 +472,7 @@ impl Shared {
             && !matches!(event.kind, matrix_sdk::deserialized_responses::TimelineEventKind::UnableToDecrypt { .. })
             && let Ok(v) = serde_json::from_str::<Value>(event.raw().json().get())
         {
-            Box::pin(self.handle(room, &v, false)).await;
+            Box::pin(self.handle_as(room, &v, false, true)).await;
             return;
         }
         let Some(member) = member_ref(sender) else { return };

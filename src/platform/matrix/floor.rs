@@ -139,6 +139,28 @@ impl Shared {
         }
     }
 
+    /// A room upgrade: what attune held in `old` is put back there, and in `new`
+    /// too (the homeserver copied the old room's levels, attune's hold with them),
+    /// from the recorded original; then the record goes.
+    pub(super) async fn carry_floor(&self, old: &Room, from: &ChannelId, new: &Room) {
+        let holds = match self.engine.ledger().floor_holds(from).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "the floor bookkeeping could not be read");
+                return;
+            }
+        };
+        for hold in holds.into_iter().filter(|h| h.target == TARGET) {
+            let Ok(original) = serde_json::from_str::<Value>(&hold.original) else { continue };
+            if let Some(current) = power_levels(new).await
+                && let Err(e) = new.send_state_event_raw(TARGET, "", released_levels(&original, &current)).await
+            {
+                tracing::error!(error = %e, "the upgraded room's power levels could not be put back");
+            }
+            self.restore_hold(old, from, &hold.original).await;
+        }
+    }
+
     /// After a crash: everything still held on Matrix is restored.
     pub(super) async fn restore_held_floors(&self) {
         let holds = match self.engine.ledger().floor_holds_on(Platform::Matrix).await {

@@ -259,6 +259,9 @@ pub(crate) struct Shared {
     /// Rooms that replaced others (room upgrades): room → the room it replaced.
     /// Kept in the ledger (`moved_rooms`); read at start.
     moved: Mutex<HashMap<String, String>>,
+    /// Rooms a tombstone named, waiting for attune to be in them (memory only:
+    /// the tombstone is read again after a restart).
+    pending_moves: Mutex<HashMap<String, String>>,
     /// The reactions each of the bot's messages offers (event id → key → action),
     /// for messages sent or read since start; others are read from the event itself.
     offered: Mutex<HashMap<String, Vec<(String, String)>>>,
@@ -361,6 +364,7 @@ pub async fn start(
         options,
         threads: Mutex::new(threads),
         moved: Mutex::new(moved),
+        pending_moves: Mutex::new(HashMap::new()),
         offered: Mutex::new(HashMap::new()),
         direct: Mutex::new(std::collections::HashSet::new()),
         dm_lock: tokio::sync::Mutex::new(()),

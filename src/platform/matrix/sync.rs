@@ -1,10 +1,11 @@
-//! The sync loop. Each sync response is handled whole (invites accepted from
-//! allowed servers, then every new timeline event in order, each submitted and
-//! committed before the next), and only then is attune's own sync token saved.
-//! A crash in between replays the response after restart, and the engine
-//! ignores events it already applied (their event ids are stored), so no
-//! event is processed twice and none is dropped: commands sent while attune
-//! was down are answered once it is back.
+//! The sync loop. Invites from allowed servers are accepted and room upgrades
+//! followed first; then each room's new timeline events go to that room's own
+//! worker, in order, while syncing goes on (a room the homeserver slows down
+//! holds up no other). attune's own sync token is saved only once every event
+//! before it is handled, in every room. A crash in between replays those
+//! events after restart, and the engine ignores events it already applied
+//! (their event ids are stored), so no event is processed twice and none is
+//! dropped: commands sent while attune was down are answered once it is back.
 //!
 //! What is never answered: the bot's own events, history from before the bot
 //! joined a room, and everything before the bot's very first sync.
@@ -198,8 +199,9 @@ pub(super) async fn run(
     }
 }
 
-/// Syncs fetched ahead of the events still being handled, at most.
-const MAX_AHEAD: usize = 64;
+/// Syncs fetched ahead of the events still being handled, at most: a room the
+/// homeserver slows down may fall this far behind before syncing waits for it.
+const MAX_AHEAD: usize = 1024;
 
 /// The in-flight sync, or never.
 async fn maybe<F: std::future::Future + Unpin>(f: &mut Option<F>) -> F::Output {
@@ -225,8 +227,8 @@ struct Workers {
     stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
-/// How long a stop waits for the batches in hand to be handled.
-const FINISH: Duration = Duration::from_secs(20);
+/// How long a stop waits for the events in hand (one per room) to be handled.
+const FINISH: Duration = Duration::from_secs(30);
 
 impl Workers {
     fn hand(&mut self, shared: &Arc<Shared>, seq: u64, batch: Batch) {
@@ -236,12 +238,16 @@ impl Workers {
             let (shared, done, stopping) = (shared.clone(), self.done.clone(), self.stopping.clone());
             self.tasks.spawn(async move {
                 while let Some((seq, batch)) = rx.recv().await {
-                    // What is left is handled after the restart (the token wasn't saved for it).
-                    if stopping.load(std::sync::atomic::Ordering::SeqCst) {
-                        break;
-                    }
-                    for (event, undecryptable) in &batch.events {
-                        shared.handle(&batch.room, event, *undecryptable).await;
+                    for (event, undecryptable) in batch.events {
+                        // What is left is handled after the restart (the token wasn't saved for it).
+                        if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                            return;
+                        }
+                        // In a task of its own, so an event that panics loses only itself.
+                        let (shared, room) = (shared.clone(), batch.room.clone());
+                        if let Err(e) = tokio::spawn(async move { shared.handle(&room, &event, undecryptable).await }).await {
+                            tracing::error!(error = %e, "an event could not be handled");
+                        }
                     }
                     let _ = done.send(seq);
                 }
@@ -337,6 +343,21 @@ impl Shared {
                 tracing::warn!(room = %room_id, limit = TIMELINE_LIMIT, "a room's timeline came cut short; earlier messages there were not read");
             }
             let events: Vec<(Value, bool)> = events.into_iter().skip(start).collect();
+            // A room that replaced one attune was in (an upgrade), now joined here: its
+            // circles move in before anything else happens in it.
+            if self.pending_moves.lock().is_ok_and(|p| p.contains_key(room_id.as_str())) {
+                self.moved_in(room_id.as_str()).await;
+            }
+            // A room upgrade first, before any room's events are handed out: the new
+            // room's events are then read as the community's.
+            for (event, _) in &events {
+                if event["type"] == "m.room.tombstone"
+                    && event["state_key"] == ""
+                    && let (Some(sender), Some(replacement)) = (event["sender"].as_str(), event["content"]["replacement_room"].as_str())
+                {
+                    self.on_tombstone(&room, sender, replacement).await;
+                }
+            }
             if !events.is_empty() {
                 batches.push(Batch { room, events });
             }
@@ -400,8 +421,6 @@ impl Shared {
             }
         }
         tracing::info!(room = %room_id, direct, "joined a room");
-        // The room that replaced one attune was in (an upgrade): its circles move in.
-        self.moved_in(room_id.as_str()).await;
     }
 }
 

@@ -9,14 +9,31 @@ use super::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_room_upgraded_mid_circle_carries_the_community_and_the_circle_goes_on_in_the_new_room() {
-    let c = circle_room("upgrade", false).await;
-    let root = gather(&c).await;
+    // A room where attune may change power levels, and circles hold the floor.
+    let mut bot = Bot::registered("upgrade-attune");
+    bot.start().await;
+    let host = Member::new("upgrade-host").await;
+    let members = vec![Member::new("upgrade-alice").await, Member::new("upgrade-bob").await, Member::new("upgrade-cara").await];
+    let mut request = CreateRoom::new();
+    request.invite = members.iter().map(|m| m.id.as_str()).chain([bot.id.as_str()]).map(|u| OwnedUserId::try_from(u).unwrap()).collect();
+    let levels = json!({ "users": { bot.id.clone(): 100 } });
+    request.power_level_content_override = Some(Raw::from_json(serde_json::value::to_raw_value(&levels).unwrap()));
+    let room = host.client.create_room(request).await.unwrap().room_id().to_string();
+    for who in members.iter().map(|m| m.id.clone()).chain([bot.id.clone()]) {
+        host.wait_for(0, "everyone to join", |s| s.kind == "m.room.member" && s.content["membership"] == "join" && s.sender == who).await;
+    }
+    let c = Circle { host, members, room, bot };
     let me = c.bot.id.clone();
+    c.host.say(&c.room, "!attune template set standard floor hold").await;
+    c.host.wait_for(0, "the template is changed", |s| s.sender == me && s.room != c.room && s.kind == "m.room.message").await;
+    let root = gather(&c).await;
     // A community setting before the upgrade, to see it carried.
     c.host.say(&c.room, "!attune settings set open-per-member 1").await;
     c.host.wait_for(0, "the setting", |s| s.sender == me && s.body().contains("open-per-member")).await;
     c.host.say_in_thread(&c.room, &root, "!attune circle start").await;
     let first = c.host.wait_for(0, "the first turn", |s| s.sender == me && s.offer("done").is_some()).await;
+    let speaker = first_pill(&first).unwrap();
+    wait_for_levels(&c.host, &c.room, "the floor held", |l| l["events"]["m.room.message"] == 1).await;
 
     // The host (the room's creator) upgrades the room, then invites everyone to the new one,
     // as Element offers to.
@@ -28,14 +45,20 @@ async fn a_room_upgraded_mid_circle_carries_the_community_and_the_circle_goes_on
     for who in c.members.iter().map(|m| m.id.clone()).chain([me.clone()]) {
         new_room.invite_user_by_id(&OwnedUserId::try_from(who.as_str()).unwrap()).await.expect("an invite to the new room");
     }
-    let note = c
-        .host
-        .wait_for(0, "the note in the new room", |s| s.room == new && s.sender == me && s.body().contains("moved to a new version"))
-        .await;
+    let note =
+        c.host.wait_for(0, "the note in the new room", |s| s.room == new && s.sender == me && s.body().contains("has been upgraded")).await;
     assert!(note.body().contains("has the floor"), "it says where the circle stands: {}", note.body());
 
+    // The new room (whose levels the homeserver copied, hold and all) holds for the
+    // same speaker; the old room has its levels back.
+    let held = wait_for_levels(&c.host, &new, "the floor held in the new room", |l| {
+        l["events"]["m.room.message"] == 1 && l["users"].get(&speaker).is_some()
+    })
+    .await;
+    assert!(held["users"][&me].as_i64().unwrap_or(0) >= 100, "{held}");
+    wait_for_levels(&c.host, &c.room, "the old room's floor put back", |l| l["events"]["m.room.message"] != 1).await;
+
     // The speaker's short `!done` in the new room ends their turn; the next is announced there.
-    let speaker = first_pill(&first).unwrap();
     let who = c.members.iter().find(|m| m.id == speaker).unwrap();
     who.wait_for_room(&new).await;
     let before = c.host.seen().len();
@@ -63,6 +86,11 @@ async fn a_room_upgraded_mid_circle_carries_the_community_and_the_circle_goes_on
         .skip(1)
         .collect();
     assert!(after_upgrade.is_empty(), "nothing more in the old room: {}", summary(&after_upgrade));
+    // At the end, the new room's levels are as they were before any hold: nobody is left unable to post.
+    c.host.say_in_thread(&new, &note.event_id, "!attune circle end").await;
+    let open = wait_for_levels(&c.host, &new, "the new room open again", |l| l["events"]["m.room.message"] != 1).await;
+    let listener = c.members.iter().find(|m| m.id != speaker).unwrap();
+    assert!(open["users"].get(&listener.id).is_none(), "{open}");
     let Circle { host, members, mut bot, .. } = c;
     bot.stop().await;
     host.stop().await;
