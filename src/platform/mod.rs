@@ -288,7 +288,7 @@ mod tests {
             community: community.clone(),
             delivery: Delivery::Say {
                 channel: ChannelId::parse(Platform::Discord, ch).unwrap(),
-                message: Message::info(Line::new("x").text("n", n.to_string())),
+                message: Message::info(Line::new("circle-ended").text("n", n.to_string())),
             },
         };
         let (tx, rx) = tokio::sync::mpsc::channel(64);
