@@ -22,6 +22,8 @@ const MAX_NAME: usize = 100;
 const MAX_DESCRIPTION: usize = 1000;
 /// Discord's code for a request the bot lacks the permissions for.
 const MISSING_PERMISSIONS: isize = 50013;
+/// Pages of interested people read for a reminder, at most (100 each).
+const MAX_PAGES: usize = 20;
 /// Discord's code for an event that no longer exists (a moderator deleted it).
 const UNKNOWN_EVENT: isize = 10070;
 
@@ -145,13 +147,24 @@ impl Shared {
         message: &crate::core::effect::Message,
         skip: &[crate::core::ids::MemberRef],
     ) {
-        let users = match guild.scheduled_event_users(&*self.http, event, Some(100)).await {
-            Ok(u) => u,
-            Err(e) => {
-                tracing::warn!(error = %e, "who is interested in a circle's event could not be read");
-                return;
+        // Discord gives at most 100 at a time, oldest first; read on after the last.
+        let mut users = Vec::new();
+        let mut after = None;
+        for _ in 0..MAX_PAGES {
+            let page = match guild.scheduled_event_users_optioned(&*self.http, event, Some(100), after, None).await {
+                Ok(u) => u,
+                Err(e) => {
+                    tracing::warn!(error = %e, "who is interested in a circle's event could not be read");
+                    break;
+                }
+            };
+            let full = page.len() == 100;
+            after = page.last().map(|u| serenity::UserPagination::After(u.user.id));
+            users.extend(page);
+            if !full {
+                break;
             }
-        };
+        }
         for u in users {
             let id = u.user.id.get();
             if u.user.bot || Some(id) == self.bot || skip.iter().any(|m| snowflake(m.user()) == Some(id)) {

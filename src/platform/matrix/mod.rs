@@ -454,7 +454,9 @@ impl Shared {
                 };
                 // Anyone can name a space as their room's parent; only the space's own
                 // list of children (which its admins keep) makes the room part of it.
-                if self.space_lists(&parent, id).await {
+                // After an upgrade the space may list the new room, or still the first one.
+                let current = room.room_id().as_str();
+                if self.space_lists(&parent, id).await || (current != id && self.space_lists(&parent, current).await) {
                     return CommunityId::parse(Platform::Matrix, &group.id).ok();
                 }
                 tracing::debug!(room = id, "a room names a configured space as its parent, but the space doesn't list it");
