@@ -465,6 +465,16 @@ impl Shared {
         CommunityId::parse(Platform::Matrix, id).ok()
     }
 
+    /// Whether attune takes invites (and follows upgrades) from people on `server`:
+    /// `allowed_servers`, or attune's own server when none are listed.
+    fn server_allowed(&self, server: &str) -> bool {
+        if self.options.section.allowed_servers.is_empty() {
+            self.own_user().is_some_and(|u| u.server_name().as_str() == server)
+        } else {
+            self.options.section.allowed_servers.iter().any(|s| s == server)
+        }
+    }
+
     fn own_user(&self) -> Option<&matrix_sdk::ruma::UserId> {
         self.client.user_id()
     }

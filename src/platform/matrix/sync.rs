@@ -378,12 +378,7 @@ impl Shared {
         };
         let inviter = details.inviter_id;
         let server = inviter.server_name().as_str();
-        let allowed = if self.options.section.allowed_servers.is_empty() {
-            self.own_user().is_some_and(|u| u.server_name().as_str() == server)
-        } else {
-            self.options.section.allowed_servers.iter().any(|s| s == server)
-        };
-        if !allowed {
+        if !self.server_allowed(server) {
             tracing::info!(room = %room_id, server, "an invite from a server that is not allowed was declined");
             if let Err(e) = room.leave().await {
                 tracing::warn!(error = %e, "an invite could not be declined");

@@ -69,12 +69,7 @@ impl Shared {
             return;
         }
         let server = sender.split_once(':').map(|(_, s)| s).unwrap_or_default();
-        let allowed = if self.options.section.allowed_servers.is_empty() {
-            self.own_user().is_some_and(|u| u.server_name().as_str() == server)
-        } else {
-            self.options.section.allowed_servers.iter().any(|s| s == server)
-        };
-        if !allowed {
+        if !self.server_allowed(server) {
             tracing::info!(room = %old_id, server, "a tombstone from a server that is not allowed was not followed");
             return;
         }

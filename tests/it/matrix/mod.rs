@@ -959,13 +959,14 @@ async fn wait_for_levels(member: &Member, room: &str, what: &str, pick: impl Fn(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn holding_the_floor_changes_power_levels_and_restores_them_exactly_also_after_kill_9_mid_turn() {
-    let bot = Bot::registered("hold-attune");
-    let mut child = attune_run(&bot);
-    let host = Member::new("hold-host").await;
-    let members = vec![Member::new("hold-alice").await, Member::new("hold-bob").await, Member::new("hold-cara").await];
-    // The bot may change power levels (100; the host made the room and has all power).
+/// A host and three members in an unencrypted room where attune may change
+/// power levels (100; the host made the room and has all power), everyone joined.
+async fn circle_room_with_power(bot: Bot, tag: &str) -> Circle {
+    let host = Member::new(&format!("{tag}-host")).await;
+    let mut members = Vec::new();
+    for n in ["alice", "bob", "cara"] {
+        members.push(Member::new(&format!("{tag}-{n}")).await);
+    }
     let mut request = CreateRoom::new();
     request.invite = members.iter().map(|m| m.id.as_str()).chain([bot.id.as_str()]).map(|u| OwnedUserId::try_from(u).unwrap()).collect();
     let levels = json!({ "users": { bot.id.clone(): 100 } });
@@ -974,7 +975,14 @@ async fn holding_the_floor_changes_power_levels_and_restores_them_exactly_also_a
     for who in members.iter().map(|m| m.id.clone()).chain([bot.id.clone()]) {
         host.wait_for(0, "everyone to join", |s| s.kind == "m.room.member" && s.content["membership"] == "join" && s.sender == who).await;
     }
-    let c = Circle { host, members, room, bot };
+    Circle { host, members, room, bot }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn holding_the_floor_changes_power_levels_and_restores_them_exactly_also_after_kill_9_mid_turn() {
+    let bot = Bot::registered("hold-attune");
+    let mut child = attune_run(&bot);
+    let c = circle_room_with_power(bot, "hold").await;
     let me = c.bot.id.clone();
     let original = power_levels_of(&c.host, &c.room).await;
 

@@ -12,17 +12,7 @@ async fn a_room_upgraded_mid_circle_carries_the_community_and_the_circle_goes_on
     // A room where attune may change power levels, and circles hold the floor.
     let mut bot = Bot::registered("upgrade-attune");
     bot.start().await;
-    let host = Member::new("upgrade-host").await;
-    let members = vec![Member::new("upgrade-alice").await, Member::new("upgrade-bob").await, Member::new("upgrade-cara").await];
-    let mut request = CreateRoom::new();
-    request.invite = members.iter().map(|m| m.id.as_str()).chain([bot.id.as_str()]).map(|u| OwnedUserId::try_from(u).unwrap()).collect();
-    let levels = json!({ "users": { bot.id.clone(): 100 } });
-    request.power_level_content_override = Some(Raw::from_json(serde_json::value::to_raw_value(&levels).unwrap()));
-    let room = host.client.create_room(request).await.unwrap().room_id().to_string();
-    for who in members.iter().map(|m| m.id.clone()).chain([bot.id.clone()]) {
-        host.wait_for(0, "everyone to join", |s| s.kind == "m.room.member" && s.content["membership"] == "join" && s.sender == who).await;
-    }
-    let c = Circle { host, members, room, bot };
+    let c = circle_room_with_power(bot, "upgrade").await;
     let me = c.bot.id.clone();
     c.host.say(&c.room, "!attune template set standard floor hold").await;
     c.host.wait_for(0, "the template is changed", |s| s.sender == me && s.room != c.room && s.kind == "m.room.message").await;
