@@ -85,6 +85,7 @@ host-next = A host has moved the circle on. Thank you, { $name }.
 hand-own-turn = It's your turn now: the floor is yours.
 pass-ahead = Noted. You'll pass this round; no reason needed.
 extended = { $name } is taking a little more time ({ $time }).
+extend-withdrawn = { $name }'s turn is back to its usual length.
 cw-speaker = Your prompt touches on { $tags }, so it comes only to you, and only if you want it.
 cw-speaker-choice = Say /card show to see it, or /card for a different one. You can also share whatever is with you. Nothing of it will be posted in the circle.
 reflect-window = Listeners, you have { $time } to reflect back what you heard from { $name }. Stay with their words; no advice.

@@ -16,6 +16,9 @@ pub enum Command {
     Done,
     Pass,
     Extend,
+    /// More time asked for and taken back before it began (a Matrix ⏳ reaction
+    /// withdrawn). Never parsed from text: only a button's scope brings it.
+    Unextend,
     Away,
     Back,
     Hand,

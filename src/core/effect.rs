@@ -324,6 +324,16 @@ impl Action {
         }
     }
 
+    /// What taking the action back means, where a platform lets a member take
+    /// it back (a Matrix reaction redacted): only more time can be, and only
+    /// for the turn it was asked for. Everything else, once done, stays done.
+    pub fn withdrawn(self) -> Option<Command> {
+        match self {
+            Action::Extend(t) => Some(Command::Scoped(Scope::Turn(t), Box::new(Command::Unextend))),
+            _ => None,
+        }
+    }
+
     /// The command as a member would type it (console hints, Matrix help).
     pub fn text(self) -> String {
         match self {

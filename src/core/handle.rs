@@ -115,6 +115,7 @@ fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Co
         Command::Done => circle::done(cx, actor, here(cx, place)?),
         Command::Pass => circle::pass(cx, actor, here(cx, place)?),
         Command::Extend => circle::extend(cx, actor, here(cx, place)?),
+        Command::Unextend => circle::unextend(cx, actor, here(cx, place)?),
         Command::Away => circle::away(cx, actor, here(cx, place)?),
         Command::Back => circle::back(cx, actor, here(cx, place)?),
         Command::Hand => circle::hand(cx, actor, here(cx, place)?),
@@ -225,6 +226,13 @@ fn scoped(cx: &mut Cx<'_, impl Rng>, actor: &Actor, scope: Scope, inner: Command
                 (false, true) => Err(Refusal::PulseAnswered),
                 (false, false) => Err(Refusal::PulseClosed),
             };
+        }
+        // Taking back more time for a turn that is over takes back nothing, quietly.
+        Command::Unextend => {
+            let current = cx.st.circles.get(&circle).filter(|c| c.is_live()).and_then(|c| c.turn.as_ref()).map(|t| t.seq);
+            if turn.is_none() || current != turn {
+                return Ok(());
+            }
         }
         _ => {}
     }

@@ -114,7 +114,8 @@ fn name_of(c: &Command) -> &'static str {
         Command::Agree => "agree",
         Command::Done => "done",
         Command::Pass => "pass",
-        Command::Extend => "extend",
+        // Only a withdrawn reaction brings it (see `buttons.rs`).
+        Command::Extend | Command::Unextend => "extend",
         Command::Away => "away",
         Command::Back => "back",
         Command::Hand => "hand",

@@ -142,3 +142,72 @@ fn text_never_parses_to_a_scoped_command_and_a_nested_scope_is_refused() {
     assert_eq!(h.speaker(), Some(speaker));
     let _ = Kind::Info;
 }
+
+/// Done by each speaker until a sharing turn begins; its announcement's actions.
+fn to_a_sharing_turn(h: &mut Harness) -> Vec<Action> {
+    for _ in 0..10 {
+        if h.circle().turn.as_ref().is_some_and(|t| t.kind == attune::core::circle::TurnKind::Sharing) {
+            let announced = h.log.iter().rev().find_map(|e| match e {
+                Effect::Say { message, .. } if matches!(message.kind, Kind::TurnStarted { .. }) => Some(message.actions.clone()),
+                _ => None,
+            });
+            return announced.expect("the sharing turn was announced");
+        }
+        let speaker = h.speaker().expect("someone speaks");
+        h.cmd(&speaker, "done");
+    }
+    panic!("no sharing turn began");
+}
+
+#[test]
+fn more_time_taken_back_before_it_began_restores_the_turn_and_once_begun_it_stays() {
+    let mut h = Harness::started(&["alice", "bob", "cara"]);
+    let actions = to_a_sharing_turn(&mut h);
+    let extend = actions.iter().copied().find(|a| matches!(a, Action::Extend(_))).expect("the sharing turn offers more time");
+    let speaker = h.speaker().unwrap();
+    let usual = h.circle().turn.as_ref().unwrap().deadline;
+    let out = press(&mut h, &speaker, extend);
+    assert_eq!(ids(&said(&out)), ["extended"], "{:?}", h.texts(&out));
+    let longer = h.circle().turn.as_ref().unwrap().deadline;
+    assert!(longer > usual);
+
+    // Someone else taking back "their" reaction, or one for another turn, changes nothing and says nothing.
+    let withdrawn = extend.withdrawn().expect("more time can be taken back");
+    let listener = ["alice", "bob", "cara"].into_iter().find(|n| *n != speaker).unwrap();
+    let before = snapshot(&h.state);
+    let out = h.command(listener, here(), withdrawn.clone());
+    assert!(out.iter().all(|e| !matches!(e, Effect::Say { .. } | Effect::Whisper { .. })), "{:?}", h.texts(&out));
+    assert_eq!(snapshot(&h.state), before);
+    let Action::Extend(t) = extend else { unreachable!() };
+    let other = Action::Extend(attune::core::circle::TurnRef { circle: t.circle, seq: t.seq + 1 }).withdrawn().unwrap();
+    let out = h.command(&speaker, here(), other);
+    assert!(out.iter().all(|e| !matches!(e, Effect::Say { .. } | Effect::Whisper { .. })), "{:?}", h.texts(&out));
+    assert_eq!(snapshot(&h.state), before);
+
+    // The speaker takes it back: the turn is back to its usual length, said once in the circle.
+    let out = h.command(&speaker, here(), withdrawn.clone());
+    assert_eq!(ids(&said(&out)), ["extend-withdrawn"], "{:?}", h.texts(&out));
+    let turn = h.circle().turn.as_ref().unwrap();
+    assert_eq!((turn.deadline, turn.extended), (usual, false));
+    let text = h.texts(&out).join("\n");
+    assert!(text.contains("usual length"), "{text}");
+    // The turn ends at its usual time, not later.
+    let seq = turn.seq;
+    h.advance_to(usual);
+    assert_ne!(h.circle().turn.as_ref().map(|t| t.seq), Some(seq), "the turn ended at its usual time");
+
+    // Next sharing turn: more time asked for, the usual time passes, then it is taken back: it stays.
+    let actions = to_a_sharing_turn(&mut h);
+    let extend = actions.iter().copied().find(|a| matches!(a, Action::Extend(_))).unwrap();
+    let speaker = h.speaker().unwrap();
+    let usual = h.circle().turn.as_ref().unwrap().deadline;
+    press(&mut h, &speaker, extend);
+    let longer = h.circle().turn.as_ref().unwrap().deadline;
+    let seconds = (longer.as_second() - usual.as_second()) / 2;
+    h.advance_to(attune::core::circle::plus(usual, seconds));
+    let before = snapshot(&h.state);
+    let out = h.command(&speaker, here(), extend.withdrawn().unwrap());
+    assert!(out.iter().all(|e| !matches!(e, Effect::Say { .. } | Effect::Whisper { .. })), "{:?}", h.texts(&out));
+    assert_eq!(snapshot(&h.state), before, "extra time already begun stays");
+    assert_eq!(h.circle().turn.as_ref().unwrap().deadline, longer);
+}

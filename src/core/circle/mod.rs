@@ -22,7 +22,7 @@ pub use gather::{agree, join, leave, leave_everywhere, open, schedule};
 pub use gather::{moved, place};
 pub(crate) use host::continue_without_host;
 pub use host::{cohost, end, move_member, next, pause, readmit, remove, resume, start, status};
-pub use speaker::{away, back, card, card_show, done, extend, hand, mode, pass, pulse};
+pub use speaker::{away, back, card, card_show, done, extend, hand, mode, pass, pulse, unextend};
 
 use super::ids::{ChannelId, CircleId, MemberRef, Slug};
 use super::template::{Mode, Template};

@@ -101,6 +101,32 @@ pub fn extend(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<
     Ok(())
 }
 
+/// The speaker took back their request for more time (a withdrawn reaction):
+/// while the turn's usual time isn't up yet, the turn is back to it, and more
+/// time can be asked for again. Once the extra time has begun it stays. A
+/// withdrawal that changes nothing says nothing: taking back a reaction is quiet.
+pub fn unextend(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
+    let Ok(c) = running(cx, id) else { return Ok(()) };
+    let Some(turn) = c.turn.as_ref().filter(|t| t.speaker == actor.member && t.extended && !t.reflecting) else { return Ok(()) };
+    let usual = plus(turn.deadline, -c.template.extend_secs);
+    if usual <= cx.now {
+        return Ok(());
+    }
+    let (channel, name, warning) = (c.channel.clone(), turn.display.clone(), c.template.warning_secs);
+    if let Some(t) = cx.circle_mut(id).and_then(|c| c.turn.as_mut()) {
+        t.deadline = usual;
+        t.extended = false;
+    }
+    let warn_at = plus(usual, -warning);
+    if warning > 0 && warn_at > cx.now {
+        arm(cx, id, warn_at, Purpose::Warning);
+    } else {
+        arm(cx, id, usual, Purpose::Deadline);
+    }
+    cx.say(&channel, Message::info(Line::new("extend-withdrawn").text("name", name)));
+    Ok(())
+}
+
 pub fn away(cx: &mut Cx<'_, impl Rng>, actor: &Actor, id: CircleId) -> Result<(), Refusal> {
     let c = cx.st.circles.get(&id).ok_or(Refusal::NoCircleHere)?;
     let seat = c.seat(&actor.member).ok_or(Refusal::NotInCircle)?;

@@ -114,6 +114,12 @@ impl Shared {
                 let (Some(target), Some(key)) = (relates["event_id"].as_str(), relates["key"].as_str()) else { return };
                 self.on_reaction(room, sender, event_id, target, key).await;
             }
+            // Room versions before 11 name the redacted event beside the content, later ones in it.
+            Some("m.room.redaction") => {
+                if let Some(redacts) = event["redacts"].as_str().or_else(|| content["redacts"].as_str()) {
+                    self.on_redaction(room, sender, event_id, redacts).await;
+                }
+            }
             Some("m.room.member") if matches!(content["membership"].as_str(), Some("invite" | "join")) => {
                 // Someone else invited into (or joining) a member's private room: it is private
                 // no more, at once, not only at the next private message.
@@ -239,11 +245,44 @@ impl Shared {
             // Any other reaction is just a reaction.
             return;
         };
-        let Some(place) = self.routed(room, &member).await else { return };
+        let accepted = self.act(room, &member, event_id, action.command()).await;
+        if accepted
+            && action.withdrawn().is_some()
+            && let Ok(mut w) = self.withdrawable.lock()
+        {
+            if w.len() >= super::send::OFFERED_CACHE {
+                w.clear();
+            }
+            w.insert(format!("{}|{event_id}", room.room_id()), (sender.to_owned(), action));
+        }
+    }
+
+    /// A redaction: if it takes back an accepted reaction of its own sender that
+    /// can be taken back (more time), the action is withdrawn. Any other
+    /// redaction is none of attune's business.
+    async fn on_redaction(&self, room: &Room, sender: &str, event_id: &str, redacts: &str) {
+        let key = format!("{}|{redacts}", room.room_id());
+        let Some(action) = self.withdrawable.lock().ok().and_then(|mut w| match w.get(&key) {
+            Some((who, action)) if who == sender => {
+                let action = *action;
+                w.remove(&key);
+                Some(action)
+            }
+            _ => None,
+        }) else {
+            return;
+        };
+        let (Some(member), Some(command)) = (member_ref(sender), action.withdrawn()) else { return };
+        self.act(room, &member, event_id, command).await;
+    }
+
+    /// A reaction's command (or its withdrawal), where the member is; answered
+    /// as usual. Whether it was accepted: a refusal always answers privately.
+    async fn act(&self, room: &Room, member: &MemberRef, event_id: &str, command: Command) -> bool {
+        let Some(place) = self.routed(room, member).await else { return false };
         let private = matches!(place, Where::Private { .. });
-        let actor = self.actor(room, &member, &place).await;
+        let actor = self.actor(room, member, &place).await;
         let event = Some(format!("matrix:{event_id}"));
-        let command = action.command();
         let (community, result) = match place {
             Where::Room { community, channel } => {
                 let input = Input::Command { actor, place: Place::Channel(channel), command };
@@ -251,11 +290,13 @@ impl Shared {
                 (Some(community), result)
             }
             Where::Private { community } => {
-                let community = self.route(community, &member).await;
+                let community = self.route(community, member).await;
                 (community.clone(), self.engine.submit_private(community, actor, command, event).await)
             }
         };
-        self.answer(room, &member, community, result, private, true).await;
+        let accepted = result.as_ref().is_ok_and(|a| a.private_to(member).next().is_none());
+        self.answer(room, member, community, result, private, true).await;
+        accepted
     }
 
     /// Carries out an answer in order. In a private room the sender's private

@@ -39,6 +39,7 @@ use std::sync::{Arc, Mutex};
 use matrix_sdk::Client;
 use tokio::sync::{Notify, mpsc};
 
+use crate::core::effect::Action;
 use crate::core::ids::{CommunityId, Platform};
 use crate::engine::{Engine, Outgoing};
 use crate::text::Catalogue;
@@ -265,6 +266,11 @@ pub(crate) struct Shared {
     /// The reactions each of the bot's messages offers (event id → key → action),
     /// for messages sent or read since start; others are read from the event itself.
     offered: Mutex<HashMap<String, Vec<(String, String)>>>,
+    /// Accepted reactions that can be taken back (more time): "room|reaction
+    /// event" → who reacted and the action. A redaction of one by its sender
+    /// withdraws the action. Memory only: after a restart the turn has moved on
+    /// or keeps its time, and a redaction then changes nothing.
+    withdrawable: Mutex<HashMap<String, (String, Action)>>,
     /// Rooms joined from an invite marked `is_direct`: a member's own DM with the bot.
     direct: Mutex<std::collections::HashSet<String>>,
     /// One DM room is created at a time.
@@ -366,6 +372,7 @@ pub async fn start(
         moved: Mutex::new(moved),
         pending_moves: Mutex::new(HashMap::new()),
         offered: Mutex::new(HashMap::new()),
+        withdrawable: Mutex::new(HashMap::new()),
         direct: Mutex::new(std::collections::HashSet::new()),
         dm_lock: tokio::sync::Mutex::new(()),
         floor_lock: tokio::sync::Mutex::new(()),

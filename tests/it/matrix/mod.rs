@@ -1637,3 +1637,59 @@ async fn in_an_encrypted_room_floor_hold_works_as_nudge_and_changes_no_power_lev
         m.stop().await;
     }
 }
+
+async fn redact(member: &Member, room: &str, event: &str) {
+    let room = member.wait_for_room(room).await;
+    let id = matrix_sdk::ruma::OwnedEventId::try_from(event).unwrap();
+    room.redact(&id, None, None).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_time_by_reaction_is_taken_back_when_its_sender_redacts_the_reaction_and_only_then() {
+    let c = circle_room("unextend", false).await;
+    let root = gather(&c).await;
+    c.host.say_in_thread(&c.room, &root, "!attune circle start").await;
+    let bot = c.bot.id.clone();
+    // ✅ through the check-in round, to the first sharing turn (the one that offers more time).
+    let mut ended = std::collections::HashSet::new();
+    let (turn, speaker) = loop {
+        let turn = c.host.wait_for(0, "a turn", |s| s.sender == bot && s.offer("done").is_some() && !ended.contains(&s.event_id)).await;
+        let speaker = c.members.iter().find(|m| Some(&m.id) == first_pill(&turn).as_ref()).unwrap();
+        if turn.offer("extend").is_some() {
+            break (turn, speaker);
+        }
+        ended.insert(turn.event_id.clone());
+        speaker.react(&c.room, &turn.event_id, &turn.offer("done").unwrap().0).await;
+        assert!(ended.len() < 10, "a sharing turn begins");
+    };
+    let (key, _) = turn.offer("extend").unwrap();
+    let reaction = speaker.react(&c.room, &turn.event_id, &key).await;
+    c.host.wait_for(0, "more time, said in the circle", |s| s.sender == bot && s.body().contains("a little more time")).await;
+
+    // Someone else (the room's creator, who may redact anything) redacting it takes back nothing.
+    redact(&c.host, &c.room, &reaction).await;
+    handled_so_far(&c.host, &c.room, &bot).await;
+    assert!(
+        !c.host.seen().iter().any(|s| s.sender == bot && s.body().contains("usual length")),
+        "only the member who asked for more time can take it back"
+    );
+
+    // The speaker's own redaction does.
+    let before = c.host.seen().len();
+    redact(speaker, &c.room, &reaction).await;
+    let back = c.host.wait_for(before, "the turn back to its usual length", |s| s.sender == bot && s.body().contains("usual length")).await;
+    assert_eq!(back.thread_root(), Some(root.as_str()), "said in the circle's thread");
+    // Once taken back, more time can be asked for again, and taken back again.
+    let again = speaker.react(&c.room, &turn.event_id, &key).await;
+    c.host.wait_for(before, "more time again", |s| s.sender == bot && s.body().contains("a little more time")).await;
+    let mid = c.host.seen().len();
+    redact(speaker, &c.room, &again).await;
+    c.host.wait_for(mid, "back to its usual length again", |s| s.sender == bot && s.body().contains("usual length")).await;
+    assert_no_pings(&bot, &[&c.host, &c.members[0], &c.members[1], &c.members[2]]);
+    let Circle { host, members, mut bot, .. } = c;
+    bot.stop().await;
+    host.stop().await;
+    for m in members {
+        m.stop().await;
+    }
+}
