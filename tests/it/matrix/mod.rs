@@ -1685,6 +1685,10 @@ async fn more_time_by_reaction_is_taken_back_when_its_sender_redacts_the_reactio
     let mid = c.host.seen().len();
     redact(speaker, &c.room, &again).await;
     c.host.wait_for(mid, "back to its usual length again", |s| s.sender == bot && s.body().contains("usual length")).await;
+    // A short `!pass` in a thread that isn't the circle's still reaches the circle.
+    let elsewhere = c.host.say(&c.room, "a thread about something else").await;
+    speaker.say_in_thread(&c.room, &elsewhere, "!pass").await;
+    c.host.wait_for(mid, "the speaker passes", |s| s.sender == bot && s.body().contains("is passing this turn")).await;
     assert_no_pings(&bot, &[&c.host, &c.members[0], &c.members[1], &c.members[2]]);
     let Circle { host, members, mut bot, .. } = c;
     bot.stop().await;
