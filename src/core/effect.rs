@@ -31,11 +31,11 @@ pub enum Effect {
     /// circle wants to run (see [`Placement`]). The adapter posts it, gives the
     /// circle the place it asks for as far as the platform can, and reports
     /// the place back with `Input::Placed`.
-    Invite { circle: CircleId, channel: ChannelId, message: Message, placement: Placement },
+    Invite { circle: CircleId, channel: ChannelId, message: Message, placement: Box<Placement> },
     /// The circle's entry in the community's calendar, where the platform has
     /// one (Discord's Events): listed when it is scheduled, then moved,
     /// started, ended or cancelled. Other platforms let it pass.
-    Listing { circle: CircleId, listing: Listing },
+    Listing { circle: CircleId, listing: Box<Listing> },
 }
 
 /// A change to a scheduled circle's calendar entry (see [`Effect::Listing`]).
@@ -80,7 +80,7 @@ pub struct Message {
     pub kind: Kind,
     pub lines: Vec<Line>,
     pub actions: Vec<Action>,
-    pub attachment: Option<Attachment>,
+    pub attachment: Option<Box<Attachment>>,
     /// The one person this message notifies (SPEC "Who is notified"): a turn's
     /// speaker, or the member a private message they must see is for. Names in
     /// it, and text from members or moderators, notify nobody.
@@ -366,32 +366,33 @@ impl Line {
     pub fn new(id: &'static str) -> Self {
         Self { id, args: Vec::new() }
     }
-    pub fn text(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.args.push((name, Arg::Text(value.into())));
+    /// Each argument takes exactly its room: a line has a few at most, where a
+    /// growing list reserves room for four.
+    fn arg(mut self, name: &'static str, arg: Arg) -> Self {
+        self.args.reserve_exact(1);
+        self.args.push((name, arg));
         self
+    }
+    pub fn text(self, name: &'static str, value: impl Into<String>) -> Self {
+        self.arg(name, Arg::Text(value.into()))
     }
     /// Text whose web addresses stay clickable (see [`Arg::Linkable`]).
-    pub fn linkable(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.args.push((name, Arg::Linkable(value.into())));
-        self
+    pub fn linkable(self, name: &'static str, value: impl Into<String>) -> Self {
+        self.arg(name, Arg::Linkable(value.into()))
     }
     /// Names a person (see [`Arg::Member`]).
-    pub fn member(mut self, name: &'static str, member: &MemberRef, display: impl Into<String>) -> Self {
-        self.args.push((name, Arg::Member { member: member.clone(), display: display.into() }));
-        self
+    pub fn member(self, name: &'static str, member: &MemberRef, display: impl Into<String>) -> Self {
+        self.arg(name, Arg::Member { member: member.clone(), display: display.into() })
     }
-    pub fn num(mut self, name: &'static str, value: impl TryInto<i64>) -> Self {
-        self.args.push((name, Arg::Num(value.try_into().unwrap_or(i64::MAX))));
-        self
+    pub fn num(self, name: &'static str, value: impl TryInto<i64>) -> Self {
+        self.arg(name, Arg::Num(value.try_into().unwrap_or(i64::MAX)))
     }
-    pub fn secs(mut self, name: &'static str, value: i64) -> Self {
-        self.args.push((name, Arg::Secs(value)));
-        self
+    pub fn secs(self, name: &'static str, value: i64) -> Self {
+        self.arg(name, Arg::Secs(value))
     }
     /// Names a place (see [`Arg::Place`]).
-    pub fn place(mut self, name: &'static str, channel: &ChannelId) -> Self {
-        self.args.push((name, Arg::Place(channel.clone())));
-        self
+    pub fn place(self, name: &'static str, channel: &ChannelId) -> Self {
+        self.arg(name, Arg::Place(channel.clone()))
     }
 }
 

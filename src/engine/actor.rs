@@ -179,7 +179,7 @@ async fn load_or_create_in(store: &Store, d: &Defaults, id: &CommunityId, now: T
             let names = st.shipped.iter().map(|s| s.name.clone()).chain(loaded.decks.rows.iter().filter_map(|(n, _)| Slug::parse(n).ok()));
             st.dirty.decks = names.chain(st.decks.keys().cloned()).collect();
         }
-        st.members = loaded.members.into_iter().collect();
+        st.members = loaded.members;
         st.set_circles(loaded.circles);
         return Ok((st, false, loaded.interrupted));
     }
@@ -554,7 +554,7 @@ pub(super) async fn hand_on(engine: &Engine, community: &CommunityId, delivery: 
 /// A private message that answers a member with a file.
 pub(super) fn data_message(content: String) -> Message {
     let mut message = Message::new(Kind::Data, vec![Line::new("my-data-intro")]);
-    message.attachment = Some(Attachment { filename: "attune-my-data.json".into(), content });
+    message.attachment = Some(Box::new(Attachment { filename: "attune-my-data.json".into(), content }));
     message
 }
 

@@ -82,12 +82,12 @@ pub enum Delivery {
         circle: crate::core::ids::CircleId,
         channel: ChannelId,
         message: Message,
-        placement: crate::core::effect::Placement,
+        placement: Box<crate::core::effect::Placement>,
     },
     /// The circle's calendar entry (`Effect::Listing`); only Discord has one.
     Listing {
         circle: crate::core::ids::CircleId,
-        listing: crate::core::effect::Listing,
+        listing: Box<crate::core::effect::Listing>,
     },
 }
 

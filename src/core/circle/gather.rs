@@ -97,7 +97,7 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, openi
         Opening::Typed { here, voice, .. } => (*here, voice.clone()),
         Opening::Line(_) => (false, None),
     };
-    let placement = Placement { own_place: !here, name: title, voice };
+    let placement = Box::new(Placement { own_place: !here, name: title, voice });
     cx.out.push(Effect::Invite { circle: id, channel: channel.clone(), message, placement });
     Ok(())
 }
@@ -462,7 +462,7 @@ fn list(cx: &mut Cx<'_, impl Rng>, id: CircleId, at: jiff::Timestamp) {
         voice: c.voice.clone(),
         about: Message::info(Line::new("listing-about")),
     };
-    cx.out.push(Effect::Listing { circle: id, listing });
+    cx.out.push(Effect::Listing { circle: id, listing: Box::new(listing) });
 }
 
 /// A listed circle still to begin is listed again as it is now (its title was
@@ -476,7 +476,7 @@ pub(crate) fn list_again(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
 /// The calendar entry of a listed circle changes (started, ended, cancelled).
 pub(super) fn relist(cx: &mut Cx<'_, impl Rng>, id: CircleId, listing: Listing) {
     if cx.st.circles.get(&id).is_some_and(|c| c.listed) {
-        cx.out.push(Effect::Listing { circle: id, listing });
+        cx.out.push(Effect::Listing { circle: id, listing: Box::new(listing) });
     }
 }
 
@@ -502,7 +502,7 @@ pub(super) fn remind(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
         let mut skip: Vec<MemberRef> = c.seats.iter().chain(&c.waitlist).chain(&c.removed).map(|s| s.member.clone()).collect();
         skip.extend(cx.st.members.keys().filter(|m| timeparse::in_quiet_hours(cx.st, m, cx.now)).cloned());
         let message = Message::info(title.secs("time", left));
-        cx.out.push(Effect::Listing { circle: id, listing: Listing::Remind { message, skip } });
+        cx.out.push(Effect::Listing { circle: id, listing: Box::new(Listing::Remind { message, skip }) });
     }
     arm(cx, id, at, Purpose::Start);
 }

@@ -240,7 +240,7 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd, confirmed: b
                 .find(|d| d.name.as_str() == name)
                 .ok_or_else(|| Refusal::UnknownDeckOrCard { given: preview(&name) })?;
             let mut msg = Message::info(Line::new("deck-exported").text("name", d.name.as_str()));
-            msg.attachment = Some(Attachment { filename: format!("{}.toml", d.name), content: deck::to_file(d) });
+            msg.attachment = Some(Box::new(Attachment { filename: format!("{}.toml", d.name), content: deck::to_file(d) }));
             cx.whisper(&who, msg);
         }
     }

@@ -62,9 +62,9 @@ impl Shared {
             // The core never asks on Discord (a bot leaves a whole server, in its settings).
             Delivery::Leave { channel } => tracing::warn!(channel = %channel, "a request to leave a Discord channel was ignored"),
             Delivery::Invite { circle, channel, message, placement } => {
-                self.open_place(community, circle, &channel, message, placement).await
+                self.open_place(community, circle, &channel, message, *placement).await
             }
-            Delivery::Listing { circle, listing } => self.listing(community, circle, listing).await,
+            Delivery::Listing { circle, listing } => self.listing(community, circle, *listing).await,
         }
     }
 
