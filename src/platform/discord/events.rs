@@ -21,21 +21,55 @@ use crate::core::input::{Actor, Input, Place};
 use crate::core::standing::Standing;
 use crate::engine::{Answer, Delivery, EngineError};
 
-/// Known gateway events that serenity could not read. serenity turns them into
-/// unknown events and logs them at debug only, so they would vanish silently;
-/// attune counts and warns.
+/// The first to see each gateway event, before the command framework.
+///
+/// Button presses and submitted forms are acknowledged and handled here: serenity
+/// hands every event to this handler before it builds the framework's copy, so a
+/// press is acknowledged without waiting on the framework's dispatch (slash
+/// commands, which the framework reads, go to `commands.rs`).
+///
+/// It also watches for known gateway events that serenity could not read: serenity
+/// turns them into unknown events and logs them at debug only, so they would vanish
+/// silently; attune counts and warns.
 pub(super) struct Watch {
     pub(super) unreadable: Arc<AtomicU64>,
+    /// Set once attune is ready to answer; a press before that is left to Discord's
+    /// own "this interaction failed", as a press while attune is down would be.
+    pub(super) shared: Arc<std::sync::OnceLock<Arc<Shared>>>,
 }
 
 #[serenity::async_trait]
 impl serenity::RawEventHandler for Watch {
-    async fn raw_event(&self, _ctx: serenity::Context, event: serenity::Event) {
-        if let serenity::Event::Unknown(unknown) = &event
-            && KNOWN.contains(&unknown.kind.as_str())
-        {
-            self.unreadable.fetch_add(1, Ordering::SeqCst);
-            tracing::warn!(event = %unknown.kind, "Discord sent an event attune could not read; it was dropped");
+    async fn raw_event(&self, ctx: serenity::Context, event: serenity::Event) {
+        match event {
+            serenity::Event::InteractionCreate(created) => {
+                let Some(shared) = self.shared.get() else { return };
+                match created.interaction {
+                    serenity::Interaction::Component(press) => {
+                        let invocation = Invocation::from_component(&press);
+                        // Acknowledge at once, silently; what the press caused follows.
+                        if let Err(e) = timed_ack(press.defer(&ctx.http)).await {
+                            tracing::warn!(error = %e, "a button press could not be acknowledged");
+                            return;
+                        }
+                        shared.handle_press(&invocation, &press.data.custom_id).await;
+                    }
+                    serenity::Interaction::Modal(form) => {
+                        let invocation = Invocation::from_modal(&form);
+                        if let Err(e) = timed_ack(form.defer_ephemeral(&ctx.http)).await {
+                            tracing::warn!(error = %e, "a submitted form could not be acknowledged");
+                            return;
+                        }
+                        shared.handle_form(&invocation, &form).await;
+                    }
+                    _ => {}
+                }
+            }
+            serenity::Event::Unknown(unknown) if KNOWN.contains(&unknown.kind.as_str()) => {
+                self.unreadable.fetch_add(1, Ordering::SeqCst);
+                tracing::warn!(event = %unknown.kind, "Discord sent an event attune could not read; it was dropped");
+            }
+            _ => {}
         }
     }
 }
@@ -131,20 +165,10 @@ impl Invocation {
     }
 }
 
-/// poise's event handler: button presses and messages (slash commands go to `commands.rs`).
-pub(super) async fn on_event(ctx: &serenity::Context, event: &serenity::FullEvent, shared: &Arc<Shared>) -> Result<(), Error> {
+/// poise's event handler: messages, voice and servers (button presses and forms
+/// are handled by [`Watch`], before the framework; slash commands go to `commands.rs`).
+pub(super) async fn on_event(_ctx: &serenity::Context, event: &serenity::FullEvent, shared: &Arc<Shared>) -> Result<(), Error> {
     match event {
-        serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(press) } => {
-            let invocation = Invocation::from_component(press);
-            // Acknowledge at once, silently; what the press caused follows.
-            timed_ack(press.defer(&ctx.http)).await?;
-            shared.handle_press(&invocation, &press.data.custom_id).await;
-        }
-        serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Modal(form) } => {
-            let invocation = Invocation::from_modal(form);
-            timed_ack(form.defer_ephemeral(&ctx.http)).await?;
-            shared.handle_form(&invocation, form).await;
-        }
         serenity::FullEvent::Message { new_message } => shared.handle_message(new_message).await,
         serenity::FullEvent::MessageUpdate { event, .. } => shared.handle_edit(event).await,
         serenity::FullEvent::VoiceStateUpdate { new, .. } => shared.on_voice_state(new).await,

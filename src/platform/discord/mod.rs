@@ -247,7 +247,7 @@ pub async fn start(
     // Http and silently send everything to discord.com instead.
     let client = serenity::ClientBuilder::new_with_http(http, intents)
         .framework(framework)
-        .raw_event_handler(events::Watch { unreadable: unreadable.clone() })
+        .raw_event_handler(events::Watch { unreadable: unreadable.clone(), shared: cell.clone() })
         .await
         .map_err(|e| DiscordError::Client(e.to_string()))?;
     // Fail fast on a refused token or an unreachable API rather than retry forever in
