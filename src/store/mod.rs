@@ -319,6 +319,8 @@ impl Store {
                 Err(_) => damaged.push(Damaged { what: "deck", community: cid.clone(), key: name }),
             }
         }
+        // Ids read below share their text, as they do once cloned while running.
+        let mut interner = crate::core::ids::Interner::default();
         // Members a page at a time, like circles below.
         let mut members = Vec::new();
         let fetch = |after: String| {
@@ -334,9 +336,11 @@ impl Store {
             |r| r.try_get("member"),
             |r| {
                 let key: String = r.try_get("member")?;
-                let decoded = MemberRef::try_from(key.clone())
-                    .map_err(|_| StoreError::Corrupt)
-                    .and_then(|who| Ok((who, decode_doc::<Member>("member", &key, r.try_get("format")?, r.try_get::<&str, _>("doc")?)?)));
+                let decoded = interner.with(|| {
+                    MemberRef::try_from(key.clone()).map_err(|_| StoreError::Corrupt).and_then(|who| {
+                        Ok((who, decode_doc::<Member>("member", &key, r.try_get("format")?, r.try_get::<&str, _>("doc")?)?))
+                    })
+                });
                 match decoded {
                     Ok(m) => members.push(m),
                     Err(_) => damaged.push(Damaged { what: "member", community: cid.clone(), key }),
@@ -378,11 +382,15 @@ impl Store {
                     live_rows.insert(after);
                 }
                 let format = r.try_get("format")?;
-                let recent = match r.try_get::<Option<&str>, _>("recent")? {
-                    Some(doc) => decode_doc::<Vec<TurnRecord>>("turn", after, format, doc).map(Some),
-                    None => Ok(None),
-                };
-                match (decode_doc::<Circle>("circle", after, format, r.try_get::<&str, _>("doc")?), recent) {
+                let (recent, doc) = (r.try_get::<Option<&str>, _>("recent")?, r.try_get::<&str, _>("doc")?);
+                let (circle, recent) = interner.with(|| {
+                    let recent = match recent {
+                        Some(doc) => decode_doc::<Vec<TurnRecord>>("turn", after, format, doc).map(Some),
+                        None => Ok(None),
+                    };
+                    (decode_doc::<Circle>("circle", after, format, doc), recent)
+                });
+                match (circle, recent) {
                     (Ok(c), Ok(recent)) => {
                         if let Some(recent) = recent {
                             recents.insert(after, recent);
