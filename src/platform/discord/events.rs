@@ -24,9 +24,10 @@ use crate::engine::{Answer, Delivery, EngineError};
 /// The first to see each gateway event, before the command framework.
 ///
 /// Button presses and submitted forms are acknowledged and handled here: serenity
-/// hands every event to this handler before it builds the framework's copy, so a
-/// press is acknowledged without waiting on the framework's dispatch (slash
-/// commands, which the framework reads, go to `commands.rs`).
+/// starts this handler's task first, alongside (not through) the framework's, so
+/// a press is acknowledged without waiting on the framework's dispatch (slash
+/// commands, which the framework reads, go to `commands.rs`; poise itself does
+/// nothing with presses or forms).
 ///
 /// It also watches for known gateway events that serenity could not read: serenity
 /// turns them into unknown events and logs them at debug only, so they would vanish

@@ -245,9 +245,11 @@ impl Shared {
             // Any other reaction is just a reaction.
             return;
         };
-        let accepted = self.act(room, &member, event_id, action.command()).await;
+        // Only more time can be taken back, and only once it was given (said in the circle).
+        let given = action.withdrawn().map(|_| "extended");
+        let accepted = self.act(room, &member, event_id, action.command(), given).await;
         if accepted
-            && action.withdrawn().is_some()
+            && given.is_some()
             && let Ok(mut w) = self.withdrawable.lock()
         {
             if w.len() >= super::send::OFFERED_CACHE {
@@ -273,12 +275,13 @@ impl Shared {
             return;
         };
         let (Some(member), Some(command)) = (member_ref(sender), action.withdrawn()) else { return };
-        self.act(room, &member, event_id, command).await;
+        self.act(room, &member, event_id, command, None).await;
     }
 
     /// A reaction's command (or its withdrawal), where the member is; answered
-    /// as usual. Whether it was accepted: a refusal always answers privately.
-    async fn act(&self, room: &Room, member: &MemberRef, event_id: &str, command: Command) -> bool {
+    /// as usual. Whether the answer said `done` (a line's id) in the room: the
+    /// sign that the command went through.
+    async fn act(&self, room: &Room, member: &MemberRef, event_id: &str, command: Command, done: Option<&str>) -> bool {
         let Some(place) = self.routed(room, member).await else { return false };
         let private = matches!(place, Where::Private { .. });
         let actor = self.actor(room, member, &place).await;
@@ -294,7 +297,11 @@ impl Shared {
                 (community.clone(), self.engine.submit_private(community, actor, command, event).await)
             }
         };
-        let accepted = result.as_ref().is_ok_and(|a| a.private_to(member).next().is_none());
+        let accepted = done.is_some_and(|line| {
+            result.as_ref().is_ok_and(|a| {
+                a.deliveries.iter().any(|d| matches!(d, Delivery::Say { message, .. } if message.lines.iter().any(|l| l.id == line)))
+            })
+        });
         self.answer(room, member, community, result, private, true).await;
         accepted
     }
