@@ -417,7 +417,7 @@ async fn process(
     }
     for a in applied {
         let mut answer = Answer::default();
-        for effect in a.effects {
+        for effect in super::Releasing::new(a.effects) {
             let Some(delivery) = resolve(engine, &id, effect).await else { continue };
             if a.answer {
                 answer.deliveries.push(delivery);
