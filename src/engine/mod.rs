@@ -681,3 +681,19 @@ impl<T> Iterator for Releasing<T> {
         item
     }
 }
+
+#[cfg(test)]
+mod releasing_tests {
+    use super::Releasing;
+
+    #[test]
+    fn items_come_in_order_and_the_list_shrinks_as_it_empties() {
+        let items: Vec<u32> = (0..10_000).collect();
+        let mut it = Releasing::new(items);
+        let first: Vec<u32> = it.by_ref().take(9_000).collect();
+        assert_eq!(first, (0..9_000).collect::<Vec<u32>>());
+        assert!(it.left.capacity() < 4_000, "memory was given back: {}", it.left.capacity());
+        assert_eq!(it.collect::<Vec<u32>>(), (9_000..10_000).collect::<Vec<u32>>());
+        assert_eq!(Releasing::new(Vec::<u32>::new()).next(), None);
+    }
+}
