@@ -285,7 +285,9 @@ impl Shared {
             // Like every message attune sends, the file event pings nobody.
             let none = matrix_sdk::ruma::events::Mentions::new();
             let config = matrix_sdk::attachment::AttachmentConfig::new().mentions(Some(none));
-            room.send_attachment(a.filename.clone(), &mime::TEXT_PLAIN_UTF_8, a.content.as_bytes().to_vec(), config).await?;
+            // The my-data file is JSON, so a client offers to open it as such; a deck is plain text.
+            let kind = if a.filename.ends_with(".json") { mime::APPLICATION_JSON } else { mime::TEXT_PLAIN_UTF_8 };
+            room.send_attachment(a.filename.clone(), &kind, a.content.as_bytes().to_vec(), config).await?;
         }
         Ok(id)
     }

@@ -1524,6 +1524,8 @@ async fn the_my_data_file_comes_privately_and_pings_nobody() {
     assert_ne!(file.room, room, "it comes privately");
     assert!(file.encrypted, "in an encrypted room");
     assert_eq!(file.content["m.mentions"], serde_json::json!({}), "the file event pings nobody: {}", file.content);
+    assert_eq!(file.content["info"]["mimetype"], "application/json", "a JSON file says so: {}", file.content);
+    assert_eq!(file.content["body"], "attune-my-data.json");
     bot.stop().await;
     host.stop().await;
     alice.stop().await;
