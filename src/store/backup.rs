@@ -68,7 +68,9 @@ pub async fn backup(source: &Path, dest: &Path) -> Result<Copied, BackupError> {
     };
     // The copy is made under a name of its own beside the destination, so a
     // backup cut short never looks like a finished one.
-    let partial = folder.join(format!(".{}.partial-{}", name.to_string_lossy(), std::process::id()));
+    let prefix = format!(".{}.partial-", name.to_string_lossy());
+    let partial = folder.join(format!("{prefix}{}", std::process::id()));
+    remove_abandoned(&folder, &prefix);
     let Some(partial_text) = partial.to_str() else {
         return Err(BackupError::NotText(shown(dest)));
     };
@@ -82,6 +84,24 @@ pub async fn backup(source: &Path, dest: &Path) -> Result<Copied, BackupError> {
     published?;
     let bytes = std::fs::metadata(dest).map(|m| m.len()).map_err(write_err)?;
     Ok(Copied { path: dest.to_path_buf(), bytes })
+}
+
+/// Removes partial copies for this destination left by backups that were
+/// killed before they could clean up (their process is gone): each is a copy
+/// of members' records that nobody will finish or look after.
+fn remove_abandoned(folder: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(folder) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(prefix)).and_then(|p| p.parse::<u32>().ok()) else { continue };
+        // A backup still running (this or another process) keeps its file.
+        if pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists() {
+            continue;
+        }
+        if std::fs::remove_file(entry.path()).is_ok() {
+            tracing::info!(pid, "removed a partial copy left by a backup that was cut short");
+        }
+    }
 }
 
 async fn copy_and_check(source: &Path, partial: &Path, partial_text: &str) -> Result<(), BackupError> {

@@ -305,8 +305,16 @@ fn a_backup_that_cannot_be_made_says_why_and_leaves_nothing_behind() {
     assert!(std::fs::read(d.join("notes.db")).unwrap().starts_with(b"\xff\xfe not sqlite"), "the file in the way is untouched");
     assert_eq!(listing(), ["notes.db", "other.db", "real.db"], "no copy, partial file or log was left behind");
 
-    // And the one that works is a database doctor calls healthy.
+    // And the one that works is a database doctor calls healthy. A partial copy left by
+    // a backup that was killed (its process is gone) is cleared away; one whose process
+    // still runs is left alone.
+    std::fs::write(d.join(".copy.db.partial-4294967295"), b"half a copy").unwrap();
+    let running = format!(".copy.db.partial-{}", std::process::id());
+    std::fs::write(d.join(&running), b"another backup's copy").unwrap();
     let out = run(attune(d).args(["backup", "copy.db", "--db", "real.db"]));
+    assert!(!d.join(".copy.db.partial-4294967295").exists(), "the abandoned partial copy is gone");
+    assert!(d.join(&running).exists(), "a running backup's file is left alone");
+    std::fs::remove_file(d.join(&running)).unwrap();
     assert!(out.status.success(), "{}", printed(&out));
     let out = run(attune(d).args(["doctor", "--db", "copy.db"]));
     assert!(out.status.success() && printed(&out).contains("database: ok"), "{}", printed(&out));
