@@ -93,7 +93,7 @@ async fn one_caller(db: &Path, metrics: bool) -> Result<()> {
     let listening = match handle {
         Some(handle) => {
             let bound = attune::ops::bind("127.0.0.1:0".parse()?).await?;
-            let listening = attune::ops::serve(bound, handle, engine.clone(), Vec::new());
+            let listening = attune::ops::serve(bound, handle, engine.clone(), Vec::new(), None);
             let addr = listening.addr();
             // Scraped every second (Prometheus' default is every 15 s).
             let scraper = tokio::spawn(async move {

@@ -88,12 +88,21 @@ pub struct Server {
     /// An address and port, like `127.0.0.1:9464`. It serves no secrets, but keep it
     /// off the open internet all the same.
     pub listen: Option<String>,
+    /// The moderator page's address as moderators reach it (`https://attune.example.org`,
+    /// or `http://127.0.0.1:9464` on this machine). Setting it turns the page on, on the
+    /// same listener; `https://` (TLS at a reverse proxy) makes its cookie Secure.
+    pub public_url: Option<String>,
 }
 
 impl Server {
     /// The address to listen on, if one is set (validated at load).
     pub fn listen_addr(&self) -> Option<std::net::SocketAddr> {
         self.listen.as_deref().and_then(|l| l.trim().parse().ok())
+    }
+
+    /// The moderator page's public address, if the page is on (validated at load).
+    pub fn page_url(&self) -> Option<&str> {
+        self.public_url.as_deref().map(|u| u.trim().trim_end_matches('/')).filter(|u| !u.is_empty())
     }
 }
 
@@ -356,7 +365,7 @@ pub enum ConfigError {
 }
 
 /// Environment overrides: `ATTUNE_<SECTION>_<KEY>`.
-const ENV_KEYS: [(&str, &str, &str); 14] = [
+const ENV_KEYS: [(&str, &str, &str); 15] = [
     ("ATTUNE_DATABASE_PATH", "database", "path"),
     ("ATTUNE_COMMUNITY_TIMEZONE", "community", "timezone"),
     ("ATTUNE_CONTENT_DECKS_DIR", "content", "decks_dir"),
@@ -365,6 +374,7 @@ const ENV_KEYS: [(&str, &str, &str); 14] = [
     ("ATTUNE_LOG_LEVEL", "log", "level"),
     ("ATTUNE_LOG_FORMAT", "log", "format"),
     ("ATTUNE_SERVER_LISTEN", "server", "listen"),
+    ("ATTUNE_SERVER_PUBLIC_URL", "server", "public_url"),
     ("ATTUNE_DISCORD_ENABLED", "discord", "enabled"),
     ("ATTUNE_DISCORD_API_BASE", "discord", "api_base"),
     ("ATTUNE_DISCORD_SHARDS", "discord", "shards"),
@@ -457,6 +467,21 @@ impl Config {
                 key: "server.listen",
                 message: format!("{listen:?} is not an address and port like 127.0.0.1:9464"),
             });
+        }
+        if let Some(url) = self.server.page_url() {
+            let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+            if rest.is_none_or(|r| r.is_empty() || r.contains(|c: char| c.is_whitespace() || c.is_control() || "?#\\\"<>".contains(c))) {
+                return Err(ConfigError::Invalid {
+                    key: "server.public_url",
+                    message: format!("{url:?} is not an http(s) address like https://attune.example.org"),
+                });
+            }
+            if self.server.listen.is_none() {
+                return Err(ConfigError::Invalid {
+                    key: "server.public_url",
+                    message: "the moderator page is served by the listener: set server.listen too".into(),
+                });
+            }
         }
         if !(self.discord.api_base.starts_with("https://") || self.discord.api_base.starts_with("http://")) {
             return Err(ConfigError::Invalid {

@@ -36,3 +36,4 @@ pub mod ops;
 pub mod platform;
 pub mod store;
 pub mod text;
+pub mod web;

@@ -292,6 +292,7 @@ help-data =
     • /my-data — see what's kept · /forget-me — delete it
 help-moderator = • Moderating: /deck list|show|new|add|edit|remove|enable|disable|import|export, /suggestions, /settings show|set, /template list|show|new|set, /resources set TEXT
 help-leave-room = • /leave-room — attune says goodbye and leaves this room (end any circle here first). This community's decks and settings are kept, in case you invite attune back.
+help-dashboard = • /dashboard — a private link to the moderator page, where decks, cards, circle shapes and settings are easier to read and change.
 help-not-crisis = attune is peer support, not a crisis service. /resources lists helplines you can reach any time.
 
 ## Refusals: what was wrong, and what would work
@@ -523,3 +524,7 @@ crisis-now-emergency-default = If you are in immediate danger, please call your 
 crisis-now-more = You don't have to be alone with this. /resources lists helplines you can call or text right now, and /support asks a moderator to reach out to you.
 care-host-now = A member of this circle may need care right now. You might pause the circle and check in privately. The resources card is at /resources.
 content-held-agreements = These agreements use words that read like someone in crisis, so I haven't saved them yet. Every member who joins a circle is shown them, so please be sure.
+
+## The moderator page
+dashboard-link = Here is your link to the moderator page: { $link } It works once, for { $minutes } minutes, and only for you. Please don't share it.
+dashboard-off = The moderator page isn't turned on here. Whoever runs attune can turn it on with `[server] listen` and `public_url` in the config.

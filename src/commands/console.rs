@@ -19,6 +19,14 @@ pub(super) async fn run_console(args: ConsoleArgs, config: Config) -> anyhow::Re
     }
     // A bad --start is refused before anything is opened or created.
     let given = args.start.as_deref().map(parse_start).transpose()?;
+    // The listener's port is taken first: one in use stops the console before it starts.
+    let listen = match config.server.listen_addr() {
+        Some(addr) => Some((
+            attune::ops::bind(addr).await.context("choose a free address and port in server.listen, or leave it out")?,
+            attune::ops::install_recorder()?,
+        )),
+        None => None,
+    };
     let store = open_store(&db_path(args.db, &config)).await?;
     let clock = if manual { Clock::manual(manual_start(given, &store).await?) } else { Clock::System };
     let seed = match args.seed {
@@ -28,8 +36,30 @@ pub(super) async fn run_console(args: ConsoleArgs, config: Config) -> anyhow::Re
     };
     let (outlets, rx) = Outlets::single(Platform::Console);
     let (engine, resumed) = Engine::start(store, clock, defaults, seed, outlets).await.context("could not start the engine")?;
-    let options = ConsoleOptions { moderators: args.moderators, hosts: args.hosts, json: args.json, manual_clock: manual };
-    console::run(engine, resumed, rx, options).await.context("the console stopped")?;
+    let roster = std::sync::Arc::new(console::Roster::default());
+    let listening = match listen {
+        Some((bound, handle)) => {
+            let page = match config.server.page_url() {
+                Some(url) => {
+                    let passes = engine.open_page(url);
+                    let vouch: std::sync::Arc<dyn attune::platform::Vouch> = roster.clone();
+                    Some(attune::web::router(engine.clone(), passes, vec![(Platform::Console, vouch)])?)
+                }
+                None => None,
+            };
+            let on = page.is_some();
+            let listening = attune::ops::serve(bound, handle, engine.clone(), Vec::new(), page);
+            tracing::info!(addr = %listening.addr(), moderator_page = on, "the console's listener is serving");
+            Some(listening)
+        }
+        None => None,
+    };
+    let options = ConsoleOptions { moderators: args.moderators, hosts: args.hosts, json: args.json, manual_clock: manual, roster };
+    let ran = console::run(engine, resumed, rx, options).await.context("the console stopped");
+    if let Some(l) = listening {
+        l.stop().await;
+    }
+    ran?;
     Ok(())
 }
 

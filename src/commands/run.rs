@@ -179,7 +179,7 @@ async fn serve(
         None => None,
     };
     let links: Vec<Link> = matrix.iter().map(|m| m.link()).chain(discord.iter().map(|d| d.link())).collect();
-    let ops = metrics.map(|(bound, handle)| attune::ops::serve(bound, handle, engine.clone(), links));
+    let ops = metrics.map(|(bound, handle)| attune::ops::serve(bound, handle, engine.clone(), links, None));
     let platforms: Vec<&str> = [(matrix.is_some(), "matrix"), (discord.is_some(), "discord")].iter().filter(|p| p.0).map(|p| p.1).collect();
     let at_start = engine.summary();
     tracing::info!(

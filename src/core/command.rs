@@ -56,6 +56,9 @@ pub enum Command {
     /// `leave-room` (moderators): attune says goodbye and leaves the room it was asked in,
     /// where the platform lets a bot leave one place (Matrix).
     LeaveRoom,
+    /// `dashboard` (moderators): a link, privately, that signs them in to the
+    /// moderator page for this community (once, for ten minutes).
+    Dashboard,
     /// A button or reaction: the command, tied to the circle or turn of the
     /// message it was on (see `effect::Action`). Never parsed from text.
     Scoped(Scope, Box<Command>),
@@ -262,12 +265,21 @@ pub enum DeckCmd {
         intensity: String,
         text: String,
         guide: Option<String>,
+        /// Content notes, comma-separated, as `deck edit CARD cw` takes them (the
+        /// moderator page sets them with the card; chat adds them after).
+        cw: Option<String>,
     },
     /// `deck edit CARD FIELD VALUE`
     Edit {
         card: String,
         field: String,
         value: String,
+    },
+    /// Several of one card's fields at once, all or none (the moderator page's
+    /// card form): the same rules, wording and audit as `deck edit`.
+    Revise {
+        card: String,
+        changes: Vec<(String, String)>,
     },
     /// A card, or a whole deck (which takes `confirm`).
     Remove {
@@ -411,6 +423,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
         }
         "leave-room" => none(Command::LeaveRoom, "leave-room"),
         "confirm" => none(Command::Confirm, "confirm"),
+        "dashboard" => none(Command::Dashboard, "dashboard"),
         "" => Err(Refusal::UnknownCommand { given: String::new() }),
         other => Err(Refusal::UnknownCommand { given: super::textcheck::preview(other) }),
     }
@@ -501,7 +514,15 @@ fn parse_deck(rest: &str) -> Result<DeckCmd, Refusal> {
                 Some((t, g)) => (t.to_owned(), Some(g.to_owned())),
                 None => (r.to_owned(), None),
             };
-            Ok(DeckCmd::Add { deck: deck.into(), kind: kind.into(), theme: theme.into(), intensity: intensity.into(), text, guide })
+            Ok(DeckCmd::Add {
+                deck: deck.into(),
+                kind: kind.into(),
+                theme: theme.into(),
+                intensity: intensity.into(),
+                text,
+                guide,
+                cw: None,
+            })
         }
         "edit" => {
             let (card, r) = split_word(args);
@@ -573,7 +594,8 @@ mod tests {
                 theme: "body".into(),
                 intensity: "light".into(),
                 text: "What do you notice?".into(),
-                guide: Some("Listen for the body.".into())
+                guide: Some("Listen for the body.".into()),
+                cw: None,
             }))
         );
     }

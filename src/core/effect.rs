@@ -36,6 +36,9 @@ pub enum Effect {
     /// one (Discord's Events): listed when it is scheduled, then moved,
     /// started, ended or cancelled. Other platforms let it pass.
     Listing { circle: CircleId, listing: Box<Listing> },
+    /// A moderator asked for the moderator page: the engine gives them, privately,
+    /// a link that signs them in once (or says the page is off).
+    SignIn { to: MemberRef },
 }
 
 /// A change to a scheduled circle's calendar entry (see [`Effect::Listing`]).

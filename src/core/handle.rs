@@ -146,6 +146,7 @@ fn dispatch(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place, command: Co
             Ok(())
         }
         Command::LeaveRoom => moderation::leave_room(cx, actor, place),
+        Command::Dashboard => moderation::dashboard(cx, actor),
     }
 }
 

@@ -28,6 +28,7 @@ pub fn help(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) {
     lines.push(Line::new("help-data"));
     if actor.moderator {
         lines.push(Line::new("help-moderator"));
+        lines.push(Line::new("help-dashboard"));
         if matches!(place, Place::Channel(_)) && actor.member.platform().can_leave_place() {
             lines.push(Line::new("help-leave-room"));
         }

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod input;
 pub mod member;
 mod moderation;
+pub use moderation::setting_values;
 pub mod names;
 pub(crate) mod privacy;
 pub mod reflection;

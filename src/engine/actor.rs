@@ -535,6 +535,14 @@ async fn resolve(engine: &Engine, community: &CommunityId, effect: Effect) -> Op
         }
         Effect::OpenSupport { member, display } => Delivery::OpenSupport { member, display },
         Effect::Leave { channel } => Delivery::Leave { channel },
+        Effect::SignIn { to } => {
+            let link = engine.inner.passes.get().and_then(|p| p.mint(community, &to));
+            let line = match link {
+                Some(link) => Line::new("dashboard-link").linkable("link", link).num("minutes", super::passes::PASS_LIFE.as_secs() / 60),
+                None => Line::new("dashboard-off"),
+            };
+            Delivery::Whisper { to, message: Message::new(Kind::Data, vec![line]) }
+        }
         Effect::Invite { circle, channel, message, placement } => Delivery::Invite { circle, channel, message, placement },
         Effect::Listing { circle, listing } => Delivery::Listing { circle, listing },
     })

@@ -16,6 +16,7 @@
 mod actor;
 mod clock;
 mod ledger;
+pub mod passes;
 mod route;
 pub mod telemetry;
 mod timers;
@@ -266,6 +267,8 @@ struct Inner {
     faults: Mutex<HashMap<CommunityId, Fault>>,
     /// Timer lateness samples in ms, recorded only when a benchmark asks.
     lateness: Mutex<Option<Vec<i64>>>,
+    /// Sign-in links for the moderator page, once the page is served.
+    passes: std::sync::OnceLock<Arc<passes::Passes>>,
 }
 
 /// The running engine; cheap to clone. Dropping every clone (or calling
@@ -313,6 +316,7 @@ impl Engine {
                 floor_seq: std::sync::atomic::AtomicU64::new(1),
                 faults: Mutex::new(HashMap::new()),
                 lateness: Mutex::new(None),
+                passes: std::sync::OnceLock::new(),
             }),
         };
         let mut resumed = Vec::new();
@@ -416,6 +420,36 @@ impl Engine {
         self.enqueue(community, Job { input, event, due: None, done: Some(tx), answer, peek: None, since: std::time::Instant::now() })
             .await?;
         rx.await.map_err(|_| EngineError::Failed)?
+    }
+
+    /// Serves sign-in links for the moderator page at `public_url` from now on
+    /// (`dashboard` says the page is off until then). Once per engine.
+    pub fn open_page(&self, public_url: &str) -> Arc<passes::Passes> {
+        self.inner.passes.get_or_init(|| Arc::new(passes::Passes::new(public_url))).clone()
+    }
+
+    /// Reads a community's state in its turn, between inputs; changes nothing.
+    /// The moderator page's views come from here (never from the store).
+    pub async fn view<T: Send + 'static>(
+        &self,
+        community: &CommunityId,
+        read: impl FnOnce(&crate::core::state::State) -> T + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let (tx, rx) = oneshot::channel();
+        let peek: Peek = Box::new(move |state| {
+            let _ = tx.send(read(state));
+        });
+        let job = Job {
+            input: Input::Recover,
+            event: None,
+            due: None,
+            done: None,
+            answer: false,
+            peek: Some(peek),
+            since: std::time::Instant::now(),
+        };
+        self.enqueue(community, job).await?;
+        rx.await.map_err(|_| EngineError::Failed)
     }
 
     /// Names in a community that a platform can offer while someone types (decks,

@@ -88,7 +88,8 @@ pub async fn bind(addr: SocketAddr) -> Result<Bound, OpsError> {
 }
 
 /// Serves on the bound address until stopped.
-pub fn serve(bound: Bound, metrics: PrometheusHandle, engine: Engine, links: Vec<Link>) -> Listening {
+/// `page` is the moderator page's routes, when it is on (served beside these).
+pub fn serve(bound: Bound, metrics: PrometheusHandle, engine: Engine, links: Vec<Link>, page: Option<Router>) -> Listening {
     let Bound { listener, addr } = bound;
     let upkeep = {
         let handle = metrics.clone();
@@ -100,8 +101,11 @@ pub fn serve(bound: Bound, metrics: PrometheusHandle, engine: Engine, links: Vec
         })
     };
     let shared = Arc::new(Shared { metrics, engine, links });
-    let app =
+    let mut app =
         Router::new().route("/metrics", get(metrics_text)).route("/healthz", get(healthz)).route("/readyz", get(readyz)).with_state(shared);
+    if let Some(page) = page {
+        app = app.merge(page);
+    }
     let stop = Arc::new(Notify::new());
     let task = {
         let stop = stop.clone();

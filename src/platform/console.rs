@@ -32,6 +32,52 @@ pub struct ConsoleOptions {
     pub hosts: Vec<String>,
     pub json: bool,
     pub manual_clock: bool,
+    /// Who moderates, as the moderator page asks (kept up to date by the console).
+    pub roster: std::sync::Arc<Roster>,
+}
+
+/// Who moderates and hosts in the console: the console keeps it, the moderator
+/// page asks it (see [`super::Vouch`]).
+#[derive(Debug, Default)]
+pub struct Roster {
+    moderators: std::sync::RwLock<BTreeSet<String>>,
+    hosts: std::sync::RwLock<BTreeSet<String>>,
+}
+
+impl Roster {
+    fn set(&self, moderators: &BTreeSet<String>, hosts: &BTreeSet<String>) {
+        if let Ok(mut m) = self.moderators.write() {
+            m.clone_from(moderators);
+        }
+        if let Ok(mut h) = self.hosts.write() {
+            h.clone_from(hosts);
+        }
+    }
+
+    /// Takes `name` off the moderators (a test of a moderator who stops being one).
+    pub fn demote(&self, name: &str) {
+        if let Ok(mut m) = self.moderators.write() {
+            m.remove(name);
+        }
+    }
+}
+
+impl super::Vouch for Roster {
+    fn actor<'a>(
+        &'a self,
+        community: &'a CommunityId,
+        member: &'a MemberRef,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<Actor>> + Send + 'a>> {
+        Box::pin(async move {
+            if community.platform() != Platform::Console || member.platform() != Platform::Console {
+                return None;
+            }
+            let name = member.user();
+            let moderator = self.moderators.read().ok()?.contains(name);
+            let host = self.hosts.read().ok()?.contains(name);
+            Some(Actor { member: member.clone(), display: name.to_owned(), moderator, host })
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +105,7 @@ struct Console {
     interactive: bool,
     /// Set when stdout is gone (e.g. piped into `head`): the console then stops quietly.
     closed: std::cell::Cell<bool>,
+    roster: std::sync::Arc<Roster>,
 }
 
 /// Runs the console until end of input.
@@ -93,7 +140,9 @@ pub async fn run(
         manual_clock: options.manual_clock,
         interactive,
         closed: std::cell::Cell::new(false),
+        roster: options.roster,
     };
+    console.roster.set(&console.moderators, &console.hosts);
     if !console.json {
         console.note(&console.catalogue.line(&crate::core::effect::Line::new("console-welcome")));
     }
@@ -310,6 +359,7 @@ impl Console {
     async fn claim_moderator(&mut self, member: &MemberRef) {
         self.claimable = false;
         self.moderators.insert(member.user().to_owned());
+        self.roster.set(&self.moderators, &self.hosts);
         if let Err(e) = self.engine.ledger().set_console_moderator(member).await {
             tracing::error!(error = %e, "the console's moderator could not be stored");
         }

@@ -343,3 +343,15 @@ mod tests {
         assert!(order.current(&a, 6), "a newer change is carried out");
     }
 }
+
+/// Who a member is in a community now, as their platform says: the moderator
+/// page asks before it signs someone in and before every page and change, so
+/// a moderator who stopped being one is signed out at their next click.
+/// `None`: the platform doesn't know them there (any more).
+pub trait Vouch: Send + Sync {
+    fn actor<'a>(
+        &'a self,
+        community: &'a crate::core::ids::CommunityId,
+        member: &'a crate::core::ids::MemberRef,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<crate::core::input::Actor>> + Send + 'a>>;
+}

@@ -147,14 +147,16 @@ fn feature_modules_depend_on_the_context_not_on_the_dispatcher() {
 /// core; the engine the core, the store and text, never an adapter; adapters
 /// the core, text and the engine, never the store (the engine keeps their
 /// bookkeeping, `engine::Ledger`).
-const LAYERS: [(&str, &[&str]); 6] = [
+const LAYERS: [(&str, &[&str]); 7] = [
     ("src/core", &["engine", "store", "platform", "text", "config", "content", "cli"]),
     ("src/text", &["engine", "store", "platform", "config", "content", "cli"]),
     ("src/store", &["engine", "platform", "cli"]),
     ("src/engine", &["platform", "cli"]),
-    ("src/platform", &["store", "cli", "ops"]),
+    ("src/platform", &["store", "cli", "ops", "web"]),
     // The operations listener asks the engine and reads platform links; never the store.
-    ("src/ops", &["store", "cli"]),
+    ("src/ops", &["store", "cli", "web"]),
+    // The moderator page asks the engine as the moderator, and their platform who they are.
+    ("src/web", &["store", "cli", "ops"]),
 ];
 
 /// Where code (not a comment) in `text` names one of our modules in `forbidden`

@@ -139,7 +139,7 @@ fn name_of(c: &Command) -> &'static str {
             DeckCmd::Show(_) => "deck show",
             DeckCmd::New { .. } => "deck new",
             DeckCmd::Add { .. } => "deck add",
-            DeckCmd::Edit { .. } => "deck edit",
+            DeckCmd::Edit { .. } | DeckCmd::Revise { .. } => "deck edit",
             DeckCmd::Remove { .. } => "deck remove",
             DeckCmd::Enable(_) => "deck enable",
             DeckCmd::Disable(_) => "deck disable",
@@ -151,12 +151,13 @@ fn name_of(c: &Command) -> &'static str {
         Command::Template(_) => "template",
         Command::Resources(_) | Command::ResourcesShow => "resources",
         Command::LeaveRoom => "leave-room",
+        Command::Dashboard => "dashboard",
         Command::Confirm => "confirm",
     }
 }
 
 /// Every command in the vocabulary.
-const VOCABULARY: [&str; 53] = [
+const VOCABULARY: [&str; 54] = [
     "help",
     "circle open",
     "circle join",
@@ -210,6 +211,7 @@ const VOCABULARY: [&str; 53] = [
     "resources",
     "leave-room",
     "confirm",
+    "dashboard",
 ];
 
 /// The command a bad line was aiming at: its parse if it parses, else its leading words.
@@ -472,6 +474,8 @@ fn cases() -> Vec<Case> {
     c(Empty, "mod", true, "resources set <script>x</script>", "refusal-text-markup");
     c(Empty, "mod", true, &format!("resources set {}", long(1501)), "refusal-text-too-long");
     // leave-room (Matrix only; the console has one place)
+    c(Empty, "bob", false, "dashboard", "refusal-not-moderator");
+    c(Empty, "mod", false, "dashboard please", "refusal-usage");
     c(Empty, "bob", false, "leave-room", "refusal-not-moderator");
     c(Empty, "mod", false, "leave-room", "refusal-cannot-leave-here");
     c(Empty, "mod", false, "leave-room now", "refusal-usage");

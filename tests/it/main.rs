@@ -48,3 +48,4 @@ mod service;
 mod small;
 mod support;
 mod transcript;
+mod web;

@@ -87,7 +87,7 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd, confirmed: b
                 return Err(Refusal::UnknownDeckOrCard { given: preview(&name) });
             }
         }
-        DeckCmd::Add { deck, kind, theme, intensity, text, guide } => {
+        DeckCmd::Add { deck, kind, theme, intensity, text, guide, cw } => {
             let deck_name = Slug::parse(&deck)?;
             let kind = CardKind::parse(&kind).ok_or_else(|| Refusal::BadValue {
                 key: "kind".into(),
@@ -103,6 +103,7 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd, confirmed: b
                 (_, Some(_)) => return Err(Refusal::GuideNotAllowed),
                 (_, None) => None,
             };
+            let cw = cw.as_deref().map(content_notes).transpose()?.unwrap_or_default();
             // Only `deck new` creates a deck: a typo gets the names that exist, not a new deck.
             if !cx.st.decks.contains_key(&deck_name) {
                 let known = cx.st.decks.keys().map(Slug::to_string).collect::<Vec<_>>().join(", ");
@@ -126,7 +127,7 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd, confirmed: b
                 practices: Vec::new(),
                 own: true,
             });
-            d.cards.push(Card { id: id.clone(), kind, theme, intensity, cw: Vec::new(), text, guide, group: None, enabled: true });
+            d.cards.push(Card { id: id.clone(), kind, theme, intensity, cw, text, guide, group: None, enabled: true });
             cx.st.dirty.decks.insert(deck_name);
             cx.audit(actor, "card add", Some(id.to_string()), None);
             cx.whisper_line(&who, Line::new("card-added").text("id", id.as_str()));
@@ -155,38 +156,8 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd, confirmed: b
             cx.audit(actor, "deck new", Some(name.to_string()), None);
             cx.whisper_line(&who, Line::new("deck-created").text("name", name.as_str()));
         }
-        DeckCmd::Edit { card, field, value } => {
-            let (deck, i) = card_position(cx, &card).ok_or_else(|| Refusal::UnknownDeckOrCard { given: preview(&card) })?;
-            let mut c = cx.st.decks[&deck].cards[i].clone();
-            match field.as_str() {
-                "text" => c.text = textcheck::check(&value, TextUse::Card)?,
-                "guide" if c.kind == CardKind::Sharing => c.guide = Some(textcheck::check(&value, TextUse::Card)?),
-                "guide" => return Err(Refusal::GuideNotAllowed),
-                "theme" => c.theme = Theme::parse(&value).ok_or_else(|| Refusal::UnknownTheme { given: preview(&value) })?,
-                "intensity" => {
-                    c.intensity = Intensity::parse(&value)
-                        .ok_or_else(|| Refusal::BadValue { key: "intensity".into(), detail: "light, medium or deep".into() })?
-                }
-                "cw" => {
-                    c.cw = if value == "none" {
-                        Vec::new()
-                    } else {
-                        value.split(',').map(|t| Slug::parse(t.trim()).map(|s| s.to_string())).collect::<Result<_, _>>()?
-                    }
-                }
-                other => return Err(Refusal::UnknownField { given: preview(other), known: "text, guide, theme, intensity, cw" }),
-            }
-            if matches!(field.as_str(), "text" | "guide") && crisis(cx, &value) {
-                hold(cx, actor, Command::Deck(original), "content-held-card");
-                return Ok(());
-            }
-            if let Some(d) = cx.st.decks.get_mut(&deck) {
-                d.cards[i] = c;
-            }
-            cx.st.dirty.decks.insert(deck);
-            cx.audit(actor, "card edit", Some(card.clone()), None);
-            cx.whisper_line(&who, Line::new("card-edited").text("id", card));
-        }
+        DeckCmd::Edit { card, field, value } => revise(cx, actor, card, vec![(field, value)], original, confirmed)?,
+        DeckCmd::Revise { card, changes } => revise(cx, actor, card, changes, original, confirmed)?,
         DeckCmd::Remove { name, confirm } => {
             if let Some((deck, i)) = card_position(cx, &name) {
                 if let Some(d) = cx.st.decks.get_mut(&deck) {
@@ -244,6 +215,56 @@ pub fn deck(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: DeckCmd, confirmed: b
             cx.whisper(&who, msg);
         }
     }
+    Ok(())
+}
+
+/// Content notes as `deck edit CARD cw` takes them: comma-separated words, or `none`.
+fn content_notes(value: &str) -> Result<Vec<String>, Refusal> {
+    let value = value.trim();
+    if value.is_empty() || value == "none" {
+        return Ok(Vec::new());
+    }
+    value.split(',').map(|t| Slug::parse(t.trim()).map(|s| s.to_string())).collect()
+}
+
+/// `deck edit`, one field or several: every change is checked before any is
+/// made, so a refused one changes nothing.
+fn revise(
+    cx: &mut Cx<'_, impl Rng>,
+    actor: &Actor,
+    card: String,
+    changes: Vec<(String, String)>,
+    original: DeckCmd,
+    confirmed: bool,
+) -> Result<(), Refusal> {
+    let (deck, i) = card_position(cx, &card).ok_or_else(|| Refusal::UnknownDeckOrCard { given: preview(&card) })?;
+    let mut c = cx.st.decks[&deck].cards[i].clone();
+    let mut held = false;
+    for (field, value) in &changes {
+        match field.as_str() {
+            "text" => c.text = textcheck::check(value, TextUse::Card)?,
+            "guide" if c.kind == CardKind::Sharing => c.guide = Some(textcheck::check(value, TextUse::Card)?),
+            "guide" => return Err(Refusal::GuideNotAllowed),
+            "theme" => c.theme = Theme::parse(value).ok_or_else(|| Refusal::UnknownTheme { given: preview(value) })?,
+            "intensity" => {
+                c.intensity = Intensity::parse(value)
+                    .ok_or_else(|| Refusal::BadValue { key: "intensity".into(), detail: "light, medium or deep".into() })?
+            }
+            "cw" => c.cw = content_notes(value)?,
+            other => return Err(Refusal::UnknownField { given: preview(other), known: "text, guide, theme, intensity, cw" }),
+        }
+        held |= matches!(field.as_str(), "text" | "guide") && !confirmed && crisis_words(&cx.st.rules, value);
+    }
+    if held {
+        hold(cx, actor, Command::Deck(original), "content-held-card");
+        return Ok(());
+    }
+    if let Some(d) = cx.st.decks.get_mut(&deck) {
+        d.cards[i] = c;
+    }
+    cx.st.dirty.decks.insert(deck);
+    cx.audit(actor, "card edit", Some(card.clone()), None);
+    cx.whisper_line(&actor.member, Line::new("card-edited").text("id", card));
     Ok(())
 }
 

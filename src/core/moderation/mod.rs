@@ -113,27 +113,31 @@ pub fn suggestions(cx: &mut Cx<'_, impl Rng>, actor: &Actor, decision: Option<(b
     Ok(())
 }
 
+/// Each setting's key and its value as `settings show` lists it.
+pub fn setting_values(community: &super::state::Community) -> [(&'static str, String); 11] {
+    let s = &community.settings;
+    [
+        ("timezone", s.timezone.clone()),
+        ("retention-days", s.retention_days.to_string()),
+        ("signpost-hours", s.signpost_hours.to_string()),
+        ("rate-per-minute", s.rate_per_minute.to_string()),
+        ("reflect-history", s.reflect_history.to_string()),
+        ("default-template", s.default_template.clone()),
+        ("speaker-pings", if s.speaker_pings { "on" } else { "off" }.to_owned()),
+        ("who-opens", s.who_opens.as_str().to_owned()),
+        ("open-per-member", s.open_per_member.to_string()),
+        ("open-per-channel", s.open_per_channel.to_string()),
+        ("agreements", format!("version {}", community.agreements_version)),
+    ]
+}
+
 /// `settings show | settings set KEY VALUE`. Agreements in crisis words wait for
 /// `confirm`: every member who joins is shown them.
 pub fn settings(cx: &mut Cx<'_, impl Rng>, actor: &Actor, set: Option<(String, String)>, confirmed: bool) -> Result<(), Refusal> {
     moderator(actor)?;
     let Some((key, value)) = set else {
-        let s = &cx.st.community.settings;
-        let pairs = [
-            ("timezone", s.timezone.clone()),
-            ("retention-days", s.retention_days.to_string()),
-            ("signpost-hours", s.signpost_hours.to_string()),
-            ("rate-per-minute", s.rate_per_minute.to_string()),
-            ("reflect-history", s.reflect_history.to_string()),
-            ("default-template", s.default_template.clone()),
-            ("speaker-pings", if s.speaker_pings { "on" } else { "off" }.to_owned()),
-            ("who-opens", s.who_opens.as_str().to_owned()),
-            ("open-per-member", s.open_per_member.to_string()),
-            ("open-per-channel", s.open_per_channel.to_string()),
-            ("agreements", format!("version {}", cx.st.community.agreements_version)),
-        ];
         let mut lines = vec![Line::new("settings-head")];
-        lines.extend(pairs.into_iter().map(|(k, v)| Line::new("kv").text("key", k).text("value", v)));
+        lines.extend(setting_values(&cx.st.community).into_iter().map(|(k, v)| Line::new("kv").text("key", k).text("value", v)));
         let custom = if cx.st.community.resources_custom { "yes" } else { "no" };
         lines.push(Line::new("settings-resources").text("custom", custom));
         cx.whisper(&actor.member, Message::new(Kind::Info, lines));
@@ -319,6 +323,16 @@ pub fn confirm(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> 
         super::command::Command::Settings(set) => settings(cx, actor, set, true),
         _ => Err(Refusal::NothingToConfirm),
     }
+}
+
+/// `dashboard`: a moderator asks for a sign-in link to the moderator page.
+/// The core decides who may have one; the engine makes the link (its secret
+/// never passes through the core or the store) and sends it privately.
+pub fn dashboard(cx: &mut Cx<'_, impl Rng>, actor: &Actor) -> Result<(), Refusal> {
+    moderator(actor)?;
+    cx.audit(actor, "dashboard link", None, None);
+    cx.out.push(Effect::SignIn { to: actor.member.clone() });
+    Ok(())
 }
 
 /// `leave-room`: attune says goodbye where it was asked and leaves. Refused

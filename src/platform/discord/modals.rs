@@ -90,6 +90,7 @@ impl Form {
                 intensity: INTENSITIES[*intensity].to_owned(),
                 text,
                 guide: input(GUIDE).filter(|g| !g.trim().is_empty()),
+                cw: None,
             }),
             Form::Edit { card, field } => Command::Deck(DeckCmd::Edit {
                 card: card.clone(),
@@ -183,6 +184,7 @@ mod tests {
                 intensity: "medium".into(),
                 text: "What are you carrying today?\nTake your time.".into(),
                 guide: Some("Listen | without fixing".into()),
+                cw: None,
             })
         );
         let edit = Form::Edit { card: "mine-01".into(), field: 0 };
