@@ -306,12 +306,13 @@ async fn sign_in_page(State(web): Shared, Path(token): Path<String>) -> Response
 
 async fn sign_in(State(web): Shared, axum::extract::Form(form): Form) -> Response {
     let token = field(&form, "token");
+    // A link that doesn't work leaves any session this browser has alone.
     let Some(pass) = web.passes.redeem(token.trim()) else {
-        return web.signed_out(StatusCode::FORBIDDEN, view::Why::LinkUsed);
+        return web.page_response(StatusCode::FORBIDDEN, view::signed_out(view::Why::LinkUsed));
     };
     // The link was for a moderator; are they one now, in that community?
     if web.moderator(&pass.community, &pass.member).await.is_none() {
-        return web.signed_out(StatusCode::FORBIDDEN, view::Why::NotModerator);
+        return web.page_response(StatusCode::FORBIDDEN, view::signed_out(view::Why::NotModerator));
     }
     let (Some(sid), Some(csrf)) = (secret(), secret()) else { return web.trouble() };
     {

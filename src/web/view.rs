@@ -493,7 +493,7 @@ pub fn deck(f: &Frame<'_>, d: &DeckView) -> Markup {
         html! {
             p { a href="/decks" { "← All decks" } }
             h1 { (d.title) }
-            p.meta { (d.name) " · " (d.cards.len()) " cards · " @if d.enabled { "in use" } @else { "turned off" } }
+            p.meta { (d.name) " · " (d.cards.len()) @if d.cards.len() == 1 { " card · " } @else { " cards · " } @if d.enabled { "in use" } @else { "turned off" } }
             h2 { "Add a card" }
             form method="post" action={ "/decks/" (deck_path) "/cards" } {
                 (csrf(f))

@@ -12,6 +12,7 @@
 mod architecture;
 mod bad_input;
 mod boundary;
+mod browser;
 mod buttons;
 mod care;
 mod care_depth;

@@ -69,7 +69,8 @@ async fn page() -> Page {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("attune.db")).await.unwrap();
     let (outlets, rx) = Outlets::single(Platform::Console);
-    let (engine, _) = Engine::start(store, Clock::manual(t0()), Config::default().content().unwrap(), Seed::Fixed(1), outlets).await.unwrap();
+    let (engine, _) =
+        Engine::start(store, Clock::manual(t0()), Config::default().content().unwrap(), Seed::Fixed(1), outlets).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let passes = engine.open_page(&base);
@@ -101,11 +102,7 @@ impl Reply {
 
 async fn send(method: &str, url: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<bytes::Bytes>>();
-    let body: String = form
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&");
+    let body: String = form.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
     let mut req = Request::builder().method(method).uri(url).header("content-type", "application/x-www-form-urlencoded");
     if let Some(c) = cookie {
         req = req.header("cookie", c);
@@ -325,7 +322,15 @@ async fn a_card_that_tries_html_is_shown_as_text_and_nothing_loads_from_elsewher
         "POST",
         &format!("{}/decks/web/cards", p.base),
         Some(&cookie),
-        &[("csrf", &csrf), ("kind", "sharing"), ("theme", "body"), ("intensity", "light"), ("text", plain), ("guide", "Just listen & be."), ("cw", "")],
+        &[
+            ("csrf", &csrf),
+            ("kind", "sharing"),
+            ("theme", "body"),
+            ("intensity", "light"),
+            ("text", plain),
+            ("guide", "Just listen & be."),
+            ("cw", ""),
+        ],
     )
     .await;
     let shown = send("GET", &format!("{}/decks/web", p.base), Some(&cookie), &[]).await;
@@ -390,6 +395,7 @@ async fn without_the_page_dashboard_says_it_is_off() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("attune.db")).await.unwrap();
     let (outlets, _rx) = Outlets::single(Platform::Console);
-    let (engine, _) = Engine::start(store, Clock::manual(t0()), Config::default().content().unwrap(), Seed::Fixed(1), outlets).await.unwrap();
+    let (engine, _) =
+        Engine::start(store, Clock::manual(t0()), Config::default().content().unwrap(), Seed::Fixed(1), outlets).await.unwrap();
     assert_eq!(ask_link(&engine, "here", "mod", true).await, Err("dashboard-off".to_owned()));
 }
