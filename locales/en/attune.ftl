@@ -527,4 +527,4 @@ content-held-agreements = These agreements use words that read like someone in c
 
 ## The moderator page
 dashboard-link = Here is your link to the moderator page: { $link } It works once, for { $minutes } minutes, and only for you. Please don't share it.
-dashboard-off = The moderator page isn't turned on here. Whoever runs attune can turn it on with `[server] listen` and `public_url` in the config.
+dashboard-off = The moderator page isn't available here yet. Everything on it can also be done with the deck, template, settings and suggestions commands.

@@ -68,6 +68,11 @@ async fn serve_until_done(db: &Path, config: &Config, discord: bool, matrix: boo
         .into());
     }
     let defaults = config.content().context("the decks or safety files are invalid")?;
+    if config.server.page_url().is_some() {
+        tracing::warn!(
+            "server.public_url is set, but the moderator page serves only `attune console` so far; on Discord and Matrix the chat commands do what it does"
+        );
+    }
     // The recorder goes in before the engine starts, so resumed circles are counted.
     // The listener's port is taken first: one in use stops everything before it starts.
     let mut metrics = match config.server.listen_addr() {
