@@ -452,6 +452,19 @@ impl Engine {
         rx.await.map_err(|_| EngineError::Failed)
     }
 
+    /// The community's newest audit entries and the records of it that can't be read
+    /// back (what `attune doctor` names), for the moderator page's care view.
+    pub async fn care_records(
+        &self,
+        community: &CommunityId,
+        most: u32,
+    ) -> Result<(Vec<crate::core::state::AuditEntry>, Vec<crate::store::Damaged>), EngineError> {
+        let audit = self.inner.store.audit_recent(community, most).await?;
+        let key = community.key();
+        let damaged = self.inner.store.damaged_documents().await?.into_iter().filter(|d| d.community == key).collect();
+        Ok((audit, damaged))
+    }
+
     /// Names in a community that a platform can offer while someone types (decks,
     /// card ids, templates, practices, a circle's members; see [`crate::core::names`]). Read in the
     /// community's turn, from its current state; changes nothing.

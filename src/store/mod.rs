@@ -484,6 +484,30 @@ impl Store {
         Ok(())
     }
 
+    /// The community's newest audit entries, newest first (the moderator page's care view).
+    /// An entry whose actor can't be read back is left out.
+    pub async fn audit_recent(&self, id: &CommunityId, most: u32) -> Result<Vec<crate::core::state::AuditEntry>, StoreError> {
+        let rows = sqlx::query("SELECT at, actor, action, target, circle FROM audit WHERE community = ? ORDER BY seq DESC LIMIT ?")
+            .bind(id.key())
+            .bind(i64::from(most))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (at, actor): (i64, String) = (r.try_get("at")?, r.try_get("actor")?);
+            let (Ok(at), Ok(actor)) = (Timestamp::from_second(at), MemberRef::from_key(&actor)) else { continue };
+            let circle: Option<i64> = r.try_get("circle")?;
+            entries.push(crate::core::state::AuditEntry {
+                at,
+                actor,
+                action: r.try_get("action")?,
+                target: r.try_get("target")?,
+                circle: circle.and_then(|c| u64::try_from(c).ok()).map(crate::core::ids::CircleId),
+            });
+        }
+        Ok(entries)
+    }
+
     /// Quarantined communities with the kind of failure.
     pub async fn quarantined(&self) -> Result<Vec<(String, String)>, StoreError> {
         let rows = sqlx::query("SELECT community, reason FROM quarantine ORDER BY community").fetch_all(&self.pool).await?;

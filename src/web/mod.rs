@@ -112,6 +112,8 @@ pub fn router(engine: Engine, passes: Arc<Passes>, vouches: Vec<(Platform, Arc<d
         .route("/settings", post(setting_set))
         .route("/suggestions", get(suggestions))
         .route("/suggestions/{id}", post(suggestion_decide))
+        .route("/schedule", get(schedule))
+        .route("/care", get(care))
         .route("/confirm", post(confirm))
         .layer(axum::extract::DefaultBodyLimit::max(MOST_UPLOAD + 4096))
         .layer(axum::middleware::map_response(guard_headers))
@@ -592,6 +594,51 @@ async fn suggestion_decide(State(web): Shared, headers: HeaderMap, Path(id): Pat
     };
     let approve = field(&form, "approve") == "1";
     web.act_and_return(who, Command::Suggestions(Some((approve, id))), "/suggestions").await
+}
+
+async fn schedule(State(web): Shared, headers: HeaderMap) -> Response {
+    let who = match web.who(&headers).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let now = web.engine.clock().now();
+    match web.state(&who.community, move |st| view::ScheduleView::read(st, now)).await {
+        Ok(s) => web.page_response(StatusCode::OK, view::schedule(&who.frame(), &s)),
+        Err(r) => r,
+    }
+}
+
+/// Audit entries shown at most.
+const AUDIT_SHOWN: u32 = 50;
+
+async fn care(State(web): Shared, headers: HeaderMap) -> Response {
+    let who = match web.who(&headers).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let now = web.engine.clock().now();
+    let view = match web.state(&who.community, move |st| view::CareView::read(st, now)).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (audit, damaged) = match web.engine.care_records(&who.community, AUDIT_SHOWN).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(community = %who.community, error = %e, "the moderator page could not read the audit log");
+            return web.trouble();
+        }
+    };
+    let done: Vec<view::Done> = audit
+        .into_iter()
+        .map(|a| view::Done {
+            at: a.at.strftime("%Y-%m-%d %H:%M").to_string(),
+            who: a.actor.user().to_owned(),
+            action: a.action,
+            target: a.target.unwrap_or_default(),
+        })
+        .collect();
+    let damaged: Vec<String> = damaged.iter().map(ToString::to_string).collect();
+    web.page_response(StatusCode::OK, view::care(&who.frame(), &view, &done, &damaged))
 }
 
 async fn confirm(State(web): Shared, headers: HeaderMap, axum::extract::Form(form): Form) -> Response {

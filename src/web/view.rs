@@ -111,6 +111,8 @@ fn page(title: &str, frame: Option<&Frame<'_>>, body: Markup) -> Markup {
                             a href="/shapes" { "Circle shapes" }
                             a href="/settings" { "Settings" }
                             a href="/suggestions" { "Suggestions" }
+                            a href="/schedule" { "Schedule" }
+                            a href="/care" { "Care" }
                         }
                         form.inline method="post" action="/sign-out" {
                             input type="hidden" name="csrf" value=(f.csrf);
@@ -335,6 +337,90 @@ impl SuggestionsView {
                 .collect(),
         }
     }
+}
+
+/// One circle on the schedule page: no member names, only counts.
+pub struct Upcoming {
+    pub title: String,
+    pub when: String,
+    pub shape: String,
+    pub reminder: String,
+    pub joined: usize,
+    pub listed: bool,
+}
+
+pub struct ScheduleView {
+    pub upcoming: Vec<Upcoming>,
+    pub running: usize,
+    pub timezone: String,
+}
+
+impl ScheduleView {
+    pub fn read(st: &State, now: jiff::Timestamp) -> ScheduleView {
+        let tz = crate::core::timeparse::zone(&st.community.settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let mut upcoming: Vec<(jiff::Timestamp, Upcoming)> = st
+            .circles
+            .values()
+            .filter(|c| c.is_live() && !c.is_running())
+            .filter_map(|c| c.scheduled_for.map(|at| (at, c)))
+            .map(|(at, c)| {
+                let mins = c.template.reminder_secs / 60;
+                (
+                    at,
+                    Upcoming {
+                        title: c.title.clone().unwrap_or_else(|| "A witnessing circle".to_owned()),
+                        when: crate::core::timeparse::local_label(at, now, &tz),
+                        shape: c.template.name.clone(),
+                        reminder: if mins > 0 { format!("{mins} min before") } else { "none".to_owned() },
+                        joined: c.seats.len(),
+                        listed: c.listed,
+                    },
+                )
+            })
+            .collect();
+        upcoming.sort_by_key(|(at, _)| *at);
+        ScheduleView {
+            upcoming: upcoming.into_iter().map(|(_, u)| u).collect(),
+            running: st.circles.values().filter(|c| c.is_running()).count(),
+            timezone: st.community.settings.timezone.clone(),
+        }
+    }
+}
+
+/// The pulse of one recently ended circle, as the host's status gives it.
+pub struct Heard {
+    pub title: String,
+    pub pulse: crate::core::circle::Pulse,
+}
+
+pub struct CareView {
+    pub resources: String,
+    pub resources_custom: bool,
+    pub heard: Vec<Heard>,
+}
+
+impl CareView {
+    pub fn read(st: &State, now: jiff::Timestamp) -> CareView {
+        let mut ended: Vec<_> = st.circles.values().filter(|c| c.phase == crate::core::circle::Phase::Ended).collect();
+        ended.sort_by_key(|c| std::cmp::Reverse(c.ended_at));
+        CareView {
+            resources: st.community.resources.clone(),
+            resources_custom: st.community.resources_custom,
+            heard: ended
+                .into_iter()
+                .take(20)
+                .map(|c| Heard { title: c.title.clone().unwrap_or_else(|| format!("Circle {}", c.id.0)), pulse: c.pulse(now) })
+                .collect(),
+        }
+    }
+}
+
+/// One audit entry as the care page shows it.
+pub struct Done {
+    pub at: String,
+    pub who: String,
+    pub action: String,
+    pub target: String,
 }
 
 // --- Pages -----------------------------------------------------------------
@@ -674,6 +760,83 @@ pub fn suggestions(f: &Frame<'_>, s: &SuggestionsView) -> Markup {
                         button type="submit" { "Decline" }
                     }
                 }
+            }
+        },
+    )
+}
+
+pub fn schedule(f: &Frame<'_>, s: &ScheduleView) -> Markup {
+    page(
+        "Schedule",
+        Some(f),
+        html! {
+            h1 { "Upcoming circles" }
+            p.meta { "Times in the community's time zone, " (s.timezone) ". " (s.running) @if s.running == 1 { " circle is" } @else { " circles are" } " under way now." }
+            @if s.upcoming.is_empty() { p { "No circles are scheduled. A host schedules one in chat with /circle schedule." } }
+            @else {
+                table {
+                    thead { tr { th { "Circle" } th { "When" } th { "Shape" } th { "Reminder" } th { "Joined" } } }
+                    tbody {
+                        @for u in &s.upcoming {
+                            tr {
+                                td { (u.title) @if u.listed { br; span.meta { "Listed in the server's Events" } } }
+                                td { (u.when) }
+                                td { (u.shape) }
+                                td { (u.reminder) }
+                                td { (u.joined) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub fn care(f: &Frame<'_>, c: &CareView, done: &[Done], damaged: &[String]) -> Markup {
+    use crate::core::circle::Pulse;
+    page(
+        "Care",
+        Some(f),
+        html! {
+            h1 { "Care" }
+            h2 { "Crisis resources card" }
+            p.meta { @if c.resources_custom { "Your community's own card." } @else { "attune's default card." } " Members get it privately when they ask, and when their words suggest they may need it. Change it in chat with /resources set." }
+            div.note { (c.resources) }
+            h2 { "Did people feel heard?" }
+            p.meta { "The average of the private \"did you feel heard?\" answers (1 to 5) of recently ended circles, shown only once at least three people answered and the answers are closed." }
+            @if c.heard.is_empty() { p { "No circle has ended recently." } }
+            @else {
+                table {
+                    tbody {
+                        @for h in &c.heard {
+                            tr {
+                                td { (h.title) }
+                                td {
+                                    @match &h.pulse {
+                                        Pulse::Open => "Answers are still coming in.",
+                                        Pulse::Few(n) => { (n) " answered: too few to show an average." }
+                                        Pulse::Average { count, average } => { (average) " from " (count) " answers" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "What moderators and hosts did" }
+            @if done.is_empty() { p { "Nothing yet." } }
+            @else {
+                table {
+                    thead { tr { th { "When (UTC)" } th { "Who" } th { "What" } th { "On" } } }
+                    tbody { @for d in done { tr { td { (d.at) } td { (d.who) } td { (d.action) } td { (d.target) } } } }
+                }
+            }
+            h2 { "Records that couldn't be read" }
+            @if damaged.is_empty() { p { "None: everything attune keeps for this community reads back." } }
+            @else {
+                p { "These were set aside; attune doctor names them too. Whoever runs attune can restore them from a backup." }
+                ul { @for d in damaged { li { (d) } } }
             }
         },
     )

@@ -399,3 +399,66 @@ async fn without_the_page_dashboard_says_it_is_off() {
         Engine::start(store, Clock::manual(t0()), Config::default().content().unwrap(), Seed::Fixed(1), outlets).await.unwrap();
     assert_eq!(ask_link(&engine, "here", "mod", true).await, Err("dashboard-off".to_owned()));
 }
+
+async fn as_mod(e: &Engine, c: &str, line: &str) {
+    let actor = Actor { member: member("mod"), display: "mod".into(), moderator: true, host: false };
+    let place = Place::Channel(attune::core::ids::ChannelId::parse(Platform::Console, "circle").unwrap());
+    let command = attune::core::command::parse(line).unwrap();
+    e.submit(&community(c), Input::Command { actor, place, command }, None).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_schedule_and_care_pages_show_counts_never_names() {
+    let p = page().await;
+    let (cookie, _) = sign_in(&p, "here", "mod").await;
+    let empty = send("GET", &format!("{}/schedule", p.base), Some(&cookie), &[]).await;
+    assert!(empty.body.contains("No circles are scheduled"), "{}", empty.body);
+    as_mod(&p.engine, "here", "circle open Thursday listening").await;
+    as_mod(&p.engine, "here", "circle schedule in 2h").await;
+    let shown = send("GET", &format!("{}/schedule", p.base), Some(&cookie), &[]).await;
+    assert_eq!(shown.status, 200);
+    assert!(shown.body.contains("Thursday listening"), "{}", shown.body);
+    assert!(shown.body.contains("standard"));
+    let care = send("GET", &format!("{}/care", p.base), Some(&cookie), &[]).await;
+    assert_eq!(care.status, 200);
+    assert!(care.body.contains("dashboard link"), "the audit log shows the sign-in link being given: {}", care.body);
+    assert!(care.body.contains("circle schedule") || care.body.contains("circle open"), "{}", care.body);
+    assert!(care.body.contains("None: everything attune keeps"));
+    assert!(care.body.contains("not a crisis service") || care.body.contains("crisis"), "the resources card is shown");
+}
+
+#[tokio::test]
+async fn a_deck_file_is_imported_with_the_form_token_only() {
+    let p = page().await;
+    let (cookie, csrf) = sign_in(&p, "here", "mod").await;
+    let file = "[deck]\nname = \"imported\"\ntitle = \"Imported deck\"\ndescription = \"\"\n\n[[cards]]\nid = \"imported-01\"\nkind = \"check-in\"\ntheme = \"rest\"\nintensity = \"light\"\ntext = \"What would rest look like for you this week?\"\n";
+    let multipart = |csrf: Option<&str>| {
+        let mut body = String::new();
+        if let Some(t) = csrf {
+            body.push_str(&format!("--XB\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{t}\r\n"));
+        }
+        body.push_str(&format!(
+            "--XB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"imported.toml\"\r\nContent-Type: application/toml\r\n\r\n{file}\r\n--XB--\r\n"
+        ));
+        body
+    };
+    let post = |body: String| {
+        let cookie = cookie.clone();
+        let url = format!("{}/decks/import", p.base);
+        async move {
+            let client = Client::builder(TokioExecutor::new()).build_http::<Full<bytes::Bytes>>();
+            let req = Request::post(url)
+                .header("content-type", "multipart/form-data; boundary=XB")
+                .header("cookie", cookie)
+                .body(Full::new(bytes::Bytes::from(body)))
+                .unwrap();
+            client.request(req).await.unwrap().status().as_u16()
+        }
+    };
+    assert_eq!(post(multipart(None)).await, 403, "no token, no import");
+    assert!(!deck_names(&p.engine, "here").await.contains(&"imported".to_owned()));
+    assert_eq!(post(multipart(Some(&csrf))).await, 303);
+    assert!(deck_names(&p.engine, "here").await.contains(&"imported".to_owned()));
+    let shown = send("GET", &format!("{}/decks", p.base), Some(&cookie), &[]).await;
+    assert!(shown.body.contains("Imported deck"), "{}", shown.body);
+}

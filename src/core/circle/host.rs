@@ -304,17 +304,10 @@ pub fn status(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) -> Result
         lines.push(Line::new("status-scheduled").text("when", super::super::timeparse::local_label(at, now, &tz)));
     }
     if (c.is_host(&actor.member) || actor.moderator) && c.phase == Phase::Ended {
-        let scores = c.pulse_scores();
-        if c.pulse_open(now) {
-            lines.push(Line::new("status-pulse-open"));
-        } else if scores.len() >= 3 {
-            let sum: i64 = scores.iter().map(|s| i64::from(*s)).sum();
-            // Rounded to the nearest tenth (4, 5 and 2 average 3.7), never truncated.
-            let n = scores.len() as i64;
-            let tenths = (sum * 20 + n) / (2 * n);
-            lines.push(Line::new("status-pulse").num("count", scores.len()).text("average", format!("{}.{}", tenths / 10, tenths % 10)));
-        } else {
-            lines.push(Line::new("status-pulse-few").num("count", scores.len()));
+        match c.pulse(now) {
+            super::Pulse::Open => lines.push(Line::new("status-pulse-open")),
+            super::Pulse::Average { count, average } => lines.push(Line::new("status-pulse").num("count", count).text("average", average)),
+            super::Pulse::Few(count) => lines.push(Line::new("status-pulse-few").num("count", count)),
         }
     }
     cx.whisper(&actor.member, Message::new(Kind::Info, lines));

@@ -27,6 +27,14 @@ pub use speaker::{away, back, card, card_show, done, extend, hand, mode, pass, p
 use super::ids::{ChannelId, CircleId, MemberRef, Slug};
 use super::template::{Mode, Template};
 
+/// See [`Circle::pulse`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pulse {
+    Open,
+    Few(usize),
+    Average { count: usize, average: String },
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Phase {
     Gathering,
@@ -300,6 +308,24 @@ impl Circle {
         let Some(ended) = self.ended_at.filter(|_| self.phase == Phase::Ended) else { return false };
         let everyone = self.seats.iter().all(|s| self.pulses.contains_key(&s.member));
         !everyone && now < plus(ended, PULSE_WINDOW_SECS)
+    }
+
+    /// What may be said of the "did you feel heard?" answers: nothing while they are
+    /// collected, the average only once at least three answered (so nobody's answer
+    /// can be worked out), else only how many answered.
+    pub fn pulse(&self, now: Timestamp) -> Pulse {
+        let scores = self.pulse_scores();
+        if self.pulse_open(now) {
+            return Pulse::Open;
+        }
+        if scores.len() < 3 {
+            return Pulse::Few(scores.len());
+        }
+        let sum: i64 = scores.iter().map(|s| i64::from(*s)).sum();
+        // Rounded to the nearest tenth (4, 5 and 2 average 3.7), never truncated.
+        let n = scores.len() as i64;
+        let tenths = (sum * 20 + n) / (2 * n);
+        Pulse::Average { count: scores.len(), average: format!("{}.{}", tenths / 10, tenths % 10) }
     }
 
     /// All pulse answers, attributed or not.
