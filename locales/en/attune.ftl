@@ -528,3 +528,14 @@ content-held-agreements = These agreements use words that read like someone in c
 ## The moderator page
 dashboard-link = Here is your link to the moderator page: { $link } It works once, for { $minutes } minutes, and only for you. Please don't share it.
 dashboard-off = The moderator page isn't available here yet. Everything on it can also be done with the deck, template, settings and suggestions commands.
+# The same answers on the moderator page, where chat's commands would be the wrong advice.
+page-deck-created = Created the deck { $name }. Open it to add cards.
+page-deck-remove-ask = This removes the deck { $name } and its { $cards ->
+    [one] one card
+   *[other] { $cards } cards
+} for this community. To go ahead, tick "Yes, remove the whole deck" and press Remove deck again. (Export saves a copy first.)
+page-refusal-guide-required = Sharing cards need a listener guide too: please fill in "Listener guide".
+page-refusal-unknown-deck = There's no deck or card called "{ $given }" any more; it may have just been removed.
+page-refusal-no-such-deck = There's no deck called "{ $given }" any more; it may have just been removed.
+page-template-created = Created the circle shape { $name } with the standard settings. Change it below.
+page-content-held-how = If it's meant, press "Yes, I mean it: save it" below. If these words are about you, the resources card is always there for you, and so are the other moderators.

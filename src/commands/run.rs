@@ -68,11 +68,6 @@ async fn serve_until_done(db: &Path, config: &Config, discord: bool, matrix: boo
         .into());
     }
     let defaults = config.content().context("the decks or safety files are invalid")?;
-    if config.server.page_url().is_some() {
-        tracing::warn!(
-            "server.public_url is set, but the moderator page serves only `attune console` so far; on Discord and Matrix the chat commands do what it does"
-        );
-    }
     // The recorder goes in before the engine starts, so resumed circles are counted.
     // The listener's port is taken first: one in use stops everything before it starts.
     let mut metrics = match config.server.listen_addr() {
@@ -184,7 +179,24 @@ async fn serve(
         None => None,
     };
     let links: Vec<Link> = matrix.iter().map(|m| m.link()).chain(discord.iter().map(|d| d.link())).collect();
-    let ops = metrics.map(|(bound, handle)| attune::ops::serve(bound, handle, engine.clone(), links, None));
+    // The moderator page, where it is on: each platform says who its members are.
+    let page = match config.server.page_url().filter(|_| metrics.is_some()) {
+        Some(url) => {
+            let mut vouches: Vec<(Platform, std::sync::Arc<dyn attune::platform::Vouch>)> = Vec::new();
+            vouches.extend(matrix.iter().map(|m| (Platform::Matrix, m.vouch())));
+            vouches.extend(discord.iter().map(|d| (Platform::Discord, d.vouch())));
+            let passes = engine.open_page(url);
+            match attune::web::router(engine.clone(), passes, vouches) {
+                Ok(router) => Some(router),
+                Err(e) => {
+                    stop_all(matrix, discord, &engine).await;
+                    return Err(anyhow::Error::new(e).context("the moderator page could not start"));
+                }
+            }
+        }
+        None => None,
+    };
+    let ops = metrics.map(|(bound, handle)| attune::ops::serve(bound, handle, engine.clone(), links, page));
     let platforms: Vec<&str> = [(matrix.is_some(), "matrix"), (discord.is_some(), "discord")].iter().filter(|p| p.0).map(|p| p.1).collect();
     let at_start = engine.summary();
     tracing::info!(
@@ -325,5 +337,9 @@ impl NotBuilt {
 
     fn link(&self) -> Link {
         Link::new(attune::core::ids::Platform::Console)
+    }
+
+    fn vouch(&self) -> std::sync::Arc<dyn attune::platform::Vouch> {
+        std::sync::Arc::new(attune::platform::Nobody)
     }
 }

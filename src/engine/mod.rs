@@ -422,6 +422,15 @@ impl Engine {
         rx.await.map_err(|_| EngineError::Failed)?
     }
 
+    /// Hands deliveries to the community's platform, as if they had come from a
+    /// timer (the moderator page keeps its moderator's own answer and passes on
+    /// the rest).
+    pub async fn pass_on(&self, community: &CommunityId, deliveries: Vec<Delivery>) {
+        for delivery in deliveries {
+            actor::hand_on(self, community, delivery).await;
+        }
+    }
+
     /// Serves sign-in links for the moderator page at `public_url` from now on
     /// (`dashboard` says the page is off until then). Once per engine.
     pub fn open_page(&self, public_url: &str) -> Arc<passes::Passes> {

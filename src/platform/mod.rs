@@ -355,3 +355,16 @@ pub trait Vouch: Send + Sync {
         member: &'a crate::core::ids::MemberRef,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<crate::core::input::Actor>> + Send + 'a>>;
 }
+
+/// Knows nobody: a platform that isn't built in.
+pub struct Nobody;
+
+impl Vouch for Nobody {
+    fn actor<'a>(
+        &'a self,
+        _community: &'a crate::core::ids::CommunityId,
+        _member: &'a crate::core::ids::MemberRef,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<crate::core::input::Actor>> + Send + 'a>> {
+        Box::pin(async { None })
+    }
+}

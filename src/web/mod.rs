@@ -33,7 +33,7 @@ use crate::core::effect::Message;
 use crate::core::ids::{CommunityId, MemberRef, Platform};
 use crate::core::input::{Actor, Input, Place};
 use crate::engine::passes::{Passes, secret};
-use crate::engine::{Engine, EngineError};
+use crate::engine::{Delivery, Engine, EngineError};
 use crate::platform::Vouch;
 use crate::text::Catalogue;
 
@@ -95,8 +95,8 @@ pub fn router(engine: Engine, passes: Arc<Passes>, vouches: Vec<(Platform, Arc<d
         .route("/sign-in", post(sign_in))
         .route("/sign-out", post(sign_out))
         .route("/decks", get(decks))
-        .route("/decks/new", post(deck_new))
-        .route("/decks/import", post(deck_import))
+        .route("/deck-new", post(deck_new))
+        .route("/deck-import", post(deck_import))
         .route("/decks/{name}", get(deck))
         .route("/decks/{name}/toggle", post(deck_toggle))
         .route("/decks/{name}/remove", post(deck_remove))
@@ -106,7 +106,7 @@ pub fn router(engine: Engine, passes: Arc<Passes>, vouches: Vec<(Platform, Arc<d
         .route("/cards/{id}/toggle", post(card_toggle))
         .route("/cards/{id}/remove", post(card_remove))
         .route("/shapes", get(shapes))
-        .route("/shapes/new", post(shape_new))
+        .route("/shape-new", post(shape_new))
         .route("/shapes/{name}", post(shape_set))
         .route("/settings", get(settings))
         .route("/settings", post(setting_set))
@@ -156,7 +156,9 @@ impl Web {
 
     fn cookie(&self, sid: &str) -> String {
         let secure = if self.secure { "; Secure" } else { "" };
-        format!("{}={sid}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", self.cookie_name(), IDLE.as_secs())
+        // No Max-Age: the cookie lasts while the browser is open, and the server ends
+        // the session after IDLE without a click (a fixed age would end it mid-work).
+        format!("{}={sid}; Path=/; HttpOnly; SameSite=Strict{secure}", self.cookie_name())
     }
 
     fn cleared_cookie(&self) -> String {
@@ -244,7 +246,20 @@ impl Web {
     async fn act(&self, who: &Who, command: Command) -> Vec<Message> {
         let input = Input::Command { actor: who.actor.clone(), place: Place::Private, command };
         let messages: Vec<Message> = match self.engine.submit(&who.community, input, None).await {
-            Ok(answer) => answer.private_to(&who.actor.member).cloned().collect(),
+            Ok(answer) => {
+                // The moderator's own answer is shown on the page; everything else the
+                // change caused (a suggester told their card was added, say) goes out
+                // through the platform as it would from chat.
+                let (mine, others): (Vec<_>, Vec<_>) =
+                    answer.deliveries.into_iter().partition(|d| matches!(d, Delivery::Whisper { to, .. } if *to == who.actor.member));
+                self.engine.pass_on(&who.community, others).await;
+                mine.into_iter()
+                    .filter_map(|d| match d {
+                        Delivery::Whisper { message, .. } => Some(message),
+                        _ => None,
+                    })
+                    .collect()
+            }
             Err(e) => {
                 tracing::warn!(community = %who.community, error = %e, "a change from the moderator page was not applied");
                 let id = if matches!(e, EngineError::Quarantined) { "store-quarantined" } else { "store-unavailable" };
@@ -282,8 +297,10 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 type Form = axum::extract::Form<HashMap<String, String>>;
 type Shared = State<Arc<Web>>;
 
+/// A form value as typed: browsers send a text area's line breaks as CRLF,
+/// which the core would refuse as a control character.
 fn field(form: &HashMap<String, String>, key: &str) -> String {
-    form.get(key).cloned().unwrap_or_default()
+    form.get(key).map(|v| v.replace("\r\n", "\n").replace('\r', "\n")).unwrap_or_default()
 }
 
 async fn style() -> impl IntoResponse {
@@ -353,7 +370,7 @@ async fn decks(State(web): Shared, headers: HeaderMap) -> Response {
         Err(r) => return r,
     };
     match web.state(&who.community, view::Decks::read).await {
-        Ok(decks) => web.page_response(StatusCode::OK, view::decks(&who.frame(), &decks)),
+        Ok(decks) => web.page_response(StatusCode::OK, view::decks(&who.frame("/decks"), &decks)),
         Err(r) => r,
     }
 }
@@ -365,8 +382,8 @@ async fn deck(State(web): Shared, headers: HeaderMap, Path(name): Path<String>) 
     };
     let wanted = name.clone();
     match web.state(&who.community, move |st| view::DeckView::read(st, &wanted)).await {
-        Ok(Some(deck)) => web.page_response(StatusCode::OK, view::deck(&who.frame(), &deck)),
-        Ok(None) => web.page_response(StatusCode::NOT_FOUND, view::not_found(&who.frame())),
+        Ok(Some(deck)) => web.page_response(StatusCode::OK, view::deck(&who.frame(&format!("/decks/{}", view::path_part(&name))), &deck)),
+        Ok(None) => web.page_response(StatusCode::NOT_FOUND, view::not_found(&who.frame("/decks"))),
         Err(r) => r,
     }
 }
@@ -482,12 +499,14 @@ async fn card_edit(State(web): Shared, headers: HeaderMap, Path(id): Path<String
     };
     let wanted = id.clone();
     let Ok(found) = web.state(&who.community, move |st| view::CardView::find(st, &wanted)).await else { return web.trouble() };
-    let Some((deck, card)) = found else { return web.page_response(StatusCode::NOT_FOUND, view::not_found(&who.frame())) };
+    let Some((deck, card)) = found else { return web.page_response(StatusCode::NOT_FOUND, view::not_found(&who.frame("/decks"))) };
     // Only what the moderator changed is sent, all at once: all of it goes in, or none.
     let changes: Vec<(String, String)> = card
         .fields()
         .into_iter()
-        .filter_map(|(key, now)| form.get(key).filter(|given| **given != now).map(|given| (key.to_owned(), given.clone())))
+        .filter_map(|(key, now)| {
+            form.contains_key(key).then(|| field(&form, key)).filter(|given| *given != now).map(|given| (key.to_owned(), given))
+        })
         .collect();
     let back = format!("/decks/{}#{}", view::path_part(&deck), view::path_part(&id));
     if changes.is_empty() {
@@ -522,7 +541,7 @@ async fn shapes(State(web): Shared, headers: HeaderMap) -> Response {
         Err(r) => return r,
     };
     match web.state(&who.community, view::Shapes::read).await {
-        Ok(shapes) => web.page_response(StatusCode::OK, view::shapes(&who.frame(), &shapes)),
+        Ok(shapes) => web.page_response(StatusCode::OK, view::shapes(&who.frame("/shapes"), &shapes)),
         Err(r) => r,
     }
 }
@@ -552,7 +571,11 @@ async fn shape_set(State(web): Shared, headers: HeaderMap, Path(name): Path<Stri
         Err(r) => return r,
     };
     let back = format!("/shapes#{}", view::path_part(&name));
-    let command = Command::Template(TemplateCmd::Set { name, key: field(&form, "key").to_lowercase(), value: field(&form, "value") });
+    let command = Command::Template(TemplateCmd::Set {
+        name,
+        key: field(&form, "key").trim().to_lowercase(),
+        value: field(&form, "value").trim().to_owned(),
+    });
     web.act_and_return(who, command, &back).await
 }
 
@@ -562,7 +585,7 @@ async fn settings(State(web): Shared, headers: HeaderMap) -> Response {
         Err(r) => return r,
     };
     match web.state(&who.community, view::SettingsView::read).await {
-        Ok(s) => web.page_response(StatusCode::OK, view::settings(&who.frame(), &s)),
+        Ok(s) => web.page_response(StatusCode::OK, view::settings(&who.frame("/settings"), &s)),
         Err(r) => r,
     }
 }
@@ -572,7 +595,7 @@ async fn setting_set(State(web): Shared, headers: HeaderMap, axum::extract::Form
         Ok(w) => w,
         Err(r) => return r,
     };
-    let command = Command::Settings(Some((field(&form, "key").to_lowercase(), field(&form, "value"))));
+    let command = Command::Settings(Some((field(&form, "key").trim().to_lowercase(), field(&form, "value").trim().to_owned())));
     web.act_and_return(who, command, "/settings").await
 }
 
@@ -582,7 +605,7 @@ async fn suggestions(State(web): Shared, headers: HeaderMap) -> Response {
         Err(r) => return r,
     };
     match web.state(&who.community, view::SuggestionsView::read).await {
-        Ok(s) => web.page_response(StatusCode::OK, view::suggestions(&who.frame(), &s)),
+        Ok(s) => web.page_response(StatusCode::OK, view::suggestions(&who.frame("/suggestions"), &s)),
         Err(r) => r,
     }
 }
@@ -603,7 +626,7 @@ async fn schedule(State(web): Shared, headers: HeaderMap) -> Response {
     };
     let now = web.engine.clock().now();
     match web.state(&who.community, move |st| view::ScheduleView::read(st, now)).await {
-        Ok(s) => web.page_response(StatusCode::OK, view::schedule(&who.frame(), &s)),
+        Ok(s) => web.page_response(StatusCode::OK, view::schedule(&who.frame("/decks"), &s)),
         Err(r) => r,
     }
 }
@@ -638,7 +661,7 @@ async fn care(State(web): Shared, headers: HeaderMap) -> Response {
         })
         .collect();
     let damaged: Vec<String> = damaged.iter().map(ToString::to_string).collect();
-    web.page_response(StatusCode::OK, view::care(&who.frame(), &view, &done, &damaged))
+    web.page_response(StatusCode::OK, view::care(&who.frame("/decks"), &view, &done, &damaged))
 }
 
 async fn confirm(State(web): Shared, headers: HeaderMap, axum::extract::Form(form): Form) -> Response {
@@ -651,8 +674,8 @@ async fn confirm(State(web): Shared, headers: HeaderMap, axum::extract::Form(for
 }
 
 impl Who {
-    fn frame(&self) -> view::Frame<'_> {
-        view::Frame { name: &self.actor.display, csrf: &self.csrf, notes: &self.notes }
+    fn frame<'a>(&'a self, back: &'a str) -> view::Frame<'a> {
+        view::Frame { name: &self.actor.display, csrf: &self.csrf, notes: &self.notes, back }
     }
 }
 

@@ -22,8 +22,17 @@ pub struct Note {
 
 impl Note {
     pub fn of(catalogue: &Catalogue, message: &Message) -> Note {
+        let text = message
+            .lines
+            .iter()
+            .map(|l| match page_wording(l.id) {
+                Some(id) => catalogue.line(&crate::core::effect::Line { id, args: l.args.clone() }),
+                None => catalogue.line(l),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
         Note {
-            text: catalogue.render(message),
+            text,
             refused: message.kind == crate::core::effect::Kind::Refusal,
             held: message.lines.iter().any(|l| l.id.starts_with("content-held")),
         }
@@ -32,6 +41,20 @@ impl Note {
     pub fn plain(text: &str) -> Note {
         Note { text: text.to_owned(), refused: false, held: false }
     }
+}
+
+/// The page's own wording for answers whose chat wording names a chat command.
+fn page_wording(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "deck-created" => "page-deck-created",
+        "deck-remove-ask" => "page-deck-remove-ask",
+        "refusal-guide-required" => "page-refusal-guide-required",
+        "refusal-unknown-deck" => "page-refusal-unknown-deck",
+        "refusal-no-such-deck" => "page-refusal-no-such-deck",
+        "template-created" => "page-template-created",
+        "content-held-how" => "page-content-held-how",
+        _ => return None,
+    })
 }
 
 /// Why someone sees the signed-out page.
@@ -48,6 +71,8 @@ pub struct Frame<'a> {
     pub name: &'a str,
     pub csrf: &'a str,
     pub notes: &'a [Note],
+    /// This page's path, for a form that returns here.
+    pub back: &'a str,
 }
 
 pub const STYLE: &str = r#"
@@ -127,7 +152,7 @@ fn page(title: &str, frame: Option<&Frame<'_>>, body: Markup) -> Markup {
                             @if n.held {
                                 form method="post" action="/confirm" {
                                     input type="hidden" name="csrf" value=(f.csrf);
-                                    input type="hidden" name="back" value="/decks";
+                                    input type="hidden" name="back" value=(f.back);
                                     button type="submit" { "Yes, I mean it: save it" }
                                 }
                             }
@@ -522,7 +547,7 @@ pub fn decks(f: &Frame<'_>, decks: &Decks) -> Markup {
                 }
             }
             h2 { "New deck" }
-            form method="post" action="/decks/new" {
+            form method="post" action="/deck-new" {
                 (csrf(f))
                 div.row {
                     div { label for="new-name" { "Name" } input type="text" id="new-name" name="name" required pattern="[a-z0-9][a-z0-9-]*" maxlength="40"; p.hint { "Lowercase letters, digits and dashes." } }
@@ -531,7 +556,7 @@ pub fn decks(f: &Frame<'_>, decks: &Decks) -> Markup {
                 button type="submit" { "Create deck" }
             }
             h2 { "Import a deck file" }
-            form method="post" action="/decks/import" enctype="multipart/form-data" {
+            form method="post" action="/deck-import" enctype="multipart/form-data" {
                 (csrf(f))
                 label for="import-file" { "Deck file (.toml)" }
                 input type="file" id="import-file" name="file" accept=".toml,text/plain" required;
@@ -679,7 +704,7 @@ pub fn shapes(f: &Frame<'_>, s: &Shapes) -> Markup {
                 }
             }
             h2 { "New shape" }
-            form method="post" action="/shapes/new" {
+            form method="post" action="/shape-new" {
                 (csrf(f))
                 label for="shape-name" { "Name (one word)" }
                 input type="text" id="shape-name" name="name" required maxlength="40";
@@ -875,7 +900,7 @@ mod tests {
             }],
             practices: Vec::new(),
         };
-        let html = deck(&Frame { name: "<i>mod</i>", csrf: "t", notes: &[] }, &d).into_string();
+        let html = deck(&Frame { name: "<i>mod</i>", csrf: "t", notes: &[], back: "/decks" }, &d).into_string();
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(!html.contains("<b>hi"));
         assert!(!html.contains("</textarea><script>"));

@@ -228,7 +228,7 @@ async fn a_moderator_signs_in_changes_decks_and_shapes_and_the_console_circle_fo
     // A new deck, and a sharing card in it with a content note and a listener guide.
     fill(&c, "#new-name", "evening").await;
     fill(&c, "#new-title", "Evening prompts").await;
-    press(&c, "form[action='/decks/new'] button").await;
+    press(&c, "form[action='/deck-new'] button").await;
     assert!(body(&c).await.contains("Created the deck evening"));
     // The shipped sharing deck goes off, so the circle draws the new card.
     press(&c, "form[action='/decks/sharing/toggle'] button").await;

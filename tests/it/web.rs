@@ -53,7 +53,7 @@ struct Page {
     passes: Arc<Passes>,
     table: Arc<Table>,
     base: String,
-    _rx: tokio::sync::mpsc::Receiver<attune::engine::Outgoing>,
+    rx: tokio::sync::mpsc::Receiver<attune::engine::Outgoing>,
     _dir: tempfile::TempDir,
 }
 
@@ -83,7 +83,7 @@ async fn page() -> Page {
     let vouch: Arc<dyn Vouch> = table.clone();
     let router = attune::web::router(engine.clone(), passes.clone(), vec![(Platform::Console, vouch)]).unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    Page { engine, passes, table, base, _rx: rx, _dir: dir }
+    Page { engine, passes, table, base, rx, _dir: dir }
 }
 
 struct Reply {
@@ -223,7 +223,7 @@ async fn a_moderator_who_stops_being_one_is_signed_out_at_the_next_click() {
     let (cookie, csrf) = sign_in(&p, "here", "mod").await;
     p.table.set("here", "mod", false);
     let before = deck_names(&p.engine, "here").await;
-    let tried = send("POST", &format!("{}/decks/new", p.base), Some(&cookie), &[("csrf", &csrf), ("name", "late"), ("title", "")]).await;
+    let tried = send("POST", &format!("{}/deck-new", p.base), Some(&cookie), &[("csrf", &csrf), ("name", "late"), ("title", "")]).await;
     assert_eq!(tried.status, 403);
     assert!(tried.body.contains("Only moderators"));
     assert_eq!(deck_names(&p.engine, "here").await, before, "nothing changed");
@@ -237,7 +237,7 @@ async fn a_form_without_its_token_changes_nothing() {
     let p = page().await;
     let (cookie, csrf) = sign_in(&p, "here", "mod").await;
     let before = deck_names(&p.engine, "here").await;
-    let url = format!("{}/decks/new", p.base);
+    let url = format!("{}/deck-new", p.base);
     let missing = send("POST", &url, Some(&cookie), &[("name", "sneaky"), ("title", "")]).await;
     assert_eq!(missing.status, 403);
     let wrong = send("POST", &url, Some(&cookie), &[("csrf", &"f".repeat(64)), ("name", "sneaky"), ("title", "")]).await;
@@ -261,7 +261,7 @@ async fn another_moderators_cookie_with_my_token_is_refused() {
     let (theirs, their_csrf) = sign_in(&p, "here", "mod2").await;
     assert_ne!(mine, theirs);
     assert_ne!(my_csrf, their_csrf, "each session has its own form token");
-    let url = format!("{}/decks/new", p.base);
+    let url = format!("{}/deck-new", p.base);
     let replayed = send("POST", &url, Some(&theirs), &[("csrf", &my_csrf), ("name", "mixed"), ("title", "")]).await;
     assert_eq!(replayed.status, 403);
     assert!(!deck_names(&p.engine, "here").await.contains(&"mixed".to_owned()));
@@ -283,7 +283,7 @@ async fn a_session_ends_at_sign_out() {
     let cleared = out.headers.get("set-cookie").unwrap().to_str().unwrap();
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
     assert_eq!(send("GET", &format!("{}/decks", p.base), Some(&cookie), &[]).await.status, 401);
-    let after = send("POST", &format!("{}/decks/new", p.base), Some(&cookie), &[("csrf", &csrf), ("name", "after"), ("title", "")]).await;
+    let after = send("POST", &format!("{}/deck-new", p.base), Some(&cookie), &[("csrf", &csrf), ("name", "after"), ("title", "")]).await;
     assert_eq!(after.status, 401);
     assert!(!deck_names(&p.engine, "here").await.contains(&"after".to_owned()));
 }
@@ -292,7 +292,7 @@ async fn a_session_ends_at_sign_out() {
 async fn a_card_that_tries_html_is_shown_as_text_and_nothing_loads_from_elsewhere() {
     let p = page().await;
     let (cookie, csrf) = sign_in(&p, "here", "mod").await;
-    send("POST", &format!("{}/decks/new", p.base), Some(&cookie), &[("csrf", &csrf), ("name", "web"), ("title", "")]).await;
+    send("POST", &format!("{}/deck-new", p.base), Some(&cookie), &[("csrf", &csrf), ("name", "web"), ("title", "")]).await;
     let hostile = "<script>alert('x')</script><img src=https://evil.example/a.png>";
     let added = send(
         "POST",
@@ -348,7 +348,7 @@ async fn a_card_that_tries_html_is_shown_as_text_and_nothing_loads_from_elsewher
 async fn a_card_is_added_with_its_notes_and_edited_all_or_nothing() {
     let p = page().await;
     let (cookie, csrf) = sign_in(&p, "here", "mod").await;
-    send("POST", &format!("{}/decks/new", p.base), Some(&cookie), &[("csrf", &csrf), ("name", "web"), ("title", "")]).await;
+    send("POST", &format!("{}/deck-new", p.base), Some(&cookie), &[("csrf", &csrf), ("name", "web"), ("title", "")]).await;
     let form = [
         ("csrf", csrf.as_str()),
         ("kind", "sharing"),
@@ -444,7 +444,7 @@ async fn a_deck_file_is_imported_with_the_form_token_only() {
     };
     let post = |body: String| {
         let cookie = cookie.clone();
-        let url = format!("{}/decks/import", p.base);
+        let url = format!("{}/deck-import", p.base);
         async move {
             let client = Client::builder(TokioExecutor::new()).build_http::<Full<bytes::Bytes>>();
             let req = Request::post(url)
@@ -461,4 +461,57 @@ async fn a_deck_file_is_imported_with_the_form_token_only() {
     assert!(deck_names(&p.engine, "here").await.contains(&"imported".to_owned()));
     let shown = send("GET", &format!("{}/decks", p.base), Some(&cookie), &[]).await;
     assert!(shown.body.contains("Imported deck"), "{}", shown.body);
+}
+
+#[tokio::test]
+async fn line_breaks_from_a_browser_are_kept_and_a_deck_called_new_opens() {
+    let p = page().await;
+    let (cookie, csrf) = sign_in(&p, "here", "mod").await;
+    send("POST", &format!("{}/deck-new", p.base), Some(&cookie), &[("csrf", &csrf), ("name", "new"), ("title", "")]).await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("kind", "sharing"),
+        ("theme", "body"),
+        ("intensity", "light"),
+        ("text", "What is here for you?\r\nTake your time."),
+        ("guide", "Listen.\r\nNo fixing."),
+        ("cw", ""),
+    ];
+    assert_eq!(send("POST", &format!("{}/decks/new/cards", p.base), Some(&cookie), &form).await.status, 303);
+    let text = p.engine.view(&community("here"), |st| attune_card(st, "new-01")).await.unwrap().expect("added").1;
+    assert_eq!(text, "What is here for you?\nTake your time.");
+    let shown = send("GET", &format!("{}/decks/new", p.base), Some(&cookie), &[]).await;
+    assert_eq!(shown.status, 200, "a deck named like a route opens");
+    // The unchanged multi-line text, as a browser sends it back, is no change: only the theme changes.
+    let edit = [
+        ("csrf", csrf.as_str()),
+        ("text", "What is here for you?\r\nTake your time."),
+        ("guide", "Listen.\r\nNo fixing."),
+        ("theme", "rest"),
+        ("intensity", "light"),
+        ("cw", ""),
+    ];
+    assert_eq!(send("POST", &format!("{}/cards/new-01", p.base), Some(&cookie), &edit).await.status, 303);
+    let shown = send("GET", &format!("{}/decks/new", p.base), Some(&cookie), &[]).await;
+    assert!(shown.body.contains("Updated card new-01"), "{}", shown.body);
+}
+
+#[tokio::test]
+async fn approving_a_suggestion_on_the_page_tells_the_member_through_the_platform() {
+    let mut p = page().await;
+    let cara = Actor { member: member("cara"), display: "cara".into(), moderator: false, host: false };
+    let command = attune::core::command::parse("suggest What are you grateful for in your body today?").unwrap();
+    p.engine.submit(&community("here"), Input::Command { actor: cara, place: Place::Private, command }, None).await.unwrap();
+    let (cookie, csrf) = sign_in(&p, "here", "mod").await;
+    let listed = send("GET", &format!("{}/suggestions", p.base), Some(&cookie), &[]).await;
+    assert!(listed.body.contains("grateful for in your body"), "{}", listed.body);
+    assert!(!listed.body.contains("cara"), "the page doesn't say who suggested it");
+    while p.rx.try_recv().is_ok() {}
+    let approved = send("POST", &format!("{}/suggestions/1", p.base), Some(&cookie), &[("csrf", &csrf), ("approve", "1")]).await;
+    assert_eq!(approved.status, 303);
+    let told = std::iter::from_fn(|| p.rx.try_recv().ok())
+        .any(|o| matches!(o.delivery, Delivery::Whisper { ref to, .. } if *to == member("cara")));
+    assert!(told, "cara hears her card was added, as from chat");
+    let shown = send("GET", &format!("{}/suggestions", p.base), Some(&cookie), &[]).await;
+    assert!(shown.body.contains("No suggestions are waiting"), "{}", shown.body);
 }

@@ -149,6 +149,7 @@ fn all() -> Vec<poise::Command<Arc<Shared>, Error>> {
         settings(),
         suggestions(),
         resources_set(),
+        dashboard(),
     ]
 }
 
@@ -167,6 +168,12 @@ async fn run(ctx: Ctx<'_>, command: Result<Command, Refusal>) -> Result<(), Erro
 }
 
 /// What attune can do here, for you
+/// A private link to the moderator page (moderators)
+#[poise::command(slash_command)]
+async fn dashboard(ctx: Ctx<'_>) -> Result<(), Error> {
+    run(ctx, Ok(Command::Dashboard)).await
+}
+
 #[poise::command(slash_command)]
 async fn help(ctx: Ctx<'_>) -> Result<(), Error> {
     run(ctx, Ok(Command::Help)).await

@@ -200,12 +200,12 @@ impl Shared {
     }
 
     /// Whether a configured moderator role is among `roles` (a fact about the member).
-    fn named(&self, roles: &[u64]) -> bool {
+    pub(super) fn named(&self, roles: &[u64]) -> bool {
         roles.iter().any(|r| self.moderator_roles.contains(r))
     }
 
     /// Whether a configured host role is among `roles`.
-    fn hosts(&self, roles: &[u64]) -> bool {
+    pub(super) fn hosts(&self, roles: &[u64]) -> bool {
         roles.iter().any(|r| self.host_roles.contains(r))
     }
 

@@ -174,7 +174,51 @@ pub struct Running {
 /// How long a stop waits for serenity's client to end on its own.
 const CLIENT_STOP: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Who a member is in a server now, for the moderator page: their roles as
+/// Discord gives them at this moment (a member who left is nobody), and Manage
+/// Server as Discord last said at one of their interactions (the owner always).
+struct Vouching(Arc<Shared>);
+
+impl super::Vouch for Vouching {
+    fn actor<'a>(
+        &'a self,
+        community: &'a crate::core::ids::CommunityId,
+        member: &'a MemberRef,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<crate::core::input::Actor>> + Send + 'a>> {
+        Box::pin(async move {
+            use crate::core::ids::Platform;
+            if community.platform() != Platform::Discord || member.platform() != Platform::Discord {
+                return None;
+            }
+            let guild = community.raw().parse::<u64>().ok().filter(|g| *g != 0)?;
+            let user = member.user().parse::<u64>().ok().filter(|u| *u != 0)?;
+            let found = self.0.http.get_member(serenity::GuildId::new(guild), serenity::UserId::new(user)).await;
+            let m = match found {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::info!(community = %community, error = %e, "the moderator page could not confirm a member's roles");
+                    return None;
+                }
+            };
+            let roles: Vec<u64> = m.roles.iter().map(|r| r.get()).collect();
+            let standing = crate::core::standing::Standing {
+                manages: self.0.support.manages(guild, user),
+                named: self.0.named(&roles),
+                power: None,
+                host: self.0.hosts(&roles),
+            };
+            let display = m.nick.clone().or_else(|| m.user.global_name.clone()).unwrap_or_else(|| m.user.name.clone());
+            Some(crate::core::input::Actor::from_facts(member.clone(), display, &standing))
+        })
+    }
+}
+
 impl Running {
+    /// Who a member is in a server now, as the moderator page asks (see `Vouching`).
+    pub fn vouch(&self) -> Arc<dyn super::Vouch> {
+        Arc::new(Vouching(self.shared.clone()))
+    }
+
     /// Resolves when Discord has refused attune for good (a gateway close 4004,
     /// 4013 or 4014, which end serenity's client).
     pub async fn fatal(&self) -> super::Fatal {

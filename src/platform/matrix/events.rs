@@ -440,7 +440,7 @@ impl Shared {
     }
 
     /// The highest power level `user` holds in the rooms of `community` attune is in.
-    async fn power_in(&self, community: &CommunityId, user: &matrix_sdk::ruma::UserId) -> Option<i64> {
+    pub(super) async fn power_in(&self, community: &CommunityId, user: &matrix_sdk::ruma::UserId) -> Option<i64> {
         let mut best = None;
         for room in self.client.joined_rooms() {
             if self.is_private_room(&room).await || self.community_of(&room).await.as_ref() != Some(community) {
@@ -595,7 +595,7 @@ fn member_ref(sender: &str) -> Option<MemberRef> {
     MemberRef::parse(Platform::Matrix, sender).ok()
 }
 
-fn localpart(user: &str) -> &str {
+pub(super) fn localpart(user: &str) -> &str {
     user.trim_start_matches('@').split(':').next().unwrap_or(user)
 }
 

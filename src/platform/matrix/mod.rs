@@ -317,6 +317,13 @@ impl Running {
         self.alarm.raised().await
     }
 
+    /// Who a member is in a community now, as the moderator page asks: the same
+    /// facts as for a private command (the highest power level they hold in the
+    /// community's rooms, and whether the configuration names them).
+    pub fn vouch(&self) -> Arc<dyn super::Vouch> {
+        Arc::new(Vouching(self.shared.clone()))
+    }
+
     /// The device this session runs as (the same after every restart).
     pub fn device_id(&self) -> Option<String> {
         self.shared.client.device_id().map(ToString::to_string)
@@ -336,6 +343,30 @@ impl Running {
         self.shared.engine.shutdown().await;
         self.stop_outlet.notify_one();
         let _ = self.outlet.await;
+    }
+}
+
+struct Vouching(Arc<Shared>);
+
+impl super::Vouch for Vouching {
+    fn actor<'a>(
+        &'a self,
+        community: &'a crate::core::ids::CommunityId,
+        member: &'a crate::core::ids::MemberRef,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<crate::core::input::Actor>> + Send + 'a>> {
+        Box::pin(async move {
+            use crate::core::ids::Platform;
+            if community.platform() != Platform::Matrix || member.platform() != Platform::Matrix {
+                return None;
+            }
+            let user = matrix_sdk::ruma::OwnedUserId::try_from(member.user()).ok()?;
+            let power = self.0.power_in(community, &user).await;
+            let section = &self.0.options.section;
+            let named = section.moderators.iter().any(|m| m == member.user());
+            let host = section.hosts.iter().any(|m| m == member.user());
+            let standing = crate::core::standing::Standing { manages: false, named, power, host };
+            Some(crate::core::input::Actor::from_facts(member.clone(), events::localpart(member.user()).to_owned(), &standing))
+        })
     }
 }
 
