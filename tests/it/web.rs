@@ -86,21 +86,21 @@ async fn page() -> Page {
     Page { engine, passes, table, base, rx, _dir: dir }
 }
 
-struct Reply {
-    status: u16,
-    headers: hyper::HeaderMap,
-    body: String,
+pub struct Reply {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub body: String,
 }
 
 impl Reply {
-    fn cookie(&self) -> Option<String> {
+    pub fn cookie(&self) -> Option<String> {
         let set = self.headers.get("set-cookie")?.to_str().ok()?;
         let pair = set.split(';').next()?;
         (!pair.ends_with('=')).then(|| pair.to_owned())
     }
 }
 
-async fn send(method: &str, url: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
+pub async fn send(method: &str, url: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<bytes::Bytes>>();
     let body: String = form.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
     let mut req = Request::builder().method(method).uri(url).header("content-type", "application/x-www-form-urlencoded");
@@ -139,7 +139,7 @@ async fn ask_link(e: &Engine, c: &str, who: &str, moderator: bool) -> Result<Str
     link.ok_or_else(|| line.id.to_owned())
 }
 
-fn token(link: &str) -> String {
+pub fn token(link: &str) -> String {
     link.rsplit('/').next().unwrap().to_owned()
 }
 
@@ -158,7 +158,7 @@ async fn sign_in(p: &Page, c: &str, who: &str) -> (String, String) {
     (cookie, csrf)
 }
 
-fn csrf_of(html: &str) -> String {
+pub fn csrf_of(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").expect("a form token") + "name=\"csrf\" value=\"".len();
     html[at..].split('"').next().unwrap().to_owned()
 }

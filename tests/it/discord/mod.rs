@@ -16,6 +16,7 @@ mod fake;
 mod floor;
 mod forms;
 mod ops;
+mod page;
 mod private;
 mod shards;
 mod support;

@@ -9,6 +9,7 @@
 mod big;
 mod flood;
 mod ops;
+mod page;
 mod relogin;
 mod synapse;
 mod upgrade;
