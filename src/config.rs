@@ -476,6 +476,14 @@ impl Config {
                     message: format!("{url:?} is not an http(s) address like https://attune.example.org"),
                 });
             }
+            if rest.is_some_and(|r| r.contains('/')) {
+                return Err(ConfigError::Invalid {
+                    key: "server.public_url",
+                    message: format!(
+                        "{url:?} has a path; the page is served at the root of its address (give it a host name of its own, like https://attune.example.org)"
+                    ),
+                });
+            }
             if self.server.listen.is_none() {
                 return Err(ConfigError::Invalid {
                     key: "server.public_url",

@@ -12,8 +12,11 @@ use crate::core::ids::{CommunityId, MemberRef};
 
 /// How long a sign-in link works.
 pub const PASS_LIFE: Duration = Duration::from_secs(10 * 60);
-/// Links waiting to be used, at most; the oldest goes first past this.
-const MOST_WAITING: usize = 1024;
+/// Links waiting to be used in one community, at most; its oldest goes first
+/// past this, so one busy community can't void another's links.
+const MOST_WAITING_HERE: usize = 64;
+/// Links waiting in all, at most (the oldest anywhere goes first past this).
+const MOST_WAITING: usize = 8192;
 
 /// Who a link signs in, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,9 +46,15 @@ impl Passes {
         let token = secret()?;
         let mut waiting = self.waiting.lock().ok()?;
         waiting.retain(|_, (_, made)| made.elapsed() < PASS_LIFE);
-        if waiting.len() >= MOST_WAITING
-            && let Some(oldest) = waiting.iter().min_by_key(|(_, (_, made))| *made).map(|(k, _)| k.clone())
-        {
+        let here = |p: &Pass| p.community == *community;
+        let oldest = if waiting.values().filter(|(p, _)| here(p)).count() >= MOST_WAITING_HERE {
+            waiting.iter().filter(|(_, (p, _))| here(p)).min_by_key(|(_, (_, made))| *made).map(|(k, _)| k.clone())
+        } else if waiting.len() >= MOST_WAITING {
+            waiting.iter().min_by_key(|(_, (_, made))| *made).map(|(k, _)| k.clone())
+        } else {
+            None
+        };
+        if let Some(oldest) = oldest {
             waiting.remove(&oldest);
         }
         waiting.insert(token.clone(), (Pass { community: community.clone(), member: member.clone() }, Instant::now()));
@@ -96,6 +105,18 @@ mod tests {
         assert_eq!(passes.redeem(token), Some(Pass { community: c, member: m }));
         assert_eq!(passes.redeem(token), None, "used once");
         assert_eq!(passes.redeem("0000"), None);
+    }
+
+    #[test]
+    fn one_community_can_only_void_its_own_links() {
+        let passes = Passes::new("http://x");
+        let (c, m) = pass();
+        let other = CommunityId::parse(Platform::Console, "other").unwrap();
+        let theirs = passes.mint(&other, &m).unwrap();
+        for _ in 0..(MOST_WAITING_HERE * 3) {
+            passes.mint(&c, &m).unwrap();
+        }
+        assert!(passes.redeem(theirs.rsplit('/').next().unwrap()).is_some(), "another community's link still works");
     }
 
     #[test]

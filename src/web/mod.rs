@@ -41,8 +41,10 @@ mod view;
 
 /// A session ends after this long without a click.
 pub const IDLE: Duration = Duration::from_secs(30 * 60);
-/// Sessions at most; the longest idle goes first past this.
-const MOST_SESSIONS: usize = 1024;
+/// Sessions in one community at most; its longest idle goes first past this.
+const MOST_SESSIONS_HERE: usize = 64;
+/// Sessions in all at most; the longest idle anywhere goes first past this.
+const MOST_SESSIONS: usize = 8192;
 /// The largest deck file the page takes (the chat commands take the same).
 const MOST_UPLOAD: usize = 256 * 1024;
 
@@ -62,6 +64,8 @@ struct Web {
     vouches: HashMap<Platform, Arc<dyn Vouch>>,
     sessions: Mutex<HashMap<String, Session>>,
     secure: bool,
+    /// `scheme://host[:port]` of the public address: where forms must come from.
+    origin: String,
     catalogue: Catalogue,
 }
 
@@ -79,7 +83,9 @@ struct Who {
 /// who a member is now.
 pub fn router(engine: Engine, passes: Arc<Passes>, vouches: Vec<(Platform, Arc<dyn Vouch>)>) -> Result<Router, crate::text::TextError> {
     let secure = passes.public_url().starts_with("https://");
+    let origin = origin_of(passes.public_url());
     let web = Arc::new(Web {
+        origin,
         engine,
         passes,
         vouches: vouches.into_iter().collect(),
@@ -116,9 +122,28 @@ pub fn router(engine: Engine, passes: Arc<Passes>, vouches: Vec<(Platform, Arc<d
         .route("/care", get(care))
         .route("/confirm", post(confirm))
         .layer(axum::extract::DefaultBodyLimit::max(MOST_UPLOAD + 4096))
+        .layer(axum::middleware::from_fn_with_state(web.clone(), same_origin))
         .layer(axum::middleware::map_response(guard_headers))
         .with_state(web);
     Ok(router)
+}
+
+/// A form sent from a page of another site changes nothing. Browsers say where a
+/// POST came from: `Sec-Fetch-Site` (cross-site or same-site is refused), and
+/// `Origin` (another origin is refused; our pages send no referrer, so a
+/// browser says `null` for them). A request that says neither (not a browser's
+/// form) still needs its session's form token.
+async fn same_origin(State(web): Shared, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if request.method() == axum::http::Method::POST {
+        let h = request.headers();
+        let site = h.get("sec-fetch-site").map(HeaderValue::as_bytes);
+        let from_elsewhere = matches!(site, Some(b"cross-site" | b"same-site"))
+            || h.get(header::ORIGIN).is_some_and(|o| o.as_bytes() != b"null" && o.as_bytes() != web.origin.as_bytes());
+        if from_elsewhere {
+            return web.page_response(StatusCode::FORBIDDEN, view::other_origin());
+        }
+    }
+    next.run(request).await
 }
 
 /// Every response: nothing from other origins, no framing, no referrer, no caching.
@@ -289,6 +314,13 @@ impl Web {
     }
 }
 
+/// `scheme://host[:port]` of an address.
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let host = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{host}")
+}
+
 /// Compares two secrets in time that doesn't depend on where they differ.
 fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -337,9 +369,15 @@ async fn sign_in(State(web): Shared, axum::extract::Form(form): Form) -> Respons
     {
         let Ok(mut sessions) = web.sessions.lock() else { return web.trouble() };
         sessions.retain(|_, s| s.seen.elapsed() < IDLE);
-        if sessions.len() >= MOST_SESSIONS
-            && let Some(oldest) = sessions.iter().min_by_key(|(_, s)| s.seen).map(|(k, _)| k.clone())
-        {
+        let here = sessions.values().filter(|s| s.community == pass.community).count() >= MOST_SESSIONS_HERE;
+        let oldest = if here {
+            sessions.iter().filter(|(_, s)| s.community == pass.community).min_by_key(|(_, s)| s.seen).map(|(k, _)| k.clone())
+        } else if sessions.len() >= MOST_SESSIONS {
+            sessions.iter().min_by_key(|(_, s)| s.seen).map(|(k, _)| k.clone())
+        } else {
+            None
+        };
+        if let Some(oldest) = oldest {
             sessions.remove(&oldest);
         }
         sessions.insert(
@@ -426,6 +464,9 @@ async fn deck_import(State(web): Shared, headers: HeaderMap, mut multipart: Mult
                 let name = f.name().unwrap_or("").to_owned();
                 let filename = f.file_name().map(str::to_owned);
                 match f.bytes().await {
+                    Ok(bytes) if name == "file" && bytes.len() > MOST_UPLOAD => {
+                        return web.page_response(StatusCode::PAYLOAD_TOO_LARGE, view::bad_upload());
+                    }
                     Ok(bytes) if name == "file" => {
                         let source = filename.unwrap_or_else(|| "deck file".into());
                         file = Some((source, String::from_utf8(bytes.to_vec()).ok()));

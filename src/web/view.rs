@@ -114,6 +114,14 @@ document.querySelectorAll('[data-limit]').forEach(function (field) {
   field.addEventListener('input', show);
   show();
 });
+// A second press while a form is on its way would send it twice (and a second
+// send of held words confirms them): each form is sent once.
+document.querySelectorAll('form').forEach(function (form) {
+  form.addEventListener('submit', function (event) {
+    if (form.getAttribute('data-sent')) { event.preventDefault(); return; }
+    form.setAttribute('data-sent', '1');
+  });
+});
 "#;
 
 fn page(title: &str, frame: Option<&Frame<'_>>, body: Markup) -> Markup {
@@ -332,6 +340,8 @@ impl Shapes {
 
 pub struct SettingsView {
     pub values: Vec<(&'static str, String)>,
+    /// The community's own agreements, if it set them (else the shipped ones apply).
+    pub agreements: Option<String>,
     pub resources: String,
     pub resources_custom: bool,
 }
@@ -340,6 +350,7 @@ impl SettingsView {
     pub fn read(st: &State) -> SettingsView {
         SettingsView {
             values: crate::core::setting_values(&st.community).into_iter().collect(),
+            agreements: st.community.agreements_text.clone(),
             resources: st.community.resources.clone(),
             resources_custom: st.community.resources_custom,
         }
@@ -349,6 +360,9 @@ impl SettingsView {
 pub struct SuggestionsView {
     /// Each waiting suggestion; `None` where its words are held back (shown by number only).
     pub waiting: Vec<(u64, Option<String>)>,
+    /// Suggestions never kept because their words matched the crisis rules, since
+    /// a moderator last listed them in chat (only the count exists).
+    pub held: u32,
 }
 
 impl SuggestionsView {
@@ -360,6 +374,7 @@ impl SuggestionsView {
                 .iter()
                 .map(|s| (s.id, (!crate::core::safety::held_back(&st.rules, &s.text)).then(|| s.text.clone())))
                 .collect(),
+            held: st.community.held_suggestions,
         }
     }
 }
@@ -491,6 +506,17 @@ pub fn stale_form() -> Markup {
             h1 { "That form has expired" }
             p { "Nothing was changed. Go back, reload the page and try again." }
             p { a href="/decks" { "Back to decks" } }
+        },
+    )
+}
+
+pub fn other_origin() -> Markup {
+    page(
+        "Not from here",
+        None,
+        html! {
+            h1 { "That form came from somewhere else" }
+            p { "Nothing was changed. Open the moderator page from the link attune gave you and try again. (If you opened it at another address than the one attune is configured with, ask whoever runs attune to check server.public_url.)" }
         },
     )
 }
@@ -749,9 +775,14 @@ pub fn settings(f: &Frame<'_>, s: &SettingsView) -> Markup {
                 (csrf(f))
                 div.row {
                     div { label for="setting-key" { "Setting" } (select("setting-key", "key", &s.values.iter().map(|(k, _)| *k).collect::<Vec<_>>(), "timezone")) }
-                    div { label for="setting-value" { "New value" } (limited("setting-value", "value", "", TextUse::Agreements.max_chars(), false, true)) }
+                    div { label for="setting-value" { "New value" } (limited("setting-value", "value", "", TextUse::Agreements.max_chars(), true, true)) }
                 }
                 button type="submit" { "Save" }
+            }
+            h2 { "Agreements" }
+            @match &s.agreements {
+                Some(a) => { p.meta { "Your community's own agreements, shown to each member before their first circle:" } div.note { (a) } }
+                None => p.meta { "attune's own agreements: what's shared stays here, speak from your own experience, listen without fixing, anyone may pass. Set your own with the agreements setting." },
             }
             h2 { "Crisis resources card" }
             p.meta { @if s.resources_custom { "Your community's own card." } @else { "attune's default card." } " Members get it privately when they ask, and when their words suggest they may need it. Change it in chat with /resources set." }
@@ -766,6 +797,9 @@ pub fn suggestions(f: &Frame<'_>, s: &SuggestionsView) -> Markup {
         Some(f),
         html! {
             h1 { "Suggested cards" }
+            @if s.held > 0 {
+                p.note { (s.held) @if s.held == 1 { " suggestion was" } @else { " suggestions were" } " not kept: the words read like someone in crisis, so the member was offered the resources card privately instead. Nobody, you included, can read them." }
+            }
             @if s.waiting.is_empty() { p { "No suggestions are waiting." } }
             @for (id, text) in &s.waiting {
                 section {

@@ -90,3 +90,24 @@ fn the_sample_reader_reads_what_the_exporter_writes() {
     assert_eq!(sample(text, "attune_circles{state=\"live\"}"), Some(1.0));
     assert_eq!(sample(text, "attune_circles{state=\"scheduled\"}"), None);
 }
+
+#[test]
+fn a_public_url_that_cannot_serve_the_page_is_refused_with_78_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, listen, says) in [
+        ("https://example.org/attune", Some("127.0.0.1:9464"), "has a path"),
+        ("ftp://example.org", Some("127.0.0.1:9464"), "http(s) address"),
+        ("https://example.org", None, "set server.listen too"),
+    ] {
+        let mut cmd = crate::cli::attune(dir.path());
+        cmd.args(["console", "--db", "x.db"]).env("ATTUNE_SERVER_PUBLIC_URL", url).stdin(std::process::Stdio::null());
+        if let Some(l) = listen {
+            cmd.env("ATTUNE_SERVER_LISTEN", l);
+        }
+        let out = cmd.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(78), "{url}: {text}");
+        assert!(text.contains("server.public_url") && text.contains(says), "{url}: {text}");
+        assert!(!dir.path().join("x.db").exists(), "nothing ran");
+    }
+}

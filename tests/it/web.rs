@@ -515,3 +515,31 @@ async fn approving_a_suggestion_on_the_page_tells_the_member_through_the_platfor
     let shown = send("GET", &format!("{}/suggestions", p.base), Some(&cookie), &[]).await;
     assert!(shown.body.contains("No suggestions are waiting"), "{}", shown.body);
 }
+
+#[tokio::test]
+async fn a_form_sent_from_another_origin_changes_nothing() {
+    let p = page().await;
+    let (cookie, csrf) = sign_in(&p, "here", "mod").await;
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<bytes::Bytes>>();
+    let post = |origin: String| {
+        let site = if origin == p.base { "same-origin" } else { "cross-site" };
+        let req = Request::post(format!("{}/deck-new", p.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", &cookie)
+            .header("origin", origin)
+            .header("sec-fetch-site", site)
+            .body(Full::new(bytes::Bytes::from(format!("csrf={csrf}&name=elsewhere&title="))))
+            .unwrap();
+        client.request(req)
+    };
+    let refused = post("http://evil.example".into()).await.unwrap();
+    assert_eq!(refused.status(), 403);
+    // A page elsewhere that hides its origin is still a page of another site.
+    let hidden = post("null".into()).await.unwrap();
+    assert_eq!(hidden.status(), 403);
+    assert!(refused.headers().get("content-security-policy").is_some());
+    assert!(!deck_names(&p.engine, "here").await.contains(&"elsewhere".to_owned()));
+    let ours = post(p.base.clone()).await.unwrap();
+    assert_eq!(ours.status(), 303);
+    assert!(deck_names(&p.engine, "here").await.contains(&"elsewhere".to_owned()));
+}
