@@ -116,6 +116,7 @@ pub fn router(engine: Engine, passes: Arc<Passes>, vouches: Vec<(Platform, Arc<d
         .route("/shapes/{name}", post(shape_set))
         .route("/settings", get(settings))
         .route("/settings", post(setting_set))
+        .route("/resources", post(resources_set))
         .route("/suggestions", get(suggestions))
         .route("/suggestions/{id}", post(suggestion_decide))
         .route("/schedule", get(schedule))
@@ -638,6 +639,20 @@ async fn setting_set(State(web): Shared, headers: HeaderMap, axum::extract::Form
     };
     let command = Command::Settings(Some((field(&form, "key").trim().to_lowercase(), field(&form, "value").trim().to_owned())));
     web.act_and_return(who, command, "/settings").await
+}
+
+async fn resources_set(State(web): Shared, headers: HeaderMap, axum::extract::Form(form): Form) -> Response {
+    let who = match web.who_posting(&headers, &form).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    match Command::resources(&field(&form, "text")) {
+        Ok(command) => web.act_and_return(who, command, "/settings").await,
+        Err(_) => {
+            web.note(&who.sid, vec![view::Note::plain("The card can't be empty: members in crisis are shown it. Nothing was changed.")]);
+            Redirect::to("/settings").into_response()
+        }
+    }
 }
 
 async fn suggestions(State(web): Shared, headers: HeaderMap) -> Response {

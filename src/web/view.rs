@@ -785,8 +785,15 @@ pub fn settings(f: &Frame<'_>, s: &SettingsView) -> Markup {
                 None => p.meta { "attune's own agreements: what's shared stays here, speak from your own experience, listen without fixing, anyone may pass. Set your own with the agreements setting." },
             }
             h2 { "Crisis resources card" }
-            p.meta { @if s.resources_custom { "Your community's own card." } @else { "attune's default card." } " Members get it privately when they ask, and when their words suggest they may need it. Change it in chat with /resources set." }
+            p.meta { @if s.resources_custom { "Your community's own card." } @else { "attune's default card." } " Members get it privately when they ask, and when their words suggest they may need it." }
             div.note { (s.resources) }
+            form method="post" action="/resources" {
+                (csrf(f))
+                label for="resources-text" { "Your community's card" }
+                p.hint { "Helplines your members can reach, with their numbers or addresses (links are allowed here)." }
+                (limited("resources-text", "text", &s.resources, TextUse::Resources.max_chars(), true, true))
+                button type="submit" { "Save the card" }
+            }
         },
     )
 }
@@ -860,7 +867,7 @@ pub fn care(f: &Frame<'_>, c: &CareView, done: &[Done], damaged: &[String]) -> M
         html! {
             h1 { "Care" }
             h2 { "Crisis resources card" }
-            p.meta { @if c.resources_custom { "Your community's own card." } @else { "attune's default card." } " Members get it privately when they ask, and when their words suggest they may need it. Change it in chat with /resources set." }
+            p.meta { @if c.resources_custom { "Your community's own card." } @else { "attune's default card." } " Members get it privately when they ask, and when their words suggest they may need it. Change it on the " a href="/settings#resources-text" { "settings page" } "." }
             div.note { (c.resources) }
             h2 { "Did people feel heard?" }
             p.meta { "The average of the private \"did you feel heard?\" answers (1 to 5) of recently ended circles, shown only once at least three people answered and the answers are closed." }

@@ -543,3 +543,20 @@ async fn a_form_sent_from_another_origin_changes_nothing() {
     assert_eq!(ours.status(), 303);
     assert!(deck_names(&p.engine, "here").await.contains(&"elsewhere".to_owned()));
 }
+
+#[tokio::test]
+async fn the_resources_card_is_set_on_the_page_as_in_chat_and_never_emptied() {
+    let p = page().await;
+    let (cookie, csrf) = sign_in(&p, "here", "mod").await;
+    let card = "In the UK and Ireland, Samaritans answer day and night: 116 123.";
+    let set = send("POST", &format!("{}/resources", p.base), Some(&cookie), &[("csrf", &csrf), ("text", card)]).await;
+    assert_eq!(set.status, 303);
+    let now = p.engine.view(&community("here"), |st| (st.community.resources.clone(), st.community.resources_custom)).await.unwrap();
+    assert_eq!(now, (card.to_owned(), true));
+    let empty = send("POST", &format!("{}/resources", p.base), Some(&cookie), &[("csrf", &csrf), ("text", "  ")]).await;
+    assert_eq!(empty.status, 303);
+    let shown = send("GET", &format!("{}/settings", p.base), Some(&cookie), &[]).await;
+    assert!(shown.body.contains("can&#39;t be empty") || shown.body.contains("can't be empty"), "{}", shown.body);
+    let after = p.engine.view(&community("here"), |st| st.community.resources.clone()).await.unwrap();
+    assert_eq!(after, card, "nothing changed");
+}
