@@ -484,22 +484,8 @@ impl Engine {
         typed: &str,
         most: usize,
     ) -> Result<Vec<crate::core::names::Named>, EngineError> {
-        let (tx, rx) = oneshot::channel();
         let typed = typed.to_owned();
-        let peek: Peek = Box::new(move |state| {
-            let _ = tx.send(crate::core::names::names(state, &what, &typed, most));
-        });
-        let job = Job {
-            input: Input::Recover,
-            event: None,
-            due: None,
-            done: None,
-            answer: false,
-            peek: Some(peek),
-            since: std::time::Instant::now(),
-        };
-        self.enqueue(community, job).await?;
-        rx.await.map_err(|_| EngineError::Failed)
+        self.view(community, move |state| crate::core::names::names(state, &what, &typed, most)).await
     }
 
     /// Queues a due timer without waiting. A full queue re-arms it a moment later.

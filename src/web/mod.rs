@@ -328,6 +328,16 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 type Form = axum::extract::Form<HashMap<String, String>>;
+
+/// The value, or the page that says why there is none (sign in again, say).
+macro_rules! or_page {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(page) => return page,
+        }
+    };
+}
 type Shared = State<Arc<Web>>;
 
 /// A form value as typed: browsers send a text area's line breaks as CRLF,
@@ -395,19 +405,13 @@ async fn sign_in(State(web): Shared, axum::extract::Form(form): Form) -> Respons
 }
 
 async fn sign_out(State(web): Shared, headers: HeaderMap, axum::extract::Form(form): Form) -> Response {
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     web.end(&who.sid);
     web.signed_out(StatusCode::OK, view::Why::SignedOut)
 }
 
 async fn decks(State(web): Shared, headers: HeaderMap) -> Response {
-    let who = match web.who(&headers).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who(&headers).await);
     match web.state(&who.community, view::Decks::read).await {
         Ok(decks) => web.page_response(StatusCode::OK, view::decks(&who.frame("/decks"), &decks)),
         Err(r) => r,
@@ -415,10 +419,7 @@ async fn decks(State(web): Shared, headers: HeaderMap) -> Response {
 }
 
 async fn deck(State(web): Shared, headers: HeaderMap, Path(name): Path<String>) -> Response {
-    let who = match web.who(&headers).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who(&headers).await);
     let wanted = name.clone();
     match web.state(&who.community, move |st| view::DeckView::read(st, &wanted)).await {
         Ok(Some(deck)) => web.page_response(StatusCode::OK, view::deck(&who.frame(&format!("/decks/{}", view::path_part(&name))), &deck)),
@@ -428,29 +429,20 @@ async fn deck(State(web): Shared, headers: HeaderMap, Path(name): Path<String>) 
 }
 
 async fn deck_new(State(web): Shared, headers: HeaderMap, axum::extract::Form(form): Form) -> Response {
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     let name = field(&form, "name").trim().to_lowercase();
     let command = Command::Deck(DeckCmd::New { name, title: field(&form, "title") });
     web.act_and_return(who, command, "/decks").await
 }
 
 async fn deck_toggle(State(web): Shared, headers: HeaderMap, Path(name): Path<String>, axum::extract::Form(form): Form) -> Response {
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     let command = if field(&form, "on") == "1" { DeckCmd::Enable(name) } else { DeckCmd::Disable(name) };
     web.act_and_return(who, Command::Deck(command), "/decks").await
 }
 
 async fn deck_remove(State(web): Shared, headers: HeaderMap, Path(name): Path<String>, axum::extract::Form(form): Form) -> Response {
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     // The checkbox is the page's `confirm`: without it the core asks, as in chat.
     let confirm = field(&form, "confirm") == "yes";
     web.act_and_return(who, Command::Deck(DeckCmd::Remove { name, confirm }), "/decks").await
@@ -482,19 +474,13 @@ async fn deck_import(State(web): Shared, headers: HeaderMap, mut multipart: Mult
             Err(_) => return web.page_response(StatusCode::BAD_REQUEST, view::bad_upload()),
         }
     }
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     let Some((source, content)) = file else { return web.page_response(StatusCode::BAD_REQUEST, view::bad_upload()) };
     web.act_and_return(who, Command::Deck(DeckCmd::Import { source, content }), "/decks").await
 }
 
 async fn deck_export(State(web): Shared, headers: HeaderMap, Path(name): Path<String>) -> Response {
-    let who = match web.who(&headers).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who(&headers).await);
     let answer = web.act(&who, Command::Deck(DeckCmd::Export(name.clone()))).await;
     match answer.into_iter().find_map(|m| m.attachment) {
         Some(file) => {
@@ -515,10 +501,7 @@ async fn deck_export(State(web): Shared, headers: HeaderMap, Path(name): Path<St
 }
 
 async fn card_add(State(web): Shared, headers: HeaderMap, Path(deck): Path<String>, axum::extract::Form(form): Form) -> Response {
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     let back = format!("/decks/{}", view::path_part(&deck));
     let guide = Some(field(&form, "guide")).filter(|g| !g.trim().is_empty());
     let cw = Some(field(&form, "cw")).filter(|c| !c.trim().is_empty());
@@ -535,10 +518,7 @@ async fn card_add(State(web): Shared, headers: HeaderMap, Path(deck): Path<Strin
 }
 
 async fn card_edit(State(web): Shared, headers: HeaderMap, Path(id): Path<String>, axum::extract::Form(form): Form) -> Response {
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     let wanted = id.clone();
     let Ok(found) = web.state(&who.community, move |st| view::CardView::find(st, &wanted)).await else { return web.trouble() };
     let Some((deck, card)) = found else { return web.page_response(StatusCode::NOT_FOUND, view::not_found(&who.frame("/decks"))) };
@@ -559,29 +539,20 @@ async fn card_edit(State(web): Shared, headers: HeaderMap, Path(id): Path<String
 }
 
 async fn card_toggle(State(web): Shared, headers: HeaderMap, Path(id): Path<String>, axum::extract::Form(form): Form) -> Response {
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     let back = format!("/decks/{}", view::path_part(&field(&form, "deck")));
     let command = if field(&form, "on") == "1" { DeckCmd::Enable(id) } else { DeckCmd::Disable(id) };
     web.act_and_return(who, Command::Deck(command), &back).await
 }
 
 async fn card_remove(State(web): Shared, headers: HeaderMap, Path(id): Path<String>, axum::extract::Form(form): Form) -> Response {
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     let back = format!("/decks/{}", view::path_part(&field(&form, "deck")));
     web.act_and_return(who, Command::Deck(DeckCmd::Remove { name: id, confirm: false }), &back).await
 }
 
 async fn shapes(State(web): Shared, headers: HeaderMap) -> Response {
-    let who = match web.who(&headers).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who(&headers).await);
     match web.state(&who.community, view::Shapes::read).await {
         Ok(shapes) => web.page_response(StatusCode::OK, view::shapes(&who.frame("/shapes"), &shapes)),
         Err(r) => r,
@@ -589,10 +560,7 @@ async fn shapes(State(web): Shared, headers: HeaderMap) -> Response {
 }
 
 async fn shape_new(State(web): Shared, headers: HeaderMap, axum::extract::Form(form): Form) -> Response {
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     match TemplateCmd::new_named(&field(&form, "name")) {
         Ok(cmd) => web.act_and_return(who, Command::Template(cmd), "/shapes").await,
         Err(refusal) => {
@@ -608,10 +576,7 @@ async fn shape_new(State(web): Shared, headers: HeaderMap, axum::extract::Form(f
 }
 
 async fn shape_set(State(web): Shared, headers: HeaderMap, Path(name): Path<String>, axum::extract::Form(form): Form) -> Response {
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     let back = format!("/shapes#{}", view::path_part(&name));
     let command = Command::Template(TemplateCmd::Set {
         name,
@@ -622,10 +587,7 @@ async fn shape_set(State(web): Shared, headers: HeaderMap, Path(name): Path<Stri
 }
 
 async fn settings(State(web): Shared, headers: HeaderMap) -> Response {
-    let who = match web.who(&headers).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who(&headers).await);
     match web.state(&who.community, view::SettingsView::read).await {
         Ok(s) => web.page_response(StatusCode::OK, view::settings(&who.frame("/settings"), &s)),
         Err(r) => r,
@@ -633,19 +595,13 @@ async fn settings(State(web): Shared, headers: HeaderMap) -> Response {
 }
 
 async fn setting_set(State(web): Shared, headers: HeaderMap, axum::extract::Form(form): Form) -> Response {
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     let command = Command::Settings(Some((field(&form, "key").trim().to_lowercase(), field(&form, "value").trim().to_owned())));
     web.act_and_return(who, command, "/settings").await
 }
 
 async fn resources_set(State(web): Shared, headers: HeaderMap, axum::extract::Form(form): Form) -> Response {
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     match Command::resources(&field(&form, "text")) {
         Ok(command) => web.act_and_return(who, command, "/settings").await,
         Err(_) => {
@@ -656,10 +612,7 @@ async fn resources_set(State(web): Shared, headers: HeaderMap, axum::extract::Fo
 }
 
 async fn suggestions(State(web): Shared, headers: HeaderMap) -> Response {
-    let who = match web.who(&headers).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who(&headers).await);
     match web.state(&who.community, view::SuggestionsView::read).await {
         Ok(s) => web.page_response(StatusCode::OK, view::suggestions(&who.frame("/suggestions"), &s)),
         Err(r) => r,
@@ -667,19 +620,13 @@ async fn suggestions(State(web): Shared, headers: HeaderMap) -> Response {
 }
 
 async fn suggestion_decide(State(web): Shared, headers: HeaderMap, Path(id): Path<u64>, axum::extract::Form(form): Form) -> Response {
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     let approve = field(&form, "approve") == "1";
     web.act_and_return(who, Command::Suggestions(Some((approve, id))), "/suggestions").await
 }
 
 async fn schedule(State(web): Shared, headers: HeaderMap) -> Response {
-    let who = match web.who(&headers).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who(&headers).await);
     let now = web.engine.clock().now();
     match web.state(&who.community, move |st| view::ScheduleView::read(st, now)).await {
         Ok(s) => web.page_response(StatusCode::OK, view::schedule(&who.frame("/decks"), &s)),
@@ -691,15 +638,9 @@ async fn schedule(State(web): Shared, headers: HeaderMap) -> Response {
 const AUDIT_SHOWN: u32 = 50;
 
 async fn care(State(web): Shared, headers: HeaderMap) -> Response {
-    let who = match web.who(&headers).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who(&headers).await);
     let now = web.engine.clock().now();
-    let view = match web.state(&who.community, move |st| view::CareView::read(st, now)).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let view = or_page!(web.state(&who.community, move |st| view::CareView::read(st, now)).await);
     let (audit, damaged) = match web.engine.care_records(&who.community, AUDIT_SHOWN).await {
         Ok(r) => r,
         Err(e) => {
@@ -721,10 +662,7 @@ async fn care(State(web): Shared, headers: HeaderMap) -> Response {
 }
 
 async fn confirm(State(web): Shared, headers: HeaderMap, axum::extract::Form(form): Form) -> Response {
-    let who = match web.who_posting(&headers, &form).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let who = or_page!(web.who_posting(&headers, &form).await);
     let back = view::back_path(&field(&form, "back"));
     web.act_and_return(who, Command::Confirm, &back).await
 }
