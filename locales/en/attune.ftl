@@ -526,7 +526,7 @@ care-host-now = A member of this circle may need care right now. You might pause
 content-held-agreements = These agreements use words that read like someone in crisis, so I haven't saved them yet. Every member who joins a circle is shown them, so please be sure.
 
 ## The moderator page
-dashboard-link = Here is your link to the moderator page: { $link } It works once, for { $minutes } minutes, and only for you. Please don't share it.
+dashboard-link = Here is your link to the moderator page: { $link } It works once, for { $minutes } minutes, and signs in as you, so please don't share it.
 dashboard-off = The moderator page isn't available here yet. Everything on it can also be done with the deck, template, settings and suggestions commands.
 # The same answers on the moderator page, where chat's commands would be the wrong advice.
 page-deck-created = Created the deck { $name }. Open it to add cards.
@@ -538,4 +538,5 @@ page-refusal-guide-required = Sharing cards need a listener guide too: please fi
 page-refusal-unknown-deck = There's no deck or card called "{ $given }" any more; it may have just been removed.
 page-refusal-no-such-deck = There's no deck called "{ $given }" any more; it may have just been removed.
 page-template-created = Created the circle shape { $name } with the standard settings. Change it below.
+page-suggestion-approved = Suggestion #{ $id } is now card { $card } in the "suggested" deck, filed as a self-reflection card, theme presence, intensity light. You can change it in that deck.
 page-content-held-how = If it's meant, press "Yes, I mean it: save it" below. If these words are about you, the resources card is always there for you, and so are the other moderators.

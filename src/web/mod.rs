@@ -315,10 +315,14 @@ impl Web {
     }
 }
 
-/// `scheme://host[:port]` of an address.
+/// `scheme://host[:port]` of an address, as a browser writes it in `Origin`:
+/// lowercase, without the scheme's default port.
 fn origin_of(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
-    let host = rest.split('/').next().unwrap_or(rest);
+    let scheme = scheme.to_ascii_lowercase();
+    let host = rest.split('/').next().unwrap_or(rest).to_ascii_lowercase();
+    let default = if scheme == "https" { ":443" } else { ":80" };
+    let host = host.strip_suffix(default).unwrap_or(&host);
     format!("{scheme}://{host}")
 }
 
@@ -443,9 +447,11 @@ async fn deck_toggle(State(web): Shared, headers: HeaderMap, Path(name): Path<St
 
 async fn deck_remove(State(web): Shared, headers: HeaderMap, Path(name): Path<String>, axum::extract::Form(form): Form) -> Response {
     let who = or_page!(web.who_posting(&headers, &form).await);
-    // The checkbox is the page's `confirm`: without it the core asks, as in chat.
+    // The checkbox is the page's `confirm`: without it the core asks, as in chat, and
+    // the moderator is back on the deck's page, where the checkbox is.
     let confirm = field(&form, "confirm") == "yes";
-    web.act_and_return(who, Command::Deck(DeckCmd::Remove { name, confirm }), "/decks").await
+    let back = if confirm { "/decks".to_owned() } else { format!("/decks/{}#remove", view::path_part(&name)) };
+    web.act_and_return(who, Command::Deck(DeckCmd::Remove { name, confirm }), &back).await
 }
 
 async fn deck_import(State(web): Shared, headers: HeaderMap, mut multipart: Multipart) -> Response {
@@ -561,6 +567,10 @@ async fn shapes(State(web): Shared, headers: HeaderMap) -> Response {
 
 async fn shape_new(State(web): Shared, headers: HeaderMap, axum::extract::Form(form): Form) -> Response {
     let who = or_page!(web.who_posting(&headers, &form).await);
+    if field(&form, "name").trim().is_empty() {
+        web.note(&who.sid, vec![view::Note::plain("Please give the new shape a name: one word, like gentle.")]);
+        return Redirect::to("/shapes").into_response();
+    }
     match TemplateCmd::new_named(&field(&form, "name")) {
         Ok(cmd) => web.act_and_return(who, Command::Template(cmd), "/shapes").await,
         Err(refusal) => {
@@ -602,7 +612,16 @@ async fn setting_set(State(web): Shared, headers: HeaderMap, axum::extract::Form
 
 async fn resources_set(State(web): Shared, headers: HeaderMap, axum::extract::Form(form): Form) -> Response {
     let who = or_page!(web.who_posting(&headers, &form).await);
-    match Command::resources(&field(&form, "text")) {
+    let text = field(&form, "text");
+    // Saving the card as it is changes nothing: attune's default stays the default
+    // (and follows it when it is corrected) until someone writes their own.
+    let shown = text.trim().to_owned();
+    let same = or_page!(web.state(&who.community, move |st| st.community.resources.trim() == shown).await);
+    if same {
+        web.note(&who.sid, vec![view::Note::plain("Nothing changed.")]);
+        return Redirect::to("/settings").into_response();
+    }
+    match Command::resources(&text) {
         Ok(command) => web.act_and_return(who, command, "/settings").await,
         Err(_) => {
             web.note(&who.sid, vec![view::Note::plain("The card can't be empty: members in crisis are shown it. Nothing was changed.")]);
@@ -669,13 +688,20 @@ async fn confirm(State(web): Shared, headers: HeaderMap, axum::extract::Form(for
 
 impl Who {
     fn frame<'a>(&'a self, back: &'a str) -> view::Frame<'a> {
-        view::Frame { name: &self.actor.display, csrf: &self.csrf, notes: &self.notes, back }
+        view::Frame { name: &self.actor.display, csrf: &self.csrf, notes: &self.notes, back, community: self.community.raw() }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::same;
+
+    #[test]
+    fn an_origin_is_written_as_browsers_write_it() {
+        assert_eq!(super::origin_of("https://Attune.Example.org:443"), "https://attune.example.org");
+        assert_eq!(super::origin_of("http://127.0.0.1:9464"), "http://127.0.0.1:9464");
+        assert_eq!(super::origin_of("HTTP://example.org:80"), "http://example.org");
+    }
 
     #[test]
     fn secrets_compare_whole() {

@@ -53,6 +53,7 @@ fn page_wording(id: &str) -> Option<&'static str> {
         "refusal-no-such-deck" => "page-refusal-no-such-deck",
         "template-created" => "page-template-created",
         "content-held-how" => "page-content-held-how",
+        "suggestion-approved" => "page-suggestion-approved",
         _ => return None,
     })
 }
@@ -73,6 +74,9 @@ pub struct Frame<'a> {
     pub notes: &'a [Note],
     /// This page's path, for a form that returns here.
     pub back: &'a str,
+    /// The community's id on its platform (a server's, a room's or a group's),
+    /// so a moderator of several knows which one this is.
+    pub community: &'a str,
 }
 
 pub const STYLE: &str = r#"
@@ -551,7 +555,7 @@ pub fn decks(f: &Frame<'_>, decks: &Decks) -> Markup {
         Some(f),
         html! {
             h1 { "Decks" }
-            p.meta { "Signed in as " (f.name) ". Changes here are the same as the deck commands in chat, and show there at once." }
+            p.meta { "Signed in as " (f.name) ", for the community " code { (f.community) } ". Changes here are the same as the deck commands in chat, and show there at once." }
             table {
                 thead { tr { th { "Deck" } th { "Cards" } th { "State" } th { "" } } }
                 tbody {
@@ -666,7 +670,7 @@ pub fn deck(f: &Frame<'_>, d: &DeckView) -> Markup {
                 h2 { "Practices" }
                 ul { @for p in &d.practices { li { (p) } } }
             }
-            h2 { "Remove this deck" }
+            h2 id="remove" { "Remove this deck" }
             form method="post" action={ "/decks/" (deck_path) "/remove" } {
                 (csrf(f))
                 label { input type="checkbox" name="confirm" value="yes"; " Yes, remove the whole deck and its cards" }
@@ -941,7 +945,7 @@ mod tests {
             }],
             practices: Vec::new(),
         };
-        let html = deck(&Frame { name: "<i>mod</i>", csrf: "t", notes: &[], back: "/decks" }, &d).into_string();
+        let html = deck(&Frame { name: "<i>mod</i>", csrf: "t", notes: &[], back: "/decks", community: "console" }, &d).into_string();
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(!html.contains("<b>hi"));
         assert!(!html.contains("</textarea><script>"));

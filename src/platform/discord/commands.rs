@@ -167,13 +167,13 @@ async fn run(ctx: Ctx<'_>, command: Result<Command, Refusal>) -> Result<(), Erro
     Ok(())
 }
 
-/// What attune can do here, for you
 /// A private link to the moderator page (moderators)
 #[poise::command(slash_command)]
 async fn dashboard(ctx: Ctx<'_>) -> Result<(), Error> {
     run(ctx, Ok(Command::Dashboard)).await
 }
 
+/// What attune can do here, for you
 #[poise::command(slash_command)]
 async fn help(ctx: Ctx<'_>) -> Result<(), Error> {
     run(ctx, Ok(Command::Help)).await

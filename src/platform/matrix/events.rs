@@ -446,6 +446,12 @@ impl Shared {
             if self.is_private_room(&room).await || self.community_of(&room).await.as_ref() != Some(community) {
                 continue;
             }
+            // A power level stays in the room's state after a kick or a ban: only a
+            // member who is in the room now holds it.
+            let joined = matches!(room.get_member_no_sync(user).await, Ok(Some(m)) if *m.membership() == matrix_sdk::ruma::events::room::member::MembershipState::Join);
+            if !joined {
+                continue;
+            }
             let level = power_level(&room, user).await;
             best = Some(best.map_or(level, |b: i64| b.max(level)));
         }

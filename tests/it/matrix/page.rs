@@ -16,12 +16,15 @@ async fn a_moderator_by_power_signs_in_from_a_dm_link_and_is_signed_out_when_the
     // The room's creator (who can't be demoted in room version 12) makes mara a moderator.
     let host = Member::new("page-host").await;
     let mara = Member::new("page-mara").await;
-    let room = host.create_room(&[&bot.id, &mara.id], false).await;
+    let nico = Member::new("page-nico").await;
+    let room = host.create_room(&[&bot.id, &mara.id, &nico.id], false).await;
     mara.wait_for(0, "mara is in", membership(&room, &mara.id, "join")).await;
+    nico.wait_for(0, "nico is in", membership(&room, &nico.id, "join")).await;
     let mut levels = power_levels_of(&host, &room).await;
     levels["users"][&mara.id] = json!(50);
+    levels["users"][&nico.id] = json!(50);
     host.wait_for_room(&room).await.send_state_event_raw("m.room.power_levels", "", levels).await.unwrap();
-    wait_for_levels(&mara, &room, "mara at 50", |l| l["users"][&mara.id] == json!(50)).await;
+    wait_for_levels(&mara, &room, "mara and nico at 50", |l| l["users"][&mara.id] == json!(50) && l["users"][&nico.id] == json!(50)).await;
 
     // attune with the page on, as `attune run` starts it.
     let store = Store::open(&bot.dir.path().join("attune.db")).await.unwrap();
@@ -74,7 +77,30 @@ async fn a_moderator_by_power_signs_in_from_a_dm_link_and_is_signed_out_when_the
         assert!(started.elapsed() < PATIENCE, "still signed in after losing the power to moderate");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+
+    // nico is kicked: his power level stays in the room's state, but he moderates
+    // nothing there any more, and a link isn't his to have.
+    let before = nico.seen().len();
+    nico.say(&room, "!attune timezone Europe/Lisbon").await;
+    nico.wait_for(before, "an answer", |s| s.sender == me && s.room != room).await;
+    let nico_dm = dm_with(&nico, &me).await;
+    let kicked = matrix_sdk::ruma::OwnedUserId::try_from(nico.id.as_str()).unwrap();
+    host.wait_for_room(&room).await.kick_user(&kicked, Some("testing")).await.unwrap();
+    let out = room.clone();
+    host.wait_for(0, "nico is out", move |s| s.room == out && s.kind == "m.room.member" && s.content["membership"] == "leave").await;
+    let started = Instant::now();
+    loop {
+        let before = nico.seen().len();
+        nico.say(&nico_dm, "!attune dashboard").await;
+        let answer = nico.wait_for(before, "an answer", |s| s.sender == me && s.room == nico_dm).await;
+        if answer.body().contains("Only moderators") {
+            break;
+        }
+        assert!(!answer.body().contains("/sign-in/") || started.elapsed() < PATIENCE, "a kicked moderator still gets links");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
     bot.stop().await;
     host.stop().await;
     mara.stop().await;
+    nico.stop().await;
 }
