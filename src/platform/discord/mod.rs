@@ -176,7 +176,9 @@ const CLIENT_STOP: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Who a member is in a server now, for the moderator page: their roles as
 /// Discord gives them at this moment (a member who left is nobody), and Manage
-/// Server as Discord last said at one of their interactions (the owner always).
+/// Server worked out from those roles' permissions now (Administrator counts;
+/// the owner always manages). Where the server's roles can't be read, Manage
+/// Server is what Discord last said at one of their interactions.
 struct Vouching(Arc<Shared>);
 
 impl super::Vouch for Vouching {
@@ -201,12 +203,20 @@ impl super::Vouch for Vouching {
                 }
             };
             let roles: Vec<u64> = m.roles.iter().map(|r| r.get()).collect();
-            let standing = crate::core::standing::Standing {
-                manages: self.0.support.manages(guild, user),
-                named: self.0.named(&roles),
-                power: None,
-                host: self.0.hosts(&roles),
+            let manages = match self.0.http.get_guild_roles(serenity::GuildId::new(guild)).await {
+                Ok(all) => {
+                    // @everyone's id is the server's own.
+                    let held = |id: u64| id == guild || roles.contains(&id);
+                    self.0.support.owner_of(guild) == Some(user)
+                        || all.iter().any(|r| held(r.id.get()) && (r.permissions.administrator() || r.permissions.manage_guild()))
+                }
+                Err(e) => {
+                    tracing::info!(community = %community, error = %e, "the server's roles could not be read; Manage Server is as last seen");
+                    self.0.support.manages(guild, user)
+                }
             };
+            let standing =
+                crate::core::standing::Standing { manages, named: self.0.named(&roles), power: None, host: self.0.hosts(&roles) };
             let display = m.nick.clone().or_else(|| m.user.global_name.clone()).unwrap_or_else(|| m.user.name.clone());
             Some(crate::core::input::Actor::from_facts(member.clone(), display, &standing))
         })

@@ -62,6 +62,11 @@ impl Support {
         owner == Some(user) || self.managing.lock().is_ok_and(|m| m.get(&guild).is_some_and(|s| s.contains(&user)))
     }
 
+    /// The server's owner, as Discord last said.
+    pub(super) fn owner_of(&self, guild: u64) -> Option<u64> {
+        self.owners.lock().ok().and_then(|o| o.get(&guild).copied())
+    }
+
     pub(super) fn owner(&self, guild: u64, user: u64) {
         if let Ok(mut o) = self.owners.lock() {
             o.insert(guild, user);

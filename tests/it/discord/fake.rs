@@ -30,6 +30,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 pub const APP: u64 = 900_000_000_000_000_001;
 pub const BOT: u64 = 900_000_000_000_000_002;
 pub const GUILD: u64 = 900_000_000_000_000_003;
+/// The role that carries Manage Server: a member with `manage_guild` holds it.
+pub const MANAGERS: u64 = 900_000_000_000_000_077;
 pub const CHANNEL: u64 = 900_000_000_000_000_004;
 pub const OWNER: u64 = 900_000_000_000_000_005;
 const T: &str = "2026-01-05T18:00:00.000000+00:00";
@@ -88,7 +90,7 @@ impl User {
         let permissions: u64 = if self.manage_guild { 0x20 | 0x400 | 0x800 | 0x8000_0000 } else { 0x400 | 0x800 | 0x8000_0000 };
         json!({
             "user": self.json(), "nick": self.nick, "avatar": null, "banner": null,
-            "roles": self.roles.iter().map(u64::to_string).collect::<Vec<_>>(), "joined_at": T,
+            "roles": self.roles.iter().copied().chain(self.manage_guild.then_some(MANAGERS)).map(|r| r.to_string()).collect::<Vec<_>>(), "joined_at": T,
             "premium_since": null, "deaf": false, "mute": false, "flags": 0, "pending": false,
             "permissions": permissions.to_string(), "communication_disabled_until": null,
         })
@@ -1331,6 +1333,20 @@ impl Shared {
                 let Some(c) = s.channels.get_mut(&channel) else { return error(StatusCode::NOT_FOUND, 10003, "Unknown Channel") };
                 c.overwrites.retain(|x| x["id"] != *target);
                 reply(StatusCode::NO_CONTENT, Value::Null)
+            }
+            ("GET", ["guilds", _, "roles"]) => {
+                // @everyone (the guild's own id) grants nothing special; the managers' role Manage Server.
+                let role = |id: u64, name: &str, permissions: u64, position: u64| {
+                    json!({
+                        "id": id.to_string(), "name": name, "color": 0, "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
+                        "hoist": false, "icon": null, "unicode_emoji": null, "position": position,
+                        "permissions": permissions.to_string(), "managed": false, "mentionable": false, "flags": 0,
+                    })
+                };
+                reply(
+                    StatusCode::OK,
+                    json!([role(GUILD, "@everyone", 0x400 | 0x800 | 0x8000_0000, 0), role(MANAGERS, "managers", 0x20, 1)]),
+                )
             }
             ("GET", ["guilds", _, "members", user]) => {
                 let Ok(user) = user.parse::<u64>() else { return self.unexpected(&method, &path) };

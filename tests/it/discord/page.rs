@@ -55,3 +55,28 @@ async fn a_moderator_by_role_signs_in_from_an_ephemeral_link_and_is_signed_out_w
     assert!(after.body.contains("Only moderators"));
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_by_manage_server_is_signed_out_when_it_is_taken_away_without_using_attune_again() {
+    let admin = User::new(800_000_000_000_000_005, "admin").moderator();
+    let bot = Bot::start(&[&admin]).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let passes = bot.engine.open_page(&base);
+    let vouch = bot.running.as_ref().unwrap().vouch();
+    let router = attune::web::router(bot.engine.clone(), passes, vec![(attune::core::ids::Platform::Discord, vouch)]).unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    bot.slash(&admin, "dashboard", json!([])).await;
+    let answer = bot.private_to(&admin).into_iter().find(|p| p.content().contains("/sign-in/")).expect("a link");
+    let link =
+        answer.content().split_whitespace().find(|w| w.contains("/sign-in/")).unwrap().trim_end_matches(['.', ')']).replace('\\', "");
+    let signed = send("POST", &format!("{base}/sign-in"), None, &[("token", &token(&link))]).await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    let cookie = signed.cookie().unwrap();
+    assert_eq!(send("GET", &format!("{base}/decks"), Some(&cookie), &[]).await.status, 200);
+    // Manage Server goes (their role with it); they never use attune in the server again.
+    bot.fake.add_user(&User::new(admin.id, "admin"));
+    let after = send("GET", &format!("{base}/decks"), Some(&cookie), &[]).await;
+    assert_eq!(after.status, 403, "read from the server's roles now, not from the last interaction");
+    bot.stop().await;
+}
