@@ -88,3 +88,50 @@ async fn a_listen_port_already_taken_ends_attune_run_with_78_and_says_so() {
     assert!(text.contains(&format!("127.0.0.1:{port}")) && text.contains("server.listen"), "{text}");
     assert!(!dir.path().join("run.db").exists(), "nothing started before the port was refused");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attune_run_serves_the_moderator_page_beside_the_metrics() {
+    let (host, alice, _, _) = people();
+    let fake = Fake::start().await;
+    fake.add_user(&host);
+    fake.add_user(&alice);
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = attune_run(dir.path(), &fake, port)
+        .env("ATTUNE_SERVER_PUBLIC_URL", &base)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("attune starts");
+    fake.ready().await;
+    wait_for(port, "/healthz", 200, 20).await;
+    let id = fake.slash(&host, "dashboard", json!([]));
+    fake.answered(id).await;
+    let link = {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = fake.posted().into_iter().filter(|p| p.to == Some(host.id)).find_map(|p| {
+                p.content().split_whitespace().find(|w| w.contains("/sign-in/")).map(|w| w.trim_end_matches(['.', ')']).replace('\\', ""))
+            });
+            if let Some(l) = found {
+                break l;
+            }
+            assert!(std::time::Instant::now() < deadline, "no link came");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    assert!(link.starts_with(&format!("{base}/sign-in/")), "{link}");
+    let signed = crate::web::send("POST", &format!("{base}/sign-in"), None, &[("token", &crate::web::token(&link))]).await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    let decks = crate::web::send("GET", &format!("{base}/decks"), Some(&signed.cookie().unwrap()), &[]).await;
+    assert_eq!(decks.status, 200);
+    assert!(decks.body.contains("Signed in as host"), "{}", decks.body);
+    assert!(decks.body.contains(&super::fake::GUILD.to_string()), "the page names the server it is for");
+    assert_eq!(wait_for(port, "/healthz", 200, 5).await, "ok\n", "the operations endpoints go on beside it");
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "{status}");
+}
