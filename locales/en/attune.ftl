@@ -526,7 +526,7 @@ care-host-now = A member of this circle may need care right now. You might pause
 content-held-agreements = These agreements use words that read like someone in crisis, so I haven't saved them yet. Every member who joins a circle is shown them, so please be sure.
 
 ## The moderator page
-dashboard-link = Here is your link to the moderator page: { $link } It works once, for { $minutes } minutes, and signs in as you, so please don't share it.
+dashboard-link = Here is your link to the moderator page. It works once, for the next { $minutes } minutes, and signs whoever opens it in as you, so please keep it to yourself: { $link }
 dashboard-off = The moderator page isn't available here yet. Everything on it can also be done with the deck, template, settings and suggestions commands.
 # The same answers on the moderator page, where chat's commands would be the wrong advice.
 page-deck-created = Created the deck { $name }. Open it to add cards.
