@@ -439,6 +439,21 @@ impl Shared {
         Actor::from_facts(member.clone(), display, &Standing { manages: false, named, power, host })
     }
 
+    /// The display name `user` has in a room of `community` they are in, as chat shows it.
+    pub(super) async fn display_in(&self, community: &CommunityId, user: &matrix_sdk::ruma::UserId) -> Option<String> {
+        for room in self.client.joined_rooms() {
+            if self.is_private_room(&room).await || self.community_of(&room).await.as_ref() != Some(community) {
+                continue;
+            }
+            if let Ok(Some(m)) = room.get_member_no_sync(user).await
+                && let Some(name) = m.display_name()
+            {
+                return Some(name.to_owned());
+            }
+        }
+        None
+    }
+
     /// The highest power level `user` holds in the rooms of `community` attune is in.
     pub(super) async fn power_in(&self, community: &CommunityId, user: &matrix_sdk::ruma::UserId) -> Option<i64> {
         let mut best = None;

@@ -365,7 +365,9 @@ impl super::Vouch for Vouching {
             let named = section.moderators.iter().any(|m| m == member.user());
             let host = section.hosts.iter().any(|m| m == member.user());
             let standing = crate::core::standing::Standing { manages: false, named, power, host };
-            Some(crate::core::input::Actor::from_facts(member.clone(), events::localpart(member.user()).to_owned(), &standing))
+            // The name chat knows them by, so a change on the page doesn't rename them.
+            let display = self.0.display_in(community, &user).await.unwrap_or_else(|| events::localpart(member.user()).to_owned());
+            Some(crate::core::input::Actor::from_facts(member.clone(), display, &standing))
         })
     }
 }

@@ -17,6 +17,7 @@ async fn a_moderator_by_power_signs_in_from_a_dm_link_and_is_signed_out_when_the
     let host = Member::new("page-host").await;
     let mara = Member::new("page-mara").await;
     let nico = Member::new("page-nico").await;
+    mara.client.account().set_display_name(Some("Mara B.")).await.unwrap();
     let room = host.create_room(&[&bot.id, &mara.id, &nico.id], false).await;
     mara.wait_for(0, "mara is in", membership(&room, &mara.id, "join")).await;
     nico.wait_for(0, "nico is in", membership(&room, &nico.id, "join")).await;
@@ -56,6 +57,7 @@ async fn a_moderator_by_power_signs_in_from_a_dm_link_and_is_signed_out_when_the
     let cookie = signed.cookie().unwrap();
     let decks = send("GET", &format!("{base}/decks"), Some(&cookie), &[]).await;
     assert_eq!(decks.status, 200, "{}", decks.body);
+    assert!(decks.body.contains("Signed in as Mara B."), "the name the room knows her by: {}", decks.body);
     let csrf = csrf_of(&decks.body);
     let set =
         send("POST", &format!("{base}/settings"), Some(&cookie), &[("csrf", &csrf), ("key", "open-per-member"), ("value", "3")]).await;
