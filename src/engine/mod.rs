@@ -469,8 +469,7 @@ impl Engine {
         most: u32,
     ) -> Result<(Vec<crate::core::state::AuditEntry>, Vec<crate::store::Damaged>), EngineError> {
         let audit = self.inner.store.audit_recent(community, most).await?;
-        let key = community.key();
-        let damaged = self.inner.store.damaged_documents().await?.into_iter().filter(|d| d.community == key).collect();
+        let damaged = self.inner.store.damaged_documents_in(Some(community)).await?;
         Ok((audit, damaged))
     }
 

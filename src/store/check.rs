@@ -71,17 +71,27 @@ impl Store {
 
     /// Reads back every stored document and returns the ones that can't be read.
     pub async fn damaged_documents(&self) -> Result<Vec<Damaged>, StoreError> {
+        self.damaged_documents_in(None).await
+    }
+
+    /// The same, for one community only (the moderator page's care view): only its rows are read.
+    pub async fn damaged_documents_in(&self, only: Option<&crate::core::ids::CommunityId>) -> Result<Vec<Damaged>, StoreError> {
+        let only = only.map(|c| c.key());
         let mut damaged = Vec::new();
         let mut scan = |what: &'static str, community: String, key: String, ok: bool| {
             if !ok {
                 damaged.push(Damaged { what, community, key });
             }
         };
-        for r in sqlx::query("SELECT id, doc FROM communities").fetch_all(self.pool()).await? {
+        for r in sqlx::query("SELECT id, doc FROM communities WHERE ?1 IS NULL OR id = ?1").bind(&only).fetch_all(self.pool()).await? {
             let (id, doc): (String, String) = (r.try_get("id")?, r.try_get("doc")?);
             scan("community", id.clone(), id, serde_json::from_str::<Community>(&doc).is_ok());
         }
-        for r in sqlx::query("SELECT community, name, doc, format FROM decks").fetch_all(self.pool()).await? {
+        for r in sqlx::query("SELECT community, name, doc, format FROM decks WHERE ?1 IS NULL OR community = ?1")
+            .bind(&only)
+            .fetch_all(self.pool())
+            .await?
+        {
             let (doc, format): (String, i64) = (r.try_get("doc")?, r.try_get("format")?);
             // Before format 3 a row was a whole deck; since, the community's changes to it.
             let ok = if format < 3 {
@@ -91,12 +101,20 @@ impl Store {
             };
             scan("deck", r.try_get("community")?, r.try_get("name")?, ok);
         }
-        for r in sqlx::query("SELECT community, member, doc FROM members").fetch_all(self.pool()).await? {
+        for r in sqlx::query("SELECT community, member, doc FROM members WHERE ?1 IS NULL OR community = ?1")
+            .bind(&only)
+            .fetch_all(self.pool())
+            .await?
+        {
             let (key, doc): (String, String) = (r.try_get("member")?, r.try_get("doc")?);
             let ok = MemberRef::try_from(key.clone()).is_ok() && serde_json::from_str::<Member>(&doc).is_ok();
             scan("member", r.try_get("community")?, key, ok);
         }
-        for r in sqlx::query("SELECT community, id, doc, recent FROM circles").fetch_all(self.pool()).await? {
+        for r in sqlx::query("SELECT community, id, doc, recent FROM circles WHERE ?1 IS NULL OR community = ?1")
+            .bind(&only)
+            .fetch_all(self.pool())
+            .await?
+        {
             let (id, doc, recent): (i64, String, Option<String>) = (r.try_get("id")?, r.try_get("doc")?, r.try_get("recent")?);
             let recent_ok = recent.is_none_or(|t| serde_json::from_str::<Vec<TurnRecord>>(&t).is_ok());
             scan("circle", r.try_get("community")?, id.to_string(), serde_json::from_str::<Circle>(&doc).is_ok() && recent_ok);

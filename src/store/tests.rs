@@ -150,6 +150,10 @@ async fn a_circle_whose_waiting_turns_are_damaged_is_left_out_and_named_by_load_
     let found: Vec<String> = s.damaged_documents().await.unwrap().iter().map(|d| d.to_string()).collect();
     assert_eq!(found, names, "doctor reads the waiting turns too");
     assert!(found.iter().all(|n| !n.contains("secret")));
+    let here: Vec<String> = s.damaged_documents_in(Some(&st.community.id)).await.unwrap().iter().map(|d| d.to_string()).collect();
+    assert_eq!(here, names, "the community's own damaged records");
+    let elsewhere = crate::core::ids::CommunityId::parse(Platform::Console, "elsewhere").unwrap();
+    assert!(s.damaged_documents_in(Some(&elsewhere)).await.unwrap().is_empty(), "another community's are not its own");
 }
 
 #[tokio::test]
