@@ -262,6 +262,7 @@ template-saved = Template { $name }: { $key } is now { $value }.
 circle-voice-taken = That voice channel is already linked to another circle that's still going, so this circle isn't linked to it. The circle runs as usual here.
 template-floor-hold-encrypted = In an encrypted room hold works like nudge: there every message needs the same power, so holding the floor would also stop listeners from passing or leaving. To hold the floor, run the circle in an unencrypted room kept for it.
 template-floor-hold-threads = A circle that runs in a thread can't hold the floor (Discord has no per-thread permissions), so there hold works like nudge. To hold the floor, open the circle with in: this channel, in a channel kept for it.
+resources-unchanged = That's the card members get now, so nothing changed.
 resources-saved = The crisis resources card is updated. Members see it with /resources, and after a crisis phrase.
 settings-resources = { $custom ->
     [yes] Crisis resources: your community's own card. Change it with /resources set TEXT.

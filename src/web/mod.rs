@@ -267,8 +267,8 @@ impl Web {
         self.page_response(StatusCode::SERVICE_UNAVAILABLE, view::trouble())
     }
 
-    /// Submits `command` as the moderator, privately, and keeps the core's answer
-    /// for the next page. Returns the answer's messages to them.
+    /// Submits `command` as the moderator, privately. Returns the core's answer to
+    /// them; everything else it caused goes out through the platform.
     async fn act(&self, who: &Who, command: Command) -> Vec<Message> {
         let input = Input::Command { actor: who.actor.clone(), place: Place::Private, command };
         let messages: Vec<Message> = match self.engine.submit(&who.community, input, None).await {
@@ -292,14 +292,13 @@ impl Web {
                 vec![Message::new(crate::core::effect::Kind::Refusal, vec![crate::core::effect::Line::new(id)])]
             }
         };
-        let notes = messages.iter().map(|m| view::Note::of(&self.catalogue, m)).collect();
-        self.note(&who.sid, notes);
         messages
     }
 
     /// Acts, then shows `back` again with the answer.
     async fn act_and_return(&self, who: Who, command: Command, back: &str) -> Response {
-        self.act(&who, command).await;
+        let notes = self.act(&who, command).await.iter().map(|m| view::Note::of(&self.catalogue, m)).collect();
+        self.note(&who.sid, notes);
         Redirect::to(back).into_response()
     }
 
@@ -490,7 +489,6 @@ async fn deck_export(State(web): Shared, headers: HeaderMap, Path(name): Path<St
     let answer = web.act(&who, Command::Deck(DeckCmd::Export(name.clone()))).await;
     match answer.into_iter().find_map(|m| m.attachment) {
         Some(file) => {
-            web.note(&who.sid, Vec::new());
             let disposition = format!(
                 "attachment; filename=\"{}\"",
                 file.filename.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-', "_")
@@ -612,16 +610,7 @@ async fn setting_set(State(web): Shared, headers: HeaderMap, axum::extract::Form
 
 async fn resources_set(State(web): Shared, headers: HeaderMap, axum::extract::Form(form): Form) -> Response {
     let who = or_page!(web.who_posting(&headers, &form).await);
-    let text = field(&form, "text");
-    // Saving the card as it is changes nothing: attune's default stays the default
-    // (and follows it when it is corrected) until someone writes their own.
-    let shown = text.trim().to_owned();
-    let same = or_page!(web.state(&who.community, move |st| st.community.resources.trim() == shown).await);
-    if same {
-        web.note(&who.sid, vec![view::Note::plain("Nothing changed.")]);
-        return Redirect::to("/settings").into_response();
-    }
-    match Command::resources(&text) {
+    match Command::resources(&field(&form, "text")) {
         Ok(command) => web.act_and_return(who, command, "/settings").await,
         Err(_) => {
             web.note(&who.sid, vec![view::Note::plain("The card can't be empty: members in crisis are shown it. Nothing was changed.")]);

@@ -267,6 +267,11 @@ pub fn template(cx: &mut Cx<'_, impl Rng>, actor: &Actor, cmd: TemplateCmd) -> R
 pub fn resources(cx: &mut Cx<'_, impl Rng>, actor: &Actor, text: &str, confirmed: bool) -> Result<(), Refusal> {
     moderator(actor)?;
     let checked = textcheck::check(text, TextUse::Resources)?;
+    if checked == cx.st.community.resources {
+        // The card as it is: a default card stays the default (and follows corrections to it).
+        cx.whisper_line(&actor.member, Line::new("resources-unchanged"));
+        return Ok(());
+    }
     let confirmed = confirmed || repeated(cx, actor, &super::command::Command::Resources(text.to_owned()));
     if !confirmed && super::safety::crisis_words(&cx.st.rules, &checked) {
         hold(cx, actor, super::command::Command::Resources(text.to_owned()), "content-held-resources");
