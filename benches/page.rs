@@ -28,11 +28,7 @@ const RENDERS: usize = 500;
 struct All;
 
 impl Vouch for All {
-    fn actor<'a>(
-        &'a self,
-        _community: &'a CommunityId,
-        member: &'a MemberRef,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<Actor>> + Send + 'a>> {
+    fn actor<'a>(&'a self, _community: &'a CommunityId, member: &'a MemberRef) -> attune::platform::Vouched<'a> {
         Box::pin(async move { Some(Actor { member: member.clone(), display: member.user().to_owned(), moderator: true, host: false }) })
     }
 }

@@ -63,11 +63,7 @@ impl Roster {
 }
 
 impl super::Vouch for Roster {
-    fn actor<'a>(
-        &'a self,
-        community: &'a CommunityId,
-        member: &'a MemberRef,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<Actor>> + Send + 'a>> {
+    fn actor<'a>(&'a self, community: &'a CommunityId, member: &'a MemberRef) -> super::Vouched<'a> {
         Box::pin(async move {
             if community.platform() != Platform::Console || member.platform() != Platform::Console {
                 return None;

@@ -349,22 +349,17 @@ mod tests {
 /// a moderator who stopped being one is signed out at their next click.
 /// `None`: the platform doesn't know them there (any more).
 pub trait Vouch: Send + Sync {
-    fn actor<'a>(
-        &'a self,
-        community: &'a crate::core::ids::CommunityId,
-        member: &'a crate::core::ids::MemberRef,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<crate::core::input::Actor>> + Send + 'a>>;
+    fn actor<'a>(&'a self, community: &'a crate::core::ids::CommunityId, member: &'a crate::core::ids::MemberRef) -> Vouched<'a>;
 }
+
+/// What a [`Vouch`] answers, in time.
+pub type Vouched<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Option<crate::core::input::Actor>> + Send + 'a>>;
 
 /// Knows nobody: a platform that isn't built in.
 pub struct Nobody;
 
 impl Vouch for Nobody {
-    fn actor<'a>(
-        &'a self,
-        _community: &'a crate::core::ids::CommunityId,
-        _member: &'a crate::core::ids::MemberRef,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<crate::core::input::Actor>> + Send + 'a>> {
+    fn actor<'a>(&'a self, _community: &'a crate::core::ids::CommunityId, _member: &'a crate::core::ids::MemberRef) -> Vouched<'a> {
         Box::pin(async { None })
     }
 }

@@ -36,11 +36,7 @@ impl Table {
 }
 
 impl Vouch for Table {
-    fn actor<'a>(
-        &'a self,
-        community: &'a CommunityId,
-        member: &'a MemberRef,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<Actor>> + Send + 'a>> {
+    fn actor<'a>(&'a self, community: &'a CommunityId, member: &'a MemberRef) -> attune::platform::Vouched<'a> {
         Box::pin(async move {
             let moderator = *self.moderators.lock().unwrap().get(&(community.raw().to_owned(), member.user().to_owned()))?;
             Some(Actor { member: member.clone(), display: member.user().to_owned(), moderator, host: false })
@@ -548,6 +544,10 @@ async fn a_form_sent_from_another_origin_changes_nothing() {
 async fn the_resources_card_is_set_on_the_page_as_in_chat_and_never_emptied() {
     let p = page().await;
     let (cookie, csrf) = sign_in(&p, "here", "mod").await;
+    // Saving the default card as it is keeps it the default.
+    let default = p.engine.view(&community("here"), |st| st.community.resources.clone()).await.unwrap();
+    send("POST", &format!("{}/resources", p.base), Some(&cookie), &[("csrf", &csrf), ("text", &default)]).await;
+    assert!(!p.engine.view(&community("here"), |st| st.community.resources_custom).await.unwrap(), "still the default");
     let card = "In the UK and Ireland, Samaritans answer day and night: 116 123.";
     let set = send("POST", &format!("{}/resources", p.base), Some(&cookie), &[("csrf", &csrf), ("text", card)]).await;
     assert_eq!(set.status, 303);

@@ -182,11 +182,7 @@ const CLIENT_STOP: std::time::Duration = std::time::Duration::from_secs(10);
 struct Vouching(Arc<Shared>);
 
 impl super::Vouch for Vouching {
-    fn actor<'a>(
-        &'a self,
-        community: &'a crate::core::ids::CommunityId,
-        member: &'a MemberRef,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<crate::core::input::Actor>> + Send + 'a>> {
+    fn actor<'a>(&'a self, community: &'a crate::core::ids::CommunityId, member: &'a MemberRef) -> super::Vouched<'a> {
         Box::pin(async move {
             use crate::core::ids::Platform;
             if community.platform() != Platform::Discord || member.platform() != Platform::Discord {

@@ -349,11 +349,7 @@ impl Running {
 struct Vouching(Arc<Shared>);
 
 impl super::Vouch for Vouching {
-    fn actor<'a>(
-        &'a self,
-        community: &'a crate::core::ids::CommunityId,
-        member: &'a crate::core::ids::MemberRef,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<crate::core::input::Actor>> + Send + 'a>> {
+    fn actor<'a>(&'a self, community: &'a crate::core::ids::CommunityId, member: &'a crate::core::ids::MemberRef) -> super::Vouched<'a> {
         Box::pin(async move {
             use crate::core::ids::Platform;
             if community.platform() != Platform::Matrix || member.platform() != Platform::Matrix {

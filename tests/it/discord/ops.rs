@@ -112,9 +112,11 @@ async fn attune_run_serves_the_moderator_page_beside_the_metrics() {
     let link = {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
-            let found = fake.posted().into_iter().filter(|p| p.to == Some(host.id)).find_map(|p| {
-                p.content().split_whitespace().find(|w| w.contains("/sign-in/")).map(|w| w.trim_end_matches(['.', ')']).replace('\\', ""))
-            });
+            let found = fake
+                .posted()
+                .into_iter()
+                .filter(|p| p.to == Some(host.id))
+                .find_map(|p| Some(super::page::link_in(&p.content())).filter(|l| !l.is_empty()));
             if let Some(l) = found {
                 break l;
             }

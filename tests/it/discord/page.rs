@@ -8,6 +8,22 @@ use super::Bot;
 use super::fake::User;
 use crate::web::{csrf_of, send, token};
 
+/// The moderator page on the bot's engine, with Discord vouching; its address.
+async fn serve_page(bot: &Bot) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let passes = bot.engine.open_page(&base);
+    let vouch = bot.running.as_ref().unwrap().vouch();
+    let router = attune::web::router(bot.engine.clone(), passes, vec![(attune::core::ids::Platform::Discord, vouch)]).unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
+}
+
+/// The sign-in link in a message as Discord shows it (Markdown escapes removed).
+pub(super) fn link_in(text: &str) -> String {
+    text.split_whitespace().find(|w| w.contains("/sign-in/")).unwrap_or_default().trim_end_matches(['.', ')']).replace('\\', "")
+}
+
 const MODS: u64 = 700_000_000_000_000_009;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -18,12 +34,7 @@ async fn a_moderator_by_role_signs_in_from_an_ephemeral_link_and_is_signed_out_w
     fake.add_user(&host);
     fake.add_user(&alice);
     let bot = Bot::start_configured(fake, tempfile::tempdir().unwrap(), true, |o| o.section.moderator_roles = vec![MODS]).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let passes = bot.engine.open_page(&base);
-    let vouch = bot.running.as_ref().unwrap().vouch();
-    let router = attune::web::router(bot.engine.clone(), passes, vec![(attune::core::ids::Platform::Discord, vouch)]).unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let base = serve_page(&bot).await;
 
     bot.slash(&alice, "dashboard", json!([])).await;
     let refused = bot.private_to(&alice);
@@ -33,8 +44,7 @@ async fn a_moderator_by_role_signs_in_from_an_ephemeral_link_and_is_signed_out_w
     let answer = bot.private_to(&host).into_iter().find(|p| p.content().contains("/sign-in/")).expect("a link");
     assert!(answer.ephemeral, "the link is an ephemeral reply, for the moderator alone");
     assert_eq!(answer.body["allowed_mentions"]["parse"], json!([]), "and pings nobody");
-    let link =
-        answer.content().split_whitespace().find(|w| w.contains("/sign-in/")).unwrap().trim_end_matches(['.', ')']).replace('\\', "");
+    let link = link_in(&answer.content());
     let signed = send("POST", &format!("{base}/sign-in"), None, &[("token", &token(&link))]).await;
     assert_eq!(signed.status, 303, "{}", signed.body);
     let cookie = signed.cookie().unwrap();
@@ -60,16 +70,10 @@ async fn a_moderator_by_role_signs_in_from_an_ephemeral_link_and_is_signed_out_w
 async fn a_moderator_by_manage_server_is_signed_out_when_it_is_taken_away_without_using_attune_again() {
     let admin = User::new(800_000_000_000_000_005, "admin").moderator();
     let bot = Bot::start(&[&admin]).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let passes = bot.engine.open_page(&base);
-    let vouch = bot.running.as_ref().unwrap().vouch();
-    let router = attune::web::router(bot.engine.clone(), passes, vec![(attune::core::ids::Platform::Discord, vouch)]).unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let base = serve_page(&bot).await;
     bot.slash(&admin, "dashboard", json!([])).await;
     let answer = bot.private_to(&admin).into_iter().find(|p| p.content().contains("/sign-in/")).expect("a link");
-    let link =
-        answer.content().split_whitespace().find(|w| w.contains("/sign-in/")).unwrap().trim_end_matches(['.', ')']).replace('\\', "");
+    let link = link_in(&answer.content());
     let signed = send("POST", &format!("{base}/sign-in"), None, &[("token", &token(&link))]).await;
     assert_eq!(signed.status, 303, "{}", signed.body);
     let cookie = signed.cookie().unwrap();
