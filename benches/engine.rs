@@ -89,7 +89,7 @@ async fn one_caller(db: &Path, metrics: bool) -> Result<()> {
     // Five times (a)'s count: at about 5,000 a second, (a)'s one-second runs differ by ±12%.
     const N: usize = 30_000;
     let handle = if metrics { Some(attune::ops::install_recorder()?) } else { None };
-    let (engine, _drain) = start(db).await?;
+    let (engine, _drain, _) = start(db).await?;
     let listening = match handle {
         Some(handle) => {
             let bound = attune::ops::bind("127.0.0.1:0".parse()?).await?;
@@ -162,7 +162,7 @@ fn cmd(who: &Actor, channel: &str, text: &str) -> Result<Input> {
     })
 }
 
-async fn start(db: &Path) -> Result<(Engine, tokio::task::JoinHandle<usize>)> {
+async fn start(db: &Path) -> Result<(Engine, tokio::task::JoinHandle<usize>, attune::engine::Resumed)> {
     let store = Store::open(db).await?;
     let (outlets, mut rx) = Outlets::single(Platform::Console);
     let drain = tokio::spawn(async move {
@@ -172,8 +172,8 @@ async fn start(db: &Path) -> Result<(Engine, tokio::task::JoinHandle<usize>)> {
         }
         n
     });
-    let (engine, _resumed) = Engine::start(store, Clock::System, Config::default().content()?, Seed::Fixed(7), outlets).await?;
-    Ok((engine, drain))
+    let (engine, resumed) = Engine::start(store, Clock::System, Config::default().content()?, Seed::Fixed(7), outlets).await?;
+    Ok((engine, drain, resumed))
 }
 
 /// `n` commands, each awaited before the next, each changing one member's saved
@@ -209,7 +209,7 @@ async fn throughput(dir: &Path) -> Result<()> {
     }
     let raw = N as f64 / t.elapsed().as_secs_f64();
 
-    let (engine, _drain) = start(&dir.join("engine.db")).await?;
+    let (engine, _drain, _) = start(&dir.join("engine.db")).await?;
     let (sequential, community, members) = one_at_a_time(&engine, N).await?;
     let modes = ["mode witness", "mode feelings", "mode reflections"];
     let t = Instant::now();
@@ -253,7 +253,7 @@ fn percentile(sorted: &[i64], p: f64) -> i64 {
 /// (b) 10,000 live circles with short turns, one community, one channel each.
 async fn timers(db: &Path) -> Result<()> {
     let circles = circles();
-    let (engine, _drain) = start(db).await?;
+    let (engine, _drain, _) = start(db).await?;
     let community = CommunityId::parse(Platform::Console, "bench")?;
     let m = actor("mod", true)?;
     for setting in [
@@ -326,12 +326,23 @@ async fn timers(db: &Path) -> Result<()> {
 /// (e) The same on the database left by (d), which holds 10,000 ended circles.
 async fn restart(db: &Path, part: &str) -> Result<()> {
     let t = Instant::now();
-    let (engine, _drain) = start(db).await?;
+    let (engine, _drain, resumed) = start(db).await?;
+    let armed = t.elapsed();
+    // Then what an adapter does once connected: every running circle is told where it
+    // stands, a batch at a time, each delivery handed on (here: counted and dropped).
+    let mut told = 0usize;
+    resumed
+        .announce(|_| {
+            told += 1;
+            std::future::ready(())
+        })
+        .await;
     let elapsed = t.elapsed();
     let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM circles WHERE live = 1").fetch_one(engine.store().pool()).await?;
     let ended: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM circles WHERE live = 0").fetch_one(engine.store().pool()).await?;
     println!(
-        "({part}) restart with {live} live and {ended} ended circles: all resumed and re-armed in {} ms ({} timers armed)",
+        "({part}) restart with {live} live and {ended} ended circles: all re-armed in {} ms, resumed and told in {} ms ({} timers armed, {told} deliveries)",
+        armed.as_millis(),
         elapsed.as_millis(),
         engine.armed_timers()
     );

@@ -153,13 +153,18 @@ async fn serve(
     let mut outlets = Outlets::new();
     let discord_rx = discord.then(|| outlets.add(Platform::Discord));
     let matrix_rx = matrix.then(|| outlets.add(Platform::Matrix));
-    let (engine, resumed) =
+    let (engine, mut resumed) =
         Engine::start(store, Clock::System, defaults, Seed::Random, outlets).await.context("could not start the engine")?;
-    let (for_matrix, for_discord): (Vec<_>, Vec<_>) = resumed.into_iter().partition(|o| o.community.platform() == Platform::Matrix);
+    // Each adapter tells its platform's circles that attune is back; circles of a platform
+    // this process doesn't serve (a console community in the same database, Matrix in a
+    // Discord-only run) are not told anything, and their timers run from now.
+    let for_matrix = matrix_rx.is_some().then(|| resumed.take(Platform::Matrix));
+    let for_discord = discord_rx.is_some().then(|| resumed.take(Platform::Discord));
+    drop(resumed);
     // An adapter that can't start stops what already started, so the database is
     // closed (and its lock released) when `attune run` ends or starts again.
-    let matrix = match matrix_rx {
-        Some(rx) => match start_matrix(db, config, engine.clone(), for_matrix, rx).await {
+    let matrix = match matrix_rx.zip(for_matrix) {
+        Some((rx, resumed)) => match start_matrix(db, config, engine.clone(), resumed, rx).await {
             Ok(m) => Some(m),
             Err(e) => {
                 engine.shutdown().await;
@@ -168,8 +173,8 @@ async fn serve(
         },
         None => None,
     };
-    let discord = match discord_rx {
-        Some(rx) => match start_discord(config, engine.clone(), for_discord, rx).await {
+    let discord = match discord_rx.zip(for_discord) {
+        Some((rx, resumed)) => match start_discord(config, engine.clone(), resumed, rx).await {
             Ok(d) => Some(d),
             Err(e) => {
                 stop_all(matrix, None, &engine).await;
@@ -264,7 +269,7 @@ pub(super) fn discord_options(config: &Config) -> attune::platform::discord::Dis
 async fn start_discord(
     config: &Config,
     engine: Engine,
-    resumed: Vec<attune::engine::Outgoing>,
+    resumed: attune::engine::Resumed,
     rx: tokio::sync::mpsc::Receiver<attune::engine::Outgoing>,
 ) -> anyhow::Result<attune::platform::discord::Running> {
     attune::platform::discord::start(engine, resumed, rx, discord_options(config))
@@ -276,7 +281,7 @@ async fn start_discord(
 async fn start_discord(
     _config: &Config,
     _engine: Engine,
-    _resumed: Vec<attune::engine::Outgoing>,
+    _resumed: attune::engine::Resumed,
     _rx: tokio::sync::mpsc::Receiver<attune::engine::Outgoing>,
 ) -> anyhow::Result<NotBuilt> {
     anyhow::bail!("this build of attune has no Discord adapter")
@@ -287,7 +292,7 @@ async fn start_matrix(
     db: &Path,
     config: &Config,
     engine: Engine,
-    resumed: Vec<attune::engine::Outgoing>,
+    resumed: attune::engine::Resumed,
     rx: tokio::sync::mpsc::Receiver<attune::engine::Outgoing>,
 ) -> anyhow::Result<attune::platform::matrix::Running> {
     use attune::platform::matrix;
@@ -302,7 +307,7 @@ async fn start_matrix(
     _db: &Path,
     _config: &Config,
     _engine: Engine,
-    _resumed: Vec<attune::engine::Outgoing>,
+    _resumed: attune::engine::Resumed,
     _rx: tokio::sync::mpsc::Receiver<attune::engine::Outgoing>,
 ) -> anyhow::Result<NotBuilt> {
     anyhow::bail!("this build of attune has no Matrix adapter")

@@ -81,6 +81,7 @@ pub fn handle(state: &mut State, input: Input, now: Timestamp, rng: &mut impl Rn
             reflection::recover(&mut cx);
             privacy::purge(&mut cx);
         }
+        Input::Announce { circles, floors, notes } => circle::announce(&mut cx, &circles, floors, notes),
     }
     cx.out
 }

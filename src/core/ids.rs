@@ -20,6 +20,8 @@ pub enum Platform {
 }
 
 impl Platform {
+    pub const ALL: [Platform; 3] = [Platform::Console, Platform::Discord, Platform::Matrix];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Platform::Console => "console",

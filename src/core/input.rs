@@ -68,8 +68,16 @@ pub enum Input {
         key: TimerKey,
         generation: u64,
     },
-    /// The process (re)started: re-arm every timer and tell live circles.
+    /// The process (re)started: re-arm every timer.
     Recover,
+    /// The platform is connected after a restart: tell these circles, if still
+    /// running, where they stand (`notes`), and hold their floor again
+    /// (`floors`). Made for a batch of circles at a time (see `engine::Resumed`).
+    Announce {
+        circles: Vec<super::ids::CircleId>,
+        floors: bool,
+        notes: bool,
+    },
     /// The platform gave a circle a place of its own: `channel`, where it now runs
     /// (a Discord thread made from its invitation), and/or `voice`, a place for
     /// speaking aloud linked to it (a Discord voice channel), where the floor is

@@ -310,6 +310,7 @@ fn input_kind(input: &Input) -> &'static str {
         Input::MemberLeft { .. } => "member_left",
         Input::TimerFired { .. } => "timer",
         Input::Recover => "recover",
+        Input::Announce { .. } => "announce",
         Input::Placed { .. } => "placed",
         Input::Moved { .. } => "moved",
         Input::DeliveryFailed { .. } => "delivery_failed",

@@ -17,6 +17,7 @@ mod actor;
 mod clock;
 mod ledger;
 pub mod passes;
+mod resume;
 mod route;
 pub mod telemetry;
 mod timers;
@@ -30,6 +31,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use actor::apply_once;
 pub use clock::Clock;
 pub use ledger::{FloorHold, Ledger};
+pub use resume::Resumed;
 pub use route::{Route, Said};
 pub use timers::Timers;
 
@@ -288,17 +290,19 @@ pub struct Summary {
 
 impl Engine {
     /// Starts the engine and resumes every stored community it can: timers
-    /// are re-armed from the store, and what live circles must be told (where
-    /// they are, the floor to set again) is returned for the adapters to send
-    /// once they run, so a start never waits on an adapter. A community that
-    /// can't be loaded is reported and skipped; it never blocks the others.
+    /// are re-armed from the store. What running circles must be told (where
+    /// they are, the floor to set again) is made later, a batch at a time, by
+    /// the returned [`Resumed`] once each adapter is connected; until then that
+    /// platform's timers wait, so "I'm back" comes first. A start never waits on
+    /// an adapter. A community that can't be loaded is reported and skipped; it
+    /// never blocks the others.
     pub async fn start(
         store: Store,
         clock: Clock,
         defaults: Defaults,
         seed: Seed,
         outlets: Outlets,
-    ) -> Result<(Self, Vec<Outgoing>), EngineError> {
+    ) -> Result<(Self, Resumed), EngineError> {
         let engine = Self {
             inner: Arc::new(Inner {
                 store,
@@ -319,12 +323,17 @@ impl Engine {
                 passes: std::sync::OnceLock::new(),
             }),
         };
-        let mut resumed = Vec::new();
+        engine.inner.timers.hold(&Platform::ALL);
+        let mut resumed = Resumed::new(Arc::downgrade(&engine.inner), Platform::ALL.to_vec());
         for id in engine.inner.store.communities().await? {
-            match engine.apply(&id, Input::Recover, None, true).await {
-                Ok(answer) => {
-                    resumed.extend(Releasing::new(answer.deliveries).map(|delivery| Outgoing { community: id.clone(), delivery }))
-                }
+            let recovered = engine.apply(&id, Input::Recover, None, false).await;
+            match recovered {
+                Ok(_) => match engine.view(&id, crate::core::circle::to_announce).await {
+                    Ok(circles) => resumed.add(id, circles),
+                    Err(e) => {
+                        tracing::error!(community = %id, error = %e, "could not read a community's circles to tell them attune is back")
+                    }
+                },
                 Err(e) => tracing::error!(community = %id, error = %e, "could not resume a community; the others go on"),
             }
         }
@@ -610,7 +619,10 @@ impl Engine {
     }
 
     /// Manual clock only: moves time forward, firing each due timer at its own moment.
+    /// Waits first until a restart's circles have been told where they stand (see
+    /// [`Resumed`]), as the system clock's timers do.
     pub async fn advance(&self, secs: i64) -> Result<(), EngineError> {
+        self.inner.timers.unheld().await;
         let target = crate::core::time::plus(self.inner.clock.now(), secs);
         loop {
             let due = self.inner.timers.pop_due_before(target);

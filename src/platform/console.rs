@@ -16,7 +16,7 @@ use crate::core::command::{self, Command, DeckCmd};
 use crate::core::effect::{Action, Kind, Message};
 use crate::core::ids::{ChannelId, CommunityId, MemberRef, Platform};
 use crate::core::input::{Actor, Input, Place};
-use crate::engine::{Delivery, Engine, EngineError, Outgoing};
+use crate::engine::{Delivery, Engine, EngineError, Outgoing, Resumed};
 use crate::text::{Catalogue, duration_label};
 
 mod input;
@@ -107,7 +107,7 @@ struct Console {
 /// Runs the console until end of input.
 pub async fn run(
     engine: Engine,
-    resumed: Vec<Outgoing>,
+    resumed: Resumed,
     mut outgoing: mpsc::Receiver<Outgoing>,
     options: ConsoleOptions,
 ) -> Result<(), ConsoleError> {
@@ -142,9 +142,22 @@ pub async fn run(
     if !console.json {
         console.note(&console.catalogue.line(&crate::core::effect::Line::new("console-welcome")));
     }
-    // What the restart told live circles (where they are, the floor held again).
-    for out in resumed {
-        console.print(out);
+    // What the restart tells live circles (where they are, the floor held again), while
+    // anything else handed on meanwhile is printed: a community never waits on an
+    // outlet nobody drains.
+    {
+        let announcing = resumed.announce(|out| {
+            console.print(out);
+            std::future::ready(())
+        });
+        tokio::pin!(announcing);
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut announcing => break,
+                Some(out) = outgoing.recv() => console.print(out),
+            }
+        }
     }
     let mut input = LineReader::new(BufReader::new(tokio::io::stdin()));
     let mut stop = Box::pin(stop_signal());

@@ -13,7 +13,7 @@ use attune::core::effect::{Arg, Kind, Message};
 use attune::core::ids::CommunityId;
 use attune::core::ids::Platform;
 use attune::core::input::Input;
-use attune::engine::{Clock, Delivery, Engine, EngineError, Outgoing, Outlets, Seed};
+use attune::engine::{Clock, Delivery, Engine, EngineError, Outgoing, Outlets, Resumed, Seed};
 use attune::store::Store;
 use jiff::Timestamp;
 use tokio::sync::mpsc::Receiver;
@@ -24,13 +24,19 @@ fn community() -> CommunityId {
     CommunityId::parse(Platform::Console, "t").expect("a well-formed community id")
 }
 
-/// Starts an engine; what its start told live circles is in the returned deliveries.
-async fn boot_with(path: &Path, now: Timestamp) -> (Engine, Receiver<Outgoing>, Vec<Delivery>) {
+/// Starts an engine, keeping what its live circles are still to be told.
+async fn boot_resumed(path: &Path, now: Timestamp) -> (Engine, Receiver<Outgoing>, Resumed) {
     let store = Store::open(path).await.expect("the store opens");
     let (outlets, rx) = Outlets::single(Platform::Console);
     let defaults = Config::default().content().expect("the built-in content loads");
     let (engine, resumed) = Engine::start(store, Clock::manual(now), defaults, Seed::Fixed(1), outlets).await.expect("the engine starts");
-    (engine, rx, resumed.into_iter().map(|o| o.delivery).collect())
+    (engine, rx, resumed)
+}
+
+/// Starts an engine; what its start told live circles is in the returned deliveries.
+async fn boot_with(path: &Path, now: Timestamp) -> (Engine, Receiver<Outgoing>, Vec<Delivery>) {
+    let (engine, rx, resumed) = boot_resumed(path, now).await;
+    (engine, rx, resumed.collect().await.into_iter().map(|o| o.delivery).collect())
 }
 
 async fn boot(path: &Path, now: Timestamp) -> (Engine, Receiver<Outgoing>) {
@@ -252,4 +258,69 @@ async fn a_failed_commit_keeps_the_last_committed_state_and_delivers_nothing() {
     let ids = line_ids(&send(&engine, "alice", "done").await);
     assert!(ids.contains(&"turn-done") && ids.contains(&"turn-checkin"), "the retried done works: {ids:?}");
     assert_eq!(circle(&engine).await.turn.map(|t| t.speaker), Some(member("bob")));
+}
+
+/// A restart tells each running circle where it stands only when its adapter asks, a
+/// batch at a time (never a note for every circle held at once), and a timer that came
+/// due while attune was down waits until then: "I'm back" always comes first.
+#[tokio::test]
+async fn a_restart_tells_every_running_circle_once_when_asked_and_its_timers_wait_for_that() {
+    const CIRCLES: usize = 300;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("attune.db");
+    let place = |i: usize| {
+        attune::core::input::Place::Channel(attune::core::ids::ChannelId::parse(Platform::Console, &format!("c{i}")).expect("a channel"))
+    };
+    let run = |who: String, i: usize, line: &str| Input::Command {
+        actor: actor(&who),
+        place: place(i),
+        command: command::parse(line).expect("a command"),
+    };
+    {
+        let (engine, mut rx) = boot(&path, t0()).await;
+        for i in 0..CIRCLES {
+            let (host, guest) = (format!("h{i}"), format!("g{i}"));
+            for (who, line) in [
+                (&host, "circle open"),
+                (&host, "circle join"),
+                (&host, "agree"),
+                (&guest, "circle join"),
+                (&guest, "agree"),
+                (&host, "circle start"),
+            ] {
+                engine.submit(&community(), run(who.clone(), i, line), None).await.expect("the command applies");
+            }
+        }
+        drain(&mut rx);
+        engine.shutdown().await;
+    }
+    // Back a day later: every turn ran out while attune was down.
+    let (engine, mut rx, resumed) = boot_resumed(&path, attune::core::circle::plus(t0(), 86_400)).await;
+    assert_eq!(resumed.len(), CIRCLES, "every running circle is to be told");
+    assert!(drain(&mut rx).is_empty(), "nothing is said before the adapter asks");
+    // A clock moving on before the circles are told fires nothing until they are.
+    let moving = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.advance(0).await })
+    };
+    let told = resumed.collect().await;
+    let mut channels: Vec<String> = told
+        .iter()
+        .filter_map(|o| match &o.delivery {
+            Delivery::Say { channel, message } => {
+                assert_eq!(message.lines[0].id, "recovered", "no '0 s left' after a long outage");
+                Some(channel.raw().to_owned())
+            }
+            _ => None,
+        })
+        .collect();
+    let before = channels.len();
+    channels.sort();
+    channels.dedup();
+    assert_eq!((before, channels.len()), (CIRCLES, CIRCLES), "each circle hears once that attune is back");
+    moving.await.expect("the clock task ends").expect("time moves");
+    let after = drain(&mut rx);
+    let ended = line_ids(&after).iter().filter(|id| **id == "turn-time").count();
+    assert_eq!(ended, CIRCLES, "then each turn that ran out while attune was down ends");
+    engine.shutdown().await;
 }

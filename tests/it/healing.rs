@@ -236,6 +236,7 @@ async fn a_community_that_cannot_load_is_skipped_at_start_and_the_rest_resume() 
     .await
     .expect("a damaged community never blocks the start")
     .unwrap();
+    let resumed = resumed.collect().await;
     assert!(resumed.iter().all(|o| o.community == b), "only the healthy community resumed");
     assert!(resumed.iter().any(|o| matches!(&o.delivery, Delivery::Say { .. })), "and its circle heard that attune is back");
     assert_eq!(e.quarantined(), vec![a.clone()]);
@@ -259,7 +260,7 @@ async fn restart_discord(path: &std::path::Path) -> (Engine, Vec<Delivery>) {
     )
     .await
     .unwrap();
-    let mut sent: Vec<Delivery> = resumed.into_iter().map(|o| o.delivery).collect();
+    let mut sent: Vec<Delivery> = resumed.collect().await.into_iter().map(|o| o.delivery).collect();
     while let Ok(o) = rx.try_recv() {
         sent.push(o.delivery);
     }
@@ -331,6 +332,7 @@ async fn a_database_written_by_release_0_1_0_loads_and_resumes_its_circles() {
     let now: jiff::Timestamp = "2026-03-02T12:05:00Z".parse().unwrap();
     let (e, resumed) =
         Engine::start(store, Clock::manual(now), Config::default().content().unwrap(), Seed::Fixed(1), outlets).await.unwrap();
+    let resumed = resumed.collect().await;
     let id = community(Platform::Console, "console");
     assert_eq!(e.store().communities().await.unwrap(), vec![id.clone()], "the bare id gained its platform");
     let loaded = e.store().load(&id, None).await.unwrap().unwrap();

@@ -109,12 +109,20 @@ fn recovery_sets_a_held_floor_again_and_never_claims_no_time_left() {
     h.template("standard", "floor", "hold");
     h.start("", &["alice", "bob"]);
     let out = h.input(Input::Recover);
+    assert!(!out.iter().any(|e| matches!(e, Effect::Floor { .. } | Effect::Say { .. })), "a restart re-arms; it tells nobody yet");
+    let out = h.input(Input::Announce { circles: attune::core::circle::to_announce(&h.state), floors: true, notes: true });
     let floors: Vec<_> =
         out.iter().filter_map(|e| if let Effect::Floor { speaker, .. } = e { Some(speaker.clone()) } else { None }).collect();
     assert_eq!(floors, vec![Some(member("alice"))], "the speaker's floor is held again after a crash");
+    let circles = attune::core::circle::to_announce(&h.state);
+    let floors_only = h.input(Input::Announce { circles: circles.clone(), floors: true, notes: false });
+    assert!(floors_only.iter().all(|e| matches!(e, Effect::Floor { .. })) && !floors_only.is_empty(), "floors alone: {floors_only:?}");
+    let notes_only = h.input(Input::Announce { circles, floors: false, notes: true });
+    assert!(!notes_only.iter().any(|e| matches!(e, Effect::Floor { .. })) && !notes_only.is_empty(), "notes alone: {notes_only:?}");
     let deadline = h.circle().turn.as_ref().unwrap().deadline;
     h.now = deadline.checked_add(jiff::SignedDuration::from_secs(5)).unwrap();
-    let out = h.input(Input::Recover);
+    h.input(Input::Recover);
+    let out = h.input(Input::Announce { circles: attune::core::circle::to_announce(&h.state), floors: false, notes: true });
     assert!(public_ids(&out).contains(&"recovered") && !public_ids(&out).contains(&"recovered-turn"), "no '0 s left' after a long outage");
 }
 

@@ -5,6 +5,7 @@ use super::super::effect::{Action, Effect, Kind, Line, Message};
 use super::super::ids::{CircleId, MemberRef};
 use super::super::input::TimerKey;
 use super::super::rng::Rng;
+use super::super::state::State;
 use super::super::template::{FloorPolicy, OrderRule};
 use super::turn::{end_reflection, end_turn, record, start_turn};
 use super::{Ending, Phase, Purpose, Timer, TurnKind, secs_until};
@@ -262,26 +263,42 @@ pub fn on_timer(cx: &mut Cx<'_, impl Rng>, id: CircleId, generation: u64) {
 }
 
 /// After a restart: re-arm every live circle's timer exactly as stored (same
-/// generation, so nothing is repeated) and tell running circles where they are.
+/// generation, so nothing is repeated). What running circles are told comes
+/// later, from [`announce`], once their platform is connected.
 pub fn recover(cx: &mut Cx<'_, impl Rng>) {
-    let now = cx.now;
-    // Only the ids are gathered first: with 100,000 live circles, copying each one's
-    // turn, hosts and places before the effects are made doubled what a restart held.
-    let live: Vec<CircleId> = cx.st.circles.values().filter(|c| c.is_live()).map(|c| c.id).collect();
-    for id in live {
-        let Some(c) = cx.st.circles.get(&id) else { continue };
-        if let Some(t) = c.timer {
-            cx.out.push(Effect::Schedule { key: TimerKey::Circle(id), at: t.at, generation: c.generation });
+    for c in cx.st.circles.values() {
+        if let Some(t) = c.timer
+            && c.is_live()
+        {
+            cx.out.push(Effect::Schedule { key: TimerKey::Circle(c.id), at: t.at, generation: c.generation });
         }
+    }
+}
+
+/// The circles a restart tells where they are: running, not paused (see [`announce`]).
+pub fn to_announce(st: &State) -> Vec<CircleId> {
+    st.circles.values().filter(|c| c.is_running() && c.paused.is_none()).map(|c| c.id).collect()
+}
+
+/// After a restart, once the platform is connected: tells each of these circles
+/// still running where it stands now (`notes`), and sets a held floor again
+/// (`floors`: the platform's permissions may not have survived the crash). Made
+/// a batch at a time, so a restart never holds a note for every circle at once.
+pub fn announce(cx: &mut Cx<'_, impl Rng>, circles: &[CircleId], floors: bool, notes: bool) {
+    let now = cx.now;
+    for id in circles {
+        let Some(c) = cx.st.circles.get(id) else { continue };
         if !(c.is_running() && c.paused.is_none()) {
             continue;
         }
         let channel = c.channel.clone();
-        if c.template.floor == FloorPolicy::Hold {
-            // The platform's permissions may not have survived the crash: set them again.
+        if floors && c.template.floor == FloorPolicy::Hold {
             let speaker = c.turn.as_ref().filter(|t| !t.reflecting).map(|t| t.speaker.clone());
             let floor = Effect::Floor { channel: channel.clone(), speaker, hosts: super::turn::hosts_of(c), voice: c.voice.clone() };
             cx.out.push(floor);
+        }
+        if !notes {
+            continue;
         }
         let line = match &c.turn {
             // Time ran out while attune was down; the deadline fires next, so don't claim "0 s left".

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-pub use flow::{on_timer, recover};
+pub use flow::{announce, on_timer, recover, to_announce};
 pub(crate) use gather::list_again;
 pub use gather::{agree, join, leave, leave_everywhere, open, schedule};
 pub use gather::{moved, place};

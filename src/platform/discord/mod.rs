@@ -273,7 +273,7 @@ impl Running {
 /// started; commands are registered when the gateway says READY.
 pub async fn start(
     engine: Engine,
-    resumed: Vec<Outgoing>,
+    resumed: crate::engine::Resumed,
     outlet: mpsc::Receiver<Outgoing>,
     options: DiscordOptions,
 ) -> Result<Running, DiscordError> {
@@ -355,15 +355,19 @@ pub async fn start(
             // Whatever the floor still held when attune stopped (a crash, say) is put
             // back first; the restart's floor deliveries then hold it again.
             shared.restore_held_floors().await;
-            // What the restart told live circles goes out first.
-            for out in resumed {
-                shared.deliver(&out.community, out.delivery).await;
-            }
+            // What the restart tells live circles goes out first (the timers wait for it),
+            // while the outlet is served: a community that hands something on meanwhile
+            // must never wait on an outlet nobody drains while its notes are asked for.
+            let s = shared.clone();
+            let announcing = resumed.announce(move |out| {
+                let s = s.clone();
+                async move { s.deliver(&out.community, out.delivery).await }
+            });
             let deliver = move |out: Outgoing| {
                 let shared = shared.clone();
                 async move { shared.deliver(&out.community, out.delivery).await }
             };
-            crate::platform::serve_outlet(outlet, stop, deliver).await;
+            tokio::join!(announcing, crate::platform::serve_outlet(outlet, stop, deliver));
         })
     };
     Ok(Running { shared, shard_manager, client, follow, outlet, stop_outlet, alarm, link })

@@ -379,7 +379,7 @@ pub async fn reset_identity(options: &MatrixOptions) -> Result<String, MatrixErr
 /// serving. Returns once the bot is answering.
 pub async fn start(
     engine: Engine,
-    resumed: Vec<Outgoing>,
+    resumed: crate::engine::Resumed,
     outlet: mpsc::Receiver<Outgoing>,
     options: MatrixOptions,
 ) -> Result<Running, MatrixError> {
@@ -412,30 +412,48 @@ pub async fn start(
         undecryptable_told: Mutex::new(HashMap::new()),
     });
     let stop_sync = Arc::new(Notify::new());
-    // A floor still held after a crash is restored first, then what the restart
-    // told live circles (which may hold it again) goes out; only then are the
-    // events that came while attune was down answered, so they act on top. The
-    // "I'm back" notes wait until those are applied: where someone's `!done`
-    // came while attune was down, "cara still has the floor" would be untrue.
+    // The outlet is served from the start: a community that hands something on while
+    // the restart's floors and notes are asked for must never wait on it.
+    let stop_outlet = Arc::new(Notify::new());
+    let outlet = {
+        let (shared, stop) = (shared.clone(), stop_outlet.clone());
+        let deliver = move |out: Outgoing| {
+            let shared = shared.clone();
+            async move { shared.deliver(&out.community, out.delivery, None).await }
+        };
+        tokio::spawn(crate::platform::serve_outlet(outlet, stop, deliver))
+    };
+    // A floor still held after a crash is restored first, then the restart holds the
+    // live turns' floors again; only then are the events that came while attune was
+    // down answered, so they act on top. The "I'm back" notes are made after those
+    // are applied: where someone's `!done` came while attune was down, "cara still
+    // has the floor" would be untrue.
     shared.restore_held_floors().await;
-    let (notes, rest): (Vec<Outgoing>, Vec<Outgoing>) = resumed.into_iter().partition(|o| back_note(&o.delivery).is_some());
-    for out in rest {
-        shared.deliver(&out.community, out.delivery, None).await;
-    }
+    let s = &shared;
+    resumed.floors(move |out| async move { s.deliver(&out.community, out.delivery, None).await }).await;
     // The first sync runs here, so a bad homeserver or token fails the start.
-    let (first, touched) = sync::first(&shared).await?;
-    for mut out in notes {
-        // In a room where something was answered meanwhile, the circle has moved on from
-        // what the note knew: it says only that attune is back (the answers said the rest).
-        let stale = back_note(&out.delivery).is_some_and(|id| id != "recovered");
-        if let crate::engine::Delivery::Say { channel, message } = &mut out.delivery
-            && stale
-            && touched.contains(channel.raw())
-        {
-            *message = crate::core::effect::Message::info(crate::core::effect::Line::new("recovered"));
+    let (first, touched) = match sync::first(&shared).await {
+        Ok(first) => first,
+        Err(e) => {
+            outlet.abort();
+            return Err(e);
         }
-        shared.deliver(&out.community, out.delivery, None).await;
-    }
+    };
+    let touched = &touched;
+    resumed
+        .notes(move |mut out| async move {
+            // In a room where something was answered meanwhile, the answers said where the
+            // circle stands: the note says only that attune is back.
+            let told = back_note(&out.delivery).is_some_and(|id| id != "recovered");
+            if let crate::engine::Delivery::Say { channel, message } = &mut out.delivery
+                && told
+                && touched.contains(channel.raw())
+            {
+                *message = crate::core::effect::Message::info(crate::core::effect::Line::new("recovered"));
+            }
+            s.deliver(&out.community, out.delivery, None).await;
+        })
+        .await;
     // Support rooms someone joined while attune was down are left now.
     let waiting: Vec<String> = shared.support_rooms.lock().map(|r| r.iter().cloned().collect()).unwrap_or_default();
     for id in waiting {
@@ -448,15 +466,6 @@ pub async fn start(
     // The first sync succeeded.
     link.set(true);
     let sync = tokio::spawn(sync::run(shared.clone(), first, stop_sync.clone(), alarm.clone(), link.clone()));
-    let stop_outlet = Arc::new(Notify::new());
-    let outlet = {
-        let (shared, stop) = (shared.clone(), stop_outlet.clone());
-        let deliver = move |out: Outgoing| {
-            let shared = shared.clone();
-            async move { shared.deliver(&out.community, out.delivery, None).await }
-        };
-        tokio::spawn(crate::platform::serve_outlet(outlet, stop, deliver))
-    };
     Ok(Running { shared, sync, outlet, stop_sync, stop_outlet, alarm, link })
 }
 
