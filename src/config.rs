@@ -383,6 +383,21 @@ const ENV_KEYS: [(&str, &str, &str); 15] = [
     ("ATTUNE_MATRIX_USER", "matrix", "user"),
 ];
 
+impl Log {
+    /// The log filter for `level`, with the platform libraries' noisy targets quieted
+    /// (`platform::quiet_logs`) unless the level names them, so an operator can still
+    /// ask for them. `None` for a level that doesn't parse (loading refuses those).
+    pub fn filter(&self) -> Option<tracing_subscriber::EnvFilter> {
+        let mut filter = tracing_subscriber::EnvFilter::try_new(&self.level).ok()?;
+        for (target, level) in crate::platform::quiet_logs() {
+            if !self.level.split(',').any(|d| d.split('=').next().is_some_and(|t| t.trim() == target)) {
+                filter = filter.add_directive(format!("{target}={level}").parse().ok()?);
+            }
+        }
+        Some(filter)
+    }
+}
+
 /// A log level (`warn`), or per-module directives (`attune=debug,sqlx=warn`).
 /// A bare word that is not a level would be read as a module name and silence
 /// every log, so it is refused.

@@ -66,9 +66,7 @@ fn damaged_record(e: &anyhow::Error) -> bool {
 fn try_main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("the configuration is invalid")?;
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log.level).unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr);
+    let logs = tracing_subscriber::fmt().with_env_filter(config.log.filter().unwrap_or_else(|| "warn".into())).with_writer(std::io::stderr);
     match config.log.format {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().init(),

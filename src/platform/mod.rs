@@ -7,6 +7,17 @@ pub mod discord;
 #[cfg(feature = "matrix")]
 pub mod matrix;
 
+/// Library log targets that are noise for an operator, with the level each is held
+/// to unless `[log] level` names it (see `config::Log::filter`): each adapter names
+/// its own library's.
+pub fn quiet_logs() -> Vec<(&'static str, &'static str)> {
+    #[allow(unused_mut)]
+    let mut quiet = Vec::new();
+    #[cfg(feature = "matrix")]
+    quiet.extend(matrix::QUIET_LOGS);
+    quiet
+}
+
 use crate::exit::Exit;
 
 /// A platform can't go on: what happened, what the operator can do, and how

@@ -525,11 +525,34 @@ impl Shared {
     }
 }
 
+/// matrix-sdk's log targets that are noise for an operator (see `platform::quiet_logs`):
+/// - it warns on every sync that there is no server-side key backup (attune keeps its
+///   keys in its own store and sets up no backup);
+/// - it logs each failed HTTP request at ERROR, among them the 404 its own recovery
+///   check gets for a secret-storage key attune never made; every failure attune acts
+///   on, it logs itself.
+pub const QUIET_LOGS: [(&str, &str); 2] = [("matrix_sdk_crypto::backups", "error"), ("matrix_sdk::http_client", "off")];
+
 /// The catalogue id of an "I'm back" note the restart made (`recovered…`), if
 /// this delivery is one.
 fn back_note(delivery: &crate::engine::Delivery) -> Option<&'static str> {
     match delivery {
         crate::engine::Delivery::Say { message, .. } => message.lines.first().map(|l| l.id).filter(|id| id.starts_with("recovered")),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod quiet_tests {
+    #[test]
+    fn noisy_library_targets_are_quieted_unless_the_level_names_them() {
+        let log = |level: &str| crate::config::Log { level: level.into(), format: crate::config::LogFormat::Text };
+        let quiet = log("warn").filter().map(|f| f.to_string()).unwrap_or_default();
+        assert!(quiet.contains("matrix_sdk_crypto::backups=error") && quiet.contains("matrix_sdk::http_client=off"), "{quiet}");
+        let asked = log("warn,matrix_sdk::http_client=debug").filter().map(|f| f.to_string()).unwrap_or_default();
+        assert!(
+            asked.contains("matrix_sdk::http_client=debug") && !asked.contains("http_client=off"),
+            "the operator's own choice stays: {asked}"
+        );
     }
 }
