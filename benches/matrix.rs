@@ -116,10 +116,12 @@ impl Drop for Attune {
 
 fn attune_run(dir: &std::path::Path, bot: &str, password: &str) -> Attune {
     let config = dir.join("attune.toml");
+    // ATTUNE_BENCH_LOG adds log directives (a diagnostic: matrix-sdk's own timings, say).
+    let extra = std::env::var("ATTUNE_BENCH_LOG").map(|l| format!(",{l}")).unwrap_or_default();
     std::fs::write(
         &config,
         format!(
-            "[database]\npath = \"{}\"\n[log]\nlevel = \"warn,attune::platform::matrix=trace\"\n[matrix]\nenabled = true\nhomeserver = \"{}\"\nuser = \"{bot}\"\nallowed_servers = [\"{}\"]\n",
+            "[database]\npath = \"{}\"\n[log]\nlevel = \"warn,attune::platform::matrix=trace{extra}\"\n[matrix]\nenabled = true\nhomeserver = \"{}\"\nuser = \"{bot}\"\nallowed_servers = [\"{}\"]\n",
             dir.join("attune.db").display(),
             synapse::synapse().url,
             synapse::SERVER
@@ -236,6 +238,24 @@ async fn run() {
         let t1 = wait(&seen, before, |s| s.1 == me && s.2 == text).await;
         echoes.push(ms(t1 - t0));
     }
+    // `circle status` (the measure): the answer is private, so it comes in the
+    // member's encrypted DM. The first one makes the DM (not sampled).
+    let status = |before: usize| {
+        let bot = bot.clone();
+        wait(&seen, before, move |s| s.1 == bot && s.2.contains("Circle status"))
+    };
+    let before = seen.lock().unwrap().len();
+    r.send_raw("m.room.message", json!({ "msgtype": "m.text", "body": "!attune circle status" })).await.unwrap();
+    status(before).await;
+    let mut statuses = Vec::new();
+    for _ in 0..SAMPLES {
+        tokio::time::sleep(PAUSE).await;
+        let before = seen.lock().unwrap().len();
+        let t0 = Instant::now();
+        r.send_raw("m.room.message", json!({ "msgtype": "m.text", "body": "!attune circle status" })).await.unwrap();
+        let t1 = status(before).await;
+        statuses.push(ms(t1 - t0));
+    }
     let rss = peak_rss_mib(child.0.id());
     let pid = child.0.id().to_string();
     std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
@@ -257,6 +277,11 @@ async fn run() {
         println!("Synapse's log: {}", kept.display());
     }
     let log = strip_ansi(&std::fs::read_to_string(dir.path().join("attune.log")).unwrap());
+    if std::env::var_os("ATTUNE_BENCH_LOG").is_some() {
+        let kept = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-attune.log");
+        std::fs::write(&kept, &log).unwrap();
+        println!("attune's log: {}", kept.display());
+    }
     let field = |name: &str| -> Vec<f64> {
         let key = format!("{name}=");
         log.lines()
@@ -276,6 +301,9 @@ async fn run() {
     println!("reply latency of circle join: p50 {r50:.1} ms, p99 {r99:.1} ms");
     println!("Synapse echo (send → own sync): p50 {e50:.1} ms, p99 {e99:.1} ms");
     println!("reply ÷ echo (p50): {:.2}", r50 / e50);
+    let (s50, s99) = (percentile(statuses.clone(), 0.5), percentile(statuses, 0.99));
+    println!("reply latency of circle status (private answer, in the member's encrypted DM): p50 {s50:.1} ms, p99 {s99:.1} ms");
+    println!("status ÷ echo (p50): {:.2}", s50 / e50);
     println!(
         "attune's own turnaround (event in hand → answer ready to send): p50 {:.2} ms, p99 {:.2} ms ({} events)",
         percentile(own.clone(), 0.5),
@@ -298,11 +326,13 @@ async fn run() {
     let seen = SINCE_ORIGIN.lock().unwrap().clone();
     let member_echo: Vec<f64> = seen.iter().filter(|(s, b, _)| *s == me && b.starts_with("echo ")).map(|x| x.2).collect();
     let member_reply: Vec<f64> = seen.iter().filter(|(s, b, _)| *s == bot && b.contains("has joined")).map(|x| x.2).collect();
+    let member_status: Vec<f64> = seen.iter().filter(|(s, b, _)| *s == bot && b.contains("Circle status")).map(|x| x.2).collect();
     println!(
-        "stamp → in hand (p50): the member's own echo {:.0} ms; the member's command at attune {:.0} ms; attune's reply at the member {:.0} ms",
+        "stamp → in hand (p50): the member's own echo {:.0} ms; the member's command at attune {:.0} ms; attune's reply at the member {:.0} ms; attune's private status answer at the member {:.0} ms",
         percentile(member_echo, 0.5),
         percentile(bot_in_hand, 0.5),
-        percentile(member_reply, 0.5)
+        percentile(member_reply, 0.5),
+        percentile(member_status, 0.5)
     );
     println!("process start → first command answered (saved session): {:.0} ms", ms(t1 - t0));
     println!("peak RSS of attune run: {rss:.1} MiB");
