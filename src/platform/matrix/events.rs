@@ -424,11 +424,14 @@ impl Shared {
         let mut display = None;
         let mut power = None;
         if let Some(user) = &user {
-            if let Ok(Some(m)) = room.get_member_no_sync(user).await {
-                display = m.display_name().map(str::to_owned);
-            }
+            // One read of the member gives both their name and, in this room, their level.
+            let found = room.get_member_no_sync(user).await.ok().flatten();
+            display = found.as_ref().and_then(|m| m.display_name().map(str::to_owned));
             power = match place {
-                Where::Room { .. } => Some(power_level(room, user).await),
+                Where::Room { .. } => Some(match &found {
+                    Some(m) => level(m.power_level()),
+                    None => power_level(room, user).await,
+                }),
                 Where::Private { community: Some(c) } => self.power_in(c, user).await,
                 Where::Private { community: None } => None,
             };
@@ -590,11 +593,16 @@ impl Shared {
 
 /// The power level of a user in a room (0 when it can't be read).
 async fn power_level(room: &Room, user: &matrix_sdk::ruma::UserId) -> i64 {
+    room.get_user_power_level(user).await.map_or(0, level)
+}
+
+/// A power level as a number (a room creator's unlimited power is the largest).
+fn level(p: matrix_sdk::ruma::events::room::power_levels::UserPowerLevel) -> i64 {
     use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
-    match room.get_user_power_level(user).await {
-        Ok(UserPowerLevel::Infinite) => i64::MAX,
-        Ok(UserPowerLevel::Int(n)) => n.into(),
-        Ok(_) | Err(_) => 0,
+    match p {
+        UserPowerLevel::Infinite => i64::MAX,
+        UserPowerLevel::Int(n) => n.into(),
+        _ => 0,
     }
 }
 
