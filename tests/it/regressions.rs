@@ -104,6 +104,20 @@ fn a_warning_that_comes_due_after_its_deadline_says_nothing() {
 }
 
 #[test]
+fn status_never_says_no_time_left_for_a_turn_whose_time_is_up() {
+    let mut h = Harness::started(&["alice", "bob"]);
+    let speaker = h.speaker().unwrap();
+    let deadline = h.circle().turn.as_ref().unwrap().deadline;
+    let out = h.cmd(&speaker, "circle status");
+    assert!(private_ids(&out, &speaker).contains(&"status-speaker"), "with time left: {:?}", private_ids(&out, &speaker));
+    // As after a long outage: the deadline passed and fires next.
+    h.now = deadline.checked_add(jiff::SignedDuration::from_secs(30)).unwrap();
+    let out = h.cmd(&speaker, "circle status");
+    let said = private_ids(&out, &speaker);
+    assert!(said.contains(&"status-speaker-ending") && !said.contains(&"status-speaker"), "{said:?}");
+}
+
+#[test]
 fn recovery_sets_a_held_floor_again_and_never_claims_no_time_left() {
     let mut h = Harness::new();
     h.template("standard", "floor", "hold");

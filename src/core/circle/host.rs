@@ -292,8 +292,16 @@ pub fn status(cx: &mut Cx<'_, impl Rng>, actor: &Actor, place: &Place) -> Result
     if c.paused.is_some() {
         lines.push(Line::new("status-paused"));
     } else if let Some(t) = &c.turn {
-        let id = if t.reflecting { "status-reflecting" } else { "status-speaker" };
-        lines.push(Line::new(id).text("name", t.display.clone()).secs("time", secs_until(now, t.deadline)));
+        let left = secs_until(now, t.deadline);
+        // Time up but not yet moved on (a deadline that passed while attune was down fires
+        // next): "0 s left" would read as a glitch.
+        let id = match (t.reflecting, left == 0) {
+            (false, false) => "status-speaker",
+            (false, true) => "status-speaker-ending",
+            (true, false) => "status-reflecting",
+            (true, true) => "status-reflecting-ending",
+        };
+        lines.push(Line::new(id).text("name", t.display.clone()).secs("time", left));
     }
     if !c.queue.is_empty() {
         let upcoming: Vec<String> = c.queue.iter().map(|m| c.display_of(m)).collect();
