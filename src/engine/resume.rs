@@ -16,7 +16,7 @@
 use std::future::Future;
 use std::sync::Weak;
 
-use super::{Engine, EngineError, Outgoing, Releasing};
+use super::{Engine, EngineError, Outgoing};
 use crate::core::ids::{CircleId, CommunityId, Platform};
 use crate::core::input::Input;
 
@@ -107,7 +107,7 @@ impl Resumed {
                 drop(engine);
                 match answer {
                     Ok(answer) => {
-                        for delivery in Releasing::new(answer.deliveries) {
+                        for delivery in answer.deliveries {
                             deliver(Outgoing { community: community.clone(), delivery }).await;
                         }
                     }
