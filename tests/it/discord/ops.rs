@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::fake::Fake;
+use super::fake::{Fake, User};
 use super::people;
 use crate::ops::{free_port, get, sample, wait_for};
 
@@ -22,21 +22,36 @@ fn attune_run(dir: &std::path::Path, fake: &Fake, port: u16) -> std::process::Co
     cmd
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_scrape_during_a_circle_sees_inputs_commits_and_live_circles_move_and_names_no_one() {
+/// `attune run` against a fake Discord where a host and alice are known, with the
+/// listener on (and the moderator page, at the listener's own address, with `page`).
+struct Started {
+    fake: Fake,
+    host: User,
+    alice: User,
+    dir: tempfile::TempDir,
+    port: u16,
+    child: std::process::Child,
+}
+
+async fn started(page: bool) -> Started {
     let (host, alice, _, _) = people();
     let fake = Fake::start().await;
     fake.add_user(&host);
     fake.add_user(&alice);
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = attune_run(dir.path(), &fake, port)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("attune starts");
+    let mut cmd = attune_run(dir.path(), &fake, port);
+    if page {
+        cmd.env("ATTUNE_SERVER_PUBLIC_URL", format!("http://127.0.0.1:{port}"));
+    }
+    let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("attune starts");
     fake.ready().await;
+    Started { fake, host, alice, dir, port, child }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scrape_during_a_circle_sees_inputs_commits_and_live_circles_move_and_names_no_one() {
+    let Started { fake, host, alice, dir: _dir, port, mut child } = started(false).await;
     assert_eq!(wait_for(port, "/healthz", 200, 20).await, "ok\n");
     let ready = wait_for(port, "/readyz", 200, 20).await;
     assert!(ready.contains("database: writable") && ready.contains("discord: connected"), "{ready}");
@@ -91,21 +106,8 @@ async fn a_listen_port_already_taken_ends_attune_run_with_78_and_says_so() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attune_run_serves_the_moderator_page_beside_the_metrics() {
-    let (host, alice, _, _) = people();
-    let fake = Fake::start().await;
-    fake.add_user(&host);
-    fake.add_user(&alice);
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let Started { fake, host, alice: _, dir: _dir, port, mut child } = started(true).await;
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = attune_run(dir.path(), &fake, port)
-        .env("ATTUNE_SERVER_PUBLIC_URL", &base)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("attune starts");
-    fake.ready().await;
     wait_for(port, "/healthz", 200, 20).await;
     let id = fake.slash(&host, "dashboard", json!([]));
     fake.answered(id).await;
