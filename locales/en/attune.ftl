@@ -38,6 +38,7 @@ reminder-interested-untitled = A gentle reminder: the circle you marked as inter
 listing-untitled = Witnessing circle
 listing-about = A witnessing circle: people take turns to share while the others listen, without advice, and anyone may pass. Join with /circle join in the circle's thread.
 cancelled-quorum = Not enough people could gather this time, so this circle won't go ahead. Thank you to everyone who came — you're welcome next time.
+cancelled-unstarted = This circle has waited a day without beginning, so I've closed it to leave the space clear. Thank you to everyone who joined — a new circle can be opened whenever the time is right.
 closed-before-start = This circle has been closed before it began. Thank you for coming.
 host-gone-before-start = This circle's host can't hold it any more, so it won't go ahead. Thank you for coming.
 host-gone-carry-on = This circle's host has had to step away. We'll carry on as we are, and moderators can help with anything a host would do.

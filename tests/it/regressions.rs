@@ -141,6 +141,27 @@ fn recovery_sets_a_held_floor_again_and_never_claims_no_time_left() {
 }
 
 #[test]
+fn a_gathering_circle_stored_without_a_timer_closes_a_day_after_it_opened() {
+    // As a circle opened before unstarted circles closed was stored: gathering, no timer.
+    let mut h = Harness::new();
+    h.gather("alice", "", &["alice", "bob"]);
+    let id = h.circle().id;
+    let opened = h.circle().opened_at;
+    if let Some(c) = h.state.circles.get_mut(&id) {
+        c.timer = None;
+        c.generation += 1;
+    }
+    h.advance(attune::core::circle::UNSTARTED_SECS / 2);
+    let out = h.input(Input::Recover);
+    let due = attune::core::circle::plus(opened, attune::core::circle::UNSTARTED_SECS);
+    let armed = out.iter().any(|e| matches!(e, Effect::Schedule { key: TimerKey::Circle(c), at, .. } if *c == id && *at == due));
+    assert!(armed, "a restart gives it the day it would have had from its opening: {out:?}");
+    let out = h.advance_to(due);
+    assert_eq!(h.phase(), Phase::Cancelled, "{:?}", h.texts(&out));
+    assert!(public_ids(&out).contains(&"cancelled-unstarted"));
+}
+
+#[test]
 fn ending_a_circle_during_a_reflection_window_records_that_turn_once() {
     let mut h = Harness::started(&["alice", "bob"]);
     h.done_until(Phase::Sharing);

@@ -143,6 +143,41 @@ fn a_scheduled_circle_without_a_quorum_is_cancelled_with_a_kind_public_note() {
 }
 
 #[test]
+fn a_circle_nobody_starts_closes_kindly_a_day_after_it_opened() {
+    let mut h = Harness::new();
+    h.gather("alice", "", &["alice", "bob"]);
+    h.cmd("carol", "circle join");
+    assert!(h.state.members[&member("carol")].pending_join.is_some());
+    let out = h.advance(attune::core::circle::UNSTARTED_SECS - 1);
+    assert!(out.is_empty() && h.phase() == Phase::Gathering, "it waits the whole day: {:?}", h.texts(&out));
+    let out = h.advance(1);
+    assert_eq!(h.phase(), Phase::Cancelled, "a day on, a circle nobody started closes");
+    let note = line_text(&h, &out, "cancelled-unstarted");
+    assert!(note.contains("Thank you") && note.contains("whenever the time is right"), "the note is kind: {note}");
+    assert_eq!(said(&out).iter().filter(|m| has(&[*m], "cancelled-unstarted")).count(), 1, "the note is public, once");
+    assert_eq!(h.state.members[&member("carol")].pending_join, None, "a pending join to it is dropped");
+    assert_eq!(h.state.circle_in(&channel()), None, "the channel is free again");
+    let out = h.cmd("alice", "circle open");
+    assert!(refusals(&out).is_empty() && h.phase() == Phase::Gathering, "its host may open a new one: {:?}", h.texts(&out));
+}
+
+#[test]
+fn a_scheduled_or_started_circle_never_closes_as_unstarted() {
+    let mut h = Harness::new();
+    h.gather("alice", "", &["alice", "bob"]);
+    h.cmd("alice", "circle schedule 2026-03-04 09:00");
+    let out = h.advance(attune::core::circle::UNSTARTED_SECS + 3600);
+    assert!(!has(&said(&out), "cancelled-unstarted") && h.phase() == Phase::Gathering, "a schedule keeps it: {:?}", h.texts(&out));
+    let out = h.advance_to(ts("2026-03-04T09:00:00Z"));
+    assert_eq!(h.phase(), Phase::Opening, "it starts at its time: {:?}", h.texts(&out));
+
+    let mut h = Harness::started(&["alice", "bob"]);
+    let out = h.advance(2 * attune::core::circle::UNSTARTED_SECS);
+    assert!(!has(&said(&out), "cancelled-unstarted"), "a started circle runs its course: {:?}", h.texts(&out));
+    assert_ne!(h.phase(), Phase::Cancelled);
+}
+
+#[test]
 fn closing_a_circle_before_it_starts_drops_joins_still_waiting_for_consent() {
     let mut h = Harness::new();
     h.gather("alice", "", &["alice"]);

@@ -259,13 +259,30 @@ pub fn on_timer(cx: &mut Cx<'_, impl Rng>, id: CircleId, generation: u64) {
             end_turn(cx, id, Ending::Time);
         }
         Purpose::ReflectionEnd => end_reflection(cx, id),
+        Purpose::Lapse => super::gather::lapse(cx, id),
     }
 }
 
 /// After a restart: re-arm every live circle's timer exactly as stored (same
 /// generation, so nothing is repeated). What running circles are told comes
 /// later, from [`announce`], once their platform is connected.
+///
+/// A circle stored while gathering with no timer at all (opened before unstarted
+/// circles closed, or never scheduled) gets the day it would have had from its
+/// opening, kept in memory: until it fires, each restart gives it the same.
 pub fn recover(cx: &mut Cx<'_, impl Rng>) {
+    let timeless: Vec<(CircleId, jiff::Timestamp)> = cx
+        .st
+        .circles
+        .values()
+        .filter(|c| c.phase == Phase::Gathering && c.timer.is_none() && c.scheduled_for.is_none())
+        .map(|c| (c.id, super::plus(c.opened_at, super::UNSTARTED_SECS)))
+        .collect();
+    for (id, at) in timeless {
+        if let Some(c) = cx.st.circles.get_mut(&id) {
+            c.timer = Some(Timer { at, purpose: Purpose::Lapse });
+        }
+    }
     for c in cx.st.circles.values() {
         if let Some(t) = c.timer
             && c.is_live()

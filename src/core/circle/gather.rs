@@ -76,6 +76,7 @@ pub fn open(cx: &mut Cx<'_, impl Rng>, actor: &Actor, channel: &ChannelId, openi
         listed: false,
     };
     cx.st.insert_circle(circle);
+    arm(cx, id, plus(cx.now, super::UNSTARTED_SECS), Purpose::Lapse);
     cx.audit(actor, "circle open", None, Some(id));
     let mut lines = vec![match &title {
         Some(t) => Line::new("circle-opened-titled").text("host", actor.display.clone()).text("title", t.clone()),
@@ -515,6 +516,16 @@ pub(super) fn scheduled_start(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
         return;
     }
     cancel(cx, id, "cancelled-quorum");
+}
+
+/// A circle opened without a start time that nobody started within a day
+/// closes kindly, freeing its channel and its host's count. A schedule or a
+/// start replaces this timer, so it finds such a circle still gathering and
+/// unscheduled; anything else is left alone.
+pub(super) fn lapse(cx: &mut Cx<'_, impl Rng>, id: CircleId) {
+    if cx.st.circles.get(&id).is_some_and(|c| c.phase == Phase::Gathering && c.scheduled_for.is_none()) {
+        cancel(cx, id, "cancelled-unstarted");
+    }
 }
 
 /// Cancels a circle that hasn't begun: its timer stops, joins waiting for consent are

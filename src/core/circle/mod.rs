@@ -144,6 +144,9 @@ pub enum Purpose {
     Warning,
     Deadline,
     ReflectionEnd,
+    /// A circle opened without a start time that nobody started: it closes
+    /// [`UNSTARTED_SECS`] after it was opened (see `gather::lapse`).
+    Lapse,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -409,5 +412,10 @@ fn reference(s: &str) -> Option<&str> {
 
 /// How long after a circle ends its pulse stays open.
 pub const PULSE_WINDOW_SECS: i64 = 86_400;
+
+/// How long a circle opened without a start time may gather before it closes,
+/// unstarted: a day. Until then it holds its channel and counts against its
+/// host's `open-per-member`, so one left behind would block both for good.
+pub const UNSTARTED_SECS: i64 = 86_400;
 
 pub use super::time::{plus, secs_until};
