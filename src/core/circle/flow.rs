@@ -267,9 +267,10 @@ pub fn on_timer(cx: &mut Cx<'_, impl Rng>, id: CircleId, generation: u64) {
 /// generation, so nothing is repeated). What running circles are told comes
 /// later, from [`announce`], once their platform is connected.
 ///
-/// A circle stored while gathering with no timer at all (opened before unstarted
-/// circles closed, or never scheduled) gets the day it would have had from its
-/// opening, kept in memory: until it fires, each restart gives it the same.
+/// A circle stored while gathering, unscheduled and with no timer (opened by a
+/// build from before unstarted circles closed) gets the day it would have had
+/// from its opening. It is set in memory only, so each restart gives it the same
+/// until it fires or the circle's next change saves it.
 pub fn recover(cx: &mut Cx<'_, impl Rng>) {
     let timeless: Vec<(CircleId, jiff::Timestamp)> = cx
         .st
