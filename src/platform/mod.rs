@@ -7,12 +7,14 @@ pub mod discord;
 #[cfg(feature = "matrix")]
 pub mod matrix;
 
-/// Library log targets that are noise for an operator, with the level each is held
-/// to unless `[log] level` names it (see `config::Log::filter`): each adapter names
-/// its own library's.
+/// Library log targets that are noise for an operator, or could print what people
+/// wrote, with the level each is held to unless `[log] level` names it (see
+/// `config::Log::filter`): each adapter names its own library's.
 pub fn quiet_logs() -> Vec<(&'static str, &'static str)> {
     #[allow(unused_mut)]
     let mut quiet = Vec::new();
+    #[cfg(feature = "discord")]
+    quiet.extend(discord::QUIET_LOGS);
     #[cfg(feature = "matrix")]
     quiet.extend(matrix::QUIET_LOGS);
     quiet

@@ -67,6 +67,25 @@ pub struct DiscordOptions {
 /// Discord accepts follow-ups to an interaction for 15 minutes; a minute is left to spare.
 pub const REPLY_WINDOW: std::time::Duration = std::time::Duration::from_secs(14 * 60);
 
+/// The Discord libraries' log targets that can print what people wrote (see
+/// `platform::quiet_logs`), each held to the level below which it does:
+/// - serenity's gateway socket warns about a payload it can't read with the whole
+///   payload, a member's message among them (`error` keeps its errors);
+/// - its dispatcher logs an event it couldn't parse whole at DEBUG, content
+///   included (a message in a shape serenity 0.12 doesn't know, say);
+/// - its HTTP client's spans (INFO) carry each request, body and all, which
+///   every line logged inside them repeats;
+/// - tungstenite logs every frame it sends or receives at TRACE.
+///
+/// attune logs what it acts on itself, without the text.
+pub const QUIET_LOGS: [(&str, &str); 5] = [
+    ("serenity::gateway::ws", "error"),
+    ("serenity::client::dispatch", "info"),
+    ("serenity::http", "warn"),
+    ("tungstenite", "debug"),
+    ("tokio_tungstenite", "debug"),
+];
+
 impl DiscordOptions {
     /// The adapter's options: the token and the configuration's `[discord]` section.
     pub fn new(token: impl Into<String>, section: crate::config::Discord) -> Self {

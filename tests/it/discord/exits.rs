@@ -107,3 +107,61 @@ async fn the_running_adapter_raises_its_alarm_when_the_token_is_reset_and_starts
     assert!(fatal.to_string().contains("4004"), "{fatal}");
     bot.stop().await;
 }
+
+/// What people write never reaches the log, at the default level or at `trace`, even
+/// when serenity can't read it: a gateway frame it can't parse (which it warns about
+/// with the whole payload), a message it can read only as an unknown event (logged at
+/// DEBUG), an ordinary message (in every frame tungstenite traces) and the requests
+/// attune makes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_members_write_never_reaches_the_log_at_any_level_even_when_serenity_cant_read_it() {
+    for level in ["warn", "trace"] {
+        let text = log_of_unreadable_messages(level).await;
+        if level == "trace" {
+            assert!(text.lines().count() > 100, "the log is at trace: {} lines", text.lines().count());
+        }
+        assert!(text.contains("Unhandled error"), "serenity met the frame it couldn't read and said so, without it ({level})");
+        for written in ["lamplighter", "my brother", "what I carry", "today was heavy", "fake-token-kept-out-of-logs"] {
+            let line = text.lines().find(|l| l.contains(written));
+            assert!(line.is_none(), "{written:?} reached the log at {level}: {line:?}");
+        }
+    }
+}
+
+/// attune's log at `level` while members' messages come in, some of them unreadable.
+async fn log_of_unreadable_messages(level: &str) -> String {
+    let (host, alice, _, _) = people();
+    let fake = Fake::start().await;
+    fake.add_user(&host);
+    fake.add_user(&alice);
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::File::create(dir.path().join("attune.log")).unwrap();
+    let mut child = crate::cli::attune(dir.path())
+        .args(["run", "--db", "run.db"])
+        .env("ATTUNE_DISCORD_ENABLED", "true")
+        .env("ATTUNE_DISCORD_API_BASE", &fake.base)
+        .env("ATTUNE_DISCORD_TOKEN", "fake-token-kept-out-of-logs")
+        .env("ATTUNE_LOG_LEVEL", level)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("attune starts");
+    fake.ready().await;
+    let id = fake.slash(&host, "circle", json!([{ "name": "open", "type": 1, "options": [] }]));
+    fake.answered(id).await;
+
+    let unparsed = json!({ "op": 0, "s": "not a number", "t": "MESSAGE_CREATE", "d": { "content": "my brother lamplighter-unparsed" } });
+    fake.send_raw(&unparsed.to_string());
+    fake.say_unreadable(&alice, "what I carry lamplighter-unknown");
+    fake.say(&alice, "today was heavy lamplighter-ordinary");
+    // The gateway reads in order: once this is answered, everything above was read.
+    let id = fake.slash(&alice, "circle", json!([{ "name": "join", "type": 1, "options": [] }]));
+    fake.answered(id).await;
+
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "{status}");
+    std::fs::read_to_string(dir.path().join("attune.log")).unwrap()
+}

@@ -781,6 +781,25 @@ impl Fake {
         id
     }
 
+    /// Sends `frame` as it is on every gateway session: a payload serenity can't
+    /// read, to see what becomes of it. Not something Discord sends on purpose.
+    pub fn send_raw(&self, frame: &str) {
+        let sessions: Vec<_> = self.gateway.lock().unwrap().values().map(|(_, tx)| tx.clone()).collect();
+        assert!(!sessions.is_empty(), "the bot is connected to the gateway");
+        for tx in sessions {
+            tx.send(json!({ "raw": frame })).expect("the gateway session is open");
+        }
+    }
+
+    /// A member's message in a shape serenity can't read whole (its timestamp isn't
+    /// one), so serenity hands it on as an unknown event.
+    pub fn say_unreadable(&self, user: &User, content: &str) {
+        let id = self.next_id();
+        let mut m = self.in_guild_of(CHANNEL, guild_message(id, CHANNEL, user, content, self.intents(), None));
+        m["timestamp"] = json!("not a time");
+        self.dispatch("MESSAGE_CREATE", m);
+    }
+
     /// A member writes in the guild's channel. As on Discord, a bot without the
     /// Message Content intent receives the message with its content blank.
     pub fn say(&self, user: &User, content: &str) {
@@ -1715,6 +1734,13 @@ impl Shared {
                     if event.get("drop").is_some() {
                         // The connection just goes away (no close frame), as networks do.
                         return;
+                    }
+                    if let Some(raw) = event.get("raw").and_then(Value::as_str) {
+                        // A frame exactly as given, readable or not (`Fake::send_raw`).
+                        if tx.send(Ws::Text(raw.to_owned())).await.is_err() {
+                            return;
+                        }
+                        continue;
                     }
                     seq += 1;
                     let frame = json!({ "op": 0, "s": seq, "t": event["t"], "d": event["d"] });
