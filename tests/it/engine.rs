@@ -324,3 +324,38 @@ async fn a_restart_tells_every_running_circle_once_when_asked_and_its_timers_wai
     assert_eq!(ended, CIRCLES, "then each turn that ran out while attune was down ends");
     engine.shutdown().await;
 }
+
+/// A circle nobody started, and attune down past its day: the restart says nothing
+/// before its platform asks, then the circle closes with one note, and stays closed
+/// through the next restart.
+#[tokio::test]
+async fn a_gathering_circle_whose_day_passed_while_attune_was_down_closes_once_after_the_restart() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("attune.db");
+    {
+        let (engine, mut rx) = boot(&path, t0()).await;
+        send(&engine, "alice", "circle open").await;
+        send(&engine, "bob", "circle join").await;
+        send(&engine, "bob", "agree").await;
+        drain(&mut rx);
+        engine.shutdown().await;
+    }
+    let later = attune::core::circle::plus(t0(), 2 * attune::core::circle::UNSTARTED_SECS);
+    let (engine, mut rx, resumed) = boot_resumed(&path, later).await;
+    assert_eq!(resumed.len(), 0, "a gathering circle isn't running, so it isn't told attune is back");
+    let moving = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.advance(0).await })
+    };
+    assert!(resumed.collect().await.is_empty());
+    moving.await.expect("the clock task ends").expect("time moves");
+    let said = drain(&mut rx);
+    assert_eq!(line_ids(&said).iter().filter(|id| **id == "cancelled-unstarted").count(), 1, "{:?}", line_ids(&said));
+    engine.shutdown().await;
+
+    let (engine, mut rx, resumed) = boot_resumed(&path, attune::core::circle::plus(later, 60)).await;
+    assert!(resumed.collect().await.is_empty());
+    engine.advance(0).await.expect("time moves");
+    assert!(!line_ids(&drain(&mut rx)).contains(&"cancelled-unstarted"), "closed once, and saved so");
+    engine.shutdown().await;
+}
