@@ -387,15 +387,43 @@ impl Log {
     /// The log filter for `level`, with the platform libraries' noisy targets quieted
     /// (`platform::quiet_logs`) unless the level names them, so an operator can still
     /// ask for them. `None` for a level that doesn't parse (loading refuses those).
+    ///
+    /// A quieted target is held to the stricter of its quiet level and the level the
+    /// operator's own directives give it, so quieting never shows more than asked for.
     pub fn filter(&self) -> Option<tracing_subscriber::EnvFilter> {
         let mut filter = tracing_subscriber::EnvFilter::try_new(&self.level).ok()?;
         for (target, level) in crate::platform::quiet_logs() {
             if !self.level.split(',').any(|d| d.split('=').next().is_some_and(|t| t.trim() == target)) {
-                filter = filter.add_directive(format!("{target}={level}").parse().ok()?);
+                let held = stricter(level, self.level_for(target));
+                filter = filter.add_directive(format!("{target}={held}").parse().ok()?);
             }
         }
         Some(filter)
     }
+
+    /// The level the operator's directives give `target`, as the filter matches them:
+    /// the longest directive target it starts with, else the bare level, else `off`.
+    fn level_for(&self, target: &str) -> &str {
+        let mut bare = "off";
+        let mut best: Option<(usize, &str)> = None;
+        for d in self.level.split(',') {
+            match d.split_once('=') {
+                Some((t, l)) if target.starts_with(t.trim()) && best.is_none_or(|(n, _)| t.trim().len() > n) => {
+                    best = Some((t.trim().len(), l.trim()));
+                }
+                Some(_) => {}
+                None => bare = d.trim(),
+            }
+        }
+        best.map_or(bare, |(_, l)| l)
+    }
+}
+
+/// The less verbose of two levels (`off` < `error` < … < `trace`).
+fn stricter<'a>(a: &'a str, b: &'a str) -> &'a str {
+    const ORDER: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    let rank = |l: &str| ORDER.iter().position(|o| o.eq_ignore_ascii_case(l)).unwrap_or(0);
+    if rank(b) < rank(a) { b } else { a }
 }
 
 /// A log level (`warn`), or per-module directives (`attune=debug,sqlx=warn`).

@@ -71,6 +71,8 @@ pub const REPLY_WINDOW: std::time::Duration = std::time::Duration::from_secs(14 
 /// `platform::quiet_logs`), each held to the level below which it does:
 /// - serenity's gateway socket warns about a payload it can't read with the whole
 ///   payload, a member's message among them (`error` keeps its errors);
+/// - its shard's spans (INFO) carry each event it handles, message and all, which a
+///   line logged inside them repeats (a gap in the sequence numbers, say);
 /// - its dispatcher logs an event it couldn't parse whole at DEBUG, content
 ///   included (a message in a shape serenity 0.12 doesn't know, say);
 /// - its HTTP client's spans (INFO) carry each request, body and all, which
@@ -78,8 +80,9 @@ pub const REPLY_WINDOW: std::time::Duration = std::time::Duration::from_secs(14 
 /// - tungstenite logs every frame it sends or receives at TRACE.
 ///
 /// attune logs what it acts on itself, without the text.
-pub const QUIET_LOGS: [(&str, &str); 5] = [
+pub const QUIET_LOGS: [(&str, &str); 6] = [
     ("serenity::gateway::ws", "error"),
+    ("serenity::gateway::shard", "warn"),
     ("serenity::client::dispatch", "info"),
     ("serenity::http", "warn"),
     ("tungstenite", "debug"),
@@ -470,4 +473,32 @@ fn http_client(options: &DiscordOptions) -> serenity::Http {
     let base = options.section.api_base.trim_end_matches('/');
     let builder = serenity::HttpBuilder::new(&options.token).default_allowed_mentions(serenity::CreateAllowedMentions::new());
     if base == crate::config::DISCORD_API { builder.build() } else { builder.proxy(base).ratelimiter_disabled(true).build() }
+}
+
+#[cfg(test)]
+mod quiet_tests {
+    fn filter(level: &str) -> String {
+        let log = crate::config::Log { level: level.into(), format: crate::config::LogFormat::Text };
+        log.filter().map(|f| f.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn targets_that_could_print_what_people_wrote_are_held_back_but_never_made_louder() {
+        let traced = filter("trace");
+        for held in ["serenity::gateway::ws=error", "serenity::gateway::shard=warn", "serenity::client::dispatch=info", "tungstenite=debug"]
+        {
+            assert!(traced.contains(held), "{held} at trace: {traced}");
+        }
+        // At the default level, a quiet level above `warn` would show more than asked for.
+        let default = filter("warn");
+        for held in ["serenity::gateway::ws=error", "serenity::client::dispatch=warn", "serenity::http=warn", "tungstenite=warn"] {
+            assert!(default.contains(held), "{held} at warn: {default}");
+        }
+        let narrow = filter("attune=debug");
+        assert!(narrow.contains("tungstenite=off") && narrow.contains("serenity::gateway::ws=off"), "nothing asked for: {narrow}");
+        let parent = filter("warn,serenity=error");
+        assert!(parent.contains("serenity::client::dispatch=error"), "the operator's stricter parent holds: {parent}");
+        let named = filter("warn,serenity::gateway::ws=debug");
+        assert!(named.contains("serenity::gateway::ws=debug") && !named.contains("ws=error"), "named, it is the operator's: {named}");
+    }
 }

@@ -111,8 +111,9 @@ async fn the_running_adapter_raises_its_alarm_when_the_token_is_reset_and_starts
 /// What people write never reaches the log, at the default level or at `trace`, even
 /// when serenity can't read it: a gateway frame it can't parse (which it warns about
 /// with the whole payload), a message it can read only as an unknown event (logged at
-/// DEBUG), an ordinary message (in every frame tungstenite traces) and the requests
-/// attune makes.
+/// DEBUG), an ordinary message after a gap in the sequence numbers (which serenity
+/// warns about inside a span holding the whole event; tungstenite traces every frame)
+/// and the requests attune makes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_members_write_never_reaches_the_log_at_any_level_even_when_serenity_cant_read_it() {
     for level in ["warn", "trace"] {
@@ -121,6 +122,7 @@ async fn what_members_write_never_reaches_the_log_at_any_level_even_when_serenit
             assert!(text.lines().count() > 100, "the log is at trace: {} lines", text.lines().count());
         }
         assert!(text.contains("Unhandled error"), "serenity met the frame it couldn't read and said so, without it ({level})");
+        assert!(text.contains("Sequence off"), "and the gap, without the event ({level})");
         for written in ["lamplighter", "my brother", "what I carry", "today was heavy", "fake-token-kept-out-of-logs"] {
             let line = text.lines().find(|l| l.contains(written));
             assert!(line.is_none(), "{written:?} reached the log at {level}: {line:?}");
@@ -154,6 +156,9 @@ async fn log_of_unreadable_messages(level: &str) -> String {
     let unparsed = json!({ "op": 0, "s": "not a number", "t": "MESSAGE_CREATE", "d": { "content": "my brother lamplighter-unparsed" } });
     fake.send_raw(&unparsed.to_string());
     fake.say_unreadable(&alice, "what I carry lamplighter-unknown");
+    // A gap in the sequence numbers: serenity warns about it inside the span of the
+    // event that shows it, which at `info` and below records the whole event.
+    fake.skip_sequence(3);
     fake.say(&alice, "today was heavy lamplighter-ordinary");
     // The gateway reads in order: once this is answered, everything above was read.
     let id = fake.slash(&alice, "circle", json!([{ "name": "join", "type": 1, "options": [] }]));

@@ -791,6 +791,16 @@ impl Fake {
         }
     }
 
+    /// The next event on every gateway session comes `n` sequence numbers later than
+    /// it should, as if frames were lost on the way.
+    pub fn skip_sequence(&self, n: u64) {
+        let sessions: Vec<_> = self.gateway.lock().unwrap().values().map(|(_, tx)| tx.clone()).collect();
+        assert!(!sessions.is_empty(), "the bot is connected to the gateway");
+        for tx in sessions {
+            tx.send(json!({ "gap": n })).expect("the gateway session is open");
+        }
+    }
+
     /// A member's message in a shape serenity can't read whole (its timestamp isn't
     /// one), so serenity hands it on as an unknown event.
     pub fn say_unreadable(&self, user: &User, content: &str) {
@@ -1734,6 +1744,11 @@ impl Shared {
                     if event.get("drop").is_some() {
                         // The connection just goes away (no close frame), as networks do.
                         return;
+                    }
+                    if let Some(n) = event.get("gap").and_then(Value::as_u64) {
+                        // Sequence numbers skipped, as when frames are lost (`Fake::skip_sequence`).
+                        seq += n;
+                        continue;
                     }
                     if let Some(raw) = event.get("raw").and_then(Value::as_str) {
                         // A frame exactly as given, readable or not (`Fake::send_raw`).
