@@ -391,10 +391,12 @@ impl Log {
     /// A quieted target is held to the stricter of its quiet level and the level the
     /// operator's own directives give it, so quieting never shows more than asked for.
     pub fn filter(&self) -> Option<tracing_subscriber::EnvFilter> {
+        use tracing_subscriber::filter::LevelFilter;
         let mut filter = tracing_subscriber::EnvFilter::try_new(&self.level).ok()?;
         for (target, level) in crate::platform::quiet_logs() {
             if !self.level.split(',').any(|d| d.split('=').next().is_some_and(|t| t.trim() == target)) {
-                let held = stricter(level, self.level_for(target));
+                // `LevelFilter` orders from `off` (least) to `trace` (most): the stricter is the lesser.
+                let held = level.parse::<LevelFilter>().ok()?.min(self.level_for(target).parse().ok()?);
                 filter = filter.add_directive(format!("{target}={held}").parse().ok()?);
             }
         }
@@ -417,13 +419,6 @@ impl Log {
         }
         best.map_or(bare, |(_, l)| l)
     }
-}
-
-/// The less verbose of two levels (`off` < `error` < … < `trace`).
-fn stricter<'a>(a: &'a str, b: &'a str) -> &'a str {
-    const ORDER: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
-    let rank = |l: &str| ORDER.iter().position(|o| o.eq_ignore_ascii_case(l)).unwrap_or(0);
-    if rank(b) < rank(a) { b } else { a }
 }
 
 /// A log level (`warn`), or per-module directives (`attune=debug,sqlx=warn`).
