@@ -396,7 +396,8 @@ impl Log {
         for (target, level) in crate::platform::quiet_logs() {
             if !self.level.split(',').any(|d| d.split('=').next().is_some_and(|t| t.trim() == target)) {
                 // `LevelFilter` orders from `off` (least) to `trace` (most): the stricter is the lesser.
-                let held = level.parse::<LevelFilter>().ok()?.min(self.level_for(target).parse().ok()?);
+                // A level it can't read counts as `off`: never louder than asked for.
+                let held = level.parse::<LevelFilter>().ok()?.min(self.level_for(target).parse().unwrap_or(LevelFilter::OFF));
                 filter = filter.add_directive(format!("{target}={held}").parse().ok()?);
             }
         }

@@ -494,6 +494,11 @@ mod quiet_tests {
         for held in ["serenity::gateway::ws=error", "serenity::client::dispatch=warn", "serenity::http=warn", "tungstenite=warn"] {
             assert!(default.contains(held), "{held} at warn: {default}");
         }
+        // Levels in any case, as loading accepts them.
+        for written in ["WARN", "warn,attune=Info"] {
+            let held = filter(written);
+            assert!(held.contains("serenity::gateway::ws=error") && held.contains("tungstenite=warn"), "{written}: {held}");
+        }
         let narrow = filter("attune=debug");
         assert!(narrow.contains("tungstenite=off") && narrow.contains("serenity::gateway::ws=off"), "nothing asked for: {narrow}");
         let parent = filter("warn,serenity=error");
